@@ -1,0 +1,222 @@
+"""The Cognito emulator for rocket_warrant's tests and demo: moto's server with real SRP.
+
+moto 5.2's USER_SRP_AUTH answers with random SRP_B and SALT, returns the `sub` as
+USER_ID_FOR_SRP (and then looks the challenge's USERNAME up by username only), and accepts any
+PASSWORD_CLAIM_SIGNATURE. This launcher patches those points inside the emulator process so that
+an SRP login really proves the password (SRP-6a, the 3072-bit group, g = 2, HKDF info
+"Caldera Derived Key", as Cognito does), and so that the challenge response's SECRET_HASH is
+checked against the challenge's USERNAME, as Cognito checks it.
+
+Usage: python cognito_emulator.py [--host 127.0.0.1] [--port 0] [--port-file FILE]
+It prints "listening on http://HOST:PORT" once it accepts connections.
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import sys
+import threading
+
+N_HEX = (
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+    "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D"
+    "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+    "83655D23DCA3AD961C62F356208552BB9ED529077096966D"
+    "670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9"
+    "DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64"
+    "ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6B"
+    "F12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
+    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB31"
+    "43DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF"
+)
+N = int(N_HEX, 16)
+G = 2
+
+
+def pad_hex(value):
+    """Hex of an integer or hex string, padded as Cognito pads it (even length, no sign bit)."""
+    h = value if isinstance(value, str) else "%x" % value
+    if len(h) % 2 == 1:
+        h = "0" + h
+    elif h[0] in "89abcdefABCDEF":
+        h = "00" + h
+    return h
+
+
+def hash_hex(hex_str):
+    return hashlib.sha256(bytes.fromhex(hex_str)).hexdigest()
+
+
+K = int(hash_hex("00" + N_HEX + "0" + "2"), 16)
+
+
+def verifier(pool_name, user_id, password, salt_hex):
+    inner = hashlib.sha256((pool_name + user_id + ":" + password).encode("utf-8")).hexdigest()
+    x = int(hash_hex(pad_hex(salt_hex) + inner), 16)
+    return pow(G, x, N)
+
+
+def expected_signature(state, secret_block, timestamp):
+    a_pub, b_pub, b, v = state["A"], state["B"], state["b"], state["v"]
+    u = int(hash_hex(pad_hex(a_pub) + pad_hex(b_pub)), 16)
+    s = pow(a_pub * pow(v, u, N) % N, b, N)
+    prk = hmac.new(bytes.fromhex(pad_hex(u)), bytes.fromhex(pad_hex(s)), hashlib.sha256).digest()
+    key = hmac.new(prk, b"Caldera Derived Key\x01", hashlib.sha256).digest()[:16]
+    msg = (
+        state["pool_name"].encode("utf-8")
+        + state["user_id"].encode("utf-8")
+        + base64.b64decode(secret_block)
+        + timestamp.encode("utf-8")
+    )
+    return base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
+
+
+def patch_moto():
+    from moto.cognitoidp import models
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.utils import check_secret_hash
+
+    backend = models.CognitoIdpBackend
+    srp_states = {}
+    lock = threading.Lock()
+    original_initiate = backend.initiate_auth
+    original_respond = backend.respond_to_auth_challenge
+
+    def find_client(self, client_id):
+        for pool in self.user_pools.values():
+            if client_id in pool.clients:
+                return pool, pool.clients[client_id]
+        return None, None
+
+    def check_secret(self, client_id, auth_flow, auth_parameters):
+        # Cognito checks SECRET_HASH on every flow (of the USERNAME as sent; for a refresh, of the
+        # token's user), and says so when it is wrong; moto checks only some flows, with the hash
+        # itself as the message.
+        pool, client = find_client(self, client_id)
+        if client is None or not client.generate_secret:
+            return
+        username = auth_parameters.get("USERNAME")
+        if str(auth_flow) in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            found = pool.refresh_tokens.get(auth_parameters.get("REFRESH_TOKEN"))
+            if not found:
+                return
+            username = found[1]
+        if username is None:
+            return
+        if not check_secret_hash(client.secret, client.id, username, auth_parameters.get("SECRET_HASH")):
+            raise NotAuthorizedError("Unable to verify secret hash for client " + client_id)
+
+    original_admin_initiate = backend.admin_initiate_auth
+
+    def admin_initiate_auth(self, user_pool_id, client_id, auth_flow, auth_parameters):
+        check_secret(self, client_id, auth_flow, auth_parameters)
+        return original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters)
+
+    def initiate_auth(self, client_id, auth_flow, auth_parameters):
+        check_secret(self, client_id, auth_flow, auth_parameters)
+        result = original_initiate(self, client_id, auth_flow, auth_parameters)
+        if str(auth_flow) != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
+            return result
+        session = result["Session"]
+        username, pool = self.sessions[session]
+        user = self.admin_get_user(pool.id, username)
+        a_pub = int(auth_parameters["SRP_A"], 16)
+        if a_pub % N == 0:
+            raise NotAuthorizedError("Invalid SRP_A.")
+        salt = secrets.token_hex(16)
+        pool_name = pool.id.split("_", 1)[1]
+        v = verifier(pool_name, user.username, user.password or "", salt)
+        b = secrets.randbelow(N - 1) + 1
+        b_pub = (K * v + pow(G, b, N)) % N
+        # Cognito's SECRET_BLOCK is an opaque base64 blob (moto sends its session id instead).
+        secret_block = base64.b64encode(secrets.token_bytes(64)).decode()
+        with lock:
+            srp_states[secret_block] = {
+                "A": a_pub, "B": b_pub, "b": b, "v": v, "session": session,
+                "pool_name": pool_name, "user_id": user.username,
+            }
+        params = result["ChallengeParameters"]
+        params["SECRET_BLOCK"] = secret_block
+        params["SALT"] = salt
+        params["SRP_B"] = "%x" % b_pub
+        # Cognito answers the canonical username here (an internal id for alias sign-in).
+        params["USER_ID_FOR_SRP"] = user.username
+        params["USERNAME"] = user.username
+        return result
+
+    def respond_to_auth_challenge(self, session, client_id, challenge_name, challenge_responses):
+        if challenge_name == "PASSWORD_VERIFIER":
+            block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
+            with lock:
+                state = srp_states.pop(block, None)
+            if state is None:
+                raise NotAuthorizedError("Incorrect username or password.")
+            if challenge_responses.get("USERNAME") != state["user_id"]:
+                raise NotAuthorizedError("Incorrect username or password.")
+            _, pool = self.sessions.get(state["session"], (None, None))
+            client = pool.clients.get(client_id) if pool else None
+            if client is not None and client.generate_secret:
+                if not check_secret_hash(
+                    client.secret, client.id, state["user_id"],
+                    challenge_responses.get("SECRET_HASH"),
+                ):
+                    raise NotAuthorizedError("Unable to verify secret hash for client " + client_id)
+            want = expected_signature(
+                state, block, challenge_responses.get("TIMESTAMP") or ""
+            )
+            got = challenge_responses.get("PASSWORD_CLAIM_SIGNATURE") or ""
+            if not hmac.compare_digest(want, got):
+                raise NotAuthorizedError("Incorrect username or password.")
+            # moto finds its session under the secret block it sent.
+            challenge_responses = dict(challenge_responses)
+            challenge_responses["PASSWORD_CLAIM_SECRET_BLOCK"] = state["session"]
+        return original_respond(self, session, client_id, challenge_name, challenge_responses)
+
+    backend.initiate_auth = initiate_auth
+    backend.admin_initiate_auth = admin_initiate_auth
+    backend.respond_to_auth_challenge = respond_to_auth_challenge
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port-file")
+    args = parser.parse_args()
+
+    patch_moto()
+    from werkzeug.serving import make_server
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.moto_server.threaded_moto_server import MotoRequestHandler
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(
+        args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
+    )
+    port = server.socket.getsockname()[1]
+    os.environ["MOTO_PORT"] = str(port)
+    url = "http://%s:%d" % (args.host, port)
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(url)
+        os.replace(tmp, args.port_file)
+    print("listening on " + url, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

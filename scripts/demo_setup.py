@@ -1,0 +1,85 @@
+"""Creates the demo's user pool, app client and users on the Cognito emulator, and prints the
+ROCKET_COGNITO value that points the example site at them.
+
+Usage: python demo_setup.py ENDPOINT_URL
+"""
+
+import sys
+
+import boto3
+
+REGION = "eu-west-1"
+USERS = {
+    "demo": {
+        "password": "Demo-Passw0rd!",
+        "attributes": {
+            "given_name": "Demo",
+            "family_name": "User",
+            "email": "demo@example.com",
+            "address": "1 Example Street, Springfield",
+            "phone_number": "+15555550100",
+            "gender": "female",
+            "preferred_username": "demo",
+        },
+        "groups": [],
+    },
+    "admin": {
+        "password": "Admin-Passw0rd!",
+        "attributes": {
+            "given_name": "Ada",
+            "family_name": "Admin",
+            "email": "admin@example.com",
+            "preferred_username": "admin",
+        },
+        "groups": ["admin"],
+    },
+}
+
+
+def main():
+    endpoint = sys.argv[1]
+    idp = boto3.client(
+        "cognito-idp", region_name=REGION, endpoint_url=endpoint,
+        aws_access_key_id="demo", aws_secret_access_key="demo",
+    )
+    pool = idp.create_user_pool(
+        PoolName="rocket-warrant-demo",
+        Schema=[
+            {"Name": "api_key", "AttributeDataType": "String", "Mutable": True},
+            {"Name": "api_key_id", "AttributeDataType": "String", "Mutable": True},
+        ],
+    )["UserPool"]
+    pool_id = pool["Id"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="cdu",
+        ExplicitAuthFlows=[
+            "ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
+        ],
+    )["UserPoolClient"]
+    idp.create_group(UserPoolId=pool_id, GroupName="admin", Description="Site administrators")
+    for username, user in USERS.items():
+        attributes = [{"Name": k, "Value": v} for k, v in user["attributes"].items()]
+        idp.admin_create_user(
+            UserPoolId=pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS",
+        )
+        idp.admin_set_user_password(
+            UserPoolId=pool_id, Username=username, Password=user["password"], Permanent=True,
+        )
+        for group in user["groups"]:
+            idp.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
+
+    settings = {
+        "user_pool_id": pool_id,
+        "app_client_id": client["ClientId"],
+        "endpoint_url": endpoint,
+        "jwks_url": "%s/%s/.well-known/jwks.json" % (endpoint, pool_id),
+        "aws_access_key_id": "demo",
+        "aws_secret_access_key": "demo",
+    }
+    print("{" + ",".join('%s="%s"' % (k, v) for k, v in settings.items()) + "}")
+
+
+if __name__ == "__main__":
+    main()

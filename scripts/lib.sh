@@ -1,0 +1,72 @@
+# Shared by scripts/test, scripts/demo and scripts/bench: the emulator's virtualenv, the emulator
+# itself, and PostgreSQL. Source it; it defines functions and changes nothing by itself.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+RUN_DIR="$ROOT/.run"
+MOTO_VERSION="5.2.5"
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The Cognito emulator's virtualenv, pinned; rebuilt when the pin changes.
+ensure_venv() {
+    local stamp="$VENV/.moto-$MOTO_VERSION"
+    [ -f "$stamp" ] && return 0
+    command -v python3 >/dev/null || die "python3 is needed for the Cognito emulator (apt-get install python3 python3-venv)"
+    say "installing the Cognito emulator (moto[server]==$MOTO_VERSION) into .venv"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" \
+        || die "pip could not install moto[server]==$MOTO_VERSION"
+    touch "$stamp"
+}
+
+# Starts the emulator on a free loopback port; sets EMULATOR_URL and EMULATOR_PID.
+start_emulator() {
+    ensure_venv
+    mkdir -p "$RUN_DIR"
+    local port_file="$RUN_DIR/emulator.$$.url"
+    rm -f "$port_file"
+    "$VENV/bin/python" "$ROOT/scripts/cognito_emulator.py" --port 0 --port-file "$port_file" \
+        >"$RUN_DIR/emulator.$$.log" 2>&1 &
+    EMULATOR_PID=$!
+    for _ in $(seq 1 150); do
+        [ -s "$port_file" ] && break
+        kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$RUN_DIR/emulator.$$.log" >&2; die "the Cognito emulator did not start"; }
+        sleep 0.1
+    done
+    [ -s "$port_file" ] || die "the Cognito emulator did not report its port"
+    EMULATOR_URL="$(cat "$port_file")"
+    rm -f "$port_file"
+    say "Cognito emulator at $EMULATOR_URL (log: .run/emulator.$$.log)"
+}
+
+stop_emulator() {
+    [ -n "${EMULATOR_PID:-}" ] && kill "$EMULATOR_PID" 2>/dev/null && wait "$EMULATOR_PID" 2>/dev/null
+    EMULATOR_PID=
+}
+
+# Makes sure a PostgreSQL server answers on 127.0.0.1:5432, starting or installing one if it can.
+# Sets PG_URL (a server URL without a database) on success; returns 1 otherwise.
+ensure_postgres() {
+    local host=127.0.0.1 port=5432
+    PG_URL="${ROCKET_WARRANT_TEST_PG:-postgres://postgres@$host:$port}"
+    pg_up() { command -v pg_isready >/dev/null && pg_isready -q -h "$host" -p "$port"; }
+    if ! pg_up; then
+        if ls /etc/postgresql/*/main >/dev/null 2>&1; then
+            say "starting PostgreSQL"
+            pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start >/dev/null 2>&1 || true
+        elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            say "installing PostgreSQL from Debian's packages"
+            apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1 || true
+            local v; v="$(ls /etc/postgresql 2>/dev/null | head -1)"
+            if [ -n "$v" ]; then
+                sed -i 's/^\(host.*127.0.0.1\/32\s*\)\S*$/\1trust/; s/^\(local\s*all\s*all\s*\)\S*$/\1trust/' "/etc/postgresql/$v/main/pg_hba.conf"
+                pg_ctlcluster --skip-systemctl-redirect "$v" main start >/dev/null 2>&1 || true
+            fi
+        fi
+        for _ in $(seq 1 50); do pg_up && break; sleep 0.2; done
+    fi
+    pg_up
+}

@@ -1,0 +1,436 @@
+//! Calls to the user pool: the three login flows (SRP included), SECRET_HASH, refresh, GetUser
+//! and sign-out, with Cognito's errors mapped onto [`Error`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_cognitoidentityprovider as cip;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use base64::Engine;
+use cip::config::http::HttpResponse;
+use cip::error::SdkError;
+use cip::types::{AuthFlowType, ChallengeNameType};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::config::{AuthFlow, Config};
+use crate::error::{Challenge, Error};
+
+/// The three tokens of a signed-in user. `Debug` shows none of them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Tokens {
+    /// The ID token (a JWT).
+    pub id_token: String,
+    /// The access token (a JWT).
+    pub access_token: String,
+    /// The refresh token (opaque, encrypted by Cognito).
+    pub refresh_token: String,
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Tokens(***)")
+    }
+}
+
+/// A user's attributes as GetUser returns them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAttributes {
+    /// The canonical Cognito username (never the alias the user typed).
+    pub username: String,
+    /// Attribute name (`email`, `custom:api_key`, ...) to value.
+    pub attributes: Vec<(String, String)>,
+}
+
+impl UserAttributes {
+    /// The value of one attribute.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A Cognito user-pool client bound to one app client.
+#[derive(Clone)]
+pub struct CognitoClient {
+    client: cip::Client,
+    pool_id: String,
+    client_id: String,
+    client_secret: Option<crate::config::Secret>,
+    flow: AuthFlow,
+}
+
+impl fmt::Debug for CognitoClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoClient")
+            .field("pool_id", &self.pool_id)
+            .field("client_id", &self.client_id)
+            .field("flow", &self.flow)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `Base64(HMAC-SHA256(secret, username + client_id))`, the SECRET_HASH Cognito expects.
+///
+/// ```
+/// let hash = rocket_warrant::cognito::secret_hash("secret", "alice", "client");
+/// assert_eq!(hash.len(), 44);
+/// ```
+pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(username.as_bytes());
+    mac.update(client_id.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+impl CognitoClient {
+    /// Builds the SDK client from the settings: region, endpoint, keys (else the default chain),
+    /// timeouts and retries. Nothing is sent until the first call.
+    pub async fn from_config(config: &Config) -> CognitoClient {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(cip::config::Region::new(config.region().to_owned()))
+            .retry_config(RetryConfig::standard().with_max_attempts(config.max_attempts))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(Duration::from_millis(config.cognito_timeout_ms))
+                    .connect_timeout(Duration::from_millis(config.cognito_timeout_ms.min(3_000)))
+                    .build(),
+            );
+        if let (Some(id), Some(secret)) = (&config.aws_access_key_id, &config.aws_secret_access_key)
+        {
+            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                id,
+                secret.expose(),
+                None,
+                None,
+                "rocket_warrant settings",
+            ));
+        }
+        if let Some(url) = &config.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk_config = loader.load().await;
+        CognitoClient {
+            client: cip::Client::new(&sdk_config),
+            pool_id: config.user_pool_id.clone(),
+            client_id: config.app_client_id.clone(),
+            client_secret: config.app_client_secret.clone(),
+            flow: config.auth_flow,
+        }
+    }
+
+    /// The SDK client, for calls this crate does not wrap.
+    pub fn sdk(&self) -> &cip::Client {
+        &self.client
+    }
+
+    fn secret_hash(&self, username: &str) -> Option<String> {
+        self.client_secret
+            .as_ref()
+            .map(|s| secret_hash(s.expose(), username, &self.client_id))
+    }
+
+    /// Authenticates with the configured flow and returns the (not yet verified) tokens.
+    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Tokens, Error> {
+        match self.flow {
+            AuthFlow::UserSrp => self.authenticate_srp(username, password).await,
+            AuthFlow::UserPassword => {
+                let mut req = self
+                    .client
+                    .initiate_auth()
+                    .client_id(&self.client_id)
+                    .auth_flow(AuthFlowType::UserPasswordAuth)
+                    .auth_parameters("USERNAME", username)
+                    .auth_parameters("PASSWORD", password);
+                if let Some(hash) = self.secret_hash(username) {
+                    req = req.auth_parameters("SECRET_HASH", hash);
+                }
+                let out = req.send().await.map_err(login_error)?;
+                tokens(out.authentication_result(), out.challenge_name(), None)
+            }
+            AuthFlow::AdminUserPassword => {
+                let mut req = self
+                    .client
+                    .admin_initiate_auth()
+                    .user_pool_id(&self.pool_id)
+                    .client_id(&self.client_id)
+                    .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+                    .auth_parameters("USERNAME", username)
+                    .auth_parameters("PASSWORD", password);
+                if let Some(hash) = self.secret_hash(username) {
+                    req = req.auth_parameters("SECRET_HASH", hash);
+                }
+                let out = req.send().await.map_err(login_error)?;
+                tokens(out.authentication_result(), out.challenge_name(), None)
+            }
+        }
+    }
+
+    async fn authenticate_srp(&self, username: &str, password: &str) -> Result<Tokens, Error> {
+        let (pool, user, pass, client_id) = (
+            self.pool_id.clone(),
+            username.to_owned(),
+            password.to_owned(),
+            self.client_id.clone(),
+        );
+        // 3072-bit modular arithmetic: milliseconds of CPU, kept off the async workers.
+        let (srp, params) = blocking(move || {
+            let srp = aws_cognito_srp::SrpClient::new(
+                aws_cognito_srp::User::new(&pool, &user, &pass),
+                &client_id,
+                None,
+            );
+            let params = srp.get_auth_parameters();
+            (srp, params)
+        })
+        .await?;
+        let mut req = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::UserSrpAuth)
+            .auth_parameters("USERNAME", username)
+            .auth_parameters("SRP_A", params.a);
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(login_error)?;
+        if out.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
+            return tokens(out.authentication_result(), out.challenge_name(), None);
+        }
+        let empty = HashMap::new();
+        let challenge = out.challenge_parameters().unwrap_or(&empty);
+        let param = |name: &str| challenge.get(name).cloned().unwrap_or_default();
+        let user_id = param("USER_ID_FOR_SRP");
+        // The SECRET_HASH and USERNAME of the answer are Cognito's internal username, not what
+        // the user typed (an email alias, say): the bug most Cognito SDKs shipped.
+        let challenge_user = challenge
+            .get("USERNAME")
+            .cloned()
+            .unwrap_or_else(|| user_id.clone());
+        let (secret_block, salt, srp_b, uid) = (
+            param("SECRET_BLOCK"),
+            param("SALT"),
+            param("SRP_B"),
+            user_id.clone(),
+        );
+        let proof = blocking(move || srp.verify(&secret_block, &uid, &salt, &srp_b))
+            .await?
+            .map_err(|e| Error::Cognito {
+                code: "InvalidSrpChallenge".into(),
+                message: e.to_string(),
+            })?;
+        let mut req = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(ChallengeNameType::PasswordVerifier)
+            .set_session(out.session().map(str::to_owned))
+            .challenge_responses("USERNAME", &challenge_user)
+            .challenge_responses(
+                "PASSWORD_CLAIM_SECRET_BLOCK",
+                proof.password_claim_secret_block,
+            )
+            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", proof.password_claim_signature)
+            .challenge_responses("TIMESTAMP", proof.timestamp);
+        if let Some(hash) = self.secret_hash(&challenge_user) {
+            req = req.challenge_responses("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(login_error)?;
+        tokens(out.authentication_result(), out.challenge_name(), None)
+    }
+
+    /// New ID and access tokens for a refresh token (`REFRESH_TOKEN_AUTH`). `cognito_username`
+    /// is the token's `cognito:username`, which the SECRET_HASH must be computed from.
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        cognito_username: &str,
+    ) -> Result<Tokens, Error> {
+        let mut req = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token);
+        if let Some(hash) = self.secret_hash(cognito_username) {
+            req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(|e| match login_error(e) {
+            Error::InvalidCredentials => Error::SessionExpired,
+            other => other,
+        })?;
+        // Cognito returns no new refresh token: the old one stays valid.
+        tokens(
+            out.authentication_result(),
+            out.challenge_name(),
+            Some(refresh_token),
+        )
+    }
+
+    /// The user's attributes (GetUser with the access token).
+    pub async fn get_user(&self, access_token: &str) -> Result<UserAttributes, Error> {
+        let out = self
+            .client
+            .get_user()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(session_error)?;
+        Ok(UserAttributes {
+            username: out.username().to_owned(),
+            attributes: out
+                .user_attributes()
+                .iter()
+                .map(|a| {
+                    (
+                        a.name().to_owned(),
+                        a.value().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+        })
+    }
+
+    /// Signs the user out everywhere: the access and refresh tokens stop working at Cognito.
+    pub async fn global_sign_out(&self, access_token: &str) -> Result<(), Error> {
+        self.client
+            .global_sign_out()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(session_error)?;
+        Ok(())
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Unavailable(format!("SRP computation failed: {e}")))
+}
+
+fn tokens(
+    result: Option<&cip::types::AuthenticationResultType>,
+    challenge: Option<&ChallengeNameType>,
+    old_refresh: Option<&str>,
+) -> Result<Tokens, Error> {
+    if let Some(challenge) = challenge {
+        return Err(Error::ChallengeRequired(Challenge::from_name(
+            challenge.as_str(),
+        )));
+    }
+    let result = result.ok_or_else(|| Error::Cognito {
+        code: "NoAuthenticationResult".into(),
+        message: "Cognito answered neither tokens nor a challenge".into(),
+    })?;
+    match (
+        result.id_token(),
+        result.access_token(),
+        result.refresh_token().or(old_refresh),
+    ) {
+        (Some(id), Some(access), Some(refresh)) => Ok(Tokens {
+            id_token: id.to_owned(),
+            access_token: access.to_owned(),
+            refresh_token: refresh.to_owned(),
+        }),
+        _ => Err(Error::Cognito {
+            code: "IncompleteAuthenticationResult".into(),
+            message: "Cognito's answer lacks a token".into(),
+        }),
+    }
+}
+
+/// Maps an error of a login or refresh call. Wrong password and unknown user become the same
+/// [`Error::InvalidCredentials`].
+fn login_error<E>(err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    sdk_error(err, |code, message| match code {
+        "UserNotFoundException" => Some(Error::InvalidCredentials),
+        // Cognito reuses NotAuthorized for a bad SECRET_HASH: that is the app's fault, not the user's.
+        "NotAuthorizedException" if message.to_ascii_lowercase().contains("secret hash") => {
+            Some(Error::Misconfigured(message.to_owned()))
+        }
+        "NotAuthorizedException" => Some(Error::InvalidCredentials),
+        _ => None,
+    })
+}
+
+/// Maps an error of a call made with the user's access token.
+fn session_error<E>(err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    sdk_error(err, |code, _| match code {
+        "NotAuthorizedException" | "UserNotFoundException" => Some(Error::SessionExpired),
+        _ => None,
+    })
+}
+
+fn sdk_error<E>(
+    err: SdkError<E, HttpResponse>,
+    specific: impl Fn(&str, &str) -> Option<Error>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let (service, status) = match &err {
+        SdkError::ServiceError(service) => (service.err(), service.raw().status()),
+        SdkError::TimeoutError(_) => {
+            return Error::Unavailable("the call to Cognito timed out".into())
+        }
+        SdkError::DispatchFailure(_) => {
+            return Error::Unavailable("Cognito could not be reached".into())
+        }
+        SdkError::ResponseError(_) => {
+            return Error::Unavailable("Cognito's answer could not be read".into())
+        }
+        _ => {
+            return Error::Unavailable(format!(
+                "the call to Cognito failed: {}",
+                aws_smithy_types::error::display::DisplayErrorContext(&err)
+            ))
+        }
+    };
+    let code = service.code().unwrap_or("Unknown");
+    let message = service.message().unwrap_or_default();
+    if let Some(mapped) = specific(code, message) {
+        return mapped;
+    }
+    if status.is_server_error() {
+        return Error::Unavailable(format!("Cognito answered {}: {code}", status.as_u16()));
+    }
+    match code {
+        "UserNotConfirmedException" => Error::UserNotConfirmed,
+        "PasswordResetRequiredException" => Error::PasswordResetRequired,
+        "TooManyRequestsException"
+        | "LimitExceededException"
+        | "TooManyFailedAttemptsException"
+        | "ThrottlingException" => Error::Throttled,
+        "InternalErrorException" | "InternalFailure" | "ServiceUnavailable" => {
+            Error::Unavailable(message.to_owned())
+        }
+        "ResourceNotFoundException"
+        | "InvalidUserPoolConfigurationException"
+        | "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "AccessDeniedException"
+        | "MissingAuthenticationToken" => Error::Misconfigured(format!("{code}: {message}")),
+        "InvalidParameterException" if message.contains("flow") => {
+            Error::Misconfigured(format!("{code}: {message}"))
+        }
+        _ => Error::Cognito {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        },
+    }
+}

@@ -1,0 +1,461 @@
+//! The `[cognito]` settings: parsed with figment, defaulted, and validated before launch.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rocket::figment::Figment;
+use serde::Deserialize;
+
+/// The figment key the settings live under: `[default.cognito]` in `Rocket.toml`, or
+/// `ROCKET_COGNITO={...}` in the environment.
+pub const CONFIG_KEY: &str = "cognito";
+
+/// A string that never shows itself in `Debug` output or logs (client secrets, AWS keys).
+///
+/// ```
+/// use rocket_warrant::config::Secret;
+///
+/// let secret = Secret::from("hunter2");
+/// assert_eq!(format!("{secret:?}"), "Secret(***)");
+/// assert_eq!(secret.expose(), "hunter2");
+/// ```
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself; call this only where the value is sent to AWS.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Which Cognito flow a login uses.
+///
+/// ```
+/// use rocket_warrant::config::AuthFlow;
+/// assert_eq!(AuthFlow::default(), AuthFlow::UserSrp);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthFlow {
+    /// `USER_SRP_AUTH` then `PASSWORD_VERIFIER`: the password never leaves the server (django-warrant's flow).
+    #[default]
+    UserSrp,
+    /// `USER_PASSWORD_AUTH`: the password is sent to Cognito over TLS.
+    UserPassword,
+    /// `ADMIN_USER_PASSWORD_AUTH`: needs AWS credentials allowed to call `AdminInitiateAuth`.
+    AdminUserPassword,
+}
+
+/// Cookie `SameSite` policy, as written in the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SameSite {
+    /// Sent on top-level navigations from other sites (the default: links into the app keep the session).
+    #[default]
+    Lax,
+    /// Never sent on cross-site requests.
+    Strict,
+    /// Always sent; browsers then require `secure = true`.
+    None,
+}
+
+/// The Cognito settings of an application.
+///
+/// Read from `[default.cognito]` (any profile works) or `ROCKET_COGNITO`:
+///
+/// ```toml
+/// [default.cognito]
+/// user_pool_id = "eu-west-1_AbCdEf123"
+/// app_client_id = "1example23456789"
+/// attr_mapping = { email = "email", given_name = "first_name", family_name = "last_name", "custom:api_key" = "api_key" }
+/// ```
+///
+/// ```
+/// use rocket::figment::{Figment, providers::{Format, Toml}};
+/// use rocket_warrant::config::Config;
+///
+/// let figment = Figment::from(Toml::string(r#"
+///     [cognito]
+///     user_pool_id = "eu-west-1_AbCdEf123"
+///     app_client_id = "client"
+/// "#));
+/// let config = Config::from_figment(&figment).unwrap();
+/// assert_eq!(config.region(), "eu-west-1");
+/// assert_eq!(config.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123");
+/// assert_eq!(config.attr_mapping["given_name"], "first_name");
+/// assert!(config.create_unknown_users);
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The user pool, e.g. `eu-west-1_AbCdEf123`; the region is the part before `_`.
+    pub user_pool_id: String,
+    /// The app client id (`COGNITO_APP_ID` in django-warrant).
+    pub app_client_id: String,
+    /// The app client's secret, when it has one: every call that needs it carries a SECRET_HASH.
+    #[serde(default)]
+    pub app_client_secret: Option<Secret>,
+    /// Overrides the region taken from the pool id.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Cognito attribute name to local field name; custom attributes keep their `custom:` prefix.
+    #[serde(default = "default_attr_mapping")]
+    pub attr_mapping: BTreeMap<String, String>,
+    /// When false, only users that already have a local row can log in.
+    #[serde(default = "yes")]
+    pub create_unknown_users: bool,
+    /// Explicit AWS keys; without them the default credential chain is used.
+    #[serde(default)]
+    pub aws_access_key_id: Option<String>,
+    /// The secret half of `aws_access_key_id`.
+    #[serde(default)]
+    pub aws_secret_access_key: Option<Secret>,
+    /// The login flow.
+    #[serde(default)]
+    pub auth_flow: AuthFlow,
+    /// A Cognito-compatible endpoint (a local emulator); the real service when absent.
+    #[serde(default)]
+    pub endpoint_url: Option<String>,
+    /// Where the signing keys are fetched; `{issuer}/.well-known/jwks.json` when absent.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// The signing keys as a JWKS JSON document, so that none are fetched (warrant's `COGNITO_JWKS`).
+    #[serde(default)]
+    pub jwks: Option<String>,
+    /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
+    #[serde(default = "default_leeway")]
+    pub leeway_secs: u64,
+    /// Timeout of one signing-key fetch, in milliseconds.
+    #[serde(default = "default_jwks_timeout")]
+    pub jwks_timeout_ms: u64,
+    /// An unknown `kid` triggers at most one key fetch per this many seconds.
+    #[serde(default = "default_jwks_refetch")]
+    pub jwks_refetch_interval_secs: u64,
+    /// Timeout of one call to Cognito, in milliseconds (all attempts included).
+    #[serde(default = "default_cognito_timeout")]
+    pub cognito_timeout_ms: u64,
+    /// Attempts per call to Cognito (1 disables retries).
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// Prefix of the token cookies' names.
+    #[serde(default = "default_cookie_prefix")]
+    pub cookie_prefix: String,
+    /// Force the cookies' `Secure` flag; when absent it is set when Rocket serves TLS itself.
+    #[serde(default)]
+    pub cookie_secure: Option<bool>,
+    /// The cookies' `SameSite` policy.
+    #[serde(default)]
+    pub cookie_same_site: SameSite,
+    /// Cookie lifetime in seconds; follows the refresh token's validity (30 days by default).
+    #[serde(default = "default_cookie_max_age")]
+    pub cookie_max_age_secs: i64,
+    /// The header the `ApiKey` guard reads (django-warrant's `Authorization-Id`).
+    #[serde(default = "default_api_key_header")]
+    pub api_key_header: String,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_leeway() -> u64 {
+    30
+}
+fn default_jwks_timeout() -> u64 {
+    3_000
+}
+fn default_jwks_refetch() -> u64 {
+    60
+}
+fn default_cognito_timeout() -> u64 {
+    10_000
+}
+fn default_max_attempts() -> u32 {
+    3
+}
+fn default_cookie_prefix() -> String {
+    "cognito".into()
+}
+fn default_cookie_max_age() -> i64 {
+    30 * 24 * 3600
+}
+fn default_api_key_header() -> String {
+    "Authorization-Id".into()
+}
+
+/// django-warrant's default mapping.
+pub fn default_attr_mapping() -> BTreeMap<String, String> {
+    [
+        ("email", "email"),
+        ("given_name", "first_name"),
+        ("family_name", "last_name"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// Why the settings were refused. Each message names the key to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Missing, of the wrong type, or unknown: figment's own message names the key.
+    #[error("invalid Cognito settings: {0}")]
+    Parse(#[from] Box<rocket::figment::Error>),
+    /// Present but unusable.
+    #[error("invalid Cognito setting `{CONFIG_KEY}.{key}`: {reason}")]
+    Invalid {
+        /// The offending key.
+        key: &'static str,
+        /// What is wrong with it, and what is expected.
+        reason: String,
+    },
+}
+
+fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.into(),
+    }
+}
+
+impl Config {
+    /// Reads and validates the settings under [`CONFIG_KEY`].
+    pub fn from_figment(figment: &Figment) -> Result<Config, ConfigError> {
+        let config: Config = figment.extract_inner(CONFIG_KEY).map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: formats, ranges and pairs of keys.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let (region, pool) = self.user_pool_id.split_once('_').unwrap_or(("", ""));
+        if region.is_empty() || pool.is_empty() {
+            return Err(invalid(
+                "user_pool_id",
+                format!(
+                    "`{}` is not of the form `<region>_<id>`, e.g. `eu-west-1_AbCdEf123`",
+                    self.user_pool_id
+                ),
+            ));
+        }
+        if !is_region(self.region()) {
+            let key = if self.region.is_some() {
+                "region"
+            } else {
+                "user_pool_id"
+            };
+            return Err(invalid(
+                key,
+                format!("`{}` is not an AWS region name", self.region()),
+            ));
+        }
+        if self.app_client_id.trim().is_empty() {
+            return Err(invalid("app_client_id", "must not be empty"));
+        }
+        for (cognito, local) in &self.attr_mapping {
+            if cognito.is_empty() || local.is_empty() {
+                return Err(invalid(
+                    "attr_mapping",
+                    "attribute and field names must not be empty",
+                ));
+            }
+            if crate::store::RESERVED.contains(&local.as_str()) {
+                return Err(invalid(
+                    "attr_mapping",
+                    format!("`{cognito}` maps to `{local}`, a field the crate keeps itself"),
+                ));
+            }
+        }
+        match (&self.aws_access_key_id, &self.aws_secret_access_key) {
+            (Some(_), None) => {
+                return Err(invalid(
+                    "aws_secret_access_key",
+                    "is required with `aws_access_key_id`",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "aws_access_key_id",
+                    "is required with `aws_secret_access_key`",
+                ))
+            }
+            _ => {}
+        }
+        for (key, url) in [
+            ("endpoint_url", &self.endpoint_url),
+            ("jwks_url", &self.jwks_url),
+        ] {
+            if let Some(url) = url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(invalid(key, format!("`{url}` is not an http(s) URL")));
+                }
+            }
+        }
+        if let Some(jwks) = &self.jwks {
+            serde_json::from_str::<jsonwebtoken::jwk::JwkSet>(jwks)
+                .map_err(|e| invalid("jwks", format!("not a JWKS document: {e}")))?;
+        }
+        if self.jwks_timeout_ms == 0 {
+            return Err(invalid("jwks_timeout_ms", "must be positive"));
+        }
+        if self.cognito_timeout_ms == 0 {
+            return Err(invalid("cognito_timeout_ms", "must be positive"));
+        }
+        if self.max_attempts == 0 {
+            return Err(invalid("max_attempts", "must be at least 1"));
+        }
+        let prefix_ok = !self.cookie_prefix.is_empty()
+            && self
+                .cookie_prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !prefix_ok {
+            return Err(invalid(
+                "cookie_prefix",
+                "must be letters, digits, `_` or `-`",
+            ));
+        }
+        if self.cookie_max_age_secs <= 0 {
+            return Err(invalid("cookie_max_age_secs", "must be positive"));
+        }
+        if rocket::http::Header::new(self.api_key_header.clone(), "")
+            .name()
+            .as_str()
+            .is_empty()
+            || !self
+                .api_key_header
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(invalid(
+                "api_key_header",
+                "must be a header name (letters, digits, `-`)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The AWS region: `region` if set, else the pool id's prefix.
+    pub fn region(&self) -> &str {
+        match &self.region {
+            Some(region) => region,
+            None => self.user_pool_id.split_once('_').map_or("", |(r, _)| r),
+        }
+    }
+
+    /// The pool's issuer, the only `iss` a token may carry.
+    pub fn issuer(&self) -> String {
+        format!(
+            "https://cognito-idp.{}.amazonaws.com/{}",
+            self.region(),
+            self.user_pool_id
+        )
+    }
+
+    /// Where the signing keys are fetched.
+    pub fn jwks_url(&self) -> String {
+        self.jwks_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/.well-known/jwks.json", self.issuer()))
+    }
+}
+
+fn is_region(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').count() >= 3
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rocket::figment::providers::{Format, Toml};
+
+    fn parse(toml: &str) -> Result<Config, ConfigError> {
+        Config::from_figment(&Figment::from(Toml::string(toml)))
+    }
+
+    const BASE: &str = "[cognito]\nuser_pool_id = \"eu-west-1_Abc\"\napp_client_id = \"client\"\n";
+
+    #[test]
+    fn defaults_follow_django_warrant() {
+        let c = parse(BASE).unwrap();
+        assert_eq!(c.attr_mapping, default_attr_mapping());
+        assert!(c.create_unknown_users);
+        assert_eq!(c.auth_flow, AuthFlow::UserSrp);
+        assert_eq!(c.api_key_header, "Authorization-Id");
+        assert_eq!(
+            c.jwks_url(),
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc/.well-known/jwks.json"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases = [
+            ("[cognito]\napp_client_id = \"c\"\n", "user_pool_id"),
+            (
+                "[cognito]\nuser_pool_id = \"nounderscore\"\napp_client_id = \"c\"\n",
+                "user_pool_id",
+            ),
+            (
+                "[cognito]\nuser_pool_id = \"_abc\"\napp_client_id = \"c\"\n",
+                "user_pool_id",
+            ),
+            (&format!("{BASE}auth_flow = \"magic\"\n"), "auth_flow"),
+            (
+                &format!("{BASE}attr_mapping = {{ email = 3 }}\n"),
+                "attr_mapping",
+            ),
+            (&format!("{BASE}attr_mapping = \"email\"\n"), "attr_mapping"),
+            (
+                &format!("{BASE}aws_access_key_id = \"AKIA\"\n"),
+                "aws_secret_access_key",
+            ),
+            (
+                &format!("{BASE}endpoint_url = \"localhost:5000\"\n"),
+                "endpoint_url",
+            ),
+            (&format!("{BASE}jwks = \"{{}}\"\n"), "jwks"),
+            (&format!("{BASE}user_pol_id = \"typo\"\n"), "user_pol_id"),
+            (&format!("{BASE}region = \"Mars\"\n"), "region"),
+            (&format!("{BASE}max_attempts = 0\n"), "max_attempts"),
+        ];
+        for (toml, key) in cases {
+            let err = parse(toml).expect_err(toml).to_string();
+            assert!(err.contains(key), "{toml:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn custom_attributes_keep_their_prefix_and_region_can_be_overridden() {
+        let c = parse(&format!(
+            "{BASE}region = \"us-east-2\"\nattr_mapping = {{ \"custom:api_key\" = \"api_key\" }}\n"
+        ))
+        .unwrap();
+        assert_eq!(c.attr_mapping["custom:api_key"], "api_key");
+        assert_eq!(c.region(), "us-east-2");
+        assert!(c.issuer().starts_with("https://cognito-idp.us-east-2."));
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug() {
+        let c = parse(&format!("{BASE}app_client_secret = \"s3cr3t-value\"\n")).unwrap();
+        assert!(!format!("{c:?}").contains("s3cr3t-value"));
+        assert_eq!(c.app_client_secret.unwrap().expose(), "s3cr3t-value");
+    }
+}

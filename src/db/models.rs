@@ -1,0 +1,77 @@
+//! Rows of the users table as Diesel reads and writes them.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+
+use super::schema::cognito_users;
+use crate::store::{Profile, User};
+
+/// A row as read; the fields are the columns of [`cognito_users`](super::schema::cognito_users).
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cognito_users)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub sub: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub attributes: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> User {
+        let attributes: BTreeMap<String, String> = serde_json::from_str(&row.attributes)
+            .unwrap_or_else(|e| {
+                log::warn!(
+                    "rocket_warrant: user {}: unreadable attributes column: {e}",
+                    row.id
+                );
+                BTreeMap::new()
+            });
+        User {
+            id: row.id,
+            username: row.username,
+            sub: row.sub,
+            email: row.email,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            attributes,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// What a login writes: every mapped field, `None` clearing a column Cognito no longer has.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = cognito_users, treat_none_as_null = true)]
+pub struct UserChanges {
+    pub username: String,
+    pub sub: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub attributes: String,
+    pub updated_at: i64,
+}
+
+impl UserChanges {
+    /// The row of `profile` as of `now`.
+    pub fn new(profile: &Profile, now: i64) -> UserChanges {
+        UserChanges {
+            username: profile.username.clone(),
+            sub: profile.sub.clone(),
+            email: profile.column("email"),
+            first_name: profile.column("first_name"),
+            last_name: profile.column("last_name"),
+            attributes: profile.extra_json(),
+            updated_at: now,
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! A rocket_db_pools [`Pool`](rocket_db_pools::Pool) over diesel-async's deadpool, generic over
+//! the connection type, that migrates the database when it is created.
+
+use std::time::Duration;
+
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, PoolableConnection,
+};
+use rocket::figment::Figment;
+
+use super::models::UserChanges;
+pub use super::queries::UserQueries;
+use crate::store::{Profile, StoreError, User, UserStore};
+use crate::verify::{Clock, SystemClock};
+
+/// A connection type the user store runs on: how to reach it, set it up and migrate it, and
+/// the store's two queries.
+#[rocket::async_trait]
+pub trait StoreConnection: PoolableConnection + UserQueries + Send + 'static {
+    /// Checks the configured `url` and turns it into what the driver takes.
+    fn connection_url(url: &str) -> Result<String, String>;
+
+    /// Opens one connection, set up for the store.
+    async fn connect(url: &str) -> diesel::ConnectionResult<Self>;
+
+    /// Applies the crate's pending migrations. Blocking: runs on a blocking thread.
+    fn migrate(url: &str) -> Result<(), String>;
+}
+
+type Manager<C> = AsyncDieselConnectionManager<C>;
+
+/// The deadpool manager bound every pool needs (met by SQLite's and PostgreSQL's connections).
+pub trait Pooled<C>:
+    deadpool::managed::Manager<Type = C, Error = diesel_async::pooled_connection::PoolError>
+{
+}
+impl<C, M> Pooled<C> for M where
+    M: deadpool::managed::Manager<Type = C, Error = diesel_async::pooled_connection::PoolError>
+{
+}
+
+/// Why a pool could not be created.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InitError(String);
+
+/// A pool of store connections, configured like any rocket_db_pools database
+/// (`[default.databases.<name>] url = ...`), migrated when it is created at ignite.
+pub struct DieselPool<C: StoreConnection>
+where
+    Manager<C>: Pooled<C>,
+{
+    pool: Pool<C>,
+}
+
+impl<C: StoreConnection> DieselPool<C>
+where
+    Manager<C>: Pooled<C>,
+{
+    /// The deadpool behind it.
+    pub fn inner(&self) -> &Pool<C> {
+        &self.pool
+    }
+}
+
+impl<C: StoreConnection> Clone for DieselPool<C>
+where
+    Manager<C>: Pooled<C>,
+{
+    fn clone(&self) -> Self {
+        DieselPool {
+            pool: self.pool.clone(),
+        }
+    }
+}
+
+impl<C: StoreConnection> std::fmt::Debug for DieselPool<C>
+where
+    Manager<C>: Pooled<C>,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DieselPool")
+            .field("status", &self.pool.status())
+            .finish()
+    }
+}
+
+#[rocket::async_trait]
+impl<C: StoreConnection> rocket_db_pools::Pool for DieselPool<C>
+where
+    Manager<C>: Pooled<C>,
+{
+    type Connection = Object<C>;
+    type Error = rocket_db_pools::Error<InitError, PoolError>;
+
+    async fn init(figment: &Figment) -> Result<Self, Self::Error> {
+        let config: rocket_db_pools::Config = figment.extract()?;
+        let init = |e: String| rocket_db_pools::Error::Init(InitError(e));
+        let url = C::connection_url(&config.url).map_err(init)?;
+        let migrate_url = url.clone();
+        tokio::task::spawn_blocking(move || C::migrate(&migrate_url))
+            .await
+            .map_err(|e| init(format!("migration task failed: {e}")))?
+            .map_err(|e| init(format!("migrating the user database failed: {e}")))?;
+        let mut manager_config = ManagerConfig::default();
+        manager_config.custom_setup = Box::new(|url| C::connect(url));
+        let manager = Manager::<C>::new_with_config(url, manager_config);
+        let timeout = Some(Duration::from_secs(config.connect_timeout));
+        let pool = Pool::builder(manager)
+            .max_size(config.max_connections)
+            .wait_timeout(timeout)
+            .create_timeout(timeout)
+            .recycle_timeout(config.idle_timeout.map(Duration::from_secs))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|e| init(e.to_string()))?;
+        Ok(DieselPool { pool })
+    }
+
+    async fn get(&self) -> Result<Self::Connection, Self::Error> {
+        self.pool.get().await.map_err(rocket_db_pools::Error::Get)
+    }
+
+    async fn close(&self) {
+        self.pool.close()
+    }
+}
+
+impl<C: StoreConnection> DieselPool<C>
+where
+    Manager<C>: Pooled<C>,
+{
+    async fn conn(&self) -> Result<Object<C>, StoreError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+}
+
+#[rocket::async_trait]
+impl<C: StoreConnection> UserStore for DieselPool<C>
+where
+    Manager<C>: Pooled<C>,
+{
+    async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
+        let changes = UserChanges::new(profile, SystemClock.now());
+        let mut conn = self.conn().await?;
+        let row = conn
+            .save_user(&changes, create)
+            .await
+            .map_err(query_error)?;
+        Ok(row.map(User::from))
+    }
+
+    async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let mut conn = self.conn().await?;
+        let row = conn.find_user(username).await.map_err(query_error)?;
+        Ok(row.map(User::from))
+    }
+}
+
+fn query_error(e: diesel::result::Error) -> StoreError {
+    match e {
+        // The connection broke under us: the database is down, not the query wrong.
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection,
+            _,
+        )
+        | diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )
+        | diesel::result::Error::BrokenTransactionManager => StoreError::Unavailable(e.to_string()),
+        other => StoreError::Query(other.to_string()),
+    }
+}

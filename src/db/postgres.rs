@@ -1,0 +1,60 @@
+//! The production store: PostgreSQL, shared by every instance of an app.
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use super::pool::{DieselPool, StoreConnection};
+use super::queries::user_queries;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+// Instances starting together must not migrate at once: a transaction-independent advisory lock.
+const MIGRATION_LOCK: &str = "SELECT pg_advisory_lock(741302115)";
+const MIGRATION_UNLOCK: &str = "SELECT pg_advisory_unlock(741302115)";
+
+/// The PostgreSQL store's pool: `url = "postgres://user@host/db"`.
+///
+/// ```no_run
+/// use rocket_db_pools::Database;
+///
+/// #[derive(Database)]
+/// #[database("users")]
+/// struct Users(rocket_warrant::db::PgPool);
+/// ```
+pub type PgPool = DieselPool<AsyncPgConnection>;
+
+#[rocket::async_trait]
+impl StoreConnection for AsyncPgConnection {
+    fn connection_url(url: &str) -> Result<String, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(url.to_owned())
+        } else {
+            Err(format!(
+                "`{url}` is not a PostgreSQL URL (postgres://user@host/db)"
+            ))
+        }
+    }
+
+    async fn connect(url: &str) -> diesel::ConnectionResult<Self> {
+        <AsyncPgConnection as AsyncConnection>::establish(url).await
+    }
+
+    fn migrate(url: &str) -> Result<(), String> {
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(url)
+            .map_err(|e| e.to_string())?;
+        conn.batch_execute(MIGRATION_LOCK)
+            .map_err(|e| e.to_string())?;
+        let result = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(drop)
+            .map_err(|e| e.to_string());
+        conn.batch_execute(MIGRATION_UNLOCK)
+            .map_err(|e| e.to_string())?;
+        result
+    }
+}
+
+user_queries!(AsyncPgConnection);

@@ -1,0 +1,25 @@
+//! The Diesel schema of the users table (the same columns in SQLite and PostgreSQL).
+
+diesel::table! {
+    /// One row per Cognito user who has logged in.
+    cognito_users (id) {
+        /// Local id.
+        id -> BigInt,
+        /// The canonical Cognito username (unique).
+        username -> Text,
+        /// The Cognito `sub`.
+        sub -> Text,
+        /// Mapped email.
+        email -> Nullable<Text>,
+        /// Mapped given name.
+        first_name -> Nullable<Text>,
+        /// Mapped family name.
+        last_name -> Nullable<Text>,
+        /// Other mapped attributes, a JSON object of strings.
+        attributes -> Text,
+        /// First login (seconds since the epoch).
+        created_at -> BigInt,
+        /// Last update (seconds since the epoch).
+        updated_at -> BigInt,
+    }
+}

@@ -1,0 +1,299 @@
+//! Token verification: every rule a Cognito ID or access token must pass, and the typed claims.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::jwks::{Jwks, KeyError};
+
+/// A token longer than this is refused before it is decoded (Cognito's are 1 to 2 KB).
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// A `kid` longer than this is refused before any lookup.
+const MAX_KID_BYTES: usize = 256;
+
+/// Which of Cognito's two JWTs a token must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenUse {
+    /// The ID token: the user's identity and attributes, `aud` is the app client.
+    Id,
+    /// The access token: what the user may call, `client_id` is the app client.
+    Access,
+}
+
+impl TokenUse {
+    /// The claim's value: `id` or `access`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenUse::Id => "id",
+            TokenUse::Access => "access",
+        }
+    }
+}
+
+/// The source of "now" for `exp`, `nbf` and `iat` checks; tests move it instead of waiting.
+pub trait Clock: Send + Sync + 'static {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }
+}
+
+/// The verified claims of a Cognito token.
+///
+/// Claims of both token kinds are here; those a kind does not carry are `None` or empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's immutable id.
+    pub sub: String,
+    /// The pool's issuer URL.
+    pub iss: String,
+    /// `id` or `access`.
+    pub token_use: TokenUse,
+    /// Expiry, seconds since the epoch (required).
+    pub exp: Option<i64>,
+    /// Issued at.
+    #[serde(default)]
+    pub iat: Option<i64>,
+    /// Not before.
+    #[serde(default)]
+    pub nbf: Option<i64>,
+    /// ID tokens: the app client.
+    #[serde(default)]
+    pub aud: Option<String>,
+    /// Access tokens: the app client.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Access tokens: the Cognito username.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// ID tokens: the Cognito username.
+    #[serde(default, rename = "cognito:username")]
+    pub cognito_username: Option<String>,
+    /// The user's groups.
+    #[serde(default, rename = "cognito:groups")]
+    pub groups: Vec<String>,
+    /// ID tokens: the email, when the app client may read it.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Access tokens: the OAuth scopes, space separated.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// The token's id.
+    #[serde(default)]
+    pub jti: Option<String>,
+    /// Every other claim (attributes in ID tokens, `auth_time`, ...).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Claims {
+    /// The Cognito username (`cognito:username` in ID tokens, `username` in access tokens).
+    pub fn cognito_username(&self) -> Option<&str> {
+        self.cognito_username
+            .as_deref()
+            .or(self.username.as_deref())
+    }
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// Over [`MAX_TOKEN_BYTES`].
+    #[error("the token is too large")]
+    TooLarge,
+    /// Not three base64url segments of JSON, or claims of the wrong shape.
+    #[error("the token is malformed")]
+    Malformed,
+    /// Anything but RS256 (`none`, HMAC, ...).
+    #[error("the token's algorithm is not RS256")]
+    Algorithm,
+    /// No usable `kid` in the header.
+    #[error("the token names no valid signing key")]
+    MissingKid,
+    /// The `kid` is not one of the pool's keys.
+    #[error("the token's signing key is not one of the pool's")]
+    UnknownKid,
+    /// The pool's keys could not be fetched.
+    #[error("the signing keys are unavailable: {0}")]
+    KeysUnavailable(String),
+    /// The signature does not verify.
+    #[error("the token's signature is invalid")]
+    Signature,
+    /// `iss` is not this pool.
+    #[error("the token was issued by another user pool")]
+    Issuer,
+    /// `aud` (ID) or `client_id` (access) is not this app client.
+    #[error("the token was issued to another app client")]
+    Audience,
+    /// An ID token where an access token was expected, or the reverse.
+    #[error("expected an {expected:?} token")]
+    TokenUse {
+        /// What was required.
+        expected: TokenUse,
+    },
+    /// No `exp` claim.
+    #[error("the token has no expiry")]
+    MissingExpiry,
+    /// `exp` has passed.
+    #[error("the token has expired")]
+    Expired,
+    /// `nbf` or `iat` lies in the future.
+    #[error("the token is not valid yet")]
+    NotYetValid,
+}
+
+impl From<KeyError> for VerifyError {
+    fn from(e: KeyError) -> Self {
+        match e {
+            KeyError::UnknownKid => VerifyError::UnknownKid,
+            KeyError::Unavailable(why) => VerifyError::KeysUnavailable(why),
+        }
+    }
+}
+
+/// Verifies one pool's tokens for one app client.
+///
+/// ```
+/// use std::sync::Arc;
+/// use rocket_warrant::jwks::Jwks;
+/// use rocket_warrant::verify::{TokenUse, Verifier, VerifyError};
+///
+/// # rocket::async_test(async {
+/// let jwks = Jwks::from_json(r#"{"keys":[]}"#).unwrap();
+/// let verifier = Verifier::new("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc", "client", jwks);
+/// let err = verifier.verify("not.a.token", TokenUse::Access).await.unwrap_err();
+/// assert_eq!(err, VerifyError::Malformed);
+/// # });
+/// ```
+pub struct Verifier {
+    issuer: String,
+    client_id: String,
+    jwks: Jwks,
+    leeway: i64,
+    clock: Arc<dyn Clock>,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("jwks", &self.jwks)
+            .field("leeway", &self.leeway)
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// A verifier for tokens of `issuer` issued to `client_id`, with a 30 s leeway and the system clock.
+    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>, jwks: Jwks) -> Verifier {
+        // If the application also enables jsonwebtoken's RustCrypto backend, jsonwebtoken cannot
+        // choose and would panic at the first verification: choose aws-lc, once, explicitly.
+        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+        let mut validation = Validation::new(Algorithm::RS256);
+        // Time claims and the audience are checked below, with our clock and per token kind.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        Verifier {
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            jwks,
+            leeway: 30,
+            clock: Arc::new(SystemClock),
+            validation,
+        }
+    }
+
+    /// Allowed clock skew, in seconds.
+    pub fn with_leeway(mut self, secs: u64) -> Verifier {
+        self.leeway = secs.min(3600) as i64;
+        self
+    }
+
+    /// Replaces the clock (tests simulate expiry with it).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Verifier {
+        self.clock = clock;
+        self
+    }
+
+    /// The signing keys.
+    pub fn jwks(&self) -> &Jwks {
+        &self.jwks
+    }
+
+    /// The clock the verifier checks time claims against.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Verifies `token` as a token of kind `expected`, returning its claims.
+    pub async fn verify(&self, token: &str, expected: TokenUse) -> Result<Claims, VerifyError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(VerifyError::TooLarge);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        // The algorithm is the key's (RS256); a header asking for anything else is refused
+        // before a key is looked up, so `none` and HMAC-with-the-public-key never get near one.
+        if header.alg != Algorithm::RS256 {
+            return Err(VerifyError::Algorithm);
+        }
+        let kid = match header.kid.as_deref() {
+            Some(kid) if !kid.is_empty() && kid.len() <= MAX_KID_BYTES => kid,
+            _ => return Err(VerifyError::MissingKid),
+        };
+        let key = self.jwks.key(kid).await?;
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => VerifyError::Signature,
+                jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => VerifyError::Algorithm,
+                _ => VerifyError::Malformed,
+            })?
+            .claims;
+        self.check_claims(&claims, expected)?;
+        Ok(claims)
+    }
+
+    fn check_claims(&self, claims: &Claims, expected: TokenUse) -> Result<(), VerifyError> {
+        // The issuer is pinned to the configured pool, never taken from the token.
+        if claims.iss != self.issuer {
+            return Err(VerifyError::Issuer);
+        }
+        if claims.token_use != expected {
+            return Err(VerifyError::TokenUse { expected });
+        }
+        let client = match expected {
+            TokenUse::Id => claims.aud.as_deref(),
+            TokenUse::Access => claims.client_id.as_deref(),
+        };
+        if client != Some(self.client_id.as_str()) {
+            return Err(VerifyError::Audience);
+        }
+        let now = self.clock.now();
+        let exp = claims.exp.ok_or(VerifyError::MissingExpiry)?;
+        if exp.saturating_add(self.leeway) <= now {
+            return Err(VerifyError::Expired);
+        }
+        let future = |t: Option<i64>| t.is_some_and(|t| t > now.saturating_add(self.leeway));
+        if future(claims.nbf) || future(claims.iat) {
+            return Err(VerifyError::NotYetValid);
+        }
+        Ok(())
+    }
+}

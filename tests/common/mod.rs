@@ -1,0 +1,370 @@
+//! Test harness: user pools on the Cognito emulator that `./scripts/test` starts, and the two real
+//! stores (a SQLite file, a PostgreSQL database of its own per test).
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use aws_sdk_cognitoidentityprovider as cip;
+use cip::types::{AttributeType, ExplicitAuthFlowsType, MessageActionType, SchemaAttributeType};
+use rocket::figment::Figment;
+use rocket::{Build, Ignite, Rocket};
+use rocket_db_pools::Database;
+use rocket_warrant::db::{PgPool, SqlitePool};
+use rocket_warrant::verify::Clock;
+use rocket_warrant::Cognito;
+use serde_json::{json, Value};
+
+pub const REGION: &str = "eu-west-1";
+
+/// The emulator `./scripts/test` started.
+pub fn emulator_url() -> String {
+    std::env::var("COGNITO_EMULATOR_URL")
+        .expect("COGNITO_EMULATOR_URL is not set: run the tests with ./scripts/test, which starts the Cognito emulator")
+}
+
+/// An admin client of the emulator (dummy credentials, no retries).
+pub async fn admin() -> cip::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(cip::config::Region::new(REGION))
+        .endpoint_url(emulator_url())
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    cip::Client::new(&config)
+}
+
+/// A fresh user pool with one app client.
+pub struct Pool {
+    pub admin: cip::Client,
+    pub pool_id: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+}
+
+/// The attributes django-warrant's tests give their user.
+pub fn dw_attributes() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("email", "test@email.com"),
+        ("email_verified", "true"),
+        ("gender", "male"),
+        ("name", "Test User"),
+        ("preferred_username", "testuser"),
+        ("given_name", "FirstName"),
+        ("family_name", "LastName"),
+        ("custom:api_key", "abcdefg"),
+        ("custom:api_key_id", "ab-1234"),
+    ]
+}
+
+impl Pool {
+    pub async fn new(with_secret: bool) -> Pool {
+        let admin = admin().await;
+        let mut create = admin
+            .create_user_pool()
+            .pool_name(format!("pool-{}", unique()));
+        for name in ["api_key", "api_key_id"] {
+            create = create.schema(
+                SchemaAttributeType::builder()
+                    .name(name)
+                    .attribute_data_type(cip::types::AttributeDataType::String)
+                    .mutable(true)
+                    .build(),
+            );
+        }
+        let pool = create.send().await.expect("create_user_pool");
+        let pool_id = pool
+            .user_pool()
+            .and_then(|p| p.id())
+            .expect("pool id")
+            .to_owned();
+        let mut client = admin
+            .create_user_pool_client()
+            .user_pool_id(&pool_id)
+            .client_name("app")
+            .generate_secret(with_secret);
+        for flow in [
+            ExplicitAuthFlowsType::AllowUserSrpAuth,
+            ExplicitAuthFlowsType::AllowUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+        ] {
+            client = client.explicit_auth_flows(flow);
+        }
+        let client = client.send().await.expect("create_user_pool_client");
+        let client = client.user_pool_client().expect("client");
+        Pool {
+            admin,
+            pool_id,
+            client_id: client.client_id().expect("client id").to_owned(),
+            client_secret: client.client_secret().map(str::to_owned),
+        }
+    }
+
+    /// A confirmed user with a permanent password.
+    pub async fn add_user(&self, username: &str, password: &str, attributes: &[(&str, &str)]) {
+        let mut create = self
+            .admin
+            .admin_create_user()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .message_action(MessageActionType::Suppress);
+        for (name, value) in attributes {
+            create = create.user_attributes(
+                AttributeType::builder()
+                    .name(*name)
+                    .value(*value)
+                    .build()
+                    .unwrap(),
+            );
+        }
+        create.send().await.expect("admin_create_user");
+        self.admin
+            .admin_set_user_password()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .password(password)
+            .permanent(true)
+            .send()
+            .await
+            .expect("admin_set_user_password");
+    }
+
+    /// A user who must still choose a password (Cognito answers NEW_PASSWORD_REQUIRED).
+    pub async fn add_user_with_temporary_password(&self, username: &str, password: &str) {
+        self.admin
+            .admin_create_user()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .temporary_password(password)
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .expect("admin_create_user");
+    }
+
+    pub fn issuer(&self) -> String {
+        format!(
+            "https://cognito-idp.{REGION}.amazonaws.com/{}",
+            self.pool_id
+        )
+    }
+
+    /// The `[cognito]` settings for this pool, against the emulator.
+    pub fn settings(&self) -> Value {
+        let mut settings = json!({
+            "user_pool_id": self.pool_id,
+            "app_client_id": self.client_id,
+            "endpoint_url": emulator_url(),
+            "jwks_url": format!("{}/{}/.well-known/jwks.json", emulator_url(), self.pool_id),
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            "max_attempts": 1,
+            "cognito_timeout_ms": 5000,
+            "attr_mapping": {
+                "email": "email",
+                "given_name": "first_name",
+                "family_name": "last_name",
+                "custom:api_key": "api_key",
+                "custom:api_key_id": "api_key_id",
+            },
+        });
+        if let Some(secret) = &self.client_secret {
+            settings["app_client_secret"] = json!(secret);
+        }
+        settings
+    }
+}
+
+/// A process-unique suffix.
+pub fn unique() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{}{}{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+/// Which real database holds the local users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Database)]
+#[database("users")]
+pub struct SqliteUsers(SqlitePool);
+
+#[derive(Database)]
+#[database("users")]
+pub struct PgUsers(PgPool);
+
+/// A fresh, empty database of `kind`: its URL, or `None` when PostgreSQL is not reachable
+/// (`./scripts/test` sets `ROCKET_WARRANT_TEST_PG`, and CI requires it).
+pub async fn database_url(kind: StoreKind) -> Option<String> {
+    match kind {
+        StoreKind::Sqlite => {
+            let dir = std::env::temp_dir().join("rocket_warrant_tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            Some(format!(
+                "sqlite://{}",
+                dir.join(format!("users-{}.sqlite", unique())).display()
+            ))
+        }
+        StoreKind::Postgres => {
+            let Ok(server) = std::env::var("ROCKET_WARRANT_TEST_PG") else {
+                eprintln!("store postgres: NOT RUN (ROCKET_WARRANT_TEST_PG unset; ./scripts/test sets it)");
+                return None;
+            };
+            use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+            let mut conn = AsyncPgConnection::establish(&format!("{server}/postgres"))
+                .await
+                .expect("ROCKET_WARRANT_TEST_PG is set but PostgreSQL refused the connection");
+            let name = format!("rw_test_{}", unique());
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("CREATE DATABASE");
+            Some(format!("{server}/{name}"))
+        }
+    }
+}
+
+/// A Rocket with the crate's fairing for `pool` on the store `kind`, settings overridden by
+/// `overrides` (a JSON object merged into `[cognito]`).
+pub fn rocket(kind: StoreKind, db_url: &str, settings: Value) -> Rocket<Build> {
+    rocket_with_clock(kind, db_url, settings, None)
+}
+
+pub fn rocket_with_clock(
+    kind: StoreKind,
+    db_url: &str,
+    settings: Value,
+    clock: Option<Arc<dyn Clock>>,
+) -> Rocket<Build> {
+    // Built from defaults only, so the repository's Rocket.toml and ROCKET_* never leak in.
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
+        .merge(("cognito", settings))
+        .merge((
+            "databases.users",
+            json!({ "url": db_url, "max_connections": 8, "connect_timeout": 5 }),
+        ));
+    let rocket = rocket::custom(figment);
+    match kind {
+        StoreKind::Sqlite => {
+            let fairing = Cognito::fairing::<SqliteUsers>();
+            let fairing = match clock {
+                Some(c) => fairing.with_clock(c),
+                None => fairing,
+            };
+            rocket.attach(SqliteUsers::init()).attach(fairing)
+        }
+        StoreKind::Postgres => {
+            let fairing = Cognito::fairing::<PgUsers>();
+            let fairing = match clock {
+                Some(c) => fairing.with_clock(c),
+                None => fairing,
+            };
+            rocket.attach(PgUsers::init()).attach(fairing)
+        }
+    }
+}
+
+/// The ignited Rocket and its `Cognito`.
+pub async fn ignite(kind: StoreKind, db_url: &str, settings: Value) -> (Rocket<Ignite>, Cognito) {
+    let rocket = rocket(kind, db_url, settings)
+        .ignite()
+        .await
+        .expect("ignite");
+    let cognito = rocket
+        .state::<Cognito>()
+        .expect("Cognito is managed")
+        .clone();
+    (rocket, cognito)
+}
+
+/// Merges `extra` into a settings object.
+pub fn with(mut settings: Value, extra: Value) -> Value {
+    for (k, v) in extra.as_object().unwrap() {
+        settings[k] = v.clone();
+    }
+    settings
+}
+
+/// Runs `body` once per reachable store, saying which ran.
+#[macro_export]
+macro_rules! store_tests {
+    ($($name:ident => $body:expr;)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let url = common::database_url(common::StoreKind::Sqlite).await.unwrap();
+                    ($body)(common::StoreKind::Sqlite, url).await;
+                    eprintln!("store sqlite: ran {}", stringify!($name));
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(url) = common::database_url(common::StoreKind::Postgres).await else { return };
+                    ($body)(common::StoreKind::Postgres, url).await;
+                    eprintln!("store postgres: ran {}", stringify!($name));
+                }
+            }
+        )*
+    };
+}
+
+/// A hand-written HTTP server for fault injection: answers each request with the next
+/// `(status, body)`, repeating the last one. Returns its URL.
+pub async fn fault_server(responses: Vec<(u16, String)>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut next = 0;
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let (status, body) = responses[next.min(responses.len() - 1)].clone();
+            next += 1;
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let reply = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(reply.as_bytes()).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    url
+}
+
+/// A listener that accepts connections and never answers. Returns its URL.
+pub async fn hanging_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    url
+}

@@ -1,0 +1,231 @@
+//! Login against the Cognito emulator, on each real store: django-warrant's suite, ported, and
+//! what it never tested (each flow, SRP refusing a wrong password, client secrets, concurrency).
+
+mod common;
+
+use common::{dw_attributes, ignite, with, Pool, StoreKind};
+use rocket_warrant::{Challenge, Error};
+use serde_json::json;
+
+const PASSWORD: &str = "Corr3ct-Horse!";
+
+async fn pool_with_testuser(secret: bool) -> Pool {
+    let pool = Pool::new(secret).await;
+    pool.add_user("testuser", PASSWORD, &dw_attributes()).await;
+    pool
+}
+
+store_tests! {
+    // django-warrant: test_user_authentication, test_new_user_created
+    new_user_created_with_mapped_attributes => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_testuser(false).await;
+        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+        assert_eq!(cognito.store().find("testuser").await.unwrap(), None);
+
+        let login = cognito.login("testuser", PASSWORD).await.expect("login");
+        assert_eq!(login.user.username, "testuser");
+        assert_eq!(login.user.email.as_deref(), Some("test@email.com"));
+        assert_eq!(login.user.first_name.as_deref(), Some("FirstName"));
+        assert_eq!(login.user.last_name.as_deref(), Some("LastName"));
+        assert_eq!(login.user.sub, login.id_claims.sub);
+        // Unmapped attributes are dropped, as django-warrant drops them.
+        assert_eq!(login.user.field("gender"), None);
+        let stored = cognito.store().find("testuser").await.unwrap().expect("row created");
+        assert_eq!(stored, login.user);
+        assert!(!login.tokens.refresh_token.is_empty());
+        assert_eq!(login.access_claims.client_id.as_deref(), Some(pool.client_id.as_str()));
+    };
+
+    // django-warrant: the mapped custom attribute that is not a model field (a crash on master).
+    custom_attribute_not_a_column_is_readable => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_testuser(false).await;
+        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+        let login = cognito.login("testuser", PASSWORD).await.expect("login");
+        assert_eq!(login.user.field("api_key"), Some("abcdefg"));
+        assert_eq!(login.user.attributes.get("api_key_id").map(String::as_str), Some("ab-1234"));
+        let stored = cognito.store().find("testuser").await.unwrap().unwrap();
+        assert_eq!(stored.field("api_key"), Some("abcdefg"), "kept across requests, unlike django-warrant");
+    };
+
+    // django-warrant: test_user_authentication_wrong_password / _wrong_username
+    wrong_password_and_unknown_user_are_the_same_error => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_testuser(false).await;
+        for flow in ["user_srp", "user_password", "admin_user_password"] {
+            let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+            let wrong = cognito.login("testuser", "Wr0ng-Password!").await.unwrap_err();
+            let unknown = cognito.login("nobody", PASSWORD).await.unwrap_err();
+            assert!(matches!(wrong, Error::InvalidCredentials), "{flow}: {wrong:?}");
+            assert!(matches!(unknown, Error::InvalidCredentials), "{flow}: {unknown:?}");
+            assert_eq!(wrong.to_string(), unknown.to_string());
+            assert_eq!(wrong.status(), unknown.status());
+        }
+        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+        assert_eq!(cognito.store().find("testuser").await.unwrap(), None, "no row for a failed login");
+    };
+
+    // django-warrant: test_boto_error_raised. A challenge and a misconfigured client are typed errors.
+    other_cognito_errors_reach_the_caller => |kind: StoreKind, url: String| async move {
+        let pool = Pool::new(false).await;
+        pool.add_user_with_temporary_password("newbie", "Temp-Passw0rd!").await;
+        for flow in ["user_srp", "user_password"] {
+            let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+            let err = cognito.login("newbie", "Temp-Passw0rd!").await.unwrap_err();
+            assert!(matches!(err, Error::ChallengeRequired(Challenge::NewPasswordRequired)), "{flow}: {err:?}");
+        }
+        let settings = with(pool.settings(), json!({ "app_client_id": "no-such-client" }));
+        let (_rocket, cognito) = ignite(kind, &url, settings).await;
+        let err = cognito.login("newbie", "Temp-Passw0rd!").await.unwrap_err();
+        assert!(matches!(err, Error::Misconfigured(_)), "{err:?}");
+    };
+
+    // django-warrant: test_existing_user_updated
+    existing_user_is_updated_and_keeps_its_id => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_testuser(false).await;
+        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+        let first = cognito.login("testuser", PASSWORD).await.unwrap().user;
+        pool.admin
+            .admin_update_user_attributes()
+            .user_pool_id(&pool.pool_id)
+            .username("testuser")
+            .user_attributes(aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+                .name("email").value("new@email.com").build().unwrap())
+            .send().await.unwrap();
+        let second = cognito.login("testuser", PASSWORD).await.unwrap().user;
+        assert_eq!(second.id, first.id);
+        assert_eq!(second.email.as_deref(), Some("new@email.com"));
+        assert_eq!(second.created_at, first.created_at);
+    };
+
+    // django-warrant: test_existing_user_updated_disabled_create_unknown_user and
+    // test_user_not_found_disabled_create_unknown_user
+    create_unknown_users_off_updates_existing_and_refuses_unknown => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_testuser(false).await;
+        pool.add_user("stranger", PASSWORD, &[("email", "s@example.com")]).await;
+        // testuser has a local row (from a login while creation was on), with a stale email.
+        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+        let mut profile = rocket_warrant::store::Profile { username: "testuser".into(), sub: "old".into(), ..Default::default() };
+        profile.fields.insert("email".into(), "None".into());
+        let existing = cognito.store().save(&profile, true).await.unwrap().unwrap();
+
+        let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "create_unknown_users": false }))).await;
+        let updated = cognito.login("testuser", PASSWORD).await.unwrap().user;
+        assert_eq!(updated.id, existing.id);
+        assert_eq!(updated.email.as_deref(), Some("test@email.com"));
+        assert_ne!(updated.sub, "old");
+
+        let err = cognito.login("stranger", PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::NotProvisioned), "{err:?}");
+        assert_eq!(cognito.store().find("stranger").await.unwrap(), None);
+    };
+
+    each_flow_logs_in => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_testuser(false).await;
+        for flow in ["user_srp", "user_password", "admin_user_password"] {
+            let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+            let login = cognito.login("testuser", PASSWORD).await.unwrap_or_else(|e| panic!("{flow}: {e}"));
+            assert_eq!(login.user.username, "testuser", "{flow}");
+            assert_eq!(login.id_claims.cognito_username(), Some("testuser"));
+        }
+    };
+
+    client_with_secret_logs_in_with_every_flow => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_testuser(true).await;
+        assert!(pool.client_secret.is_some());
+        for flow in ["user_srp", "user_password", "admin_user_password"] {
+            let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+            cognito.login("testuser", PASSWORD).await.unwrap_or_else(|e| panic!("{flow}: {e}"));
+        }
+        // A wrong secret is the application's mistake, and says so.
+        let settings = with(pool.settings(), json!({ "app_client_secret": "not-the-secret" }));
+        let (_rocket, cognito) = ignite(kind, &url, settings).await;
+        let err = cognito.login("testuser", PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::Misconfigured(_)), "{err:?}");
+    };
+
+    concurrent_first_logins_give_one_row => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_testuser(false).await;
+        let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": "user_password" }))).await;
+        let logins = (0..8).map(|_| {
+            let cognito = cognito.clone();
+            tokio::spawn(async move { cognito.login("testuser", PASSWORD).await })
+        });
+        let results = futures_join(logins).await;
+        let ids: Vec<i64> = results.into_iter().map(|r| r.expect("every login succeeds").user.id).collect();
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    };
+}
+
+async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn srp_refuses_a_wrong_password_and_accepts_the_right_one() {
+    // The emulator's SRP is patched to check the proof; this is the proof that it does.
+    let pool = pool_with_testuser(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    assert_eq!(
+        cognito.config().auth_flow,
+        rocket_warrant::config::AuthFlow::UserSrp
+    );
+    let near_miss = format!("{}x", PASSWORD);
+    assert!(matches!(
+        cognito.login("testuser", &near_miss).await,
+        Err(Error::InvalidCredentials)
+    ));
+    assert!(cognito.login("testuser", PASSWORD).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_cognito_is_unavailable_not_invalid_credentials() {
+    let pool = Pool::new(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    // A port nothing listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let settings = with(
+        pool.settings(),
+        json!({ "endpoint_url": dead, "cognito_timeout_ms": 2000 }),
+    );
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
+    for flow_user in ["testuser", "nobody"] {
+        let err = cognito.login(flow_user, PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+        assert_eq!(err.status(), rocket::http::Status::ServiceUnavailable);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_or_oversized_input_is_invalid_credentials_without_a_call() {
+    let pool = Pool::new(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    // Cognito is unreachable: an answer other than InvalidCredentials would mean a call was made.
+    let settings = with(
+        pool.settings(),
+        json!({ "endpoint_url": "http://127.0.0.1:9" }),
+    );
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
+    let long = "a".repeat(10_000);
+    for (user, pass) in [
+        ("", PASSWORD),
+        ("testuser", ""),
+        ("   ", PASSWORD),
+        (long.as_str(), PASSWORD),
+        ("testuser", long.as_str()),
+    ] {
+        assert!(
+            matches!(
+                cognito.login(user, pass).await,
+                Err(Error::InvalidCredentials)
+            ),
+            "{}",
+            user.len()
+        );
+    }
+}
