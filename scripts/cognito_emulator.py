@@ -1,6 +1,6 @@
 """The Cognito emulator for rocket_warrant's tests and demo: moto's server with real SRP.
 
-moto 5.2's USER_SRP_AUTH answers with random SRP_B and SALT, returns the `sub` as
+moto 5.2's GlobalSignOut only finds pools of us-east-1. Its USER_SRP_AUTH answers with random SRP_B and SALT, returns the `sub` as
 USER_ID_FOR_SRP (and then looks the challenge's USERNAME up by username only), and accepts any
 PASSWORD_CLAIM_SIGNATURE. This launcher patches those points inside the emulator process so that
 an SRP login really proves the password (SRP-6a, the 3072-bit group, g = 2, HKDF info
@@ -183,6 +183,19 @@ def patch_moto():
 
     backend.initiate_auth = initiate_auth
     backend.admin_initiate_auth = admin_initiate_auth
+
+    # GlobalSignOut is unsigned, so moto cannot tell its region and looks in us-east-1 only;
+    # find the pool by the access token, as moto does for GetUser.
+    from moto.cognitoidp import responses
+    from moto.core.responses import EmptyResult
+
+    def global_sign_out(self):
+        access_token = self._get_param("AccessToken")
+        agnostic = self._get_region_agnostic_backend()
+        agnostic._find_backend_by_access_token(access_token).global_sign_out(access_token)
+        return EmptyResult()
+
+    responses.CognitoIdpResponse.global_sign_out = global_sign_out
     backend.respond_to_auth_challenge = respond_to_auth_challenge
 
 

@@ -49,10 +49,7 @@ pub struct UserAttributes {
 impl UserAttributes {
     /// The value of one attribute.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -83,8 +80,7 @@ impl fmt::Debug for CognitoClient {
 /// assert_eq!(hash.len(), 44);
 /// ```
 pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(username.as_bytes());
     mac.update(client_id.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
@@ -103,8 +99,7 @@ impl CognitoClient {
                     .connect_timeout(Duration::from_millis(config.cognito_timeout_ms.min(3_000)))
                     .build(),
             );
-        if let (Some(id), Some(secret)) = (&config.aws_access_key_id, &config.aws_secret_access_key)
-        {
+        if let (Some(id), Some(secret)) = (&config.aws_access_key_id, &config.aws_secret_access_key) {
             loader = loader.credentials_provider(aws_credential_types::Credentials::new(
                 id,
                 secret.expose(),
@@ -132,9 +127,7 @@ impl CognitoClient {
     }
 
     fn secret_hash(&self, username: &str) -> Option<String> {
-        self.client_secret
-            .as_ref()
-            .map(|s| secret_hash(s.expose(), username, &self.client_id))
+        self.client_secret.as_ref().map(|s| secret_hash(s.expose(), username, &self.client_id))
     }
 
     /// Authenticates with the configured flow and returns the (not yet verified) tokens.
@@ -174,19 +167,12 @@ impl CognitoClient {
     }
 
     async fn authenticate_srp(&self, username: &str, password: &str) -> Result<Tokens, Error> {
-        let (pool, user, pass, client_id) = (
-            self.pool_id.clone(),
-            username.to_owned(),
-            password.to_owned(),
-            self.client_id.clone(),
-        );
+        let (pool, user, pass, client_id) =
+            (self.pool_id.clone(), username.to_owned(), password.to_owned(), self.client_id.clone());
         // 3072-bit modular arithmetic: milliseconds of CPU, kept off the async workers.
         let (srp, params) = blocking(move || {
-            let srp = aws_cognito_srp::SrpClient::new(
-                aws_cognito_srp::User::new(&pool, &user, &pass),
-                &client_id,
-                None,
-            );
+            let srp =
+                aws_cognito_srp::SrpClient::new(aws_cognito_srp::User::new(&pool, &user, &pass), &client_id, None);
             let params = srp.get_auth_parameters();
             (srp, params)
         })
@@ -211,22 +197,11 @@ impl CognitoClient {
         let user_id = param("USER_ID_FOR_SRP");
         // The SECRET_HASH and USERNAME of the answer are Cognito's internal username, not what
         // the user typed (an email alias, say): the bug most Cognito SDKs shipped.
-        let challenge_user = challenge
-            .get("USERNAME")
-            .cloned()
-            .unwrap_or_else(|| user_id.clone());
-        let (secret_block, salt, srp_b, uid) = (
-            param("SECRET_BLOCK"),
-            param("SALT"),
-            param("SRP_B"),
-            user_id.clone(),
-        );
+        let challenge_user = challenge.get("USERNAME").cloned().unwrap_or_else(|| user_id.clone());
+        let (secret_block, salt, srp_b, uid) = (param("SECRET_BLOCK"), param("SALT"), param("SRP_B"), user_id.clone());
         let proof = blocking(move || srp.verify(&secret_block, &uid, &salt, &srp_b))
             .await?
-            .map_err(|e| Error::Cognito {
-                code: "InvalidSrpChallenge".into(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| Error::Cognito { code: "InvalidSrpChallenge".into(), message: e.to_string() })?;
         let mut req = self
             .client
             .respond_to_auth_challenge()
@@ -234,10 +209,7 @@ impl CognitoClient {
             .challenge_name(ChallengeNameType::PasswordVerifier)
             .set_session(out.session().map(str::to_owned))
             .challenge_responses("USERNAME", &challenge_user)
-            .challenge_responses(
-                "PASSWORD_CLAIM_SECRET_BLOCK",
-                proof.password_claim_secret_block,
-            )
+            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", proof.password_claim_secret_block)
             .challenge_responses("PASSWORD_CLAIM_SIGNATURE", proof.password_claim_signature)
             .challenge_responses("TIMESTAMP", proof.timestamp);
         if let Some(hash) = self.secret_hash(&challenge_user) {
@@ -249,11 +221,7 @@ impl CognitoClient {
 
     /// New ID and access tokens for a refresh token (`REFRESH_TOKEN_AUTH`). `cognito_username`
     /// is the token's `cognito:username`, which the SECRET_HASH must be computed from.
-    pub async fn refresh(
-        &self,
-        refresh_token: &str,
-        cognito_username: &str,
-    ) -> Result<Tokens, Error> {
+    pub async fn refresh(&self, refresh_token: &str, cognito_username: &str) -> Result<Tokens, Error> {
         let mut req = self
             .client
             .initiate_auth()
@@ -268,53 +236,31 @@ impl CognitoClient {
             other => other,
         })?;
         // Cognito returns no new refresh token: the old one stays valid.
-        tokens(
-            out.authentication_result(),
-            out.challenge_name(),
-            Some(refresh_token),
-        )
+        tokens(out.authentication_result(), out.challenge_name(), Some(refresh_token))
     }
 
     /// The user's attributes (GetUser with the access token).
     pub async fn get_user(&self, access_token: &str) -> Result<UserAttributes, Error> {
-        let out = self
-            .client
-            .get_user()
-            .access_token(access_token)
-            .send()
-            .await
-            .map_err(session_error)?;
+        let out = self.client.get_user().access_token(access_token).send().await.map_err(session_error)?;
         Ok(UserAttributes {
             username: out.username().to_owned(),
             attributes: out
                 .user_attributes()
                 .iter()
-                .map(|a| {
-                    (
-                        a.name().to_owned(),
-                        a.value().unwrap_or_default().to_owned(),
-                    )
-                })
+                .map(|a| (a.name().to_owned(), a.value().unwrap_or_default().to_owned()))
                 .collect(),
         })
     }
 
     /// Signs the user out everywhere: the access and refresh tokens stop working at Cognito.
     pub async fn global_sign_out(&self, access_token: &str) -> Result<(), Error> {
-        self.client
-            .global_sign_out()
-            .access_token(access_token)
-            .send()
-            .await
-            .map_err(session_error)?;
+        self.client.global_sign_out().access_token(access_token).send().await.map_err(session_error)?;
         Ok(())
     }
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Unavailable(format!("SRP computation failed: {e}")))
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Unavailable(format!("SRP computation failed: {e}")))
 }
 
 fn tokens(
@@ -323,24 +269,16 @@ fn tokens(
     old_refresh: Option<&str>,
 ) -> Result<Tokens, Error> {
     if let Some(challenge) = challenge {
-        return Err(Error::ChallengeRequired(Challenge::from_name(
-            challenge.as_str(),
-        )));
+        return Err(Error::ChallengeRequired(Challenge::from_name(challenge.as_str())));
     }
     let result = result.ok_or_else(|| Error::Cognito {
         code: "NoAuthenticationResult".into(),
         message: "Cognito answered neither tokens nor a challenge".into(),
     })?;
-    match (
-        result.id_token(),
-        result.access_token(),
-        result.refresh_token().or(old_refresh),
-    ) {
-        (Some(id), Some(access), Some(refresh)) => Ok(Tokens {
-            id_token: id.to_owned(),
-            access_token: access.to_owned(),
-            refresh_token: refresh.to_owned(),
-        }),
+    match (result.id_token(), result.access_token(), result.refresh_token().or(old_refresh)) {
+        (Some(id), Some(access), Some(refresh)) => {
+            Ok(Tokens { id_token: id.to_owned(), access_token: access.to_owned(), refresh_token: refresh.to_owned() })
+        }
         _ => Err(Error::Cognito {
             code: "IncompleteAuthenticationResult".into(),
             message: "Cognito's answer lacks a token".into(),
@@ -376,24 +314,15 @@ where
     })
 }
 
-fn sdk_error<E>(
-    err: SdkError<E, HttpResponse>,
-    specific: impl Fn(&str, &str) -> Option<Error>,
-) -> Error
+fn sdk_error<E>(err: SdkError<E, HttpResponse>, specific: impl Fn(&str, &str) -> Option<Error>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let (service, status) = match &err {
         SdkError::ServiceError(service) => (service.err(), service.raw().status()),
-        SdkError::TimeoutError(_) => {
-            return Error::Unavailable("the call to Cognito timed out".into())
-        }
-        SdkError::DispatchFailure(_) => {
-            return Error::Unavailable("Cognito could not be reached".into())
-        }
-        SdkError::ResponseError(_) => {
-            return Error::Unavailable("Cognito's answer could not be read".into())
-        }
+        SdkError::TimeoutError(_) => return Error::Unavailable("the call to Cognito timed out".into()),
+        SdkError::DispatchFailure(_) => return Error::Unavailable("Cognito could not be reached".into()),
+        SdkError::ResponseError(_) => return Error::Unavailable("Cognito's answer could not be read".into()),
         _ => {
             return Error::Unavailable(format!(
                 "the call to Cognito failed: {}",
@@ -416,21 +345,14 @@ where
         | "LimitExceededException"
         | "TooManyFailedAttemptsException"
         | "ThrottlingException" => Error::Throttled,
-        "InternalErrorException" | "InternalFailure" | "ServiceUnavailable" => {
-            Error::Unavailable(message.to_owned())
-        }
+        "InternalErrorException" | "InternalFailure" | "ServiceUnavailable" => Error::Unavailable(message.to_owned()),
         "ResourceNotFoundException"
         | "InvalidUserPoolConfigurationException"
         | "UnrecognizedClientException"
         | "InvalidClientTokenId"
         | "AccessDeniedException"
         | "MissingAuthenticationToken" => Error::Misconfigured(format!("{code}: {message}")),
-        "InvalidParameterException" if message.contains("flow") => {
-            Error::Misconfigured(format!("{code}: {message}"))
-        }
-        _ => Error::Cognito {
-            code: code.to_owned(),
-            message: message.to_owned(),
-        },
+        "InvalidParameterException" if message.contains("flow") => Error::Misconfigured(format!("{code}: {message}")),
+        _ => Error::Cognito { code: code.to_owned(), message: message.to_owned() },
     }
 }

@@ -151,6 +151,9 @@ pub struct Config {
     /// Attempts per call to Cognito (1 disables retries).
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
+    /// Verified tokens remembered so they are not verified again (0 disables the cache).
+    #[serde(default = "default_token_cache")]
+    pub token_cache_capacity: usize,
     /// Prefix of the token cookies' names.
     #[serde(default = "default_cookie_prefix")]
     pub cookie_prefix: String,
@@ -163,6 +166,9 @@ pub struct Config {
     /// Cookie lifetime in seconds; follows the refresh token's validity (30 days by default).
     #[serde(default = "default_cookie_max_age")]
     pub cookie_max_age_secs: i64,
+    /// Where `redirect_to_login` sends anonymous visitors of protected pages.
+    #[serde(default = "default_login_url")]
+    pub login_url: String,
     /// The header the `ApiKey` guard reads (django-warrant's `Authorization-Id`).
     #[serde(default = "default_api_key_header")]
     pub api_key_header: String,
@@ -186,11 +192,17 @@ fn default_cognito_timeout() -> u64 {
 fn default_max_attempts() -> u32 {
     3
 }
+fn default_token_cache() -> usize {
+    crate::verify::DEFAULT_CACHE_CAPACITY
+}
 fn default_cookie_prefix() -> String {
     "cognito".into()
 }
 fn default_cookie_max_age() -> i64 {
     30 * 24 * 3600
+}
+fn default_login_url() -> String {
+    "/accounts/login/".into()
 }
 fn default_api_key_header() -> String {
     "Authorization-Id".into()
@@ -198,14 +210,10 @@ fn default_api_key_header() -> String {
 
 /// django-warrant's default mapping.
 pub fn default_attr_mapping() -> BTreeMap<String, String> {
-    [
-        ("email", "email"),
-        ("given_name", "first_name"),
-        ("family_name", "last_name"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+    [("email", "email"), ("given_name", "first_name"), ("family_name", "last_name")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }
 
 /// Why the settings were refused. Each message names the key to fix.
@@ -225,10 +233,7 @@ pub enum ConfigError {
 }
 
 fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        key,
-        reason: reason.into(),
-    }
+    ConfigError::Invalid { key, reason: reason.into() }
 }
 
 impl Config {
@@ -245,32 +250,19 @@ impl Config {
         if region.is_empty() || pool.is_empty() {
             return Err(invalid(
                 "user_pool_id",
-                format!(
-                    "`{}` is not of the form `<region>_<id>`, e.g. `eu-west-1_AbCdEf123`",
-                    self.user_pool_id
-                ),
+                format!("`{}` is not of the form `<region>_<id>`, e.g. `eu-west-1_AbCdEf123`", self.user_pool_id),
             ));
         }
         if !is_region(self.region()) {
-            let key = if self.region.is_some() {
-                "region"
-            } else {
-                "user_pool_id"
-            };
-            return Err(invalid(
-                key,
-                format!("`{}` is not an AWS region name", self.region()),
-            ));
+            let key = if self.region.is_some() { "region" } else { "user_pool_id" };
+            return Err(invalid(key, format!("`{}` is not an AWS region name", self.region())));
         }
         if self.app_client_id.trim().is_empty() {
             return Err(invalid("app_client_id", "must not be empty"));
         }
         for (cognito, local) in &self.attr_mapping {
             if cognito.is_empty() || local.is_empty() {
-                return Err(invalid(
-                    "attr_mapping",
-                    "attribute and field names must not be empty",
-                ));
+                return Err(invalid("attr_mapping", "attribute and field names must not be empty"));
             }
             if crate::store::RESERVED.contains(&local.as_str()) {
                 return Err(invalid(
@@ -280,24 +272,11 @@ impl Config {
             }
         }
         match (&self.aws_access_key_id, &self.aws_secret_access_key) {
-            (Some(_), None) => {
-                return Err(invalid(
-                    "aws_secret_access_key",
-                    "is required with `aws_access_key_id`",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(invalid(
-                    "aws_access_key_id",
-                    "is required with `aws_secret_access_key`",
-                ))
-            }
+            (Some(_), None) => return Err(invalid("aws_secret_access_key", "is required with `aws_access_key_id`")),
+            (None, Some(_)) => return Err(invalid("aws_access_key_id", "is required with `aws_secret_access_key`")),
             _ => {}
         }
-        for (key, url) in [
-            ("endpoint_url", &self.endpoint_url),
-            ("jwks_url", &self.jwks_url),
-        ] {
+        for (key, url) in [("endpoint_url", &self.endpoint_url), ("jwks_url", &self.jwks_url)] {
             if let Some(url) = url {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     return Err(invalid(key, format!("`{url}` is not an http(s) URL")));
@@ -318,32 +297,20 @@ impl Config {
             return Err(invalid("max_attempts", "must be at least 1"));
         }
         let prefix_ok = !self.cookie_prefix.is_empty()
-            && self
-                .cookie_prefix
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            && self.cookie_prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !prefix_ok {
-            return Err(invalid(
-                "cookie_prefix",
-                "must be letters, digits, `_` or `-`",
-            ));
+            return Err(invalid("cookie_prefix", "must be letters, digits, `_` or `-`"));
+        }
+        if crate::safe_next(&self.login_url).is_none() {
+            return Err(invalid("login_url", "must be a path on this site, starting with `/`"));
         }
         if self.cookie_max_age_secs <= 0 {
             return Err(invalid("cookie_max_age_secs", "must be positive"));
         }
-        if rocket::http::Header::new(self.api_key_header.clone(), "")
-            .name()
-            .as_str()
-            .is_empty()
-            || !self
-                .api_key_header
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        if rocket::http::Header::new(self.api_key_header.clone(), "").name().as_str().is_empty()
+            || !self.api_key_header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err(invalid(
-                "api_key_header",
-                "must be a header name (letters, digits, `-`)",
-            ));
+            return Err(invalid("api_key_header", "must be a header name (letters, digits, `-`)"));
         }
         Ok(())
     }
@@ -358,26 +325,19 @@ impl Config {
 
     /// The pool's issuer, the only `iss` a token may carry.
     pub fn issuer(&self) -> String {
-        format!(
-            "https://cognito-idp.{}.amazonaws.com/{}",
-            self.region(),
-            self.user_pool_id
-        )
+        format!("https://cognito-idp.{}.amazonaws.com/{}", self.region(), self.user_pool_id)
     }
 
     /// Where the signing keys are fetched.
     pub fn jwks_url(&self) -> String {
-        self.jwks_url
-            .clone()
-            .unwrap_or_else(|| format!("{}/.well-known/jwks.json", self.issuer()))
+        self.jwks_url.clone().unwrap_or_else(|| format!("{}/.well-known/jwks.json", self.issuer()))
     }
 }
 
 fn is_region(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').count() >= 3
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -398,38 +358,20 @@ mod tests {
         assert!(c.create_unknown_users);
         assert_eq!(c.auth_flow, AuthFlow::UserSrp);
         assert_eq!(c.api_key_header, "Authorization-Id");
-        assert_eq!(
-            c.jwks_url(),
-            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc/.well-known/jwks.json"
-        );
+        assert_eq!(c.jwks_url(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc/.well-known/jwks.json");
     }
 
     #[test]
     fn errors_name_the_key() {
         let cases = [
             ("[cognito]\napp_client_id = \"c\"\n", "user_pool_id"),
-            (
-                "[cognito]\nuser_pool_id = \"nounderscore\"\napp_client_id = \"c\"\n",
-                "user_pool_id",
-            ),
-            (
-                "[cognito]\nuser_pool_id = \"_abc\"\napp_client_id = \"c\"\n",
-                "user_pool_id",
-            ),
+            ("[cognito]\nuser_pool_id = \"nounderscore\"\napp_client_id = \"c\"\n", "user_pool_id"),
+            ("[cognito]\nuser_pool_id = \"_abc\"\napp_client_id = \"c\"\n", "user_pool_id"),
             (&format!("{BASE}auth_flow = \"magic\"\n"), "auth_flow"),
-            (
-                &format!("{BASE}attr_mapping = {{ email = 3 }}\n"),
-                "attr_mapping",
-            ),
+            (&format!("{BASE}attr_mapping = {{ email = 3 }}\n"), "attr_mapping"),
             (&format!("{BASE}attr_mapping = \"email\"\n"), "attr_mapping"),
-            (
-                &format!("{BASE}aws_access_key_id = \"AKIA\"\n"),
-                "aws_secret_access_key",
-            ),
-            (
-                &format!("{BASE}endpoint_url = \"localhost:5000\"\n"),
-                "endpoint_url",
-            ),
+            (&format!("{BASE}aws_access_key_id = \"AKIA\"\n"), "aws_secret_access_key"),
+            (&format!("{BASE}endpoint_url = \"localhost:5000\"\n"), "endpoint_url"),
             (&format!("{BASE}jwks = \"{{}}\"\n"), "jwks"),
             (&format!("{BASE}user_pol_id = \"typo\"\n"), "user_pol_id"),
             (&format!("{BASE}region = \"Mars\"\n"), "region"),
@@ -443,10 +385,9 @@ mod tests {
 
     #[test]
     fn custom_attributes_keep_their_prefix_and_region_can_be_overridden() {
-        let c = parse(&format!(
-            "{BASE}region = \"us-east-2\"\nattr_mapping = {{ \"custom:api_key\" = \"api_key\" }}\n"
-        ))
-        .unwrap();
+        let c =
+            parse(&format!("{BASE}region = \"us-east-2\"\nattr_mapping = {{ \"custom:api_key\" = \"api_key\" }}\n"))
+                .unwrap();
         assert_eq!(c.attr_mapping["custom:api_key"], "api_key");
         assert_eq!(c.region(), "us-east-2");
         assert!(c.issuer().starts_with("https://cognito-idp.us-east-2."));

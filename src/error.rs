@@ -45,7 +45,7 @@ impl Challenge {
 /// assert_eq!(Error::InvalidCredentials.status(), Status::Unauthorized);
 /// assert_eq!(Error::Throttled.status(), Status::ServiceUnavailable);
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// Wrong password, unknown user, or a disabled user.
     #[error("invalid username or password")]
@@ -88,23 +88,20 @@ pub enum Error {
     /// The local user store failed.
     #[error("user store: {0}")]
     Store(#[from] StoreError),
+    /// A token would not fit in its cookie.
+    #[error("{0}")]
+    CookieTooLarge(#[from] crate::cookies::CookieTooLarge),
 }
 
 impl Error {
     /// The HTTP status this error should answer with.
     pub fn status(&self) -> Status {
         match self {
-            Error::InvalidCredentials | Error::SessionExpired | Error::Token(_) => {
-                Status::Unauthorized
-            }
-            Error::NotProvisioned | Error::UserNotConfirmed | Error::PasswordResetRequired => {
-                Status::Forbidden
-            }
+            Error::InvalidCredentials | Error::SessionExpired | Error::Token(_) => Status::Unauthorized,
+            Error::NotProvisioned | Error::UserNotConfirmed | Error::PasswordResetRequired => Status::Forbidden,
             Error::ChallengeRequired(_) => Status::Unauthorized,
-            Error::Throttled | Error::Unavailable(_) | Error::Store(_) => {
-                Status::ServiceUnavailable
-            }
-            Error::Misconfigured(_) => Status::InternalServerError,
+            Error::Throttled | Error::Unavailable(_) | Error::Store(_) => Status::ServiceUnavailable,
+            Error::Misconfigured(_) | Error::CookieTooLarge(_) => Status::InternalServerError,
             Error::Cognito { .. } => Status::BadGateway,
         }
     }
@@ -118,9 +115,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for Error {
         let message = if status.code >= 500 {
             log::error!("rocket_warrant: {self}");
             match status {
-                Status::ServiceUnavailable => {
-                    "authentication is temporarily unavailable; try again shortly".to_owned()
-                }
+                Status::ServiceUnavailable => "authentication is temporarily unavailable; try again shortly".to_owned(),
                 _ => "authentication failed on the server".to_owned(),
             }
         } else {

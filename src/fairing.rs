@@ -8,12 +8,16 @@ use std::time::Duration;
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
+use rocket::Response;
 use rocket::{Build, Ignite, Rocket, Sentinel};
 use rocket_db_pools::Database;
 
 use crate::cognito::CognitoClient;
 use crate::config::{Config, ConfigError};
+use crate::cookies::TokenCookies;
+use crate::guards::RequestAuth;
 use crate::jwks::Jwks;
+use crate::refresh::RefreshFlights;
 use crate::store::UserStore;
 use crate::verify::{Clock, Verifier};
 
@@ -44,6 +48,8 @@ pub(crate) struct Inner {
     pub(crate) client: CognitoClient,
     pub(crate) verifier: Verifier,
     pub(crate) store: Arc<dyn UserStore>,
+    pub(crate) cookies: TokenCookies,
+    pub(crate) refreshes: RefreshFlights,
 }
 
 impl std::fmt::Debug for Cognito {
@@ -78,10 +84,7 @@ impl Cognito {
         D: Database,
         D::Pool: UserStore + Clone,
     {
-        CognitoFairing {
-            clock: None,
-            _db: PhantomData,
-        }
+        CognitoFairing { clock: None, _db: PhantomData }
     }
 
     /// Builds a `Cognito` outside Rocket's ignite (a CLI, a test) from settings and a store.
@@ -96,10 +99,7 @@ impl Cognito {
     ) -> Result<Cognito, ConfigError> {
         config.validate()?;
         let jwks = match &config.jwks {
-            Some(json) => Jwks::from_json(json).map_err(|reason| ConfigError::Invalid {
-                key: "jwks",
-                reason,
-            })?,
+            Some(json) => Jwks::from_json(json).map_err(|reason| ConfigError::Invalid { key: "jwks", reason })?,
             None => Jwks::from_url(
                 config.jwks_url(),
                 Duration::from_millis(config.jwks_timeout_ms),
@@ -107,19 +107,15 @@ impl Cognito {
             ),
         };
         let mut verifier = Verifier::new(config.issuer(), config.app_client_id.clone(), jwks)
-            .with_leeway(config.leeway_secs);
+            .with_leeway(config.leeway_secs)
+            .with_cache_capacity(config.token_cache_capacity);
         if let Some(clock) = clock {
             verifier = verifier.with_clock(clock);
         }
         let client = CognitoClient::from_config(&config).await;
-        Ok(Cognito {
-            inner: Arc::new(Inner {
-                config,
-                client,
-                verifier,
-                store,
-            }),
-        })
+        let cookies = TokenCookies::new(&config);
+        let refreshes = RefreshFlights::default();
+        Ok(Cognito { inner: Arc::new(Inner { config, client, verifier, store, cookies, refreshes }) })
     }
 
     /// The settings in force.
@@ -140,6 +136,11 @@ impl Cognito {
     /// The local user store.
     pub fn store(&self) -> &dyn UserStore {
         &*self.inner.store
+    }
+
+    /// The token cookies' names and attributes.
+    pub fn cookies(&self) -> &TokenCookies {
+        &self.inner.cookies
     }
 }
 
@@ -164,10 +165,7 @@ where
     D::Pool: UserStore + Clone,
 {
     fn info(&self) -> Info {
-        Info {
-            name: "Cognito authentication",
-            kind: Kind::Ignite,
-        }
+        Info { name: "Cognito authentication", kind: Kind::Ignite | Kind::Response }
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
@@ -198,11 +196,26 @@ where
         // keys are fetched again on first use.
         match cognito.verifier().jwks().refresh().await {
             Ok(n) => log::info!("rocket_warrant: {n} signing key(s) loaded"),
-            Err(e) => log::warn!(
-                "rocket_warrant: signing keys not loaded at ignite ({e}); retrying on first use"
-            ),
+            Err(e) => log::warn!("rocket_warrant: signing keys not loaded at ignite ({e}); retrying on first use"),
         }
         Ok(rocket.manage(cognito))
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        // A guard that refused the session cleared the cookies, but Rocket sends only the
+        // catcher's cookie changes with an error response: send the removals here.
+        if !req.local_cache(RequestAuth::untouched).cleared {
+            return;
+        }
+        let Some(cognito) = req.rocket().state::<Cognito>() else {
+            return;
+        };
+        for removal in cognito.cookies().removals() {
+            let prefix = format!("{}=", removal.name());
+            if !res.headers().get("Set-Cookie").any(|c| c.starts_with(&prefix)) {
+                res.adjoin_header(removal);
+            }
+        }
     }
 }
 

@@ -55,10 +55,7 @@ impl std::fmt::Debug for Jwks {
             Source::Url { url, .. } => url.as_str(),
             Source::Static => "(static)",
         };
-        f.debug_struct("Jwks")
-            .field("url", &url)
-            .field("keys", &self.cached_kids())
-            .finish()
+        f.debug_struct("Jwks").field("url", &url).field("keys", &self.cached_kids()).finish()
     }
 }
 
@@ -72,13 +69,7 @@ impl Jwks {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Jwks::new(
-            Source::Url {
-                http,
-                url: url.into(),
-            },
-            refetch_interval,
-        )
+        Jwks::new(Source::Url { http, url: url.into() }, refetch_interval)
     }
 
     /// Fixed keys from a JWKS document; never fetches.
@@ -130,23 +121,14 @@ impl Jwks {
         let Source::Url { http, url } = &self.source else {
             return Ok(self.cached_kids().len());
         };
-        self.fetches
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let keys = async {
-            let mut response = http
-                .get(url)
-                .send()
-                .await
-                .map_err(|e| e.without_url().to_string())?;
+            let mut response = http.get(url).send().await.map_err(|e| e.without_url().to_string())?;
             if !response.status().is_success() {
                 return Err(format!("the key endpoint answered {}", response.status()));
             }
             let mut body = Vec::new();
-            while let Some(chunk) = response
-                .chunk()
-                .await
-                .map_err(|e| e.without_url().to_string())?
-            {
+            while let Some(chunk) = response.chunk().await.map_err(|e| e.without_url().to_string())? {
                 if body.len() + chunk.len() > MAX_JWKS_BYTES {
                     return Err("the key set is larger than 256 KiB".into());
                 }
@@ -170,22 +152,12 @@ impl Jwks {
     }
 
     fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
-        self.keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(kid)
-            .cloned()
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).get(kid).cloned()
     }
 
     /// The `kid`s now cached.
     pub fn cached_kids(&self) -> Vec<String> {
-        let mut kids: Vec<_> = self
-            .keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .keys()
-            .cloned()
-            .collect();
+        let mut kids: Vec<_> = self.keys.read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
         kids.sort();
         kids
     }
@@ -198,18 +170,14 @@ impl Jwks {
 
 /// The RS256 signature keys of a JWKS document; other keys are skipped.
 fn parse(body: &[u8]) -> Result<KeyMap, String> {
-    let set: JwkSet =
-        serde_json::from_slice(body).map_err(|e| format!("not a JWKS document: {e}"))?;
+    let set: JwkSet = serde_json::from_slice(body).map_err(|e| format!("not a JWKS document: {e}"))?;
     let mut keys = HashMap::new();
     for jwk in &set.keys {
         let Some(kid) = &jwk.common.key_id else {
             continue;
         };
         let rs256 = matches!(jwk.common.key_algorithm, None | Some(KeyAlgorithm::RS256));
-        let sig = matches!(
-            jwk.common.public_key_use,
-            None | Some(PublicKeyUse::Signature)
-        );
+        let sig = matches!(jwk.common.public_key_use, None | Some(PublicKeyUse::Signature));
         if !(rs256 && sig && matches!(jwk.algorithm, AlgorithmParameters::RSA(_))) {
             continue;
         }

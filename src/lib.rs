@@ -53,13 +53,19 @@
 
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod cognito;
 pub mod config;
+pub mod cookies;
 pub mod db;
 mod error;
 mod fairing;
+pub mod guards;
 pub mod jwks;
 mod login;
+mod logout;
+mod redirect;
+pub mod refresh;
 pub mod store;
 pub mod verify;
 
@@ -67,6 +73,8 @@ pub use cognito::Tokens;
 pub use config::Config;
 pub use error::{Challenge, Error};
 pub use fairing::{Cognito, CognitoFairing};
+pub use guards::{ApiKey, AuthError, CognitoUser, Group, Member};
 pub use login::Login;
+pub use redirect::{redirect_to_login, safe_next};
 pub use store::{User, UserStore};
 pub use verify::{Claims, TokenUse};

@@ -1,5 +1,9 @@
 //! Login: Cognito authentication, token verification, and the local user, in one call.
 
+use std::sync::Arc;
+
+use rocket::http::CookieJar;
+
 use crate::cognito::Tokens;
 use crate::error::Error;
 use crate::fairing::Cognito;
@@ -18,9 +22,9 @@ pub struct Login {
     /// The ID, access and refresh tokens.
     pub tokens: Tokens,
     /// The verified claims of the ID token.
-    pub id_claims: Claims,
+    pub id_claims: Arc<Claims>,
     /// The verified claims of the access token.
-    pub access_claims: Claims,
+    pub access_claims: Arc<Claims>,
 }
 
 impl Cognito {
@@ -30,10 +34,7 @@ impl Cognito {
     /// Wrong password and unknown user are the same [`Error::InvalidCredentials`].
     pub async fn login(&self, username: &str, password: &str) -> Result<Login, Error> {
         let username = username.trim();
-        if username.is_empty()
-            || password.is_empty()
-            || username.len() > MAX_USERNAME
-            || password.len() > MAX_PASSWORD
+        if username.is_empty() || password.is_empty() || username.len() > MAX_USERNAME || password.len() > MAX_PASSWORD
         {
             return Err(Error::InvalidCredentials);
         }
@@ -41,31 +42,18 @@ impl Cognito {
         let (id_claims, access_claims) = self.verify_pair(&tokens).await?;
         let attributes = self.client().get_user(&tokens.access_token).await?;
         // Keyed by Cognito's canonical username, not what was typed (an email alias, say).
-        let profile = Profile::from_attributes(
-            &attributes.username,
-            &attributes.attributes,
-            &self.config().attr_mapping,
-        );
-        let user = self
-            .store()
-            .save(&profile, self.config().create_unknown_users)
-            .await?
-            .ok_or(Error::NotProvisioned)?;
-        Ok(Login {
-            user,
-            tokens,
-            id_claims,
-            access_claims,
-        })
+        let profile =
+            Profile::from_attributes(&attributes.username, &attributes.attributes, &self.config().attr_mapping);
+        let user =
+            self.store().save(&profile, self.config().create_unknown_users).await?.ok_or(Error::NotProvisioned)?;
+        Ok(Login { user, tokens, id_claims, access_claims })
     }
 
     /// Verifies an ID and access token pair, and that both belong to the same user.
-    pub async fn verify_pair(&self, tokens: &Tokens) -> Result<(Claims, Claims), Error> {
+    pub async fn verify_pair(&self, tokens: &Tokens) -> Result<(Arc<Claims>, Arc<Claims>), Error> {
         let verifier = self.verifier();
         let id = verifier.verify(&tokens.id_token, TokenUse::Id).await?;
-        let access = verifier
-            .verify(&tokens.access_token, TokenUse::Access)
-            .await?;
+        let access = verifier.verify(&tokens.access_token, TokenUse::Access).await?;
         if id.sub != access.sub {
             return Err(Error::Cognito {
                 code: "MismatchedTokens".into(),
@@ -73,5 +61,29 @@ impl Cognito {
             });
         }
         Ok((id, access))
+    }
+}
+
+impl Cognito {
+    /// [`Cognito::login`], then the three tokens in private cookies. If a token would not fit
+    /// in its cookie, no cookie is set and the error says which.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm, http::CookieJar, response::Redirect};
+    /// use rocket_warrant::{Cognito, Error};
+    ///
+    /// #[derive(FromForm)]
+    /// struct Credentials { username: String, password: String }
+    ///
+    /// #[post("/login", data = "<form>")]
+    /// async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<Redirect, Error> {
+    ///     cognito.sign_in(jar, &form.username, &form.password).await?;
+    ///     Ok(Redirect::to("/"))
+    /// }
+    /// ```
+    pub async fn sign_in(&self, jar: &CookieJar<'_>, username: &str, password: &str) -> Result<Login, Error> {
+        let login = self.login(username, password).await?;
+        self.cookies().set(jar, &login.tokens, &login.user.username)?;
+        Ok(login)
     }
 }

@@ -9,14 +9,7 @@ use serde::Serialize;
 pub const COLUMNS: [&str; 3] = ["email", "first_name", "last_name"];
 
 /// Local names a mapping may not target: they are the row's own bookkeeping.
-pub const RESERVED: [&str; 6] = [
-    "id",
-    "username",
-    "sub",
-    "attributes",
-    "created_at",
-    "updated_at",
-];
+pub const RESERVED: [&str; 6] = ["id", "username", "sub", "attributes", "created_at", "updated_at"];
 
 /// A local user row, keyed by the Cognito username (which never changes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -100,10 +93,7 @@ impl Profile {
         attributes: &[(String, String)],
         mapping: &BTreeMap<String, String>,
     ) -> Profile {
-        let mut profile = Profile {
-            username: username.to_owned(),
-            ..Profile::default()
-        };
+        let mut profile = Profile { username: username.to_owned(), ..Profile::default() };
         for (name, value) in attributes {
             if name == "sub" {
                 profile.sub = value.clone();
@@ -122,11 +112,7 @@ impl Profile {
 
     /// The mapped fields that are not columns, as the JSON object the row keeps.
     pub fn extra_json(&self) -> String {
-        let extra: BTreeMap<_, _> = self
-            .fields
-            .iter()
-            .filter(|(k, _)| !COLUMNS.contains(&k.as_str()))
-            .collect();
+        let extra: BTreeMap<_, _> = self.fields.iter().filter(|(k, _)| !COLUMNS.contains(&k.as_str())).collect();
         serde_json::to_string(&extra).unwrap_or_else(|_| "{}".into())
     }
 }

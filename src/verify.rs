@@ -6,10 +6,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use jsonwebtoken::{Algorithm, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::cache::{digest, TokenCache};
 use crate::jwks::{Jwks, KeyError};
 
 /// A token longer than this is refused before it is decoded (Cognito's are 1 to 2 KB).
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// Verified tokens kept by default.
+pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 
 /// A `kid` longer than this is refused before any lookup.
 const MAX_KID_BYTES: usize = 256;
@@ -46,9 +50,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
     }
 }
 
@@ -103,9 +105,7 @@ pub struct Claims {
 impl Claims {
     /// The Cognito username (`cognito:username` in ID tokens, `username` in access tokens).
     pub fn cognito_username(&self) -> Option<&str> {
-        self.cognito_username
-            .as_deref()
-            .or(self.username.as_deref())
+        self.cognito_username.as_deref().or(self.username.as_deref())
     }
 }
 
@@ -186,6 +186,7 @@ pub struct Verifier {
     leeway: i64,
     clock: Arc<dyn Clock>,
     validation: Validation,
+    cache: TokenCache,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -218,7 +219,19 @@ impl Verifier {
             leeway: 30,
             clock: Arc::new(SystemClock),
             validation,
+            cache: TokenCache::new(DEFAULT_CACHE_CAPACITY),
         }
+    }
+
+    /// Keeps at most `capacity` verified tokens so that they are not verified again (0: none).
+    pub fn with_cache_capacity(mut self, capacity: usize) -> Verifier {
+        self.cache = TokenCache::new(capacity);
+        self
+    }
+
+    /// The cache of verified tokens.
+    pub fn cache(&self) -> &TokenCache {
+        &self.cache
     }
 
     /// Allowed clock skew, in seconds.
@@ -244,9 +257,17 @@ impl Verifier {
     }
 
     /// Verifies `token` as a token of kind `expected`, returning its claims.
-    pub async fn verify(&self, token: &str, expected: TokenUse) -> Result<Claims, VerifyError> {
+    ///
+    /// A token whose signature was verified before is found in the cache by its digest; its
+    /// claims (issuer, client, kind, times) are checked again on every call.
+    pub async fn verify(&self, token: &str, expected: TokenUse) -> Result<Arc<Claims>, VerifyError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(VerifyError::TooLarge);
+        }
+        let cache_key = digest(token);
+        if let Some(claims) = self.cache.get(&cache_key) {
+            self.check_claims(&claims, expected)?;
+            return Ok(claims);
         }
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
         // The algorithm is the key's (RS256); a header asking for anything else is refused
@@ -267,6 +288,8 @@ impl Verifier {
             })?
             .claims;
         self.check_claims(&claims, expected)?;
+        let claims = Arc::new(claims);
+        self.cache.insert(cache_key, claims.clone(), self.clock.now());
         Ok(claims)
     }
 

@@ -13,10 +13,7 @@ use serde_json::json;
 
 async fn stops_in_a_fairing(settings: serde_json::Value) -> bool {
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
-    let err = common::rocket(StoreKind::Sqlite, &url, settings)
-        .ignite()
-        .await
-        .expect_err("launch must stop");
+    let err = common::rocket(StoreKind::Sqlite, &url, settings).ignite().await.expect_err("launch must stop");
     matches!(err.kind(), ErrorKind::FailedFairings(_))
 }
 
@@ -29,10 +26,7 @@ async fn bad_settings_stop_launch() {
         with(pool.settings(), json!({ "auth_flow": "telepathy" })),
         with(pool.settings(), json!({ "attr_mapping": "email" })),
         with(pool.settings(), json!({ "attr_mapping": { "email": 42 } })),
-        with(
-            pool.settings(),
-            json!({ "attr_mapping": { "email": "id" } }),
-        ),
+        with(pool.settings(), json!({ "attr_mapping": { "email": "id" } })),
     ];
     for settings in cases {
         assert!(stops_in_a_fairing(settings.clone()).await, "{settings}");
@@ -43,14 +37,8 @@ async fn bad_settings_stop_launch() {
 async fn key_endpoint_down_at_ignite_is_not_fatal() {
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
-    let settings = with(
-        pool.settings(),
-        json!({ "jwks_url": "http://127.0.0.1:9/jwks.json", "jwks_timeout_ms": 300 }),
-    );
-    let rocket = common::rocket(StoreKind::Sqlite, &url, settings)
-        .ignite()
-        .await
-        .expect("ignites");
+    let settings = with(pool.settings(), json!({ "jwks_url": "http://127.0.0.1:9/jwks.json", "jwks_timeout_ms": 300 }));
+    let rocket = common::rocket(StoreKind::Sqlite, &url, settings).ignite().await.expect("ignites");
     let cognito = rocket.state::<Cognito>().unwrap();
     assert!(cognito.verifier().jwks().cached_kids().is_empty());
 }
@@ -60,10 +48,7 @@ async fn keys_are_fetched_at_ignite() {
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let (_rocket, cognito) = common::ignite(StoreKind::Sqlite, &url, pool.settings()).await;
-    assert_eq!(
-        cognito.verifier().jwks().cached_kids(),
-        vec!["dummy".to_string()]
-    );
+    assert_eq!(cognito.verifier().jwks().cached_kids(), vec!["dummy".to_string()]);
     assert_eq!(cognito.verifier().jwks().fetch_count(), 1);
 }
 
@@ -75,34 +60,21 @@ fn uses_cognito(cognito: &Cognito) -> String {
 #[tokio::test]
 async fn sentinel_stops_launch_without_the_fairing() {
     let figment = Figment::from(rocket::Config::debug_default()).merge(("log_level", "off"));
-    let err = rocket::custom(figment)
-        .mount("/", routes![uses_cognito])
-        .ignite()
-        .await
-        .expect_err("sentinel");
-    assert!(
-        matches!(err.kind(), ErrorKind::SentinelAborts(_)),
-        "{:?}",
-        err.kind()
-    );
+    let err = rocket::custom(figment).mount("/", routes![uses_cognito]).ignite().await.expect_err("sentinel");
+    assert!(matches!(err.kind(), ErrorKind::SentinelAborts(_)), "{:?}", err.kind());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_fairing_missing_stops_launch() {
     let pool = Pool::new(false).await;
-    let figment = Figment::from(rocket::Config::debug_default())
-        .merge(("log_level", "off"))
-        .merge(("cognito", pool.settings()));
+    let figment =
+        Figment::from(rocket::Config::debug_default()).merge(("log_level", "off")).merge(("cognito", pool.settings()));
     let err = rocket::custom(figment)
         .attach(Cognito::fairing::<common::SqliteUsers>())
         .ignite()
         .await
         .expect_err("no database");
-    assert!(
-        matches!(err.kind(), ErrorKind::FailedFairings(_)),
-        "{:?}",
-        err.kind()
-    );
+    assert!(matches!(err.kind(), ErrorKind::FailedFairings(_)), "{:?}", err.kind());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -169,15 +169,9 @@ async fn srp_refuses_a_wrong_password_and_accepts_the_right_one() {
     let pool = pool_with_testuser(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
-    assert_eq!(
-        cognito.config().auth_flow,
-        rocket_warrant::config::AuthFlow::UserSrp
-    );
+    assert_eq!(cognito.config().auth_flow, rocket_warrant::config::AuthFlow::UserSrp);
     let near_miss = format!("{}x", PASSWORD);
-    assert!(matches!(
-        cognito.login("testuser", &near_miss).await,
-        Err(Error::InvalidCredentials)
-    ));
+    assert!(matches!(cognito.login("testuser", &near_miss).await, Err(Error::InvalidCredentials)));
     assert!(cognito.login("testuser", PASSWORD).await.is_ok());
 }
 
@@ -189,10 +183,7 @@ async fn unreachable_cognito_is_unavailable_not_invalid_credentials() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let settings = with(
-        pool.settings(),
-        json!({ "endpoint_url": dead, "cognito_timeout_ms": 2000 }),
-    );
+    let settings = with(pool.settings(), json!({ "endpoint_url": dead, "cognito_timeout_ms": 2000 }));
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
     for flow_user in ["testuser", "nobody"] {
         let err = cognito.login(flow_user, PASSWORD).await.unwrap_err();
@@ -206,26 +197,12 @@ async fn empty_or_oversized_input_is_invalid_credentials_without_a_call() {
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     // Cognito is unreachable: an answer other than InvalidCredentials would mean a call was made.
-    let settings = with(
-        pool.settings(),
-        json!({ "endpoint_url": "http://127.0.0.1:9" }),
-    );
+    let settings = with(pool.settings(), json!({ "endpoint_url": "http://127.0.0.1:9" }));
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
     let long = "a".repeat(10_000);
-    for (user, pass) in [
-        ("", PASSWORD),
-        ("testuser", ""),
-        ("   ", PASSWORD),
-        (long.as_str(), PASSWORD),
-        ("testuser", long.as_str()),
-    ] {
-        assert!(
-            matches!(
-                cognito.login(user, pass).await,
-                Err(Error::InvalidCredentials)
-            ),
-            "{}",
-            user.len()
-        );
+    for (user, pass) in
+        [("", PASSWORD), ("testuser", ""), ("   ", PASSWORD), (long.as_str(), PASSWORD), ("testuser", long.as_str())]
+    {
+        assert!(matches!(cognito.login(user, pass).await, Err(Error::InvalidCredentials)), "{}", user.len());
     }
 }

@@ -74,21 +74,13 @@ fn without(mut claims: Value, key: &str) -> Value {
 
 /// A token with a hand-made header and any signature.
 fn raw(header: Value, claims: &Value, signature: &[u8]) -> String {
-    format!(
-        "{}.{}.{}",
-        b64(header.to_string().as_bytes()),
-        b64(claims.to_string().as_bytes()),
-        b64(signature)
-    )
+    format!("{}.{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()), b64(signature))
 }
 
 #[tokio::test]
 async fn valid_tokens_verify_and_carry_their_claims() {
     let v = verifier();
-    let access = v
-        .verify(&sign(&access_claims()), TokenUse::Access)
-        .await
-        .unwrap();
+    let access = v.verify(&sign(&access_claims()), TokenUse::Access).await.unwrap();
     assert_eq!(access.cognito_username(), Some("alice"));
     assert_eq!(access.client_id.as_deref(), Some(CLIENT));
     let id = v.verify(&sign(&id_claims()), TokenUse::Id).await.unwrap();
@@ -119,11 +111,7 @@ async fn hostile_and_broken_tokens_are_refused() {
     let cases: Vec<(&str, String, TokenUse, VerifyError)> = vec![
         (
             "wrong issuer",
-            sign(&set(
-                a(),
-                "iss",
-                json!("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"),
-            )),
+            sign(&set(a(), "iss", json!("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"))),
             TokenUse::Access,
             VerifyError::Issuer,
         ),
@@ -135,11 +123,7 @@ async fn hostile_and_broken_tokens_are_refused() {
         ),
         (
             "issuer in another region",
-            sign(&set(
-                a(),
-                "iss",
-                json!(ISSUER.replace("eu-west-1.", "us-east-1.")),
-            )),
+            sign(&set(a(), "iss", json!(ISSUER.replace("eu-west-1.", "us-east-1.")))),
             TokenUse::Access,
             VerifyError::Issuer,
         ),
@@ -155,34 +139,15 @@ async fn hostile_and_broken_tokens_are_refused() {
             TokenUse::Access,
             VerifyError::Audience,
         ),
-        (
-            "access token without client_id",
-            sign(&without(a(), "client_id")),
-            TokenUse::Access,
-            VerifyError::Audience,
-        ),
+        ("access token without client_id", sign(&without(a(), "client_id")), TokenUse::Access, VerifyError::Audience),
         (
             "id token used as access token",
             sign(&id_claims()),
             TokenUse::Access,
-            VerifyError::TokenUse {
-                expected: TokenUse::Access,
-            },
+            VerifyError::TokenUse { expected: TokenUse::Access },
         ),
-        (
-            "access token used as id token",
-            sign(&a()),
-            TokenUse::Id,
-            VerifyError::TokenUse {
-                expected: TokenUse::Id,
-            },
-        ),
-        (
-            "no exp",
-            sign(&without(a(), "exp")),
-            TokenUse::Access,
-            VerifyError::MissingExpiry,
-        ),
+        ("access token used as id token", sign(&a()), TokenUse::Id, VerifyError::TokenUse { expected: TokenUse::Id }),
+        ("no exp", sign(&without(a(), "exp")), TokenUse::Access, VerifyError::MissingExpiry),
         (
             "expired beyond the leeway",
             sign(&set(a(), "exp", json!(now() - 120))),
@@ -195,30 +160,10 @@ async fn hostile_and_broken_tokens_are_refused() {
             TokenUse::Access,
             VerifyError::Malformed,
         ),
-        (
-            "exp huge",
-            sign(&set(a(), "exp", json!(1e300))),
-            TokenUse::Access,
-            VerifyError::Malformed,
-        ),
-        (
-            "nbf in the future",
-            sign(&set(a(), "nbf", json!(now() + 600))),
-            TokenUse::Access,
-            VerifyError::NotYetValid,
-        ),
-        (
-            "iat in the future",
-            sign(&set(a(), "iat", json!(now() + 600))),
-            TokenUse::Access,
-            VerifyError::NotYetValid,
-        ),
-        (
-            "signed by another key",
-            sign_with(&a(), "test-key", &other_key()),
-            TokenUse::Access,
-            VerifyError::Signature,
-        ),
+        ("exp huge", sign(&set(a(), "exp", json!(1e300))), TokenUse::Access, VerifyError::Malformed),
+        ("nbf in the future", sign(&set(a(), "nbf", json!(now() + 600))), TokenUse::Access, VerifyError::NotYetValid),
+        ("iat in the future", sign(&set(a(), "iat", json!(now() + 600))), TokenUse::Access, VerifyError::NotYetValid),
+        ("signed by another key", sign_with(&a(), "test-key", &other_key()), TokenUse::Access, VerifyError::Signature),
         (
             "alg none",
             raw(json!({"alg": "none", "kid": "test-key"}), &a(), b""),
@@ -231,48 +176,18 @@ async fn hostile_and_broken_tokens_are_refused() {
             TokenUse::Access,
             VerifyError::Malformed,
         ),
-        (
-            "HS256 with the public key",
-            hs256,
-            TokenUse::Access,
-            VerifyError::Algorithm,
-        ),
-        (
-            "kid unknown",
-            sign_with(&a(), "not-a-key", &test_key()),
-            TokenUse::Access,
-            VerifyError::UnknownKid,
-        ),
-        (
-            "kid empty",
-            sign_with(&a(), "", &test_key()),
-            TokenUse::Access,
-            VerifyError::MissingKid,
-        ),
-        (
-            "kid of 10 KB",
-            sign_with(&a(), &"k".repeat(10_240), &test_key()),
-            TokenUse::Access,
-            VerifyError::MissingKid,
-        ),
+        ("HS256 with the public key", hs256, TokenUse::Access, VerifyError::Algorithm),
+        ("kid unknown", sign_with(&a(), "not-a-key", &test_key()), TokenUse::Access, VerifyError::UnknownKid),
+        ("kid empty", sign_with(&a(), "", &test_key()), TokenUse::Access, VerifyError::MissingKid),
+        ("kid of 10 KB", sign_with(&a(), &"k".repeat(10_240), &test_key()), TokenUse::Access, VerifyError::MissingKid),
         (
             "kid with path characters",
             sign_with(&a(), "../../etc/passwd", &test_key()),
             TokenUse::Access,
             VerifyError::UnknownKid,
         ),
-        (
-            "no kid",
-            raw(json!({"alg": "RS256"}), &a(), b"sig"),
-            TokenUse::Access,
-            VerifyError::MissingKid,
-        ),
-        (
-            "signature stripped",
-            format!("{head}.{body}."),
-            TokenUse::Access,
-            VerifyError::Signature,
-        ),
+        ("no kid", raw(json!({"alg": "RS256"}), &a(), b"sig"), TokenUse::Access, VerifyError::MissingKid),
+        ("signature stripped", format!("{head}.{body}."), TokenUse::Access, VerifyError::Signature),
         (
             "signature truncated",
             format!("{head}.{body}.{}", &sig[..sig.len() / 2]),
@@ -281,49 +196,16 @@ async fn hostile_and_broken_tokens_are_refused() {
         ),
         (
             "claims tampered",
-            format!(
-                "{head}.{}.{sig}",
-                b64(set(a(), "sub", json!("mallory")).to_string().as_bytes())
-            ),
+            format!("{head}.{}.{sig}", b64(set(a(), "sub", json!("mallory")).to_string().as_bytes())),
             TokenUse::Access,
             VerifyError::Signature,
         ),
-        (
-            "three segments of garbage",
-            "abc.def.ghi".into(),
-            TokenUse::Access,
-            VerifyError::Malformed,
-        ),
-        (
-            "two segments",
-            format!("{head}.{body}"),
-            TokenUse::Access,
-            VerifyError::Malformed,
-        ),
-        (
-            "empty",
-            String::new(),
-            TokenUse::Access,
-            VerifyError::Malformed,
-        ),
-        (
-            "1 MB token",
-            format!("{head}.{}.{sig}", "A".repeat(1 << 20)),
-            TokenUse::Access,
-            VerifyError::TooLarge,
-        ),
-        (
-            "header not base64",
-            format!("!!!.{body}.{sig}"),
-            TokenUse::Access,
-            VerifyError::Malformed,
-        ),
-        (
-            "header not JSON",
-            format!("{}.{body}.{sig}", b64(b"not json")),
-            TokenUse::Access,
-            VerifyError::Malformed,
-        ),
+        ("three segments of garbage", "abc.def.ghi".into(), TokenUse::Access, VerifyError::Malformed),
+        ("two segments", format!("{head}.{body}"), TokenUse::Access, VerifyError::Malformed),
+        ("empty", String::new(), TokenUse::Access, VerifyError::Malformed),
+        ("1 MB token", format!("{head}.{}.{sig}", "A".repeat(1 << 20)), TokenUse::Access, VerifyError::TooLarge),
+        ("header not base64", format!("!!!.{body}.{sig}"), TokenUse::Access, VerifyError::Malformed),
+        ("header not JSON", format!("{}.{body}.{sig}", b64(b"not json")), TokenUse::Access, VerifyError::Malformed),
         (
             "header invalid UTF-8",
             format!("{}.{body}.{sig}", b64(&[0xff, 0xfe, 0x7b])),
@@ -342,12 +224,7 @@ async fn hostile_and_broken_tokens_are_refused() {
             TokenUse::Access,
             VerifyError::Signature,
         ),
-        (
-            "signature not base64",
-            format!("{head}.{body}.***"),
-            TokenUse::Access,
-            VerifyError::Malformed,
-        ),
+        ("signature not base64", format!("{head}.{body}.***"), TokenUse::Access, VerifyError::Malformed),
     ];
     for (name, token, kind, expected) in cases {
         let got = v.verify(&token, kind).await;
@@ -365,30 +242,11 @@ async fn leeway_and_clock() {
     }
     let exp = now() + 100;
     let token = sign(&set(access_claims(), "exp", json!(exp)));
-    let at = |t: i64, leeway: u64| {
-        verifier()
-            .with_leeway(leeway)
-            .with_clock(Arc::new(Fixed(t)))
-    };
-    assert!(at(exp - 1, 0)
-        .verify(&token, TokenUse::Access)
-        .await
-        .is_ok());
-    assert_eq!(
-        at(exp, 0).verify(&token, TokenUse::Access).await,
-        Err(VerifyError::Expired)
-    );
-    assert!(
-        at(exp + 20, 30)
-            .verify(&token, TokenUse::Access)
-            .await
-            .is_ok(),
-        "within the leeway"
-    );
-    assert_eq!(
-        at(exp + 31, 30).verify(&token, TokenUse::Access).await,
-        Err(VerifyError::Expired)
-    );
+    let at = |t: i64, leeway: u64| verifier().with_leeway(leeway).with_clock(Arc::new(Fixed(t)));
+    assert!(at(exp - 1, 0).verify(&token, TokenUse::Access).await.is_ok());
+    assert_eq!(at(exp, 0).verify(&token, TokenUse::Access).await, Err(VerifyError::Expired));
+    assert!(at(exp + 20, 30).verify(&token, TokenUse::Access).await.is_ok(), "within the leeway");
+    assert_eq!(at(exp + 31, 30).verify(&token, TokenUse::Access).await, Err(VerifyError::Expired));
 }
 
 /// The emulator's own tokens and keys: a real login's tokens verify against the fetched keys,
@@ -409,57 +267,30 @@ async fn emulator_tokens_verify_against_its_key_endpoint() {
         .await
         .unwrap();
     let result = tokens.authentication_result().unwrap();
-    let jwks_url = format!(
-        "{}/{}/.well-known/jwks.json",
-        common::emulator_url(),
-        pool.pool_id
-    );
+    let jwks_url = format!("{}/{}/.well-known/jwks.json", common::emulator_url(), pool.pool_id);
     let v = Verifier::new(
         pool.issuer(),
         &pool.client_id,
         Jwks::from_url(jwks_url, Duration::from_secs(2), Duration::from_secs(60)),
     );
-    let access = v
-        .verify(result.access_token().unwrap(), TokenUse::Access)
-        .await
-        .unwrap();
+    let access = v.verify(result.access_token().unwrap(), TokenUse::Access).await.unwrap();
     assert_eq!(access.cognito_username(), Some("alice"));
-    v.verify(result.id_token().unwrap(), TokenUse::Id)
-        .await
-        .unwrap();
+    v.verify(result.id_token().unwrap(), TokenUse::Id).await.unwrap();
 
-    let mut forged: Value = serde_json::to_value(&access).unwrap();
+    let mut forged: Value = serde_json::to_value(&*access).unwrap();
     forged["sub"] = json!("mallory");
     let forged = sign_with(&forged, "dummy", &other_key());
-    assert_eq!(
-        v.verify(&forged, TokenUse::Access).await,
-        Err(VerifyError::Signature)
-    );
+    assert_eq!(v.verify(&forged, TokenUse::Access).await, Err(VerifyError::Signature));
     // And a verifier for another client refuses the real token.
-    let other = Verifier::new(
-        pool.issuer(),
-        "another-client",
-        Jwks::from_json(r#"{"keys":[]}"#).unwrap(),
-    );
-    assert!(other
-        .verify(result.access_token().unwrap(), TokenUse::Access)
-        .await
-        .is_err());
+    let other = Verifier::new(pool.issuer(), "another-client", Jwks::from_json(r#"{"keys":[]}"#).unwrap());
+    assert!(other.verify(result.access_token().unwrap(), TokenUse::Access).await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_misses_share_one_fetch_and_forged_kids_do_not_cause_a_storm() {
     let pool = common::Pool::new(false).await;
-    let jwks_url = format!(
-        "{}/{}/.well-known/jwks.json",
-        common::emulator_url(),
-        pool.pool_id
-    );
-    let jwks = Arc::new(Jwks::from_url(
-        jwks_url,
-        Duration::from_secs(2),
-        Duration::from_secs(60),
-    ));
+    let jwks_url = format!("{}/{}/.well-known/jwks.json", common::emulator_url(), pool.pool_id);
+    let jwks = Arc::new(Jwks::from_url(jwks_url, Duration::from_secs(2), Duration::from_secs(60)));
     let lookups: Vec<_> = (0..200)
         .map(|_| {
             let jwks = jwks.clone();
@@ -473,15 +304,8 @@ async fn concurrent_misses_share_one_fetch_and_forged_kids_do_not_cause_a_storm(
     for i in 0..1000 {
         assert!(jwks.key(&format!("forged-{i}")).await.is_err());
     }
-    assert_eq!(
-        jwks.fetch_count(),
-        1,
-        "forged kids within the interval fetch nothing"
-    );
-    assert!(
-        jwks.key("dummy").await.is_ok(),
-        "the cached key still works"
-    );
+    assert_eq!(jwks.fetch_count(), 1, "forged kids within the interval fetch nothing");
+    assert!(jwks.key("dummy").await.is_ok(), "the cached key still works");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -500,23 +324,8 @@ async fn cached_keys_keep_working_when_the_key_endpoint_fails() {
     let token = sign(&access_claims());
     assert!(v.verify(&token, TokenUse::Access).await.is_ok());
     let unknown = sign_with(&access_claims(), "rotated-key", &other_key());
-    assert!(
-        matches!(
-            v.verify(&unknown, TokenUse::Access).await,
-            Err(VerifyError::KeysUnavailable(_))
-        ),
-        "500"
-    );
-    assert!(
-        matches!(
-            v.verify(&unknown, TokenUse::Access).await,
-            Err(VerifyError::KeysUnavailable(_))
-        ),
-        "garbage"
-    );
-    assert!(
-        v.verify(&token, TokenUse::Access).await.is_ok(),
-        "the cached key still works"
-    );
+    assert!(matches!(v.verify(&unknown, TokenUse::Access).await, Err(VerifyError::KeysUnavailable(_))), "500");
+    assert!(matches!(v.verify(&unknown, TokenUse::Access).await, Err(VerifyError::KeysUnavailable(_))), "garbage");
+    assert!(v.verify(&token, TokenUse::Access).await.is_ok(), "the cached key still works");
     assert_eq!(v.jwks().fetch_count(), 3);
 }

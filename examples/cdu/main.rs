@@ -21,16 +21,11 @@ struct Credentials {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn login_page(error: Option<&str>) -> RawHtml<String> {
-    let error = error
-        .map(|e| format!("<p class=\"error\">{}</p>", escape(e)))
-        .unwrap_or_default();
+    let error = error.map(|e| format!("<p class=\"error\">{}</p>", escape(e))).unwrap_or_default();
     RawHtml(format!(
         "<!doctype html><title>Login</title><h1>Login</h1>{error}\
          <form method=post action=/accounts/login/>\
@@ -55,17 +50,12 @@ async fn login(cognito: &Cognito, form: Form<Credentials>) -> RawHtml<String> {
             escape(login.user.last_name.as_deref().unwrap_or("")),
             escape(login.user.email.as_deref().unwrap_or("")),
         )),
-        Err(Error::InvalidCredentials) => {
-            login_page(Some("Please enter a correct username and password."))
-        }
+        Err(Error::InvalidCredentials) => login_page(Some("Please enter a correct username and password.")),
         Err(e) => login_page(Some(&e.to_string())),
     }
 }
 
 #[launch]
 fn rocket() -> _ {
-    rocket::build()
-        .attach(Users::init())
-        .attach(Cognito::fairing::<Users>())
-        .mount("/", routes![login_form, login])
+    rocket::build().attach(Users::init()).attach(Cognito::fairing::<Users>()).mount("/", routes![login_form, login])
 }

@@ -25,14 +25,10 @@ pub struct UserRow {
 
 impl From<UserRow> for User {
     fn from(row: UserRow) -> User {
-        let attributes: BTreeMap<String, String> = serde_json::from_str(&row.attributes)
-            .unwrap_or_else(|e| {
-                log::warn!(
-                    "rocket_warrant: user {}: unreadable attributes column: {e}",
-                    row.id
-                );
-                BTreeMap::new()
-            });
+        let attributes: BTreeMap<String, String> = serde_json::from_str(&row.attributes).unwrap_or_else(|e| {
+            log::warn!("rocket_warrant: user {}: unreadable attributes column: {e}", row.id);
+            BTreeMap::new()
+        });
         User {
             id: row.id,
             username: row.username,

@@ -4,9 +4,7 @@
 use std::time::Duration;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
-use diesel_async::pooled_connection::{
-    AsyncDieselConnectionManager, ManagerConfig, PoolableConnection,
-};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolableConnection};
 use rocket::figment::Figment;
 
 use super::models::UserChanges;
@@ -31,10 +29,7 @@ pub trait StoreConnection: PoolableConnection + UserQueries + Send + 'static {
 type Manager<C> = AsyncDieselConnectionManager<C>;
 
 /// The deadpool manager bound every pool needs (met by SQLite's and PostgreSQL's connections).
-pub trait Pooled<C>:
-    deadpool::managed::Manager<Type = C, Error = diesel_async::pooled_connection::PoolError>
-{
-}
+pub trait Pooled<C>: deadpool::managed::Manager<Type = C, Error = diesel_async::pooled_connection::PoolError> {}
 impl<C, M> Pooled<C> for M where
     M: deadpool::managed::Manager<Type = C, Error = diesel_async::pooled_connection::PoolError>
 {
@@ -69,9 +64,7 @@ where
     Manager<C>: Pooled<C>,
 {
     fn clone(&self) -> Self {
-        DieselPool {
-            pool: self.pool.clone(),
-        }
+        DieselPool { pool: self.pool.clone() }
     }
 }
 
@@ -80,9 +73,7 @@ where
     Manager<C>: Pooled<C>,
 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DieselPool")
-            .field("status", &self.pool.status())
-            .finish()
+        f.debug_struct("DieselPool").field("status", &self.pool.status()).finish()
     }
 }
 
@@ -132,10 +123,7 @@ where
     Manager<C>: Pooled<C>,
 {
     async fn conn(&self) -> Result<Object<C>, StoreError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        self.pool.get().await.map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 }
 
@@ -147,10 +135,7 @@ where
     async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
         let changes = UserChanges::new(profile, SystemClock.now());
         let mut conn = self.conn().await?;
-        let row = conn
-            .save_user(&changes, create)
-            .await
-            .map_err(query_error)?;
+        let row = conn.save_user(&changes, create).await.map_err(query_error)?;
         Ok(row.map(User::from))
     }
 
@@ -164,14 +149,8 @@ where
 fn query_error(e: diesel::result::Error) -> StoreError {
     match e {
         // The connection broke under us: the database is down, not the query wrong.
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::ClosedConnection,
-            _,
-        )
-        | diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UnableToSendCommand,
-            _,
-        )
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, _)
+        | diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UnableToSendCommand, _)
         | diesel::result::Error::BrokenTransactionManager => StoreError::Unavailable(e.to_string()),
         other => StoreError::Query(other.to_string()),
     }

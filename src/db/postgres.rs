@@ -32,9 +32,7 @@ impl StoreConnection for AsyncPgConnection {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(url.to_owned())
         } else {
-            Err(format!(
-                "`{url}` is not a PostgreSQL URL (postgres://user@host/db)"
-            ))
+            Err(format!("`{url}` is not a PostgreSQL URL (postgres://user@host/db)"))
         }
     }
 
@@ -43,16 +41,11 @@ impl StoreConnection for AsyncPgConnection {
     }
 
     fn migrate(url: &str) -> Result<(), String> {
-        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(url)
-            .map_err(|e| e.to_string())?;
-        conn.batch_execute(MIGRATION_LOCK)
-            .map_err(|e| e.to_string())?;
-        let result = conn
-            .run_pending_migrations(MIGRATIONS)
-            .map(drop)
-            .map_err(|e| e.to_string());
-        conn.batch_execute(MIGRATION_UNLOCK)
-            .map_err(|e| e.to_string())?;
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(url).map_err(|e| e.to_string())?;
+        conn.batch_execute(MIGRATION_LOCK).map_err(|e| e.to_string())?;
+        let result = conn.run_pending_migrations(MIGRATIONS).map(drop).map_err(|e| e.to_string());
+        conn.batch_execute(MIGRATION_UNLOCK).map_err(|e| e.to_string())?;
         result
     }
 }

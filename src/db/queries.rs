@@ -12,10 +12,7 @@ pub trait UserQueries {
     ) -> diesel::QueryResult<Option<super::models::UserRow>>;
 
     /// The row of a username.
-    async fn find_user(
-        &mut self,
-        name: &str,
-    ) -> diesel::QueryResult<Option<super::models::UserRow>>;
+    async fn find_user(&mut self, name: &str) -> diesel::QueryResult<Option<super::models::UserRow>>;
 }
 
 /// Implements [`UserQueries`] for `$conn`.
@@ -41,11 +38,10 @@ macro_rules! user_queries {
                         .execute(self)
                         .await?;
                 } else {
-                    let updated =
-                        diesel::update(cognito_users.filter(username.eq(&changes.username)))
-                            .set(changes)
-                            .execute(self)
-                            .await?;
+                    let updated = diesel::update(cognito_users.filter(username.eq(&changes.username)))
+                        .set(changes)
+                        .execute(self)
+                        .await?;
                     if updated == 0 {
                         return Ok(None);
                     }
@@ -53,10 +49,7 @@ macro_rules! user_queries {
                 $crate::db::queries::UserQueries::find_user(self, &changes.username).await
             }
 
-            async fn find_user(
-                &mut self,
-                name: &str,
-            ) -> diesel::QueryResult<Option<$crate::db::models::UserRow>> {
+            async fn find_user(&mut self, name: &str) -> diesel::QueryResult<Option<$crate::db::models::UserRow>> {
                 use diesel::prelude::*;
                 use diesel_async::RunQueryDsl;
                 use $crate::db::schema::cognito_users::dsl::*;

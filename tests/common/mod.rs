@@ -28,9 +28,7 @@ pub async fn admin() -> cip::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(cip::config::Region::new(REGION))
         .endpoint_url(emulator_url())
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .load()
         .await;
@@ -63,9 +61,7 @@ pub fn dw_attributes() -> Vec<(&'static str, &'static str)> {
 impl Pool {
     pub async fn new(with_secret: bool) -> Pool {
         let admin = admin().await;
-        let mut create = admin
-            .create_user_pool()
-            .pool_name(format!("pool-{}", unique()));
+        let mut create = admin.create_user_pool().pool_name(format!("pool-{}", unique()));
         for name in ["api_key", "api_key_id"] {
             create = create.schema(
                 SchemaAttributeType::builder()
@@ -76,16 +72,9 @@ impl Pool {
             );
         }
         let pool = create.send().await.expect("create_user_pool");
-        let pool_id = pool
-            .user_pool()
-            .and_then(|p| p.id())
-            .expect("pool id")
-            .to_owned();
-        let mut client = admin
-            .create_user_pool_client()
-            .user_pool_id(&pool_id)
-            .client_name("app")
-            .generate_secret(with_secret);
+        let pool_id = pool.user_pool().and_then(|p| p.id()).expect("pool id").to_owned();
+        let mut client =
+            admin.create_user_pool_client().user_pool_id(&pool_id).client_name("app").generate_secret(with_secret);
         for flow in [
             ExplicitAuthFlowsType::AllowUserSrpAuth,
             ExplicitAuthFlowsType::AllowUserPasswordAuth,
@@ -113,13 +102,7 @@ impl Pool {
             .username(username)
             .message_action(MessageActionType::Suppress);
         for (name, value) in attributes {
-            create = create.user_attributes(
-                AttributeType::builder()
-                    .name(*name)
-                    .value(*value)
-                    .build()
-                    .unwrap(),
-            );
+            create = create.user_attributes(AttributeType::builder().name(*name).value(*value).build().unwrap());
         }
         create.send().await.expect("admin_create_user");
         self.admin
@@ -147,10 +130,7 @@ impl Pool {
     }
 
     pub fn issuer(&self) -> String {
-        format!(
-            "https://cognito-idp.{REGION}.amazonaws.com/{}",
-            self.pool_id
-        )
+        format!("https://cognito-idp.{REGION}.amazonaws.com/{}", self.pool_id)
     }
 
     /// The `[cognito]` settings for this pool, against the emulator.
@@ -182,16 +162,8 @@ impl Pool {
 /// A process-unique suffix.
 pub fn unique() -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{}{}{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        nanos
-    )
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{}{}{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos)
 }
 
 /// Which real database holds the local users.
@@ -216,10 +188,7 @@ pub async fn database_url(kind: StoreKind) -> Option<String> {
         StoreKind::Sqlite => {
             let dir = std::env::temp_dir().join("rocket_warrant_tests");
             std::fs::create_dir_all(&dir).unwrap();
-            Some(format!(
-                "sqlite://{}",
-                dir.join(format!("users-{}.sqlite", unique())).display()
-            ))
+            Some(format!("sqlite://{}", dir.join(format!("users-{}.sqlite", unique())).display()))
         }
         StoreKind::Postgres => {
             let Ok(server) = std::env::var("ROCKET_WARRANT_TEST_PG") else {
@@ -231,9 +200,7 @@ pub async fn database_url(kind: StoreKind) -> Option<String> {
                 .await
                 .expect("ROCKET_WARRANT_TEST_PG is set but PostgreSQL refused the connection");
             let name = format!("rw_test_{}", unique());
-            conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("CREATE DATABASE");
+            conn.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("CREATE DATABASE");
             Some(format!("{server}/{name}"))
         }
     }
@@ -256,10 +223,7 @@ pub fn rocket_with_clock(
         .merge(("log_level", "off"))
         .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
         .merge(("cognito", settings))
-        .merge((
-            "databases.users",
-            json!({ "url": db_url, "max_connections": 8, "connect_timeout": 5 }),
-        ));
+        .merge(("databases.users", json!({ "url": db_url, "max_connections": 8, "connect_timeout": 5 })));
     let rocket = rocket::custom(figment);
     match kind {
         StoreKind::Sqlite => {
@@ -283,14 +247,8 @@ pub fn rocket_with_clock(
 
 /// The ignited Rocket and its `Cognito`.
 pub async fn ignite(kind: StoreKind, db_url: &str, settings: Value) -> (Rocket<Ignite>, Cognito) {
-    let rocket = rocket(kind, db_url, settings)
-        .ignite()
-        .await
-        .expect("ignite");
-    let cognito = rocket
-        .state::<Cognito>()
-        .expect("Cognito is managed")
-        .clone();
+    let rocket = rocket(kind, db_url, settings).ignite().await.expect("ignite");
+    let cognito = rocket.state::<Cognito>().expect("Cognito is managed").clone();
     (rocket, cognito)
 }
 
@@ -302,7 +260,18 @@ pub fn with(mut settings: Value, extra: Value) -> Value {
     settings
 }
 
-/// Runs `body` once per reachable store, saying which ran.
+/// Notes that a store test passed on `store`, in the file `./scripts/test` summarises
+/// (`ROCKET_WARRANT_STORE_LOG`), since cargo test hides the output of passing tests.
+pub fn record_store_run(store: &str, test: &str) {
+    use std::io::Write;
+    if let Ok(path) = std::env::var("ROCKET_WARRANT_STORE_LOG") {
+        if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(file, "{store} {test}");
+        }
+    }
+}
+
+/// Runs `body` once per reachable store, recording which ran.
 #[macro_export]
 macro_rules! store_tests {
     ($($name:ident => $body:expr;)*) => {
@@ -315,14 +284,17 @@ macro_rules! store_tests {
                 async fn sqlite() {
                     let url = common::database_url(common::StoreKind::Sqlite).await.unwrap();
                     ($body)(common::StoreKind::Sqlite, url).await;
-                    eprintln!("store sqlite: ran {}", stringify!($name));
+                    common::record_store_run("sqlite", module_path!());
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    let Some(url) = common::database_url(common::StoreKind::Postgres).await else { return };
+                    let Some(url) = common::database_url(common::StoreKind::Postgres).await else {
+                        common::record_store_run("postgres-not-run", module_path!());
+                        return;
+                    };
                     ($body)(common::StoreKind::Postgres, url).await;
-                    eprintln!("store postgres: ran {}", stringify!($name));
+                    common::record_store_run("postgres", module_path!());
                 }
             }
         )*

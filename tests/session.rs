@@ -1,0 +1,490 @@
+//! Sessions and guards through Rocket's local client, against the emulator and a real store:
+//! the token cookies, CognitoUser (cookies, Bearer, refresh), groups, logout and ApiKey.
+
+mod common;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use common::{with, Pool, StoreKind};
+use rocket::form::Form;
+use rocket::http::{Accept, ContentType, Cookie, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::serde::json::{json, Value};
+use rocket::{catchers, get, post, routes, FromForm};
+use rocket_warrant::cookies::{sent_len_bound, MAX_COOKIE_BYTES};
+use rocket_warrant::verify::{Clock, SystemClock};
+use rocket_warrant::{ApiKey, Cognito, CognitoUser, Error, Member};
+
+const PASSWORD: &str = "Corr3ct-Horse!";
+
+rocket_warrant::group!(Admins = "admin");
+
+#[derive(FromForm)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+#[post("/login", data = "<form>")]
+async fn login(
+    cognito: &Cognito,
+    jar: &rocket::http::CookieJar<'_>,
+    form: Form<Credentials>,
+) -> Result<&'static str, Error> {
+    cognito.sign_in(jar, &form.username, &form.password).await?;
+    Ok("signed in")
+}
+
+#[get("/me")]
+fn me(user: CognitoUser) -> Value {
+    json!({
+        "username": user.username(),
+        "sub": user.sub(),
+        "email": user.email(),
+        "groups": user.groups(),
+        "bearer": user.is_bearer(),
+        "has_id_token": user.id_token().is_some(),
+        "api_key": user.user().field("api_key"),
+    })
+}
+
+#[get("/maybe")]
+fn maybe(user: Option<CognitoUser>) -> String {
+    user.map_or_else(|| "anonymous".to_owned(), |u| u.username().to_owned())
+}
+
+#[get("/admin")]
+fn admin(admin: Member<Admins>) -> String {
+    format!("{} administers", admin.username())
+}
+
+#[get("/key")]
+fn key(key: ApiKey) -> String {
+    key.as_str().to_owned()
+}
+
+#[get("/maybe-key")]
+fn maybe_key(key: Option<ApiKey>) -> String {
+    key.map_or_else(|| "none".to_owned(), |k| k.as_str().to_owned())
+}
+
+#[get("/logout")]
+async fn logout(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>) -> &'static str {
+    cognito.sign_out(jar).await;
+    "Logged Out"
+}
+
+#[get("/fail")]
+fn fail() -> Result<(), Error> {
+    Err(Error::Misconfigured("client secret s3cr3t rejected".into()))
+}
+
+#[get("/oversized/<len>")]
+fn oversized(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>, len: usize) -> String {
+    let tokens = rocket_warrant::Tokens {
+        id_token: "i".repeat(len),
+        access_token: "a".repeat(100),
+        refresh_token: "r".repeat(100),
+    };
+    match cognito.cookies().set(jar, &tokens, "alice") {
+        Ok(()) => "set".into(),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// A clock that reads the system time until it is pinned.
+#[derive(Default)]
+struct TestClock(AtomicI64);
+
+impl Clock for TestClock {
+    fn now(&self) -> i64 {
+        match self.0.load(Ordering::SeqCst) {
+            0 => SystemClock.now(),
+            pinned => pinned,
+        }
+    }
+}
+
+struct Site {
+    client: Client,
+    pool: Pool,
+    clock: Arc<TestClock>,
+}
+
+async fn site(kind: StoreKind, settings: impl FnOnce(&Pool) -> Value) -> Site {
+    let pool = Pool::new(false).await;
+    let mut attrs = common::dw_attributes();
+    attrs.retain(|(k, _)| *k != "preferred_username");
+    pool.add_user("alice", PASSWORD, &attrs).await;
+    pool.add_user("root", PASSWORD, &[("email", "root@example.com")]).await;
+    pool.admin.create_group().user_pool_id(&pool.pool_id).group_name("admin").send().await.unwrap();
+    pool.admin
+        .admin_add_user_to_group()
+        .user_pool_id(&pool.pool_id)
+        .username("root")
+        .group_name("admin")
+        .send()
+        .await
+        .unwrap();
+    let url = common::database_url(kind).await.unwrap();
+    let clock = Arc::new(TestClock::default());
+    let rocket = common::rocket_with_clock(kind, &url, settings(&pool), Some(clock.clone()))
+        .mount("/", routes![login, me, maybe, admin, key, maybe_key, logout, oversized, fail])
+        .register("/", catchers![rocket_warrant::redirect_to_login]);
+    let client = Client::tracked(rocket).await.expect("valid rocket");
+    Site { client, pool, clock }
+}
+
+impl Site {
+    fn cognito(&self) -> &Cognito {
+        self.client.rocket().state::<Cognito>().unwrap()
+    }
+
+    async fn login(&self, username: &str, password: &str) -> LocalResponse<'_> {
+        self.client
+            .post("/login")
+            .header(ContentType::Form)
+            .body(format!("username={username}&password={password}"))
+            .dispatch()
+            .await
+    }
+
+    async fn me(&self) -> (Status, Option<Value>) {
+        let response = self.client.get("/me").dispatch().await;
+        let status = response.status();
+        (status, response.into_json().await)
+    }
+}
+
+fn set_cookies<'a>(response: &'a LocalResponse<'_>) -> Vec<&'a str> {
+    response.headers().get("Set-Cookie").collect()
+}
+
+store_tests! {
+    login_sets_three_cookies_that_the_guard_accepts => |kind: StoreKind, _url: String| async move {
+        let site = site(kind, Pool::settings).await;
+        let response = site.login("alice", PASSWORD).await;
+        assert_eq!(response.status(), Status::Ok);
+        let mut cookies = set_cookies(&response);
+        cookies.sort();
+        assert_eq!(cookies.len(), 3, "{cookies:?}");
+        for (cookie, name) in cookies.iter().zip(["cognito_access=", "cognito_id=", "cognito_refresh="]) {
+            assert!(cookie.starts_with(name), "{cookie}");
+            let name_value = cookie.split(';').next().unwrap();
+            assert!(name_value.len() <= 4096, "{} bytes", name_value.len());
+            assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+            assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
+            // Sealed: no token text in the clear.
+            assert!(!cookie.contains("eyJ"), "{cookie}");
+        }
+        drop(response);
+        let (status, body) = site.me().await;
+        assert_eq!(status, Status::Ok);
+        let body = body.unwrap();
+        assert_eq!(body["username"], "alice");
+        assert_eq!(body["email"], "test@email.com");
+        assert_eq!(body["bearer"], false);
+        assert_eq!(body["has_id_token"], true);
+        assert_eq!(body["api_key"], "abcdefg", "the local row, loaded through the pool");
+    };
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_requests_get_401_or_none_and_html_visitors_the_login_page() {
+    let site = site(StoreKind::Sqlite, Pool::settings).await;
+    let response = site.client.get("/me").header(Accept::JSON).dispatch().await;
+    assert_eq!(response.status(), Status::Unauthorized);
+    assert_eq!(site.client.get("/maybe").dispatch().await.into_string().await.unwrap(), "anonymous");
+    let response = site.client.get("/me?tab=2").header(Accept::HTML).dispatch().await;
+    assert_eq!(response.status(), Status::SeeOther);
+    assert_eq!(response.headers().get_one("Location"), Some("/accounts/login/?next=%2Fme%3Ftab%3D2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_is_401_with_a_clear_message_and_no_cookie() {
+    let site = site(StoreKind::Sqlite, Pool::settings).await;
+    let response = site.login("alice", "Wr0ng-Password!").await;
+    assert_eq!(response.status(), Status::Unauthorized);
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(response.into_string().await.unwrap(), "invalid username or password");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_cookies_and_cookies_sealed_with_another_key_are_refused() {
+    let site = site(StoreKind::Sqlite, Pool::settings).await;
+    site.login("alice", PASSWORD).await;
+    let access = site.client.cookies().get_private("cognito_access").unwrap();
+    let sealed_access = site.client.cookies().get("cognito_access").unwrap().value().to_owned();
+    let sealed_refresh = site.client.cookies().get("cognito_refresh").unwrap().value().to_owned();
+    let flip = |v: &str| {
+        let mut bytes = v.as_bytes().to_vec();
+        let i = bytes.len() / 2;
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(bytes).unwrap()
+    };
+    let db = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let same_key = common::rocket(StoreKind::Sqlite, &db, site.pool.settings()).mount("/", routes![me]);
+    let other_key = common::rocket(StoreKind::Sqlite, &db, site.pool.settings()).mount("/", routes![me]);
+    let other_figment =
+        other_key.figment().clone().merge(("secret_key", "f2cRbd6rWY6eLF7PlSXMx/vVILvlsB3zk2PQx6cKQWk="));
+    let same_key = Client::untracked(same_key).await.unwrap();
+    let other_key = Client::untracked(other_key.configure(other_figment)).await.unwrap();
+
+    assert_eq!(get(&same_key, "cognito_access", sealed_access.clone()).await, Status::Ok, "intact, same key");
+    assert_eq!(get(&same_key, "cognito_access", flip(&sealed_access)).await, Status::Unauthorized, "tampered access");
+    assert_eq!(
+        get(&same_key, "cognito_refresh", flip(&sealed_refresh)).await,
+        Status::Unauthorized,
+        "tampered refresh"
+    );
+    assert_eq!(get(&other_key, "cognito_access", sealed_access).await, Status::Unauthorized, "another key");
+    // A token sent as a plain (unsealed) cookie is refused too.
+
+    assert_eq!(get(&same_key, "cognito_access", access.value().to_owned()).await, Status::Unauthorized, "unsealed");
+}
+
+async fn get(client: &Client, name: &'static str, value: String) -> Status {
+    client.get("/me").cookie(Cookie::new(name, value)).dispatch().await.status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_access_token_is_refreshed_and_new_cookies_are_sent() {
+    let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
+    site.login("alice", PASSWORD).await;
+    let old_access = site.client.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let exp =
+        site.cognito().verifier().verify(&old_access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    // The emulator's tokens live 3600 s: move the verifier's clock to the old token's expiry.
+    // A second later, the refreshed token expires a second later than the old one.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    site.clock.0.store(exp, Ordering::SeqCst);
+    assert_eq!(site.cognito().refresh_count(), 0);
+
+    let response = site.client.get("/me").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 3, "the response carries the new cookies: {cookies:?}");
+    drop(response);
+    assert_eq!(site.cognito().refresh_count(), 1);
+    let new_access = site.client.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    assert_ne!(new_access, old_access);
+
+    // The new cookies work without another refresh.
+    assert_eq!(site.me().await.0, Status::Ok);
+    assert_eq!(site.cognito().refresh_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_global_sign_out_the_refresh_fails_the_request_is_401_and_cookies_are_cleared() {
+    let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
+    site.login("alice", PASSWORD).await;
+    let access = site.client.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let exp = site.cognito().verifier().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    site.cognito().client().global_sign_out(&access).await.unwrap();
+    site.clock.0.store(exp, Ordering::SeqCst);
+
+    let response = site.client.get("/me").header(Accept::JSON).dispatch().await;
+    assert_eq!(response.status(), Status::Unauthorized);
+    let cleared = set_cookies(&response);
+    assert_eq!(cleared.len(), 3, "{cleared:?}");
+    assert!(cleared.iter().all(|c| c.contains("Max-Age=0")), "{cleared:?}");
+    drop(response);
+    assert!(site.client.cookies().get("cognito_refresh").is_none());
+    assert_eq!(site.me().await.0, Status::Unauthorized);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_access_token_works_and_bearer_id_token_does_not() {
+    let site = site(StoreKind::Sqlite, Pool::settings).await;
+    let login = site.cognito().login("alice", PASSWORD).await.unwrap();
+    let bearer = |token: &str| Header::new("Authorization", format!("Bearer {token}"));
+    let client = Client::untracked(
+        common::rocket(
+            StoreKind::Sqlite,
+            &common::database_url(StoreKind::Sqlite).await.unwrap(),
+            site.pool.settings(),
+        )
+        .mount("/", routes![me]),
+    )
+    .await
+    .unwrap();
+
+    let response = client.get("/me").header(bearer(&login.tokens.access_token)).dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let body: Value = response.into_json().await.unwrap();
+    assert_eq!(body["username"], "alice");
+    assert_eq!(body["bearer"], true);
+    assert_eq!(body["api_key"], "abcdefg", "a Bearer client's first visit creates the local row from GetUser");
+
+    let response = client.get("/me").header(bearer(&login.tokens.id_token)).dispatch().await;
+    assert_eq!(response.status(), Status::Unauthorized);
+    let response = client.get("/me").header(bearer("not-a-token")).dispatch().await;
+    assert_eq!(response.status(), Status::Unauthorized);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_required_group_admits_members_and_refuses_others() {
+    let site = site(StoreKind::Sqlite, Pool::settings).await;
+    assert_eq!(site.client.get("/admin").dispatch().await.status(), Status::Unauthorized);
+    site.login("alice", PASSWORD).await;
+    assert_eq!(site.client.get("/admin").dispatch().await.status(), Status::Forbidden);
+    site.login("root", PASSWORD).await;
+    let response = site.client.get("/admin").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.into_string().await.unwrap(), "root administers");
+    let (_, me) = site.me().await;
+    assert_eq!(me.unwrap()["groups"], json!(["admin"]));
+}
+
+// django-warrant: MiddleWareTests.test_header_transfers and test_header_missing
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_key_header_present_and_missing() {
+    let site = site(StoreKind::Sqlite, Pool::settings).await;
+    let response = site.client.get("/key").header(Header::new("Authorization-Id", "testapikey")).dispatch().await;
+    assert_eq!(response.into_string().await.unwrap(), "testapikey");
+    assert_eq!(site.client.get("/key").dispatch().await.status(), Status::Unauthorized);
+    assert_eq!(site.client.get("/maybe-key").dispatch().await.into_string().await.unwrap(), "none");
+    let response = site.client.get("/maybe-key").header(Header::new("authorization-id", "k2")).dispatch().await;
+    assert_eq!(response.into_string().await.unwrap(), "k2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_key_header_name_is_configurable() {
+    let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "api_key_header": "x-api-key" }))).await;
+    let response = site.client.get("/key").header(Header::new("X-Api-Key", "gateway-key")).dispatch().await;
+    assert_eq!(response.into_string().await.unwrap(), "gateway-key");
+    let response = site.client.get("/key").header(Header::new("Authorization-Id", "old")).dispatch().await;
+    assert_eq!(response.status(), Status::Unauthorized);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_clears_the_cookies_and_cognito_refuses_the_refresh_token() {
+    let site = site(StoreKind::Sqlite, Pool::settings).await;
+    site.login("alice", PASSWORD).await;
+    let jar = site.client.cookies();
+    let refresh = jar.get_private("cognito_refresh").unwrap().value().to_owned();
+    let (refresh_token, _) = refresh.split_once('.').map(|(_, t)| (t.to_owned(), ())).unwrap();
+    assert!(site.cognito().client().refresh(&refresh_token, "alice").await.is_ok(), "alive before logout");
+
+    let response = site.client.get("/logout").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(set_cookies(&response).len(), 3);
+    drop(response);
+    assert!(site.client.cookies().get("cognito_access").is_none());
+    assert_eq!(site.me().await.0, Status::Unauthorized);
+    let err = site.cognito().client().refresh(&refresh_token, "alice").await.unwrap_err();
+    assert!(matches!(err, Error::SessionExpired), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_with_cognito_unreachable_still_clears_the_cookies() {
+    let site = site(StoreKind::Sqlite, |p| {
+        with(p.settings(), json!({ "endpoint_url": "http://127.0.0.1:9", "cognito_timeout_ms": 1000 }))
+    })
+    .await;
+    // Signed in through another site on the real emulator, the cookies then sent here.
+    let signer = site_cookies_for(&site.pool).await;
+    let mut request = site.client.get("/logout");
+    for cookie in signer {
+        request = request.cookie(cookie);
+    }
+    let response = request.dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let cleared = set_cookies(&response);
+    assert_eq!(cleared.len(), 3, "{cleared:?}");
+}
+
+/// Sealed cookies of a fresh login on a site sharing the test secret key.
+async fn site_cookies_for(pool: &Pool) -> Vec<Cookie<'static>> {
+    let db = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let client = Client::untracked(common::rocket(StoreKind::Sqlite, &db, pool.settings()).mount("/", routes![login]))
+        .await
+        .unwrap();
+    let response = client
+        .post("/login")
+        .header(ContentType::Form)
+        .body(format!("username=alice&password={PASSWORD}"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    response.cookies().iter().map(|c| c.clone().into_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_too_large_for_its_cookie_is_an_error_and_no_cookie_is_set() {
+    let site = site(StoreKind::Sqlite, Pool::settings).await;
+    for len in [2900, 3000, 100_000] {
+        let response = site.client.get(format!("/oversized/{len}")).dispatch().await;
+        assert!(set_cookies(&response).is_empty(), "{len}");
+        let message = response.into_string().await.unwrap();
+        assert!(
+            message.contains("cognito_id cookie could be") && message.contains("over the browser limit"),
+            "{message}"
+        );
+    }
+    // The largest token the check lets through really fits, whatever nonce Rocket seals with.
+    let largest = (1000..4096).take_while(|n| sent_len_bound("cognito_id", *n) <= MAX_COOKIE_BYTES).last().unwrap();
+    assert!(largest >= 2800, "{largest}");
+    for _ in 0..40 {
+        let response = site.client.get(format!("/oversized/{largest}")).dispatch().await;
+        let cookies = set_cookies(&response);
+        assert_eq!(cookies.len(), 3);
+        for cookie in cookies {
+            let sent = cookie.split(';').next().unwrap().len();
+            assert!(sent <= MAX_COOKIE_BYTES, "{sent} bytes");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookie_attributes_follow_the_settings() {
+    let site = site(StoreKind::Sqlite, |p| {
+        with(p.settings(), json!({ "cookie_prefix": "auth", "cookie_secure": true, "cookie_same_site": "strict", "cookie_max_age_secs": 3600 }))
+    })
+    .await;
+    let response = site.login("alice", PASSWORD).await;
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 3);
+    for cookie in cookies {
+        assert!(cookie.starts_with("auth_"), "{cookie}");
+        assert!(
+            cookie.contains("Secure") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=3600"),
+            "{cookie}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_with_an_expired_token_share_one_refresh() {
+    let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
+    site.login("alice", PASSWORD).await;
+    let sealed: Vec<Cookie<'static>> = ["cognito_id", "cognito_access", "cognito_refresh"]
+        .iter()
+        .map(|name| site.client.cookies().get(name).unwrap().clone().into_owned())
+        .collect();
+    let access = site.client.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let exp = site.cognito().verifier().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    site.clock.0.store(exp, Ordering::SeqCst);
+
+    let requests = (0..50).map(|_| {
+        let mut request = site.client.get("/me");
+        for cookie in &sealed {
+            request = request.cookie(cookie.clone());
+        }
+        async move { request.dispatch().await.status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    assert!(statuses.iter().all(|s| *s == Status::Ok), "{statuses:?}");
+    assert_eq!(site.cognito().refresh_count(), 1, "50 requests, one refresh");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_errors_answer_without_internal_detail() {
+    let site = site(StoreKind::Sqlite, Pool::settings).await;
+    let response = site.client.get("/fail").dispatch().await;
+    assert_eq!(response.status(), Status::InternalServerError);
+    let body = response.into_string().await.unwrap();
+    assert!(!body.contains("s3cr3t") && body.contains("authentication failed"), "{body}");
+}
