@@ -1,4 +1,5 @@
-"""Creates the demo's user pool, app client and users on the Cognito emulator, and prints the
+"""Creates the demo's user pool, app client, users, API Gateway usage plans and API key on the
+emulator, and prints the
 ROCKET_COGNITO value that points the example site at them.
 
 Usage: python demo_setup.py ENDPOINT_URL
@@ -9,6 +10,11 @@ import sys
 import boto3
 
 REGION = "eu-west-1"
+PLANS = [
+    ("Basic", "1,000 requests a day"),
+    ("Pro", "100,000 requests a day"),
+    ("Enterprise", "Unlimited requests, priority support"),
+]
 USERS = {
     "demo": {
         "password": "Demo-Passw0rd!",
@@ -59,6 +65,19 @@ def main():
         ],
     )["UserPoolClient"]
     idp.create_group(UserPoolId=pool_id, GroupName="admin", Description="Site administrators")
+
+    # API Gateway: three usage plans and an API key for the demo user, subscribed to one plan.
+    apigw = boto3.client(
+        "apigateway", region_name=REGION, endpoint_url=endpoint,
+        aws_access_key_id="demo", aws_secret_access_key="demo",
+    )
+    plans = {}
+    for name, description in PLANS:
+        plans[name] = apigw.create_usage_plan(name=name, description=description)["id"]
+    key = apigw.create_api_key(name="demo-key", enabled=True, value="demo-api-key-0123456789abcdef")
+    apigw.create_usage_plan_key(usagePlanId=plans["Basic"], keyId=key["id"], keyType="API_KEY")
+    USERS["demo"]["attributes"]["custom:api_key"] = key["value"]
+    USERS["demo"]["attributes"]["custom:api_key_id"] = key["id"]
     for username, user in USERS.items():
         attributes = [{"Name": k, "Value": v} for k, v in user["attributes"].items()]
         idp.admin_create_user(

@@ -86,32 +86,39 @@ pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// The AWS SDK configuration the settings describe: region, endpoint (an emulator), explicit
+/// keys or else the default credential chain, timeouts and retries. Build other AWS clients
+/// from it (API Gateway, say) so that they follow the same settings.
+pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(cip::config::Region::new(config.region().to_owned()))
+        .retry_config(RetryConfig::standard().with_max_attempts(config.max_attempts))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(Duration::from_millis(config.cognito_timeout_ms))
+                .connect_timeout(Duration::from_millis(config.cognito_timeout_ms.min(3_000)))
+                .build(),
+        );
+    if let (Some(id), Some(secret)) = (&config.aws_access_key_id, &config.aws_secret_access_key) {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            id,
+            secret.expose(),
+            None,
+            None,
+            "rocket_warrant settings",
+        ));
+    }
+    if let Some(url) = &config.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
 impl CognitoClient {
-    /// Builds the SDK client from the settings: region, endpoint, keys (else the default chain),
-    /// timeouts and retries. Nothing is sent until the first call.
+    /// Builds the SDK client from the settings (see [`sdk_config`]). Nothing is sent until the
+    /// first call.
     pub async fn from_config(config: &Config) -> CognitoClient {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(cip::config::Region::new(config.region().to_owned()))
-            .retry_config(RetryConfig::standard().with_max_attempts(config.max_attempts))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .operation_timeout(Duration::from_millis(config.cognito_timeout_ms))
-                    .connect_timeout(Duration::from_millis(config.cognito_timeout_ms.min(3_000)))
-                    .build(),
-            );
-        if let (Some(id), Some(secret)) = (&config.aws_access_key_id, &config.aws_secret_access_key) {
-            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
-                id,
-                secret.expose(),
-                None,
-                None,
-                "rocket_warrant settings",
-            ));
-        }
-        if let Some(url) = &config.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let sdk_config = loader.load().await;
+        let sdk_config = sdk_config(config).await;
         CognitoClient {
             client: cip::Client::new(&sdk_config),
             pool_id: config.user_pool_id.clone(),

@@ -1,0 +1,290 @@
+//! The account pages: login, logout, profile, profile update, subscriptions, user info.
+
+use rocket::form::Form;
+use rocket::http::{CookieJar, Status};
+use rocket::request::FlashMessage;
+use rocket::response::{Flash, Redirect};
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::{context, Template};
+use rocket_warrant::{Cognito, CognitoUser, Error};
+
+use super::csrf::CsrfToken;
+use super::gateway::Gateway;
+use super::profile_form::{ProfileForm, FIELDS, GENDERS};
+use super::{error_page, Layout, SiteConfig};
+
+pub fn routes() -> Vec<Route> {
+    routes![login_form, login, logout, profile, update_form, update, subscriptions, user_info]
+}
+
+/// Where a successful login goes when no `next` is given.
+const PROFILE: &str = "/accounts/profile/";
+
+#[derive(FromForm)]
+pub struct LoginForm {
+    csrf_token: String,
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+fn login_page(
+    csrf: &CsrfToken,
+    next: Option<&str>,
+    username: &str,
+    error: Option<&str>,
+    status: Status,
+) -> (Status, Template) {
+    let layout = Layout::default();
+    let next = next.and_then(rocket_warrant::safe_next);
+    (status, Template::render("login", context! { layout, csrf_token: csrf.value(), next, username, error }))
+}
+
+#[get("/login?<next>")]
+fn login_form(csrf: CsrfToken, next: Option<&str>) -> (Status, Template) {
+    login_page(&csrf, next, "", None, Status::Ok)
+}
+
+#[post("/login", data = "<form>")]
+async fn login(
+    cognito: &Cognito,
+    jar: &CookieJar<'_>,
+    csrf: CsrfToken,
+    form: Form<LoginForm>,
+) -> Result<Redirect, (Status, Template)> {
+    if csrf.check(&form.csrf_token).is_err() {
+        return Err(error_page(
+            Status::Forbidden,
+            "Forbidden",
+            "CSRF verification failed. Reload the page and try again.",
+        ));
+    }
+    let next = form.next.as_deref();
+    match cognito.sign_in(jar, &form.username, &form.password).await {
+        // Only a path on this site: never an open redirect.
+        Ok(_) => Ok(Redirect::to(next.and_then(rocket_warrant::safe_next).unwrap_or(PROFILE).to_owned())),
+        // Unknown user and wrong password read the same, as everywhere in the crate.
+        Err(Error::InvalidCredentials | Error::NotProvisioned) => Err(login_page(
+            &csrf,
+            next,
+            &form.username,
+            Some("Please enter a correct username and password. Note that both fields may be case-sensitive."),
+            Status::Unauthorized,
+        )),
+        Err(e @ (Error::Unavailable(_) | Error::Throttled)) => {
+            rocket::warn!("login: {e}");
+            Err(login_page(
+                &csrf,
+                next,
+                &form.username,
+                Some("The sign-in service is unavailable; please try again shortly."),
+                Status::ServiceUnavailable,
+            ))
+        }
+        Err(Error::ChallengeRequired(challenge)) => Err(login_page(
+            &csrf,
+            next,
+            &form.username,
+            Some(&format!("Your account needs another step before you can sign in here ({challenge:?}).")),
+            Status::Forbidden,
+        )),
+        Err(e) => {
+            rocket::error!("login: {e}");
+            Err(login_page(
+                &csrf,
+                next,
+                &form.username,
+                Some("Signing in failed on our side; please try again later."),
+                Status::InternalServerError,
+            ))
+        }
+    }
+}
+
+#[get("/logout")]
+async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> Template {
+    cognito.sign_out(jar).await;
+    Template::render("logged_out", context! { layout: Layout::default() })
+}
+
+/// GetUser with the user's access token; a failure is a page, not a 500 with a trace.
+async fn live_attributes(
+    cognito: &Cognito,
+    user: &CognitoUser,
+) -> Result<rocket_warrant::cognito::UserAttributes, (Status, Template)> {
+    cognito.client().get_user(user.access_token()).await.map_err(|e| {
+        rocket::warn!("GetUser: {e}");
+        error_page(
+            Status::ServiceUnavailable,
+            "Unavailable",
+            "Your profile could not be read from Cognito; please try again shortly.",
+        )
+    })
+}
+
+#[get("/profile")]
+async fn profile(
+    cognito: &Cognito,
+    user: CognitoUser,
+    config: &State<SiteConfig>,
+    flash: Option<FlashMessage<'_>>,
+) -> Result<Template, (Status, Template)> {
+    let attributes = live_attributes(cognito, &user).await?;
+    let get = |name: &str| attributes.get(name).unwrap_or_default().to_owned();
+    let fields = [
+        ("First Name", get("given_name")),
+        ("Last Name", get("family_name")),
+        ("Email", get("email")),
+        ("Address", get("address")),
+        ("Phone", get("phone_number")),
+        ("Gender", get("gender")),
+        ("Preferred Username", get("preferred_username")),
+        ("API Key", get("custom:api_key")),
+        ("API Key Id", get("custom:api_key_id")),
+    ];
+    let layout = Layout::new(Some(&user), config, flash);
+    Ok(Template::render("profile", context! { layout, cognito_username: &attributes.username, fields }))
+}
+
+fn update_page(
+    user: &CognitoUser,
+    config: &SiteConfig,
+    csrf: &CsrfToken,
+    form: &ProfileForm,
+    errors: std::collections::BTreeMap<&'static str, String>,
+    status: Status,
+) -> (Status, Template) {
+    let fields: Vec<_> = FIELDS
+        .iter()
+        .map(|(name, _, label, max)| {
+            let value = match *name {
+                "first_name" => &form.first_name,
+                "last_name" => &form.last_name,
+                "email" => &form.email,
+                "phone_number" => &form.phone_number,
+                "gender" => &form.gender,
+                "address" => &form.address,
+                _ => &form.preferred_username,
+            };
+            context! { name, label, max, value, error: errors.get(name) }
+        })
+        .collect();
+    let layout = Layout::new(Some(user), config, None);
+    let genders: Vec<_> = GENDERS.iter().map(|(value, label)| context! { value, label }).collect();
+    (status, Template::render("update_profile", context! { layout, csrf_token: csrf.value(), fields, genders }))
+}
+
+#[get("/profile/update")]
+async fn update_form(
+    cognito: &Cognito,
+    user: CognitoUser,
+    config: &State<SiteConfig>,
+    csrf: CsrfToken,
+) -> Result<(Status, Template), (Status, Template)> {
+    let attributes = live_attributes(cognito, &user).await?;
+    let form = ProfileForm::from_attributes(&attributes);
+    Ok(update_page(&user, config, &csrf, &form, Default::default(), Status::Ok))
+}
+
+#[post("/profile/update", data = "<form>")]
+async fn update(
+    cognito: &Cognito,
+    user: CognitoUser,
+    config: &State<SiteConfig>,
+    csrf: CsrfToken,
+    form: Form<ProfileForm>,
+) -> Result<Flash<Redirect>, (Status, Template)> {
+    if csrf.check(&form.csrf_token).is_err() {
+        return Err(error_page(
+            Status::Forbidden,
+            "Forbidden",
+            "CSRF verification failed. Reload the page and try again.",
+        ));
+    }
+    let errors = form.errors();
+    if !errors.is_empty() {
+        return Err(update_page(&user, config, &csrf, &form, errors, Status::UnprocessableEntity));
+    }
+    // The site's attr_mapping, reversed: a local field saves to the attribute it maps from.
+    let mapping = &cognito.config().attr_mapping;
+    let attributes = form.attributes().into_iter().map(|(attribute, value)| {
+        let local = FIELDS.iter().find(|f| f.1 == attribute).map_or(attribute, |f| f.0);
+        let name = mapping.iter().find(|(_, l)| l.as_str() == local).map_or(attribute, |(c, _)| c.as_str());
+        aws_sdk_cognitoidentityprovider::types::AttributeType::builder().name(name).value(value).build()
+    });
+    let attributes: Result<Vec<_>, _> = attributes.collect();
+    let saved = match attributes {
+        Ok(attributes) => cognito
+            .client()
+            .sdk()
+            .update_user_attributes()
+            .access_token(user.access_token())
+            .set_user_attributes(Some(attributes))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| aws_smithy_types::error::display::DisplayErrorContext(e).to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = saved {
+        rocket::warn!("UpdateUserAttributes: {e}");
+        let mut errors = std::collections::BTreeMap::new();
+        errors.insert("first_name", "Cognito refused the update; please check the values and try again.".to_owned());
+        return Err(update_page(&user, config, &csrf, &form, errors, Status::BadGateway));
+    }
+    // Keep the local row in step, as a login would.
+    if let Ok(attributes) = cognito.client().get_user(user.access_token()).await {
+        let profile =
+            rocket_warrant::store::Profile::from_attributes(&attributes.username, &attributes.attributes, mapping);
+        if let Err(e) = cognito.store().save(&profile, true).await {
+            rocket::warn!("updating the local user: {e}");
+        }
+    }
+    Ok(Flash::success(Redirect::to(PROFILE), "You have successfully updated your profile."))
+}
+
+#[get("/profile/subscriptions")]
+async fn subscriptions(
+    cognito: &Cognito,
+    gateway: &Gateway,
+    user: CognitoUser,
+    config: &State<SiteConfig>,
+) -> Result<Template, (Status, Template)> {
+    let attributes = live_attributes(cognito, &user).await?;
+    let plans = match attributes.get("custom:api_key_id").filter(|k| !k.is_empty()) {
+        Some(key_id) => gateway.plans_for_key(key_id).await.map_err(|e| {
+            rocket::warn!("GetUsagePlans: {e}");
+            error_page(
+                Status::ServiceUnavailable,
+                "Unavailable",
+                "Your subscriptions could not be read; please try again shortly.",
+            )
+        })?,
+        None => Vec::new(),
+    };
+    let layout = Layout::new(Some(&user), config, None);
+    Ok(Template::render(
+        "subscriptions",
+        context! { layout, plans, has_key: attributes.get("custom:api_key_id").is_some_and(|k| !k.is_empty()) },
+    ))
+}
+
+#[get("/user_info")]
+fn user_info(cognito: &Cognito, jar: &CookieJar<'_>, user: CognitoUser, config: &State<SiteConfig>) -> Template {
+    let local = user.user();
+    let held = cognito.cookies().get(jar);
+    let tokens =
+        [("ID token", user.id_token().is_some()), ("Access token", true), ("Refresh token", held.refresh.is_some())];
+    let layout = Layout::new(Some(&user), config, None);
+    Template::render(
+        "user_info",
+        context! {
+            layout,
+            local,
+            api_key: local.field("api_key"),
+            api_key_id: local.field("api_key_id"),
+            groups: user.groups(),
+            tokens,
+        },
+    )
+}

@@ -1,0 +1,179 @@
+//! The admin pages, for members of the configured Cognito group: every user of the pool, and
+//! a user's API Gateway subscriptions.
+
+use rocket::form::Form;
+use rocket::http::Status;
+use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
+use rocket::response::{Flash, Redirect};
+use rocket::{get, post, routes, uri, FromForm, Route, State};
+use rocket_dyn_templates::{context, Template};
+use rocket_warrant::{Cognito, CognitoUser};
+
+use super::csrf::CsrfToken;
+use super::gateway::Gateway;
+use super::{error_page, Layout, SiteConfig};
+
+pub fn routes() -> Vec<Route> {
+    routes![users, user, subscribe]
+}
+
+/// A signed-in member of `admin_group`: 401 (the login page) when anonymous, 403 otherwise.
+pub struct Admin(CognitoUser);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Admin {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let group = match req.rocket().state::<SiteConfig>() {
+            Some(config) => config.admin_group.clone(),
+            None => return Outcome::Error((Status::InternalServerError, ())),
+        };
+        match CognitoUser::from_request(req).await {
+            Outcome::Success(user) if user.in_group(&group) => Outcome::Success(Admin(user)),
+            Outcome::Success(_) => Outcome::Error((Status::Forbidden, ())),
+            Outcome::Error((status, _)) => Outcome::Error((status, ())),
+            Outcome::Forward(status) => Outcome::Forward(status),
+        }
+    }
+}
+
+fn unavailable(what: &str, e: impl std::fmt::Display) -> (Status, Template) {
+    rocket::warn!("{what}: {e}");
+    error_page(
+        Status::ServiceUnavailable,
+        "Unavailable",
+        &format!("{what} could not be read; please try again shortly."),
+    )
+}
+
+/// One row of the users table.
+#[derive(rocket::serde::Serialize)]
+#[serde(crate = "rocket::serde")]
+struct Row {
+    username: String,
+    first_name: String,
+    last_name: String,
+}
+
+#[get("/cognito-users")]
+async fn users(cognito: &Cognito, admin: Admin, config: &State<SiteConfig>) -> Result<Template, (Status, Template)> {
+    // Every page of ListUsers, not the first 60 as the original.
+    let mut pages =
+        cognito.client().sdk().list_users().user_pool_id(&cognito.config().user_pool_id).into_paginator().send();
+    let mut rows = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page =
+            page.map_err(|e| unavailable("The users", aws_smithy_types::error::display::DisplayErrorContext(e)))?;
+        for user in page.users() {
+            let attr = |name: &str| {
+                user.attributes()
+                    .iter()
+                    .find(|a| a.name() == name)
+                    .and_then(|a| a.value())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            rows.push(Row {
+                username: user.username().unwrap_or_default().to_owned(),
+                first_name: attr("given_name"),
+                last_name: attr("family_name"),
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.username.cmp(&b.username));
+    let layout = Layout::new(Some(&admin.0), config, None);
+    Ok(Template::render("admin_users", context! { layout, users: rows }))
+}
+
+#[derive(FromForm)]
+struct SubscribeForm {
+    csrf_token: String,
+    plan: String,
+}
+
+/// The user's `custom:api_key_id`, by AdminGetUser.
+async fn api_key_id(cognito: &Cognito, username: &str) -> Result<Option<String>, (Status, Template)> {
+    let found = cognito
+        .client()
+        .sdk()
+        .admin_get_user()
+        .user_pool_id(&cognito.config().user_pool_id)
+        .username(username)
+        .send()
+        .await;
+    match found {
+        Ok(user) => Ok(user
+            .user_attributes()
+            .iter()
+            .find(|a| a.name() == "custom:api_key_id")
+            .and_then(|a| a.value())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_user_not_found_exception()) => {
+            Err(error_page(Status::NotFound, "Not Found", "There is no such user."))
+        }
+        Err(e) => Err(unavailable("The user", aws_smithy_types::error::display::DisplayErrorContext(e))),
+    }
+}
+
+#[get("/cognito-users/<username>")]
+async fn user(
+    cognito: &Cognito,
+    gateway: &Gateway,
+    admin: Admin,
+    config: &State<SiteConfig>,
+    csrf: CsrfToken,
+    flash: Option<FlashMessage<'_>>,
+    username: &str,
+) -> Result<Template, (Status, Template)> {
+    let key_id = api_key_id(cognito, username).await?;
+    let (current, available) = match &key_id {
+        Some(key_id) => {
+            let current = gateway.plans_for_key(key_id).await.map_err(|e| unavailable("The subscriptions", e))?;
+            let all = gateway.all_plans().await.map_err(|e| unavailable("The plans", e))?;
+            let available: Vec<_> = all.into_iter().filter(|p| !current.iter().any(|c| c.id == p.id)).collect();
+            (current, available)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let layout = Layout::new(Some(&admin.0), config, flash);
+    let action = uri!("/accounts/admin", subscribe(username)).to_string();
+    Ok(Template::render(
+        "admin_user",
+        context! { layout, username, has_key: key_id.is_some(), current, available, csrf_token: csrf.value(), action },
+    ))
+}
+
+#[post("/cognito-users/<username>", data = "<form>")]
+async fn subscribe(
+    cognito: &Cognito,
+    gateway: &Gateway,
+    _admin: Admin,
+    csrf: CsrfToken,
+    username: &str,
+    form: Form<SubscribeForm>,
+) -> Result<Flash<Redirect>, (Status, Template)> {
+    if csrf.check(&form.csrf_token).is_err() {
+        return Err(error_page(
+            Status::Forbidden,
+            "Forbidden",
+            "CSRF verification failed. Reload the page and try again.",
+        ));
+    }
+    let back = Redirect::to(uri!("/accounts/admin", user(username)));
+    let Some(key_id) = api_key_id(cognito, username).await? else {
+        return Ok(Flash::error(back, "This user has no API key."));
+    };
+    let plans = gateway.all_plans().await.map_err(|e| unavailable("The plans", e))?;
+    if !plans.iter().any(|p| p.id == form.plan) {
+        return Ok(Flash::error(back, "Select a valid plan."));
+    }
+    match gateway.subscribe(&form.plan, &key_id).await {
+        Ok(()) => Ok(Flash::success(back, "Added subscription successfully.")),
+        Err(e) => {
+            rocket::warn!("CreateUsagePlanKey: {e}");
+            Ok(Flash::error(back, "The subscription could not be added; please try again."))
+        }
+    }
+}

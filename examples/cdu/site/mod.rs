@@ -1,0 +1,125 @@
+//! The example site, as a Rocket built from a figment (so the tests can build it too).
+//!
+//! | path | who | what |
+//! | --- | --- | --- |
+//! | `/accounts/login/` | anyone | the login form |
+//! | `/accounts/logout/` | anyone | logs out (cookies cleared, tokens revoked) |
+//! | `/accounts/profile/` | signed in | the user's attributes, read live from Cognito |
+//! | `/accounts/profile/update/` | signed in | the profile form; saves with UpdateUserAttributes |
+//! | `/accounts/profile/subscriptions/` | signed in | the usage plans of the user's API key |
+//! | `/accounts/user_info/` | signed in | the local user row and the tokens held |
+//! | `/accounts/admin/cognito-users/` | the admin group | every user of the pool |
+//! | `/accounts/admin/cognito-users/<username>` | the admin group | a user's plans; subscribe to another |
+
+pub mod accounts;
+pub mod admin;
+pub mod csrf;
+pub mod gateway;
+pub mod profile_form;
+
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::http::Status;
+use rocket::request::FlashMessage;
+use rocket::response::Redirect;
+use rocket::serde::Serialize;
+use rocket::{catch, catchers, get, routes, Build, Request, Rocket};
+use rocket_db_pools::Database;
+use rocket_dyn_templates::{context, Template};
+use rocket_warrant::{db::SqlitePool, Cognito, CognitoUser};
+
+/// The local users, in the embedded SQLite store.
+#[derive(Database)]
+#[database("users")]
+pub struct Users(SqlitePool);
+
+/// The example's own settings (`[default.cdu]`).
+#[derive(Debug, Clone, rocket::serde::Deserialize)]
+#[serde(crate = "rocket::serde")]
+pub struct SiteConfig {
+    /// Members of this Cognito group see the admin pages.
+    #[serde(default = "default_admin_group")]
+    pub admin_group: String,
+}
+
+fn default_admin_group() -> String {
+    "admin".into()
+}
+
+/// The site on `figment`, with its templates.
+pub fn build(figment: Figment) -> Rocket<Build> {
+    let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cdu/templates");
+    let figment = figment.join(("template_dir", templates));
+    rocket::custom(figment)
+        .attach(Users::init())
+        .attach(Cognito::fairing::<Users>())
+        .attach(gateway::Gateway::fairing())
+        .attach(Template::fairing())
+        .attach(AdHoc::config::<SiteConfig>())
+        .mount("/", routes![index])
+        .mount("/accounts", accounts::routes())
+        .mount("/accounts/admin", admin::routes())
+        .register("/", catchers![rocket_warrant::redirect_to_login, forbidden, not_found, unprocessable, server_error])
+}
+
+#[get("/")]
+fn index() -> Redirect {
+    Redirect::to("/accounts/profile/")
+}
+
+/// What every page's layout needs: who is signed in, whether they administer, the flash message.
+#[derive(Debug, Default, Serialize)]
+#[serde(crate = "rocket::serde")]
+pub struct Layout {
+    pub username: Option<String>,
+    pub is_admin: bool,
+    pub flash: Option<Flash>,
+}
+
+/// A flash message for the layout.
+#[derive(Debug, Serialize)]
+#[serde(crate = "rocket::serde")]
+pub struct Flash {
+    pub kind: String,
+    pub message: String,
+}
+
+impl Layout {
+    pub fn new(user: Option<&CognitoUser>, config: &SiteConfig, flash: Option<FlashMessage<'_>>) -> Layout {
+        Layout {
+            username: user.map(|u| u.username().to_owned()),
+            is_admin: user.is_some_and(|u| u.in_group(&config.admin_group)),
+            flash: flash.map(|f| Flash { kind: f.kind().to_owned(), message: f.message().to_owned() }),
+        }
+    }
+}
+
+/// An error page in the site's layout.
+pub fn error_page(status: Status, title: &str, message: &str) -> (Status, Template) {
+    let layout = Layout::default();
+    (status, Template::render("error", context! { layout, title, message, code: status.code }))
+}
+
+#[catch(403)]
+fn forbidden(_req: &Request<'_>) -> (Status, Template) {
+    error_page(Status::Forbidden, "Forbidden", "You do not have permission to see this page.")
+}
+
+#[catch(422)]
+fn unprocessable(_req: &Request<'_>) -> (Status, Template) {
+    error_page(
+        Status::UnprocessableEntity,
+        "Invalid Form",
+        "The form was incomplete or malformed; go back and try again.",
+    )
+}
+
+#[catch(404)]
+fn not_found(_req: &Request<'_>) -> (Status, Template) {
+    error_page(Status::NotFound, "Not Found", "There is no such page.")
+}
+
+#[catch(500)]
+fn server_error(_req: &Request<'_>) -> (Status, Template) {
+    error_page(Status::InternalServerError, "Server Error", "Something went wrong on our side; it has been logged.")
+}

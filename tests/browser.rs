@@ -1,0 +1,124 @@
+//! End to end in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`,
+//! which `./scripts/test` installs when missing) drives the example site served on loopback.
+
+mod common;
+#[path = "../examples/cdu/site/mod.rs"]
+#[allow(dead_code)]
+mod site;
+
+#[path = "common/cdu.rs"]
+mod cdu;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// chromedriver, stopped when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_for_port(port: u16) {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing listens on port {port}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_logs_in_updates_the_profile_and_logs_out() {
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+        "Chromium is not installed: ./scripts/test installs Debian's chromium and chromium-driver"
+    );
+    let demo = cdu::demo().await;
+    let site_port = free_port();
+    let rocket = demo.rocket();
+    let figment = rocket.figment().clone().merge(("port", site_port)).merge(("address", "127.0.0.1"));
+    let rocket = rocket.configure(figment).ignite().await.expect("the site ignites");
+    let shutdown = rocket.shutdown();
+    let server = tokio::spawn(rocket.launch());
+    wait_for_port(site_port).await;
+
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    wait_for_port(driver_port).await;
+    let profile_dir = std::env::temp_dir().join(format!("rw-chromium-{}", common::unique()));
+    let capabilities = json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", format!("--user-data-dir={}", profile_dir.display())],
+        }
+    });
+    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities.as_object().unwrap().clone())
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a Chromium session");
+    let site = format!("http://127.0.0.1:{site_port}");
+    let result = async {
+        // An anonymous visit to the profile lands on the login page.
+        browser.goto(&format!("{site}/accounts/profile/")).await?;
+        assert_eq!(browser.current_url().await?.path(), "/accounts/login/");
+        browser.find(Locator::Id("id_username")).await?.send_keys("demo").await?;
+        browser.find(Locator::Id("id_password")).await?.send_keys(cdu::DEMO_PASSWORD).await?;
+        browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
+
+        // Back where it wanted to go, signed in.
+        assert_eq!(browser.current_url().await?.path(), "/accounts/profile/");
+        assert_eq!(browser.find(Locator::Css("main h1")).await?.text().await?, "demo");
+        let first_name = browser.find(Locator::Css("dd[data-field='First Name']")).await?;
+        assert_eq!(first_name.text().await?, "Demo");
+
+        browser.find(Locator::LinkText("Update your Profile")).await?.click().await?;
+        let field = browser.find(Locator::Id("id_first_name")).await?;
+        field.clear().await?;
+        field.send_keys("Demelza").await?;
+        browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
+
+        assert_eq!(browser.current_url().await?.path(), "/accounts/profile/");
+        let flash = browser.find(Locator::Css(".flash.success")).await?.text().await?;
+        assert_eq!(flash, "You have successfully updated your profile.");
+        let first_name = browser.find(Locator::Css("dd[data-field='First Name']")).await?;
+        assert_eq!(first_name.text().await?, "Demelza");
+
+        browser.find(Locator::Id("logout")).await?.click().await?;
+        assert_eq!(browser.find(Locator::Css("main h1")).await?.text().await?, "Logged Out");
+
+        browser.goto(&format!("{site}/accounts/profile/")).await?;
+        assert_eq!(browser.current_url().await?.path(), "/accounts/login/");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = browser.close().await;
+    shutdown.notify();
+    let _ = server.await;
+    let _ = std::fs::remove_dir_all(&profile_dir);
+    result.expect("the browser session");
+}

@@ -1,0 +1,374 @@
+//! The example site (examples/cdu), page by page, through Rocket's local client against the
+//! emulator and a SQLite store.
+
+mod common;
+#[path = "../examples/cdu/site/mod.rs"]
+#[allow(dead_code)]
+mod site;
+
+#[path = "common/cdu.rs"]
+mod cdu;
+
+use cdu::{Demo, ADMIN_PASSWORD, DEMO_PASSWORD, DOTTED};
+use rocket::http::{Accept, ContentType, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket_warrant::Cognito;
+
+struct Browser {
+    client: Client,
+}
+
+struct Page {
+    status: Status,
+    location: Option<String>,
+    body: String,
+}
+
+impl Page {
+    async fn from(response: LocalResponse<'_>) -> Page {
+        let status = response.status();
+        let location = response.headers().get_one("Location").map(str::to_owned);
+        let body = response.into_string().await.unwrap_or_default();
+        Page { status, location, body }
+    }
+
+    fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker).expect("a form with a CSRF token") + marker.len();
+        self.body[start..].split('"').next().unwrap().to_owned()
+    }
+
+    fn has(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Browser {
+    async fn new(demo: &Demo) -> Browser {
+        Browser { client: Client::tracked(demo.rocket()).await.expect("the site ignites") }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        Page::from(self.client.get(path.to_owned()).header(Accept::HTML).dispatch().await).await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        let request =
+            self.client.post(path.to_owned()).header(ContentType::Form).header(Accept::HTML).body(body.join("&"));
+        Page::from(request.dispatch().await).await
+    }
+
+    /// Fills and submits the login form, as a person would.
+    async fn login(&self, username: &str, password: &str, next: Option<&str>) -> Page {
+        let form = self
+            .get(&format!("/accounts/login/{}", next.map(|n| format!("?next={}", encode(n))).unwrap_or_default()))
+            .await;
+        let csrf = form.csrf();
+        let mut fields = vec![("csrf_token", csrf.as_str()), ("username", username), ("password", password)];
+        if let Some(next) = next {
+            fields.push(("next", next));
+        }
+        self.post("/accounts/login/", &fields).await
+    }
+
+    fn cognito(&self) -> &Cognito {
+        self.client.rocket().state::<Cognito>().unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_page_and_anonymous_visits() {
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    let login = browser.get("/accounts/login/").await;
+    assert_eq!(login.status, Status::Ok);
+    assert!(login.has("<title>Login</title>") && login.has("name=\"username\"") && login.has("name=\"password\""));
+    assert!(!login.csrf().is_empty());
+    for page in [
+        "/accounts/profile/",
+        "/accounts/profile/update/",
+        "/accounts/profile/subscriptions/",
+        "/accounts/user_info/",
+        "/accounts/admin/cognito-users/",
+        "/accounts/admin/cognito-users/demo",
+    ] {
+        let visit = browser.get(page).await;
+        assert_eq!(visit.status, Status::SeeOther, "{page}");
+        assert_eq!(
+            visit.location.as_deref(),
+            Some(format!("/accounts/login/?next={}", encode(page)).as_str()),
+            "{page}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_and_unknown_user_rerender_the_same_form() {
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    let wrong = browser.login("demo", "Wr0ng-Passw0rd!", None).await;
+    let unknown = browser.login("nobody", DEMO_PASSWORD, None).await;
+    for page in [&wrong, &unknown] {
+        assert_eq!(page.status, Status::Unauthorized);
+        assert!(page.has("Please enter a correct username and password."));
+        assert!(page.has("<h1>Login</h1>"));
+    }
+    let strip = |page: &Page, username: &str| page.body.replace(&page.csrf(), "").replace(username, "");
+    assert_eq!(strip(&wrong, "demo"), strip(&unknown, "nobody"), "nothing tells the two apart");
+    assert!(browser.client.cookies().get("cognito_access").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_redirects_to_the_profile_or_a_local_next_only() {
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    let page = browser.login("demo", DEMO_PASSWORD, None).await;
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")));
+    let page = browser.login("demo", DEMO_PASSWORD, Some("/accounts/user_info/")).await;
+    assert_eq!(page.location.as_deref(), Some("/accounts/user_info/"));
+    for evil in ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+        let page = browser.login("demo", DEMO_PASSWORD, Some(evil)).await;
+        assert_eq!(page.location.as_deref(), Some("/accounts/profile/"), "{evil}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_refuse_a_missing_or_wrong_csrf_token() {
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    browser.get("/accounts/login/").await;
+    for token in ["", "forged"] {
+        let page = browser
+            .post("/accounts/login/", &[("csrf_token", token), ("username", "demo"), ("password", DEMO_PASSWORD)])
+            .await;
+        assert_eq!(page.status, Status::Forbidden, "{token:?}");
+        assert!(page.has("CSRF verification failed"));
+    }
+    assert!(browser.client.cookies().get("cognito_access").is_none(), "no login through a forged form");
+    browser.login("admin", ADMIN_PASSWORD, None).await;
+    let fields = [
+        ("csrf_token", "forged"),
+        ("first_name", "Mallory"),
+        ("last_name", "X"),
+        ("email", "m@example.com"),
+        ("phone_number", "1"),
+        ("gender", "male"),
+        ("address", "x"),
+        ("preferred_username", "m"),
+    ];
+    assert_eq!(browser.post("/accounts/profile/update/", &fields).await.status, Status::Forbidden);
+    let page = browser
+        .post("/accounts/admin/cognito-users/demo", &[("csrf_token", "forged"), ("plan", &demo.plans[1].0)])
+        .await;
+    assert_eq!(page.status, Status::Forbidden);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_shows_the_live_cognito_attributes() {
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    browser.login("demo", DEMO_PASSWORD, None).await;
+    let page = browser.get("/accounts/profile/").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.has("<h1>demo</h1>"));
+    for (label, value) in [
+        ("First Name", "Demo"),
+        ("Last Name", "User"),
+        ("Email", "demo@example.com"),
+        ("Address", "1 Example Street"),
+        ("Phone", "+15555550100"),
+        ("Gender", "female"),
+        ("Preferred Username", "demo"),
+        ("API Key Id", demo.demo_key_id.as_str()),
+    ] {
+        assert!(page.has(&format!("data-field=\"{label}\">{value}</dd>")), "{label}");
+    }
+    assert!(page.has("href=\"/accounts/profile/update/\""));
+    // Live: a change made at Cognito shows without logging in again.
+    demo.pool
+        .admin
+        .admin_update_user_attributes()
+        .user_pool_id(&demo.pool.pool_id)
+        .username("demo")
+        .user_attributes(
+            aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+                .name("address")
+                .value("2 New Road")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(browser.get("/accounts/profile/").await.has("data-field=\"Address\">2 New Road</dd>"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_profile_validates_saves_and_says_so() {
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    browser.login("demo", DEMO_PASSWORD, None).await;
+    let form = browser.get("/accounts/profile/update/").await;
+    assert_eq!(form.status, Status::Ok);
+    assert!(form.has("name=\"first_name\" value=\"Demo\"") && form.has("<option value=\"female\" selected>"));
+    assert!(!form.has("api_key"), "users cannot rewrite their own API key attributes");
+    let csrf = form.csrf();
+
+    let long = "x".repeat(201);
+    let invalid = browser
+        .post(
+            "/accounts/profile/update/",
+            &[
+                ("csrf_token", &csrf),
+                ("first_name", &long),
+                ("last_name", "User"),
+                ("email", "not-an-email"),
+                ("phone_number", &"1".repeat(31)),
+                ("gender", "other"),
+                ("address", "x"),
+                ("preferred_username", ""),
+            ],
+        )
+        .await;
+    assert_eq!(invalid.status, Status::UnprocessableEntity);
+    for (field, message) in [
+        ("first_name", "at most 200 characters"),
+        ("email", "Enter a valid email address."),
+        ("phone_number", "at most 30 characters"),
+        ("gender", "Select a valid choice."),
+        ("preferred_username", "This field is required."),
+    ] {
+        let marker = format!("id=\"error_{field}\">");
+        let at = invalid.body.find(&marker).unwrap_or_else(|| panic!("no error next to {field}"));
+        assert!(
+            invalid.body[at..].starts_with(&format!("{marker}{message}"))
+                || invalid.body[at..at + 200].contains(message),
+            "{field}"
+        );
+    }
+    assert!(invalid.has(&format!("value=\"{long}\"")), "what was typed is kept");
+
+    let saved = browser
+        .post(
+            "/accounts/profile/update/",
+            &[
+                ("csrf_token", &csrf),
+                ("first_name", "Demetra"),
+                ("last_name", "User"),
+                ("email", "demo@example.com"),
+                ("phone_number", "+15555550100"),
+                ("gender", "female"),
+                ("address", "1 Example Street"),
+                ("preferred_username", "demo"),
+                ("api_key", "stolen"),
+            ],
+        )
+        .await;
+    assert_eq!((saved.status, saved.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")));
+    let profile = browser.get("/accounts/profile/").await;
+    assert!(profile.has("You have successfully updated your profile."), "the flash message is shown");
+    assert!(profile.has("data-field=\"First Name\">Demetra</dd>"));
+    assert!(!profile.has("stolen"));
+    assert!(!browser.get("/accounts/profile/").await.has("successfully updated"), "shown once");
+    let local = browser.cognito().store().find("demo").await.unwrap().unwrap();
+    assert_eq!(local.first_name.as_deref(), Some("Demetra"), "the local row follows");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_and_user_info() {
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    browser.login("demo", DEMO_PASSWORD, None).await;
+    let page = browser.get("/accounts/profile/subscriptions/").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.has("<th>Plan Name</th><th>Description</th>"));
+    assert!(page.has(&format!("<td>{}</td><td>1,000 requests a day</td>", demo.plans[0].1)));
+    assert!(!page.has(&demo.plans[1].1));
+
+    let info = browser.get("/accounts/user_info/").await;
+    assert_eq!(info.status, Status::Ok);
+    for text in [
+        "<dd>demo</dd>",
+        "<dd>demo@example.com</dd>",
+        "<dd>Demo</dd>",
+        "<dd>User</dd>",
+        "ID token: yes",
+        "Refresh token: yes",
+    ] {
+        assert!(info.has(text), "{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_pages_list_every_user_and_add_subscriptions() {
+    let demo = cdu::demo().await;
+    // More than one page of ListUsers (60).
+    for i in 0..62 {
+        demo.pool.add_user(&format!("bulk{i:02}"), DEMO_PASSWORD, &[]).await;
+    }
+    let browser = Browser::new(&demo).await;
+    browser.login("demo", DEMO_PASSWORD, None).await;
+    assert_eq!(browser.get("/accounts/admin/cognito-users/").await.status, Status::Forbidden);
+    assert_eq!(browser.get("/accounts/admin/cognito-users/demo").await.status, Status::Forbidden);
+
+    browser.login("admin", ADMIN_PASSWORD, None).await;
+    let list = browser.get("/accounts/admin/cognito-users/").await;
+    assert_eq!(list.status, Status::Ok);
+    assert!(list.has("<th>Username</th><th>First Name</th><th>Last Name</th>"));
+    assert_eq!(list.body.matches(">View</a>").count(), 65, "every user, all pages");
+    assert!(list.has("<td>demo</td><td>Demo</td><td>User</td>"));
+    assert!(list.has(&format!("href=\"/accounts/admin/cognito-users/{}\"", encode(DOTTED))));
+
+    let path = format!("/accounts/admin/cognito-users/{}", encode(DOTTED));
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, Status::Ok, "usernames with @ and . work");
+    assert!(page.has("Current Subscriptions") && page.has("No subscriptions."));
+    assert!(page.has("Add User to New Plan") && page.has(&demo.plans[1].1));
+    let added = browser.post(&path, &[("csrf_token", &page.csrf()), ("plan", &demo.plans[1].0)]).await;
+    assert_eq!(added.status, Status::SeeOther);
+    let page = browser.get(added.location.as_deref().unwrap()).await;
+    assert!(page.has("Added subscription successfully."));
+    assert!(page.has(&format!("<td>{}</td><td>100,000 requests a day</td>", demo.plans[1].1)));
+    let plans = demo.apigw.get_usage_plans().key_id(&demo.dotted_key_id).send().await.unwrap();
+    assert_eq!(plans.items().len(), 1, "subscribed at API Gateway");
+
+    let bogus = browser.post(&path, &[("csrf_token", &page.csrf()), ("plan", "no-such-plan")]).await;
+    assert!(browser.get(bogus.location.as_deref().unwrap()).await.has("Select a valid plan."));
+    assert_eq!(browser.get("/accounts/admin/cognito-users/nobody-here").await.status, Status::NotFound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_shows_logged_out_and_ends_the_session_at_cognito() {
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    browser.login("demo", DEMO_PASSWORD, None).await;
+    let refresh = browser.client.cookies().get_private("cognito_refresh").unwrap().value().to_owned();
+    let refresh_token = refresh.split_once('.').unwrap().1.to_owned();
+    let page = browser.get("/accounts/logout/").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.has("<h1>Logged Out</h1>"));
+    assert!(browser.client.cookies().get("cognito_refresh").is_none());
+    assert_eq!(browser.get("/accounts/profile/").await.status, Status::SeeOther);
+    assert!(browser.cognito().client().refresh(&refresh_token, "demo").await.is_err(), "revoked at Cognito");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_escape_what_users_wrote() {
+    let demo = cdu::demo().await;
+    demo.pool.add_user("xss", DEMO_PASSWORD, &[("given_name", "<script>alert(1)</script>")]).await;
+    let browser = Browser::new(&demo).await;
+    browser.login("xss", DEMO_PASSWORD, None).await;
+    let page = browser.get("/accounts/profile/").await;
+    assert!(!page.has("<script>alert(1)</script>"));
+    assert!(page.has("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+}
