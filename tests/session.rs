@@ -118,15 +118,7 @@ async fn site(kind: StoreKind, settings: impl FnOnce(&Pool) -> Value) -> Site {
     attrs.retain(|(k, _)| *k != "preferred_username");
     pool.add_user("alice", PASSWORD, &attrs).await;
     pool.add_user("root", PASSWORD, &[("email", "root@example.com")]).await;
-    pool.admin.create_group().user_pool_id(&pool.pool_id).group_name("admin").send().await.unwrap();
-    pool.admin
-        .admin_add_user_to_group()
-        .user_pool_id(&pool.pool_id)
-        .username("root")
-        .group_name("admin")
-        .send()
-        .await
-        .unwrap();
+    pool.add_to_group("root", "admin").await;
     let url = common::database_url(kind).await.unwrap();
     let clock = Arc::new(TestClock::default());
     let rocket = common::rocket_with_clock(kind, &url, settings(&pool), Some(clock.clone()))

@@ -6,7 +6,7 @@ use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 use serde_json::json;
 
-use crate::common::{emulator_url, unique, Pool, StoreKind, REGION};
+use crate::common::{unique, Pool, StoreKind};
 
 pub const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
 pub const ADMIN_PASSWORD: &str = "Admin-Passw0rd!";
@@ -24,14 +24,7 @@ pub struct Demo {
 }
 
 pub async fn apigw() -> apigw::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(REGION))
-        .endpoint_url(emulator_url())
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
-    apigw::Client::new(&config)
+    apigw::Client::new(&crate::common::sdk_config().await)
 }
 
 async fn api_key(apigw: &apigw::Client, name: &str) -> (String, String) {
@@ -82,15 +75,7 @@ pub async fn demo() -> Demo {
     )
     .await;
     pool.add_user("admin", ADMIN_PASSWORD, &[("given_name", "Ada"), ("family_name", "Admin")]).await;
-    pool.admin.create_group().user_pool_id(&pool.pool_id).group_name("admin").send().await.unwrap();
-    pool.admin
-        .admin_add_user_to_group()
-        .user_pool_id(&pool.pool_id)
-        .username("admin")
-        .group_name("admin")
-        .send()
-        .await
-        .unwrap();
+    pool.add_to_group("admin", "admin").await;
     let (dotted_key_id, dotted_key) = api_key(&apigw, "dotted").await;
     pool.add_user(
         DOTTED,

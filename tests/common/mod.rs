@@ -23,16 +23,20 @@ pub fn emulator_url() -> String {
         .expect("COGNITO_EMULATOR_URL is not set: run the tests with ./scripts/test, which starts the Cognito emulator")
 }
 
-/// An admin client of the emulator (dummy credentials, no retries).
-pub async fn admin() -> cip::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(cip::config::Region::new(REGION))
+/// AWS settings for admin clients of the emulator (dummy credentials, no retries).
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
         .endpoint_url(emulator_url())
         .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .load()
-        .await;
-    cip::Client::new(&config)
+        .await
+}
+
+/// An admin client of the emulator's Cognito.
+pub async fn admin() -> cip::Client {
+    cip::Client::new(&sdk_config().await)
 }
 
 /// A fresh user pool with one app client.
@@ -114,6 +118,19 @@ impl Pool {
             .send()
             .await
             .expect("admin_set_user_password");
+    }
+
+    /// Puts `username` in `group`, creating the group.
+    pub async fn add_to_group(&self, username: &str, group: &str) {
+        let _ = self.admin.create_group().user_pool_id(&self.pool_id).group_name(group).send().await;
+        self.admin
+            .admin_add_user_to_group()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .group_name(group)
+            .send()
+            .await
+            .expect("admin_add_user_to_group");
     }
 
     /// A user who must still choose a password (Cognito answers NEW_PASSWORD_REQUIRED).

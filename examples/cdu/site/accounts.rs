@@ -52,13 +52,7 @@ async fn login(
     csrf: CsrfToken,
     form: Form<LoginForm>,
 ) -> Result<Redirect, (Status, Template)> {
-    if csrf.check(&form.csrf_token).is_err() {
-        return Err(error_page(
-            Status::Forbidden,
-            "Forbidden",
-            "CSRF verification failed. Reload the page and try again.",
-        ));
-    }
+    csrf.check(&form.csrf_token)?;
     let next = form.next.as_deref();
     match cognito.sign_in(jar, &form.username, &form.password).await {
         // Only a path on this site: never an open redirect.
@@ -157,15 +151,7 @@ fn update_page(
     let fields: Vec<_> = FIELDS
         .iter()
         .map(|(name, _, label, max)| {
-            let value = match *name {
-                "first_name" => &form.first_name,
-                "last_name" => &form.last_name,
-                "email" => &form.email,
-                "phone_number" => &form.phone_number,
-                "gender" => &form.gender,
-                "address" => &form.address,
-                _ => &form.preferred_username,
-            };
+            let value = form.value(name);
             context! { name, label, max, value, error: errors.get(name) }
         })
         .collect();
@@ -194,13 +180,7 @@ async fn update(
     csrf: CsrfToken,
     form: Form<ProfileForm>,
 ) -> Result<Flash<Redirect>, (Status, Template)> {
-    if csrf.check(&form.csrf_token).is_err() {
-        return Err(error_page(
-            Status::Forbidden,
-            "Forbidden",
-            "CSRF verification failed. Reload the page and try again.",
-        ));
-    }
+    csrf.check(&form.csrf_token)?;
     let errors = form.errors();
     if !errors.is_empty() {
         return Err(update_page(&user, config, &csrf, &form, errors, Status::UnprocessableEntity));

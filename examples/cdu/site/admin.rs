@@ -154,13 +154,7 @@ async fn subscribe(
     username: &str,
     form: Form<SubscribeForm>,
 ) -> Result<Flash<Redirect>, (Status, Template)> {
-    if csrf.check(&form.csrf_token).is_err() {
-        return Err(error_page(
-            Status::Forbidden,
-            "Forbidden",
-            "CSRF verification failed. Reload the page and try again.",
-        ));
-    }
+    csrf.check(&form.csrf_token)?;
     let back = Redirect::to(uri!("/accounts/admin", user(username)));
     let Some(key_id) = api_key_id(cognito, username).await? else {
         return Ok(Flash::error(back, "This user has no API key."));

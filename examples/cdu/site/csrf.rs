@@ -4,6 +4,7 @@
 use base64::Engine;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome, Request};
+use rocket_dyn_templates::Template;
 
 const COOKIE: &str = "csrf";
 
@@ -16,15 +17,16 @@ impl CsrfToken {
         &self.0
     }
 
-    /// Whether a submitted token is this one (compared in constant time).
-    pub fn check(&self, submitted: &str) -> Result<(), Status> {
+    /// Whether a submitted token is this one (compared in constant time); the 403 page if not.
+    #[allow(clippy::result_large_err)] // the handlers return this page by value anyway
+    pub fn check(&self, submitted: &str) -> Result<(), (Status, Template)> {
         let (a, b) = (self.0.as_bytes(), submitted.as_bytes());
         let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
         if same {
-            Ok(())
-        } else {
-            Err(Status::Forbidden)
+            return Ok(());
         }
+        let message = "CSRF verification failed. Reload the page and try again.";
+        Err(super::error_page(Status::Forbidden, "Forbidden", message))
     }
 }
 

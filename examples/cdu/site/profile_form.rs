@@ -59,7 +59,8 @@ impl ProfileForm {
         }
     }
 
-    fn value(&self, field: &str) -> &str {
+    /// The submitted value of a field by its name.
+    pub fn value(&self, field: &str) -> &str {
         match field {
             "first_name" => &self.first_name,
             "last_name" => &self.last_name,
