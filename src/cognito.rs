@@ -190,11 +190,21 @@ impl CognitoClient {
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::UserSrpAuth)
             .auth_parameters("USERNAME", username)
-            .auth_parameters("SRP_A", params.a);
+            .auth_parameters("SRP_A", params.a.clone());
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
-        let out = req.send().await.map_err(login_error)?;
+        let out = match req.send().await.map_err(login_error) {
+            Ok(out) => out,
+            Err(Error::InvalidCredentials) => {
+                // An unknown user is refused here, a wrong password only after the proof: do
+                // the proof's arithmetic anyway, so that the two cost this server the same.
+                let user_id = username.to_owned();
+                blocking(move || srp.verify(DECOY_SECRET_BLOCK, &user_id, DECOY_SALT, &params.a)).await?.ok();
+                return Err(Error::InvalidCredentials);
+            }
+            Err(e) => return Err(e),
+        };
         if out.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
             return tokens(out.authentication_result(), out.challenge_name(), None);
         }
@@ -265,6 +275,10 @@ impl CognitoClient {
         Ok(())
     }
 }
+
+/// Stand-ins for the challenge of an unknown user (any well-formed values cost the same).
+const DECOY_SECRET_BLOCK: &str = "cm9ja2V0X3dhcnJhbnQgZGVjb3kgc2VjcmV0IGJsb2NrIGZvciB1bmtub3duIHVzZXJz";
+const DECOY_SALT: &str = "8f3c2a1b9d7e6f5a4b3c2d1e0f9a8b7c";
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
     tokio::task::spawn_blocking(f).await.map_err(|e| Error::Unavailable(format!("SRP computation failed: {e}")))

@@ -318,24 +318,46 @@ macro_rules! store_tests {
     };
 }
 
-/// A hand-written HTTP server for fault injection: answers each request with the next
-/// `(status, body)`, repeating the last one. Returns its URL.
-pub async fn fault_server(responses: Vec<(u16, String)>) -> String {
+/// One answer of a [`fault_server`].
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// A status and body.
+    Answer(u16, String),
+    /// An AWS JSON-protocol error, e.g. `TooManyRequestsException` with status 400.
+    AwsError(u16, &'static str),
+    /// Accept the request and never answer.
+    Hang,
+}
+
+/// A hand-written HTTP server for fault injection: answers each request with the next fault
+/// of `faults`, repeating the last one. Returns its base URL.
+pub async fn fault_server(faults: Vec<Fault>) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         let mut next = 0;
+        let mut hung = Vec::new();
         loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let (status, body) = responses[next.min(responses.len() - 1)].clone();
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let fault = faults[next.min(faults.len() - 1)].clone();
             next += 1;
-            let mut buf = [0u8; 4096];
+            let mut buf = [0u8; 8192];
             let _ = socket.read(&mut buf).await;
+            let (status, headers, body) = match fault {
+                Fault::Hang => {
+                    hung.push(socket);
+                    continue;
+                }
+                Fault::Answer(status, body) => (status, "content-type: application/json\r\n".to_owned(), body),
+                Fault::AwsError(status, code) => (
+                    status,
+                    format!("content-type: application/x-amz-json-1.1\r\nx-amzn-errortype: {code}\r\n"),
+                    format!("{{\"__type\":\"{code}\",\"message\":\"injected {code}\"}}"),
+                ),
+            };
             let reply = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status} X\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
             let _ = socket.write_all(reply.as_bytes()).await;
@@ -356,4 +378,61 @@ pub async fn hanging_server() -> String {
         }
     });
     url
+}
+
+/// A TCP proxy to `target` that the test can cut (every connection dropped, new ones refused)
+/// and restore: a database that goes away and comes back.
+pub struct CuttableProxy {
+    pub port: u16,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    cut: Arc<tokio::sync::Notify>,
+}
+
+impl CuttableProxy {
+    pub async fn start(target: std::net::SocketAddr) -> CuttableProxy {
+        use std::sync::atomic::AtomicBool;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let cut = Arc::new(tokio::sync::Notify::new());
+        let (up2, cut2) = (up.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused
+                }
+                let cut = cut2.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(target).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.notified() => {}
+                    }
+                });
+            }
+        });
+        CuttableProxy { port, up, cut }
+    }
+
+    pub fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.cut.notify_waiters();
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A clock that reads the system time until a test pins it (`clock.0.store(t)`).
+#[derive(Default)]
+pub struct PinnedClock(pub std::sync::atomic::AtomicI64);
+
+impl Clock for PinnedClock {
+    fn now(&self) -> i64 {
+        match self.0.load(Ordering::SeqCst) {
+            0 => rocket_warrant::verify::SystemClock.now(),
+            pinned => pinned,
+        }
+    }
 }

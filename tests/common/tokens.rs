@@ -1,0 +1,216 @@
+//! Tokens for tests: signed with the test keys (tests/fixtures), and a table of hostile or
+//! broken ones, each with the refusal it must meet.
+#![allow(dead_code)]
+
+use base64::Engine;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rocket_warrant::jwks::Jwks;
+use rocket_warrant::verify::{Clock, SystemClock, TokenUse, Verifier, VerifyError};
+use serde_json::{json, Value};
+
+pub const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool";
+pub const CLIENT: &str = "test-client";
+
+pub fn b64(data: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
+}
+
+pub fn test_key() -> EncodingKey {
+    EncodingKey::from_rsa_der(include_bytes!("../fixtures/test-key.der"))
+}
+
+pub fn other_key() -> EncodingKey {
+    EncodingKey::from_rsa_der(include_bytes!("../fixtures/other-key.der"))
+}
+
+pub fn verifier() -> Verifier {
+    let jwks = Jwks::from_json(include_str!("../fixtures/test-jwks.json")).unwrap();
+    Verifier::new(ISSUER, CLIENT, jwks)
+}
+
+pub fn now() -> i64 {
+    SystemClock.now()
+}
+
+pub fn access_claims() -> Value {
+    json!({
+        "sub": "0b5e1d2c", "iss": ISSUER, "token_use": "access", "client_id": CLIENT,
+        "username": "alice", "exp": now() + 3600, "iat": now(), "auth_time": now(),
+        "scope": "aws.cognito.signin.user.admin", "jti": "j1",
+    })
+}
+
+pub fn id_claims() -> Value {
+    json!({
+        "sub": "0b5e1d2c", "iss": ISSUER, "token_use": "id", "aud": CLIENT,
+        "cognito:username": "alice", "email": "alice@example.com", "exp": now() + 3600, "iat": now(),
+        "cognito:groups": ["admin"],
+    })
+}
+
+pub fn sign_with(claims: &Value, kid: &str, key: &EncodingKey) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.into());
+    jsonwebtoken::encode(&header, claims, key).unwrap()
+}
+
+pub fn sign(claims: &Value) -> String {
+    sign_with(claims, "test-key", &test_key())
+}
+
+pub fn set(mut claims: Value, key: &str, value: Value) -> Value {
+    claims[key] = value;
+    claims
+}
+
+pub fn without(mut claims: Value, key: &str) -> Value {
+    claims.as_object_mut().unwrap().remove(key);
+    claims
+}
+
+/// A token with a hand-made header and any signature.
+pub fn raw(header: Value, claims: &Value, signature: &[u8]) -> String {
+    format!("{}.{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()), b64(signature))
+}
+
+/// One hostile or broken token: what it is, the token, the kind it is presented as, and the
+/// refusal the verifier must give.
+pub type HostileCase = (&'static str, String, TokenUse, VerifyError);
+
+/// Every hostile or broken token, one row each.
+pub fn hostile_tokens() -> Vec<HostileCase> {
+    let a = access_claims;
+    let good = sign(&a());
+    let (head, rest) = good.split_once('.').unwrap();
+    let (body, sig) = rest.split_once('.').unwrap();
+    let public_n = b"the pool's public key, used as an HMAC secret";
+    let hs256 = jsonwebtoken::encode(
+        &{
+            let mut h = Header::new(Algorithm::HS256);
+            h.kid = Some("test-key".into());
+            h
+        },
+        &a(),
+        &EncodingKey::from_secret(public_n),
+    )
+    .unwrap();
+
+    vec![
+        (
+            "wrong issuer",
+            sign(&set(a(), "iss", json!("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"))),
+            TokenUse::Access,
+            VerifyError::Issuer,
+        ),
+        (
+            "issuer with trailing slash",
+            sign(&set(a(), "iss", json!(format!("{ISSUER}/")))),
+            TokenUse::Access,
+            VerifyError::Issuer,
+        ),
+        (
+            "issuer in another region",
+            sign(&set(a(), "iss", json!(ISSUER.replace("eu-west-1.", "us-east-1.")))),
+            TokenUse::Access,
+            VerifyError::Issuer,
+        ),
+        (
+            "id token for another client",
+            sign(&set(id_claims(), "aud", json!("other-client"))),
+            TokenUse::Id,
+            VerifyError::Audience,
+        ),
+        (
+            "access token for another client",
+            sign(&set(a(), "client_id", json!("other-client"))),
+            TokenUse::Access,
+            VerifyError::Audience,
+        ),
+        ("access token without client_id", sign(&without(a(), "client_id")), TokenUse::Access, VerifyError::Audience),
+        (
+            "id token used as access token",
+            sign(&id_claims()),
+            TokenUse::Access,
+            VerifyError::TokenUse { expected: TokenUse::Access },
+        ),
+        ("access token used as id token", sign(&a()), TokenUse::Id, VerifyError::TokenUse { expected: TokenUse::Id }),
+        ("no exp", sign(&without(a(), "exp")), TokenUse::Access, VerifyError::MissingExpiry),
+        (
+            "expired beyond the leeway",
+            sign(&set(a(), "exp", json!(now() - 120))),
+            TokenUse::Access,
+            VerifyError::Expired,
+        ),
+        (
+            "exp as a string",
+            sign(&set(a(), "exp", json!((now() + 3600).to_string()))),
+            TokenUse::Access,
+            VerifyError::Malformed,
+        ),
+        ("exp huge", sign(&set(a(), "exp", json!(1e300))), TokenUse::Access, VerifyError::Malformed),
+        ("nbf in the future", sign(&set(a(), "nbf", json!(now() + 600))), TokenUse::Access, VerifyError::NotYetValid),
+        ("iat in the future", sign(&set(a(), "iat", json!(now() + 600))), TokenUse::Access, VerifyError::NotYetValid),
+        ("signed by another key", sign_with(&a(), "test-key", &other_key()), TokenUse::Access, VerifyError::Signature),
+        (
+            "alg none",
+            raw(json!({"alg": "none", "kid": "test-key"}), &a(), b""),
+            TokenUse::Access,
+            VerifyError::Malformed,
+        ),
+        (
+            "alg none, typ JWT",
+            format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), body),
+            TokenUse::Access,
+            VerifyError::Malformed,
+        ),
+        ("HS256 with the public key", hs256, TokenUse::Access, VerifyError::Algorithm),
+        ("kid unknown", sign_with(&a(), "not-a-key", &test_key()), TokenUse::Access, VerifyError::UnknownKid),
+        ("kid empty", sign_with(&a(), "", &test_key()), TokenUse::Access, VerifyError::MissingKid),
+        ("kid of 10 KB", sign_with(&a(), &"k".repeat(10_240), &test_key()), TokenUse::Access, VerifyError::MissingKid),
+        (
+            "kid with path characters",
+            sign_with(&a(), "../../etc/passwd", &test_key()),
+            TokenUse::Access,
+            VerifyError::UnknownKid,
+        ),
+        ("no kid", raw(json!({"alg": "RS256"}), &a(), b"sig"), TokenUse::Access, VerifyError::MissingKid),
+        ("signature stripped", format!("{head}.{body}."), TokenUse::Access, VerifyError::Signature),
+        (
+            "signature truncated",
+            format!("{head}.{body}.{}", &sig[..sig.len() / 2]),
+            TokenUse::Access,
+            VerifyError::Malformed,
+        ),
+        (
+            "claims tampered",
+            format!("{head}.{}.{sig}", b64(set(a(), "sub", json!("mallory")).to_string().as_bytes())),
+            TokenUse::Access,
+            VerifyError::Signature,
+        ),
+        ("three segments of garbage", "abc.def.ghi".into(), TokenUse::Access, VerifyError::Malformed),
+        ("two segments", format!("{head}.{body}"), TokenUse::Access, VerifyError::Malformed),
+        ("empty", String::new(), TokenUse::Access, VerifyError::Malformed),
+        ("1 MB token", format!("{head}.{}.{sig}", "A".repeat(1 << 20)), TokenUse::Access, VerifyError::TooLarge),
+        ("header not base64", format!("!!!.{body}.{sig}"), TokenUse::Access, VerifyError::Malformed),
+        ("header not JSON", format!("{}.{body}.{sig}", b64(b"not json")), TokenUse::Access, VerifyError::Malformed),
+        (
+            "header invalid UTF-8",
+            format!("{}.{body}.{sig}", b64(&[0xff, 0xfe, 0x7b])),
+            TokenUse::Access,
+            VerifyError::Malformed,
+        ),
+        (
+            "claims not base64",
+            raw(json!({"alg": "RS256", "kid": "test-key"}), &a(), b"x").replacen('.', ".%%%", 1),
+            TokenUse::Access,
+            VerifyError::Signature,
+        ),
+        (
+            "claims invalid UTF-8",
+            format!("{head}.{}.{sig}", b64(&[0xc3, 0x28])),
+            TokenUse::Access,
+            VerifyError::Signature,
+        ),
+        ("signature not base64", format!("{head}.{body}.***"), TokenUse::Access, VerifyError::Malformed),
+    ]
+}

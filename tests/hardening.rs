@@ -1,0 +1,324 @@
+//! What the crate refuses, and how it behaves when Cognito, the key endpoint or the database
+//! fails: hostile tokens through the guard, injected faults, concurrency.
+
+#[path = "common/cdu.rs"]
+mod cdu;
+mod common;
+#[path = "../examples/cdu/site/mod.rs"]
+#[allow(dead_code)]
+mod site;
+#[path = "common/tokens.rs"]
+mod tokens;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::{with, Fault, Pool, StoreKind};
+use rocket::http::{ContentType, Cookie, Header, Status};
+use rocket::local::asynchronous::Client;
+use rocket::{get, post, routes};
+use rocket_warrant::{Cognito, CognitoUser};
+use serde_json::json;
+use tokens::*;
+
+const PASSWORD: &str = "Corr3ct-Horse!";
+
+#[get("/me")]
+fn me(user: CognitoUser) -> String {
+    user.username().to_owned()
+}
+
+#[post("/login", data = "<form>")]
+async fn login(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>, form: rocket::form::Form<Creds>) -> Status {
+    match cognito.sign_in(jar, &form.username, &form.password).await {
+        Ok(_) => Status::Ok,
+        Err(e) => e.status(),
+    }
+}
+
+#[derive(rocket::FromForm)]
+struct Creds {
+    username: String,
+    password: String,
+}
+
+/// Settings for the test pool of `tokens` (no emulator): keys inline, Cognito unreachable, and
+/// no local rows created, so a token that verifies meets 403 and one that does not meets 401.
+fn token_settings() -> serde_json::Value {
+    json!({
+        "user_pool_id": "eu-west-1_TestPool",
+        "app_client_id": CLIENT,
+        "jwks": include_str!("fixtures/test-jwks.json"),
+        "endpoint_url": "http://127.0.0.1:9",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+        "create_unknown_users": false,
+        "max_attempts": 1,
+    })
+}
+
+async fn client_with(settings: serde_json::Value) -> Client {
+    let db = common::database_url(StoreKind::Sqlite).await.unwrap();
+    Client::untracked(common::rocket(StoreKind::Sqlite, &db, settings).mount("/", routes![me, login])).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_tokens_are_refused_as_bearer_tokens_and_as_sealed_cookies() {
+    let client = client_with(token_settings()).await;
+    let valid = sign(&access_claims());
+    let bearer = client.get("/me").header(Header::new("Authorization", format!("Bearer {valid}"))).dispatch().await;
+    assert_eq!(bearer.status(), Status::Forbidden, "a valid token verifies (and has no local row)");
+    let cookie = client.get("/me").private_cookie(Cookie::new("cognito_access", valid)).dispatch().await;
+    assert_eq!(cookie.status(), Status::Forbidden);
+
+    // One row is a valid access token presented where an ID token was expected: as a Bearer
+    // access token it is simply valid.
+    for (name, token, _, _) in
+        hostile_tokens().into_iter().filter(|(name, ..)| *name != "access token used as id token")
+    {
+        let header = Header::new("Authorization", format!("Bearer {token}"));
+        assert_eq!(client.get("/me").header(header).dispatch().await.status(), Status::Unauthorized, "bearer: {name}");
+        let sealed = Cookie::new("cognito_access", token);
+        assert_eq!(
+            client.get("/me").private_cookie(sealed).dispatch().await.status(),
+            Status::Unauthorized,
+            "cookie: {name}"
+        );
+    }
+}
+
+/// The key endpoint serves the keys once (at ignite), then fails as `fault` says.
+async fn key_endpoint_then(fault: Fault) -> Client {
+    let url =
+        common::fault_server(vec![Fault::Answer(200, include_str!("fixtures/test-jwks.json").to_owned()), fault]).await;
+    let settings = with(
+        token_settings(),
+        json!({ "jwks": null, "jwks_url": url, "jwks_timeout_ms": 1000, "jwks_refetch_interval_secs": 0 }),
+    );
+    client_with(settings).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_key_endpoint_leaves_cached_keys_working() {
+    let known = sign(&access_claims());
+    let rotated = sign_with(&access_claims(), "rotated-key", &other_key());
+    let bearer = |t: &str| Header::new("Authorization", format!("Bearer {t}"));
+    for fault in [Fault::Answer(500, "oops".into()), Fault::Answer(200, "<html>not keys</html>".into())] {
+        let client = key_endpoint_then(fault.clone()).await;
+        let status = client.get("/me").header(bearer(&rotated)).dispatch().await.status();
+        assert_eq!(status, Status::ServiceUnavailable, "{fault:?}: a token that needs a new key");
+        let status = client.get("/me").header(bearer(&known)).dispatch().await.status();
+        assert_eq!(status, Status::Forbidden, "{fault:?}: the cached key still verifies");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_key_endpoint_blocks_nothing_and_times_out() {
+    let client = key_endpoint_then(Fault::Hang).await;
+    let known = sign(&access_claims());
+    let rotated = sign_with(&access_claims(), "rotated-key", &other_key());
+    let bearer = |t: &str| Header::new("Authorization", format!("Bearer {t}"));
+    let finished = AtomicUsize::new(0);
+    let order = |slot: &AtomicUsize| slot.store(finished.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+    let (hanging_done, known_done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let hanging = async {
+        let status = client.get("/me").header(bearer(&rotated)).dispatch().await.status();
+        order(&hanging_done);
+        status
+    };
+    let cached = async {
+        // Let the other request start its fetch first.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let mut statuses = Vec::new();
+        for _ in 0..5 {
+            statuses.push(client.get("/me").header(bearer(&known)).dispatch().await.status());
+        }
+        order(&known_done);
+        statuses
+    };
+    let (hanging_status, cached_statuses) = tokio::join!(hanging, cached);
+    assert_eq!(hanging_status, Status::ServiceUnavailable, "refused once the fetch times out");
+    assert!(cached_statuses.iter().all(|s| *s == Status::Forbidden), "{cached_statuses:?}");
+    assert!(
+        known_done.load(Ordering::SeqCst) < hanging_done.load(Ordering::SeqCst),
+        "requests with a cached key finished while the fetch hung"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_page_says_unavailable_when_cognito_fails_and_creates_no_user() {
+    let demo = cdu::demo().await;
+    let faults = [
+        ("hangs", common::fault_server(vec![Fault::Hang]).await),
+        ("throttles", common::fault_server(vec![Fault::AwsError(400, "TooManyRequestsException")]).await),
+        ("fails", common::fault_server(vec![Fault::AwsError(500, "InternalErrorException")]).await),
+        ("is gone", "http://127.0.0.1:9".to_owned()),
+    ];
+    for (what, endpoint) in faults {
+        let figment = demo
+            .figment()
+            .merge(("cognito.endpoint_url", &endpoint))
+            .merge(("cognito.cognito_timeout_ms", 1000))
+            .merge(("cognito.auth_flow", "user_password"));
+        let client = Client::tracked(site::build(figment)).await.unwrap();
+        let form = client.get("/accounts/login/").dispatch().await.into_string().await.unwrap();
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = form.find(marker).unwrap() + marker.len();
+        let csrf = form[start..].split('"').next().unwrap();
+        let page = client
+            .post("/accounts/login/")
+            .header(ContentType::Form)
+            .body(format!("csrf_token={csrf}&username=demo&password={}", cdu::DEMO_PASSWORD.replace('!', "%21")))
+            .dispatch()
+            .await;
+        assert_eq!(page.status(), Status::ServiceUnavailable, "Cognito {what}");
+        assert!(page.into_string().await.unwrap().contains("unavailable"), "Cognito {what}");
+        let cognito = client.rocket().state::<Cognito>().unwrap();
+        assert_eq!(cognito.store().find("demo").await.unwrap(), None, "Cognito {what}: no local user");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_with_cognito_unreachable_is_unavailable_and_keeps_the_session() {
+    let pool = Pool::new(false).await;
+    pool.add_user("alice", PASSWORD, &[]).await;
+    let db = common::database_url(StoreKind::Sqlite).await.unwrap();
+    // Signed in on a site that reaches Cognito...
+    let online = Client::tracked(common::rocket(StoreKind::Sqlite, &db, pool.settings()).mount("/", routes![login]))
+        .await
+        .unwrap();
+    let response = online
+        .post("/login")
+        .header(ContentType::Form)
+        .body(format!("username=alice&password={}", PASSWORD.replace('!', "%21")))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let cookies: Vec<Cookie<'static>> = response.cookies().iter().map(|c| c.clone().into_owned()).collect();
+    let access = online.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let exp = online
+        .rocket()
+        .state::<Cognito>()
+        .unwrap()
+        .verifier()
+        .verify(&access, rocket_warrant::TokenUse::Access)
+        .await
+        .unwrap()
+        .exp
+        .unwrap();
+
+    // ...then the access token expires while Cognito is unreachable.
+    let clock = Arc::new(common::PinnedClock::default());
+    clock.0.store(exp, Ordering::SeqCst);
+    let settings = with(
+        pool.settings(),
+        json!({ "endpoint_url": common::fault_server(vec![Fault::Hang]).await, "cognito_timeout_ms": 800, "leeway_secs": 0 }),
+    );
+    let offline = Client::untracked(
+        common::rocket_with_clock(StoreKind::Sqlite, &db, settings, Some(clock)).mount("/", routes![me]),
+    )
+    .await
+    .unwrap();
+    for attempt in 0..2 {
+        let mut request = offline.get("/me");
+        for cookie in &cookies {
+            request = request.cookie(cookie.clone());
+        }
+        let response = request.dispatch().await;
+        assert_eq!(response.status(), Status::ServiceUnavailable, "attempt {attempt}");
+        assert_eq!(response.headers().get("Set-Cookie").count(), 0, "the session is kept for a retry");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_down_is_503_and_service_resumes_when_it_returns() {
+    let Some(url) = common::database_url(StoreKind::Postgres).await else {
+        common::record_store_run("postgres-not-run", module_path!());
+        return;
+    };
+    let pool = Pool::new(false).await;
+    pool.add_user("alice", PASSWORD, &[]).await;
+    let proxy = common::CuttableProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+    let db = url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
+    assert_ne!(db, url, "the database URL goes through the proxy");
+    let rocket = common::rocket(StoreKind::Postgres, &db, pool.settings()).mount("/", routes![me, login]);
+    let client = Client::tracked(rocket).await.unwrap();
+    let response = client
+        .post("/login")
+        .header(ContentType::Form)
+        .body(format!("username=alice&password={}", PASSWORD.replace('!', "%21")))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(client.get("/me").dispatch().await.status(), Status::Ok);
+
+    proxy.cut();
+    for attempt in 0..3 {
+        assert_eq!(client.get("/me").dispatch().await.status(), Status::ServiceUnavailable, "attempt {attempt}");
+    }
+    assert!(client.cookies().get("cognito_access").is_some(), "an outage does not end the session");
+
+    proxy.restore();
+    let response = client.get("/me").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.into_string().await.unwrap(), "alice");
+    common::record_store_run("postgres", module_path!());
+}
+
+store_tests! {
+    fifty_concurrent_first_logins_give_one_row_and_fifty_successes => |kind: StoreKind, url: String| async move {
+        let pool = Pool::new(false).await;
+        pool.add_user("alice", PASSWORD, &[("email", "alice@example.com")]).await;
+        // The password flow: the emulator's SRP arithmetic is Python, and the race under test
+        // is the local row's, not Cognito's.
+        let settings = with(pool.settings(), json!({ "auth_flow": "user_password", "cognito_timeout_ms": 20000 }));
+        let (_rocket, cognito) = common::ignite(kind, &url, settings).await;
+        let logins = (0..50).map(|_| {
+            let cognito = cognito.clone();
+            tokio::spawn(async move { cognito.login("alice", PASSWORD).await.map(|l| l.user.id) })
+        });
+        let ids: Vec<i64> = futures::future::join_all(logins).await.into_iter().map(|r| r.unwrap().expect("login")).collect();
+        assert_eq!(ids.len(), 50);
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    };
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_requests_with_one_expired_token_make_one_refresh() {
+    let pool = Pool::new(false).await;
+    pool.add_user("alice", PASSWORD, &[]).await;
+    let db = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let clock = Arc::new(common::PinnedClock::default());
+    let settings = with(pool.settings(), json!({ "leeway_secs": 0 }));
+    let rocket =
+        common::rocket_with_clock(StoreKind::Sqlite, &db, settings, Some(clock.clone())).mount("/", routes![me, login]);
+    let client = Client::tracked(rocket).await.unwrap();
+    let response = client
+        .post("/login")
+        .header(ContentType::Form)
+        .body(format!("username=alice&password={}", PASSWORD.replace('!', "%21")))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let cookies: Vec<Cookie<'static>> = response.cookies().iter().map(|c| c.clone().into_owned()).collect();
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    let access = client.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let exp = cognito.verifier().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    clock.0.store(exp, Ordering::SeqCst);
+    let before = cognito.refresh_count();
+    let requests = (0..200).map(|_| {
+        let mut request = client.get("/me");
+        for cookie in &cookies {
+            request = request.cookie(cookie.clone());
+        }
+        async move { request.dispatch().await.status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    assert!(
+        statuses.iter().all(|s| *s == Status::Ok),
+        "{:?}",
+        statuses.iter().filter(|s| **s != Status::Ok).collect::<Vec<_>>()
+    );
+    assert_eq!(cognito.refresh_count() - before, 1, "200 requests, one refresh");
+}

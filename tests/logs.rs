@@ -1,0 +1,191 @@
+//! Logs keep secrets: with every `log` record and every `tracing` event captured at the most
+//! verbose level, a whole session (logins with each flow, a refused login, requests with cookies
+//! and a Bearer token, a refresh, an API key, logout) leaves no password, token, API key, client
+//! secret or AWS secret key in the output.
+//!
+//! Alone in its test binary: it installs the process-wide logger.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use common::{with, Pool, StoreKind};
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::Client;
+use rocket::{get, post, routes};
+use rocket_warrant::{ApiKey, Cognito, CognitoUser};
+use serde_json::json;
+
+static CAPTURED: OnceLock<Arc<Mutex<String>>> = OnceLock::new();
+
+fn captured() -> Arc<Mutex<String>> {
+    CAPTURED.get_or_init(Default::default).clone()
+}
+
+/// A `log` logger that keeps every record, its key-values included.
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        struct Kv<'a>(&'a mut String);
+        impl<'kvs> log::kv::VisitSource<'kvs> for Kv<'_> {
+            fn visit_pair(
+                &mut self,
+                key: log::kv::Key<'kvs>,
+                value: log::kv::Value<'kvs>,
+            ) -> Result<(), log::kv::Error> {
+                let _ = write!(self.0, " {key}={value}");
+                Ok(())
+            }
+        }
+        let mut line = format!("{} {} {}", record.level(), record.target(), record.args());
+        let _ = record.key_values().visit(&mut Kv(&mut line));
+        captured().lock().unwrap().push_str(&(line + "\n"));
+    }
+
+    fn flush(&self) {}
+}
+
+/// A `tracing` writer into the same buffer (the AWS SDK logs through tracing).
+#[derive(Clone)]
+struct Writer;
+
+impl std::io::Write for Writer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        captured().lock().unwrap().push_str(&String::from_utf8_lossy(buf));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[derive(rocket::FromForm)]
+struct Creds {
+    username: String,
+    password: String,
+}
+
+#[post("/login", data = "<form>")]
+async fn login(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>, form: rocket::form::Form<Creds>) -> Status {
+    match cognito.sign_in(jar, &form.username, &form.password).await {
+        Ok(_) => Status::Ok,
+        Err(e) => e.status(),
+    }
+}
+
+#[get("/me")]
+fn me(user: CognitoUser) -> String {
+    user.username().to_owned()
+}
+
+#[get("/key")]
+fn key(key: ApiKey) -> String {
+    format!("{key:?}")
+}
+
+#[get("/logout")]
+async fn logout(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>) -> &'static str {
+    cognito.sign_out(jar).await;
+    "bye"
+}
+
+const PASSWORD: &str = "Sup3r-Secret-Passw0rd!";
+const WRONG_PASSWORD: &str = "Wr0ng-But-Still-Secret!";
+const API_KEY: &str = "api-key-value-0123456789abcdef";
+const AWS_SECRET: &str = "aws-secret-access-key-do-not-log";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
+    log::set_logger(&Capture).expect("the only logger of this binary");
+    log::set_max_level(log::LevelFilter::Trace);
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(|| Writer)
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+
+    let pool = Pool::new(true).await;
+    pool.add_user("alice", PASSWORD, &[("email", "alice@example.com"), ("custom:api_key", API_KEY)]).await;
+    let client_secret = pool.client_secret.clone().unwrap();
+    let db = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let clock = Arc::new(common::PinnedClock::default());
+    let mut secrets = vec![PASSWORD.to_owned(), WRONG_PASSWORD.to_owned(), API_KEY.to_owned(), AWS_SECRET.to_owned()];
+    secrets.push(client_secret.clone());
+    secrets.push(rocket_warrant::cognito::secret_hash(&client_secret, "alice", &pool.client_id));
+
+    for flow in ["user_srp", "user_password", "admin_user_password"] {
+        let settings =
+            with(pool.settings(), json!({ "auth_flow": flow, "aws_secret_access_key": AWS_SECRET, "leeway_secs": 0 }));
+        let rocket = common::rocket_with_clock(StoreKind::Sqlite, &db, settings, Some(clock.clone()))
+            .merge_log_level()
+            .mount("/", routes![login, me, key, logout]);
+        let client = Client::tracked(rocket).await.unwrap();
+        let form = |password: &str| format!("username=alice&password={}", password.replace('!', "%21"));
+        let refused = client.post("/login").header(ContentType::Form).body(form(WRONG_PASSWORD)).dispatch().await;
+        assert_eq!(refused.status(), Status::Unauthorized);
+        let response = client.post("/login").header(ContentType::Form).body(form(PASSWORD)).dispatch().await;
+        assert_eq!(response.status(), Status::Ok, "{flow}");
+        for cookie in response.cookies().iter() {
+            secrets.push(cookie.value().to_owned());
+        }
+        drop(response);
+        let jar = client.cookies();
+        let access = jar.get_private("cognito_access").unwrap().value().to_owned();
+        let refresh = jar.get_private("cognito_refresh").unwrap().value().to_owned();
+        secrets.extend([access.clone(), jar.get_private("cognito_id").unwrap().value().to_owned()]);
+        secrets.push(refresh.split_once('.').unwrap().1.to_owned());
+
+        assert_eq!(client.get("/me").dispatch().await.status(), Status::Ok);
+        let bearer = Header::new("Authorization", format!("Bearer {access}"));
+        assert_eq!(client.get("/me").header(bearer).dispatch().await.status(), Status::Ok);
+        let key = client.get("/key").header(Header::new("Authorization-Id", API_KEY)).dispatch().await;
+        assert_eq!(key.into_string().await.unwrap(), "ApiKey(***)");
+
+        // The access token expires: a refresh, whose new tokens are secrets too.
+        let cognito = client.rocket().state::<Cognito>().unwrap();
+        let exp = cognito.verifier().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        clock.0.store(exp, Ordering::SeqCst);
+        assert_eq!(client.get("/me").dispatch().await.status(), Status::Ok, "{flow}: refreshed");
+        let jar = client.cookies();
+        let new_access = jar.get_private("cognito_access").unwrap().value().to_owned();
+        assert_ne!(new_access, access);
+        secrets.extend([new_access, jar.get_private("cognito_id").unwrap().value().to_owned()]);
+        clock.0.store(0, Ordering::SeqCst);
+
+        assert_eq!(client.get("/logout").dispatch().await.status(), Status::Ok);
+    }
+
+    let log = captured().lock().unwrap().clone();
+    assert!(log.lines().count() > 100, "the capture works: {} lines", log.lines().count());
+    assert!(log.contains("alice"), "records of the session were captured");
+    for secret in &secrets {
+        assert!(secret.len() >= 8);
+        if let Some(at) = log.find(secret.as_str()) {
+            let context = &log[log[..at].rfind('\n').map_or(0, |i| i + 1)..];
+            panic!("a secret reached the logs: {}", context.lines().next().unwrap_or_default());
+        }
+    }
+}
+
+trait MergeLogLevel {
+    fn merge_log_level(self) -> Self;
+}
+
+impl MergeLogLevel for rocket::Rocket<rocket::Build> {
+    /// The most verbose Rocket logging (the test's logger is already installed, so Rocket's
+    /// own is not, but Rocket decides what to emit from this).
+    fn merge_log_level(self) -> Self {
+        let figment = self.figment().clone().merge(("log_level", "debug"));
+        self.configure(figment)
+    }
+}
