@@ -73,7 +73,7 @@ pub use cognito::Tokens;
 pub use config::Config;
 pub use error::{Challenge, Error};
 pub use fairing::{Cognito, CognitoFairing};
-pub use guards::{ApiKey, AuthError, CognitoUser, Group, Member};
+pub use guards::{ApiKey, AuthError, CognitoClaims, CognitoUser, Group, Member};
 pub use login::Login;
 pub use redirect::{redirect_to_login, safe_next};
 pub use store::{User, UserStore};

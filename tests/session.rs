@@ -48,6 +48,11 @@ fn me(user: CognitoUser) -> Value {
     })
 }
 
+#[get("/claims")]
+fn claims(claims: rocket_warrant::CognitoClaims) -> String {
+    format!("{} {}", claims.username(), claims.is_bearer())
+}
+
 #[get("/maybe")]
 fn maybe(user: Option<CognitoUser>) -> String {
     user.map_or_else(|| "anonymous".to_owned(), |u| u.username().to_owned())
@@ -108,7 +113,7 @@ async fn site(kind: StoreKind, settings: impl FnOnce(&Pool) -> Value) -> Site {
     let url = common::database_url(kind).await.unwrap();
     let clock = Arc::new(common::PinnedClock::default());
     let rocket = common::rocket_with_clock(kind, &url, settings(&pool), Some(clock.clone()))
-        .mount("/", routes![login, me, maybe, admin, key, maybe_key, logout, oversized, fail])
+        .mount("/", routes![login, me, claims, maybe, admin, key, maybe_key, logout, oversized, fail])
         .register("/", catchers![rocket_warrant::redirect_to_login]);
     let client = Client::tracked(rocket).await.expect("valid rocket");
     Site { client, pool, clock }
@@ -469,4 +474,31 @@ async fn server_side_errors_answer_without_internal_detail() {
     assert_eq!(response.status(), Status::InternalServerError);
     let body = response.into_string().await.unwrap();
     assert!(!body.contains("s3cr3t") && body.contains("authentication failed"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_claims_guard_needs_no_local_row() {
+    let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "create_unknown_users": false }))).await;
+    assert_eq!(site.client.get("/claims").dispatch().await.status(), Status::Unauthorized);
+    // Signed in with a token obtained elsewhere: verified, but no local row here.
+    let login = site.cognito().login("alice", PASSWORD).await;
+    assert!(matches!(login, Err(Error::NotProvisioned)), "{login:?}");
+    let tokens = site
+        .pool
+        .admin
+        .admin_initiate_auth()
+        .user_pool_id(&site.pool.pool_id)
+        .client_id(&site.pool.client_id)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    let access = tokens.authentication_result().unwrap().access_token().unwrap().to_owned();
+    let bearer = Header::new("Authorization", format!("Bearer {access}"));
+    let response = site.client.get("/claims").header(bearer.clone()).dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.into_string().await.unwrap(), "alice true");
+    assert_eq!(site.client.get("/me").header(bearer).dispatch().await.status(), Status::Forbidden);
 }

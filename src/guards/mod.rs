@@ -1,9 +1,10 @@
-//! Request guards: [`CognitoUser`] (the verified user), [`Member`] (a user in a Cognito group)
+//! Request guards: [`CognitoUser`] (the verified user and the local row), [`CognitoClaims`]
+//! (the verified claims alone), [`Member`] (a user in a Cognito group)
 //! and [`ApiKey`] (the API key header), used straight in route signatures.
 //!
 //! ```no_run
 //! # #[macro_use] extern crate rocket;
-//! use rocket_warrant::{ApiKey, CognitoUser, Member};
+//! use rocket_warrant::{ApiKey, CognitoClaims, CognitoUser, Member};
 //!
 //! rocket_warrant::group!(pub Admins = "admin");
 //!
@@ -15,6 +16,12 @@
 //! #[get("/")]
 //! fn home(user: Option<CognitoUser>) -> String {
 //!     user.map_or("hello stranger".into(), |u| format!("hello {}", u.username()))
+//! }
+//!
+//! #[get("/whoami")]
+//! fn whoami(claims: CognitoClaims) -> String {
+//!     // The verified claims only: no database round trip.
+//!     claims.username().to_owned()
 //! }
 //!
 //! #[get("/admin")]
@@ -35,4 +42,4 @@ mod user;
 pub use api_key::{ApiKey, ApiKeyError};
 pub use group::{Group, Member};
 pub(crate) use user::RequestAuth;
-pub use user::{AuthError, CognitoUser};
+pub use user::{AuthError, CognitoClaims, CognitoUser};

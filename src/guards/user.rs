@@ -1,5 +1,5 @@
-//! `CognitoUser`: the verified user of a request, from the cookies or a Bearer access token,
-//! refreshed transparently when the access token has expired.
+//! `CognitoUser` and `CognitoClaims`: the verified user of a request, from the cookies or a
+//! Bearer access token, refreshed transparently when the access token has expired.
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,6 +13,24 @@ use crate::fairing::{missing_fairing, Cognito};
 use crate::store::{Profile, User};
 use crate::verify::{Claims, TokenUse, VerifyError};
 
+/// The verified credentials of a request: what both guards share.
+#[derive(Clone)]
+struct Session {
+    claims: Arc<Claims>,
+    access_token: String,
+    id_token: Option<String>,
+    bearer: bool,
+}
+
+/// A request's verified access-token claims, without the local user row: for routes that need
+/// only who the user is (and no database round trip).
+///
+/// It authenticates as [`CognitoUser`] does (cookies or Bearer token, transparent refresh) and
+/// fails the same way: 401 without valid credentials (`Option<CognitoClaims>` gives `None`),
+/// 503 when Cognito or the signing keys cannot be reached.
+#[derive(Clone)]
+pub struct CognitoClaims(Session);
+
 /// The signed-in user of a request: the verified access-token claims and the local user row.
 ///
 /// Credentials come from `Authorization: Bearer <access token>` when that header is present,
@@ -24,22 +42,79 @@ use crate::verify::{Claims, TokenUse, VerifyError};
 /// and 503 when Cognito, the signing keys or the database cannot be reached.
 #[derive(Clone)]
 pub struct CognitoUser {
-    claims: Arc<Claims>,
+    session: Session,
     user: User,
-    access_token: String,
-    id_token: Option<String>,
-    bearer: bool,
+}
+
+impl fmt::Debug for CognitoClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoClaims")
+            .field("username", &self.username())
+            .field("sub", &self.sub())
+            .field("groups", &self.groups())
+            .field("bearer", &self.0.bearer)
+            .finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for CognitoUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CognitoUser")
             .field("username", &self.user.username)
-            .field("sub", &self.claims.sub)
-            .field("groups", &self.claims.groups)
-            .field("bearer", &self.bearer)
+            .field("sub", &self.session.claims.sub)
+            .field("groups", &self.session.claims.groups)
+            .field("bearer", &self.session.bearer)
             .finish_non_exhaustive()
     }
+}
+
+/// Accessors both guards offer, from the verified claims and tokens.
+macro_rules! session_accessors {
+    ($($session:tt)+) => {
+        /// The user's immutable Cognito id.
+        pub fn sub(&self) -> &str {
+            &self.$($session)+.claims.sub
+        }
+
+        /// The Cognito groups (`cognito:groups`).
+        pub fn groups(&self) -> &[String] {
+            &self.$($session)+.claims.groups
+        }
+
+        /// Whether the user is in the Cognito group `group`.
+        pub fn in_group(&self, group: &str) -> bool {
+            self.groups().iter().any(|g| g == group)
+        }
+
+        /// The verified claims of the access token.
+        pub fn claims(&self) -> &Claims {
+            &self.$($session)+.claims
+        }
+
+        /// The access token (for calls to Cognito on the user's behalf, such as GetUser).
+        pub fn access_token(&self) -> &str {
+            &self.$($session)+.access_token
+        }
+
+        /// The ID token, when the request carried the cookies (Bearer clients send only the access token).
+        pub fn id_token(&self) -> Option<&str> {
+            self.$($session)+.id_token.as_deref()
+        }
+
+        /// Whether the credentials came from an `Authorization: Bearer` header.
+        pub fn is_bearer(&self) -> bool {
+            self.$($session)+.bearer
+        }
+    };
+}
+
+impl CognitoClaims {
+    /// The Cognito username, from the access token.
+    pub fn username(&self) -> &str {
+        self.0.claims.cognito_username().unwrap_or(&self.0.claims.sub)
+    }
+
+    session_accessors!(0);
 }
 
 impl CognitoUser {
@@ -48,29 +123,9 @@ impl CognitoUser {
         &self.user.username
     }
 
-    /// The user's immutable Cognito id.
-    pub fn sub(&self) -> &str {
-        &self.claims.sub
-    }
-
     /// The email, as mapped into the local row.
     pub fn email(&self) -> Option<&str> {
         self.user.email.as_deref()
-    }
-
-    /// The Cognito groups (`cognito:groups`).
-    pub fn groups(&self) -> &[String] {
-        &self.claims.groups
-    }
-
-    /// Whether the user is in the Cognito group `group`.
-    pub fn in_group(&self, group: &str) -> bool {
-        self.claims.groups.iter().any(|g| g == group)
-    }
-
-    /// The verified claims of the access token.
-    pub fn claims(&self) -> &Claims {
-        &self.claims
     }
 
     /// The local user row.
@@ -78,20 +133,7 @@ impl CognitoUser {
         &self.user
     }
 
-    /// The access token (for calls to Cognito on the user's behalf, such as GetUser).
-    pub fn access_token(&self) -> &str {
-        &self.access_token
-    }
-
-    /// The ID token, when the request carried the cookies (Bearer clients send only the access token).
-    pub fn id_token(&self) -> Option<&str> {
-        self.id_token.as_deref()
-    }
-
-    /// Whether the credentials came from an `Authorization: Bearer` header.
-    pub fn is_bearer(&self) -> bool {
-        self.bearer
-    }
+    session_accessors!(session);
 }
 
 /// Why a request has no [`CognitoUser`].
@@ -155,11 +197,11 @@ fn bearer(header: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
-/// The guard's outcome for a request, kept in the request's local cache so that every guard of
-/// the request shares it, and so that the response fairing knows when the cookies were cleared
-/// (Rocket drops cookie changes from error responses).
+/// The session's outcome for a request, kept in the request's local cache so that every guard
+/// of the request shares it, and so that the response fairing knows when the cookies were
+/// cleared (Rocket drops cookie changes from error responses).
 pub(crate) struct RequestAuth {
-    pub(crate) result: Result<CognitoUser, AuthError>,
+    result: Result<Session, AuthError>,
     pub(crate) cleared: bool,
 }
 
@@ -169,6 +211,9 @@ impl RequestAuth {
         RequestAuth { result: Err(AuthError::Missing), cleared: false }
     }
 }
+
+/// The local user's outcome for a request (cached like [`RequestAuth`]).
+struct LocalUser(Result<User, AuthError>);
 
 impl Cognito {
     async fn request_auth(&self, req: &Request<'_>) -> RequestAuth {
@@ -185,26 +230,17 @@ impl Cognito {
         self.cookies().names().iter().any(|name| req.cookies().get(name).is_some())
     }
 
-    async fn authenticate(&self, req: &Request<'_>) -> Result<CognitoUser, AuthError> {
+    async fn authenticate(&self, req: &Request<'_>) -> Result<Session, AuthError> {
         if let Some(token) = req.headers().get_one("Authorization").and_then(bearer) {
             let claims = self.verifier().verify(token, TokenUse::Access).await?;
-            let user = self.local_user(&claims, token).await?;
-            return Ok(CognitoUser { claims, user, access_token: token.to_owned(), id_token: None, bearer: true });
+            return Ok(Session { claims, access_token: token.to_owned(), id_token: None, bearer: true });
         }
         let jar = req.cookies();
         let stored = self.cookies().get(jar);
-        if let Some(access) = stored.access_token {
-            match self.verifier().verify(&access, TokenUse::Access).await {
-                Ok(claims) => {
-                    let user = self.local_user(&claims, &access).await?;
-                    return Ok(CognitoUser {
-                        claims,
-                        user,
-                        access_token: access,
-                        id_token: stored.id_token,
-                        bearer: false,
-                    });
-                }
+        if let Some(access_token) = stored.access_token {
+            match self.verifier().verify(&access_token, TokenUse::Access).await {
+                Ok(claims) => return Ok(Session { claims, access_token, id_token: stored.id_token, bearer: false }),
+                // Only a genuinely signed token can be "expired": refresh it.
                 Err(VerifyError::Expired) if stored.refresh.is_some() => {}
                 Err(e) => return Err(e.into()),
             }
@@ -212,22 +248,14 @@ impl Cognito {
         let Some((refresh_token, username)) = stored.refresh else {
             return Err(AuthError::Missing);
         };
-        match self.refresh(&refresh_token, &username).await {
-            Ok(refreshed) => {
-                self.cookies()
-                    .set(jar, &refreshed.tokens, &username)
-                    .map_err(|e| AuthError::Unavailable(e.to_string()))?;
-                let user = self.local_user(&refreshed.access_claims, &refreshed.tokens.access_token).await?;
-                Ok(CognitoUser {
-                    claims: refreshed.access_claims,
-                    user,
-                    access_token: refreshed.tokens.access_token,
-                    id_token: Some(refreshed.tokens.id_token),
-                    bearer: false,
-                })
-            }
-            Err(e) => Err(e.into()),
-        }
+        let refreshed = self.refresh(&refresh_token, &username).await?;
+        self.cookies().set(jar, &refreshed.tokens, &username).map_err(|e| AuthError::Unavailable(e.to_string()))?;
+        Ok(Session {
+            claims: refreshed.access_claims,
+            access_token: refreshed.tokens.access_token,
+            id_token: Some(refreshed.tokens.id_token),
+            bearer: false,
+        })
     }
 
     /// The local row of a verified token's user; created from GetUser on first sight (a Bearer
@@ -248,12 +276,16 @@ impl Cognito {
     }
 }
 
+fn fail<T>(e: &AuthError) -> Outcome<T, AuthError> {
+    Outcome::Error((e.status(), e.clone()))
+}
+
 #[rocket::async_trait]
-impl<'r> FromRequest<'r> for CognitoUser {
+impl<'r> FromRequest<'r> for CognitoClaims {
     type Error = AuthError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        // Cached per request: a route taking both CognitoUser and Member<G> authenticates once.
+        // Cached per request: every guard of a route authenticates once.
         let auth = req
             .local_cache_async(async {
                 match req.rocket().state::<Cognito>() {
@@ -266,9 +298,40 @@ impl<'r> FromRequest<'r> for CognitoUser {
             })
             .await;
         match &auth.result {
-            Ok(user) => Outcome::Success(user.clone()),
-            Err(e) => Outcome::Error((e.status(), e.clone())),
+            Ok(session) => Outcome::Success(CognitoClaims(session.clone())),
+            Err(e) => fail(e),
         }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CognitoUser {
+    type Error = AuthError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let session = match CognitoClaims::from_request(req).await {
+            Outcome::Success(CognitoClaims(session)) => session,
+            Outcome::Error(e) => return Outcome::Error(e),
+            Outcome::Forward(s) => return Outcome::Forward(s),
+        };
+        let local = req
+            .local_cache_async(async {
+                match req.rocket().state::<Cognito>() {
+                    Some(cognito) => LocalUser(cognito.local_user(&session.claims, &session.access_token).await),
+                    None => LocalUser(Err(AuthError::Unavailable("Cognito::fairing() is not attached".into()))),
+                }
+            })
+            .await;
+        match &local.0 {
+            Ok(user) => Outcome::Success(CognitoUser { session, user: user.clone() }),
+            Err(e) => fail(e),
+        }
+    }
+}
+
+impl Sentinel for CognitoClaims {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        missing_fairing(rocket)
     }
 }
 
