@@ -322,3 +322,37 @@ async fn two_hundred_requests_with_one_expired_token_make_one_refresh() {
     );
     assert_eq!(cognito.refresh_count() - before, 1, "200 requests, one refresh");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_first_requests_fetch_the_keys_once_and_forged_kids_fetch_nothing() {
+    // The key endpoint fails at ignite, so the first requests find no key cached.
+    let (url, fetches) = common::counting_fault_server(vec![
+        Fault::Answer(500, "not yet".into()),
+        Fault::Answer(200, include_str!("fixtures/test-jwks.json").to_owned()),
+    ])
+    .await;
+    let settings = with(token_settings(), json!({ "jwks": null, "jwks_url": url, "jwks_refetch_interval_secs": 60 }));
+    let client = client_with(settings).await;
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "the fetch at ignite");
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    assert!(cognito.verifier().jwks().cached_kids().is_empty());
+
+    let bearer = |t: &str| Header::new("Authorization", format!("Bearer {t}"));
+    let valid = sign(&access_claims());
+    let first = (0..1000).map(|_| {
+        let request = client.get("/me").header(bearer(&valid));
+        async move { request.dispatch().await.status() }
+    });
+    let statuses = futures::future::join_all(first).await;
+    assert!(statuses.iter().all(|s| *s == Status::Forbidden), "all verified (and have no local row)");
+    assert_eq!(fetches.load(Ordering::SeqCst), 2, "1,000 concurrent misses, one fetch");
+
+    let forged = (0..10_000).map(|i| {
+        let token = raw(json!({ "alg": "RS256", "kid": format!("forged-{i}") }), &access_claims(), b"sig");
+        let request = client.get("/me").header(bearer(&token));
+        async move { request.dispatch().await.status() }
+    });
+    let statuses = futures::future::join_all(forged).await;
+    assert!(statuses.iter().all(|s| *s == Status::Unauthorized));
+    assert_eq!(fetches.load(Ordering::SeqCst), 2, "10,000 forged kids within the interval, no fetch");
+}

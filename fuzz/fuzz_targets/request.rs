@@ -3,8 +3,6 @@
 //! No panic, and never a 500.
 #![no_main]
 
-use std::sync::LazyLock;
-
 use libfuzzer_sys::fuzz_target;
 use rocket::figment::Figment;
 use rocket::http::{Cookie, Header, Status};
@@ -22,7 +20,7 @@ fn page(user: Option<CognitoUser>, key: Option<ApiKey>) -> String {
     format!("{:?} {:?}", user.map(|u| u.username().to_owned()), key.is_some())
 }
 
-static CLIENT: LazyLock<Client> = LazyLock::new(|| {
+fn client() -> Client {
     let db = std::env::temp_dir().join(format!("rocket-warrant-fuzz-{}.sqlite", std::process::id()));
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
@@ -42,14 +40,23 @@ static CLIENT: LazyLock<Client> = LazyLock::new(|| {
             }),
         ))
         .merge(("databases.users", serde_json::json!({ "url": format!("sqlite://{}", db.display()) })));
-    let rocket = rocket::custom(figment).attach(Users::init()).attach(Cognito::fairing::<Users>()).mount("/", routes![page]);
+    let rocket =
+        rocket::custom(figment).attach(Users::init()).attach(Cognito::fairing::<Users>()).mount("/", routes![page]);
     Client::untracked(rocket).expect("the fuzz site ignites")
-});
+}
+
+thread_local! {
+    // libFuzzer runs the target on one thread; the blocking client is not Sync.
+    static CLIENT: Client = client();
+}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else { return };
     let value = String::from_utf8_lossy(rest).into_owned();
-    let client = &*CLIENT;
+    CLIENT.with(|client| run(client, selector, value));
+});
+
+fn run(client: &Client, selector: u8, value: String) {
     let request = client.get("/");
     let request = match selector % 7 {
         0 => request.header(Header::new("Authorization", value)),
@@ -62,4 +69,4 @@ fuzz_target!(|data: &[u8]| {
     };
     let status = request.dispatch().status();
     assert_ne!(status, Status::InternalServerError);
-});
+}

@@ -332,14 +332,22 @@ pub enum Fault {
 /// A hand-written HTTP server for fault injection: answers each request with the next fault
 /// of `faults`, repeating the last one. Returns its base URL.
 pub async fn fault_server(faults: Vec<Fault>) -> String {
+    counting_fault_server(faults).await.0
+}
+
+/// [`fault_server`], with the count of requests it received.
+pub async fn counting_fault_server(faults: Vec<Fault>) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = count.clone();
     tokio::spawn(async move {
         let mut next = 0;
         let mut hung = Vec::new();
         loop {
             let Ok((mut socket, _)) = listener.accept().await else { return };
+            counter.fetch_add(1, Ordering::SeqCst);
             let fault = faults[next.min(faults.len() - 1)].clone();
             next += 1;
             let mut buf = [0u8; 8192];
@@ -364,7 +372,7 @@ pub async fn fault_server(faults: Vec<Fault>) -> String {
             let _ = socket.shutdown().await;
         }
     });
-    url
+    (url, count)
 }
 
 /// A listener that accepts connections and never answers. Returns its URL.

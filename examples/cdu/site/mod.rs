@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod bench;
 pub mod csrf;
 pub mod gateway;
 pub mod profile_form;
@@ -40,6 +41,9 @@ pub struct SiteConfig {
     /// Members of this Cognito group see the admin pages.
     #[serde(default = "default_admin_group")]
     pub admin_group: String,
+    /// Mounts the routes `./scripts/bench` drives under `/bench` (off by default).
+    #[serde(default)]
+    pub bench_routes: bool,
 }
 
 fn default_admin_group() -> String {
@@ -59,6 +63,14 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .mount("/", routes![index])
         .mount("/accounts", accounts::routes())
         .mount("/accounts/admin", admin::routes())
+        .attach(AdHoc::on_ignite("Benchmark routes", |rocket| async {
+            let wanted = rocket.state::<SiteConfig>().is_some_and(|c| c.bench_routes);
+            if wanted {
+                rocket.mount("/bench", bench::routes())
+            } else {
+                rocket
+            }
+        }))
         .register("/", catchers![rocket_warrant::redirect_to_login, forbidden, not_found, unprocessable, server_error])
 }
 
