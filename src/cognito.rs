@@ -19,6 +19,7 @@ use sha2::Sha256;
 
 use crate::config::{AuthFlow, Config};
 use crate::error::{Challenge, Error};
+use crate::srp::{self, SrpClient};
 
 /// The three tokens of a signed-in user. `Debug` shows none of them.
 #[derive(Clone, PartialEq, Eq)]
@@ -174,23 +175,16 @@ impl CognitoClient {
     }
 
     async fn authenticate_srp(&self, username: &str, password: &str) -> Result<Tokens, Error> {
-        let (pool, user, pass, client_id) =
-            (self.pool_id.clone(), username.to_owned(), password.to_owned(), self.client_id.clone());
+        let pool_id = self.pool_id.clone();
         // 3072-bit modular arithmetic: milliseconds of CPU, kept off the async workers.
-        let (srp, params) = blocking(move || {
-            let srp =
-                aws_cognito_srp::SrpClient::new(aws_cognito_srp::User::new(&pool, &user, &pass), &client_id, None);
-            let params = srp.get_auth_parameters();
-            (srp, params)
-        })
-        .await?;
+        let srp = blocking(move || SrpClient::new(&pool_id)).await?.map_err(srp_error)?;
         let mut req = self
             .client
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::UserSrpAuth)
             .auth_parameters("USERNAME", username)
-            .auth_parameters("SRP_A", params.a.clone());
+            .auth_parameters("SRP_A", srp.public_a());
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
@@ -199,8 +193,11 @@ impl CognitoClient {
             Err(Error::InvalidCredentials) => {
                 // An unknown user is refused here, a wrong password only after the proof: do
                 // the proof's arithmetic anyway, so that the two cost this server the same.
-                let user_id = username.to_owned();
-                blocking(move || srp.verify(DECOY_SECRET_BLOCK, &user_id, DECOY_SALT, &params.a)).await?.ok();
+                let (user, pass) = (username.to_owned(), password.to_owned());
+                let decoy = srp.public_a();
+                blocking(move || srp.claim(&user, &pass, DECOY_SALT, &decoy, DECOY_SECRET_BLOCK, &srp::timestamp()))
+                    .await?
+                    .ok();
                 return Err(Error::InvalidCredentials);
             }
             Err(e) => return Err(e),
@@ -215,10 +212,11 @@ impl CognitoClient {
         // The SECRET_HASH and USERNAME of the answer are Cognito's internal username, not what
         // the user typed (an email alias, say): the bug most Cognito SDKs shipped.
         let challenge_user = challenge.get("USERNAME").cloned().unwrap_or_else(|| user_id.clone());
-        let (secret_block, salt, srp_b, uid) = (param("SECRET_BLOCK"), param("SALT"), param("SRP_B"), user_id.clone());
-        let proof = blocking(move || srp.verify(&secret_block, &uid, &salt, &srp_b))
+        let (secret_block, salt, srp_b) = (param("SECRET_BLOCK"), param("SALT"), param("SRP_B"));
+        let (uid, pass, block) = (user_id.clone(), password.to_owned(), secret_block.clone());
+        let claim = blocking(move || srp.claim(&uid, &pass, &salt, &srp_b, &block, &srp::timestamp()))
             .await?
-            .map_err(|e| Error::Cognito { code: "InvalidSrpChallenge".into(), message: e.to_string() })?;
+            .map_err(srp_error)?;
         let mut req = self
             .client
             .respond_to_auth_challenge()
@@ -226,9 +224,9 @@ impl CognitoClient {
             .challenge_name(ChallengeNameType::PasswordVerifier)
             .set_session(out.session().map(str::to_owned))
             .challenge_responses("USERNAME", &challenge_user)
-            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", proof.password_claim_secret_block)
-            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", proof.password_claim_signature)
-            .challenge_responses("TIMESTAMP", proof.timestamp);
+            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", secret_block)
+            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", claim.signature)
+            .challenge_responses("TIMESTAMP", claim.timestamp);
         if let Some(hash) = self.secret_hash(&challenge_user) {
             req = req.challenge_responses("SECRET_HASH", hash);
         }
@@ -279,6 +277,10 @@ impl CognitoClient {
 /// Stand-ins for the challenge of an unknown user (any well-formed values cost the same).
 const DECOY_SECRET_BLOCK: &str = "cm9ja2V0X3dhcnJhbnQgZGVjb3kgc2VjcmV0IGJsb2NrIGZvciB1bmtub3duIHVzZXJz";
 const DECOY_SALT: &str = "8f3c2a1b9d7e6f5a4b3c2d1e0f9a8b7c";
+
+fn srp_error(e: srp::SrpError) -> Error {
+    Error::Cognito { code: "InvalidSrpChallenge".into(), message: e.to_string() }
+}
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
     tokio::task::spawn_blocking(f).await.map_err(|e| Error::Unavailable(format!("SRP computation failed: {e}")))

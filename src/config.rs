@@ -154,6 +154,10 @@ pub struct Config {
     /// Verified tokens remembered so they are not verified again (0 disables the cache).
     #[serde(default = "default_token_cache")]
     pub token_cache_capacity: usize,
+    /// Seconds a local user row is kept in memory after it was read or written (0: every
+    /// request reads the database). Rows written by another instance are seen within this time.
+    #[serde(default = "default_user_cache_ttl")]
+    pub user_cache_ttl_secs: u64,
     /// Prefix of the token cookies' names.
     #[serde(default = "default_cookie_prefix")]
     pub cookie_prefix: String,
@@ -194,6 +198,9 @@ fn default_max_attempts() -> u32 {
 }
 fn default_token_cache() -> usize {
     crate::verify::DEFAULT_CACHE_CAPACITY
+}
+fn default_user_cache_ttl() -> u64 {
+    30
 }
 fn default_cookie_prefix() -> String {
     "cognito".into()

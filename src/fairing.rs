@@ -18,7 +18,7 @@ use crate::cookies::TokenCookies;
 use crate::guards::RequestAuth;
 use crate::jwks::Jwks;
 use crate::refresh::RefreshFlights;
-use crate::store::UserStore;
+use crate::store::{CachedStore, UserStore};
 use crate::verify::{Clock, Verifier};
 
 /// Everything the crate needs at request time, built once at ignite and managed by Rocket.
@@ -115,6 +115,8 @@ impl Cognito {
         let client = CognitoClient::from_config(&config).await;
         let cookies = TokenCookies::new(&config);
         let refreshes = RefreshFlights::default();
+        let ttl = Duration::from_secs(config.user_cache_ttl_secs);
+        let store: Arc<dyn UserStore> = Arc::new(CachedStore::new(store, ttl, config.token_cache_capacity));
         Ok(Cognito { inner: Arc::new(Inner { config, client, verifier, store, cookies, refreshes }) })
     }
 

@@ -66,6 +66,7 @@ mod login;
 mod logout;
 mod redirect;
 pub mod refresh;
+pub mod srp;
 pub mod store;
 pub mod verify;
 

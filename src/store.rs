@@ -139,3 +139,63 @@ pub trait UserStore: Send + Sync + 'static {
     /// The user with this Cognito username.
     async fn find(&self, username: &str) -> Result<Option<User>, StoreError>;
 }
+
+/// A store with the users it has read or written kept in memory for `ttl`, so that a request
+/// costs a map lookup instead of a database round trip. Writes through this store refresh the
+/// entry at once; a row changed elsewhere (another instance sharing PostgreSQL) is seen within
+/// `ttl`. At most `capacity` users are kept.
+pub struct CachedStore {
+    inner: std::sync::Arc<dyn UserStore>,
+    users: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, User)>>,
+    ttl: std::time::Duration,
+    capacity: usize,
+}
+
+impl CachedStore {
+    /// `inner` behind a cache of `capacity` users kept for `ttl` (a zero `ttl` disables it).
+    pub fn new(inner: std::sync::Arc<dyn UserStore>, ttl: std::time::Duration, capacity: usize) -> CachedStore {
+        CachedStore { inner, users: Default::default(), ttl, capacity }
+    }
+
+    fn remember(&self, user: &User) {
+        if self.ttl.is_zero() || self.capacity == 0 {
+            return;
+        }
+        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+        if users.len() >= self.capacity && !users.contains_key(&user.username) {
+            let ttl = self.ttl;
+            users.retain(|_, (at, _)| at.elapsed() < ttl);
+            if users.len() >= self.capacity {
+                users.clear();
+            }
+        }
+        users.insert(user.username.clone(), (std::time::Instant::now(), user.clone()));
+    }
+}
+
+#[rocket::async_trait]
+impl UserStore for CachedStore {
+    async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
+        let saved = self.inner.save(profile, create).await?;
+        match &saved {
+            Some(user) => self.remember(user),
+            None => {
+                self.users.write().unwrap_or_else(|e| e.into_inner()).remove(&profile.username);
+            }
+        }
+        Ok(saved)
+    }
+
+    async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
+        if let Some((at, user)) = self.users.read().unwrap_or_else(|e| e.into_inner()).get(username) {
+            if at.elapsed() < self.ttl {
+                return Ok(Some(user.clone()));
+            }
+        }
+        let found = self.inner.find(username).await?;
+        if let Some(user) = &found {
+            self.remember(user);
+        }
+        Ok(found)
+    }
+}

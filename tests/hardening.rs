@@ -241,7 +241,9 @@ async fn database_down_is_503_and_service_resumes_when_it_returns() {
     let proxy = common::CuttableProxy::start("127.0.0.1:5432".parse().unwrap()).await;
     let db = url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
     assert_ne!(db, url, "the database URL goes through the proxy");
-    let rocket = common::rocket(StoreKind::Postgres, &db, pool.settings()).mount("/", routes![me, login]);
+    // Every request reads the database (no user cache), so that its outage shows.
+    let settings = with(pool.settings(), json!({ "user_cache_ttl_secs": 0 }));
+    let rocket = common::rocket(StoreKind::Postgres, &db, settings).mount("/", routes![me, login]);
     let client = Client::tracked(rocket).await.unwrap();
     let response = client
         .post("/login")

@@ -142,6 +142,25 @@ store_tests! {
         assert!(matches!(err, Error::Misconfigured(_)), "{err:?}");
     };
 
+    user_cache_serves_rows_from_memory_within_its_ttl => |kind: StoreKind, url: String| async move {
+        use rocket_warrant::store::{CachedStore, Profile, UserStore};
+        use std::sync::Arc;
+        let pool = Pool::new(false).await;
+        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+        let mut profile = Profile { username: "carol".into(), sub: "s".into(), ..Default::default() };
+        profile.fields.insert("email".into(), "old@example.com".into());
+        cognito.store().save(&profile, true).await.unwrap();
+        assert_eq!(cognito.store().find("carol").await.unwrap().unwrap().email.as_deref(), Some("old@example.com"));
+        // Another writer (another instance, say) changes the row behind the cache's back.
+        let other = Arc::new(CachedStore::new(raw_store(kind, &url).await, std::time::Duration::ZERO, 0));
+        profile.fields.insert("email".into(), "new@example.com".into());
+        other.save(&profile, true).await.unwrap();
+        assert_eq!(cognito.store().find("carol").await.unwrap().unwrap().email.as_deref(), Some("old@example.com"), "within the TTL");
+        assert_eq!(other.find("carol").await.unwrap().unwrap().email.as_deref(), Some("new@example.com"), "uncached");
+        let (_rocket, fresh) = ignite(kind, &url, with(pool.settings(), json!({ "user_cache_ttl_secs": 0 }))).await;
+        assert_eq!(fresh.store().find("carol").await.unwrap().unwrap().email.as_deref(), Some("new@example.com"));
+    };
+
     concurrent_first_logins_give_one_row => |kind: StoreKind, url: String| async move {
         let pool = pool_with_testuser(false).await;
         let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": "user_password" }))).await;
@@ -204,5 +223,16 @@ async fn empty_or_oversized_input_is_invalid_credentials_without_a_call() {
         [("", PASSWORD), ("testuser", ""), ("   ", PASSWORD), (long.as_str(), PASSWORD), ("testuser", long.as_str())]
     {
         assert!(matches!(cognito.login(user, pass).await, Err(Error::InvalidCredentials)), "{}", user.len());
+    }
+}
+
+/// The store of `url` itself, without the fairing's cache.
+async fn raw_store(kind: StoreKind, url: &str) -> std::sync::Arc<dyn rocket_warrant::UserStore> {
+    use rocket_db_pools::Pool as _;
+    let figment =
+        rocket::figment::Figment::from(("url", url)).merge(("max_connections", 2)).merge(("connect_timeout", 5));
+    match kind {
+        StoreKind::Sqlite => std::sync::Arc::new(rocket_warrant::db::SqlitePool::init(&figment).await.unwrap()),
+        StoreKind::Postgres => std::sync::Arc::new(rocket_warrant::db::PgPool::init(&figment).await.unwrap()),
     }
 }
