@@ -127,14 +127,25 @@ impl TokenCookies {
             .collect()
     }
 
-    /// Reads the cookies; a tampered cookie, or one sealed with another key, reads as absent.
+    /// Reads the three cookies; a tampered cookie, or one sealed with another key, reads as
+    /// absent. Each read decrypts: the guards read only the cookies they need.
     pub fn get(&self, jar: &CookieJar<'_>) -> StoredTokens {
-        let read = |name: &str| jar.get_private(name).map(|c| c.value().to_owned());
-        StoredTokens {
-            id_token: read(&self.id),
-            access_token: read(&self.access),
-            refresh: read(&self.refresh).as_deref().and_then(parse_refresh_value),
-        }
+        StoredTokens { id_token: self.id_token(jar), access_token: self.access_token(jar), refresh: self.refresh(jar) }
+    }
+
+    /// The access token cookie.
+    pub fn access_token(&self, jar: &CookieJar<'_>) -> Option<String> {
+        jar.get_private(&self.access).map(|c| c.value().to_owned())
+    }
+
+    /// The ID token cookie.
+    pub fn id_token(&self, jar: &CookieJar<'_>) -> Option<String> {
+        jar.get_private(&self.id).map(|c| c.value().to_owned())
+    }
+
+    /// The refresh token cookie: the token and the Cognito username.
+    pub fn refresh(&self, jar: &CookieJar<'_>) -> Option<(String, String)> {
+        jar.get_private(&self.refresh).as_ref().and_then(|c| parse_refresh_value(c.value()))
     }
 
     fn cookie(&self, name: String, value: String) -> Cookie<'static> {

@@ -372,3 +372,13 @@ async fn pages_escape_what_users_wrote() {
     assert!(!page.has("<script>alert(1)</script>"));
     assert!(page.has("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_group_is_read_from_the_settings() {
+    let demo = cdu::demo().await;
+    let figment = demo.figment().merge(("cdu", serde_json::json!({ "admin_group": "staff" })));
+    let browser = Browser { client: Client::tracked(site::build(figment)).await.unwrap() };
+    browser.login("admin", ADMIN_PASSWORD, None).await;
+    assert_eq!(browser.get("/accounts/admin/cognito-users/").await.status, Status::Forbidden, "admin is not staff");
+    assert!(browser.get("/bench/bare").await.status == Status::NotFound, "benchmark routes are off by default");
+}

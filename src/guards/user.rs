@@ -96,11 +96,6 @@ macro_rules! session_accessors {
             &self.$($session)+.access_token
         }
 
-        /// The ID token, when the request carried the cookies (Bearer clients send only the access token).
-        pub fn id_token(&self) -> Option<&str> {
-            self.$($session)+.id_token.as_deref()
-        }
-
         /// Whether the credentials came from an `Authorization: Bearer` header.
         pub fn is_bearer(&self) -> bool {
             self.$($session)+.bearer
@@ -131,6 +126,11 @@ impl CognitoUser {
     /// The local user row.
     pub fn user(&self) -> &User {
         &self.user
+    }
+
+    /// The ID token, when the request carried the cookies (Bearer clients send only the access token).
+    pub fn id_token(&self) -> Option<&str> {
+        self.session.id_token.as_deref()
     }
 
     session_accessors!(session);
@@ -236,17 +236,18 @@ impl Cognito {
             return Ok(Session { claims, access_token: token.to_owned(), id_token: None, bearer: true });
         }
         let jar = req.cookies();
-        let stored = self.cookies().get(jar);
-        if let Some(access_token) = stored.access_token {
+        // The access cookie alone on the common path: each cookie read is a decryption.
+        let mut expired = false;
+        if let Some(access_token) = self.cookies().access_token(jar) {
             match self.verifier().verify(&access_token, TokenUse::Access).await {
-                Ok(claims) => return Ok(Session { claims, access_token, id_token: stored.id_token, bearer: false }),
+                Ok(claims) => return Ok(Session { claims, access_token, id_token: None, bearer: false }),
                 // Only a genuinely signed token can be "expired": refresh it.
-                Err(VerifyError::Expired) if stored.refresh.is_some() => {}
+                Err(VerifyError::Expired) => expired = true,
                 Err(e) => return Err(e.into()),
             }
         }
-        let Some((refresh_token, username)) = stored.refresh else {
-            return Err(AuthError::Missing);
+        let Some((refresh_token, username)) = self.cookies().refresh(jar) else {
+            return Err(if expired { AuthError::Invalid(VerifyError::Expired) } else { AuthError::Missing });
         };
         let refreshed = self.refresh(&refresh_token, &username).await?;
         self.cookies().set(jar, &refreshed.tokens, &username).map_err(|e| AuthError::Unavailable(e.to_string()))?;
@@ -309,11 +310,15 @@ impl<'r> FromRequest<'r> for CognitoUser {
     type Error = AuthError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let session = match CognitoClaims::from_request(req).await {
+        let mut session = match CognitoClaims::from_request(req).await {
             Outcome::Success(CognitoClaims(session)) => session,
             Outcome::Error(e) => return Outcome::Error(e),
             Outcome::Forward(s) => return Outcome::Forward(s),
         };
+        if !session.bearer && session.id_token.is_none() {
+            // Read only now: routes that take CognitoClaims never decrypt it.
+            session.id_token = req.rocket().state::<Cognito>().and_then(|c| c.cookies().id_token(req.cookies()));
+        }
         let local = req
             .local_cache_async(async {
                 match req.rocket().state::<Cognito>() {

@@ -59,7 +59,16 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(Cognito::fairing::<Users>())
         .attach(gateway::Gateway::fairing())
         .attach(Template::fairing())
-        .attach(AdHoc::config::<SiteConfig>())
+        .attach(AdHoc::try_on_ignite("Site settings", |rocket| async {
+            // `[default.cdu]`; every key has a default.
+            match rocket.figment().focus("cdu").extract::<SiteConfig>() {
+                Ok(config) => Ok(rocket.manage(config)),
+                Err(e) => {
+                    rocket::error!("invalid [cdu] settings: {e}");
+                    Err(rocket)
+                }
+            }
+        }))
         .mount("/", routes![index])
         .mount("/accounts", accounts::routes())
         .mount("/accounts/admin", admin::routes())
