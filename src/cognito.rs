@@ -62,6 +62,7 @@ pub struct CognitoClient {
     client_id: String,
     client_secret: Option<crate::config::Secret>,
     flow: AuthFlow,
+    proofs: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl fmt::Debug for CognitoClient {
@@ -126,7 +127,14 @@ impl CognitoClient {
             client_id: config.app_client_id.clone(),
             client_secret: config.app_client_secret.clone(),
             flow: config.auth_flow,
+            proofs: Default::default(),
         }
+    }
+
+    /// SRP password proofs this client computed. A login of an unknown user computes one too,
+    /// so that it costs this server what a wrong password costs.
+    pub fn srp_proofs(&self) -> u64 {
+        self.proofs.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The SDK client, for calls this crate does not wrap.
@@ -195,6 +203,7 @@ impl CognitoClient {
                 // the proof's arithmetic anyway, so that the two cost this server the same.
                 let (user, pass) = (username.to_owned(), password.to_owned());
                 let decoy = srp.public_a();
+                self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 blocking(move || srp.claim(&user, &pass, DECOY_SALT, &decoy, DECOY_SECRET_BLOCK, &srp::timestamp()))
                     .await?
                     .ok();
@@ -214,6 +223,7 @@ impl CognitoClient {
         let challenge_user = challenge.get("USERNAME").cloned().unwrap_or_else(|| user_id.clone());
         let (secret_block, salt, srp_b) = (param("SECRET_BLOCK"), param("SALT"), param("SRP_B"));
         let (uid, pass, block) = (user_id.clone(), password.to_owned(), secret_block.clone());
+        self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let claim = blocking(move || srp.claim(&uid, &pass, &salt, &srp_b, &block, &srp::timestamp()))
             .await?
             .map_err(srp_error)?;

@@ -236,3 +236,17 @@ async fn raw_store(kind: StoreKind, url: &str) -> std::sync::Arc<dyn rocket_warr
         StoreKind::Postgres => std::sync::Arc::new(rocket_warrant::db::PgPool::init(&figment).await.unwrap()),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_user_and_wrong_password_cost_the_same_srp_work() {
+    // Cognito refuses an unknown user at the first step and a wrong password only after the
+    // proof; the crate computes a proof for both, so the two take the same work here.
+    let pool = pool_with_testuser(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    assert_eq!(cognito.client().srp_proofs(), 0);
+    assert!(matches!(cognito.login("nobody-at-all", PASSWORD).await, Err(Error::InvalidCredentials)));
+    assert_eq!(cognito.client().srp_proofs(), 1, "the unknown user's login computed a proof");
+    assert!(matches!(cognito.login("testuser", "Wr0ng-Password!").await, Err(Error::InvalidCredentials)));
+    assert_eq!(cognito.client().srp_proofs(), 2, "so did the wrong password's");
+}

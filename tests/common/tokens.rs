@@ -83,7 +83,8 @@ pub fn hostile_tokens() -> Vec<HostileCase> {
     let good = sign(&a());
     let (head, rest) = good.split_once('.').unwrap();
     let (body, sig) = rest.split_once('.').unwrap();
-    let public_n = b"the pool's public key, used as an HMAC secret";
+    // The pool's public key material, as an attacker would use it for an HMAC secret.
+    let public_n = include_bytes!("../fixtures/test-jwks.json");
     let hs256 = jsonwebtoken::encode(
         &{
             let mut h = Header::new(Algorithm::HS256);
