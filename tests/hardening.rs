@@ -42,6 +42,14 @@ struct Creds {
     password: String,
 }
 
+/// Posts alice's credentials to `/login` and checks that they were accepted.
+async fn sign_in_alice(client: &Client) -> rocket::local::asynchronous::LocalResponse<'_> {
+    let body = format!("username=alice&password={}", PASSWORD.replace('!', "%21"));
+    let response = client.post("/login").header(ContentType::Form).body(body).dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    response
+}
+
 /// Settings for the test pool of `tokens` (no emulator): keys inline, Cognito unreachable, and
 /// no local rows created, so a token that verifies meets 403 and one that does not meets 401.
 fn token_settings() -> serde_json::Value {
@@ -187,13 +195,7 @@ async fn refresh_with_cognito_unreachable_is_unavailable_and_keeps_the_session()
     let online = Client::tracked(common::rocket(StoreKind::Sqlite, &db, pool.settings()).mount("/", routes![login]))
         .await
         .unwrap();
-    let response = online
-        .post("/login")
-        .header(ContentType::Form)
-        .body(format!("username=alice&password={}", PASSWORD.replace('!', "%21")))
-        .dispatch()
-        .await;
-    assert_eq!(response.status(), Status::Ok);
+    let response = sign_in_alice(&online).await;
     let cookies: Vec<Cookie<'static>> = response.cookies().iter().map(|c| c.clone().into_owned()).collect();
     let access = online.cookies().get_private("cognito_access").unwrap().value().to_owned();
     let exp = online
@@ -245,13 +247,7 @@ async fn database_down_is_503_and_service_resumes_when_it_returns() {
     let settings = with(pool.settings(), json!({ "user_cache_ttl_secs": 0 }));
     let rocket = common::rocket(StoreKind::Postgres, &db, settings).mount("/", routes![me, login]);
     let client = Client::tracked(rocket).await.unwrap();
-    let response = client
-        .post("/login")
-        .header(ContentType::Form)
-        .body(format!("username=alice&password={}", PASSWORD.replace('!', "%21")))
-        .dispatch()
-        .await;
-    assert_eq!(response.status(), Status::Ok);
+    sign_in_alice(&client).await;
     assert_eq!(client.get("/me").dispatch().await.status(), Status::Ok);
 
     proxy.cut();
@@ -295,13 +291,7 @@ async fn two_hundred_requests_with_one_expired_token_make_one_refresh() {
     let rocket =
         common::rocket_with_clock(StoreKind::Sqlite, &db, settings, Some(clock.clone())).mount("/", routes![me, login]);
     let client = Client::tracked(rocket).await.unwrap();
-    let response = client
-        .post("/login")
-        .header(ContentType::Form)
-        .body(format!("username=alice&password={}", PASSWORD.replace('!', "%21")))
-        .dispatch()
-        .await;
-    assert_eq!(response.status(), Status::Ok);
+    let response = sign_in_alice(&client).await;
     let cookies: Vec<Cookie<'static>> = response.cookies().iter().map(|c| c.clone().into_owned()).collect();
     let cognito = client.rocket().state::<Cognito>().unwrap();
     let access = client.cookies().get_private("cognito_access").unwrap().value().to_owned();
