@@ -39,6 +39,9 @@ pub enum SrpError {
     /// The pool id has no `_` (its second half names the pool in the proof).
     #[error("the user pool id has no `_`")]
     InvalidPoolId,
+    /// The operating system's random source failed.
+    #[error("no randomness available for the SRP secret")]
+    NoRandomness,
 }
 
 /// One login's SRP state: the secret `a` and the public `A = g^a mod N`.
@@ -69,7 +72,7 @@ impl SrpClient {
         let pool_name = pool_id.split_once('_').map(|(_, name)| name.to_owned()).ok_or(SrpError::InvalidPoolId)?;
         loop {
             let mut bytes = [0u8; 32];
-            getrandom::fill(&mut bytes).expect("the operating system's random source");
+            getrandom::fill(&mut bytes).map_err(|_| SrpError::NoRandomness)?;
             let a = BigUint::from_bytes_be(&bytes);
             let big_a = G.modpow(&a, &N);
             if big_a != BigUint::ZERO {
