@@ -314,7 +314,7 @@ impl Config {
         if self.cookie_max_age_secs <= 0 {
             return Err(invalid("cookie_max_age_secs", "must be positive"));
         }
-        if rocket::http::Header::new(self.api_key_header.clone(), "").name().as_str().is_empty()
+        if self.api_key_header.is_empty()
             || !self.api_key_header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
             return Err(invalid("api_key_header", "must be a header name (letters, digits, `-`)"));

@@ -86,6 +86,15 @@ impl Browser {
     }
 }
 
+/// A fresh demo pool and a browser signed in as `demo`.
+async fn signed_in_as_demo() -> (Demo, Browser) {
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    let page = browser.login("demo", DEMO_PASSWORD, None).await;
+    assert_eq!(page.status, Status::SeeOther, "demo signs in");
+    (demo, browser)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_page_and_anonymous_visits() {
     let demo = cdu::demo().await;
@@ -175,9 +184,7 @@ async fn forms_refuse_a_missing_or_wrong_csrf_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profile_shows_the_live_cognito_attributes() {
-    let demo = cdu::demo().await;
-    let browser = Browser::new(&demo).await;
-    browser.login("demo", DEMO_PASSWORD, None).await;
+    let (demo, browser) = signed_in_as_demo().await;
     let page = browser.get("/accounts/profile/").await;
     assert_eq!(page.status, Status::Ok);
     assert!(page.has("<h1>demo</h1>"));
@@ -215,9 +222,7 @@ async fn profile_shows_the_live_cognito_attributes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_profile_validates_saves_and_says_so() {
-    let demo = cdu::demo().await;
-    let browser = Browser::new(&demo).await;
-    browser.login("demo", DEMO_PASSWORD, None).await;
+    let (_demo, browser) = signed_in_as_demo().await;
     let form = browser.get("/accounts/profile/update/").await;
     assert_eq!(form.status, Status::Ok);
     assert!(form.has("name=\"first_name\" value=\"Demo\"") && form.has("<option value=\"female\" selected>"));
@@ -286,9 +291,7 @@ async fn update_profile_validates_saves_and_says_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_and_user_info() {
-    let demo = cdu::demo().await;
-    let browser = Browser::new(&demo).await;
-    browser.login("demo", DEMO_PASSWORD, None).await;
+    let (demo, browser) = signed_in_as_demo().await;
     let page = browser.get("/accounts/profile/subscriptions/").await;
     assert_eq!(page.status, Status::Ok);
     assert!(page.has("<th>Plan Name</th><th>Description</th>"));
@@ -349,9 +352,7 @@ async fn admin_pages_list_every_user_and_add_subscriptions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_shows_logged_out_and_ends_the_session_at_cognito() {
-    let demo = cdu::demo().await;
-    let browser = Browser::new(&demo).await;
-    browser.login("demo", DEMO_PASSWORD, None).await;
+    let (_demo, browser) = signed_in_as_demo().await;
     let refresh = browser.client.cookies().get_private("cognito_refresh").unwrap().value().to_owned();
     let refresh_token = refresh.split_once('.').unwrap().1.to_owned();
     let page = browser.get("/accounts/logout/").await;
