@@ -12,7 +12,7 @@ mod cdu;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -40,6 +40,25 @@ async fn wait_for_port(port: u16) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("nothing listens on port {port}");
+}
+
+/// Waits for the page that a click started to load: Chromium schedules a form submission after
+/// the click command has returned, so reading the URL at once can still see the old page.
+/// Gives up after ten seconds, saying which page it is on and what that page shows.
+async fn arrive(browser: &Client, path: &str, heading: &str) -> Result<(), fantoccini::error::CmdError> {
+    for _ in 0..100 {
+        if browser.current_url().await?.path() == path {
+            if let Ok(h1) = browser.find(Locator::Css("main h1")).await {
+                if h1.text().await? == heading {
+                    return Ok(());
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let url = browser.current_url().await?;
+    let shown = browser.find(Locator::Css("body")).await?.text().await?;
+    panic!("expected {path} headed {heading:?}; the browser is on {url}, showing:\n{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,25 +110,25 @@ async fn a_person_logs_in_updates_the_profile_and_logs_out() {
         browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
 
         // Back where it wanted to go, signed in.
-        assert_eq!(browser.current_url().await?.path(), "/accounts/profile/");
-        assert_eq!(browser.find(Locator::Css("main h1")).await?.text().await?, "demo");
+        arrive(&browser, "/accounts/profile/", "demo").await?;
         let first_name = browser.find(Locator::Css("dd[data-field='First Name']")).await?;
         assert_eq!(first_name.text().await?, "Demo");
 
         browser.find(Locator::LinkText("Update your Profile")).await?.click().await?;
+        arrive(&browser, "/accounts/profile/update/", "Update your Profile").await?;
         let field = browser.find(Locator::Id("id_first_name")).await?;
         field.clear().await?;
         field.send_keys("Demelza").await?;
         browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
 
-        assert_eq!(browser.current_url().await?.path(), "/accounts/profile/");
+        arrive(&browser, "/accounts/profile/", "demo").await?;
         let flash = browser.find(Locator::Css(".flash.success")).await?.text().await?;
         assert_eq!(flash, "You have successfully updated your profile.");
         let first_name = browser.find(Locator::Css("dd[data-field='First Name']")).await?;
         assert_eq!(first_name.text().await?, "Demelza");
 
         browser.find(Locator::Id("logout")).await?.click().await?;
-        assert_eq!(browser.find(Locator::Css("main h1")).await?.text().await?, "Logged Out");
+        arrive(&browser, "/accounts/logout/", "Logged Out").await?;
 
         browser.goto(&format!("{site}/accounts/profile/")).await?;
         assert_eq!(browser.current_url().await?.path(), "/accounts/login/");
