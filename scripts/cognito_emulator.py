@@ -154,6 +154,17 @@ def patch_moto():
         return result
 
     def respond_to_auth_challenge(self, session, client_id, challenge_name, challenge_responses):
+        if challenge_name == "NEW_PASSWORD_REQUIRED":
+            # Cognito: an unknown or spent session is NotAuthorized (moto: ResourceNotFound, which
+            # reads as a misconfigured app), and SECRET_HASH is checked here too (moto: not).
+            if session not in self.sessions:
+                raise NotAuthorizedError("Invalid session for the user, session is expired.")
+            _, client = find_client(self, client_id)
+            if client is not None and client.generate_secret and not check_secret_hash(
+                client.secret, client.id, challenge_responses.get("USERNAME") or "",
+                challenge_responses.get("SECRET_HASH"),
+            ):
+                raise NotAuthorizedError("Unable to verify secret hash for client " + client_id)
         if challenge_name == "PASSWORD_VERIFIER":
             block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
             with lock:

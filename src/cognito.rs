@@ -18,7 +18,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::config::{AuthFlow, Config};
-use crate::error::{Challenge, Error};
+use crate::error::{Challenge, Error, PendingChallenge};
 use crate::srp::{self, SrpClient};
 
 /// The three tokens of a signed-in user. `Debug` shows none of them.
@@ -162,7 +162,7 @@ impl CognitoClient {
                     req = req.auth_parameters("SECRET_HASH", hash);
                 }
                 let out = req.send().await.map_err(login_error)?;
-                tokens(out.authentication_result(), out.challenge_name(), None)
+                tokens(&out, username, None)
             }
             AuthFlow::AdminUserPassword => {
                 let mut req = self
@@ -177,7 +177,7 @@ impl CognitoClient {
                     req = req.auth_parameters("SECRET_HASH", hash);
                 }
                 let out = req.send().await.map_err(login_error)?;
-                tokens(out.authentication_result(), out.challenge_name(), None)
+                tokens(&out, username, None)
             }
         }
     }
@@ -212,7 +212,7 @@ impl CognitoClient {
             Err(e) => return Err(e),
         };
         if out.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
-            return tokens(out.authentication_result(), out.challenge_name(), None);
+            return tokens(&out, username, None);
         }
         let empty = HashMap::new();
         let challenge = out.challenge_parameters().unwrap_or(&empty);
@@ -241,7 +241,38 @@ impl CognitoClient {
             req = req.challenge_responses("SECRET_HASH", hash);
         }
         let out = req.send().await.map_err(login_error)?;
-        tokens(out.authentication_result(), out.challenge_name(), None)
+        tokens(&out, &challenge_user, None)
+    }
+
+    /// Answers a `NEW_PASSWORD_REQUIRED` challenge with the user's new password and returns the
+    /// (not yet verified) tokens.
+    pub async fn respond_new_password(&self, pending: &PendingChallenge, new_password: &str) -> Result<Tokens, Error> {
+        let username = pending.username();
+        let mut req = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(ChallengeNameType::NewPasswordRequired)
+            .session(pending.session())
+            .challenge_responses("USERNAME", username)
+            .challenge_responses("NEW_PASSWORD", new_password);
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.challenge_responses("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(|e| {
+            sdk_error(e, |code, message| match code {
+                "InvalidPasswordException" => Some(Error::PasswordRejected(message.to_owned())),
+                "NotAuthorizedException" if message.to_ascii_lowercase().contains("secret hash") => {
+                    Some(Error::Misconfigured(message.to_owned()))
+                }
+                // The challenge's session expired (three minutes) or was already used.
+                "NotAuthorizedException" | "CodeMismatchException" | "ExpiredCodeException" => {
+                    Some(Error::SessionExpired)
+                }
+                _ => None,
+            })
+        })?;
+        tokens(&out, username, None)
     }
 
     /// New ID and access tokens for a refresh token (`REFRESH_TOKEN_AUTH`). `cognito_username`
@@ -261,7 +292,7 @@ impl CognitoClient {
             other => other,
         })?;
         // Cognito returns no new refresh token: the old one stays valid.
-        tokens(out.authentication_result(), out.challenge_name(), Some(refresh_token))
+        tokens(&out, cognito_username, Some(refresh_token))
     }
 
     /// The user's attributes (GetUser with the access token).
@@ -296,15 +327,52 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f).await.map_err(|e| Error::Unavailable(format!("SRP computation failed: {e}")))
 }
 
-fn tokens(
-    result: Option<&cip::types::AuthenticationResultType>,
-    challenge: Option<&ChallengeNameType>,
-    old_refresh: Option<&str>,
-) -> Result<Tokens, Error> {
-    if let Some(challenge) = challenge {
-        return Err(Error::ChallengeRequired(Challenge::from_name(challenge.as_str())));
+/// What the three authentication calls answer: tokens, or a challenge with its session.
+trait AuthAnswer {
+    fn result(&self) -> Option<&cip::types::AuthenticationResultType>;
+    fn challenge(&self) -> Option<&ChallengeNameType>;
+    fn session(&self) -> Option<&str>;
+    fn parameters(&self) -> Option<&HashMap<String, String>>;
+}
+
+macro_rules! auth_answer {
+    ($($output:ty),*) => {$(
+        impl AuthAnswer for $output {
+            fn result(&self) -> Option<&cip::types::AuthenticationResultType> {
+                self.authentication_result()
+            }
+            fn challenge(&self) -> Option<&ChallengeNameType> {
+                self.challenge_name()
+            }
+            fn session(&self) -> Option<&str> {
+                <$output>::session(self)
+            }
+            fn parameters(&self) -> Option<&HashMap<String, String>> {
+                self.challenge_parameters()
+            }
+        }
+    )*};
+}
+
+auth_answer!(
+    cip::operation::initiate_auth::InitiateAuthOutput,
+    cip::operation::admin_initiate_auth::AdminInitiateAuthOutput,
+    cip::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput
+);
+
+/// The tokens of an answer, or the challenge it asks for. `username` answers the challenge
+/// unless Cognito names the user itself (its canonical username, for alias sign-in).
+fn tokens(out: &impl AuthAnswer, username: &str, old_refresh: Option<&str>) -> Result<Tokens, Error> {
+    if let Some(challenge) = out.challenge() {
+        let param = |name: &str| out.parameters().and_then(|p| p.get(name)).filter(|v| !v.is_empty());
+        let username = param("USER_ID_FOR_SRP").or_else(|| param("USERNAME")).map_or(username, String::as_str);
+        return Err(Error::ChallengeRequired(PendingChallenge::new(
+            Challenge::from_name(challenge.as_str()),
+            username.to_owned(),
+            out.session().unwrap_or_default().to_owned(),
+        )));
     }
-    let result = result.ok_or_else(|| Error::Cognito {
+    let result = out.result().ok_or_else(|| Error::Cognito {
         code: "NoAuthenticationResult".into(),
         message: "Cognito answered neither tokens nor a challenge".into(),
     })?;

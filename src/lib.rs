@@ -72,7 +72,7 @@ pub mod verify;
 
 pub use cognito::Tokens;
 pub use config::Config;
-pub use error::{Challenge, Error};
+pub use error::{Challenge, Error, PendingChallenge};
 pub use fairing::{Cognito, CognitoFairing};
 pub use guards::{ApiKey, AuthError, CognitoClaims, CognitoUser, Group, Member};
 pub use login::Login;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rocket::http::CookieJar;
 
 use crate::cognito::Tokens;
-use crate::error::Error;
+use crate::error::{Error, PendingChallenge};
 use crate::fairing::Cognito;
 use crate::store::{Profile, User};
 use crate::verify::{Claims, TokenUse};
@@ -39,6 +39,27 @@ impl Cognito {
             return Err(Error::InvalidCredentials);
         }
         let tokens = self.client().authenticate(username, password).await?;
+        self.finish_login(tokens).await
+    }
+
+    /// Finishes a login that stopped at [`Challenge::NewPasswordRequired`](crate::Challenge::NewPasswordRequired)
+    /// (an administrator created the user with a temporary password): sets `new_password` at
+    /// Cognito, then verifies the tokens and creates or updates the local user as
+    /// [`Cognito::login`] does.
+    ///
+    /// A password the pool's policy refuses is [`Error::PasswordRejected`] (the same `pending`
+    /// may be answered again); a challenge older than Cognito's three minutes is
+    /// [`Error::SessionExpired`].
+    pub async fn complete_new_password(&self, pending: &PendingChallenge, new_password: &str) -> Result<Login, Error> {
+        if new_password.is_empty() || new_password.len() > MAX_PASSWORD {
+            return Err(Error::PasswordRejected(format!("a password has 1 to {MAX_PASSWORD} characters")));
+        }
+        let tokens = self.client().respond_new_password(pending, new_password).await?;
+        self.finish_login(tokens).await
+    }
+
+    /// Verifies a login's tokens, reads the attributes and saves the local user.
+    async fn finish_login(&self, tokens: Tokens) -> Result<Login, Error> {
         let (id_claims, access_claims) = self.verify_pair(&tokens).await?;
         let attributes = self.client().get_user(&tokens.access_token).await?;
         // Keyed by Cognito's canonical username, not what was typed (an email alias, say).
@@ -83,6 +104,39 @@ impl Cognito {
     /// ```
     pub async fn sign_in(&self, jar: &CookieJar<'_>, username: &str, password: &str) -> Result<Login, Error> {
         let login = self.login(username, password).await?;
+        self.cookies().set(jar, &login.tokens, &login.user.username)?;
+        Ok(login)
+    }
+
+    /// [`Cognito::complete_new_password`], then the three tokens in private cookies.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm, http::CookieJar, response::Redirect};
+    /// use rocket_warrant::{Cognito, Error, PendingChallenge};
+    ///
+    /// #[derive(FromForm)]
+    /// struct NewPassword { new_password: String }
+    ///
+    /// #[post("/login/new-password", data = "<form>")]
+    /// async fn new_password(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<NewPassword>) -> Result<Redirect, Error> {
+    ///     // The login handler kept the challenge in a private cookie when it got
+    ///     // `Error::ChallengeRequired(pending)`.
+    ///     let pending: PendingChallenge = jar
+    ///         .get_private("challenge")
+    ///         .and_then(|c| serde_json::from_str(c.value()).ok())
+    ///         .ok_or(Error::SessionExpired)?;
+    ///     cognito.sign_in_new_password(jar, &pending, &form.new_password).await?;
+    ///     jar.remove_private("challenge");
+    ///     Ok(Redirect::to("/"))
+    /// }
+    /// ```
+    pub async fn sign_in_new_password(
+        &self,
+        jar: &CookieJar<'_>,
+        pending: &PendingChallenge,
+        new_password: &str,
+    ) -> Result<Login, Error> {
+        let login = self.complete_new_password(pending, new_password).await?;
         self.cookies().set(jar, &login.tokens, &login.user.username)?;
         Ok(login)
     }

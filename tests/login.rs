@@ -70,12 +70,58 @@ store_tests! {
         for flow in ["user_srp", "user_password"] {
             let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
             let err = cognito.login("newbie", "Temp-Passw0rd!").await.unwrap_err();
-            assert!(matches!(err, Error::ChallengeRequired(Challenge::NewPasswordRequired)), "{flow}: {err:?}");
+            assert!(
+                matches!(&err, Error::ChallengeRequired(p) if *p.challenge() == Challenge::NewPasswordRequired),
+                "{flow}: {err:?}"
+            );
         }
         let settings = with(pool.settings(), json!({ "app_client_id": "no-such-client" }));
         let (_rocket, cognito) = ignite(kind, &url, settings).await;
         let err = cognito.login("newbie", "Temp-Passw0rd!").await.unwrap_err();
         assert!(matches!(err, Error::Misconfigured(_)), "{err:?}");
+    };
+
+    // Beyond django-warrant, which stopped at the challenge: an administrator-created user
+    // chooses a password and is signed in, in every flow, with and without a client secret.
+    a_temporary_password_is_replaced_and_the_user_signed_in => |kind: StoreKind, url: String| async move {
+        for secret in [false, true] {
+            let pool = Pool::new(secret).await;
+            for flow in ["user_srp", "user_password", "admin_user_password"] {
+                let name = format!("new.{flow}.{secret}@example.com");
+                pool.add_user_with_temporary_password(&name, "Temp-Passw0rd!").await;
+                let settings = with(pool.settings(), json!({ "auth_flow": flow }));
+                let (_rocket, cognito) = ignite(kind, &url, settings).await;
+                let case = format!("{flow}, secret {secret}");
+
+                let pending = match cognito.login(&name, "Temp-Passw0rd!").await {
+                    Err(Error::ChallengeRequired(pending)) => pending,
+                    other => panic!("{case}: {other:?}"),
+                };
+                assert_eq!(pending.challenge(), &Challenge::NewPasswordRequired, "{case}");
+                assert_eq!(pending.username(), name, "{case}");
+                assert_eq!(cognito.store().find(&name).await.unwrap(), None, "{case}: no row before the password");
+                // The challenge survives being kept between requests.
+                let kept: rocket_warrant::PendingChallenge =
+                    serde_json::from_str(&serde_json::to_string(&pending).unwrap()).unwrap();
+                assert_eq!(kept, pending, "{case}");
+
+                // A password the policy refuses can be answered again with a better one.
+                let weak = cognito.complete_new_password(&kept, "weak").await.unwrap_err();
+                assert!(matches!(weak, Error::PasswordRejected(_)), "{case}: {weak:?}");
+                assert_eq!(weak.status(), rocket::http::Status::UnprocessableEntity);
+                let login = cognito.complete_new_password(&kept, "Chosen-Passw0rd!").await.expect(&case);
+                assert_eq!(login.user.username, name, "{case}");
+                assert_eq!(login.user.sub, login.access_claims.sub, "{case}");
+                assert_eq!(cognito.store().find(&name).await.unwrap(), Some(login.user), "{case}");
+
+                // The challenge is spent; the temporary password is dead, the new one works.
+                let again = cognito.complete_new_password(&kept, "Other-Passw0rd!").await.unwrap_err();
+                assert!(matches!(again, Error::SessionExpired), "{case}: {again:?}");
+                let old = cognito.login(&name, "Temp-Passw0rd!").await.unwrap_err();
+                assert!(matches!(old, Error::InvalidCredentials), "{case}: {old:?}");
+                cognito.login(&name, "Chosen-Passw0rd!").await.expect(&case);
+            }
+        }
     };
 
     // django-warrant: test_existing_user_updated

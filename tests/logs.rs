@@ -100,6 +100,8 @@ async fn logout(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>) -> &'stati
 const PASSWORD: &str = "Sup3r-Secret-Passw0rd!";
 const WRONG_PASSWORD: &str = "Wr0ng-But-Still-Secret!";
 const API_KEY: &str = "api-key-value-0123456789abcdef";
+const TEMPORARY_PASSWORD: &str = "Temp0rary-Secret!";
+const NEW_PASSWORD: &str = "Brand-New-Secret-0!";
 const AWS_SECRET: &str = "aws-secret-access-key-do-not-log";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,6 +166,23 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
 
         assert_eq!(client.get("/logout").dispatch().await.status(), Status::Ok);
     }
+
+    // A temporary password replaced at the first login: both passwords, the challenge's
+    // session and the tokens stay out of the logs.
+    pool.add_user_with_temporary_password("bob", TEMPORARY_PASSWORD).await;
+    let settings = with(pool.settings(), json!({ "aws_secret_access_key": AWS_SECRET }));
+    let client = Client::tracked(common::rocket(StoreKind::Sqlite, &db, settings).merge_log_level()).await.unwrap();
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    let pending = match cognito.login("bob", TEMPORARY_PASSWORD).await {
+        Err(rocket_warrant::Error::ChallengeRequired(pending)) => pending,
+        other => panic!("a new password is required: {other:?}"),
+    };
+    let session = serde_json::to_value(&pending).unwrap()["session"].as_str().unwrap().to_owned();
+    let login = cognito.complete_new_password(&pending, NEW_PASSWORD).await.expect("the new password is set");
+    let tokens = login.tokens;
+    secrets.extend([TEMPORARY_PASSWORD.to_owned(), NEW_PASSWORD.to_owned(), session]);
+    secrets.extend([tokens.id_token, tokens.access_token, tokens.refresh_token]);
+    secrets.push(rocket_warrant::cognito::secret_hash(&client_secret, "bob", &pool.client_id));
 
     let log = captured().lock().unwrap().clone();
     assert!(log.lines().count() > 100, "the capture works: {} lines", log.lines().count());
