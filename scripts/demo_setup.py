@@ -39,6 +39,13 @@ USERS = {
         },
         "groups": ["admin"],
     },
+    # Created by an administrator with a temporary password: the first login asks for a new one.
+    "newcomer": {
+        "password": "Temp-Passw0rd!",
+        "temporary": True,
+        "attributes": {"given_name": "Nora", "family_name": "Newcomer", "email": "newcomer@example.com"},
+        "groups": [],
+    },
 }
 
 
@@ -80,12 +87,18 @@ def main():
     USERS["demo"]["attributes"]["custom:api_key_id"] = key["id"]
     for username, user in USERS.items():
         attributes = [{"Name": k, "Value": v} for k, v in user["attributes"].items()]
-        idp.admin_create_user(
-            UserPoolId=pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS",
-        )
-        idp.admin_set_user_password(
-            UserPoolId=pool_id, Username=username, Password=user["password"], Permanent=True,
-        )
+        if user.get("temporary"):
+            idp.admin_create_user(
+                UserPoolId=pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS",
+                TemporaryPassword=user["password"],
+            )
+        else:
+            idp.admin_create_user(
+                UserPoolId=pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS",
+            )
+            idp.admin_set_user_password(
+                UserPoolId=pool_id, Username=username, Password=user["password"], Permanent=True,
+            )
         for group in user["groups"]:
             idp.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
 

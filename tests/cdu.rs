@@ -383,3 +383,60 @@ async fn the_admin_group_is_read_from_the_settings() {
     assert_eq!(browser.get("/accounts/admin/cognito-users/").await.status, Status::Forbidden, "admin is not staff");
     assert!(browser.get("/bench/bare").await.status == Status::NotFound, "benchmark routes are off by default");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temporary_password_is_replaced_on_the_new_password_page() {
+    let demo = cdu::demo().await;
+    demo.pool.add_user_with_temporary_password("newcomer", "Temp-Passw0rd!").await;
+    let browser = Browser::new(&demo).await;
+
+    // Without a pending challenge the page sends the user back to the login form.
+    let early = browser.get("/accounts/login/new-password/").await;
+    assert_eq!(early.status, Status::Unauthorized);
+    assert!(early.has("<h1>Login</h1>") && early.has("please sign in again"));
+
+    let login = browser.login("newcomer", "Temp-Passw0rd!", Some("/accounts/user_info/")).await;
+    assert_eq!((login.status, login.location.as_deref()), (Status::SeeOther, Some("/accounts/login/new-password/")));
+    assert!(browser.client.cookies().get("cognito_access").is_none(), "not signed in yet");
+    let form = browser.get("/accounts/login/new-password/").await;
+    assert_eq!(form.status, Status::Ok);
+    assert!(form.has("<h1>Choose a new password</h1>") && form.has("<strong>newcomer</strong>"));
+    let csrf = form.csrf();
+
+    let submit = |one: &'static str, two: &'static str| {
+        let csrf = csrf.clone();
+        let browser = &browser;
+        async move {
+            let fields = [("csrf_token", csrf.as_str()), ("new_password1", one), ("new_password2", two)];
+            browser.post("/accounts/login/new-password/", &fields).await
+        }
+    };
+    let forged = browser
+        .post(
+            "/accounts/login/new-password/",
+            &[("csrf_token", "forged"), ("new_password1", "Chosen-Passw0rd!"), ("new_password2", "Chosen-Passw0rd!")],
+        )
+        .await;
+    assert_eq!(forged.status, Status::Forbidden);
+    let mismatch = submit("Chosen-Passw0rd!", "Chosen-Passw0rd?").await;
+    assert_eq!(mismatch.status, Status::UnprocessableEntity);
+    assert!(mismatch.has("id=\"error_new_password2\">The two password fields didn&#x27;t match."), "{}", mismatch.body);
+    let weak = submit("weak", "weak").await;
+    assert_eq!(weak.status, Status::UnprocessableEntity);
+    assert!(weak.has("id=\"error_new_password1\""), "Cognito's reason next to the field: {}", weak.body);
+
+    let done = submit("Chosen-Passw0rd!", "Chosen-Passw0rd!").await;
+    assert_eq!((done.status, done.location.as_deref()), (Status::SeeOther, Some("/accounts/user_info/")));
+    assert!(browser.client.cookies().get_private("cognito_access").is_some(), "signed in");
+    assert!(browser.client.cookies().get("cdu_challenge").is_none(), "the challenge is forgotten");
+    let info = browser.get("/accounts/user_info/").await;
+    assert_eq!(info.status, Status::Ok);
+    assert!(info.has("newcomer"));
+    assert!(browser.cognito().store().find("newcomer").await.unwrap().is_some(), "the local row exists");
+
+    // The challenge is spent: replaying the page starts over; the chosen password signs in.
+    let replay = submit("Other-Passw0rd!", "Other-Passw0rd!").await;
+    assert_eq!(replay.status, Status::Unauthorized);
+    let again = Browser::new(&demo).await.login("newcomer", "Chosen-Passw0rd!", None).await;
+    assert_eq!((again.status, again.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")));
+}

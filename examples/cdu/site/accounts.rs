@@ -6,7 +6,7 @@ use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, Error};
+use rocket_warrant::{Challenge, Cognito, CognitoUser, Error};
 
 use super::csrf::CsrfToken;
 use super::gateway::Gateway;
@@ -18,7 +18,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// Where a successful login goes when no `next` is given.
-const PROFILE: &str = "/accounts/profile/";
+pub const PROFILE: &str = "/accounts/profile/";
 
 #[derive(FromForm)]
 pub struct LoginForm {
@@ -75,11 +75,18 @@ async fn login(
                 Status::ServiceUnavailable,
             ))
         }
-        Err(Error::ChallengeRequired(challenge)) => Err(login_page(
+        Err(Error::ChallengeRequired(pending)) if *pending.challenge() == Challenge::NewPasswordRequired => {
+            super::new_password::begin(jar, pending, next);
+            Ok(Redirect::to(super::new_password::PATH))
+        }
+        Err(Error::ChallengeRequired(pending)) => Err(login_page(
             &csrf,
             next,
             &form.username,
-            Some(&format!("Your account needs another step before you can sign in here ({challenge:?}).")),
+            Some(&format!(
+                "Your account needs another step before you can sign in here ({}).",
+                pending.challenge().name()
+            )),
             Status::Forbidden,
         )),
         Err(e) => {
