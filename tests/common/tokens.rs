@@ -176,11 +176,19 @@ pub fn hostile_tokens() -> Vec<HostileCase> {
         ),
         ("no kid", raw(json!({"alg": "RS256"}), &a(), b"sig"), TokenUse::Access, VerifyError::MissingKid),
         ("signature stripped", format!("{head}.{body}."), TokenUse::Access, VerifyError::Signature),
+        // Cut to a length no base64 can have (4n + 1): never decodes, whatever the signature.
         (
-            "signature truncated",
-            format!("{head}.{body}.{}", &sig[..sig.len() / 2]),
+            "signature truncated mid-character",
+            format!("{head}.{body}.{}", &sig[..(sig.len() / 2) & !3 | 1]),
             TokenUse::Access,
             VerifyError::Malformed,
+        ),
+        // Cut to whole bytes (4n): decodes, to half a signature, which does not verify.
+        (
+            "signature truncated to half",
+            format!("{head}.{body}.{}", &sig[..(sig.len() / 2) & !3]),
+            TokenUse::Access,
+            VerifyError::Signature,
         ),
         (
             "claims tampered",
