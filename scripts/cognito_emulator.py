@@ -5,7 +5,8 @@ USER_ID_FOR_SRP (and then looks the challenge's USERNAME up by username only), a
 PASSWORD_CLAIM_SIGNATURE. This launcher patches those points inside the emulator process so that
 an SRP login really proves the password (SRP-6a, the 3072-bit group, g = 2, HKDF info
 "Caldera Derived Key", as Cognito does), and so that the challenge response's SECRET_HASH is
-checked against the challenge's USERNAME, as Cognito checks it.
+checked against the challenge's USERNAME, as Cognito checks it. Authenticator (TOTP) codes are
+checked, and an unknown or spent challenge session is NotAuthorized, as in Cognito.
 
 Usage: python cognito_emulator.py [--host 127.0.0.1] [--port 0] [--port-file FILE]
 It prints "listening on http://HOST:PORT" once it accepts connections.
@@ -154,7 +155,7 @@ def patch_moto():
         return result
 
     def respond_to_auth_challenge(self, session, client_id, challenge_name, challenge_responses):
-        if challenge_name == "NEW_PASSWORD_REQUIRED":
+        if challenge_name in ("NEW_PASSWORD_REQUIRED", "SMS_MFA", "SOFTWARE_TOKEN_MFA"):
             # Cognito: an unknown or spent session is NotAuthorized (moto: ResourceNotFound, which
             # reads as a misconfigured app), and SECRET_HASH is checked here too (moto: not).
             if session not in self.sessions:
@@ -217,6 +218,8 @@ def main():
     parser.add_argument("--port-file")
     args = parser.parse_args()
 
+    # moto accepts any authenticator code unless told to check it, as Cognito does.
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
     patch_moto()
     from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app

@@ -245,30 +245,55 @@ impl CognitoClient {
     }
 
     /// Answers a `NEW_PASSWORD_REQUIRED` challenge with the user's new password and returns the
-    /// (not yet verified) tokens.
+    /// (not yet verified) tokens, or the next challenge.
     pub async fn respond_new_password(&self, pending: &PendingChallenge, new_password: &str) -> Result<Tokens, Error> {
+        // Checked here, not left to Cognito: an emulator that let a new password answer an MFA
+        // challenge would let the password skip the second factor.
+        if *pending.challenge() != Challenge::NewPasswordRequired {
+            return Err(wrong_challenge("a new password answers NEW_PASSWORD_REQUIRED", pending));
+        }
+        self.respond(pending, ChallengeNameType::NewPasswordRequired, "NEW_PASSWORD", new_password).await
+    }
+
+    /// Answers an `SMS_MFA` or `SOFTWARE_TOKEN_MFA` challenge with the user's code and returns
+    /// the (not yet verified) tokens.
+    pub async fn respond_mfa(&self, pending: &PendingChallenge, code: &str) -> Result<Tokens, Error> {
+        let (name, field) = match pending.challenge() {
+            Challenge::SmsMfa => (ChallengeNameType::SmsMfa, "SMS_MFA_CODE"),
+            Challenge::SoftwareTokenMfa => (ChallengeNameType::SoftwareTokenMfa, "SOFTWARE_TOKEN_MFA_CODE"),
+            _ => return Err(wrong_challenge("a code answers SMS_MFA or SOFTWARE_TOKEN_MFA", pending)),
+        };
+        self.respond(pending, name, field, code).await
+    }
+
+    async fn respond(
+        &self,
+        pending: &PendingChallenge,
+        name: ChallengeNameType,
+        field: &str,
+        answer: &str,
+    ) -> Result<Tokens, Error> {
         let username = pending.username();
         let mut req = self
             .client
             .respond_to_auth_challenge()
             .client_id(&self.client_id)
-            .challenge_name(ChallengeNameType::NewPasswordRequired)
+            .challenge_name(name)
             .session(pending.session())
             .challenge_responses("USERNAME", username)
-            .challenge_responses("NEW_PASSWORD", new_password);
+            .challenge_responses(field, answer);
         if let Some(hash) = self.secret_hash(username) {
             req = req.challenge_responses("SECRET_HASH", hash);
         }
         let out = req.send().await.map_err(|e| {
             sdk_error(e, |code, message| match code {
                 "InvalidPasswordException" => Some(Error::PasswordRejected(message.to_owned())),
+                "CodeMismatchException" | "ExpiredCodeException" => Some(Error::WrongCode),
                 "NotAuthorizedException" if message.to_ascii_lowercase().contains("secret hash") => {
                     Some(Error::Misconfigured(message.to_owned()))
                 }
                 // The challenge's session expired (three minutes) or was already used.
-                "NotAuthorizedException" | "CodeMismatchException" | "ExpiredCodeException" => {
-                    Some(Error::SessionExpired)
-                }
+                "NotAuthorizedException" => Some(Error::SessionExpired),
                 _ => None,
             })
         })?;
@@ -318,6 +343,11 @@ impl CognitoClient {
 /// Stand-ins for the challenge of an unknown user (any well-formed values cost the same).
 const DECOY_SECRET_BLOCK: &str = "cm9ja2V0X3dhcnJhbnQgZGVjb3kgc2VjcmV0IGJsb2NrIGZvciB1bmtub3duIHVzZXJz";
 const DECOY_SALT: &str = "8f3c2a1b9d7e6f5a4b3c2d1e0f9a8b7c";
+
+/// An answer given to a challenge that asks for something else: the application's mistake.
+fn wrong_challenge(what: &str, pending: &PendingChallenge) -> Error {
+    Error::Cognito { code: "WrongChallenge".into(), message: format!("{what}, not {}", pending.challenge().name()) }
+}
 
 fn srp_error(e: srp::SrpError) -> Error {
     Error::Cognito { code: "InvalidSrpChallenge".into(), message: e.to_string() }

@@ -136,13 +136,18 @@ pub enum Error {
     NotProvisioned,
     /// Cognito asks for another step before it issues tokens. For
     /// [`Challenge::NewPasswordRequired`], [`Cognito::complete_new_password`](crate::Cognito::complete_new_password)
-    /// takes the step.
+    /// takes the step; for [`Challenge::SmsMfa`] and [`Challenge::SoftwareTokenMfa`],
+    /// [`Cognito::complete_mfa`](crate::Cognito::complete_mfa).
     #[error("Cognito requires the {} challenge before signing in", .0.challenge().name())]
     ChallengeRequired(PendingChallenge),
     /// Cognito refused a new password; the message says which rule of the pool's password
     /// policy it breaks, and may be shown to the user.
     #[error("the new password was refused: {0}")]
     PasswordRejected(String),
+    /// The MFA code was wrong or has expired; the same challenge may be answered again while
+    /// Cognito allows.
+    #[error("the code is wrong or has expired")]
+    WrongCode,
     /// The user has not confirmed the sign-up.
     #[error("the user has not confirmed the account")]
     UserNotConfirmed,
@@ -187,7 +192,7 @@ impl Error {
             Error::InvalidCredentials | Error::SessionExpired | Error::Token(_) => Status::Unauthorized,
             Error::NotProvisioned | Error::UserNotConfirmed | Error::PasswordResetRequired => Status::Forbidden,
             Error::ChallengeRequired(_) => Status::Unauthorized,
-            Error::PasswordRejected(_) => Status::UnprocessableEntity,
+            Error::PasswordRejected(_) | Error::WrongCode => Status::UnprocessableEntity,
             Error::Throttled | Error::Unavailable(_) | Error::Store(_) => Status::ServiceUnavailable,
             Error::Misconfigured(_) | Error::CookieTooLarge(_) => Status::InternalServerError,
             Error::Cognito { .. } => Status::BadGateway,

@@ -58,6 +58,23 @@ impl Cognito {
         self.finish_login(tokens).await
     }
 
+    /// Finishes a login that stopped at [`Challenge::SmsMfa`](crate::Challenge::SmsMfa) or
+    /// [`Challenge::SoftwareTokenMfa`](crate::Challenge::SoftwareTokenMfa) with the code the user
+    /// received or read off an authenticator app, then verifies the tokens and creates or
+    /// updates the local user as [`Cognito::login`] does.
+    ///
+    /// A wrong or expired code is [`Error::WrongCode`]; a challenge older than Cognito's three
+    /// minutes is [`Error::SessionExpired`].
+    pub async fn complete_mfa(&self, pending: &PendingChallenge, code: &str) -> Result<Login, Error> {
+        let code = code.trim();
+        // Cognito's codes are 6 digits (SMS codes may be up to 8): anything else cannot match.
+        if !(6..=8).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::WrongCode);
+        }
+        let tokens = self.client().respond_mfa(pending, code).await?;
+        self.finish_login(tokens).await
+    }
+
     /// Verifies a login's tokens, reads the attributes and saves the local user.
     async fn finish_login(&self, tokens: Tokens) -> Result<Login, Error> {
         let (id_claims, access_claims) = self.verify_pair(&tokens).await?;
@@ -137,6 +154,39 @@ impl Cognito {
         new_password: &str,
     ) -> Result<Login, Error> {
         let login = self.complete_new_password(pending, new_password).await?;
+        self.cookies().set(jar, &login.tokens, &login.user.username)?;
+        Ok(login)
+    }
+
+    /// [`Cognito::complete_mfa`], then the three tokens in private cookies.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm, http::{CookieJar, Status}, response::Redirect};
+    /// use rocket_warrant::{Cognito, Error, PendingChallenge};
+    ///
+    /// #[derive(FromForm)]
+    /// struct Code { code: String }
+    ///
+    /// #[post("/login/mfa", data = "<form>")]
+    /// async fn mfa(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Code>) -> Result<Redirect, (Status, &'static str)> {
+    ///     let pending: PendingChallenge = jar
+    ///         .get_private("challenge")
+    ///         .and_then(|c| serde_json::from_str(c.value()).ok())
+    ///         .ok_or((Status::Unauthorized, "sign in again"))?;
+    ///     match cognito.sign_in_mfa(jar, &pending, &form.code).await {
+    ///         Ok(_) => Ok(Redirect::to("/")),
+    ///         Err(Error::WrongCode) => Err((Status::UnprocessableEntity, "wrong code; try again")),
+    ///         Err(_) => Err((Status::Unauthorized, "sign in again")),
+    ///     }
+    /// }
+    /// ```
+    pub async fn sign_in_mfa(
+        &self,
+        jar: &CookieJar<'_>,
+        pending: &PendingChallenge,
+        code: &str,
+    ) -> Result<Login, Error> {
+        let login = self.complete_mfa(pending, code).await?;
         self.cookies().set(jar, &login.tokens, &login.user.username)?;
         Ok(login)
     }

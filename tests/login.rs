@@ -105,6 +105,8 @@ store_tests! {
                     serde_json::from_str(&serde_json::to_string(&pending).unwrap()).unwrap();
                 assert_eq!(kept, pending, "{case}");
 
+                let crossed = cognito.complete_mfa(&kept, "123456").await.unwrap_err();
+                assert!(matches!(&crossed, Error::Cognito { code, .. } if code == "WrongChallenge"), "{case}: {crossed:?}");
                 // A password the policy refuses can be answered again with a better one.
                 let weak = cognito.complete_new_password(&kept, "weak").await.unwrap_err();
                 assert!(matches!(weak, Error::PasswordRejected(_)), "{case}: {weak:?}");
@@ -121,6 +123,41 @@ store_tests! {
                 assert!(matches!(old, Error::InvalidCredentials), "{case}: {old:?}");
                 cognito.login(&name, "Chosen-Passw0rd!").await.expect(&case);
             }
+        }
+    };
+
+    // Beyond django-warrant: a user with an authenticator app answers the code and is signed in.
+    an_authenticator_code_completes_the_login => |kind: StoreKind, url: String| async move {
+        let pool = Pool::new(true).await;
+        pool.add_user("mfa.user", PASSWORD, &[("email", "mfa@example.com")]).await;
+        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+        let first = cognito.login("mfa.user", PASSWORD).await.expect("no MFA yet");
+        let secret = pool.enable_totp(&first.tokens.access_token).await;
+        for flow in ["user_srp", "user_password", "admin_user_password"] {
+            let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+            let pending = match cognito.login("mfa.user", PASSWORD).await {
+                Err(Error::ChallengeRequired(pending)) => pending,
+                other => panic!("{flow}: {other:?}"),
+            };
+            assert_eq!(pending.challenge(), &Challenge::SoftwareTokenMfa, "{flow}");
+            // A code is not a new password, and a new password is not a code.
+            let crossed = cognito.complete_new_password(&pending, "Chosen-Passw0rd!").await.unwrap_err();
+            assert!(matches!(&crossed, Error::Cognito { code, .. } if code == "WrongChallenge"), "{flow}: {crossed:?}");
+            for malformed in ["", "12345", "abcdef", "123456789"] {
+                let err = cognito.complete_mfa(&pending, malformed).await.unwrap_err();
+                assert!(matches!(err, Error::WrongCode), "{flow} {malformed:?}: {err:?}");
+            }
+            let code = common::totp(&secret).await;
+            let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+            let err = cognito.complete_mfa(&pending, &wrong).await.unwrap_err();
+            assert!(matches!(err, Error::WrongCode), "{flow}: {err:?}");
+            assert_eq!(err.status(), rocket::http::Status::UnprocessableEntity);
+
+            let login = cognito.complete_mfa(&pending, &common::totp(&secret).await).await.expect(flow);
+            assert_eq!(login.user.username, "mfa.user");
+            assert_eq!(login.user.email.as_deref(), Some("mfa@example.com"));
+            let spent = cognito.complete_mfa(&pending, &common::totp(&secret).await).await.unwrap_err();
+            assert!(matches!(spent, Error::SessionExpired), "{flow}: {spent:?}");
         }
     };
 

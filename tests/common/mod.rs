@@ -177,6 +177,74 @@ impl Pool {
 }
 
 /// A process-unique suffix.
+/// An authenticator app's current code (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits) for a base32
+/// secret. Waits out the last seconds of a step, so the emulator checks the code in the step it
+/// was made for.
+pub async fn totp(secret_base32: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    if now() % 30 >= 26 {
+        tokio::time::sleep(std::time::Duration::from_secs(31 - now() % 30)).await;
+    }
+    let mut key = Vec::new();
+    let (mut bits, mut value) = (0u32, 0u32);
+    for c in secret_base32.bytes().filter(|&c| c != b'=') {
+        let digit = match c.to_ascii_uppercase() {
+            c @ b'A'..=b'Z' => c - b'A',
+            c @ b'2'..=b'7' => c - b'2' + 26,
+            other => panic!("not base32: {}", other as char),
+        };
+        value = (value << 5) | u32::from(digit);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            key.push((value >> bits) as u8);
+            value &= (1 << bits) - 1;
+        }
+    }
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
+    mac.update(&(now() / 30).to_be_bytes());
+    let hash = mac.finalize().into_bytes();
+    let at = usize::from(hash[19] & 0x0f);
+    let code = u32::from_be_bytes([hash[at] & 0x7f, hash[at + 1], hash[at + 2], hash[at + 3]]) % 1_000_000;
+    format!("{code:06}")
+}
+
+impl Pool {
+    /// Turns on authenticator-app MFA for a user, as the user would: associate a secret with
+    /// their access token, prove a code, prefer it. Returns the secret.
+    pub async fn enable_totp(&self, access_token: &str) -> String {
+        let secret = self
+            .admin
+            .associate_software_token()
+            .access_token(access_token)
+            .send()
+            .await
+            .expect("associate_software_token")
+            .secret_code()
+            .unwrap()
+            .to_owned();
+        let code = totp(&secret).await;
+        self.admin
+            .verify_software_token()
+            .access_token(access_token)
+            .user_code(code)
+            .send()
+            .await
+            .expect("verify_software_token");
+        self.admin
+            .set_user_mfa_preference()
+            .access_token(access_token)
+            .software_token_mfa_settings(
+                cip::types::SoftwareTokenMfaSettingsType::builder().enabled(true).preferred_mfa(true).build(),
+            )
+            .send()
+            .await
+            .expect("set_user_mfa_preference");
+        secret
+    }
+}
+
 pub fn unique() -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
