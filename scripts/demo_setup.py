@@ -3,6 +3,7 @@ emulator, and prints the
 ROCKET_COGNITO value that points the example site at them.
 
 Usage: python demo_setup.py ENDPOINT_URL
+       python demo_setup.py --code SECRET    (an authenticator code for SECRET, as scripts/totp)
 """
 
 import sys
@@ -39,6 +40,13 @@ USERS = {
         },
         "groups": ["admin"],
     },
+    # Signs in with a code from an authenticator app (the secret is printed; scripts/totp prints codes).
+    "mfa": {
+        "password": "Mfa-Passw0rd!",
+        "totp": True,
+        "attributes": {"given_name": "Max", "family_name": "Factor", "email": "mfa@example.com"},
+        "groups": [],
+    },
     # Created by an administrator with a temporary password: the first login asks for a new one.
     "newcomer": {
         "password": "Temp-Passw0rd!",
@@ -49,7 +57,40 @@ USERS = {
 }
 
 
+def totp_code(secret):
+    """The authenticator app's current code, away from the end of its 30 s step."""
+    import base64
+    import time
+
+    from cryptography.hazmat.primitives.hashes import SHA1
+    from cryptography.hazmat.primitives.twofactor.totp import TOTP
+
+    if time.time() % 30 >= 26:
+        time.sleep(31 - time.time() % 30)
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    totp = TOTP(key, 6, SHA1(), 30, enforce_key_length=False)
+    return totp.generate(time.time()).decode()
+
+
+def enable_totp(idp, pool_id, client_id, username, password):
+    """Turns on authenticator MFA for a user, as the user would; returns the secret."""
+    auth = idp.admin_initiate_auth(
+        UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    access = auth["AuthenticationResult"]["AccessToken"]
+    secret = idp.associate_software_token(AccessToken=access)["SecretCode"]
+    idp.verify_software_token(AccessToken=access, UserCode=totp_code(secret))
+    idp.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
+    return secret
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--code":
+        print(totp_code(sys.argv[2]))
+        return
     endpoint = sys.argv[1]
     idp = boto3.client(
         "cognito-idp", region_name=REGION, endpoint_url=endpoint,
@@ -101,6 +142,9 @@ def main():
             )
         for group in user["groups"]:
             idp.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
+        if user.get("totp"):
+            secret = enable_totp(idp, pool_id, client["ClientId"], username, user["password"])
+            print("authenticator secret of %s: %s" % (username, secret), file=sys.stderr)
 
     settings = {
         "user_pool_id": pool_id,

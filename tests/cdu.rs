@@ -440,3 +440,36 @@ async fn a_temporary_password_is_replaced_on_the_new_password_page() {
     let again = Browser::new(&demo).await.login("newcomer", "Chosen-Passw0rd!", None).await;
     assert_eq!((again.status, again.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authenticator_code_is_asked_for_on_the_mfa_page() {
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    // `demo` turns on an authenticator app, then signs out.
+    let login = browser.cognito().login("demo", DEMO_PASSWORD).await.unwrap();
+    let secret = demo.pool.enable_totp(&login.tokens.access_token).await;
+    let early = browser.get("/accounts/login/mfa/").await;
+    assert_eq!(early.status, Status::Unauthorized, "no challenge yet");
+
+    let page = browser.login("demo", DEMO_PASSWORD, Some("/accounts/user_info/")).await;
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/login/mfa/")));
+    assert!(browser.client.cookies().get("cognito_access").is_none(), "not signed in before the code");
+    let form = browser.get("/accounts/login/mfa/").await;
+    assert_eq!(form.status, Status::Ok);
+    assert!(form.has("<h1>Enter your code</h1>") && form.has("authenticator app"));
+    // The new-password page is not a way around the code.
+    assert_eq!(browser.get("/accounts/login/new-password/").await.status, Status::Unauthorized);
+    let csrf = form.csrf();
+    let code = common::totp(&secret).await;
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &csrf), ("code", &wrong)]).await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    assert!(page.has("id=\"error_code\">That code is wrong or has expired."), "{}", page.body);
+    assert!(browser.client.cookies().get("cognito_access").is_none());
+
+    let code = common::totp(&secret).await;
+    let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &csrf), ("code", &code)]).await;
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/user_info/")));
+    assert!(browser.client.cookies().get_private("cognito_access").is_some(), "signed in");
+    assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok);
+}

@@ -6,7 +6,7 @@ use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Challenge, Cognito, CognitoUser, Error};
+use rocket_warrant::{Cognito, CognitoUser, Error};
 
 use super::csrf::CsrfToken;
 use super::gateway::Gateway;
@@ -75,20 +75,19 @@ async fn login(
                 Status::ServiceUnavailable,
             ))
         }
-        Err(Error::ChallengeRequired(pending)) if *pending.challenge() == Challenge::NewPasswordRequired => {
-            super::new_password::begin(jar, pending, next);
-            Ok(Redirect::to(super::new_password::PATH))
-        }
-        Err(Error::ChallengeRequired(pending)) => Err(login_page(
-            &csrf,
-            next,
-            &form.username,
-            Some(&format!(
-                "Your account needs another step before you can sign in here ({}).",
-                pending.challenge().name()
-            )),
-            Status::Forbidden,
-        )),
+        // A new password or an MFA code first: its own page.
+        Err(Error::ChallengeRequired(pending)) => super::challenge::step(jar, pending, next).map_err(|pending| {
+            login_page(
+                &csrf,
+                next,
+                &form.username,
+                Some(&format!(
+                    "Your account needs another step before you can sign in here ({}).",
+                    pending.challenge().name()
+                )),
+                Status::Forbidden,
+            )
+        }),
         Err(e) => {
             rocket::error!("login: {e}");
             Err(login_page(

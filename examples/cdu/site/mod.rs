@@ -4,6 +4,7 @@
 //! | --- | --- | --- |
 //! | `/accounts/login/` | anyone | the login form |
 //! | `/accounts/login/new-password/` | after a login with a temporary password | choose a password, then signed in |
+//! | `/accounts/login/mfa/` | after a login of a user with MFA | type the code, then signed in |
 //! | `/accounts/logout/` | anyone | logs out (cookies cleared, tokens revoked) |
 //! | `/accounts/profile/` | signed in | the user's attributes, read live from Cognito |
 //! | `/accounts/profile/update/` | signed in | the profile form; saves with UpdateUserAttributes |
@@ -15,9 +16,9 @@
 pub mod accounts;
 pub mod admin;
 pub mod bench;
+pub mod challenge;
 pub mod csrf;
 pub mod gateway;
-pub mod new_password;
 pub mod profile_form;
 
 use rocket::fairing::AdHoc;
@@ -73,7 +74,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         }))
         .mount("/", routes![index])
         .mount("/accounts", accounts::routes())
-        .mount("/accounts", new_password::routes())
+        .mount("/accounts", challenge::routes())
         .mount("/accounts/admin", admin::routes())
         .attach(AdHoc::on_ignite("Benchmark routes", |rocket| async {
             let wanted = rocket.state::<SiteConfig>().is_some_and(|c| c.bench_routes);
