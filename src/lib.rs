@@ -50,6 +50,14 @@
 //!
 //! Every setting is described on [`config::Config`]; a missing or malformed one stops launch
 //! with a message naming it.
+//!
+//! ## When Cognito asks for another step
+//!
+//! A user an administrator created with a temporary password, or one with MFA, does not get
+//! tokens for the password alone: the login ends in [`Error::ChallengeRequired`] with a
+//! [`PendingChallenge`]. Keep it (it serializes; a private cookie does) while the user answers,
+//! then [`Cognito::sign_in_new_password`] or [`Cognito::sign_in_mfa`] finishes the login. The
+//! example site (`examples/cdu`, `challenge.rs`) does this with a page for each step.
 
 #![warn(missing_docs)]
 

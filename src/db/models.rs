@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::schema::cognito_users;
 use crate::store::{Profile, User};
 
-/// A row as read; the fields are the columns of [`cognito_users`](super::schema::cognito_users).
+/// A row as read; the fields are the columns of [`cognito_users`](super::schema::cognito_users::table).
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cognito_users)]
