@@ -16,6 +16,7 @@ import argparse
 import base64
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import sys
@@ -191,7 +192,15 @@ def patch_moto():
             # moto finds its session under the secret block it sent.
             challenge_responses = dict(challenge_responses)
             challenge_responses["PASSWORD_CLAIM_SECRET_BLOCK"] = state["session"]
-        return original_respond(self, session, client_id, challenge_name, challenge_responses)
+        result = original_respond(self, session, client_id, challenge_name, challenge_responses)
+        # Cognito's challenge parameters are strings (MFAS_CAN_SETUP is a JSON list in a
+        # string); moto puts the list itself, which the SDKs cannot read.
+        params = result.get("ChallengeParameters") if isinstance(result, dict) else None
+        if params:
+            result["ChallengeParameters"] = {
+                k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()
+            }
+        return result
 
     backend.initiate_auth = initiate_auth
     backend.admin_initiate_auth = admin_initiate_auth

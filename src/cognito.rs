@@ -17,8 +17,9 @@ use cip::types::{AuthFlowType, ChallengeNameType};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::challenge::{Challenge, PendingChallenge, TotpSetup};
 use crate::config::{AuthFlow, Config};
-use crate::error::{Challenge, Error, PendingChallenge};
+use crate::error::Error;
 use crate::srp::{self, SrpClient};
 
 /// The three tokens of a signed-in user. `Debug` shows none of them.
@@ -252,7 +253,7 @@ impl CognitoClient {
         if *pending.challenge() != Challenge::NewPasswordRequired {
             return Err(wrong_challenge("a new password answers NEW_PASSWORD_REQUIRED", pending));
         }
-        self.respond(pending, ChallengeNameType::NewPasswordRequired, "NEW_PASSWORD", new_password).await
+        self.respond(pending, ChallengeNameType::NewPasswordRequired, Some(("NEW_PASSWORD", new_password))).await
     }
 
     /// Answers an `SMS_MFA` or `SOFTWARE_TOKEN_MFA` challenge with the user's code and returns
@@ -263,15 +264,48 @@ impl CognitoClient {
             Challenge::SoftwareTokenMfa => (ChallengeNameType::SoftwareTokenMfa, "SOFTWARE_TOKEN_MFA_CODE"),
             _ => return Err(wrong_challenge("a code answers SMS_MFA or SOFTWARE_TOKEN_MFA", pending)),
         };
-        self.respond(pending, name, field, code).await
+        self.respond(pending, name, Some((field, code))).await
+    }
+
+    /// Starts enrolling an authenticator app for an `MFA_SETUP` challenge (AssociateSoftwareToken
+    /// with the challenge's session): the secret to show, and the challenge that the app's
+    /// first code answers.
+    pub async fn associate_totp(&self, pending: &PendingChallenge) -> Result<TotpSetup, Error> {
+        if *pending.challenge() != Challenge::MfaSetup {
+            return Err(wrong_challenge("an authenticator is enrolled for MFA_SETUP", pending));
+        }
+        let out =
+            self.client.associate_software_token().session(pending.session()).send().await.map_err(challenge_error)?;
+        let session = out.session().unwrap_or(pending.session()).to_owned();
+        let next = PendingChallenge::new(Challenge::MfaSetup, pending.username().to_owned(), session);
+        Ok(TotpSetup::new(out.secret_code().unwrap_or_default().to_owned(), next))
+    }
+
+    /// Finishes an `MFA_SETUP` challenge with the authenticator app's first code
+    /// (VerifySoftwareToken, then the challenge's answer) and returns the (not yet verified)
+    /// tokens.
+    pub async fn respond_mfa_setup(&self, pending: &PendingChallenge, code: &str) -> Result<Tokens, Error> {
+        if *pending.challenge() != Challenge::MfaSetup {
+            return Err(wrong_challenge("a first authenticator code answers MFA_SETUP", pending));
+        }
+        let out = self
+            .client
+            .verify_software_token()
+            .session(pending.session())
+            .user_code(code)
+            .send()
+            .await
+            .map_err(challenge_error)?;
+        let session = out.session().unwrap_or(pending.session()).to_owned();
+        let verified = PendingChallenge::new(Challenge::MfaSetup, pending.username().to_owned(), session);
+        self.respond(&verified, ChallengeNameType::MfaSetup, None).await
     }
 
     async fn respond(
         &self,
         pending: &PendingChallenge,
         name: ChallengeNameType,
-        field: &str,
-        answer: &str,
+        answer: Option<(&str, &str)>,
     ) -> Result<Tokens, Error> {
         let username = pending.username();
         let mut req = self
@@ -280,23 +314,14 @@ impl CognitoClient {
             .client_id(&self.client_id)
             .challenge_name(name)
             .session(pending.session())
-            .challenge_responses("USERNAME", username)
-            .challenge_responses(field, answer);
+            .challenge_responses("USERNAME", username);
+        if let Some((field, value)) = answer {
+            req = req.challenge_responses(field, value);
+        }
         if let Some(hash) = self.secret_hash(username) {
             req = req.challenge_responses("SECRET_HASH", hash);
         }
-        let out = req.send().await.map_err(|e| {
-            sdk_error(e, |code, message| match code {
-                "InvalidPasswordException" => Some(Error::PasswordRejected(message.to_owned())),
-                "CodeMismatchException" | "ExpiredCodeException" => Some(Error::WrongCode),
-                "NotAuthorizedException" if message.to_ascii_lowercase().contains("secret hash") => {
-                    Some(Error::Misconfigured(message.to_owned()))
-                }
-                // The challenge's session expired (three minutes) or was already used.
-                "NotAuthorizedException" => Some(Error::SessionExpired),
-                _ => None,
-            })
-        })?;
+        let out = req.send().await.map_err(challenge_error)?;
         tokens(&out, username, None)
     }
 
@@ -343,6 +368,23 @@ impl CognitoClient {
 /// Stand-ins for the challenge of an unknown user (any well-formed values cost the same).
 const DECOY_SECRET_BLOCK: &str = "cm9ja2V0X3dhcnJhbnQgZGVjb3kgc2VjcmV0IGJsb2NrIGZvciB1bmtub3duIHVzZXJz";
 const DECOY_SALT: &str = "8f3c2a1b9d7e6f5a4b3c2d1e0f9a8b7c";
+
+/// Maps an error of a call that answers a challenge.
+fn challenge_error<E>(err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    sdk_error(err, |code, message| match code {
+        "InvalidPasswordException" => Some(Error::PasswordRejected(message.to_owned())),
+        "CodeMismatchException" | "ExpiredCodeException" | "EnableSoftwareTokenMFAException" => Some(Error::WrongCode),
+        "NotAuthorizedException" if message.to_ascii_lowercase().contains("secret hash") => {
+            Some(Error::Misconfigured(message.to_owned()))
+        }
+        // The challenge's session expired (three minutes) or was already used.
+        "NotAuthorizedException" => Some(Error::SessionExpired),
+        _ => None,
+    })
+}
 
 /// An answer given to a challenge that asks for something else: the application's mistake.
 fn wrong_challenge(what: &str, pending: &PendingChallenge) -> Error {

@@ -2,116 +2,9 @@
 
 use rocket::http::Status;
 
+use crate::challenge::PendingChallenge;
 use crate::store::StoreError;
 use crate::verify::VerifyError;
-
-/// A challenge Cognito answered instead of tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Challenge {
-    /// The user must choose a new password (an admin-created user's first login).
-    NewPasswordRequired,
-    /// A code sent by SMS is required.
-    SmsMfa,
-    /// A code from an authenticator app is required.
-    SoftwareTokenMfa,
-    /// The user must set up MFA first.
-    MfaSetup,
-    /// Any other challenge, by its Cognito name.
-    Other(String),
-}
-
-impl Challenge {
-    pub(crate) fn from_name(name: &str) -> Challenge {
-        match name {
-            "NEW_PASSWORD_REQUIRED" => Challenge::NewPasswordRequired,
-            "SMS_MFA" => Challenge::SmsMfa,
-            "SOFTWARE_TOKEN_MFA" => Challenge::SoftwareTokenMfa,
-            "MFA_SETUP" => Challenge::MfaSetup,
-            other => Challenge::Other(other.to_owned()),
-        }
-    }
-}
-
-/// A login that stopped at a challenge: which one, and what answering it needs.
-///
-/// It can be kept between two requests (serialized into a private cookie, say) while the user
-/// answers; Cognito lets a challenge be answered for three minutes. `Debug` hides the session,
-/// which is what lets the holder finish the login.
-///
-/// ```
-/// use rocket_warrant::{Challenge, PendingChallenge};
-///
-/// let pending: PendingChallenge = serde_json::from_str(
-///     r#"{"challenge":"NEW_PASSWORD_REQUIRED","username":"newbie","session":"AYABeD..."}"#,
-/// ).unwrap();
-/// assert_eq!(pending.challenge(), &Challenge::NewPasswordRequired);
-/// assert_eq!(pending.username(), "newbie");
-/// assert!(!format!("{pending:?}").contains("AYABeD"));
-/// ```
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PendingChallenge {
-    #[serde(with = "challenge_name")]
-    challenge: Challenge,
-    username: String,
-    session: String,
-}
-
-impl PendingChallenge {
-    pub(crate) fn new(challenge: Challenge, username: String, session: String) -> PendingChallenge {
-        PendingChallenge { challenge, username, session }
-    }
-
-    /// The challenge Cognito asked for.
-    pub fn challenge(&self) -> &Challenge {
-        &self.challenge
-    }
-
-    /// Cognito's username of the user (not necessarily what was typed: an email alias, say).
-    pub fn username(&self) -> &str {
-        &self.username
-    }
-
-    pub(crate) fn session(&self) -> &str {
-        &self.session
-    }
-}
-
-impl std::fmt::Debug for PendingChallenge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingChallenge")
-            .field("challenge", &self.challenge)
-            .field("username", &self.username)
-            .field("session", &"***")
-            .finish()
-    }
-}
-
-impl Challenge {
-    /// Cognito's name of the challenge, e.g. `NEW_PASSWORD_REQUIRED`.
-    pub fn name(&self) -> &str {
-        match self {
-            Challenge::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
-            Challenge::SmsMfa => "SMS_MFA",
-            Challenge::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
-            Challenge::MfaSetup => "MFA_SETUP",
-            Challenge::Other(name) => name,
-        }
-    }
-}
-
-/// Challenges travel by their Cognito names.
-mod challenge_name {
-    use super::Challenge;
-
-    pub fn serialize<S: serde::Serializer>(challenge: &Challenge, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(challenge.name())
-    }
-
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Challenge, D::Error> {
-        let name: String = serde::Deserialize::deserialize(d)?;
-        Ok(Challenge::from_name(&name))
-    }
-}
 
 /// What went wrong in a login, a refresh or a sign-out.
 ///
@@ -134,10 +27,12 @@ pub enum Error {
     /// Cognito accepted the user but `create_unknown_users` is off and there is no local user.
     #[error("this user has no account on this site")]
     NotProvisioned,
-    /// Cognito asks for another step before it issues tokens. For
-    /// [`Challenge::NewPasswordRequired`], [`Cognito::complete_new_password`](crate::Cognito::complete_new_password)
-    /// takes the step; for [`Challenge::SmsMfa`] and [`Challenge::SoftwareTokenMfa`],
-    /// [`Cognito::complete_mfa`](crate::Cognito::complete_mfa).
+    /// Cognito asks for another step before it issues tokens: for
+    /// [`NewPasswordRequired`](crate::Challenge::NewPasswordRequired),
+    /// [`Cognito::complete_new_password`](crate::Cognito::complete_new_password); for
+    /// [`SmsMfa`](crate::Challenge::SmsMfa) and [`SoftwareTokenMfa`](crate::Challenge::SoftwareTokenMfa),
+    /// [`Cognito::complete_mfa`](crate::Cognito::complete_mfa); for
+    /// [`MfaSetup`](crate::Challenge::MfaSetup), [`Cognito::setup_totp`](crate::Cognito::setup_totp).
     #[error("Cognito requires the {} challenge before signing in", .0.challenge().name())]
     ChallengeRequired(PendingChallenge),
     /// Cognito refused a new password; the message says which rule of the pool's password

@@ -56,12 +56,15 @@
 //! A user an administrator created with a temporary password, or one with MFA, does not get
 //! tokens for the password alone: the login ends in [`Error::ChallengeRequired`] with a
 //! [`PendingChallenge`]. Keep it (it serializes; a private cookie does) while the user answers,
-//! then [`Cognito::sign_in_new_password`] or [`Cognito::sign_in_mfa`] finishes the login. The
+//! then [`Cognito::sign_in_new_password`], [`Cognito::sign_in_mfa`] or (after
+//! [`Cognito::setup_totp`] for a pool that requires MFA) [`Cognito::sign_in_totp_setup`] finishes
+//! the login. The
 //! example site (`examples/cdu`, `challenge.rs`) does this with a page for each step.
 
 #![warn(missing_docs)]
 
 pub mod cache;
+pub mod challenge;
 pub mod cognito;
 pub mod config;
 pub mod cookies;
@@ -78,9 +81,10 @@ pub mod srp;
 pub mod store;
 pub mod verify;
 
+pub use challenge::{Challenge, PendingChallenge};
 pub use cognito::Tokens;
 pub use config::Config;
-pub use error::{Challenge, Error, PendingChallenge};
+pub use error::Error;
 pub use fairing::{Cognito, CognitoFairing};
 pub use guards::{ApiKey, AuthError, CognitoClaims, CognitoUser, Group, Member};
 pub use login::Login;

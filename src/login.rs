@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use rocket::http::CookieJar;
 
+use crate::challenge::{PendingChallenge, TotpSetup};
 use crate::cognito::Tokens;
-use crate::error::{Error, PendingChallenge};
+use crate::error::Error;
 use crate::fairing::Cognito;
 use crate::store::{Profile, User};
 use crate::verify::{Claims, TokenUse};
@@ -72,6 +73,31 @@ impl Cognito {
             return Err(Error::WrongCode);
         }
         let tokens = self.client().respond_mfa(pending, code).await?;
+        self.finish_login(tokens).await
+    }
+
+    /// Starts enrolling an authenticator app for a login that stopped at
+    /// [`Challenge::MfaSetup`](crate::Challenge::MfaSetup) (the pool requires MFA and the user
+    /// has none yet). Show [`TotpSetup::secret`] or [`TotpSetup::otpauth_uri`] to the user, keep
+    /// [`TotpSetup::pending`] in place of the old challenge, and finish with
+    /// [`Cognito::complete_totp_setup`].
+    pub async fn setup_totp(&self, pending: &PendingChallenge) -> Result<TotpSetup, Error> {
+        self.client().associate_totp(pending).await
+    }
+
+    /// Finishes an authenticator enrolment begun with [`Cognito::setup_totp`] with the app's
+    /// first code, then verifies the tokens and creates or updates the local user as
+    /// [`Cognito::login`] does. Later logins ask for a code
+    /// ([`Challenge::SoftwareTokenMfa`](crate::Challenge::SoftwareTokenMfa)).
+    ///
+    /// A wrong code is [`Error::WrongCode`]; a challenge older than Cognito's three minutes is
+    /// [`Error::SessionExpired`].
+    pub async fn complete_totp_setup(&self, pending: &PendingChallenge, code: &str) -> Result<Login, Error> {
+        let code = code.trim();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::WrongCode);
+        }
+        let tokens = self.client().respond_mfa_setup(pending, code).await?;
         self.finish_login(tokens).await
     }
 
@@ -187,6 +213,38 @@ impl Cognito {
         code: &str,
     ) -> Result<Login, Error> {
         let login = self.complete_mfa(pending, code).await?;
+        self.cookies().set(jar, &login.tokens, &login.user.username)?;
+        Ok(login)
+    }
+
+    /// [`Cognito::complete_totp_setup`], then the three tokens in private cookies.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm, http::CookieJar, response::Redirect};
+    /// use rocket_warrant::{Cognito, Error, PendingChallenge};
+    ///
+    /// #[derive(FromForm)]
+    /// struct Code { code: String }
+    ///
+    /// // The page before called `cognito.setup_totp(&pending)`, showed the secret, and kept
+    /// // `setup.pending()` in the "challenge" cookie.
+    /// #[post("/login/mfa-setup", data = "<form>")]
+    /// async fn mfa_setup(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Code>) -> Result<Redirect, Error> {
+    ///     let pending: PendingChallenge = jar
+    ///         .get_private("challenge")
+    ///         .and_then(|c| serde_json::from_str(c.value()).ok())
+    ///         .ok_or(Error::SessionExpired)?;
+    ///     cognito.sign_in_totp_setup(jar, &pending, &form.code).await?;
+    ///     Ok(Redirect::to("/"))
+    /// }
+    /// ```
+    pub async fn sign_in_totp_setup(
+        &self,
+        jar: &CookieJar<'_>,
+        pending: &PendingChallenge,
+        code: &str,
+    ) -> Result<Login, Error> {
+        let login = self.complete_totp_setup(pending, code).await?;
         self.cookies().set(jar, &login.tokens, &login.user.username)?;
         Ok(login)
     }

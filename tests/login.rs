@@ -161,6 +161,42 @@ store_tests! {
         }
     };
 
+    // A pool that requires MFA: a user without an authenticator enrols one while signing in.
+    // (moto asks for the enrolment only after SRP, the default flow.)
+    an_authenticator_is_enrolled_while_signing_in => |kind: StoreKind, url: String| async move {
+        let pool = Pool::new(true).await;
+        pool.add_user("enrolling", PASSWORD, &[("email", "enrol@example.com")]).await;
+        pool.require_totp().await;
+        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+        let pending = match cognito.login("enrolling", PASSWORD).await {
+            Err(Error::ChallengeRequired(pending)) => pending,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(pending.challenge(), &Challenge::MfaSetup);
+        let crossed = cognito.complete_mfa(&pending, "123456").await.unwrap_err();
+        assert!(matches!(&crossed, Error::Cognito { code, .. } if code == "WrongChallenge"), "{crossed:?}");
+
+        let setup = cognito.setup_totp(&pending).await.expect("an authenticator secret");
+        assert!(!setup.secret().is_empty());
+        assert!(setup.otpauth_uri("Site").starts_with("otpauth://totp/Site:enrolling?secret="));
+        assert_eq!(setup.pending().username(), "enrolling");
+        assert_eq!(cognito.store().find("enrolling").await.unwrap(), None, "not signed in yet");
+        let code = common::totp(setup.secret()).await;
+        let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+        let err = cognito.complete_totp_setup(setup.pending(), &wrong).await.unwrap_err();
+        assert!(matches!(err, Error::WrongCode), "{err:?}");
+        let login = cognito.complete_totp_setup(setup.pending(), &common::totp(setup.secret()).await).await.unwrap();
+        assert_eq!(login.user.email.as_deref(), Some("enrol@example.com"));
+
+        // From now on the login asks for a code from the enrolled app.
+        let next = match cognito.login("enrolling", PASSWORD).await {
+            Err(Error::ChallengeRequired(pending)) => pending,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(next.challenge(), &Challenge::SoftwareTokenMfa);
+        cognito.complete_mfa(&next, &common::totp(setup.secret()).await).await.expect("signed in with a code");
+    };
+
     // django-warrant: test_existing_user_updated
     existing_user_is_updated_and_keeps_its_id => |kind: StoreKind, url: String| async move {
         let pool = pool_with_testuser(false).await;

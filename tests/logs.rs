@@ -184,6 +184,19 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
     secrets.extend([tokens.id_token, tokens.access_token, tokens.refresh_token]);
     secrets.push(rocket_warrant::cognito::secret_hash(&client_secret, "bob", &pool.client_id));
 
+    // The pool then requires MFA: the authenticator secret of the enrolment stays out too.
+    pool.require_totp().await;
+    let pending = match cognito.login("bob", NEW_PASSWORD).await {
+        Err(rocket_warrant::Error::ChallengeRequired(pending)) => pending,
+        other => panic!("an authenticator must be enrolled: {other:?}"),
+    };
+    let setup = cognito.setup_totp(&pending).await.expect("a secret");
+    let login = cognito.complete_totp_setup(setup.pending(), &common::totp(setup.secret()).await).await.unwrap();
+    for pending in [&pending, setup.pending()] {
+        secrets.push(serde_json::to_value(pending).unwrap()["session"].as_str().unwrap().to_owned());
+    }
+    secrets.extend([setup.secret().to_owned(), login.tokens.access_token, login.tokens.refresh_token]);
+
     let log = captured().lock().unwrap().clone();
     assert!(log.lines().count() > 100, "the capture works: {} lines", log.lines().count());
     assert!(log.contains("alice"), "records of the session were captured");

@@ -211,6 +211,18 @@ pub async fn totp(secret_base32: &str) -> String {
 }
 
 impl Pool {
+    /// Makes MFA required in the pool, by authenticator app: users without one enrol at sign-in.
+    pub async fn require_totp(&self) {
+        self.admin
+            .set_user_pool_mfa_config()
+            .user_pool_id(&self.pool_id)
+            .software_token_mfa_configuration(cip::types::SoftwareTokenMfaConfigType::builder().enabled(true).build())
+            .mfa_configuration(cip::types::UserPoolMfaType::On)
+            .send()
+            .await
+            .expect("set_user_pool_mfa_config");
+    }
+
     /// Turns on authenticator-app MFA for a user, as the user would: associate a secret with
     /// their access token, prove a code, prefer it. Returns the secret.
     pub async fn enable_totp(&self, access_token: &str) -> String {
