@@ -473,3 +473,40 @@ async fn an_authenticator_code_is_asked_for_on_the_mfa_page() {
     assert!(browser.client.cookies().get_private("cognito_access").is_some(), "signed in");
     assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authenticator_is_enrolled_on_the_mfa_setup_page() {
+    let demo = cdu::demo().await;
+    demo.pool.require_totp().await;
+    let browser = Browser::new(&demo).await;
+    let page = browser.login("demo", DEMO_PASSWORD, None).await;
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/login/mfa-setup/")));
+    // The code page is not a way around the enrolment.
+    assert_eq!(browser.get("/accounts/login/mfa/").await.status, Status::Unauthorized);
+
+    let form = browser.get("/accounts/login/mfa-setup/").await;
+    assert_eq!(form.status, Status::Ok);
+    assert!(form.has("<h1>Set up your authenticator app</h1>"));
+    let marker = "<code id=\"totp_secret\">";
+    let start = form.body.find(marker).expect("the secret is shown") + marker.len();
+    let secret = form.body[start..].split('<').next().unwrap().to_owned();
+    // The link, as minijinja escapes it inside an attribute (`/` as `&#x2f;`).
+    assert!(form.has("href=\"otpauth:&#x2f;&#x2f;totp&#x2f;rocket_warrant%20example:demo?secret="), "{}", form.body);
+    let csrf = form.csrf();
+
+    let code = common::totp(&secret).await;
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let page = browser.post("/accounts/login/mfa-setup/", &[("csrf_token", &csrf), ("code", &wrong)]).await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    assert!(page.has("id=\"error_code\">That code is wrong or has expired"), "{}", page.body);
+    assert!(!page.has(&secret), "the key is shown only when asked for");
+
+    let code = common::totp(&secret).await;
+    let page = browser.post("/accounts/login/mfa-setup/", &[("csrf_token", &csrf), ("code", &code)]).await;
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")));
+    assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed in");
+
+    // The next login asks for a code from the enrolled app.
+    let again = Browser::new(&demo).await.login("demo", DEMO_PASSWORD, None).await;
+    assert_eq!(again.location.as_deref(), Some("/accounts/login/mfa/"));
+}

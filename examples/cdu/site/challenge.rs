@@ -1,7 +1,8 @@
 //! The steps Cognito can put between a password and the tokens, each on its own page:
 //! `NEW_PASSWORD_REQUIRED` (a user an administrator created with a temporary password chooses a
-//! password) and `SMS_MFA` / `SOFTWARE_TOKEN_MFA` (the user types a code). django-warrant stopped
-//! at the challenge; the original site could not sign such a user in.
+//! password), `SMS_MFA` / `SOFTWARE_TOKEN_MFA` (the user types a code) and `MFA_SETUP` (a pool
+//! that requires MFA: the user adds the site to an authenticator app, then types its first code).
+//! django-warrant stopped at the challenge; the original site could not sign such a user in.
 
 use rocket::form::Form;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
@@ -16,13 +17,18 @@ use super::csrf::CsrfToken;
 use super::{error_page, Layout};
 
 pub fn routes() -> Vec<Route> {
-    routes![new_password_form, new_password, mfa_form, mfa]
+    routes![new_password_form, new_password, mfa_form, mfa, mfa_setup_form, mfa_setup]
 }
 
 /// Where a user who must choose a password goes.
 pub const NEW_PASSWORD: &str = "/accounts/login/new-password/";
 /// Where a user who must type an MFA code goes.
 pub const MFA: &str = "/accounts/login/mfa/";
+/// Where a user who must enrol an authenticator app goes.
+pub const MFA_SETUP: &str = "/accounts/login/mfa-setup/";
+
+/// The name the authenticator app shows for this site.
+const ISSUER: &str = "rocket_warrant example";
 
 /// The private cookie that holds the challenge between the login and its page.
 const COOKIE: &str = "cdu_challenge";
@@ -41,6 +47,7 @@ pub fn step(jar: &CookieJar<'_>, pending: PendingChallenge, next: Option<&str>) 
     let page = match pending.challenge() {
         Challenge::NewPasswordRequired => NEW_PASSWORD,
         Challenge::SmsMfa | Challenge::SoftwareTokenMfa => MFA,
+        Challenge::MfaSetup => MFA_SETUP,
         _ => return Err(pending),
     };
     begin(jar, pending, next);
@@ -183,9 +190,7 @@ async fn new_password(
 #[get("/login/mfa")]
 fn mfa_form(jar: &CookieJar<'_>, csrf: CsrfToken) -> (Status, Template) {
     match kept(jar) {
-        Some(kept) if *kept.pending.challenge() != Challenge::NewPasswordRequired => {
-            mfa_page(&csrf, &kept, None, Status::Ok)
-        }
+        Some(kept) if is_code(kept.pending.challenge()) => mfa_page(&csrf, &kept, None, Status::Ok),
         _ => start_again(&csrf),
     }
 }
@@ -204,7 +209,7 @@ async fn mfa(
     form: Form<CodeForm>,
 ) -> Result<Redirect, (Status, Template)> {
     csrf.check(&form.csrf_token)?;
-    let Some(kept) = kept(jar).filter(|k| *k.pending.challenge() != Challenge::NewPasswordRequired) else {
+    let Some(kept) = kept(jar).filter(|k| is_code(k.pending.challenge())) else {
         return Err(start_again(&csrf));
     };
     let result = cognito.sign_in_mfa(jar, &kept.pending, &form.code).await;
@@ -212,6 +217,71 @@ async fn mfa(
         // Cognito allows a few tries within the challenge's three minutes.
         Error::WrongCode => {
             mfa_page(&csrf, &kept, Some("That code is wrong or has expired."), Status::UnprocessableEntity)
+        }
+        e => failed(e),
+    })
+}
+
+/// Whether the challenge is answered with a code from an SMS or an enrolled app.
+fn is_code(challenge: &Challenge) -> bool {
+    matches!(challenge, Challenge::SmsMfa | Challenge::SoftwareTokenMfa)
+}
+
+fn is_setup(kept: &Kept) -> bool {
+    *kept.pending.challenge() == Challenge::MfaSetup
+}
+
+fn mfa_setup_page(
+    csrf: &CsrfToken,
+    kept: &Kept,
+    secret: Option<(&str, String)>,
+    error: Option<&str>,
+    status: Status,
+) -> (Status, Template) {
+    let layout = Layout::default();
+    let (secret, uri) = secret.unzip();
+    let context = context! { layout, csrf_token: csrf.value(), username: kept.pending.username(), secret, uri, error };
+    (status, Template::render("mfa_setup", context))
+}
+
+/// Shows a new authenticator secret (each visit asks Cognito for one, and Cognito moves the
+/// challenge on, so the cookie is rewritten).
+#[get("/login/mfa-setup")]
+async fn mfa_setup_form(cognito: &Cognito, jar: &CookieJar<'_>, csrf: CsrfToken) -> (Status, Template) {
+    let Some(kept) = kept(jar).filter(is_setup) else {
+        return start_again(&csrf);
+    };
+    match cognito.setup_totp(&kept.pending).await {
+        Ok(setup) => {
+            let kept = Kept { pending: setup.pending().clone(), next: kept.next };
+            begin(jar, kept.pending.clone(), kept.next.as_deref());
+            let secret = Some((setup.secret(), setup.otpauth_uri(ISSUER)));
+            mfa_setup_page(&csrf, &kept, secret, None, Status::Ok)
+        }
+        Err(Error::SessionExpired) => {
+            forget(jar);
+            start_again(&csrf)
+        }
+        Err(e) => failed(e),
+    }
+}
+
+#[post("/login/mfa-setup", data = "<form>")]
+async fn mfa_setup(
+    cognito: &Cognito,
+    jar: &CookieJar<'_>,
+    csrf: CsrfToken,
+    form: Form<CodeForm>,
+) -> Result<Redirect, (Status, Template)> {
+    csrf.check(&form.csrf_token)?;
+    let Some(kept) = kept(jar).filter(is_setup) else {
+        return Err(start_again(&csrf));
+    };
+    let result = cognito.sign_in_totp_setup(jar, &kept.pending, &form.code).await;
+    after(jar, &csrf, &kept, result, |e| match e {
+        Error::WrongCode => {
+            let error = "That code is wrong or has expired; type the code your app shows now.";
+            mfa_setup_page(&csrf, &kept, None, Some(error), Status::UnprocessableEntity)
         }
         e => failed(e),
     })

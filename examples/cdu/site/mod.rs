@@ -5,6 +5,7 @@
 //! | `/accounts/login/` | anyone | the login form |
 //! | `/accounts/login/new-password/` | after a login with a temporary password | choose a password, then signed in |
 //! | `/accounts/login/mfa/` | after a login of a user with MFA | type the code, then signed in |
+//! | `/accounts/login/mfa-setup/` | after a login where the pool requires MFA | enrol an authenticator app |
 //! | `/accounts/logout/` | anyone | logs out (cookies cleared, tokens revoked) |
 //! | `/accounts/profile/` | signed in | the user's attributes, read live from Cognito |
 //! | `/accounts/profile/update/` | signed in | the profile form; saves with UpdateUserAttributes |
