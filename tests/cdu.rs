@@ -510,3 +510,21 @@ async fn an_authenticator_is_enrolled_on_the_mfa_setup_page() {
     let again = Browser::new(&demo).await.login("demo", DEMO_PASSWORD, None).await;
     assert_eq!(again.location.as_deref(), Some("/accounts/login/mfa/"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_password_for_a_user_the_site_does_not_keep_is_refused_clearly() {
+    let demo = cdu::demo().await;
+    demo.pool.add_user_with_temporary_password("stranger", "Temp-Passw0rd!").await;
+    let figment = demo.figment().merge(("cognito.create_unknown_users", false));
+    let browser = Browser { client: Client::tracked(site::build(figment)).await.expect("the site ignites") };
+    let login = browser.login("stranger", "Temp-Passw0rd!", None).await;
+    assert_eq!(login.location.as_deref(), Some("/accounts/login/new-password/"));
+    let csrf = browser.get("/accounts/login/new-password/").await.csrf();
+    let fields =
+        [("csrf_token", csrf.as_str()), ("new_password1", "Chosen-Passw0rd!"), ("new_password2", "Chosen-Passw0rd!")];
+    let page = browser.post("/accounts/login/new-password/", &fields).await;
+    assert_eq!(page.status, Status::Forbidden, "{}", page.body);
+    assert!(page.has("This user has no account on this site."));
+    assert!(browser.client.cookies().get("cognito_access").is_none(), "not signed in");
+    assert!(browser.client.cookies().get("cdu_challenge").is_none(), "the challenge is forgotten");
+}

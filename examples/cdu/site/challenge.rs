@@ -124,6 +124,10 @@ fn after(
             forget(jar);
             failed(Error::ChallengeRequired(pending))
         }),
+        Err(e @ Error::NotProvisioned) => {
+            forget(jar);
+            Err(failed(e))
+        }
         Err(Error::SessionExpired) => {
             forget(jar);
             Err(start_again(csrf))
@@ -134,10 +138,25 @@ fn after(
 
 /// A failure this page cannot help with, as an error page.
 fn failed(e: Error) -> (Status, Template) {
-    if let e @ (Error::Unavailable(_) | Error::Throttled) = e {
-        rocket::warn!("sign-in step: {e}");
-        let message = "The sign-in service is unavailable; please try again shortly.";
-        return error_page(Status::ServiceUnavailable, "Unavailable", message);
+    match e {
+        e @ (Error::Unavailable(_) | Error::Throttled) => {
+            rocket::warn!("sign-in step: {e}");
+            let message = "The sign-in service is unavailable; please try again shortly.";
+            return error_page(Status::ServiceUnavailable, "Unavailable", message);
+        }
+        // Signed in at Cognito, but the site keeps no account for the user (`create_unknown_users` off).
+        Error::NotProvisioned => {
+            let message = "This user has no account on this site.";
+            return error_page(Status::Forbidden, "Forbidden", message);
+        }
+        Error::ChallengeRequired(pending) => {
+            let message = format!(
+                "Your account needs another step before you can sign in here ({}).",
+                pending.challenge().name()
+            );
+            return error_page(Status::Forbidden, "Forbidden", &message);
+        }
+        _ => {}
     }
     rocket::error!("sign-in step: {e}");
     let message = "Signing in failed on our side; please try again later.";
