@@ -67,11 +67,7 @@ impl Cognito {
     /// A wrong or expired code is [`Error::WrongCode`]; a challenge older than Cognito's three
     /// minutes is [`Error::SessionExpired`].
     pub async fn complete_mfa(&self, pending: &PendingChallenge, code: &str) -> Result<Login, Error> {
-        let code = code.trim();
-        // Cognito's codes are 6 digits (SMS codes may be up to 8): anything else cannot match.
-        if !(6..=8).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::WrongCode);
-        }
+        let code = well_formed_code(code, 8)?;
         let tokens = self.client().respond_mfa(pending, code).await?;
         self.finish_login(tokens).await
     }
@@ -93,10 +89,7 @@ impl Cognito {
     /// A wrong code is [`Error::WrongCode`]; a challenge older than Cognito's three minutes is
     /// [`Error::SessionExpired`].
     pub async fn complete_totp_setup(&self, pending: &PendingChallenge, code: &str) -> Result<Login, Error> {
-        let code = code.trim();
-        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::WrongCode);
-        }
+        let code = well_formed_code(code, 6)?;
         let tokens = self.client().respond_mfa_setup(pending, code).await?;
         self.finish_login(tokens).await
     }
@@ -146,9 +139,7 @@ impl Cognito {
     /// }
     /// ```
     pub async fn sign_in(&self, jar: &CookieJar<'_>, username: &str, password: &str) -> Result<Login, Error> {
-        let login = self.login(username, password).await?;
-        self.cookies().set(jar, &login.tokens, &login.user.username)?;
-        Ok(login)
+        self.keep_in_cookies(jar, self.login(username, password).await?)
     }
 
     /// [`Cognito::complete_new_password`], then the three tokens in private cookies.
@@ -179,9 +170,7 @@ impl Cognito {
         pending: &PendingChallenge,
         new_password: &str,
     ) -> Result<Login, Error> {
-        let login = self.complete_new_password(pending, new_password).await?;
-        self.cookies().set(jar, &login.tokens, &login.user.username)?;
-        Ok(login)
+        self.keep_in_cookies(jar, self.complete_new_password(pending, new_password).await?)
     }
 
     /// [`Cognito::complete_mfa`], then the three tokens in private cookies.
@@ -212,9 +201,7 @@ impl Cognito {
         pending: &PendingChallenge,
         code: &str,
     ) -> Result<Login, Error> {
-        let login = self.complete_mfa(pending, code).await?;
-        self.cookies().set(jar, &login.tokens, &login.user.username)?;
-        Ok(login)
+        self.keep_in_cookies(jar, self.complete_mfa(pending, code).await?)
     }
 
     /// [`Cognito::complete_totp_setup`], then the three tokens in private cookies.
@@ -244,8 +231,24 @@ impl Cognito {
         pending: &PendingChallenge,
         code: &str,
     ) -> Result<Login, Error> {
-        let login = self.complete_totp_setup(pending, code).await?;
+        self.keep_in_cookies(jar, self.complete_totp_setup(pending, code).await?)
+    }
+
+    /// The login's tokens in the private cookies, or the cookie that would not fit.
+    fn keep_in_cookies(&self, jar: &CookieJar<'_>, login: Login) -> Result<Login, Error> {
         self.cookies().set(jar, &login.tokens, &login.user.username)?;
         Ok(login)
+    }
+}
+
+/// A code as typed, trimmed, if it can be one: Cognito's codes are 6 digits (SMS codes up to
+/// `max`); anything else cannot match, so it is refused without a call.
+fn well_formed_code(code: &str, max: usize) -> Result<&str, Error> {
+    let code = code.trim();
+    let digits = code.bytes().all(|b| b.is_ascii_digit());
+    if (6..=max).contains(&code.len()) && digits {
+        Ok(code)
+    } else {
+        Err(Error::WrongCode)
     }
 }

@@ -44,14 +44,21 @@ struct Kept {
 /// A redirect to the page that answers `pending`, with the challenge kept for it; the
 /// challenge back for one this site has no page for.
 pub fn step(jar: &CookieJar<'_>, pending: PendingChallenge, next: Option<&str>) -> Result<Redirect, PendingChallenge> {
-    let page = match pending.challenge() {
-        Challenge::NewPasswordRequired => NEW_PASSWORD,
-        Challenge::SmsMfa | Challenge::SoftwareTokenMfa => MFA,
-        Challenge::MfaSetup => MFA_SETUP,
-        _ => return Err(pending),
+    let Some(page) = page_for(pending.challenge()) else {
+        return Err(pending);
     };
     begin(jar, pending, next);
     Ok(Redirect::to(page))
+}
+
+/// The page that answers a challenge; the one mapping both the redirects and the pages use.
+fn page_for(challenge: &Challenge) -> Option<&'static str> {
+    match challenge {
+        Challenge::NewPasswordRequired => Some(NEW_PASSWORD),
+        Challenge::SmsMfa | Challenge::SoftwareTokenMfa => Some(MFA),
+        Challenge::MfaSetup => Some(MFA_SETUP),
+        _ => None,
+    }
 }
 
 /// Keeps the challenge for its page; Cognito lets it be answered for three minutes.
@@ -68,8 +75,10 @@ fn begin(jar: &CookieJar<'_>, pending: PendingChallenge, next: Option<&str>) {
     );
 }
 
-fn kept(jar: &CookieJar<'_>) -> Option<Kept> {
-    jar.get_private(COOKIE).and_then(|c| rocket::serde::json::from_str(c.value()).ok())
+/// The kept challenge, when `page` is the one that answers it: no page stands in for another.
+fn kept_for(jar: &CookieJar<'_>, page: &str) -> Option<Kept> {
+    let kept: Kept = jar.get_private(COOKIE).and_then(|c| rocket::serde::json::from_str(c.value()).ok())?;
+    (page_for(kept.pending.challenge()) == Some(page)).then_some(kept)
 }
 
 fn forget(jar: &CookieJar<'_>) {
@@ -165,11 +174,9 @@ fn failed(e: Error) -> (Status, Template) {
 
 #[get("/login/new-password")]
 fn new_password_form(jar: &CookieJar<'_>, csrf: CsrfToken) -> (Status, Template) {
-    match kept(jar) {
-        Some(kept) if *kept.pending.challenge() == Challenge::NewPasswordRequired => {
-            new_password_page(&csrf, kept.pending.username(), &[], Status::Ok)
-        }
-        _ => start_again(&csrf),
+    match kept_for(jar, NEW_PASSWORD) {
+        Some(kept) => new_password_page(&csrf, kept.pending.username(), &[], Status::Ok),
+        None => start_again(&csrf),
     }
 }
 
@@ -188,7 +195,7 @@ async fn new_password(
     form: Form<NewPasswordForm>,
 ) -> Result<Redirect, (Status, Template)> {
     csrf.check(&form.csrf_token)?;
-    let Some(kept) = kept(jar).filter(|k| *k.pending.challenge() == Challenge::NewPasswordRequired) else {
+    let Some(kept) = kept_for(jar, NEW_PASSWORD) else {
         return Err(start_again(&csrf));
     };
     let username = kept.pending.username().to_owned();
@@ -208,9 +215,9 @@ async fn new_password(
 
 #[get("/login/mfa")]
 fn mfa_form(jar: &CookieJar<'_>, csrf: CsrfToken) -> (Status, Template) {
-    match kept(jar) {
-        Some(kept) if is_code(kept.pending.challenge()) => mfa_page(&csrf, &kept, None, Status::Ok),
-        _ => start_again(&csrf),
+    match kept_for(jar, MFA) {
+        Some(kept) => mfa_page(&csrf, &kept, None, Status::Ok),
+        None => start_again(&csrf),
     }
 }
 
@@ -228,7 +235,7 @@ async fn mfa(
     form: Form<CodeForm>,
 ) -> Result<Redirect, (Status, Template)> {
     csrf.check(&form.csrf_token)?;
-    let Some(kept) = kept(jar).filter(|k| is_code(k.pending.challenge())) else {
+    let Some(kept) = kept_for(jar, MFA) else {
         return Err(start_again(&csrf));
     };
     let result = cognito.sign_in_mfa(jar, &kept.pending, &form.code).await;
@@ -239,15 +246,6 @@ async fn mfa(
         }
         e => failed(e),
     })
-}
-
-/// Whether the challenge is answered with a code from an SMS or an enrolled app.
-fn is_code(challenge: &Challenge) -> bool {
-    matches!(challenge, Challenge::SmsMfa | Challenge::SoftwareTokenMfa)
-}
-
-fn is_setup(kept: &Kept) -> bool {
-    *kept.pending.challenge() == Challenge::MfaSetup
 }
 
 fn mfa_setup_page(
@@ -267,7 +265,7 @@ fn mfa_setup_page(
 /// challenge on, so the cookie is rewritten).
 #[get("/login/mfa-setup")]
 async fn mfa_setup_form(cognito: &Cognito, jar: &CookieJar<'_>, csrf: CsrfToken) -> (Status, Template) {
-    let Some(kept) = kept(jar).filter(is_setup) else {
+    let Some(kept) = kept_for(jar, MFA_SETUP) else {
         return start_again(&csrf);
     };
     match cognito.setup_totp(&kept.pending).await {
@@ -293,7 +291,7 @@ async fn mfa_setup(
     form: Form<CodeForm>,
 ) -> Result<Redirect, (Status, Template)> {
     csrf.check(&form.csrf_token)?;
-    let Some(kept) = kept(jar).filter(is_setup) else {
+    let Some(kept) = kept_for(jar, MFA_SETUP) else {
         return Err(start_again(&csrf));
     };
     let result = cognito.sign_in_totp_setup(jar, &kept.pending, &form.code).await;
