@@ -1,18 +1,13 @@
 //! Prints N distinct access tokens for the benchmark pool (`eu-west-1_BenchPool`, client
-//! `bench-client`), signed with the test key in tests/fixtures; `./scripts/bench` feeds them to
+//! `bench-client`), signed with the offline key of the `testing` feature; `./scripts/bench` feeds them to
 //! the site to measure memory under many distinct tokens.
 //!
 //! `cargo run --release --example bench_tokens -- 100000 > tokens.txt`
 
 use std::io::Write;
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-
 fn main() {
     let count: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(1000);
-    let key = EncodingKey::from_rsa_der(include_bytes!("../tests/fixtures/test-key.der"));
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some("test-key".into());
     let issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_BenchPool";
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
@@ -23,7 +18,7 @@ fn main() {
             "iat": 1_700_000_000i64, "auth_time": 1_700_000_000i64, "scope": "aws.cognito.signin.user.admin",
             "jti": format!("{i:08x}-1111-4222-8333-444455556666"),
         });
-        let token = jsonwebtoken::encode(&header, &claims, &key).expect("signing");
+        let token = rocket_warrant::testing::sign(&claims);
         writeln!(out, "{token}").expect("stdout");
     }
 }

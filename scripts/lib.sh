@@ -1,5 +1,5 @@
 # Shared by scripts/test, scripts/demo and scripts/bench: the emulator's virtualenv, the emulator
-# itself, and PostgreSQL. Source it; it defines functions and changes nothing by itself.
+# itself, PostgreSQL and MariaDB. Source it; it defines functions and changes nothing by itself.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -72,4 +72,32 @@ ensure_postgres() {
         for _ in $(seq 1 50); do pg_up && break; sleep 0.2; done
     fi
     pg_up
+}
+
+# Makes sure a MySQL-compatible server (MariaDB) answers on 127.0.0.1:3306 for root without a
+# password, starting or installing one if it can. Sets MYSQL_URL (a server URL without a
+# database) on success; returns 1 otherwise.
+ensure_mysql() {
+    local host=127.0.0.1 port=3306
+    MYSQL_URL="${ROCKET_WARRANT_TEST_MYSQL:-mysql://root@$host:$port}"
+    # A query, not a ping: a ping succeeds even when the login is refused.
+    my_up() { command -v mariadb >/dev/null && mariadb --protocol=tcp -h "$host" -P "$port" -uroot -e 'SELECT 1' >/dev/null 2>&1; }
+    my_up && return 0
+    if ! command -v mariadbd >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "installing MariaDB from Debian's packages"
+        apt-get update -qq >/dev/null 2>&1
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null 2>&1 || true
+    fi
+    command -v mariadbd >/dev/null || return 1
+    if ! mariadb-admin --protocol=tcp -h "$host" -P "$port" ping >/dev/null 2>&1; then
+        say "starting MariaDB"
+        service mariadb start >/dev/null 2>&1 || /etc/init.d/mariadb start >/dev/null 2>&1 || true
+        for _ in $(seq 1 100); do mariadb-admin --protocol=tcp -h "$host" -P "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+    fi
+    if ! my_up && [ "$(id -u)" = 0 ]; then
+        # Debian's root logs in by the Unix socket only: let it in over TCP without a password,
+        # as the tests (and the machines this project runs on) expect.
+        mariadb -uroot -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket; FLUSH PRIVILEGES;" >/dev/null 2>&1 || true
+    fi
+    my_up
 }

@@ -1,5 +1,5 @@
-//! The steps Cognito can put between a password and the tokens: which challenge, what answering
-//! it needs, and the authenticator secret of an MFA enrolment.
+//! The steps Cognito can put between a password and the tokens: which challenge, what answers
+//! it, and the authenticator secret of an MFA enrolment. Plain data: nothing here calls Cognito.
 
 use std::fmt;
 
@@ -12,7 +12,8 @@ pub enum Challenge {
     SmsMfa,
     /// A code from an authenticator app is required.
     SoftwareTokenMfa,
-    /// The user must enrol an authenticator app first: [`Cognito::setup_totp`](crate::Cognito::setup_totp).
+    /// The user must enrol an authenticator app first ([`Cognito::setup_totp`](crate::Cognito::setup_totp)),
+    /// then answer with its first code.
     MfaSetup,
     /// Any other challenge, by its Cognito name.
     Other(String),
@@ -32,9 +33,12 @@ impl Challenge {
 
 /// A login that stopped at a challenge: which one, and what answering it needs.
 ///
-/// It can be kept between two requests (serialized into a private cookie, say) while the user
-/// answers; Cognito lets a challenge be answered for three minutes. `Debug` hides the session,
-/// which is what lets the holder finish the login.
+/// [`Cognito::keep`](crate::Cognito::keep) keeps it in a private cookie of the crate's own
+/// while the user answers (Cognito allows three minutes), and a route takes it back as a
+/// request guard. `Debug` hides the session, which is what lets the holder finish the login.
+///
+/// As a guard it fails with 401 ([`AuthError::NoChallenge`](crate::AuthError::NoChallenge)) when
+/// no challenge is kept or its cookie has expired; `Option<PendingChallenge>` gives `None`.
 ///
 /// ```
 /// use rocket_warrant::{Challenge, PendingChallenge};
@@ -52,11 +56,25 @@ pub struct PendingChallenge {
     challenge: Challenge,
     username: String,
     session: String,
+    /// `MFA_SETUP` only: an authenticator was associated with the session (`setup_totp`), so
+    /// its first code may answer. Before that, a code answers nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    enrolling: bool,
 }
 
 impl PendingChallenge {
     pub(crate) fn new(challenge: Challenge, username: String, session: String) -> PendingChallenge {
-        PendingChallenge { challenge, username, session }
+        PendingChallenge { challenge, username, session, enrolling: false }
+    }
+
+    /// The same `MFA_SETUP` challenge once an authenticator is associated with it.
+    pub(crate) fn enrolling(mut self) -> PendingChallenge {
+        self.enrolling = true;
+        self
+    }
+
+    pub(crate) fn is_enrolling(&self) -> bool {
+        self.enrolling
     }
 
     /// The challenge Cognito asked for.
@@ -80,6 +98,7 @@ impl fmt::Debug for PendingChallenge {
             .field("challenge", &self.challenge)
             .field("username", &self.username)
             .field("session", &"***")
+            .field("enrolling", &self.enrolling)
             .finish()
     }
 }
@@ -111,19 +130,20 @@ mod challenge_name {
     }
 }
 
-/// An authenticator app being enrolled during sign-in (the `MFA_SETUP` challenge): the secret to
-/// show the user, and the challenge to answer with the app's first code
-/// ([`Cognito::sign_in_totp_setup`](crate::Cognito::sign_in_totp_setup)). `Debug` hides the secret.
+/// An authenticator app being enrolled during sign-in (the `MFA_SETUP` challenge), as
+/// [`Cognito::setup_totp`](crate::Cognito::setup_totp) returns it: the secret to show the user.
+/// Keep it with [`Cognito::keep`](crate::Cognito::keep) (Cognito moved the challenge on), then
+/// answer with the app's first code. `Debug` hides the secret.
 ///
-/// ```
-/// use rocket_warrant::challenge::TotpSetup;
+/// ```no_run
+/// # use rocket::{get, http::CookieJar};
+/// use rocket_warrant::{Cognito, Error, PendingChallenge};
 ///
-/// let setup = TotpSetup::for_tests("JBSWY3DPEHPK3PXP", "ada@example.com");
-/// assert_eq!(
-///     setup.otpauth_uri("Example Site"),
-///     "otpauth://totp/Example%20Site:ada%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example%20Site"
-/// );
-/// assert!(!format!("{setup:?}").contains("JBSWY3DPEHPK3PXP"));
+/// #[get("/login/mfa-setup")]
+/// async fn enrol(cognito: &Cognito, jar: &CookieJar<'_>, pending: PendingChallenge) -> Result<String, Error> {
+///     let setup = cognito.keep(jar, cognito.setup_totp(&pending).await)?;
+///     Ok(format!("add {} to your authenticator app", setup.otpauth_uri("Example Site")))
+/// }
 /// ```
 #[derive(Clone)]
 pub struct TotpSetup {
@@ -134,12 +154,6 @@ pub struct TotpSetup {
 impl TotpSetup {
     pub(crate) fn new(secret: String, pending: PendingChallenge) -> TotpSetup {
         TotpSetup { secret, pending }
-    }
-
-    #[doc(hidden)]
-    pub fn for_tests(secret: &str, username: &str) -> TotpSetup {
-        let pending = PendingChallenge::new(Challenge::MfaSetup, username.to_owned(), String::new());
-        TotpSetup::new(secret.to_owned(), pending)
     }
 
     /// The base32 key the user types into an authenticator app.
@@ -154,8 +168,8 @@ impl TotpSetup {
         format!("otpauth://totp/{issuer}:{user}?secret={}&issuer={issuer}", percent_encode(&self.secret))
     }
 
-    /// The challenge to answer with the app's first code; keep it as the login's pending
-    /// challenge from here on (Cognito moved the session on).
+    /// The challenge to answer with the app's first code, from here on (Cognito moved the
+    /// session on); [`Cognito::keep`](crate::Cognito::keep) keeps it in place of the old one.
     pub fn pending(&self) -> &PendingChallenge {
         &self.pending
     }
@@ -175,4 +189,65 @@ fn percent_encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// What a user gives to answer a pending challenge ([`Cognito::answer`](crate::Cognito::answer)).
+/// `Debug` hides the value.
+///
+/// ```
+/// use rocket_warrant::Answer;
+///
+/// let answer = Answer::Code("123456");
+/// assert_eq!(format!("{answer:?}"), "Code(***)");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Answer<'a> {
+    /// The new password, for [`Challenge::NewPasswordRequired`].
+    NewPassword(&'a str),
+    /// A code: sent by SMS ([`Challenge::SmsMfa`]), or from an authenticator app
+    /// ([`Challenge::SoftwareTokenMfa`], and its first code for [`Challenge::MfaSetup`]).
+    Code(&'a str),
+}
+
+impl Answer<'_> {
+    /// What the answer is, for messages: "a new password", "a code".
+    pub(crate) fn what(&self) -> &'static str {
+        match self {
+            Answer::NewPassword(_) => "a new password",
+            Answer::Code(_) => "a code",
+        }
+    }
+}
+
+impl fmt::Debug for Answer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Answer::NewPassword(_) => f.write_str("NewPassword(***)"),
+            Answer::Code(_) => f.write_str("Code(***)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn otpauth_uri_names_issuer_and_user_percent_encoded() {
+        let pending = PendingChallenge::new(Challenge::MfaSetup, "ada@example.com".into(), String::new());
+        let setup = TotpSetup::new("JBSWY3DPEHPK3PXP".into(), pending);
+        assert_eq!(
+            setup.otpauth_uri("Example Site"),
+            "otpauth://totp/Example%20Site:ada%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example%20Site"
+        );
+        assert!(!format!("{setup:?}").contains("JBSWY3DPEHPK3PXP"));
+    }
+
+    #[test]
+    fn challenges_round_trip_by_name() {
+        for c in [Challenge::NewPasswordRequired, Challenge::SmsMfa, Challenge::SoftwareTokenMfa, Challenge::MfaSetup] {
+            assert_eq!(Challenge::from_name(c.name()), c);
+        }
+        assert_eq!(Challenge::from_name("CUSTOM_CHALLENGE"), Challenge::Other("CUSTOM_CHALLENGE".into()));
+    }
 }

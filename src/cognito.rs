@@ -1,531 +1,459 @@
-//! Calls to the user pool: the three login flows (SRP included), SECRET_HASH, refresh, GetUser
-//! and sign-out, with Cognito's errors mapped onto [`Error`].
+//! `Cognito`, the managed state: every call an application makes, from login to sign-out.
 
-use std::collections::HashMap;
-use std::fmt;
-use std::time::Duration;
+use std::sync::Arc;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
-use aws_sdk_cognitoidentityprovider as cip;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use base64::Engine;
-use cip::config::http::HttpResponse;
-use cip::error::SdkError;
-use cip::types::{AuthFlowType, ChallengeNameType};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use rocket::http::{CookieJar, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::{Ignite, Rocket, Sentinel};
 
-use crate::challenge::{Challenge, PendingChallenge, TotpSetup};
-use crate::config::{AuthFlow, Config};
+use crate::challenge::{Answer, PendingChallenge, TotpSetup};
+use crate::client::{CognitoClient, UserAttributes};
+use crate::config::{Config, ConfigError};
 use crate::error::Error;
-use crate::srp::{self, SrpClient};
+use crate::session::{Sessions, TokenCookies};
+use crate::store::{CachedStore, User, UserStore};
+use crate::tokens::{Claims, Clock, Jwks, TokenUse, Tokens, Verifier};
+use crate::users::{Login, Users};
 
-/// The three tokens of a signed-in user. `Debug` shows none of them.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Tokens {
-    /// The ID token (a JWT).
-    pub id_token: String,
-    /// The access token (a JWT).
-    pub access_token: String,
-    /// The refresh token (opaque, encrypted by Cognito).
-    pub refresh_token: String,
-}
+/// Cognito's limits on what a user types, in characters; longer input cannot be valid, so it
+/// is refused without a call.
+const MAX_USERNAME: usize = 128;
+const MAX_PASSWORD: usize = 256;
 
-impl fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Tokens(***)")
-    }
-}
-
-/// A user's attributes as GetUser returns them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserAttributes {
-    /// The canonical Cognito username (never the alias the user typed).
-    pub username: String,
-    /// Attribute name (`email`, `custom:api_key`, ...) to value.
-    pub attributes: Vec<(String, String)>,
-}
-
-impl UserAttributes {
-    /// The value of one attribute.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-}
-
-/// A Cognito user-pool client bound to one app client.
+/// Cognito authentication for a Rocket application: built at ignite by the fairing
+/// ([`Cognito::fairing`], [`Cognito::custom`] or [`Cognito::without_store`]), managed by
+/// Rocket, and taken in a route as `&Cognito`.
+///
+/// Signing in is [`login`](Cognito::login), then [`answer`](Cognito::answer) for any step
+/// Cognito puts in between (a new password, an MFA code), each result handed to
+/// [`keep`](Cognito::keep), which puts the tokens in the session cookies or the pending
+/// challenge in a cookie of its own. [`sign_out`](Cognito::sign_out) ends the session.
+///
+/// ```no_run
+/// # use rocket::{post, form::Form, FromForm, http::CookieJar, response::Redirect};
+/// use rocket_warrant::{Cognito, Error};
+///
+/// #[derive(FromForm)]
+/// struct Credentials { username: String, password: String }
+///
+/// #[post("/login", data = "<form>")]
+/// async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<Redirect, Error> {
+///     match cognito.keep(jar, cognito.login(&form.username, &form.password).await) {
+///         Ok(_) => Ok(Redirect::to("/")),
+///         // A new password or an MFA code first; the challenge is kept for that page.
+///         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/login/step")),
+///         Err(e) => Err(e),
+///     }
+/// }
+/// ```
+///
+/// A route that takes `&Cognito` (or any of the crate's guards) when the fairing is not
+/// attached stops launch with a message saying so.
 #[derive(Clone)]
-pub struct CognitoClient {
-    client: cip::Client,
-    pool_id: String,
-    client_id: String,
-    client_secret: Option<crate::config::Secret>,
-    flow: AuthFlow,
-    proofs: std::sync::Arc<std::sync::atomic::AtomicU64>,
+pub struct Cognito {
+    inner: Arc<Inner>,
 }
 
-impl fmt::Debug for CognitoClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CognitoClient")
-            .field("pool_id", &self.pool_id)
-            .field("client_id", &self.client_id)
-            .field("flow", &self.flow)
+struct Inner {
+    config: Config,
+    sdk_config: aws_config::SdkConfig,
+    sessions: Sessions,
+}
+
+impl std::fmt::Debug for Cognito {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cognito")
+            .field("config", &self.inner.config)
+            .field("keeps_users", &self.store().is_some())
             .finish_non_exhaustive()
     }
 }
 
-/// `Base64(HMAC-SHA256(secret, username + client_id))`, the SECRET_HASH Cognito expects.
-///
-/// ```
-/// let hash = rocket_warrant::cognito::secret_hash("secret", "alice", "client");
-/// assert_eq!(hash.len(), 44);
-/// ```
-pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(username.as_bytes());
-    mac.update(client_id.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
-/// The AWS SDK configuration the settings describe: region, endpoint (an emulator), explicit
-/// keys or else the default credential chain, timeouts and retries. Build other AWS clients
-/// from it (API Gateway, say) so that they follow the same settings.
-pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(cip::config::Region::new(config.region().to_owned()))
-        .retry_config(RetryConfig::standard().with_max_attempts(config.max_attempts))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(Duration::from_millis(config.cognito_timeout_ms))
-                .connect_timeout(Duration::from_millis(config.cognito_timeout_ms.min(3_000)))
-                .build(),
-        );
-    if let (Some(id), Some(secret)) = (&config.aws_access_key_id, &config.aws_secret_access_key) {
-        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
-            id,
-            secret.expose(),
-            None,
-            None,
-            "rocket_warrant settings",
-        ));
-    }
-    if let Some(url) = &config.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    loader.load().await
-}
-
-impl CognitoClient {
-    /// Builds the SDK client from the settings (see [`sdk_config`]). Nothing is sent until the
-    /// first call.
-    pub async fn from_config(config: &Config) -> CognitoClient {
-        let sdk_config = sdk_config(config).await;
-        CognitoClient {
-            client: cip::Client::new(&sdk_config),
-            pool_id: config.user_pool_id.clone(),
-            client_id: config.app_client_id.clone(),
-            client_secret: config.app_client_secret.clone(),
-            flow: config.auth_flow,
-            proofs: Default::default(),
-        }
-    }
-
-    /// SRP password proofs this client computed. A login of an unknown user computes one too,
-    /// so that it costs this server what a wrong password costs.
-    pub fn srp_proofs(&self) -> u64 {
-        self.proofs.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// The SDK client, for calls this crate does not wrap.
-    pub fn sdk(&self) -> &cip::Client {
-        &self.client
-    }
-
-    fn secret_hash(&self, username: &str) -> Option<String> {
-        self.client_secret.as_ref().map(|s| secret_hash(s.expose(), username, &self.client_id))
-    }
-
-    /// Authenticates with the configured flow and returns the (not yet verified) tokens.
-    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Tokens, Error> {
-        match self.flow {
-            AuthFlow::UserSrp => self.authenticate_srp(username, password).await,
-            AuthFlow::UserPassword => {
-                let mut req = self
-                    .client
-                    .initiate_auth()
-                    .client_id(&self.client_id)
-                    .auth_flow(AuthFlowType::UserPasswordAuth)
-                    .auth_parameters("USERNAME", username)
-                    .auth_parameters("PASSWORD", password);
-                if let Some(hash) = self.secret_hash(username) {
-                    req = req.auth_parameters("SECRET_HASH", hash);
-                }
-                let out = req.send().await.map_err(login_error)?;
-                tokens(&out, username, None)
-            }
-            AuthFlow::AdminUserPassword => {
-                let mut req = self
-                    .client
-                    .admin_initiate_auth()
-                    .user_pool_id(&self.pool_id)
-                    .client_id(&self.client_id)
-                    .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-                    .auth_parameters("USERNAME", username)
-                    .auth_parameters("PASSWORD", password);
-                if let Some(hash) = self.secret_hash(username) {
-                    req = req.auth_parameters("SECRET_HASH", hash);
-                }
-                let out = req.send().await.map_err(login_error)?;
-                tokens(&out, username, None)
-            }
-        }
-    }
-
-    async fn authenticate_srp(&self, username: &str, password: &str) -> Result<Tokens, Error> {
-        let pool_id = self.pool_id.clone();
-        // 3072-bit modular arithmetic: milliseconds of CPU, kept off the async workers.
-        let srp = blocking(move || SrpClient::new(&pool_id)).await?.map_err(srp_error)?;
-        let mut req = self
-            .client
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::UserSrpAuth)
-            .auth_parameters("USERNAME", username)
-            .auth_parameters("SRP_A", srp.public_a());
-        if let Some(hash) = self.secret_hash(username) {
-            req = req.auth_parameters("SECRET_HASH", hash);
-        }
-        let out = match req.send().await.map_err(login_error) {
-            Ok(out) => out,
-            Err(Error::InvalidCredentials) => {
-                // An unknown user is refused here, a wrong password only after the proof: do
-                // the proof's arithmetic anyway, so that the two cost this server the same.
-                let (user, pass) = (username.to_owned(), password.to_owned());
-                let decoy = srp.public_a();
-                self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                blocking(move || srp.claim(&user, &pass, DECOY_SALT, &decoy, DECOY_SECRET_BLOCK, &srp::timestamp()))
-                    .await?
-                    .ok();
-                return Err(Error::InvalidCredentials);
-            }
-            Err(e) => return Err(e),
+impl Cognito {
+    /// Builds everything from validated-here settings: keys, verifier, client, sessions. The
+    /// fairing calls it at ignite.
+    pub(crate) async fn build(
+        config: Config,
+        store: Option<Arc<dyn UserStore>>,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> Result<Cognito, ConfigError> {
+        config.validate()?;
+        let jwks = match &config.jwks {
+            Some(json) => Jwks::from_json(json).map_err(|reason| ConfigError::Invalid { key: "jwks", reason })?,
+            None => Jwks::from_url(config.jwks_url(), config.jwks_timeout, config.jwks_refetch_interval),
         };
-        if out.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
-            return tokens(&out, username, None);
+        let mut verifier = Verifier::new(config.issuer(), config.app_client_id.clone(), jwks)
+            .with_leeway(config.leeway.as_secs())
+            .with_cache_capacity(config.token_cache_capacity);
+        if let Some(clock) = clock {
+            verifier = verifier.with_clock(clock);
         }
-        let empty = HashMap::new();
-        let challenge = out.challenge_parameters().unwrap_or(&empty);
-        let param = |name: &str| challenge.get(name).cloned().unwrap_or_default();
-        let user_id = param("USER_ID_FOR_SRP");
-        // The SECRET_HASH and USERNAME of the answer are Cognito's internal username, not what
-        // the user typed (an email alias, say): the bug most Cognito SDKs shipped.
-        let challenge_user = challenge.get("USERNAME").cloned().unwrap_or_else(|| user_id.clone());
-        let (secret_block, salt, srp_b) = (param("SECRET_BLOCK"), param("SALT"), param("SRP_B"));
-        let (uid, pass, block) = (user_id.clone(), password.to_owned(), secret_block.clone());
-        self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let claim = blocking(move || srp.claim(&uid, &pass, &salt, &srp_b, &block, &srp::timestamp()))
-            .await?
-            .map_err(srp_error)?;
-        let mut req = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(&self.client_id)
-            .challenge_name(ChallengeNameType::PasswordVerifier)
-            .set_session(out.session().map(str::to_owned))
-            .challenge_responses("USERNAME", &challenge_user)
-            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", secret_block)
-            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", claim.signature)
-            .challenge_responses("TIMESTAMP", claim.timestamp);
-        if let Some(hash) = self.secret_hash(&challenge_user) {
-            req = req.challenge_responses("SECRET_HASH", hash);
-        }
-        let out = req.send().await.map_err(login_error)?;
-        tokens(&out, &challenge_user, None)
+        let sdk_config = crate::client::sdk_config(&config).await;
+        let client = CognitoClient::new(&config, &sdk_config);
+        let users = Users::new(client, verifier, store, config.attr_mapping.clone(), config.create_unknown_users);
+        let sessions = Sessions::new(users, TokenCookies::new(&config));
+        Ok(Cognito { inner: Arc::new(Inner { config, sdk_config, sessions }) })
     }
 
-    /// Answers a `NEW_PASSWORD_REQUIRED` challenge with the user's new password and returns the
-    /// (not yet verified) tokens, or the next challenge.
-    pub async fn respond_new_password(&self, pending: &PendingChallenge, new_password: &str) -> Result<Tokens, Error> {
-        // Checked here, not left to Cognito: an emulator that let a new password answer an MFA
-        // challenge would let the password skip the second factor.
-        if *pending.challenge() != Challenge::NewPasswordRequired {
-            return Err(wrong_challenge("a new password answers NEW_PASSWORD_REQUIRED", pending));
-        }
-        self.respond(pending, ChallengeNameType::NewPasswordRequired, Some(("NEW_PASSWORD", new_password))).await
+    /// The store of [`Cognito::fairing`]: the database behind the in-memory cache that
+    /// `user_cache_ttl_secs` sets.
+    pub(crate) fn cached(store: impl UserStore, config: &Config) -> Arc<dyn UserStore> {
+        Arc::new(CachedStore::new(store, config.user_cache_ttl, config.token_cache_capacity))
     }
 
-    /// Answers an `SMS_MFA` or `SOFTWARE_TOKEN_MFA` challenge with the user's code and returns
-    /// the (not yet verified) tokens.
-    pub async fn respond_mfa(&self, pending: &PendingChallenge, code: &str) -> Result<Tokens, Error> {
-        let (name, field) = match pending.challenge() {
-            Challenge::SmsMfa => (ChallengeNameType::SmsMfa, "SMS_MFA_CODE"),
-            Challenge::SoftwareTokenMfa => (ChallengeNameType::SoftwareTokenMfa, "SOFTWARE_TOKEN_MFA_CODE"),
-            _ => return Err(wrong_challenge("a code answers SMS_MFA or SOFTWARE_TOKEN_MFA", pending)),
-        };
-        self.respond(pending, name, Some((field, code))).await
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
     }
 
-    /// Starts enrolling an authenticator app for an `MFA_SETUP` challenge (AssociateSoftwareToken
-    /// with the challenge's session): the secret to show, and the challenge that the app's
-    /// first code answers.
-    pub async fn associate_totp(&self, pending: &PendingChallenge) -> Result<TotpSetup, Error> {
-        if *pending.challenge() != Challenge::MfaSetup {
-            return Err(wrong_challenge("an authenticator is enrolled for MFA_SETUP", pending));
-        }
-        let out =
-            self.client.associate_software_token().session(pending.session()).send().await.map_err(challenge_error)?;
-        let session = out.session().unwrap_or(pending.session()).to_owned();
-        let next = PendingChallenge::new(Challenge::MfaSetup, pending.username().to_owned(), session);
-        Ok(TotpSetup::new(out.secret_code().unwrap_or_default().to_owned(), next))
+    fn users(&self) -> &Users {
+        &self.inner.sessions.users
     }
 
-    /// Finishes an `MFA_SETUP` challenge with the authenticator app's first code
-    /// (VerifySoftwareToken, then the challenge's answer) and returns the (not yet verified)
-    /// tokens.
-    pub async fn respond_mfa_setup(&self, pending: &PendingChallenge, code: &str) -> Result<Tokens, Error> {
-        if *pending.challenge() != Challenge::MfaSetup {
-            return Err(wrong_challenge("a first authenticator code answers MFA_SETUP", pending));
-        }
-        let out = self
-            .client
-            .verify_software_token()
-            .session(pending.session())
-            .user_code(code)
-            .send()
-            .await
-            .map_err(challenge_error)?;
-        let session = out.session().unwrap_or(pending.session()).to_owned();
-        let verified = PendingChallenge::new(Challenge::MfaSetup, pending.username().to_owned(), session);
-        self.respond(&verified, ChallengeNameType::MfaSetup, None).await
+    fn client(&self) -> &CognitoClient {
+        &self.users().client
     }
 
-    async fn respond(
-        &self,
-        pending: &PendingChallenge,
-        name: ChallengeNameType,
-        answer: Option<(&str, &str)>,
-    ) -> Result<Tokens, Error> {
-        let username = pending.username();
-        let mut req = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(&self.client_id)
-            .challenge_name(name)
-            .session(pending.session())
-            .challenge_responses("USERNAME", username);
-        if let Some((field, value)) = answer {
-            req = req.challenge_responses(field, value);
+    /// Authenticates `username` and `password` with the configured flow (`auth_flow`),
+    /// verifies the tokens, reads the user's attributes and creates or updates the local user.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidCredentials`] for a wrong password and an unknown user alike (and for
+    ///   input Cognito could never accept: empty, or over its length limits);
+    /// - [`Error::ChallengeRequired`] when Cognito asks for another step first: hand the result
+    ///   to [`Cognito::keep`], then [`Cognito::answer`] it;
+    /// - [`Error::NotProvisioned`] when `create_unknown_users` is off and there is no local user;
+    /// - [`Error::UserNotConfirmed`], [`Error::PasswordResetRequired`] for users who must act first;
+    /// - [`Error::Misconfigured`], [`Error::Throttled`], [`Error::Unavailable`],
+    ///   [`Error::Cognito`], [`Error::Token`], [`Error::Store`] for the rest.
+    pub async fn login(&self, username: &str, password: &str) -> Result<Login, Error> {
+        let username = username.trim();
+        let too_long = |s: &str, max| s.chars().count() > max;
+        if username.is_empty()
+            || password.is_empty()
+            || too_long(username, MAX_USERNAME)
+            || too_long(password, MAX_PASSWORD)
+        {
+            return Err(Error::InvalidCredentials);
         }
-        if let Some(hash) = self.secret_hash(username) {
-            req = req.challenge_responses("SECRET_HASH", hash);
-        }
-        let out = req.send().await.map_err(challenge_error)?;
-        tokens(&out, username, None)
+        let tokens = self.client().authenticate(username, password).await?;
+        self.users().finish_login(tokens).await
     }
 
-    /// New ID and access tokens for a refresh token (`REFRESH_TOKEN_AUTH`). `cognito_username`
-    /// is the token's `cognito:username`, which the SECRET_HASH must be computed from.
-    pub async fn refresh(&self, refresh_token: &str, cognito_username: &str) -> Result<Tokens, Error> {
-        let mut req = self
-            .client
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::RefreshTokenAuth)
-            .auth_parameters("REFRESH_TOKEN", refresh_token);
-        if let Some(hash) = self.secret_hash(cognito_username) {
-            req = req.auth_parameters("SECRET_HASH", hash);
-        }
-        let out = req.send().await.map_err(|e| match login_error(e) {
-            Error::InvalidCredentials => Error::SessionExpired,
+    /// Answers a login's pending challenge (the [`PendingChallenge`] guard reads it back from
+    /// the cookie [`Cognito::keep`] wrote): a new password for
+    /// [`NewPasswordRequired`](crate::Challenge::NewPasswordRequired), a code for
+    /// [`SmsMfa`](crate::Challenge::SmsMfa), [`SoftwareTokenMfa`](crate::Challenge::SoftwareTokenMfa)
+    /// and (after [`Cognito::setup_totp`]) [`MfaSetup`](crate::Challenge::MfaSetup). Then the
+    /// tokens are verified and the local user saved, as [`Cognito::login`] does.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm, http::CookieJar, response::Redirect};
+    /// use rocket_warrant::{Answer, Cognito, Error, PendingChallenge};
+    ///
+    /// #[derive(FromForm)]
+    /// struct Code { code: String }
+    ///
+    /// #[post("/login/mfa", data = "<form>")]
+    /// async fn mfa(cognito: &Cognito, jar: &CookieJar<'_>, pending: PendingChallenge, form: Form<Code>) -> Result<Redirect, Error> {
+    ///     cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await)?;
+    ///     Ok(Redirect::to("/"))
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::WrongAnswer`] for an answer of the wrong kind (a password for a code, or a
+    ///   code for `MFA_SETUP` before [`Cognito::setup_totp`]);
+    /// - [`Error::PasswordRejected`] for a new password the pool's policy refuses, and
+    ///   [`Error::WrongCode`] for a wrong or expired code: the same challenge may be answered again;
+    /// - [`Error::SessionExpired`] for a challenge older than Cognito's three minutes, or used;
+    /// - [`Error::ChallengeRequired`] for the next step (a new password, then a code);
+    /// - the errors of [`Cognito::login`] for the rest.
+    pub async fn answer(&self, pending: &PendingChallenge, answer: Answer<'_>) -> Result<Login, Error> {
+        let answer = match answer {
+            Answer::NewPassword(p) if p.is_empty() || p.chars().count() > MAX_PASSWORD => {
+                return Err(Error::PasswordRejected(format!("a password has 1 to {MAX_PASSWORD} characters")));
+            }
+            Answer::Code(code) => Answer::Code(well_formed_code(code)?),
             other => other,
-        })?;
-        // Cognito returns no new refresh token: the old one stays valid.
-        tokens(&out, cognito_username, Some(refresh_token))
+        };
+        let tokens = self.client().answer(pending, answer).await?;
+        self.users().finish_login(tokens).await
     }
 
-    /// The user's attributes (GetUser with the access token).
-    pub async fn get_user(&self, access_token: &str) -> Result<UserAttributes, Error> {
-        let out = self.client.get_user().access_token(access_token).send().await.map_err(session_error)?;
-        Ok(UserAttributes {
-            username: out.username().to_owned(),
-            attributes: out
-                .user_attributes()
-                .iter()
-                .map(|a| (a.name().to_owned(), a.value().unwrap_or_default().to_owned()))
-                .collect(),
-        })
+    /// Starts enrolling an authenticator app for a login that stopped at
+    /// [`MfaSetup`](crate::Challenge::MfaSetup) (the pool requires MFA and the user has none
+    /// yet). Show [`TotpSetup::secret`] or [`TotpSetup::otpauth_uri`] to the user, hand the
+    /// result to [`Cognito::keep`] (Cognito moved the challenge on), and finish with
+    /// [`Cognito::answer`] and the app's first code.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongAnswer`] when the challenge is not `MFA_SETUP`, [`Error::SessionExpired`]
+    /// when it is older than three minutes, and Cognito's own errors as for [`Cognito::login`].
+    pub async fn setup_totp(&self, pending: &PendingChallenge) -> Result<TotpSetup, Error> {
+        self.client().associate_totp(pending).await
     }
 
-    /// Signs the user out everywhere: the access and refresh tokens stop working at Cognito.
-    pub async fn global_sign_out(&self, access_token: &str) -> Result<(), Error> {
-        self.client.global_sign_out().access_token(access_token).send().await.map_err(session_error)?;
-        Ok(())
-    }
-}
-
-/// Stand-ins for the challenge of an unknown user (any well-formed values cost the same).
-const DECOY_SECRET_BLOCK: &str = "cm9ja2V0X3dhcnJhbnQgZGVjb3kgc2VjcmV0IGJsb2NrIGZvciB1bmtub3duIHVzZXJz";
-const DECOY_SALT: &str = "8f3c2a1b9d7e6f5a4b3c2d1e0f9a8b7c";
-
-/// Maps an error of a call that answers a challenge.
-fn challenge_error<E>(err: SdkError<E, HttpResponse>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    sdk_error(err, |code, message| match code {
-        "InvalidPasswordException" => Some(Error::PasswordRejected(message.to_owned())),
-        "CodeMismatchException" | "ExpiredCodeException" | "EnableSoftwareTokenMFAException" => Some(Error::WrongCode),
-        "NotAuthorizedException" if message.to_ascii_lowercase().contains("secret hash") => {
-            Some(Error::Misconfigured(message.to_owned()))
-        }
-        // The challenge's session expired (three minutes) or was already used.
-        "NotAuthorizedException" => Some(Error::SessionExpired),
-        _ => None,
-    })
-}
-
-/// An answer given to a challenge that asks for something else: the application's mistake.
-fn wrong_challenge(what: &str, pending: &PendingChallenge) -> Error {
-    Error::Cognito { code: "WrongChallenge".into(), message: format!("{what}, not {}", pending.challenge().name()) }
-}
-
-fn srp_error(e: srp::SrpError) -> Error {
-    Error::Cognito { code: "InvalidSrpChallenge".into(), message: e.to_string() }
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Unavailable(format!("SRP computation failed: {e}")))
-}
-
-/// What the three authentication calls answer: tokens, or a challenge with its session.
-trait AuthAnswer {
-    fn result(&self) -> Option<&cip::types::AuthenticationResultType>;
-    fn challenge(&self) -> Option<&ChallengeNameType>;
-    fn session(&self) -> Option<&str>;
-    fn parameters(&self) -> Option<&HashMap<String, String>>;
-}
-
-macro_rules! auth_answer {
-    ($($output:ty),*) => {$(
-        impl AuthAnswer for $output {
-            fn result(&self) -> Option<&cip::types::AuthenticationResultType> {
-                self.authentication_result()
+    /// Keeps what a sign-in step returned, and returns it unchanged:
+    ///
+    /// - a [`Login`]: its tokens go in the session cookies (private, HttpOnly) and any pending
+    ///   challenge is forgotten;
+    /// - [`Error::ChallengeRequired`] or a [`TotpSetup`]: the challenge goes in the crate's
+    ///   challenge cookie (three minutes), for the [`PendingChallenge`] guard of the page that
+    ///   answers it;
+    /// - an error after which the same challenge may be answered again ([`Error::WrongCode`],
+    ///   [`Error::PasswordRejected`], [`Error::WrongAnswer`], and the passing
+    ///   [`Error::Throttled`] and [`Error::Unavailable`]): the challenge stays;
+    /// - any other error (the challenge expired, or was answered and the sign-in refused
+    ///   after it): the challenge is forgotten.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm, http::CookieJar};
+    /// use rocket_warrant::{Cognito, Error};
+    ///
+    /// #[derive(FromForm)]
+    /// struct Credentials { username: String, password: String }
+    ///
+    /// #[post("/login", data = "<form>")]
+    /// async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
+    ///     cognito.keep(jar, cognito.login(&form.username, &form.password).await)?;
+    ///     Ok("signed in")
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The error it was given, or [`Error::CookieTooLarge`] when a token would not fit in its
+    /// cookie (then no cookie is set: a browser would drop it silently).
+    pub fn keep<T: Step>(&self, jar: &CookieJar<'_>, result: Result<T, Error>) -> Result<T, Error> {
+        let sessions = self.sessions();
+        match &result {
+            Ok(step) => {
+                if let Some(login) = step.login() {
+                    sessions.keep_login(jar, login)?;
+                }
+                if let Some(pending) = step.challenge() {
+                    sessions.keep_challenge(jar, pending);
+                }
             }
-            fn challenge(&self) -> Option<&ChallengeNameType> {
-                self.challenge_name()
-            }
-            fn session(&self) -> Option<&str> {
-                <$output>::session(self)
-            }
-            fn parameters(&self) -> Option<&HashMap<String, String>> {
-                self.challenge_parameters()
-            }
+            Err(Error::ChallengeRequired(pending)) => sessions.keep_challenge(jar, pending),
+            Err(
+                Error::WrongCode
+                | Error::PasswordRejected(_)
+                | Error::WrongAnswer { .. }
+                | Error::Throttled
+                | Error::Unavailable(_),
+            ) => {}
+            Err(_) => sessions.forget_challenge(jar),
         }
-    )*};
+        result
+    }
+
+    /// Signs the user out: clears the session cookies and signs out at Cognito
+    /// (GlobalSignOut), so the tokens stop working everywhere. When Cognito cannot be reached
+    /// the cookies are cleared all the same and the failure is logged.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, http::CookieJar};
+    /// use rocket_warrant::Cognito;
+    ///
+    /// #[post("/logout")]
+    /// async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> &'static str {
+    ///     cognito.sign_out(jar).await;
+    ///     "Logged out"
+    /// }
+    /// ```
+    pub async fn sign_out(&self, jar: &CookieJar<'_>) {
+        self.sessions().sign_out(jar).await
+    }
+
+    /// New ID and access tokens for a refresh token, verified, for an application that holds
+    /// tokens itself (the guards refresh cookie sessions by themselves). `username` is the
+    /// user's Cognito username (`cognito:username`), which the SECRET_HASH is computed from.
+    /// Concurrent calls with one refresh token make one call to Cognito.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SessionExpired`] when the refresh token was revoked or has expired, else
+    /// Cognito's errors as for [`Cognito::login`].
+    pub async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, Error> {
+        Ok(self.sessions().refresh(refresh_token, username).await?.tokens)
+    }
+
+    /// Verifies a token of kind `token_use` against the pool's keys and every rule (issuer,
+    /// app client, `token_use`, expiry), for tokens that do not arrive in a request's cookies
+    /// or `Authorization` header (a WebSocket's first message, say).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] with the reason the token was refused.
+    pub async fn verify(&self, token: &str, token_use: TokenUse) -> Result<Arc<Claims>, Error> {
+        Ok(self.users().verifier.verify(token, token_use).await?)
+    }
+
+    /// The user's attributes, read live from Cognito with their access token (GetUser).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SessionExpired`] when Cognito refuses the access token, else its errors as for
+    /// [`Cognito::login`].
+    pub async fn user_attributes(&self, access_token: &str) -> Result<UserAttributes, Error> {
+        self.client().get_user(access_token).await
+    }
+
+    /// Brings the local user in step with Cognito now (GetUser, `attr_mapping`, the row
+    /// written), as a login does: after the application changed attributes at Cognito, say.
+    /// `None` when the site keeps no users.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::user_attributes`], and [`Error::Store`] when the store fails.
+    pub async fn sync_user(&self, access_token: &str) -> Result<Option<User>, Error> {
+        Ok(self.users().sync(access_token, true).await?.1)
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The local user store; `None` for [`Cognito::without_store`].
+    pub fn store(&self) -> Option<&dyn UserStore> {
+        self.users().store.as_deref()
+    }
+
+    /// The AWS SDK client of the user pool, for calls this crate does not wrap
+    /// (UpdateUserAttributes, ListUsers, ...); it follows the settings (region, endpoint,
+    /// credentials, timeouts, retries).
+    pub fn sdk(&self) -> &aws_sdk_cognitoidentityprovider::Client {
+        self.client().sdk()
+    }
+
+    /// The AWS SDK configuration the settings describe, to build other AWS clients (API
+    /// Gateway, say) that follow the same region, endpoint, credentials and timeouts.
+    pub fn sdk_config(&self) -> &aws_config::SdkConfig {
+        &self.inner.sdk_config
+    }
+
+    /// What the crate counted since launch, for an application's tests and metrics.
+    #[cfg(feature = "testing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+    pub fn counters(&self) -> crate::testing::Counters {
+        let verifier = &self.users().verifier;
+        crate::testing::Counters {
+            refreshes: self.sessions().refresh_calls(),
+            srp_proofs: self.client().srp_proofs(),
+            key_fetches: verifier.jwks().fetch_count(),
+            cached_kids: verifier.jwks().cached_kids(),
+            cached_tokens: verifier.cache().len(),
+        }
+    }
 }
 
-auth_answer!(
-    cip::operation::initiate_auth::InitiateAuthOutput,
-    cip::operation::admin_initiate_auth::AdminInitiateAuthOutput,
-    cip::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput
-);
+/// What [`Cognito::keep`] keeps: a [`Login`], or a [`TotpSetup`]. Sealed.
+pub trait Step: sealed::Sealed {}
 
-/// The tokens of an answer, or the challenge it asks for. `username` answers the challenge
-/// unless Cognito names the user itself (its canonical username, for alias sign-in).
-fn tokens(out: &impl AuthAnswer, username: &str, old_refresh: Option<&str>) -> Result<Tokens, Error> {
-    if let Some(challenge) = out.challenge() {
-        let param = |name: &str| out.parameters().and_then(|p| p.get(name)).filter(|v| !v.is_empty());
-        let username = param("USER_ID_FOR_SRP").or_else(|| param("USERNAME")).map_or(username, String::as_str);
-        return Err(Error::ChallengeRequired(PendingChallenge::new(
-            Challenge::from_name(challenge.as_str()),
-            username.to_owned(),
-            out.session().unwrap_or_default().to_owned(),
-        )));
-    }
-    let result = out.result().ok_or_else(|| Error::Cognito {
-        code: "NoAuthenticationResult".into(),
-        message: "Cognito answered neither tokens nor a challenge".into(),
-    })?;
-    match (result.id_token(), result.access_token(), result.refresh_token().or(old_refresh)) {
-        (Some(id), Some(access), Some(refresh)) => {
-            Ok(Tokens { id_token: id.to_owned(), access_token: access.to_owned(), refresh_token: refresh.to_owned() })
+impl Step for Login {}
+impl Step for TotpSetup {}
+
+mod sealed {
+    use crate::{Login, PendingChallenge, TotpSetup};
+
+    pub trait Sealed {
+        fn login(&self) -> Option<&Login> {
+            None
         }
-        _ => Err(Error::Cognito {
-            code: "IncompleteAuthenticationResult".into(),
-            message: "Cognito's answer lacks a token".into(),
-        }),
+        fn challenge(&self) -> Option<&PendingChallenge> {
+            None
+        }
+    }
+
+    impl Sealed for Login {
+        fn login(&self) -> Option<&Login> {
+            Some(self)
+        }
+    }
+
+    impl Sealed for TotpSetup {
+        fn challenge(&self) -> Option<&PendingChallenge> {
+            Some(self.pending())
+        }
     }
 }
 
-/// Maps an error of a login or refresh call. Wrong password and unknown user become the same
-/// [`Error::InvalidCredentials`].
-fn login_error<E>(err: SdkError<E, HttpResponse>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    sdk_error(err, |code, message| match code {
-        "UserNotFoundException" => Some(Error::InvalidCredentials),
-        // Cognito reuses NotAuthorized for a bad SECRET_HASH: that is the app's fault, not the user's.
-        "NotAuthorizedException" if message.to_ascii_lowercase().contains("secret hash") => {
-            Some(Error::Misconfigured(message.to_owned()))
-        }
-        "NotAuthorizedException" => Some(Error::InvalidCredentials),
-        _ => None,
-    })
+/// A code as typed, trimmed, if it can be one: Cognito's codes are 6 digits (SMS codes up to
+/// 8); anything else cannot match, so it is refused without a call.
+fn well_formed_code(code: &str) -> Result<&str, Error> {
+    let code = code.trim();
+    let digits = code.bytes().all(|b| b.is_ascii_digit());
+    if (6..=8).contains(&code.len()) && digits {
+        Ok(code)
+    } else {
+        Err(Error::WrongCode)
+    }
 }
 
-/// Maps an error of a call made with the user's access token.
-fn session_error<E>(err: SdkError<E, HttpResponse>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    sdk_error(err, |code, _| match code {
-        "NotAuthorizedException" | "UserNotFoundException" => Some(Error::SessionExpired),
-        _ => None,
-    })
+/// `&Cognito` in a route: the managed state. Never fails once launched (the Sentinel stops a
+/// launch without the fairing).
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for &'r Cognito {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        match req.rocket().state::<Cognito>() {
+            Some(cognito) => Outcome::Success(cognito),
+            // Unreachable when the Sentinel ran; a clear status rather than a panic otherwise.
+            None => Outcome::Forward(Status::InternalServerError),
+        }
+    }
 }
 
-fn sdk_error<E>(err: SdkError<E, HttpResponse>, specific: impl Fn(&str, &str) -> Option<Error>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let (service, status) = match &err {
-        SdkError::ServiceError(service) => (service.err(), service.raw().status()),
-        SdkError::TimeoutError(_) => return Error::Unavailable("the call to Cognito timed out".into()),
-        SdkError::DispatchFailure(_) => return Error::Unavailable("Cognito could not be reached".into()),
-        SdkError::ResponseError(_) => return Error::Unavailable("Cognito's answer could not be read".into()),
-        _ => {
-            return Error::Unavailable(format!(
-                "the call to Cognito failed: {}",
-                aws_smithy_types::error::display::DisplayErrorContext(&err)
-            ))
+impl Sentinel for &Cognito {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        missing_fairing(rocket)
+    }
+}
+
+/// True (and logged) when a route uses the crate but the fairing was not attached.
+pub(crate) fn missing_fairing(rocket: &Rocket<Ignite>) -> bool {
+    if rocket.state::<Cognito>().is_some() {
+        return false;
+    }
+    log::error!(
+        "rocket_warrant: a route uses Cognito authentication but no Cognito fairing is attached: \
+         attach Cognito::fairing::<Db>(), Cognito::custom(store) or Cognito::without_store()"
+    );
+    true
+}
+
+/// True (and logged) when a route needs local users but the site keeps none.
+pub(crate) fn missing_store(rocket: &Rocket<Ignite>, guard: &str) -> bool {
+    if missing_fairing(rocket) {
+        return true;
+    }
+    let keeps_users = rocket.state::<Cognito>().is_some_and(|c| c.store().is_some());
+    if !keeps_users {
+        log::error!(
+            "rocket_warrant: a route uses {guard}, which reads the local user, but the fairing is \
+             Cognito::without_store(): take CognitoClaims (or Member) instead, or attach a store \
+             with Cognito::fairing::<Db>() or Cognito::custom(store)"
+        );
+    }
+    !keeps_users
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_to_eight_digits() {
+        assert_eq!(well_formed_code(" 123456 ").unwrap(), "123456");
+        assert_eq!(well_formed_code("12345678").unwrap(), "12345678");
+        for bad in ["12345", "123456789", "12345a", "", "１２３４５６"] {
+            assert!(matches!(well_formed_code(bad), Err(Error::WrongCode)), "{bad}");
         }
-    };
-    let code = service.code().unwrap_or("Unknown");
-    let message = service.message().unwrap_or_default();
-    if let Some(mapped) = specific(code, message) {
-        return mapped;
-    }
-    if status.is_server_error() {
-        return Error::Unavailable(format!("Cognito answered {}: {code}", status.as_u16()));
-    }
-    match code {
-        "UserNotConfirmedException" => Error::UserNotConfirmed,
-        "PasswordResetRequiredException" => Error::PasswordResetRequired,
-        "TooManyRequestsException"
-        | "LimitExceededException"
-        | "TooManyFailedAttemptsException"
-        | "ThrottlingException" => Error::Throttled,
-        "InternalErrorException" | "InternalFailure" | "ServiceUnavailable" => Error::Unavailable(message.to_owned()),
-        "ResourceNotFoundException"
-        | "InvalidUserPoolConfigurationException"
-        | "UnrecognizedClientException"
-        | "InvalidClientTokenId"
-        | "AccessDeniedException"
-        | "MissingAuthenticationToken" => Error::Misconfigured(format!("{code}: {message}")),
-        "InvalidParameterException" if message.contains("flow") => Error::Misconfigured(format!("{code}: {message}")),
-        _ => Error::Cognito { code: code.to_owned(), message: message.to_owned() },
     }
 }

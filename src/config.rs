@@ -2,18 +2,19 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 use rocket::figment::Figment;
 use serde::Deserialize;
 
 /// The figment key the settings live under: `[default.cognito]` in `Rocket.toml`, or
 /// `ROCKET_COGNITO={...}` in the environment.
-pub const CONFIG_KEY: &str = "cognito";
+pub(crate) const CONFIG_KEY: &str = "cognito";
 
 /// A string that never shows itself in `Debug` output or logs (client secrets, AWS keys).
 ///
 /// ```
-/// use rocket_warrant::config::Secret;
+/// use rocket_warrant::Secret;
 ///
 /// let secret = Secret::from("hunter2");
 /// assert_eq!(format!("{secret:?}"), "Secret(***)");
@@ -45,7 +46,7 @@ impl fmt::Debug for Secret {
 /// Which Cognito flow a login uses.
 ///
 /// ```
-/// use rocket_warrant::config::AuthFlow;
+/// use rocket_warrant::AuthFlow;
 /// assert_eq!(AuthFlow::default(), AuthFlow::UserSrp);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -61,6 +62,11 @@ pub enum AuthFlow {
 }
 
 /// Cookie `SameSite` policy, as written in the settings.
+///
+/// ```
+/// use rocket_warrant::SameSite;
+/// assert_eq!(SameSite::default(), SameSite::Lax);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SameSite {
@@ -86,7 +92,7 @@ pub enum SameSite {
 ///
 /// ```
 /// use rocket::figment::{Figment, providers::{Format, Toml}};
-/// use rocket_warrant::config::Config;
+/// use rocket_warrant::Config;
 ///
 /// let figment = Figment::from(Toml::string(r#"
 ///     [cognito]
@@ -98,7 +104,10 @@ pub enum SameSite {
 /// assert_eq!(config.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123");
 /// assert_eq!(config.attr_mapping["given_name"], "first_name");
 /// assert!(config.create_unknown_users);
+/// assert_eq!(config.leeway, std::time::Duration::from_secs(30));
 /// ```
+///
+/// Every duration is in seconds (`leeway_secs = 30`, `jwks_timeout_secs = 0.5`), whole or not.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -136,28 +145,29 @@ pub struct Config {
     /// The signing keys as a JWKS JSON document, so that none are fetched (warrant's `COGNITO_JWKS`).
     #[serde(default)]
     pub jwks: Option<String>,
-    /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
-    #[serde(default = "default_leeway")]
-    pub leeway_secs: u64,
-    /// Timeout of one signing-key fetch, in milliseconds.
-    #[serde(default = "default_jwks_timeout")]
-    pub jwks_timeout_ms: u64,
-    /// An unknown `kid` triggers at most one key fetch per this many seconds.
-    #[serde(default = "default_jwks_refetch")]
-    pub jwks_refetch_interval_secs: u64,
-    /// Timeout of one call to Cognito, in milliseconds (all attempts included).
-    #[serde(default = "default_cognito_timeout")]
-    pub cognito_timeout_ms: u64,
+    /// Clock skew allowed on `exp`, `nbf` and `iat` (`leeway_secs`).
+    #[serde(rename = "leeway_secs", default = "default_leeway", deserialize_with = "secs")]
+    pub leeway: Duration,
+    /// Timeout of one signing-key fetch (`jwks_timeout_secs`).
+    #[serde(rename = "jwks_timeout_secs", default = "default_jwks_timeout", deserialize_with = "secs")]
+    pub jwks_timeout: Duration,
+    /// An unknown `kid` triggers at most one key fetch per this interval (`jwks_refetch_interval_secs`).
+    #[serde(rename = "jwks_refetch_interval_secs", default = "default_jwks_refetch", deserialize_with = "secs")]
+    pub jwks_refetch_interval: Duration,
+    /// Timeout of one call to Cognito, all attempts included (`cognito_timeout_secs`).
+    #[serde(rename = "cognito_timeout_secs", default = "default_cognito_timeout", deserialize_with = "secs")]
+    pub cognito_timeout: Duration,
     /// Attempts per call to Cognito (1 disables retries).
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
     /// Verified tokens remembered so they are not verified again (0 disables the cache).
     #[serde(default = "default_token_cache")]
     pub token_cache_capacity: usize,
-    /// Seconds a local user row is kept in memory after it was read or written (0: every
-    /// request reads the database). Rows written by another instance are seen within this time.
-    #[serde(default = "default_user_cache_ttl")]
-    pub user_cache_ttl_secs: u64,
+    /// How long a local user row read or written is kept in memory by the store of
+    /// [`Cognito::fairing`](crate::Cognito::fairing) (`user_cache_ttl_secs`; 0: every request
+    /// reads the database). Rows written by another instance are seen within this time.
+    #[serde(rename = "user_cache_ttl_secs", default = "default_user_cache_ttl", deserialize_with = "secs")]
+    pub user_cache_ttl: Duration,
     /// Prefix of the token cookies' names.
     #[serde(default = "default_cookie_prefix")]
     pub cookie_prefix: String,
@@ -167,9 +177,10 @@ pub struct Config {
     /// The cookies' `SameSite` policy.
     #[serde(default)]
     pub cookie_same_site: SameSite,
-    /// Cookie lifetime in seconds; follows the refresh token's validity (30 days by default).
-    #[serde(default = "default_cookie_max_age")]
-    pub cookie_max_age_secs: i64,
+    /// Cookie lifetime (`cookie_max_age_secs`); follows the refresh token's validity (30 days
+    /// by default).
+    #[serde(rename = "cookie_max_age_secs", default = "default_cookie_max_age", deserialize_with = "secs")]
+    pub cookie_max_age: Duration,
     /// Where `redirect_to_login` sends anonymous visitors of protected pages.
     #[serde(default = "default_login_url")]
     pub login_url: String,
@@ -181,32 +192,54 @@ pub struct Config {
 fn yes() -> bool {
     true
 }
-fn default_leeway() -> u64 {
-    30
+fn default_leeway() -> Duration {
+    Duration::from_secs(30)
 }
-fn default_jwks_timeout() -> u64 {
-    3_000
+fn default_jwks_timeout() -> Duration {
+    Duration::from_secs(3)
 }
-fn default_jwks_refetch() -> u64 {
-    60
+fn default_jwks_refetch() -> Duration {
+    Duration::from_secs(60)
 }
-fn default_cognito_timeout() -> u64 {
-    10_000
+fn default_cognito_timeout() -> Duration {
+    Duration::from_secs(10)
 }
 fn default_max_attempts() -> u32 {
     3
 }
 fn default_token_cache() -> usize {
-    crate::verify::DEFAULT_CACHE_CAPACITY
+    10_000
 }
-fn default_user_cache_ttl() -> u64 {
-    30
+fn default_user_cache_ttl() -> Duration {
+    Duration::from_secs(30)
 }
 fn default_cookie_prefix() -> String {
     "cognito".into()
 }
-fn default_cookie_max_age() -> i64 {
-    30 * 24 * 3600
+fn default_cookie_max_age() -> Duration {
+    Duration::from_secs(30 * 24 * 3600)
+}
+
+/// A duration in seconds, whole or fractional; negative, infinite or absurd values are refused.
+fn secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    struct Secs;
+    impl serde::de::Visitor<'_> for Secs {
+        type Value = Duration;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number of seconds")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
+            Ok(Duration::from_secs(v))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
+            u64::try_from(v).map(Duration::from_secs).map_err(|_| E::custom("a duration cannot be negative"))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Duration, E> {
+            Duration::try_from_secs_f64(v)
+                .map_err(|_| E::custom("a duration is a finite, non-negative number of seconds"))
+        }
+    }
+    d.deserialize_any(Secs)
 }
 fn default_login_url() -> String {
     "/accounts/login/".into()
@@ -216,7 +249,7 @@ fn default_api_key_header() -> String {
 }
 
 /// django-warrant's default mapping.
-pub fn default_attr_mapping() -> BTreeMap<String, String> {
+fn default_attr_mapping() -> BTreeMap<String, String> {
     [("email", "email"), ("given_name", "first_name"), ("family_name", "last_name")]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -244,7 +277,11 @@ fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
-    /// Reads and validates the settings under [`CONFIG_KEY`].
+    /// Reads and validates the settings under `cognito` (`[default.cognito]` in `Rocket.toml`).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] naming the key that is missing, unknown, of the wrong type or unusable.
     pub fn from_figment(figment: &Figment) -> Result<Config, ConfigError> {
         let config: Config = figment.extract_inner(CONFIG_KEY).map_err(Box::new)?;
         config.validate()?;
@@ -252,7 +289,7 @@ impl Config {
     }
 
     /// Checks what serde cannot: formats, ranges and pairs of keys.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let (region, pool) = self.user_pool_id.split_once('_').unwrap_or(("", ""));
         if region.is_empty() || pool.is_empty() {
             return Err(invalid(
@@ -294,11 +331,10 @@ impl Config {
             serde_json::from_str::<jsonwebtoken::jwk::JwkSet>(jwks)
                 .map_err(|e| invalid("jwks", format!("not a JWKS document: {e}")))?;
         }
-        if self.jwks_timeout_ms == 0 {
-            return Err(invalid("jwks_timeout_ms", "must be positive"));
-        }
-        if self.cognito_timeout_ms == 0 {
-            return Err(invalid("cognito_timeout_ms", "must be positive"));
+        for (key, d) in [("jwks_timeout_secs", self.jwks_timeout), ("cognito_timeout_secs", self.cognito_timeout)] {
+            if d.is_zero() {
+                return Err(invalid(key, "must be positive"));
+            }
         }
         if self.max_attempts == 0 {
             return Err(invalid("max_attempts", "must be at least 1"));
@@ -308,10 +344,10 @@ impl Config {
         if !prefix_ok {
             return Err(invalid("cookie_prefix", "must be letters, digits, `_` or `-`"));
         }
-        if crate::safe_next(&self.login_url).is_none() {
+        if crate::next::safe_next(&self.login_url).is_none() {
             return Err(invalid("login_url", "must be a path on this site, starting with `/`"));
         }
-        if self.cookie_max_age_secs <= 0 {
+        if self.cookie_max_age.is_zero() || self.cookie_max_age.as_secs() > i64::MAX as u64 {
             return Err(invalid("cookie_max_age_secs", "must be positive"));
         }
         if self.api_key_header.is_empty()
@@ -323,6 +359,13 @@ impl Config {
     }
 
     /// The AWS region: `region` if set, else the pool id's prefix.
+    ///
+    /// ```
+    /// # use rocket::figment::{Figment, providers::{Format, Toml}};
+    /// # let figment = Figment::from(Toml::string("[cognito]\nuser_pool_id = \"eu-west-1_Abc\"\napp_client_id = \"c\""));
+    /// let config = rocket_warrant::Config::from_figment(&figment).unwrap();
+    /// assert_eq!(config.region(), "eu-west-1");
+    /// ```
     pub fn region(&self) -> &str {
         match &self.region {
             Some(region) => region,
@@ -331,12 +374,19 @@ impl Config {
     }
 
     /// The pool's issuer, the only `iss` a token may carry.
+    ///
+    /// ```
+    /// # use rocket::figment::{Figment, providers::{Format, Toml}};
+    /// # let figment = Figment::from(Toml::string("[cognito]\nuser_pool_id = \"eu-west-1_Abc\"\napp_client_id = \"c\""));
+    /// let config = rocket_warrant::Config::from_figment(&figment).unwrap();
+    /// assert_eq!(config.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc");
+    /// ```
     pub fn issuer(&self) -> String {
         format!("https://cognito-idp.{}.amazonaws.com/{}", self.region(), self.user_pool_id)
     }
 
     /// Where the signing keys are fetched.
-    pub fn jwks_url(&self) -> String {
+    pub(crate) fn jwks_url(&self) -> String {
         self.jwks_url.clone().unwrap_or_else(|| format!("{}/.well-known/jwks.json", self.issuer()))
     }
 }
@@ -383,11 +433,25 @@ mod tests {
             (&format!("{BASE}user_pol_id = \"typo\"\n"), "user_pol_id"),
             (&format!("{BASE}region = \"Mars\"\n"), "region"),
             (&format!("{BASE}max_attempts = 0\n"), "max_attempts"),
+            (&format!("{BASE}leeway_secs = -1\n"), "leeway_secs"),
+            (&format!("{BASE}jwks_timeout_secs = 0\n"), "jwks_timeout_secs"),
+            (&format!("{BASE}cognito_timeout_secs = \"ten\"\n"), "cognito_timeout_secs"),
+            (&format!("{BASE}cookie_max_age_secs = 0\n"), "cookie_max_age_secs"),
+            (&format!("{BASE}jwks_timeout_ms = 100\n"), "jwks_timeout_ms"),
         ];
         for (toml, key) in cases {
             let err = parse(toml).expect_err(toml).to_string();
             assert!(err.contains(key), "{toml:?}: {err}");
         }
+    }
+
+    #[test]
+    fn durations_are_seconds_whole_or_not() {
+        let c = parse(&format!("{BASE}jwks_timeout_secs = 0.25\nleeway_secs = 5\nuser_cache_ttl_secs = 0\n")).unwrap();
+        assert_eq!(c.jwks_timeout, Duration::from_millis(250));
+        assert_eq!(c.leeway, Duration::from_secs(5));
+        assert!(c.user_cache_ttl.is_zero());
+        assert_eq!(c.cookie_max_age, Duration::from_secs(30 * 24 * 3600));
     }
 
     #[test]

@@ -1,15 +1,22 @@
-//! The errors a login, a refresh or a guard can end in.
+//! The errors a login, a challenge's answer, a refresh or a sign-out can end in.
+
+use std::fmt;
+use std::sync::Arc;
 
 use rocket::http::Status;
 
-use crate::challenge::PendingChallenge;
+use crate::challenge::{Challenge, PendingChallenge};
 use crate::store::StoreError;
-use crate::verify::VerifyError;
+use crate::tokens::VerifyError;
 
-/// What went wrong in a login, a refresh or a sign-out.
+/// What went wrong in a login, a challenge's answer, a refresh or a sign-out.
 ///
 /// Wrong password and unknown user are the same [`Error::InvalidCredentials`], so a caller cannot
-/// tell them apart; everything else is a variant an application can match on.
+/// tell them apart; everything else is a variant an application can match on. Errors that come
+/// from a failed call carry it as their [`source`](std::error::Error::source).
+///
+/// As a [`Responder`](rocket::response::Responder) it answers with [`Error::status`]; errors on
+/// the server's side (5xx) are logged and answered with a generic message.
 ///
 /// ```
 /// use rocket::http::Status;
@@ -20,6 +27,7 @@ use crate::verify::VerifyError;
 /// assert_eq!(Error::Throttled.status(), Status::ServiceUnavailable);
 /// ```
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Wrong password, unknown user, or a disabled user.
     #[error("invalid username or password")]
@@ -27,14 +35,21 @@ pub enum Error {
     /// Cognito accepted the user but `create_unknown_users` is off and there is no local user.
     #[error("this user has no account on this site")]
     NotProvisioned,
-    /// Cognito asks for another step before it issues tokens: for
-    /// [`NewPasswordRequired`](crate::Challenge::NewPasswordRequired),
-    /// [`Cognito::complete_new_password`](crate::Cognito::complete_new_password); for
-    /// [`SmsMfa`](crate::Challenge::SmsMfa) and [`SoftwareTokenMfa`](crate::Challenge::SoftwareTokenMfa),
-    /// [`Cognito::complete_mfa`](crate::Cognito::complete_mfa); for
-    /// [`MfaSetup`](crate::Challenge::MfaSetup), [`Cognito::setup_totp`](crate::Cognito::setup_totp).
+    /// Cognito asks for another step before it issues tokens. Keep the challenge with
+    /// [`Cognito::keep`](crate::Cognito::keep) and answer it with
+    /// [`Cognito::answer`](crate::Cognito::answer) (for [`Challenge::MfaSetup`], after
+    /// [`Cognito::setup_totp`](crate::Cognito::setup_totp)).
     #[error("Cognito requires the {} challenge before signing in", .0.challenge().name())]
     ChallengeRequired(PendingChallenge),
+    /// An answer of the wrong kind for the pending challenge (a password for an MFA code, say):
+    /// the application's mistake, refused before Cognito sees it.
+    #[error("{answer} does not answer the {} challenge", .challenge.name())]
+    WrongAnswer {
+        /// The challenge that is pending.
+        challenge: Challenge,
+        /// What was given: "a new password", "a code".
+        answer: &'static str,
+    },
     /// Cognito refused a new password; the message says which rule of the pool's password
     /// policy it breaks, and may be shown to the user.
     #[error("the new password was refused: {0}")]
@@ -49,48 +64,66 @@ pub enum Error {
     /// An administrator reset the password; the user must set a new one.
     #[error("the user must reset the password")]
     PasswordResetRequired,
-    /// The refresh token was revoked, expired, or belongs to a disabled user.
+    /// The refresh token was revoked, expired, or belongs to a disabled user; or the challenge
+    /// being answered is older than Cognito's three minutes or was used already.
     #[error("the session has ended; sign in again")]
     SessionExpired,
-    /// Cognito refused the app's own settings (client id, secret, enabled flows, credentials).
+    /// This site keeps no local users (`Cognito::without_store`), and the call needs them.
+    #[error("this site keeps no local users")]
+    NoStore,
+    /// Cognito refused the application's own settings (client id, secret, enabled flows,
+    /// credentials).
     #[error("Cognito refused the application's settings: {0}")]
-    Misconfigured(String),
+    Misconfigured(#[source] ServiceError),
     /// Cognito is throttling this application.
     #[error("Cognito is throttling requests; try again shortly")]
     Throttled,
     /// Cognito could not be reached, timed out or failed.
     #[error("Cognito is unavailable: {0}")]
-    Unavailable(String),
-    /// Any other answer from Cognito.
-    #[error("Cognito error {code}: {message}")]
-    Cognito {
-        /// The error code, e.g. `InvalidParameterException`.
-        code: String,
-        /// Cognito's message.
-        message: String,
-    },
-    /// A token Cognito issued did not verify.
+    Unavailable(#[source] ServiceError),
+    /// Any other answer from Cognito: its error code and message.
+    #[error("Cognito error {0}")]
+    Cognito(#[source] ServiceError),
+    /// A token did not verify.
     #[error("token refused: {0}")]
     Token(#[from] VerifyError),
     /// The local user store failed.
     #[error("user store: {0}")]
     Store(#[from] StoreError),
-    /// A token would not fit in its cookie.
-    #[error("{0}")]
-    CookieTooLarge(#[from] crate::cookies::CookieTooLarge),
+    /// A token would not fit in its cookie once sealed; no cookie was set.
+    #[error("the {cookie} cookie could be up to {size} bytes once sealed, over the browser limit of {limit}")]
+    CookieTooLarge {
+        /// The cookie's name.
+        cookie: String,
+        /// Its name and sealed value, in bytes.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl Error {
     /// The HTTP status this error should answer with.
+    ///
+    /// ```
+    /// use rocket::http::Status;
+    /// use rocket_warrant::Error;
+    ///
+    /// assert_eq!(Error::WrongCode.status(), Status::UnprocessableEntity);
+    /// assert_eq!(Error::NotProvisioned.status(), Status::Forbidden);
+    /// ```
     pub fn status(&self) -> Status {
         match self {
+            // The keys could not be fetched: the server's trouble, not the token's.
+            Error::Token(VerifyError::KeysUnavailable(_)) => Status::ServiceUnavailable,
             Error::InvalidCredentials | Error::SessionExpired | Error::Token(_) => Status::Unauthorized,
-            Error::NotProvisioned | Error::UserNotConfirmed | Error::PasswordResetRequired => Status::Forbidden,
             Error::ChallengeRequired(_) => Status::Unauthorized,
+            Error::NotProvisioned | Error::UserNotConfirmed | Error::PasswordResetRequired => Status::Forbidden,
+            Error::WrongAnswer { .. } => Status::BadRequest,
             Error::PasswordRejected(_) | Error::WrongCode => Status::UnprocessableEntity,
             Error::Throttled | Error::Unavailable(_) | Error::Store(_) => Status::ServiceUnavailable,
-            Error::Misconfigured(_) | Error::CookieTooLarge(_) => Status::InternalServerError,
-            Error::Cognito { .. } => Status::BadGateway,
+            Error::Misconfigured(_) | Error::CookieTooLarge { .. } | Error::NoStore => Status::InternalServerError,
+            Error::Cognito(_) => Status::BadGateway,
         }
     }
 }
@@ -110,5 +143,172 @@ impl<'r> rocket::response::Responder<'r, 'static> for Error {
             self.to_string()
         };
         (status, message).respond_to(req)
+    }
+}
+
+/// What Cognito (or the way to it) answered: an error code when it gave one, a message, and the
+/// underlying error as the [`source`](std::error::Error::source).
+///
+/// ```
+/// use rocket_warrant::Error;
+///
+/// # fn check(err: Error) {
+/// if let Error::Cognito(e) = &err {
+///     println!("{} says: {}", e.code().unwrap_or("Cognito"), e.message());
+/// }
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ServiceError {
+    code: Option<String>,
+    message: String,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ServiceError {
+    /// A failure described by `message` alone (a timeout, an unreadable answer).
+    pub(crate) fn new(message: impl Into<String>) -> ServiceError {
+        ServiceError { code: None, message: message.into(), source: None }
+    }
+
+    /// Cognito's answer: its error code and message.
+    pub(crate) fn coded(code: &str, message: &str) -> ServiceError {
+        ServiceError { code: Some(code.to_owned()), message: message.to_owned(), source: None }
+    }
+
+    /// The same, with the error that caused it.
+    pub(crate) fn caused_by(mut self, source: impl std::error::Error + Send + Sync + 'static) -> ServiceError {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// Cognito's error code, e.g. `InvalidParameterException`, when it answered with one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// What went wrong, in Cognito's words or ours.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{code}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl fmt::Debug for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceError").field("code", &self.code).field("message", &self.message).finish()
+    }
+}
+
+impl std::error::Error for ServiceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Why a request guard ([`CognitoUser`](crate::CognitoUser), [`CognitoClaims`](crate::CognitoClaims),
+/// [`Member`](crate::Member), [`PendingChallenge`]) failed; the status it fails with is
+/// [`AuthError::status`].
+///
+/// ```
+/// use rocket::http::Status;
+/// use rocket_warrant::AuthError;
+///
+/// assert_eq!(AuthError::Missing.status(), Status::Unauthorized);
+/// assert_eq!(AuthError::NotInGroup("admin").status(), Status::Forbidden);
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// No credentials at all: 401.
+    #[error("not signed in")]
+    Missing,
+    /// A token was refused: 401. Refused cookies are cleared.
+    #[error("credentials refused: {0}")]
+    Invalid(VerifyError),
+    /// The access token expired and the refresh token was refused (revoked, expired, user
+    /// disabled): 401, and the cookies are cleared.
+    #[error("the session has ended")]
+    SessionEnded,
+    /// The user has no local row and `create_unknown_users` is off: 403.
+    #[error("this user has no account on this site")]
+    NotProvisioned,
+    /// The user is not in the group the route requires: 403.
+    #[error("not a member of the {0} group")]
+    NotInGroup(&'static str),
+    /// No sign-in step is pending (none was kept, it was answered, or its three minutes are
+    /// over): 401.
+    #[error("no sign-in step is pending")]
+    NoChallenge,
+    /// Cognito, the signing keys or the database could not be reached: 503, and the cookies
+    /// are kept for a retry.
+    #[error("authentication is unavailable: {0}")]
+    Unavailable(#[source] Box<Error>),
+}
+
+impl AuthError {
+    /// The status the guard fails with.
+    pub fn status(&self) -> Status {
+        match self {
+            AuthError::Missing | AuthError::Invalid(_) | AuthError::SessionEnded | AuthError::NoChallenge => {
+                Status::Unauthorized
+            }
+            AuthError::NotProvisioned | AuthError::NotInGroup(_) => Status::Forbidden,
+            AuthError::Unavailable(_) => Status::ServiceUnavailable,
+        }
+    }
+}
+
+impl From<VerifyError> for AuthError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            e @ VerifyError::KeysUnavailable(_) => AuthError::Unavailable(Box::new(Error::Token(e))),
+            other => AuthError::Invalid(other),
+        }
+    }
+}
+
+impl From<Error> for AuthError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::SessionExpired | Error::InvalidCredentials => AuthError::SessionEnded,
+            Error::Token(v) => v.into(),
+            Error::NotProvisioned => AuthError::NotProvisioned,
+            other => AuthError::Unavailable(Box::new(other)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn service_errors_keep_their_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out");
+        let err = Error::Unavailable(ServiceError::new("the call to Cognito timed out").caused_by(io));
+        let source = err.source().expect("the ServiceError");
+        assert_eq!(source.to_string(), "the call to Cognito timed out");
+        assert_eq!(source.source().expect("the io error").to_string(), "timed out");
+        assert_eq!(err.status(), Status::ServiceUnavailable);
+    }
+
+    #[test]
+    fn local_refusals_are_client_errors() {
+        let wrong = Error::WrongAnswer { challenge: Challenge::SmsMfa, answer: "a new password" };
+        assert_eq!(wrong.status(), Status::BadRequest);
+        assert_eq!(wrong.to_string(), "a new password does not answer the SMS_MFA challenge");
+        assert_eq!(Error::Token(VerifyError::Mismatched).status(), Status::Unauthorized);
+        assert_eq!(Error::Token(VerifyError::KeysUnavailable("down".into())).status(), Status::ServiceUnavailable);
     }
 }

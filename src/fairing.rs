@@ -1,74 +1,64 @@
-//! The fairing: reads the settings, builds the Cognito client, verifier and store at ignite, and
-//! manages them as [`Cognito`]; the Sentinel that stops launch when it is missing.
+//! The fairing alone: the settings read and the store chosen at ignite, `Cognito` built and
+//! managed, and the response hook that sends cleared cookies with error responses.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
 
 use rocket::fairing::{self, Fairing, Info, Kind};
-use rocket::http::Status;
-use rocket::request::{FromRequest, Outcome, Request};
-use rocket::Response;
-use rocket::{Build, Ignite, Rocket, Sentinel};
+use rocket::{Build, Request, Response, Rocket};
 use rocket_db_pools::Database;
 
-use crate::cognito::CognitoClient;
-use crate::config::{Config, ConfigError};
-use crate::cookies::TokenCookies;
-use crate::guards::RequestAuth;
-use crate::jwks::Jwks;
-use crate::refresh::RefreshFlights;
-use crate::store::{CachedStore, UserStore};
-use crate::verify::{Clock, Verifier};
+use crate::cognito::Cognito;
+use crate::config::Config;
+use crate::session::Sessions;
+use crate::store::UserStore;
+use crate::tokens::Clock;
 
-/// Everything the crate needs at request time, built once at ignite and managed by Rocket.
-///
-/// Take it in a route as `&Cognito` to log users in:
-///
-/// ```no_run
-/// # use rocket::{post, form::Form, FromForm};
-/// use rocket_warrant::{Cognito, Error};
-///
-/// #[derive(FromForm)]
-/// struct Credentials { username: String, password: String }
-///
-/// #[post("/login", data = "<form>")]
-/// async fn login(cognito: &Cognito, form: Form<Credentials>) -> Result<String, Error> {
-///     let login = cognito.login(&form.username, &form.password).await?;
-///     Ok(format!("hello {}", login.user.username))
-/// }
-/// ```
-#[derive(Clone)]
-pub struct Cognito {
-    pub(crate) inner: Arc<Inner>,
+/// Fetches a rocket_db_pools database's store at ignite, or says why it cannot.
+type FetchStore = fn(&Rocket<Build>, &Config) -> Result<Arc<dyn UserStore>, String>;
+
+/// Where the fairing finds the local users.
+enum StoreSource {
+    /// A rocket_db_pools database, fetched at ignite, behind the in-memory cache.
+    Database(FetchStore),
+    /// The application's own store, as given.
+    Custom(Arc<dyn UserStore>),
+    /// No local users: claims guards only.
+    None,
 }
 
-pub(crate) struct Inner {
-    pub(crate) config: Config,
-    pub(crate) client: CognitoClient,
-    pub(crate) verifier: Verifier,
-    pub(crate) store: Arc<dyn UserStore>,
-    pub(crate) cookies: TokenCookies,
-    pub(crate) refreshes: RefreshFlights,
+/// The fairing that builds [`Cognito`] at ignite: [`Cognito::fairing`], [`Cognito::custom`] or
+/// [`Cognito::without_store`].
+///
+/// It reads `[default.cognito]` (or `ROCKET_COGNITO`); a missing or malformed setting stops
+/// launch with a message naming it. It builds the Cognito client and the verifier once, and
+/// fetches the pool's signing keys ahead of the first request (a failure is logged, not fatal:
+/// they are fetched again on first use).
+pub struct CognitoFairing {
+    store: StoreSource,
+    clock: Option<Arc<dyn Clock>>,
 }
 
-impl std::fmt::Debug for Cognito {
+impl std::fmt::Debug for CognitoFairing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cognito")
-            .field("config", &self.inner.config)
-            .field("verifier", &self.inner.verifier)
-            .finish_non_exhaustive()
+        let store = match self.store {
+            StoreSource::Database(_) => "database",
+            StoreSource::Custom(_) => "custom",
+            StoreSource::None => "none",
+        };
+        f.debug_struct("CognitoFairing").field("store", &store).finish_non_exhaustive()
     }
 }
 
 impl Cognito {
-    /// The fairing that builds a `Cognito` at ignite, keeping local users in the database `D`.
+    /// The fairing, keeping local users in the rocket_db_pools database `D` (a
+    /// [`SqlitePool`](crate::SqlitePool), [`PgPool`](crate::PgPool) or
+    /// [`MysqlPool`](crate::MysqlPool)), behind an in-memory cache (`user_cache_ttl_secs`).
     /// Attach `D::init()` first.
     ///
     /// ```no_run
     /// # #[macro_use] extern crate rocket;
     /// use rocket_db_pools::Database;
-    /// use rocket_warrant::{db::SqlitePool, Cognito};
+    /// use rocket_warrant::{Cognito, SqlitePool};
     ///
     /// #[derive(Database)]
     /// #[database("users")]
@@ -79,81 +69,81 @@ impl Cognito {
     ///     rocket::build().attach(Users::init()).attach(Cognito::fairing::<Users>())
     /// }
     /// ```
-    pub fn fairing<D>() -> CognitoFairing<D>
+    pub fn fairing<D>() -> CognitoFairing
     where
         D: Database,
         D::Pool: UserStore + Clone,
     {
-        CognitoFairing { clock: None, _db: PhantomData }
-    }
-
-    /// Builds a `Cognito` outside Rocket's ignite (a CLI, a test) from settings and a store.
-    pub async fn new(config: Config, store: Arc<dyn UserStore>) -> Result<Cognito, ConfigError> {
-        Cognito::build(config, store, None).await
-    }
-
-    async fn build(
-        config: Config,
-        store: Arc<dyn UserStore>,
-        clock: Option<Arc<dyn Clock>>,
-    ) -> Result<Cognito, ConfigError> {
-        config.validate()?;
-        let jwks = match &config.jwks {
-            Some(json) => Jwks::from_json(json).map_err(|reason| ConfigError::Invalid { key: "jwks", reason })?,
-            None => Jwks::from_url(
-                config.jwks_url(),
-                Duration::from_millis(config.jwks_timeout_ms),
-                Duration::from_secs(config.jwks_refetch_interval_secs),
-            ),
-        };
-        let mut verifier = Verifier::new(config.issuer(), config.app_client_id.clone(), jwks)
-            .with_leeway(config.leeway_secs)
-            .with_cache_capacity(config.token_cache_capacity);
-        if let Some(clock) = clock {
-            verifier = verifier.with_clock(clock);
+        fn fetch<D>(rocket: &Rocket<Build>, config: &Config) -> Result<Arc<dyn UserStore>, String>
+        where
+            D: Database,
+            D::Pool: UserStore + Clone,
+        {
+            // `state`, not `D::fetch`: its message assumes the fairing is missing, when more
+            // often it is attached and failed (a URL of the wrong kind, an unreachable server).
+            match rocket.state::<D>() {
+                Some(db) => Ok(Cognito::cached((**db).clone(), config)),
+                None => Err(format!(
+                    "the user database `{}` is not available: either its fairing failed (its error, \
+                     logged above, says why: a URL of the wrong kind, say) or {}::init() is not \
+                     attached before the Cognito fairing",
+                    D::NAME,
+                    std::any::type_name::<D>()
+                )),
+            }
         }
-        let client = CognitoClient::from_config(&config).await;
-        let cookies = TokenCookies::new(&config);
-        let refreshes = RefreshFlights::default();
-        let ttl = Duration::from_secs(config.user_cache_ttl_secs);
-        let store: Arc<dyn UserStore> = Arc::new(CachedStore::new(store, ttl, config.token_cache_capacity));
-        Ok(Cognito { inner: Arc::new(Inner { config, client, verifier, store, cookies, refreshes }) })
+        CognitoFairing { store: StoreSource::Database(fetch::<D>), clock: None }
     }
 
-    /// The settings in force.
-    pub fn config(&self) -> &Config {
-        &self.inner.config
+    /// The fairing, keeping local users in `store`: the application's own
+    /// [`UserStore`], a [`MemoryStore`](crate::MemoryStore), or any store behind a
+    /// [`CachedStore`](crate::CachedStore). The store is used as given (no cache is added).
+    ///
+    /// ```no_run
+    /// # #[macro_use] extern crate rocket;
+    /// use rocket_warrant::{Cognito, MemoryStore};
+    ///
+    /// #[launch]
+    /// fn rocket() -> _ {
+    ///     rocket::build().attach(Cognito::custom(MemoryStore::new()))
+    /// }
+    /// ```
+    pub fn custom(store: impl UserStore) -> CognitoFairing {
+        CognitoFairing { store: StoreSource::Custom(Arc::new(store)), clock: None }
     }
 
-    /// The Cognito client (for calls such as UpdateUserAttributes with a user's access token).
-    pub fn client(&self) -> &CognitoClient {
-        &self.inner.client
-    }
-
-    /// The token verifier.
-    pub fn verifier(&self) -> &Verifier {
-        &self.inner.verifier
-    }
-
-    /// The local user store.
-    pub fn store(&self) -> &dyn UserStore {
-        &*self.inner.store
-    }
-
-    /// The token cookies' names and attributes.
-    pub fn cookies(&self) -> &TokenCookies {
-        &self.inner.cookies
+    /// The fairing, keeping no local users: a login gives the mapped profile
+    /// ([`Login::profile`](crate::Login::profile)), and only the guards that need no row work
+    /// ([`CognitoClaims`](crate::CognitoClaims), [`Member`](crate::Member)). A route that takes
+    /// [`CognitoUser`](crate::CognitoUser) stops launch with a message saying so.
+    ///
+    /// For an application that keeps its own user model: its own guard built on
+    /// `CognitoClaims`, reading its own table (see the crate's documentation).
+    ///
+    /// ```no_run
+    /// # #[macro_use] extern crate rocket;
+    /// use rocket_warrant::{Cognito, CognitoClaims};
+    ///
+    /// #[get("/whoami")]
+    /// fn whoami(claims: CognitoClaims) -> String {
+    ///     claims.username().to_owned()
+    /// }
+    ///
+    /// #[launch]
+    /// fn rocket() -> _ {
+    ///     rocket::build().attach(Cognito::without_store()).mount("/", routes![whoami])
+    /// }
+    /// ```
+    pub fn without_store() -> CognitoFairing {
+        CognitoFairing { store: StoreSource::None, clock: None }
     }
 }
 
-/// The fairing returned by [`Cognito::fairing`].
-pub struct CognitoFairing<D> {
-    clock: Option<Arc<dyn Clock>>,
-    _db: PhantomData<fn() -> D>,
-}
-
-impl<D> CognitoFairing<D> {
-    /// Checks token times against `clock` instead of the system clock (tests simulate expiry).
+impl CognitoFairing {
+    /// Checks token times against `clock` instead of the system clock, so that a test sees a
+    /// token expire (and the session refresh) without waiting an hour.
+    #[cfg(feature = "testing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self
@@ -161,11 +151,7 @@ impl<D> CognitoFairing<D> {
 }
 
 #[rocket::async_trait]
-impl<D> Fairing for CognitoFairing<D>
-where
-    D: Database,
-    D::Pool: UserStore + Clone,
-{
+impl Fairing for CognitoFairing {
     fn info(&self) -> Info {
         Info { name: "Cognito authentication", kind: Kind::Ignite | Kind::Response }
     }
@@ -178,15 +164,17 @@ where
                 return Err(rocket);
             }
         };
-        let Some(db) = D::fetch(&rocket) else {
-            log::error!(
-                "rocket_warrant: the user database `{}` is not ready: attach {}::init() before Cognito::fairing()",
-                D::NAME,
-                std::any::type_name::<D>()
-            );
-            return Err(rocket);
+        let store = match &self.store {
+            StoreSource::Database(fetch) => match fetch(&rocket, &config) {
+                Ok(store) => Some(store),
+                Err(e) => {
+                    log::error!("rocket_warrant: {e}");
+                    return Err(rocket);
+                }
+            },
+            StoreSource::Custom(store) => Some(store.clone()),
+            StoreSource::None => None,
         };
-        let store: Arc<dyn UserStore> = Arc::new((**db).clone());
         let cognito = match Cognito::build(config, store, self.clock.clone()).await {
             Ok(cognito) => cognito,
             Err(e) => {
@@ -196,7 +184,7 @@ where
         };
         // Fetch the keys now so the first request does not wait; a failure is not fatal, the
         // keys are fetched again on first use.
-        match cognito.verifier().jwks().refresh().await {
+        match cognito.sessions().users.verifier.jwks().refresh().await {
             Ok(n) => log::info!("rocket_warrant: {n} signing key(s) loaded"),
             Err(e) => log::warn!("rocket_warrant: signing keys not loaded at ignite ({e}); retrying on first use"),
         }
@@ -206,45 +194,17 @@ where
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         // A guard that refused the session cleared the cookies, but Rocket sends only the
         // catcher's cookie changes with an error response: send the removals here.
-        if !req.local_cache(RequestAuth::untouched).cleared {
+        if !Sessions::cleared(req) {
             return;
         }
         let Some(cognito) = req.rocket().state::<Cognito>() else {
             return;
         };
-        for removal in cognito.cookies().removals() {
+        for removal in cognito.sessions().cookies.removals() {
             let prefix = format!("{}=", removal.name());
             if !res.headers().get("Set-Cookie").any(|c| c.starts_with(&prefix)) {
                 res.adjoin_header(removal);
             }
         }
     }
-}
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for &'r Cognito {
-    type Error = std::convert::Infallible;
-
-    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        match req.rocket().state::<Cognito>() {
-            Some(cognito) => Outcome::Success(cognito),
-            // Unreachable when the Sentinel ran; a clear status rather than a panic otherwise.
-            None => Outcome::Forward(Status::InternalServerError),
-        }
-    }
-}
-
-impl Sentinel for &Cognito {
-    fn abort(rocket: &Rocket<Ignite>) -> bool {
-        missing_fairing(rocket)
-    }
-}
-
-/// True (and logged) when a route uses the crate but the fairing was not attached.
-pub(crate) fn missing_fairing(rocket: &Rocket<Ignite>) -> bool {
-    if rocket.state::<Cognito>().is_some() {
-        return false;
-    }
-    log::error!("rocket_warrant: a route uses Cognito authentication but `Cognito::fairing::<Db>()` is not attached");
-    true
 }

@@ -2,12 +2,13 @@
 //!
 //! Amazon Cognito user-pool authentication for [Rocket](https://rocket.rs), the Rust port of
 //! django-warrant: log users in against a user pool (SRP, password or admin flow), verify their
-//! tokens against the pool's signing keys, and keep a local user row in step with Cognito's
-//! attributes, in SQLite or PostgreSQL through Diesel and rocket_db_pools.
+//! tokens against the pool's signing keys, keep a local user row in step with Cognito's
+//! attributes, and hold the tokens in private cookies that the request guards read.
 //!
-//! ## Quick start
+//! ## An application
 //!
-//! `Rocket.toml`:
+//! `Rocket.toml` (set Rocket's `secret_key` in production: it seals the session cookies, a
+//! restart without it signs everyone out, and release builds refuse to start without one):
 //!
 //! ```toml
 //! [default.cognito]
@@ -18,13 +19,13 @@
 //! url = "sqlite://users.sqlite"
 //! ```
 //!
-//! The application:
-//!
 //! ```no_run
 //! # #[macro_use] extern crate rocket;
 //! use rocket::form::Form;
+//! use rocket::http::CookieJar;
+//! use rocket::response::Redirect;
 //! use rocket_db_pools::Database;
-//! use rocket_warrant::{db::SqlitePool, Cognito, Error};
+//! use rocket_warrant::{Cognito, CognitoUser, Error, SqlitePool};
 //!
 //! #[derive(Database)]
 //! #[database("users")]
@@ -34,9 +35,20 @@
 //! struct Credentials { username: String, password: String }
 //!
 //! #[post("/login", data = "<form>")]
-//! async fn login(cognito: &Cognito, form: Form<Credentials>) -> Result<String, Error> {
-//!     let login = cognito.login(&form.username, &form.password).await?;
-//!     Ok(format!("welcome, {}", login.user.first_name.unwrap_or(login.user.username)))
+//! async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<Redirect, Error> {
+//!     cognito.keep(jar, cognito.login(&form.username, &form.password).await)?;
+//!     Ok(Redirect::to("/"))
+//! }
+//!
+//! #[get("/")]
+//! fn home(user: CognitoUser) -> String {
+//!     format!("hello {}", user.username())
+//! }
+//!
+//! #[post("/logout")]
+//! async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> Redirect {
+//!     cognito.sign_out(jar).await;
+//!     Redirect::to("/login")
 //! }
 //!
 //! #[launch]
@@ -44,50 +56,172 @@
 //!     rocket::build()
 //!         .attach(Users::init())
 //!         .attach(Cognito::fairing::<Users>())
-//!         .mount("/", routes![login])
+//!         .mount("/", routes![login, home, logout])
 //! }
 //! ```
 //!
-//! Every setting is described on [`config::Config`]; a missing or malformed one stops launch
-//! with a message naming it.
+//! Every setting is described on [`Config`]; a missing or malformed one stops launch with a
+//! message naming it.
+//!
+//! ## The pieces
+//!
+//! - [`Cognito`]: the managed state: [`login`](Cognito::login), [`answer`](Cognito::answer),
+//!   [`keep`](Cognito::keep), [`sign_out`](Cognito::sign_out), and the rest.
+//! - Guards: [`CognitoUser`] (verified claims and the local row), [`CognitoClaims`] (the claims
+//!   alone, no database), [`Member`] (a user in a Cognito group, declared with [`group!`]),
+//!   [`ApiKey`] (the API key header), [`PendingChallenge`] (a sign-in step kept for its page).
+//! - Stores: [`SqlitePool`], [`PgPool`], [`MysqlPool`] (Diesel, with rocket_db_pools; the
+//!   migrations ship with the crate), [`MemoryStore`], [`CachedStore`], or your own
+//!   [`UserStore`]; or none at all ([`Cognito::without_store`]).
+//! - [`redirect_to_login`], a 401 catcher, and [`safe_next`], which keeps `next` on the site.
+//! - [`testing`] (feature `testing`): signed tokens and settings for an application's own tests.
 //!
 //! ## When Cognito asks for another step
 //!
 //! A user an administrator created with a temporary password, or one with MFA, does not get
-//! tokens for the password alone: the login ends in [`Error::ChallengeRequired`] with a
-//! [`PendingChallenge`]. Keep it (it serializes; a private cookie does) while the user answers,
-//! then [`Cognito::sign_in_new_password`], [`Cognito::sign_in_mfa`] or (after
-//! [`Cognito::setup_totp`] for a pool that requires MFA) [`Cognito::sign_in_totp_setup`] finishes
-//! the login. The
-//! example site (`examples/cdu`, `challenge.rs`) does this with a page for each step.
+//! tokens for the password alone: the login ends in [`Error::ChallengeRequired`].
+//! [`Cognito::keep`] keeps the challenge in a cookie of its own for three minutes, and the page
+//! that answers it takes it back as a [`PendingChallenge`] guard:
+//!
+//! ```no_run
+//! # use rocket::{post, form::Form, FromForm, http::CookieJar, response::Redirect};
+//! use rocket_warrant::{Answer, Challenge, Cognito, Error, PendingChallenge};
+//!
+//! #[derive(FromForm)]
+//! struct Step { answer: String }
+//!
+//! #[post("/login/step", data = "<form>")]
+//! async fn step(cognito: &Cognito, jar: &CookieJar<'_>, pending: PendingChallenge, form: Form<Step>) -> Result<Redirect, Error> {
+//!     let answer = match pending.challenge() {
+//!         Challenge::NewPasswordRequired => Answer::NewPassword(&form.answer),
+//!         _ => Answer::Code(&form.answer),
+//!     };
+//!     match cognito.keep(jar, cognito.answer(&pending, answer).await) {
+//!         Ok(_) => Ok(Redirect::to("/")),
+//!         // A new password, then a code: the next step is kept in place of this one.
+//!         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/login/step")),
+//!         Err(e) => Err(e),
+//!     }
+//! }
+//! ```
+//!
+//! For a pool that requires MFA, [`Cognito::setup_totp`] enrols an authenticator app first.
+//!
+//! ## Your own user model
+//!
+//! An application that keeps users in its own table needs no store of the crate's: attach
+//! [`Cognito::without_store`] and build its own guard on [`CognitoClaims`], which carries the
+//! verified `sub` and username. (django-warrant's equivalent was a subclass of its backend.)
+//!
+//! ```
+//! # #[macro_use] extern crate rocket;
+//! use std::collections::HashMap;
+//! use rocket::http::{Header, Status};
+//! use rocket::request::{self, FromRequest, Request};
+//! use rocket::{outcome::try_outcome, State};
+//! use rocket_warrant::{AuthError, Cognito, CognitoClaims};
+//!
+//! /// The application's own table, keyed by Cognito's `sub` (here a map; a Diesel table in a
+//! /// real application).
+//! struct Members(HashMap<String, Member>);
+//!
+//! #[derive(Clone)]
+//! struct Member { name: String, plan: &'static str }
+//!
+//! #[rocket::async_trait]
+//! impl<'r> FromRequest<'r> for Member {
+//!     type Error = AuthError;
+//!
+//!     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
+//!         let claims = try_outcome!(req.guard::<CognitoClaims>().await);
+//!         let members = try_outcome!(req.guard::<&State<Members>>().await.map_error(|(s, _)| (s, AuthError::NotProvisioned)));
+//!         match members.0.get(claims.sub()) {
+//!             Some(member) => request::Outcome::Success(member.clone()),
+//!             None => request::Outcome::Error((Status::Forbidden, AuthError::NotProvisioned)),
+//!         }
+//!     }
+//! }
+//!
+//! #[get("/plan")]
+//! fn plan(member: Member) -> String {
+//!     format!("{} is on {}", member.name, member.plan)
+//! }
+//!
+//! # #[cfg(feature = "testing")]
+//! # rocket::async_test(async {
+//! // Tested offline with the `testing` feature:
+//! let pool = rocket_warrant::testing::TestPool::new();
+//! let ada = pool.user("ada");
+//! let members = Members([("sub-ada".to_string(), Member { name: "Ada".into(), plan: "gold" })].into());
+//! let rocket = rocket::custom(pool.figment())
+//!     .attach(Cognito::without_store())
+//!     .manage(members)
+//!     .mount("/", routes![plan]);
+//! let client = rocket::local::asynchronous::Client::tracked(rocket).await.unwrap();
+//! let bearer = |t: String| Header::new("Authorization", format!("Bearer {t}"));
+//! let response = client.get("/plan").header(bearer(ada.access_token())).dispatch().await;
+//! assert_eq!(response.into_string().await.unwrap(), "Ada is on gold");
+//! let stranger = pool.user("bob").access_token();
+//! assert_eq!(client.get("/plan").header(bearer(stranger)).dispatch().await.status(), Status::Forbidden);
+//! # });
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | default | what |
+//! | --- | --- | --- |
+//! | `sqlite` | yes | [`SqlitePool`]: the embedded store (SQLite built from source, nothing to install) |
+//! | `postgres` | | [`PgPool`] (no libpq, no OpenSSL) |
+//! | `mysql` | | [`MysqlPool`], for MySQL and MariaDB (no libmysqlclient) |
+//! | `testing` | | [`testing`]: offline tokens and settings for an application's tests |
 
-#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// Links to items of features not enabled cannot resolve; docs.rs builds every feature, and there
+// they all must.
+#![cfg_attr(not(docsrs), allow(rustdoc::broken_intra_doc_links))]
+#![deny(missing_docs, missing_debug_implementations)]
 
-pub mod cache;
-pub mod challenge;
-pub mod cognito;
-pub mod config;
-pub mod cookies;
-pub mod db;
+mod catcher;
+mod challenge;
+mod client;
+mod cognito;
+mod config;
 mod error;
 mod fairing;
-pub mod guards;
-pub mod jwks;
-mod login;
-mod logout;
-mod redirect;
-pub mod refresh;
-pub mod srp;
-pub mod store;
-pub mod verify;
+mod guards;
+mod next;
+mod session;
+mod store;
+mod tokens;
+mod users;
 
-pub use challenge::{Challenge, PendingChallenge};
-pub use cognito::Tokens;
-pub use config::Config;
-pub use error::Error;
-pub use fairing::{Cognito, CognitoFairing};
-pub use guards::{ApiKey, AuthError, CognitoClaims, CognitoUser, Group, Member};
-pub use login::Login;
-pub use redirect::{redirect_to_login, safe_next};
-pub use store::{User, UserStore};
-pub use verify::{Claims, TokenUse};
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
+pub use catcher::redirect_to_login;
+pub use challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
+pub use client::UserAttributes;
+pub use cognito::{Cognito, Step};
+pub use config::{AuthFlow, Config, ConfigError, SameSite, Secret};
+pub use error::{AuthError, Error, ServiceError};
+pub use fairing::CognitoFairing;
+pub use guards::{ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Group, Member};
+pub use next::safe_next;
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use store::MysqlPool;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use store::PgPool;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use store::SqlitePool;
+pub use store::{CachedStore, MemoryStore, Profile, StoreError, User, UserStore};
+pub use tokens::{Claims, TokenUse, Tokens, VerifyError};
+pub use users::Login;
+
+// The README's code blocks are doctests too: its examples compile, and the testing one runs.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -285,7 +285,7 @@ async fn update_profile_validates_saves_and_says_so() {
     assert!(profile.has("data-field=\"First Name\">Demetra</dd>"));
     assert!(!profile.has("stolen"));
     assert!(!browser.get("/accounts/profile/").await.has("successfully updated"), "shown once");
-    let local = browser.cognito().store().find("demo").await.unwrap().unwrap();
+    let local = browser.cognito().store().unwrap().find("demo").await.unwrap().unwrap();
     assert_eq!(local.first_name.as_deref(), Some("Demetra"), "the local row follows");
 }
 
@@ -360,7 +360,7 @@ async fn logout_shows_logged_out_and_ends_the_session_at_cognito() {
     assert!(page.has("<h1>Logged Out</h1>"));
     assert!(browser.client.cookies().get("cognito_refresh").is_none());
     assert_eq!(browser.get("/accounts/profile/").await.status, Status::SeeOther);
-    assert!(browser.cognito().client().refresh(&refresh_token, "demo").await.is_err(), "revoked at Cognito");
+    assert!(browser.cognito().refresh(&refresh_token, "demo").await.is_err(), "revoked at Cognito");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -396,18 +396,26 @@ async fn a_temporary_password_is_replaced_on_the_new_password_page() {
     assert!(early.has("<h1>Login</h1>") && early.has("please sign in again"));
 
     let login = browser.login("newcomer", "Temp-Passw0rd!", Some("/accounts/user_info/")).await;
-    assert_eq!((login.status, login.location.as_deref()), (Status::SeeOther, Some("/accounts/login/new-password/")));
+    // `next` travels with the step, in its URL and then its form.
+    let step = "/accounts/login/new-password/?next=%2Faccounts%2Fuser_info%2F";
+    assert_eq!((login.status, login.location.as_deref()), (Status::SeeOther, Some(step)));
     assert!(browser.client.cookies().get("cognito_access").is_none(), "not signed in yet");
-    let form = browser.get("/accounts/login/new-password/").await;
+    let form = browser.get(step).await;
     assert_eq!(form.status, Status::Ok);
     assert!(form.has("<h1>Choose a new password</h1>") && form.has("<strong>newcomer</strong>"));
+    assert!(form.has(r#"name="next" value="&#x2f;accounts&#x2f;user_info&#x2f;""#), "{}", form.body);
     let csrf = form.csrf();
 
     let submit = |one: &'static str, two: &'static str| {
         let csrf = csrf.clone();
         let browser = &browser;
         async move {
-            let fields = [("csrf_token", csrf.as_str()), ("new_password1", one), ("new_password2", two)];
+            let fields = [
+                ("csrf_token", csrf.as_str()),
+                ("new_password1", one),
+                ("new_password2", two),
+                ("next", "/accounts/user_info/"),
+            ];
             browser.post("/accounts/login/new-password/", &fields).await
         }
     };
@@ -428,11 +436,11 @@ async fn a_temporary_password_is_replaced_on_the_new_password_page() {
     let done = submit("Chosen-Passw0rd!", "Chosen-Passw0rd!").await;
     assert_eq!((done.status, done.location.as_deref()), (Status::SeeOther, Some("/accounts/user_info/")));
     assert!(browser.client.cookies().get_private("cognito_access").is_some(), "signed in");
-    assert!(browser.client.cookies().get("cdu_challenge").is_none(), "the challenge is forgotten");
+    assert!(browser.client.cookies().get("cognito_challenge").is_none(), "the challenge is forgotten");
     let info = browser.get("/accounts/user_info/").await;
     assert_eq!(info.status, Status::Ok);
     assert!(info.has("newcomer"));
-    assert!(browser.cognito().store().find("newcomer").await.unwrap().is_some(), "the local row exists");
+    assert!(browser.cognito().store().unwrap().find("newcomer").await.unwrap().is_some(), "the local row exists");
 
     // The challenge is spent: replaying the page starts over; the chosen password signs in.
     let replay = submit("Other-Passw0rd!", "Other-Passw0rd!").await;
@@ -452,9 +460,11 @@ async fn an_authenticator_code_is_asked_for_on_the_mfa_page() {
     assert_eq!(early.status, Status::Unauthorized, "no challenge yet");
 
     let page = browser.login("demo", DEMO_PASSWORD, Some("/accounts/user_info/")).await;
-    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/login/mfa/")));
+    let step = "/accounts/login/mfa/?next=%2Faccounts%2Fuser_info%2F";
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some(step)));
     assert!(browser.client.cookies().get("cognito_access").is_none(), "not signed in before the code");
-    let form = browser.get("/accounts/login/mfa/").await;
+    let form = browser.get(step).await;
+    assert!(form.has(r#"name="next" value="&#x2f;accounts&#x2f;user_info&#x2f;""#), "{}", form.body);
     assert_eq!(form.status, Status::Ok);
     assert!(form.has("<h1>Enter your code</h1>") && form.has("authenticator app"));
     // The new-password page is not a way around the code.
@@ -468,7 +478,9 @@ async fn an_authenticator_code_is_asked_for_on_the_mfa_page() {
     assert!(browser.client.cookies().get("cognito_access").is_none());
 
     let code = common::totp(&secret).await;
-    let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &csrf), ("code", &code)]).await;
+    let next = ("next", "/accounts/user_info/");
+    let page =
+        browser.post("/accounts/login/mfa/", &[("csrf_token", csrf.as_str()), ("code", code.as_str()), next]).await;
     assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/user_info/")));
     assert!(browser.client.cookies().get_private("cognito_access").is_some(), "signed in");
     assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok);
@@ -526,5 +538,5 @@ async fn a_new_password_for_a_user_the_site_does_not_keep_is_refused_clearly() {
     assert_eq!(page.status, Status::Forbidden, "{}", page.body);
     assert!(page.has("This user has no account on this site."));
     assert!(browser.client.cookies().get("cognito_access").is_none(), "not signed in");
-    assert!(browser.client.cookies().get("cdu_challenge").is_none(), "the challenge is forgotten");
+    assert!(browser.client.cookies().get("cognito_challenge").is_none(), "the challenge is forgotten");
 }

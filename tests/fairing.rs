@@ -37,10 +37,11 @@ async fn bad_settings_stop_launch() {
 async fn key_endpoint_down_at_ignite_is_not_fatal() {
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
-    let settings = with(pool.settings(), json!({ "jwks_url": "http://127.0.0.1:9/jwks.json", "jwks_timeout_ms": 300 }));
+    let settings =
+        with(pool.settings(), json!({ "jwks_url": "http://127.0.0.1:9/jwks.json", "jwks_timeout_secs": 0.3 }));
     let rocket = common::rocket(StoreKind::Sqlite, &url, settings).ignite().await.expect("ignites");
     let cognito = rocket.state::<Cognito>().unwrap();
-    assert!(cognito.verifier().jwks().cached_kids().is_empty());
+    assert!(cognito.counters().cached_kids.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,8 +49,8 @@ async fn keys_are_fetched_at_ignite() {
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let (_rocket, cognito) = common::ignite(StoreKind::Sqlite, &url, pool.settings()).await;
-    assert_eq!(cognito.verifier().jwks().cached_kids(), vec!["dummy".to_string()]);
-    assert_eq!(cognito.verifier().jwks().fetch_count(), 1);
+    assert_eq!(cognito.counters().cached_kids, vec!["dummy".to_string()]);
+    assert_eq!(cognito.counters().key_fetches, 1);
 }
 
 #[get("/")]

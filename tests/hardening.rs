@@ -30,7 +30,7 @@ fn me(user: CognitoUser) -> String {
 
 #[post("/login", data = "<form>")]
 async fn login(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>, form: rocket::form::Form<Creds>) -> Status {
-    match cognito.sign_in(jar, &form.username, &form.password).await {
+    match cognito.keep(jar, cognito.login(&form.username, &form.password).await) {
         Ok(_) => Status::Ok,
         Err(e) => e.status(),
     }
@@ -101,7 +101,7 @@ async fn key_endpoint_then(fault: Fault) -> Client {
         common::fault_server(vec![Fault::Answer(200, include_str!("fixtures/test-jwks.json").to_owned()), fault]).await;
     let settings = with(
         token_settings(),
-        json!({ "jwks": null, "jwks_url": url, "jwks_timeout_ms": 1000, "jwks_refetch_interval_secs": 0 }),
+        json!({ "jwks": null, "jwks_url": url, "jwks_timeout_secs": 1, "jwks_refetch_interval_secs": 0 }),
     );
     client_with(settings).await
 }
@@ -166,7 +166,7 @@ async fn login_page_says_unavailable_when_cognito_fails_and_creates_no_user() {
         let figment = demo
             .figment()
             .merge(("cognito.endpoint_url", &endpoint))
-            .merge(("cognito.cognito_timeout_ms", 1000))
+            .merge(("cognito.cognito_timeout_secs", 1))
             .merge(("cognito.auth_flow", "user_password"));
         let client = Client::tracked(site::build(figment)).await.unwrap();
         let form = client.get("/accounts/login/").dispatch().await.into_string().await.unwrap();
@@ -182,7 +182,7 @@ async fn login_page_says_unavailable_when_cognito_fails_and_creates_no_user() {
         assert_eq!(page.status(), Status::ServiceUnavailable, "Cognito {what}");
         assert!(page.into_string().await.unwrap().contains("unavailable"), "Cognito {what}");
         let cognito = client.rocket().state::<Cognito>().unwrap();
-        assert_eq!(cognito.store().find("demo").await.unwrap(), None, "Cognito {what}: no local user");
+        assert_eq!(cognito.store().unwrap().find("demo").await.unwrap(), None, "Cognito {what}: no local user");
     }
 }
 
@@ -202,7 +202,6 @@ async fn refresh_with_cognito_unreachable_is_unavailable_and_keeps_the_session()
         .rocket()
         .state::<Cognito>()
         .unwrap()
-        .verifier()
         .verify(&access, rocket_warrant::TokenUse::Access)
         .await
         .unwrap()
@@ -211,10 +210,10 @@ async fn refresh_with_cognito_unreachable_is_unavailable_and_keeps_the_session()
 
     // ...then the access token expires while Cognito is unreachable.
     let clock = Arc::new(common::PinnedClock::default());
-    clock.0.store(exp, Ordering::SeqCst);
+    clock.set(exp);
     let settings = with(
         pool.settings(),
-        json!({ "endpoint_url": common::fault_server(vec![Fault::Hang]).await, "cognito_timeout_ms": 800, "leeway_secs": 0 }),
+        json!({ "endpoint_url": common::fault_server(vec![Fault::Hang]).await, "cognito_timeout_secs": 0.8, "leeway_secs": 0 }),
     );
     let offline = Client::untracked(
         common::rocket_with_clock(StoreKind::Sqlite, &db, settings, Some(clock)).mount("/", routes![me]),
@@ -269,11 +268,11 @@ store_tests! {
         pool.add_user("alice", PASSWORD, &[("email", "alice@example.com")]).await;
         // The password flow: the emulator's SRP arithmetic is Python, and the race under test
         // is the local row's, not Cognito's.
-        let settings = with(pool.settings(), json!({ "auth_flow": "user_password", "cognito_timeout_ms": 20000 }));
+        let settings = with(pool.settings(), json!({ "auth_flow": "user_password", "cognito_timeout_secs": 20 }));
         let (_rocket, cognito) = common::ignite(kind, &url, settings).await;
         let logins = (0..50).map(|_| {
             let cognito = cognito.clone();
-            tokio::spawn(async move { cognito.login("alice", PASSWORD).await.map(|l| l.user.id) })
+            tokio::spawn(async move { cognito.login("alice", PASSWORD).await.map(|l| l.user.unwrap().id) })
         });
         let ids: Vec<i64> = futures::future::join_all(logins).await.into_iter().map(|r| r.unwrap().expect("login")).collect();
         assert_eq!(ids.len(), 50);
@@ -295,10 +294,10 @@ async fn two_hundred_requests_with_one_expired_token_make_one_refresh() {
     let cookies: Vec<Cookie<'static>> = response.cookies().iter().map(|c| c.clone().into_owned()).collect();
     let cognito = client.rocket().state::<Cognito>().unwrap();
     let access = client.cookies().get_private("cognito_access").unwrap().value().to_owned();
-    let exp = cognito.verifier().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    let exp = cognito.verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    clock.0.store(exp, Ordering::SeqCst);
-    let before = cognito.refresh_count();
+    clock.set(exp);
+    let before = cognito.counters().refreshes;
     let requests = (0..200).map(|_| {
         let mut request = client.get("/me");
         for cookie in &cookies {
@@ -312,7 +311,7 @@ async fn two_hundred_requests_with_one_expired_token_make_one_refresh() {
         "{:?}",
         statuses.iter().filter(|s| **s != Status::Ok).collect::<Vec<_>>()
     );
-    assert_eq!(cognito.refresh_count() - before, 1, "200 requests, one refresh");
+    assert_eq!(cognito.counters().refreshes - before, 1, "200 requests, one refresh");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -327,7 +326,7 @@ async fn a_thousand_first_requests_fetch_the_keys_once_and_forged_kids_fetch_not
     let client = client_with(settings).await;
     assert_eq!(fetches.load(Ordering::SeqCst), 1, "the fetch at ignite");
     let cognito = client.rocket().state::<Cognito>().unwrap();
-    assert!(cognito.verifier().jwks().cached_kids().is_empty());
+    assert!(cognito.counters().cached_kids.is_empty());
 
     let bearer = |t: &str| Header::new("Authorization", format!("Bearer {t}"));
     let valid = sign(&access_claims());

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{dw_attributes, ignite, with, Pool, StoreKind};
-use rocket_warrant::{Challenge, Error};
+use rocket_warrant::{Answer, Challenge, Error};
 use serde_json::json;
 
 const PASSWORD: &str = "Corr3ct-Horse!";
@@ -20,18 +20,18 @@ store_tests! {
     new_user_created_with_mapped_attributes => |kind: StoreKind, url: String| async move {
         let pool = pool_with_testuser(false).await;
         let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
-        assert_eq!(cognito.store().find("testuser").await.unwrap(), None);
+        assert_eq!(cognito.store().unwrap().find("testuser").await.unwrap(), None);
 
         let login = cognito.login("testuser", PASSWORD).await.expect("login");
-        assert_eq!(login.user.username, "testuser");
-        assert_eq!(login.user.email.as_deref(), Some("test@email.com"));
-        assert_eq!(login.user.first_name.as_deref(), Some("FirstName"));
-        assert_eq!(login.user.last_name.as_deref(), Some("LastName"));
-        assert_eq!(login.user.sub, login.id_claims.sub);
+        assert_eq!(login.user.as_ref().unwrap().username, "testuser");
+        assert_eq!(login.user.as_ref().unwrap().email.as_deref(), Some("test@email.com"));
+        assert_eq!(login.user.as_ref().unwrap().first_name.as_deref(), Some("FirstName"));
+        assert_eq!(login.user.as_ref().unwrap().last_name.as_deref(), Some("LastName"));
+        assert_eq!(login.user.as_ref().unwrap().sub, login.id_claims.sub);
         // Unmapped attributes are dropped, as django-warrant drops them.
-        assert_eq!(login.user.field("gender"), None);
-        let stored = cognito.store().find("testuser").await.unwrap().expect("row created");
-        assert_eq!(stored, login.user);
+        assert_eq!(login.user.as_ref().unwrap().field("gender"), None);
+        let stored = cognito.store().unwrap().find("testuser").await.unwrap().expect("row created");
+        assert_eq!(Some(stored), login.user);
         assert!(!login.tokens.refresh_token.is_empty());
         assert_eq!(login.access_claims.client_id.as_deref(), Some(pool.client_id.as_str()));
     };
@@ -41,9 +41,9 @@ store_tests! {
         let pool = pool_with_testuser(false).await;
         let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
         let login = cognito.login("testuser", PASSWORD).await.expect("login");
-        assert_eq!(login.user.field("api_key"), Some("abcdefg"));
-        assert_eq!(login.user.attributes.get("api_key_id").map(String::as_str), Some("ab-1234"));
-        let stored = cognito.store().find("testuser").await.unwrap().unwrap();
+        assert_eq!(login.user.as_ref().unwrap().field("api_key"), Some("abcdefg"));
+        assert_eq!(login.user.as_ref().unwrap().attributes.get("api_key_id").map(String::as_str), Some("ab-1234"));
+        let stored = cognito.store().unwrap().find("testuser").await.unwrap().unwrap();
         assert_eq!(stored.field("api_key"), Some("abcdefg"), "kept across requests, unlike django-warrant");
     };
 
@@ -60,7 +60,7 @@ store_tests! {
             assert_eq!(wrong.status(), unknown.status());
         }
         let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
-        assert_eq!(cognito.store().find("testuser").await.unwrap(), None, "no row for a failed login");
+        assert_eq!(cognito.store().unwrap().find("testuser").await.unwrap(), None, "no row for a failed login");
     };
 
     // django-warrant: test_boto_error_raised. A challenge and a misconfigured client are typed errors.
@@ -99,25 +99,25 @@ store_tests! {
                 };
                 assert_eq!(pending.challenge(), &Challenge::NewPasswordRequired, "{case}");
                 assert_eq!(pending.username(), name, "{case}");
-                assert_eq!(cognito.store().find(&name).await.unwrap(), None, "{case}: no row before the password");
+                assert_eq!(cognito.store().unwrap().find(&name).await.unwrap(), None, "{case}: no row before the password");
                 // The challenge survives being kept between requests.
                 let kept: rocket_warrant::PendingChallenge =
                     serde_json::from_str(&serde_json::to_string(&pending).unwrap()).unwrap();
                 assert_eq!(kept, pending, "{case}");
 
-                let crossed = cognito.complete_mfa(&kept, "123456").await.unwrap_err();
-                assert!(matches!(&crossed, Error::Cognito { code, .. } if code == "WrongChallenge"), "{case}: {crossed:?}");
+                let crossed = cognito.answer(&kept, Answer::Code("123456")).await.unwrap_err();
+                assert!(matches!(&crossed, Error::WrongAnswer { .. }), "{case}: {crossed:?}");
                 // A password the policy refuses can be answered again with a better one.
-                let weak = cognito.complete_new_password(&kept, "weak").await.unwrap_err();
+                let weak = cognito.answer(&kept, Answer::NewPassword("weak")).await.unwrap_err();
                 assert!(matches!(weak, Error::PasswordRejected(_)), "{case}: {weak:?}");
                 assert_eq!(weak.status(), rocket::http::Status::UnprocessableEntity);
-                let login = cognito.complete_new_password(&kept, "Chosen-Passw0rd!").await.expect(&case);
-                assert_eq!(login.user.username, name, "{case}");
-                assert_eq!(login.user.sub, login.access_claims.sub, "{case}");
-                assert_eq!(cognito.store().find(&name).await.unwrap(), Some(login.user), "{case}");
+                let login = cognito.answer(&kept, Answer::NewPassword("Chosen-Passw0rd!")).await.expect(&case);
+                assert_eq!(login.user.as_ref().unwrap().username, name, "{case}");
+                assert_eq!(login.user.as_ref().unwrap().sub, login.access_claims.sub, "{case}");
+                assert_eq!(cognito.store().unwrap().find(&name).await.unwrap(), login.user, "{case}");
 
                 // The challenge is spent; the temporary password is dead, the new one works.
-                let again = cognito.complete_new_password(&kept, "Other-Passw0rd!").await.unwrap_err();
+                let again = cognito.answer(&kept, Answer::NewPassword("Other-Passw0rd!")).await.unwrap_err();
                 assert!(matches!(again, Error::SessionExpired), "{case}: {again:?}");
                 let old = cognito.login(&name, "Temp-Passw0rd!").await.unwrap_err();
                 assert!(matches!(old, Error::InvalidCredentials), "{case}: {old:?}");
@@ -141,22 +141,22 @@ store_tests! {
             };
             assert_eq!(pending.challenge(), &Challenge::SoftwareTokenMfa, "{flow}");
             // A code is not a new password, and a new password is not a code.
-            let crossed = cognito.complete_new_password(&pending, "Chosen-Passw0rd!").await.unwrap_err();
-            assert!(matches!(&crossed, Error::Cognito { code, .. } if code == "WrongChallenge"), "{flow}: {crossed:?}");
+            let crossed = cognito.answer(&pending, Answer::NewPassword("Chosen-Passw0rd!")).await.unwrap_err();
+            assert!(matches!(&crossed, Error::WrongAnswer { .. }), "{flow}: {crossed:?}");
             for malformed in ["", "12345", "abcdef", "123456789"] {
-                let err = cognito.complete_mfa(&pending, malformed).await.unwrap_err();
+                let err = cognito.answer(&pending, Answer::Code(malformed)).await.unwrap_err();
                 assert!(matches!(err, Error::WrongCode), "{flow} {malformed:?}: {err:?}");
             }
             let code = common::totp(&secret).await;
             let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
-            let err = cognito.complete_mfa(&pending, &wrong).await.unwrap_err();
+            let err = cognito.answer(&pending, Answer::Code(&wrong)).await.unwrap_err();
             assert!(matches!(err, Error::WrongCode), "{flow}: {err:?}");
             assert_eq!(err.status(), rocket::http::Status::UnprocessableEntity);
 
-            let login = cognito.complete_mfa(&pending, &common::totp(&secret).await).await.expect(flow);
-            assert_eq!(login.user.username, "mfa.user");
-            assert_eq!(login.user.email.as_deref(), Some("mfa@example.com"));
-            let spent = cognito.complete_mfa(&pending, &common::totp(&secret).await).await.unwrap_err();
+            let login = cognito.answer(&pending, Answer::Code(&common::totp(&secret).await)).await.expect(flow);
+            assert_eq!(login.user.as_ref().unwrap().username, "mfa.user");
+            assert_eq!(login.user.as_ref().unwrap().email.as_deref(), Some("mfa@example.com"));
+            let spent = cognito.answer(&pending, Answer::Code(&common::totp(&secret).await)).await.unwrap_err();
             assert!(matches!(spent, Error::SessionExpired), "{flow}: {spent:?}");
         }
     };
@@ -173,20 +173,20 @@ store_tests! {
             other => panic!("{other:?}"),
         };
         assert_eq!(pending.challenge(), &Challenge::MfaSetup);
-        let crossed = cognito.complete_mfa(&pending, "123456").await.unwrap_err();
-        assert!(matches!(&crossed, Error::Cognito { code, .. } if code == "WrongChallenge"), "{crossed:?}");
+        let crossed = cognito.answer(&pending, Answer::Code("123456")).await.unwrap_err();
+        assert!(matches!(&crossed, Error::WrongAnswer { .. }), "{crossed:?}");
 
         let setup = cognito.setup_totp(&pending).await.expect("an authenticator secret");
         assert!(!setup.secret().is_empty());
         assert!(setup.otpauth_uri("Site").starts_with("otpauth://totp/Site:enrolling?secret="));
         assert_eq!(setup.pending().username(), "enrolling");
-        assert_eq!(cognito.store().find("enrolling").await.unwrap(), None, "not signed in yet");
+        assert_eq!(cognito.store().unwrap().find("enrolling").await.unwrap(), None, "not signed in yet");
         let code = common::totp(setup.secret()).await;
         let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
-        let err = cognito.complete_totp_setup(setup.pending(), &wrong).await.unwrap_err();
+        let err = cognito.answer(setup.pending(), Answer::Code(&wrong)).await.unwrap_err();
         assert!(matches!(err, Error::WrongCode), "{err:?}");
-        let login = cognito.complete_totp_setup(setup.pending(), &common::totp(setup.secret()).await).await.unwrap();
-        assert_eq!(login.user.email.as_deref(), Some("enrol@example.com"));
+        let login = cognito.answer(setup.pending(), Answer::Code(&common::totp(setup.secret()).await)).await.unwrap();
+        assert_eq!(login.user.as_ref().unwrap().email.as_deref(), Some("enrol@example.com"));
 
         // From now on the login asks for a code from the enrolled app.
         let next = match cognito.login("enrolling", PASSWORD).await {
@@ -194,14 +194,14 @@ store_tests! {
             other => panic!("{other:?}"),
         };
         assert_eq!(next.challenge(), &Challenge::SoftwareTokenMfa);
-        cognito.complete_mfa(&next, &common::totp(setup.secret()).await).await.expect("signed in with a code");
+        cognito.answer(&next, Answer::Code(&common::totp(setup.secret()).await)).await.expect("signed in with a code");
     };
 
     // django-warrant: test_existing_user_updated
     existing_user_is_updated_and_keeps_its_id => |kind: StoreKind, url: String| async move {
         let pool = pool_with_testuser(false).await;
         let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
-        let first = cognito.login("testuser", PASSWORD).await.unwrap().user;
+        let first = cognito.login("testuser", PASSWORD).await.unwrap().user.unwrap();
         pool.admin
             .admin_update_user_attributes()
             .user_pool_id(&pool.pool_id)
@@ -209,7 +209,7 @@ store_tests! {
             .user_attributes(aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
                 .name("email").value("new@email.com").build().unwrap())
             .send().await.unwrap();
-        let second = cognito.login("testuser", PASSWORD).await.unwrap().user;
+        let second = cognito.login("testuser", PASSWORD).await.unwrap().user.unwrap();
         assert_eq!(second.id, first.id);
         assert_eq!(second.email.as_deref(), Some("new@email.com"));
         assert_eq!(second.created_at, first.created_at);
@@ -222,19 +222,19 @@ store_tests! {
         pool.add_user("stranger", PASSWORD, &[("email", "s@example.com")]).await;
         // testuser has a local row (from a login while creation was on), with a stale email.
         let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
-        let mut profile = rocket_warrant::store::Profile { username: "testuser".into(), sub: "old".into(), ..Default::default() };
+        let mut profile = rocket_warrant::Profile { username: "testuser".into(), sub: "old".into(), ..Default::default() };
         profile.fields.insert("email".into(), "None".into());
-        let existing = cognito.store().save(&profile, true).await.unwrap().unwrap();
+        let existing = cognito.store().unwrap().save(&profile, true).await.unwrap().unwrap();
 
         let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "create_unknown_users": false }))).await;
-        let updated = cognito.login("testuser", PASSWORD).await.unwrap().user;
+        let updated = cognito.login("testuser", PASSWORD).await.unwrap().user.unwrap();
         assert_eq!(updated.id, existing.id);
         assert_eq!(updated.email.as_deref(), Some("test@email.com"));
         assert_ne!(updated.sub, "old");
 
         let err = cognito.login("stranger", PASSWORD).await.unwrap_err();
         assert!(matches!(err, Error::NotProvisioned), "{err:?}");
-        assert_eq!(cognito.store().find("stranger").await.unwrap(), None);
+        assert_eq!(cognito.store().unwrap().find("stranger").await.unwrap(), None);
     };
 
     each_flow_logs_in => |kind: StoreKind, url: String| async move {
@@ -242,7 +242,7 @@ store_tests! {
         for flow in ["user_srp", "user_password", "admin_user_password"] {
             let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
             let login = cognito.login("testuser", PASSWORD).await.unwrap_or_else(|e| panic!("{flow}: {e}"));
-            assert_eq!(login.user.username, "testuser", "{flow}");
+            assert_eq!(login.user.as_ref().unwrap().username, "testuser", "{flow}");
             assert_eq!(login.id_claims.cognito_username(), Some("testuser"));
         }
     };
@@ -262,22 +262,22 @@ store_tests! {
     };
 
     user_cache_serves_rows_from_memory_within_its_ttl => |kind: StoreKind, url: String| async move {
-        use rocket_warrant::store::{CachedStore, Profile, UserStore};
+        use rocket_warrant::{CachedStore, Profile, UserStore};
         use std::sync::Arc;
         let pool = Pool::new(false).await;
         let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
         let mut profile = Profile { username: "carol".into(), sub: "s".into(), ..Default::default() };
         profile.fields.insert("email".into(), "old@example.com".into());
-        cognito.store().save(&profile, true).await.unwrap();
-        assert_eq!(cognito.store().find("carol").await.unwrap().unwrap().email.as_deref(), Some("old@example.com"));
+        cognito.store().unwrap().save(&profile, true).await.unwrap();
+        assert_eq!(cognito.store().unwrap().find("carol").await.unwrap().unwrap().email.as_deref(), Some("old@example.com"));
         // Another writer (another instance, say) changes the row behind the cache's back.
         let other = Arc::new(CachedStore::new(raw_store(kind, &url).await, std::time::Duration::ZERO, 0));
         profile.fields.insert("email".into(), "new@example.com".into());
         other.save(&profile, true).await.unwrap();
-        assert_eq!(cognito.store().find("carol").await.unwrap().unwrap().email.as_deref(), Some("old@example.com"), "within the TTL");
+        assert_eq!(cognito.store().unwrap().find("carol").await.unwrap().unwrap().email.as_deref(), Some("old@example.com"), "within the TTL");
         assert_eq!(other.find("carol").await.unwrap().unwrap().email.as_deref(), Some("new@example.com"), "uncached");
         let (_rocket, fresh) = ignite(kind, &url, with(pool.settings(), json!({ "user_cache_ttl_secs": 0 }))).await;
-        assert_eq!(fresh.store().find("carol").await.unwrap().unwrap().email.as_deref(), Some("new@example.com"));
+        assert_eq!(fresh.store().unwrap().find("carol").await.unwrap().unwrap().email.as_deref(), Some("new@example.com"));
     };
 
     concurrent_first_logins_give_one_row => |kind: StoreKind, url: String| async move {
@@ -288,7 +288,7 @@ store_tests! {
             tokio::spawn(async move { cognito.login("testuser", PASSWORD).await })
         });
         let results = futures_join(logins).await;
-        let ids: Vec<i64> = results.into_iter().map(|r| r.expect("every login succeeds").user.id).collect();
+        let ids: Vec<i64> = results.into_iter().map(|r| r.expect("every login succeeds").user.unwrap().id).collect();
         assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
     };
 }
@@ -307,7 +307,7 @@ async fn srp_refuses_a_wrong_password_and_accepts_the_right_one() {
     let pool = pool_with_testuser(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
-    assert_eq!(cognito.config().auth_flow, rocket_warrant::config::AuthFlow::UserSrp);
+    assert_eq!(cognito.config().auth_flow, rocket_warrant::AuthFlow::UserSrp);
     let near_miss = format!("{}x", PASSWORD);
     assert!(matches!(cognito.login("testuser", &near_miss).await, Err(Error::InvalidCredentials)));
     assert!(cognito.login("testuser", PASSWORD).await.is_ok());
@@ -321,7 +321,7 @@ async fn unreachable_cognito_is_unavailable_not_invalid_credentials() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let settings = with(pool.settings(), json!({ "endpoint_url": dead, "cognito_timeout_ms": 2000 }));
+    let settings = with(pool.settings(), json!({ "endpoint_url": dead, "cognito_timeout_secs": 2 }));
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
     for flow_user in ["testuser", "nobody"] {
         let err = cognito.login(flow_user, PASSWORD).await.unwrap_err();
@@ -351,8 +351,9 @@ async fn raw_store(kind: StoreKind, url: &str) -> std::sync::Arc<dyn rocket_warr
     let figment =
         rocket::figment::Figment::from(("url", url)).merge(("max_connections", 2)).merge(("connect_timeout", 5));
     match kind {
-        StoreKind::Sqlite => std::sync::Arc::new(rocket_warrant::db::SqlitePool::init(&figment).await.unwrap()),
-        StoreKind::Postgres => std::sync::Arc::new(rocket_warrant::db::PgPool::init(&figment).await.unwrap()),
+        StoreKind::Sqlite => std::sync::Arc::new(rocket_warrant::SqlitePool::init(&figment).await.unwrap()),
+        StoreKind::Postgres => std::sync::Arc::new(rocket_warrant::PgPool::init(&figment).await.unwrap()),
+        StoreKind::Mysql => std::sync::Arc::new(rocket_warrant::MysqlPool::init(&figment).await.unwrap()),
     }
 }
 
@@ -363,9 +364,42 @@ async fn unknown_user_and_wrong_password_cost_the_same_srp_work() {
     let pool = pool_with_testuser(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
-    assert_eq!(cognito.client().srp_proofs(), 0);
+    assert_eq!(cognito.counters().srp_proofs, 0);
     assert!(matches!(cognito.login("nobody-at-all", PASSWORD).await, Err(Error::InvalidCredentials)));
-    assert_eq!(cognito.client().srp_proofs(), 1, "the unknown user's login computed a proof");
+    assert_eq!(cognito.counters().srp_proofs, 1, "the unknown user's login computed a proof");
     assert!(matches!(cognito.login("testuser", "Wr0ng-Password!").await, Err(Error::InvalidCredentials)));
-    assert_eq!(cognito.client().srp_proofs(), 2, "so did the wrong password's");
+    assert_eq!(cognito.counters().srp_proofs, 2, "so did the wrong password's");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_free_and_memory_store_logins() {
+    use rocket_warrant::{Cognito, MemoryStore};
+    let pool = pool_with_testuser(false).await;
+    let launch = |fairing: rocket_warrant::CognitoFairing| {
+        let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
+            .merge(("log_level", "off"))
+            .merge(("cognito", pool.settings()));
+        rocket::custom(figment).attach(fairing).ignite()
+    };
+
+    // No store: the login gives the mapped profile, and nothing is kept.
+    let rocket = launch(Cognito::without_store()).await.expect("ignites");
+    let cognito = rocket.state::<Cognito>().unwrap();
+    let login = cognito.login("testuser", PASSWORD).await.expect("login");
+    assert!(login.user.is_none());
+    assert_eq!(login.profile.username, "testuser");
+    assert_eq!(login.profile.sub, login.id_claims.sub);
+    assert_eq!(login.profile.fields["email"], "test@email.com");
+    assert_eq!(login.profile.fields["api_key"], "abcdefg", "custom attributes mapped");
+    assert!(!login.profile.fields.contains_key("gender"), "unmapped attributes dropped");
+    assert_eq!(cognito.sync_user(&login.tokens.access_token).await.unwrap(), None);
+
+    // In memory: the row is created, kept and updated like a database's.
+    let rocket = launch(Cognito::custom(MemoryStore::new())).await.expect("ignites");
+    let cognito = rocket.state::<Cognito>().unwrap();
+    let first = cognito.login("testuser", PASSWORD).await.expect("login").user.expect("a row");
+    assert_eq!((first.id, first.field("api_key")), (1, Some("abcdefg")));
+    let again = cognito.login("testuser", PASSWORD).await.expect("login").user.expect("a row");
+    assert_eq!(again.id, first.id);
+    assert_eq!(cognito.store().unwrap().find("testuser").await.unwrap(), Some(again));
 }

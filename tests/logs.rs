@@ -8,14 +8,13 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use common::{with, Pool, StoreKind};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{get, post, routes};
-use rocket_warrant::{ApiKey, Cognito, CognitoUser};
+use rocket_warrant::{Answer, ApiKey, Cognito, CognitoUser};
 use serde_json::json;
 
 static CAPTURED: OnceLock<Arc<Mutex<String>>> = OnceLock::new();
@@ -75,7 +74,7 @@ struct Creds {
 
 #[post("/login", data = "<form>")]
 async fn login(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>, form: rocket::form::Form<Creds>) -> Status {
-    match cognito.sign_in(jar, &form.username, &form.password).await {
+    match cognito.keep(jar, cognito.login(&form.username, &form.password).await) {
         Ok(_) => Status::Ok,
         Err(e) => e.status(),
     }
@@ -122,7 +121,7 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
     let clock = Arc::new(common::PinnedClock::default());
     let mut secrets = vec![PASSWORD.to_owned(), WRONG_PASSWORD.to_owned(), API_KEY.to_owned(), AWS_SECRET.to_owned()];
     secrets.push(client_secret.clone());
-    secrets.push(rocket_warrant::cognito::secret_hash(&client_secret, "alice", &pool.client_id));
+    secrets.push(common::secret_hash(&client_secret, "alice", &pool.client_id));
 
     for flow in ["user_srp", "user_password", "admin_user_password"] {
         let settings =
@@ -154,15 +153,15 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
 
         // The access token expires: a refresh, whose new tokens are secrets too.
         let cognito = client.rocket().state::<Cognito>().unwrap();
-        let exp = cognito.verifier().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+        let exp = cognito.verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-        clock.0.store(exp, Ordering::SeqCst);
+        clock.set(exp);
         assert_eq!(client.get("/me").dispatch().await.status(), Status::Ok, "{flow}: refreshed");
         let jar = client.cookies();
         let new_access = jar.get_private("cognito_access").unwrap().value().to_owned();
         assert_ne!(new_access, access);
         secrets.extend([new_access, jar.get_private("cognito_id").unwrap().value().to_owned()]);
-        clock.0.store(0, Ordering::SeqCst);
+        clock.set(0);
 
         assert_eq!(client.get("/logout").dispatch().await.status(), Status::Ok);
     }
@@ -178,11 +177,11 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
         other => panic!("a new password is required: {other:?}"),
     };
     let session = serde_json::to_value(&pending).unwrap()["session"].as_str().unwrap().to_owned();
-    let login = cognito.complete_new_password(&pending, NEW_PASSWORD).await.expect("the new password is set");
+    let login = cognito.answer(&pending, Answer::NewPassword(NEW_PASSWORD)).await.expect("the new password is set");
     let tokens = login.tokens;
     secrets.extend([TEMPORARY_PASSWORD.to_owned(), NEW_PASSWORD.to_owned(), session]);
     secrets.extend([tokens.id_token, tokens.access_token, tokens.refresh_token]);
-    secrets.push(rocket_warrant::cognito::secret_hash(&client_secret, "bob", &pool.client_id));
+    secrets.push(common::secret_hash(&client_secret, "bob", &pool.client_id));
 
     // The pool then requires MFA: the authenticator secret of the enrolment stays out too.
     pool.require_totp().await;
@@ -191,7 +190,7 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
         other => panic!("an authenticator must be enrolled: {other:?}"),
     };
     let setup = cognito.setup_totp(&pending).await.expect("a secret");
-    let login = cognito.complete_totp_setup(setup.pending(), &common::totp(setup.secret()).await).await.unwrap();
+    let login = cognito.answer(setup.pending(), Answer::Code(&common::totp(setup.secret()).await)).await.unwrap();
     for pending in [&pending, setup.pending()] {
         secrets.push(serde_json::to_value(pending).unwrap()["session"].as_str().unwrap().to_owned());
     }

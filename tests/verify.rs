@@ -1,25 +1,25 @@
-//! Token verification: every rule, one table row per hostile or broken token, and the signing-key
-//! cache (shared fetches, rate-limited refetches) against the emulator's key endpoint.
+//! Token verification through `Cognito::verify`: every rule, one table row per hostile or broken
+//! token, and the signing-key cache (shared fetches, rate-limited refetches) against the
+//! emulator's key endpoint and hand-written faulty ones.
 
 mod common;
 #[path = "common/tokens.rs"]
 mod tokens;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use rocket_warrant::jwks::Jwks;
-use rocket_warrant::verify::{Clock, TokenUse, Verifier, VerifyError};
+use rocket_warrant::testing::{self, ManualClock};
+use rocket_warrant::{TokenUse, VerifyError};
 use serde_json::{json, Value};
 use tokens::*;
 
 #[tokio::test]
 async fn valid_tokens_verify_and_carry_their_claims() {
-    let v = verifier();
-    let access = v.verify(&sign(&access_claims()), TokenUse::Access).await.unwrap();
+    let (_rocket, cognito) = offline().await;
+    let access = cognito.verify(&sign(&access_claims()), TokenUse::Access).await.unwrap();
     assert_eq!(access.cognito_username(), Some("alice"));
     assert_eq!(access.client_id.as_deref(), Some(CLIENT));
-    let id = v.verify(&sign(&id_claims()), TokenUse::Id).await.unwrap();
+    let id = cognito.verify(&sign(&id_claims()), TokenUse::Id).await.unwrap();
     assert_eq!(id.groups, vec!["admin".to_string()]);
     assert_eq!(id.email.as_deref(), Some("alice@example.com"));
     assert_eq!(id.cognito_username(), Some("alice"));
@@ -27,30 +27,30 @@ async fn valid_tokens_verify_and_carry_their_claims() {
 
 #[tokio::test]
 async fn hostile_and_broken_tokens_are_refused() {
-    let v = verifier();
+    let (_rocket, cognito) = offline().await;
     let cases = hostile_tokens();
     assert!(cases.len() >= 35);
     for (name, token, kind, expected) in cases {
-        let got = v.verify(&token, kind).await;
-        assert_eq!(got.as_ref().err(), Some(&expected), "{name}: {got:?}");
+        let got = refusal(&cognito, &token, kind).await;
+        assert_eq!(got.as_ref(), Some(&expected), "{name}: {got:?}");
     }
 }
 
 #[tokio::test]
 async fn leeway_and_clock() {
-    struct Fixed(i64);
-    impl Clock for Fixed {
-        fn now(&self) -> i64 {
-            self.0
-        }
-    }
     let exp = now() + 100;
     let token = sign(&set(access_claims(), "exp", json!(exp)));
-    let at = |t: i64, leeway: u64| verifier().with_leeway(leeway).with_clock(Arc::new(Fixed(t)));
-    assert!(at(exp - 1, 0).verify(&token, TokenUse::Access).await.is_ok());
-    assert_eq!(at(exp, 0).verify(&token, TokenUse::Access).await, Err(VerifyError::Expired));
-    assert!(at(exp + 20, 30).verify(&token, TokenUse::Access).await.is_ok(), "within the leeway");
-    assert_eq!(at(exp + 31, 30).verify(&token, TokenUse::Access).await, Err(VerifyError::Expired));
+    let token = &token;
+    let at = |t: i64, leeway: u64| async move {
+        let clock = Arc::new(ManualClock::default());
+        clock.set(t);
+        let (_rocket, cognito) = offline_with(json!({ "leeway_secs": leeway }), Some(clock)).await;
+        refusal(&cognito, token, TokenUse::Access).await
+    };
+    assert_eq!(at(exp - 1, 0).await, None);
+    assert_eq!(at(exp, 0).await, Some(VerifyError::Expired));
+    assert_eq!(at(exp + 20, 30).await, None, "within the leeway");
+    assert_eq!(at(exp + 31, 30).await, Some(VerifyError::Expired));
 }
 
 /// The emulator's own tokens and keys: a real login's tokens verify against the fetched keys,
@@ -72,64 +72,93 @@ async fn emulator_tokens_verify_against_its_key_endpoint() {
         .unwrap();
     let result = tokens.authentication_result().unwrap();
     let jwks_url = format!("{}/{}/.well-known/jwks.json", common::emulator_url(), pool.pool_id);
-    let v = Verifier::new(
-        pool.issuer(),
-        &pool.client_id,
-        Jwks::from_url(jwks_url, Duration::from_secs(2), Duration::from_secs(60)),
-    );
-    let access = v.verify(result.access_token().unwrap(), TokenUse::Access).await.unwrap();
+    let (_rocket, cognito) = offline_with(
+        json!({ "user_pool_id": pool.pool_id, "app_client_id": pool.client_id, "jwks": null, "jwks_url": jwks_url }),
+        None,
+    )
+    .await;
+    let access = cognito.verify(result.access_token().unwrap(), TokenUse::Access).await.unwrap();
     assert_eq!(access.cognito_username(), Some("alice"));
-    v.verify(result.id_token().unwrap(), TokenUse::Id).await.unwrap();
+    cognito.verify(result.id_token().unwrap(), TokenUse::Id).await.unwrap();
 
     let mut forged: Value = serde_json::to_value(&*access).unwrap();
     forged["sub"] = json!("mallory");
     let forged = sign_with(&forged, "dummy", &other_key());
-    assert_eq!(v.verify(&forged, TokenUse::Access).await, Err(VerifyError::Signature));
-    // And a verifier for another client refuses the real token.
-    let other = Verifier::new(pool.issuer(), "another-client", Jwks::from_json(r#"{"keys":[]}"#).unwrap());
-    assert!(other.verify(result.access_token().unwrap(), TokenUse::Access).await.is_err());
+    assert_eq!(refusal(&cognito, &forged, TokenUse::Access).await, Some(VerifyError::Signature));
+    // And a verifier for another client, with the pool's real keys, refuses the real token for
+    // its audience (not for an unknown key).
+    let (_rocket, other) = offline_with(
+        json!({ "user_pool_id": pool.pool_id, "app_client_id": "another-client", "jwks": null, "jwks_url": format!("{}/{}/.well-known/jwks.json", common::emulator_url(), pool.pool_id) }),
+        None,
+    )
+    .await;
+    let refused = refusal(&other, result.access_token().unwrap(), TokenUse::Access).await;
+    assert_eq!(refused, Some(VerifyError::Audience));
+}
+
+/// A key endpoint that answers `faults` in turn, and the offline pool's settings pointed at it
+/// (keys not inline), refetching at most once per `interval` seconds.
+async fn fetched_from(
+    faults: Vec<common::Fault>,
+    interval: u64,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>, Value) {
+    let (url, count) = common::counting_fault_server(faults).await;
+    let settings =
+        json!({ "jwks": null, "jwks_url": url, "jwks_timeout_secs": 2, "jwks_refetch_interval_secs": interval });
+    (url, count, settings)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_misses_share_one_fetch_and_forged_kids_do_not_cause_a_storm() {
-    let pool = common::Pool::new(false).await;
-    let jwks_url = format!("{}/{}/.well-known/jwks.json", common::emulator_url(), pool.pool_id);
-    let jwks = Arc::new(Jwks::from_url(jwks_url, Duration::from_secs(2), Duration::from_secs(60)));
+    // Down at ignite, then up: the first requests all miss the cache together.
+    let (_url, fetches, settings) = fetched_from(
+        vec![common::Fault::Answer(500, "down".into()), common::Fault::Answer(200, testing::JWKS.to_owned())],
+        60,
+    )
+    .await;
+    let (_rocket, cognito) = offline_with(settings, None).await;
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1, "tried at ignite");
+    let token = sign(&access_claims());
     let lookups: Vec<_> = (0..200)
         .map(|_| {
-            let jwks = jwks.clone();
-            tokio::spawn(async move { jwks.key("dummy").await.is_ok() })
+            let (cognito, token) = (cognito.clone(), token.clone());
+            tokio::spawn(async move { cognito.verify(&token, TokenUse::Access).await.is_ok() })
         })
         .collect();
     for lookup in lookups {
         assert!(lookup.await.unwrap());
     }
-    assert_eq!(jwks.fetch_count(), 1, "200 concurrent misses, one fetch");
+    assert_eq!(cognito.counters().key_fetches, 2, "200 concurrent misses, one fetch");
     for i in 0..1000 {
-        assert!(jwks.key(&format!("forged-{i}")).await.is_err());
+        let forged = testing::sign_with_kid(&access_claims(), &format!("forged-{i}"));
+        assert_eq!(refusal(&cognito, &forged, TokenUse::Access).await, Some(VerifyError::UnknownKid));
     }
-    assert_eq!(jwks.fetch_count(), 1, "forged kids within the interval fetch nothing");
-    assert!(jwks.key("dummy").await.is_ok(), "the cached key still works");
+    assert_eq!(cognito.counters().key_fetches, 2, "forged kids within the interval fetch nothing");
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(refusal(&cognito, &token, TokenUse::Access).await, None, "the cached key still works");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cached_keys_keep_working_when_the_key_endpoint_fails() {
-    // A key endpoint that serves the keys once, then answers 500, then garbage.
-    let url = common::fault_server(vec![
-        common::Fault::Answer(200, include_str!("fixtures/test-jwks.json").to_owned()),
-        common::Fault::Answer(500, "internal error".to_owned()),
-        common::Fault::Answer(200, "this is not JSON".to_owned()),
-    ])
-    .await;
+    // A key endpoint that serves the keys once (at ignite), then answers 500, then garbage.
     // Interval zero: every miss may refetch, so each failure is met.
-    let jwks = Jwks::from_url(url, Duration::from_secs(2), Duration::ZERO);
-    let v = Verifier::new(ISSUER, CLIENT, jwks);
-    assert_eq!(v.jwks().refresh().await, Ok(1));
+    let (_url, _fetches, settings) = fetched_from(
+        vec![
+            common::Fault::Answer(200, testing::JWKS.to_owned()),
+            common::Fault::Answer(500, "internal error".to_owned()),
+            common::Fault::Answer(200, "this is not JSON".to_owned()),
+        ],
+        0,
+    )
+    .await;
+    let (_rocket, cognito) = offline_with(settings, None).await;
+    assert_eq!(cognito.counters().cached_kids, vec![testing::KID.to_string()]);
     let token = sign(&access_claims());
-    assert!(v.verify(&token, TokenUse::Access).await.is_ok());
+    assert_eq!(refusal(&cognito, &token, TokenUse::Access).await, None);
     let unknown = sign_with(&access_claims(), "rotated-key", &other_key());
-    assert!(matches!(v.verify(&unknown, TokenUse::Access).await, Err(VerifyError::KeysUnavailable(_))), "500");
-    assert!(matches!(v.verify(&unknown, TokenUse::Access).await, Err(VerifyError::KeysUnavailable(_))), "garbage");
-    assert!(v.verify(&token, TokenUse::Access).await.is_ok(), "the cached key still works");
-    assert_eq!(v.jwks().fetch_count(), 3);
+    let unavailable = |e: Option<VerifyError>| matches!(e, Some(VerifyError::KeysUnavailable(_)));
+    assert!(unavailable(refusal(&cognito, &unknown, TokenUse::Access).await), "500");
+    assert!(unavailable(refusal(&cognito, &unknown, TokenUse::Access).await), "garbage");
+    assert_eq!(refusal(&cognito, &token, TokenUse::Access).await, None, "the cached key still works");
+    assert_eq!(cognito.counters().key_fetches, 3);
 }

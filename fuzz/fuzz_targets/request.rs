@@ -9,7 +9,7 @@ use rocket::http::{Cookie, Header, Status};
 use rocket::local::blocking::Client;
 use rocket::{get, routes};
 use rocket_db_pools::Database;
-use rocket_warrant::{db::SqlitePool, ApiKey, Cognito, CognitoUser};
+use rocket_warrant::{testing, ApiKey, Cognito, CognitoUser, SqlitePool};
 
 #[derive(Database)]
 #[database("users")]
@@ -30,13 +30,13 @@ fn client() -> Client {
             serde_json::json!({
                 "user_pool_id": "eu-west-1_TestPool",
                 "app_client_id": "test-client",
-                "jwks": include_str!("../../tests/fixtures/test-jwks.json"),
+                "jwks": testing::JWKS,
                 "endpoint_url": "http://127.0.0.1:9",
                 "aws_access_key_id": "fuzz",
                 "aws_secret_access_key": "fuzz",
                 "create_unknown_users": false,
                 "max_attempts": 1,
-                "cognito_timeout_ms": 200,
+                "cognito_timeout_secs": 0.2,
             }),
         ))
         .merge(("databases.users", serde_json::json!({ "url": format!("sqlite://{}", db.display()) })));

@@ -4,20 +4,22 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use rocket_warrant::jwks::Jwks;
-use rocket_warrant::verify::{TokenUse, Verifier};
+use rocket_warrant::testing::TestPool;
+use rocket_warrant::{Cognito, TokenUse};
 
 static RUNTIME: LazyLock<tokio::runtime::Runtime> =
-    LazyLock::new(|| tokio::runtime::Builder::new_current_thread().build().unwrap());
+    LazyLock::new(|| tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap());
 
-static VERIFIER: LazyLock<Verifier> = LazyLock::new(|| {
-    let jwks = Jwks::from_json(include_str!("../../tests/fixtures/test-jwks.json")).unwrap();
-    Verifier::new("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool", "test-client", jwks)
+/// The test pool's `Cognito`: its keys inline, nothing fetched.
+static COGNITO: LazyLock<Cognito> = LazyLock::new(|| {
+    let rocket = rocket::custom(TestPool::new().figment()).attach(Cognito::without_store());
+    let rocket = RUNTIME.block_on(rocket.ignite()).expect("the test pool ignites");
+    rocket.state::<Cognito>().expect("managed").clone()
 });
 
 fuzz_target!(|data: &[u8]| {
     let token = String::from_utf8_lossy(data);
     for kind in [TokenUse::Access, TokenUse::Id] {
-        let _ = RUNTIME.block_on(VERIFIER.verify(&token, kind));
+        let _ = RUNTIME.block_on(COGNITO.verify(&token, kind));
     }
 });

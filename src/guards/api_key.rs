@@ -6,7 +6,7 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
-use crate::fairing::{missing_fairing, Cognito};
+use crate::cognito::{missing_fairing, Cognito};
 
 /// Longer values cannot be API Gateway keys (they are 20 to 128 characters).
 const MAX_KEY_BYTES: usize = 1024;
@@ -14,7 +14,29 @@ const MAX_KEY_BYTES: usize = 1024;
 /// The API key a client sent in the `Authorization-Id` header (`api_key_header` changes the
 /// name; API Gateway's own is `x-api-key`). `Debug` does not show it.
 ///
-/// Missing or empty: the guard fails with 401, and `Option<ApiKey>` gives `None`.
+/// It only reads the header, as django-warrant's `APIKeyMiddleware` did: API Gateway checks the
+/// key in front of the application. To tie a key to a user, compare it with the user's mapped
+/// attribute (`custom:api_key` mapped to `api_key`, say).
+///
+/// # Outcomes
+///
+/// - **Success**: the header's value, trimmed.
+/// - **Error** 401 ([`ApiKeyError::Missing`], [`ApiKeyError::TooLong`]): absent, empty, or
+///   over 1024 bytes; `Option<ApiKey>` gives `None` instead.
+///
+/// ```no_run
+/// # use rocket::{get, http::Status};
+/// use rocket_warrant::{ApiKey, CognitoUser};
+///
+/// #[get("/api/orders")]
+/// fn orders(user: CognitoUser, key: ApiKey) -> Result<&'static str, Status> {
+///     // The key must be this user's own.
+///     if user.user().field("api_key") != Some(key.as_str()) {
+///         return Err(Status::Forbidden);
+///     }
+///     Ok("[]")
+/// }
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
@@ -32,6 +54,10 @@ impl fmt::Debug for ApiKey {
 }
 
 /// Why a request has no [`ApiKey`].
+///
+/// ```
+/// assert_eq!(rocket_warrant::ApiKeyError::Missing.to_string(), "no API key header");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiKeyError {
     /// The header is absent or empty.

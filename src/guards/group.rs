@@ -6,8 +6,9 @@ use std::ops::Deref;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
-use super::user::{AuthError, CognitoUser};
-use crate::fairing::missing_fairing;
+use super::user::CognitoClaims;
+use crate::cognito::missing_fairing;
+use crate::error::AuthError;
 
 /// A Cognito group a route can require; declare one with [`group!`](crate::group).
 pub trait Group: Send + Sync + 'static {
@@ -33,31 +34,50 @@ macro_rules! group {
     };
 }
 
-/// A [`CognitoUser`] in the group `G` (from `cognito:groups`). Not signed in: 401; signed in
-/// but not in the group: 403.
+/// A signed-in user in the Cognito group `G` (from the verified `cognito:groups`); it derefs to
+/// the user's [`CognitoClaims`], and needs no local row. Take [`CognitoUser`](crate::CognitoUser)
+/// beside it for the row: the two share the request's authentication.
+///
+/// # Outcomes
+///
+/// - **Success**: the user is in `G`.
+/// - **Error** 403 ([`AuthError::NotInGroup`]): signed in, not in `G`.
+/// - Otherwise those of [`CognitoClaims`]: 401 without valid credentials, 503 in an outage.
+///
+/// ```no_run
+/// # use rocket::get;
+/// use rocket_warrant::Member;
+///
+/// rocket_warrant::group!(pub Admins = "admin");
+///
+/// #[get("/admin")]
+/// fn admin(admin: Member<Admins>) -> String {
+///     format!("{} administers", admin.username())
+/// }
+/// ```
 pub struct Member<G: Group> {
-    user: CognitoUser,
+    claims: CognitoClaims,
     _group: PhantomData<G>,
 }
 
 impl<G: Group> std::fmt::Debug for Member<G> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Member").field("group", &G::NAME).field("user", &self.user).finish()
+        f.debug_struct("Member").field("group", &G::NAME).field("claims", &self.claims).finish()
     }
 }
 
 impl<G: Group> Member<G> {
-    /// The user.
-    pub fn into_user(self) -> CognitoUser {
-        self.user
+    /// The user's claims.
+    pub fn into_claims(self) -> CognitoClaims {
+        self.claims
     }
 }
 
 impl<G: Group> Deref for Member<G> {
-    type Target = CognitoUser;
+    type Target = CognitoClaims;
 
-    fn deref(&self) -> &CognitoUser {
-        &self.user
+    fn deref(&self) -> &CognitoClaims {
+        &self.claims
     }
 }
 
@@ -66,8 +86,10 @@ impl<'r, G: Group> FromRequest<'r> for Member<G> {
     type Error = AuthError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        match CognitoUser::from_request(req).await {
-            Outcome::Success(user) if user.in_group(G::NAME) => Outcome::Success(Member { user, _group: PhantomData }),
+        match CognitoClaims::from_request(req).await {
+            Outcome::Success(claims) if claims.in_group(G::NAME) => {
+                Outcome::Success(Member { claims, _group: PhantomData })
+            }
             Outcome::Success(_) => {
                 let e = AuthError::NotInGroup(G::NAME);
                 Outcome::Error((e.status(), e))

@@ -1,5 +1,5 @@
-//! Test harness: user pools on the Cognito emulator that `./scripts/test` starts, and the two real
-//! stores (a SQLite file, a PostgreSQL database of its own per test).
+//! Test harness: user pools on the Cognito emulator that `./scripts/test` starts, and the three
+//! real stores (a SQLite file, a PostgreSQL database and a MySQL database of its own per test).
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -10,9 +10,8 @@ use cip::types::{AttributeType, ExplicitAuthFlowsType, MessageActionType, Schema
 use rocket::figment::Figment;
 use rocket::{Build, Ignite, Rocket};
 use rocket_db_pools::Database;
-use rocket_warrant::db::{PgPool, SqlitePool};
-use rocket_warrant::verify::Clock;
-use rocket_warrant::Cognito;
+use rocket_warrant::testing::Clock;
+use rocket_warrant::{Cognito, MysqlPool, PgPool, SqlitePool};
 use serde_json::{json, Value};
 
 pub const REGION: &str = "eu-west-1";
@@ -160,7 +159,7 @@ impl Pool {
             "aws_access_key_id": "testing",
             "aws_secret_access_key": "testing",
             "max_attempts": 1,
-            "cognito_timeout_ms": 5000,
+            "cognito_timeout_secs": 5,
             "attr_mapping": {
                 "email": "email",
                 "given_name": "first_name",
@@ -174,6 +173,17 @@ impl Pool {
         }
         settings
     }
+}
+
+/// Cognito's SECRET_HASH, `Base64(HMAC-SHA256(secret, username + client_id))`, computed here
+/// independently of the crate.
+pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(username.as_bytes());
+    mac.update(client_id.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 /// A process-unique suffix.
@@ -268,6 +278,17 @@ pub fn unique() -> String {
 pub enum StoreKind {
     Sqlite,
     Postgres,
+    Mysql,
+}
+
+impl StoreKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreKind::Sqlite => "sqlite",
+            StoreKind::Postgres => "postgres",
+            StoreKind::Mysql => "mysql",
+        }
+    }
 }
 
 #[derive(Database)]
@@ -278,9 +299,25 @@ pub struct SqliteUsers(SqlitePool);
 #[database("users")]
 pub struct PgUsers(PgPool);
 
-/// A fresh, empty database of `kind`: its URL, or `None` when PostgreSQL is not reachable
-/// (`./scripts/test` sets `ROCKET_WARRANT_TEST_PG`, and CI requires it).
+#[derive(Database)]
+#[database("users")]
+pub struct MysqlUsers(MysqlPool);
+
+/// A fresh, empty database of `kind`: its URL, or `None` when that server is not reachable
+/// (`./scripts/test` sets `ROCKET_WARRANT_TEST_PG` and `ROCKET_WARRANT_TEST_MYSQL`). In CI a
+/// missing server fails the test: a store test must never pass by not running.
 pub async fn database_url(kind: StoreKind) -> Option<String> {
+    let server = |var: &str| match std::env::var(var) {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{var} is unset in CI: the {} store tests must run (./scripts/test sets it)", kind.name())
+        }
+        Err(_) => {
+            eprintln!("store {}: NOT RUN ({var} unset; ./scripts/test sets it)", kind.name());
+            None
+        }
+    };
+    let name = format!("rw_test_{}", unique());
     match kind {
         StoreKind::Sqlite => {
             let dir = std::env::temp_dir().join("rocket_warrant_tests");
@@ -288,15 +325,20 @@ pub async fn database_url(kind: StoreKind) -> Option<String> {
             Some(format!("sqlite://{}", dir.join(format!("users-{}.sqlite", unique())).display()))
         }
         StoreKind::Postgres => {
-            let Ok(server) = std::env::var("ROCKET_WARRANT_TEST_PG") else {
-                eprintln!("store postgres: NOT RUN (ROCKET_WARRANT_TEST_PG unset; ./scripts/test sets it)");
-                return None;
-            };
+            let server = server("ROCKET_WARRANT_TEST_PG")?;
             use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
             let mut conn = AsyncPgConnection::establish(&format!("{server}/postgres"))
                 .await
                 .expect("ROCKET_WARRANT_TEST_PG is set but PostgreSQL refused the connection");
-            let name = format!("rw_test_{}", unique());
+            conn.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("CREATE DATABASE");
+            Some(format!("{server}/{name}"))
+        }
+        StoreKind::Mysql => {
+            let server = server("ROCKET_WARRANT_TEST_MYSQL")?;
+            use diesel_async::{AsyncConnection, AsyncMysqlConnection, SimpleAsyncConnection};
+            let mut conn = AsyncMysqlConnection::establish(&format!("{server}/mysql"))
+                .await
+                .expect("ROCKET_WARRANT_TEST_MYSQL is set but MySQL refused the connection");
             conn.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("CREATE DATABASE");
             Some(format!("{server}/{name}"))
         }
@@ -322,23 +364,14 @@ pub fn rocket_with_clock(
         .merge(("cognito", settings))
         .merge(("databases.users", json!({ "url": db_url, "max_connections": 8, "connect_timeout": 5 })));
     let rocket = rocket::custom(figment);
+    let with_clock = |fairing: rocket_warrant::CognitoFairing| match &clock {
+        Some(c) => fairing.with_clock(c.clone()),
+        None => fairing,
+    };
     match kind {
-        StoreKind::Sqlite => {
-            let fairing = Cognito::fairing::<SqliteUsers>();
-            let fairing = match clock {
-                Some(c) => fairing.with_clock(c),
-                None => fairing,
-            };
-            rocket.attach(SqliteUsers::init()).attach(fairing)
-        }
-        StoreKind::Postgres => {
-            let fairing = Cognito::fairing::<PgUsers>();
-            let fairing = match clock {
-                Some(c) => fairing.with_clock(c),
-                None => fairing,
-            };
-            rocket.attach(PgUsers::init()).attach(fairing)
-        }
+        StoreKind::Sqlite => rocket.attach(SqliteUsers::init()).attach(with_clock(Cognito::fairing::<SqliteUsers>())),
+        StoreKind::Postgres => rocket.attach(PgUsers::init()).attach(with_clock(Cognito::fairing::<PgUsers>())),
+        StoreKind::Mysql => rocket.attach(MysqlUsers::init()).attach(with_clock(Cognito::fairing::<MysqlUsers>())),
     }
 }
 
@@ -352,7 +385,11 @@ pub async fn ignite(kind: StoreKind, db_url: &str, settings: Value) -> (Rocket<I
 /// Merges `extra` into a settings object.
 pub fn with(mut settings: Value, extra: Value) -> Value {
     for (k, v) in extra.as_object().unwrap() {
-        settings[k] = v.clone();
+        match v {
+            // `null` takes a setting away.
+            Value::Null => drop(settings.as_object_mut().unwrap().remove(k)),
+            v => settings[k] = v.clone(),
+        }
     }
     settings
 }
@@ -368,7 +405,7 @@ pub fn record_store_run(store: &str, test: &str) {
     }
 }
 
-/// Runs `body` once per reachable store, recording which ran.
+/// Runs `body` once per store, recording which ran.
 #[macro_export]
 macro_rules! store_tests {
     ($($name:ident => $body:expr;)*) => {
@@ -379,23 +416,35 @@ macro_rules! store_tests {
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    let url = common::database_url(common::StoreKind::Sqlite).await.unwrap();
-                    ($body)(common::StoreKind::Sqlite, url).await;
-                    common::record_store_run("sqlite", module_path!());
+                    common::run_store_test(common::StoreKind::Sqlite, module_path!(), $body).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    let Some(url) = common::database_url(common::StoreKind::Postgres).await else {
-                        common::record_store_run("postgres-not-run", module_path!());
-                        return;
-                    };
-                    ($body)(common::StoreKind::Postgres, url).await;
-                    common::record_store_run("postgres", module_path!());
+                    common::run_store_test(common::StoreKind::Postgres, module_path!(), $body).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn mysql() {
+                    common::run_store_test(common::StoreKind::Mysql, module_path!(), $body).await;
                 }
             }
         )*
     };
+}
+
+/// One store test on one store: a fresh database, the body, and the run recorded.
+pub async fn run_store_test<F, Fut>(kind: StoreKind, test: &str, body: F)
+where
+    F: FnOnce(StoreKind, String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(url) = database_url(kind).await else {
+        record_store_run(&format!("{}-not-run", kind.name()), test);
+        return;
+    };
+    body(kind, url).await;
+    record_store_run(kind.name(), test);
 }
 
 /// One answer of a [`fault_server`].
@@ -512,15 +561,5 @@ impl CuttableProxy {
     }
 }
 
-/// A clock that reads the system time until a test pins it (`clock.0.store(t)`).
-#[derive(Default)]
-pub struct PinnedClock(pub std::sync::atomic::AtomicI64);
-
-impl Clock for PinnedClock {
-    fn now(&self) -> i64 {
-        match self.0.load(Ordering::SeqCst) {
-            0 => rocket_warrant::verify::SystemClock.now(),
-            pinned => pinned,
-        }
-    }
-}
+/// A clock that reads the system time until a test sets it.
+pub type PinnedClock = rocket_warrant::testing::ManualClock;

@@ -1,11 +1,14 @@
-//! Tokens for tests: signed with the test keys (tests/fixtures), and a table of hostile or
-//! broken ones, each with the refusal it must meet.
+//! Tokens for tests: signed with the offline key of the `testing` feature, and a table of
+//! hostile or broken ones, each with the refusal it must meet.
 #![allow(dead_code)]
+
+use std::sync::Arc;
 
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rocket_warrant::jwks::Jwks;
-use rocket_warrant::verify::{Clock, SystemClock, TokenUse, Verifier, VerifyError};
+use rocket::{Ignite, Rocket};
+use rocket_warrant::testing::{self, Clock, TestPool};
+use rocket_warrant::{Cognito, Error, TokenUse, VerifyError};
 use serde_json::{json, Value};
 
 pub const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool";
@@ -15,21 +18,53 @@ pub fn b64(data: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
 }
 
-pub fn test_key() -> EncodingKey {
-    EncodingKey::from_rsa_der(include_bytes!("../fixtures/test-key.der"))
-}
-
+/// A key that is not the pool's.
 pub fn other_key() -> EncodingKey {
     EncodingKey::from_rsa_der(include_bytes!("../fixtures/other-key.der"))
 }
 
-pub fn verifier() -> Verifier {
-    let jwks = Jwks::from_json(include_str!("../fixtures/test-jwks.json")).unwrap();
-    Verifier::new(ISSUER, CLIENT, jwks)
+/// An offline `Cognito` for the test pool (keys inline, no store), its settings overridden by
+/// `extra`, its clock `clock` when given.
+pub async fn offline_with(extra: Value, clock: Option<Arc<dyn Clock>>) -> (Rocket<Ignite>, Cognito) {
+    let pool = TestPool::new();
+    let mut settings = pool.settings();
+    for (k, v) in extra.as_object().unwrap() {
+        match v {
+            // `null` takes a setting away (the inline keys, to fetch them instead).
+            Value::Null => drop(settings.as_object_mut().unwrap().remove(k)),
+            v => settings[k] = v.clone(),
+        }
+    }
+    // Built afresh: merging into `pool.figment()` would keep the settings `extra` takes away.
+    let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(("cognito", settings));
+    let fairing = Cognito::without_store();
+    let fairing = match clock {
+        Some(clock) => fairing.with_clock(clock),
+        None => fairing,
+    };
+    let rocket = rocket::custom(figment).attach(fairing).ignite().await.expect("ignites");
+    let cognito = rocket.state::<Cognito>().expect("managed").clone();
+    (rocket, cognito)
+}
+
+/// [`offline_with`] the test pool's own settings.
+pub async fn offline() -> (Rocket<Ignite>, Cognito) {
+    offline_with(json!({}), None).await
+}
+
+/// Why `cognito` refuses `token` as a `kind` token, or `None` when it verifies.
+pub async fn refusal(cognito: &Cognito, token: &str, kind: TokenUse) -> Option<VerifyError> {
+    match cognito.verify(token, kind).await {
+        Ok(_) => None,
+        Err(Error::Token(e)) => Some(e),
+        Err(other) => panic!("a verification ends in Error::Token, not {other:?}"),
+    }
 }
 
 pub fn now() -> i64 {
-    SystemClock.now()
+    testing::SystemClock.now()
 }
 
 pub fn access_claims() -> Value {
@@ -49,13 +84,14 @@ pub fn id_claims() -> Value {
 }
 
 pub fn sign_with(claims: &Value, kid: &str, key: &EncodingKey) -> String {
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid.into());
     jsonwebtoken::encode(&header, claims, key).unwrap()
 }
 
 pub fn sign(claims: &Value) -> String {
-    sign_with(claims, "test-key", &test_key())
+    testing::sign(claims)
 }
 
 pub fn set(mut claims: Value, key: &str, value: Value) -> Value {
@@ -84,7 +120,7 @@ pub fn hostile_tokens() -> Vec<HostileCase> {
     let (head, rest) = good.split_once('.').unwrap();
     let (body, sig) = rest.split_once('.').unwrap();
     // The pool's public key material, as an attacker would use it for an HMAC secret.
-    let public_n = include_bytes!("../fixtures/test-jwks.json");
+    let public_n = testing::JWKS.as_bytes();
     let hs256 = jsonwebtoken::encode(
         &{
             let mut h = Header::new(Algorithm::HS256);
@@ -165,12 +201,12 @@ pub fn hostile_tokens() -> Vec<HostileCase> {
             VerifyError::Malformed,
         ),
         ("HS256 with the public key", hs256, TokenUse::Access, VerifyError::Algorithm),
-        ("kid unknown", sign_with(&a(), "not-a-key", &test_key()), TokenUse::Access, VerifyError::UnknownKid),
-        ("kid empty", sign_with(&a(), "", &test_key()), TokenUse::Access, VerifyError::MissingKid),
-        ("kid of 10 KB", sign_with(&a(), &"k".repeat(10_240), &test_key()), TokenUse::Access, VerifyError::MissingKid),
+        ("kid unknown", testing::sign_with_kid(&a(), "not-a-key"), TokenUse::Access, VerifyError::UnknownKid),
+        ("kid empty", testing::sign_with_kid(&a(), ""), TokenUse::Access, VerifyError::MissingKid),
+        ("kid of 10 KB", testing::sign_with_kid(&a(), &"k".repeat(10_240)), TokenUse::Access, VerifyError::MissingKid),
         (
             "kid with path characters",
-            sign_with(&a(), "../../etc/passwd", &test_key()),
+            testing::sign_with_kid(&a(), "../../etc/passwd"),
             TokenUse::Access,
             VerifyError::UnknownKid,
         ),

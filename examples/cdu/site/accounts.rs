@@ -6,7 +6,7 @@ use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, Error};
+use rocket_warrant::{Cognito, CognitoUser, Error, UserAttributes};
 
 use super::csrf::CsrfToken;
 use super::gateway::Gateway;
@@ -54,7 +54,7 @@ async fn login(
 ) -> Result<Redirect, (Status, Template)> {
     csrf.check(&form.csrf_token)?;
     let next = form.next.as_deref();
-    match cognito.sign_in(jar, &form.username, &form.password).await {
+    match cognito.keep(jar, cognito.login(&form.username, &form.password).await) {
         // Only a path on this site: never an open redirect.
         Ok(_) => Ok(Redirect::to(next.and_then(rocket_warrant::safe_next).unwrap_or(PROFILE).to_owned())),
         // Unknown user and wrong password read the same, as everywhere in the crate.
@@ -76,7 +76,7 @@ async fn login(
             ))
         }
         // A new password or an MFA code first: its own page.
-        Err(Error::ChallengeRequired(pending)) => super::challenge::step(jar, pending, next).map_err(|pending| {
+        Err(Error::ChallengeRequired(pending)) => super::challenge::step(pending, next).map_err(|pending| {
             login_page(
                 &csrf,
                 next,
@@ -108,11 +108,8 @@ async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> Template {
 }
 
 /// GetUser with the user's access token; a failure is a page, not a 500 with a trace.
-async fn live_attributes(
-    cognito: &Cognito,
-    user: &CognitoUser,
-) -> Result<rocket_warrant::cognito::UserAttributes, (Status, Template)> {
-    cognito.client().get_user(user.access_token()).await.map_err(|e| {
+async fn live_attributes(cognito: &Cognito, user: &CognitoUser) -> Result<UserAttributes, (Status, Template)> {
+    cognito.user_attributes(user.access_token()).await.map_err(|e| {
         rocket::warn!("GetUser: {e}");
         error_page(
             Status::ServiceUnavailable,
@@ -201,7 +198,6 @@ async fn update(
     let attributes: Result<Vec<_>, _> = attributes.collect();
     let saved = match attributes {
         Ok(attributes) => cognito
-            .client()
             .sdk()
             .update_user_attributes()
             .access_token(user.access_token())
@@ -219,12 +215,8 @@ async fn update(
         return Err(update_page(&user, config, &csrf, &form, errors, Status::BadGateway));
     }
     // Keep the local row in step, as a login would.
-    if let Ok(attributes) = cognito.client().get_user(user.access_token()).await {
-        let profile =
-            rocket_warrant::store::Profile::from_attributes(&attributes.username, &attributes.attributes, mapping);
-        if let Err(e) = cognito.store().save(&profile, true).await {
-            rocket::warn!("updating the local user: {e}");
-        }
+    if let Err(e) = cognito.sync_user(user.access_token()).await {
+        rocket::warn!("updating the local user: {e}");
     }
     Ok(Flash::success(Redirect::to(PROFILE), "You have successfully updated your profile."))
 }
@@ -258,9 +250,13 @@ async fn subscriptions(
 #[get("/user_info")]
 fn user_info(cognito: &Cognito, jar: &CookieJar<'_>, user: CognitoUser, config: &State<SiteConfig>) -> Template {
     let local = user.user();
-    let held = cognito.cookies().get(jar);
-    let tokens =
-        [("ID token", user.id_token().is_some()), ("Access token", true), ("Refresh token", held.refresh.is_some())];
+    // The refresh token is the crate's to use; whether the session holds one is its cookie's presence.
+    let refresh_cookie = format!("{}_refresh", cognito.config().cookie_prefix);
+    let tokens = [
+        ("ID token", user.id_token().is_some()),
+        ("Access token", true),
+        ("Refresh token", jar.get(&refresh_cookie).is_some()),
+    ];
     let layout = Layout::new(Some(&user), config, None);
     Template::render(
         "user_info",

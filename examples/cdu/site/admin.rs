@@ -59,8 +59,7 @@ struct Row {
 #[get("/cognito-users")]
 async fn users(cognito: &Cognito, admin: Admin, config: &State<SiteConfig>) -> Result<Template, (Status, Template)> {
     // Every page of ListUsers, not the first 60 as the original.
-    let mut pages =
-        cognito.client().sdk().list_users().user_pool_id(&cognito.config().user_pool_id).into_paginator().send();
+    let mut pages = cognito.sdk().list_users().user_pool_id(&cognito.config().user_pool_id).into_paginator().send();
     let mut rows = Vec::new();
     while let Some(page) = pages.next().await {
         let page =
@@ -94,14 +93,8 @@ struct SubscribeForm {
 
 /// The user's `custom:api_key_id`, by AdminGetUser.
 async fn api_key_id(cognito: &Cognito, username: &str) -> Result<Option<String>, (Status, Template)> {
-    let found = cognito
-        .client()
-        .sdk()
-        .admin_get_user()
-        .user_pool_id(&cognito.config().user_pool_id)
-        .username(username)
-        .send()
-        .await;
+    let found =
+        cognito.sdk().admin_get_user().user_pool_id(&cognito.config().user_pool_id).username(username).send().await;
     match found {
         Ok(user) => Ok(user
             .user_attributes()

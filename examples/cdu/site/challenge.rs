@@ -5,13 +5,11 @@
 //! django-warrant stopped at the challenge; the original site could not sign such a user in.
 
 use rocket::form::Form;
-use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::http::{CookieJar, RawStr, Status};
 use rocket::response::Redirect;
-use rocket::serde::{Deserialize, Serialize};
-use rocket::time::Duration;
 use rocket::{get, post, routes, FromForm, Route};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Challenge, Cognito, Error, Login, PendingChallenge};
+use rocket_warrant::{safe_next, Answer, Challenge, Cognito, Error, Login, PendingChallenge};
 
 use super::csrf::CsrfToken;
 use super::{error_page, Layout};
@@ -30,25 +28,16 @@ pub const MFA_SETUP: &str = "/accounts/login/mfa-setup/";
 /// The name the authenticator app shows for this site.
 const ISSUER: &str = "rocket_warrant example";
 
-/// The private cookie that holds the challenge between the login and its page.
-const COOKIE: &str = "cdu_challenge";
-
-/// What the cookie holds: the challenge and where the login was going.
-#[derive(Serialize, Deserialize)]
-#[serde(crate = "rocket::serde")]
-struct Kept {
-    pending: PendingChallenge,
-    next: Option<String>,
-}
-
-/// A redirect to the page that answers `pending`, with the challenge kept for it; the
-/// challenge back for one this site has no page for.
-pub fn step(jar: &CookieJar<'_>, pending: PendingChallenge, next: Option<&str>) -> Result<Redirect, PendingChallenge> {
+/// A redirect to the page that answers `pending` (the crate keeps the challenge itself), with
+/// `next` carried along; the challenge back for one this site has no page for.
+pub fn step(pending: PendingChallenge, next: Option<&str>) -> Result<Redirect, PendingChallenge> {
     let Some(page) = page_for(pending.challenge()) else {
         return Err(pending);
     };
-    begin(jar, pending, next);
-    Ok(Redirect::to(page))
+    Ok(Redirect::to(match next.and_then(safe_next) {
+        Some(next) => format!("{page}?next={}", RawStr::new(next).percent_encode()),
+        None => page.to_owned(),
+    }))
 }
 
 /// The page that answers a challenge; the one mapping both the redirects and the pages use.
@@ -61,28 +50,9 @@ fn page_for(challenge: &Challenge) -> Option<&'static str> {
     }
 }
 
-/// Keeps the challenge for its page; Cognito lets it be answered for three minutes.
-fn begin(jar: &CookieJar<'_>, pending: PendingChallenge, next: Option<&str>) {
-    let kept = Kept { pending, next: next.and_then(rocket_warrant::safe_next).map(str::to_owned) };
-    // Strings only: serializing cannot fail, and if it did the page would say to start again.
-    let Ok(value) = rocket::serde::json::to_string(&kept) else { return };
-    jar.add_private(
-        Cookie::build((COOKIE, value))
-            .path("/accounts/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .max_age(Duration::minutes(3)),
-    );
-}
-
 /// The kept challenge, when `page` is the one that answers it: no page stands in for another.
-fn kept_for(jar: &CookieJar<'_>, page: &str) -> Option<Kept> {
-    let kept: Kept = jar.get_private(COOKIE).and_then(|c| rocket::serde::json::from_str(c.value()).ok())?;
-    (page_for(kept.pending.challenge()) == Some(page)).then_some(kept)
-}
-
-fn forget(jar: &CookieJar<'_>) {
-    jar.remove_private(Cookie::build(COOKIE).path("/accounts/"));
+fn kept_for(pending: Option<PendingChallenge>, page: &str) -> Option<PendingChallenge> {
+    pending.filter(|p| page_for(p.challenge()) == Some(page))
 }
 
 /// Back to the login form, saying why.
@@ -95,52 +65,50 @@ fn start_again(csrf: &CsrfToken) -> (Status, Template) {
 
 fn new_password_page(
     csrf: &CsrfToken,
-    username: &str,
+    pending: &PendingChallenge,
+    next: Option<&str>,
     errors: &[(&str, String)],
     status: Status,
 ) -> (Status, Template) {
     let layout = Layout::default();
     let error = |field: &str| errors.iter().find(|(f, _)| *f == field).map(|(_, e)| e.clone());
     let (error1, error2) = (error("new_password1"), error("new_password2"));
-    let context = context! { layout, csrf_token: csrf.value(), username, error1, error2 };
+    let next = next.and_then(safe_next);
+    let context = context! { layout, csrf_token: csrf.value(), username: pending.username(), next, error1, error2 };
     (status, Template::render("new_password", context))
 }
 
-fn mfa_page(csrf: &CsrfToken, kept: &Kept, error: Option<&str>, status: Status) -> (Status, Template) {
+fn mfa_page(
+    csrf: &CsrfToken,
+    pending: &PendingChallenge,
+    next: Option<&str>,
+    error: Option<&str>,
+    status: Status,
+) -> (Status, Template) {
     let layout = Layout::default();
-    let sms = *kept.pending.challenge() == Challenge::SmsMfa;
-    let context = context! { layout, csrf_token: csrf.value(), username: kept.pending.username(), sms, error };
+    let sms = *pending.challenge() == Challenge::SmsMfa;
+    let next = next.and_then(safe_next);
+    let context = context! { layout, csrf_token: csrf.value(), username: pending.username(), next, sms, error };
     (status, Template::render("mfa", context))
 }
 
-/// Where an answer leads: signed in, the next step Cognito asks for, the login form when the
-/// challenge has expired, or `refused`'s page for the rest.
+/// Where an answer leads, once the crate has kept its result: signed in, the next step Cognito
+/// asks for, the login form when the challenge has expired, or `refused`'s page for the rest.
 #[allow(clippy::result_large_err)] // the handlers return this page by value anyway
 fn after(
-    jar: &CookieJar<'_>,
     csrf: &CsrfToken,
-    kept: &Kept,
+    next: Option<&str>,
     result: Result<Login, Error>,
     refused: impl FnOnce(Error) -> (Status, Template),
 ) -> Result<Redirect, (Status, Template)> {
     match result {
-        Ok(_) => {
-            forget(jar);
-            Ok(Redirect::to(kept.next.clone().unwrap_or_else(|| super::accounts::PROFILE.to_owned())))
-        }
+        Ok(_) => Ok(Redirect::to(next.and_then(safe_next).unwrap_or(super::accounts::PROFILE).to_owned())),
         // A new password, then a code: one more page.
-        Err(Error::ChallengeRequired(pending)) => step(jar, pending, kept.next.as_deref()).map_err(|pending| {
-            forget(jar);
-            failed(Error::ChallengeRequired(pending))
-        }),
-        Err(e @ Error::NotProvisioned) => {
-            forget(jar);
-            Err(failed(e))
+        Err(Error::ChallengeRequired(pending)) => {
+            step(pending, next).map_err(|pending| failed(Error::ChallengeRequired(pending)))
         }
-        Err(Error::SessionExpired) => {
-            forget(jar);
-            Err(start_again(csrf))
-        }
+        Err(Error::SessionExpired) => Err(start_again(csrf)),
+        Err(e @ Error::NotProvisioned) => Err(failed(e)),
         Err(e) => Err(refused(e)),
     }
 }
@@ -172,10 +140,10 @@ fn failed(e: Error) -> (Status, Template) {
     error_page(Status::InternalServerError, "Server Error", message)
 }
 
-#[get("/login/new-password")]
-fn new_password_form(jar: &CookieJar<'_>, csrf: CsrfToken) -> (Status, Template) {
-    match kept_for(jar, NEW_PASSWORD) {
-        Some(kept) => new_password_page(&csrf, kept.pending.username(), &[], Status::Ok),
+#[get("/login/new-password?<next>")]
+fn new_password_form(pending: Option<PendingChallenge>, csrf: CsrfToken, next: Option<&str>) -> (Status, Template) {
+    match kept_for(pending, NEW_PASSWORD) {
+        Some(pending) => new_password_page(&csrf, &pending, next, &[], Status::Ok),
         None => start_again(&csrf),
     }
 }
@@ -185,38 +153,40 @@ pub struct NewPasswordForm {
     csrf_token: String,
     new_password1: String,
     new_password2: String,
+    next: Option<String>,
 }
 
 #[post("/login/new-password", data = "<form>")]
 async fn new_password(
     cognito: &Cognito,
     jar: &CookieJar<'_>,
+    pending: Option<PendingChallenge>,
     csrf: CsrfToken,
     form: Form<NewPasswordForm>,
 ) -> Result<Redirect, (Status, Template)> {
     csrf.check(&form.csrf_token)?;
-    let Some(kept) = kept_for(jar, NEW_PASSWORD) else {
+    let next = form.next.as_deref();
+    let Some(pending) = kept_for(pending, NEW_PASSWORD) else {
         return Err(start_again(&csrf));
     };
-    let username = kept.pending.username().to_owned();
     if form.new_password1 != form.new_password2 {
         let mismatch = [("new_password2", "The two password fields didn't match.".to_owned())];
-        return Err(new_password_page(&csrf, &username, &mismatch, Status::UnprocessableEntity));
+        return Err(new_password_page(&csrf, &pending, next, &mismatch, Status::UnprocessableEntity));
     }
-    let result = cognito.sign_in_new_password(jar, &kept.pending, &form.new_password1).await;
-    after(jar, &csrf, &kept, result, |e| match e {
+    let result = cognito.keep(jar, cognito.answer(&pending, Answer::NewPassword(&form.new_password1)).await);
+    after(&csrf, next, result, |e| match e {
         // Cognito's message names the policy rule the password breaks.
         Error::PasswordRejected(why) => {
-            new_password_page(&csrf, &username, &[("new_password1", why)], Status::UnprocessableEntity)
+            new_password_page(&csrf, &pending, next, &[("new_password1", why)], Status::UnprocessableEntity)
         }
         e => failed(e),
     })
 }
 
-#[get("/login/mfa")]
-fn mfa_form(jar: &CookieJar<'_>, csrf: CsrfToken) -> (Status, Template) {
-    match kept_for(jar, MFA) {
-        Some(kept) => mfa_page(&csrf, &kept, None, Status::Ok),
+#[get("/login/mfa?<next>")]
+fn mfa_form(pending: Option<PendingChallenge>, csrf: CsrfToken, next: Option<&str>) -> (Status, Template) {
+    match kept_for(pending, MFA) {
+        Some(pending) => mfa_page(&csrf, &pending, next, None, Status::Ok),
         None => start_again(&csrf),
     }
 }
@@ -225,24 +195,27 @@ fn mfa_form(jar: &CookieJar<'_>, csrf: CsrfToken) -> (Status, Template) {
 pub struct CodeForm {
     csrf_token: String,
     code: String,
+    next: Option<String>,
 }
 
 #[post("/login/mfa", data = "<form>")]
 async fn mfa(
     cognito: &Cognito,
     jar: &CookieJar<'_>,
+    pending: Option<PendingChallenge>,
     csrf: CsrfToken,
     form: Form<CodeForm>,
 ) -> Result<Redirect, (Status, Template)> {
     csrf.check(&form.csrf_token)?;
-    let Some(kept) = kept_for(jar, MFA) else {
+    let next = form.next.as_deref();
+    let Some(pending) = kept_for(pending, MFA) else {
         return Err(start_again(&csrf));
     };
-    let result = cognito.sign_in_mfa(jar, &kept.pending, &form.code).await;
-    after(jar, &csrf, &kept, result, |e| match e {
+    let result = cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await);
+    after(&csrf, next, result, |e| match e {
         // Cognito allows a few tries within the challenge's three minutes.
         Error::WrongCode => {
-            mfa_page(&csrf, &kept, Some("That code is wrong or has expired."), Status::UnprocessableEntity)
+            mfa_page(&csrf, &pending, next, Some("That code is wrong or has expired."), Status::UnprocessableEntity)
         }
         e => failed(e),
     })
@@ -250,35 +223,39 @@ async fn mfa(
 
 fn mfa_setup_page(
     csrf: &CsrfToken,
-    kept: &Kept,
+    pending: &PendingChallenge,
+    next: Option<&str>,
     secret: Option<(&str, String)>,
     error: Option<&str>,
     status: Status,
 ) -> (Status, Template) {
     let layout = Layout::default();
     let (secret, uri) = secret.unzip();
-    let context = context! { layout, csrf_token: csrf.value(), username: kept.pending.username(), secret, uri, error };
+    let next = next.and_then(safe_next);
+    let username = pending.username();
+    let context = context! { layout, csrf_token: csrf.value(), username, next, secret, uri, error };
     (status, Template::render("mfa_setup", context))
 }
 
 /// Shows a new authenticator secret (each visit asks Cognito for one, and Cognito moves the
-/// challenge on, so the cookie is rewritten).
-#[get("/login/mfa-setup")]
-async fn mfa_setup_form(cognito: &Cognito, jar: &CookieJar<'_>, csrf: CsrfToken) -> (Status, Template) {
-    let Some(kept) = kept_for(jar, MFA_SETUP) else {
+/// challenge on, which `keep` follows).
+#[get("/login/mfa-setup?<next>")]
+async fn mfa_setup_form(
+    cognito: &Cognito,
+    jar: &CookieJar<'_>,
+    pending: Option<PendingChallenge>,
+    csrf: CsrfToken,
+    next: Option<&str>,
+) -> (Status, Template) {
+    let Some(pending) = kept_for(pending, MFA_SETUP) else {
         return start_again(&csrf);
     };
-    match cognito.setup_totp(&kept.pending).await {
+    match cognito.keep(jar, cognito.setup_totp(&pending).await) {
         Ok(setup) => {
-            let kept = Kept { pending: setup.pending().clone(), next: kept.next };
-            begin(jar, kept.pending.clone(), kept.next.as_deref());
             let secret = Some((setup.secret(), setup.otpauth_uri(ISSUER)));
-            mfa_setup_page(&csrf, &kept, secret, None, Status::Ok)
+            mfa_setup_page(&csrf, setup.pending(), next, secret, None, Status::Ok)
         }
-        Err(Error::SessionExpired) => {
-            forget(jar);
-            start_again(&csrf)
-        }
+        Err(Error::SessionExpired) => start_again(&csrf),
         Err(e) => failed(e),
     }
 }
@@ -287,18 +264,20 @@ async fn mfa_setup_form(cognito: &Cognito, jar: &CookieJar<'_>, csrf: CsrfToken)
 async fn mfa_setup(
     cognito: &Cognito,
     jar: &CookieJar<'_>,
+    pending: Option<PendingChallenge>,
     csrf: CsrfToken,
     form: Form<CodeForm>,
 ) -> Result<Redirect, (Status, Template)> {
     csrf.check(&form.csrf_token)?;
-    let Some(kept) = kept_for(jar, MFA_SETUP) else {
+    let next = form.next.as_deref();
+    let Some(pending) = kept_for(pending, MFA_SETUP) else {
         return Err(start_again(&csrf));
     };
-    let result = cognito.sign_in_totp_setup(jar, &kept.pending, &form.code).await;
-    after(jar, &csrf, &kept, result, |e| match e {
+    let result = cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await);
+    after(&csrf, next, result, |e| match e {
         Error::WrongCode => {
             let error = "That code is wrong or has expired; type the code your app shows now.";
-            mfa_setup_page(&csrf, &kept, None, Some(error), Status::UnprocessableEntity)
+            mfa_setup_page(&csrf, &pending, next, None, Some(error), Status::UnprocessableEntity)
         }
         e => failed(e),
     })

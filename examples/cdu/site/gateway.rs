@@ -28,8 +28,7 @@ impl Gateway {
                 rocket::error!("the API Gateway fairing needs Cognito::fairing() attached before it");
                 return Err(rocket);
             };
-            let sdk_config = rocket_warrant::cognito::sdk_config(cognito.config()).await;
-            let gateway = Gateway { client: apigw::Client::new(&sdk_config) };
+            let gateway = Gateway { client: apigw::Client::new(cognito.sdk_config()) };
             Ok(rocket.manage(gateway))
         })
     }

@@ -31,7 +31,7 @@ use rocket::serde::Serialize;
 use rocket::{catch, catchers, get, routes, Build, Request, Rocket};
 use rocket_db_pools::Database;
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{db::SqlitePool, Cognito, CognitoUser};
+use rocket_warrant::{Cognito, CognitoUser, SqlitePool};
 
 /// The local users, in the embedded SQLite store.
 #[derive(Database)]

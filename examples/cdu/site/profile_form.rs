@@ -45,7 +45,7 @@ pub struct ProfileForm {
 
 impl ProfileForm {
     /// The form pre-filled from Cognito attributes.
-    pub fn from_attributes(attributes: &rocket_warrant::cognito::UserAttributes) -> ProfileForm {
+    pub fn from_attributes(attributes: &rocket_warrant::UserAttributes) -> ProfileForm {
         let get = |name: &str| attributes.get(name).unwrap_or_default().to_owned();
         ProfileForm {
             csrf_token: String::new(),

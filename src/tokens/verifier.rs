@@ -1,118 +1,28 @@
-//! Token verification: every rule a Cognito ID or access token must pass, and the typed claims.
+//! Token verification: every rule a Cognito ID or access token must pass.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, Validation};
-use serde::{Deserialize, Serialize};
 
-use crate::cache::{digest, TokenCache};
-use crate::jwks::{Jwks, KeyError};
+use super::cache::{digest, TokenCache};
+use super::claims::{Claims, TokenUse};
+use super::clock::{Clock, SystemClock};
+use super::jwks::{Jwks, KeyError};
 
 /// A token longer than this is refused before it is decoded (Cognito's are 1 to 2 KB).
-pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// Verified tokens kept by default.
-pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+pub(crate) const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 
 /// A `kid` longer than this is refused before any lookup.
 const MAX_KID_BYTES: usize = 256;
 
-/// Which of Cognito's two JWTs a token must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenUse {
-    /// The ID token: the user's identity and attributes, `aud` is the app client.
-    Id,
-    /// The access token: what the user may call, `client_id` is the app client.
-    Access,
-}
-
-impl TokenUse {
-    /// The claim's value: `id` or `access`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenUse::Id => "id",
-            TokenUse::Access => "access",
-        }
-    }
-}
-
-/// The source of "now" for `exp`, `nbf` and `iat` checks; tests move it instead of waiting.
-pub trait Clock: Send + Sync + 'static {
-    /// Seconds since the Unix epoch.
-    fn now(&self) -> i64;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-    }
-}
-
-/// The verified claims of a Cognito token.
-///
-/// Claims of both token kinds are here; those a kind does not carry are `None` or empty.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Claims {
-    /// The user's immutable id.
-    pub sub: String,
-    /// The pool's issuer URL.
-    pub iss: String,
-    /// `id` or `access`.
-    pub token_use: TokenUse,
-    /// Expiry, seconds since the epoch (required).
-    pub exp: Option<i64>,
-    /// Issued at.
-    #[serde(default)]
-    pub iat: Option<i64>,
-    /// Not before.
-    #[serde(default)]
-    pub nbf: Option<i64>,
-    /// ID tokens: the app client.
-    #[serde(default)]
-    pub aud: Option<String>,
-    /// Access tokens: the app client.
-    #[serde(default)]
-    pub client_id: Option<String>,
-    /// Access tokens: the Cognito username.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// ID tokens: the Cognito username.
-    #[serde(default, rename = "cognito:username")]
-    pub cognito_username: Option<String>,
-    /// The user's groups.
-    #[serde(default, rename = "cognito:groups")]
-    pub groups: Vec<String>,
-    /// ID tokens: the email, when the app client may read it.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// Access tokens: the OAuth scopes, space separated.
-    #[serde(default)]
-    pub scope: Option<String>,
-    /// The token's id.
-    #[serde(default)]
-    pub jti: Option<String>,
-    /// Every other claim (attributes in ID tokens, `auth_time`, ...).
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-impl Claims {
-    /// The Cognito username (`cognito:username` in ID tokens, `username` in access tokens).
-    pub fn cognito_username(&self) -> Option<&str> {
-        self.cognito_username.as_deref().or(self.username.as_deref())
-    }
-}
-
 /// Why a token was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum VerifyError {
-    /// Over [`MAX_TOKEN_BYTES`].
+    /// Over 16 KiB (Cognito's tokens are 1 to 2 KB).
     #[error("the token is too large")]
     TooLarge,
     /// Not three base64url segments of JSON, or claims of the wrong shape.
@@ -154,6 +64,9 @@ pub enum VerifyError {
     /// `nbf` or `iat` lies in the future.
     #[error("the token is not valid yet")]
     NotYetValid,
+    /// An ID and an access token given together belong to different users.
+    #[error("the ID and access tokens belong to different users")]
+    Mismatched,
 }
 
 impl From<KeyError> for VerifyError {
@@ -166,20 +79,7 @@ impl From<KeyError> for VerifyError {
 }
 
 /// Verifies one pool's tokens for one app client.
-///
-/// ```
-/// use std::sync::Arc;
-/// use rocket_warrant::jwks::Jwks;
-/// use rocket_warrant::verify::{TokenUse, Verifier, VerifyError};
-///
-/// # rocket::async_test(async {
-/// let jwks = Jwks::from_json(r#"{"keys":[]}"#).unwrap();
-/// let verifier = Verifier::new("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc", "client", jwks);
-/// let err = verifier.verify("not.a.token", TokenUse::Access).await.unwrap_err();
-/// assert_eq!(err, VerifyError::Malformed);
-/// # });
-/// ```
-pub struct Verifier {
+pub(crate) struct Verifier {
     issuer: String,
     client_id: String,
     jwks: Jwks,
@@ -202,7 +102,7 @@ impl std::fmt::Debug for Verifier {
 
 impl Verifier {
     /// A verifier for tokens of `issuer` issued to `client_id`, with a 30 s leeway and the system clock.
-    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>, jwks: Jwks) -> Verifier {
+    pub(crate) fn new(issuer: impl Into<String>, client_id: impl Into<String>, jwks: Jwks) -> Verifier {
         // If the application also enables jsonwebtoken's RustCrypto backend, jsonwebtoken cannot
         // choose and would panic at the first verification: choose aws-lc, once, explicitly.
         let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
@@ -224,43 +124,39 @@ impl Verifier {
     }
 
     /// Keeps at most `capacity` verified tokens so that they are not verified again (0: none).
-    pub fn with_cache_capacity(mut self, capacity: usize) -> Verifier {
+    pub(crate) fn with_cache_capacity(mut self, capacity: usize) -> Verifier {
         self.cache = TokenCache::new(capacity);
         self
     }
 
     /// The cache of verified tokens.
-    pub fn cache(&self) -> &TokenCache {
+    #[cfg(feature = "testing")]
+    pub(crate) fn cache(&self) -> &TokenCache {
         &self.cache
     }
 
     /// Allowed clock skew, in seconds.
-    pub fn with_leeway(mut self, secs: u64) -> Verifier {
+    pub(crate) fn with_leeway(mut self, secs: u64) -> Verifier {
         self.leeway = secs.min(3600) as i64;
         self
     }
 
     /// Replaces the clock (tests simulate expiry with it).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Verifier {
+    pub(crate) fn with_clock(mut self, clock: Arc<dyn Clock>) -> Verifier {
         self.clock = clock;
         self
     }
 
     /// The signing keys.
-    pub fn jwks(&self) -> &Jwks {
+    pub(crate) fn jwks(&self) -> &Jwks {
         &self.jwks
-    }
-
-    /// The clock the verifier checks time claims against.
-    pub fn now(&self) -> i64 {
-        self.clock.now()
     }
 
     /// Verifies `token` as a token of kind `expected`, returning its claims.
     ///
     /// A token whose signature was verified before is found in the cache by its digest; its
     /// claims (issuer, client, kind, times) are checked again on every call.
-    pub async fn verify(&self, token: &str, expected: TokenUse) -> Result<Arc<Claims>, VerifyError> {
+    pub(crate) async fn verify(&self, token: &str, expected: TokenUse) -> Result<Arc<Claims>, VerifyError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(VerifyError::TooLarge);
         }

@@ -32,7 +32,7 @@ static K: LazyLock<BigUint> = LazyLock::new(|| hash_to_int(&[&pad(&N), &pad(&G)]
 
 /// Why a challenge could not be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SrpError {
+pub(crate) enum SrpError {
     /// A challenge parameter is not what Cognito sends (hex, base64), or is unsafe (B ≡ 0).
     #[error("invalid SRP challenge parameter {0}")]
     InvalidChallenge(&'static str),
@@ -45,7 +45,7 @@ pub enum SrpError {
 }
 
 /// One login's SRP state: the secret `a` and the public `A = g^a mod N`.
-pub struct SrpClient {
+pub(crate) struct SrpClient {
     a: BigUint,
     big_a: BigUint,
     pool_name: String,
@@ -59,16 +59,16 @@ impl std::fmt::Debug for SrpClient {
 
 /// The answer to a `PASSWORD_VERIFIER` challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PasswordClaim {
+pub(crate) struct PasswordClaim {
     /// `PASSWORD_CLAIM_SIGNATURE`.
-    pub signature: String,
+    pub(crate) signature: String,
     /// `TIMESTAMP`, as it was signed.
-    pub timestamp: String,
+    pub(crate) timestamp: String,
 }
 
 impl SrpClient {
     /// A fresh random `a` and its `A`, for the pool `pool_id` (`region_name`).
-    pub fn new(pool_id: &str) -> Result<SrpClient, SrpError> {
+    pub(crate) fn new(pool_id: &str) -> Result<SrpClient, SrpError> {
         let pool_name = pool_id.split_once('_').map(|(_, name)| name.to_owned()).ok_or(SrpError::InvalidPoolId)?;
         loop {
             let mut bytes = [0u8; 32];
@@ -82,14 +82,14 @@ impl SrpClient {
     }
 
     /// `SRP_A`, in hex.
-    pub fn public_a(&self) -> String {
+    pub(crate) fn public_a(&self) -> String {
         self.big_a.to_str_radix(16)
     }
 
     /// Proves the password for the challenge: `user_id` is `USER_ID_FOR_SRP`; `salt` and `srp_b`
     /// are hex and `secret_block` base64, as Cognito sends them; `timestamp` is
     /// [`timestamp`]`()` unless a test pins it.
-    pub fn claim(
+    pub(crate) fn claim(
         &self,
         user_id: &str,
         password: &str,
@@ -135,7 +135,7 @@ impl SrpClient {
 
 /// Cognito's `TIMESTAMP`: `Tue Nov 26 05:03:12 UTC 2026`, the day without a leading zero, in
 /// English whatever the locale.
-pub fn timestamp() -> String {
+pub(crate) fn timestamp() -> String {
     let now = rocket::time::OffsetDateTime::now_utc();
     format_timestamp(now)
 }

@@ -1,4 +1,4 @@
-//! The embedded store: a SQLite file (created on first launch, nothing to install).
+//! The embedded store: a SQLite file.
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
@@ -6,8 +6,9 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use super::pool::{DieselPool, StoreConnection};
+use super::pool::StoreConnection;
 use super::queries::user_queries;
+use super::store_pool;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
@@ -15,18 +16,30 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const SETUP: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
 
 /// An async SQLite connection (diesel's SQLite on a blocking thread).
-pub type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
+type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
 
-/// The SQLite store's pool: `url = "sqlite://users.sqlite"` (or a plain path).
-///
-/// ```no_run
-/// use rocket_db_pools::Database;
-///
-/// #[derive(Database)]
-/// #[database("users")]
-/// struct Users(rocket_warrant::db::SqlitePool);
-/// ```
-pub type SqlitePool = DieselPool<SqliteConnection>;
+store_pool! {
+    /// The embedded store: a SQLite file, created on first launch (nothing to install). Its
+    /// rocket_db_pools URL is `sqlite://users.sqlite` (or a plain path); the crate's migrations
+    /// run when the pool is created at ignite.
+    ///
+    /// ```no_run
+    /// # #[macro_use] extern crate rocket;
+    /// use rocket_db_pools::Database;
+    /// use rocket_warrant::{Cognito, SqlitePool};
+    ///
+    /// #[derive(Database)]
+    /// #[database("users")]
+    /// struct Users(SqlitePool);
+    ///
+    /// #[launch]
+    /// fn rocket() -> _ {
+    ///     rocket::build().attach(Users::init()).attach(Cognito::fairing::<Users>())
+    /// }
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+    SqlitePool(SqliteConnection)
+}
 
 #[rocket::async_trait]
 impl StoreConnection for SqliteConnection {
@@ -54,4 +67,4 @@ impl StoreConnection for SqliteConnection {
     }
 }
 
-user_queries!(SqliteConnection);
+user_queries!(SqliteConnection, crate::store::sql::schema::cognito_users::username);

@@ -8,11 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::cache::{digest, TokenDigest};
-use crate::cognito::Tokens;
 use crate::error::Error;
-use crate::fairing::Cognito;
-use crate::verify::Claims;
+use crate::tokens::{digest, Claims, Tokens};
 
 /// How long a refresh's outcome is shared with requests that carry the same refresh token.
 const SHARE_FOR: Duration = Duration::from_secs(20);
@@ -26,11 +23,11 @@ const SWEEP_AT: usize = 1024;
 
 /// A refreshed session: the new tokens and the new access token's claims.
 #[derive(Debug, Clone)]
-pub struct Refreshed {
+pub(crate) struct Refreshed {
     /// The new ID and access tokens, and the (unchanged) refresh token.
-    pub tokens: Tokens,
+    pub(crate) tokens: Tokens,
     /// The verified claims of the new access token.
-    pub access_claims: Arc<Claims>,
+    pub(crate) access_claims: Arc<Claims>,
 }
 
 // The outcome and the instant until which it is shared.
@@ -39,12 +36,12 @@ type Flight = Arc<tokio::sync::Mutex<Option<(Instant, Result<Refreshed, Error>)>
 /// Refreshes in flight, by refresh-token digest.
 #[derive(Debug, Default)]
 pub(crate) struct RefreshFlights {
-    flights: Mutex<HashMap<TokenDigest, Flight>>,
+    flights: Mutex<HashMap<[u8; 32], Flight>>,
     calls: std::sync::atomic::AtomicU64,
 }
 
 impl RefreshFlights {
-    fn flight(&self, key: TokenDigest) -> Flight {
+    fn flight(&self, key: [u8; 32]) -> Flight {
         let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
         if flights.len() >= SWEEP_AT {
             // Only flights nobody waits on and whose result is stale can go.
@@ -59,24 +56,22 @@ impl RefreshFlights {
     }
 }
 
-impl Cognito {
-    /// New tokens for a refresh token (`REFRESH_TOKEN_AUTH`, SECRET_HASH from `cognito_username`),
-    /// verified. Concurrent calls with the same refresh token make one call to Cognito.
-    pub async fn refresh(&self, refresh_token: &str, cognito_username: &str) -> Result<Refreshed, Error> {
-        let flight = self.inner.refreshes.flight(digest(refresh_token));
+impl RefreshFlights {
+    /// The outcome of `refresh` for `refresh_token`, run once for every caller that carries the
+    /// same refresh token at the same moment (and shared with those that come shortly after).
+    pub(crate) async fn run<F>(&self, refresh_token: &str, refresh: F) -> Result<Refreshed, Error>
+    where
+        F: std::future::Future<Output = Result<Refreshed, Error>>,
+    {
+        let flight = self.flight(digest(refresh_token));
         let mut outcome = flight.lock().await;
         if let Some((until, result)) = outcome.as_ref() {
             if *until > Instant::now() {
                 return result.clone();
             }
         }
-        self.inner.refreshes.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let result = async {
-            let tokens = self.client().refresh(refresh_token, cognito_username).await?;
-            let (_, access_claims) = self.verify_pair(&tokens).await?;
-            Ok(Refreshed { tokens, access_claims })
-        }
-        .await;
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let result = refresh.await;
         let share = match &result {
             Ok(_) | Err(Error::SessionExpired) => SHARE_FOR,
             Err(_) => SHARE_FAILURE_FOR,
@@ -85,8 +80,15 @@ impl Cognito {
         result
     }
 
-    /// Calls to Cognito's refresh made since start (for tests and metrics).
-    pub fn refresh_count(&self) -> u64 {
-        self.inner.refreshes.calls.load(std::sync::atomic::Ordering::Relaxed)
+    /// Drops what was shared for `refresh_token`: after a sign-out no request may be handed
+    /// the tokens a refresh made before it.
+    pub(crate) fn forget(&self, refresh_token: &str) {
+        self.flights.lock().unwrap_or_else(|e| e.into_inner()).remove(&digest(refresh_token));
+    }
+
+    /// Refreshes run since start.
+    #[cfg(feature = "testing")]
+    pub(crate) fn calls(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

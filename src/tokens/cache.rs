@@ -6,32 +6,32 @@ use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 
-use crate::verify::Claims;
+use super::claims::Claims;
 
 /// SHA-256 of a token.
-pub type TokenDigest = [u8; 32];
+pub(crate) type TokenDigest = [u8; 32];
 
 /// The digest a token is cached under.
-pub fn digest(token: &str) -> TokenDigest {
+pub(crate) fn digest(token: &str) -> TokenDigest {
     Sha256::digest(token.as_bytes()).into()
 }
 
 /// Verified claims by token digest; at most `capacity` entries, each dropped once its token
 /// has expired.
 #[derive(Debug)]
-pub struct TokenCache {
+pub(crate) struct TokenCache {
     entries: RwLock<HashMap<TokenDigest, Arc<Claims>>>,
     capacity: usize,
 }
 
 impl TokenCache {
     /// A cache of at most `capacity` tokens (0 disables it).
-    pub fn new(capacity: usize) -> TokenCache {
+    pub(crate) fn new(capacity: usize) -> TokenCache {
         TokenCache { entries: RwLock::new(HashMap::with_capacity(capacity.min(1024))), capacity }
     }
 
     /// The claims of a token verified before.
-    pub fn get(&self, key: &TokenDigest) -> Option<Arc<Claims>> {
+    pub(crate) fn get(&self, key: &TokenDigest) -> Option<Arc<Claims>> {
         if self.capacity == 0 {
             return None;
         }
@@ -40,7 +40,7 @@ impl TokenCache {
 
     /// Remembers a verified token. When full, expired entries go first; if none has expired,
     /// the whole cache is dropped (cheaper than tracking recency, and rare with a sane cap).
-    pub fn insert(&self, key: TokenDigest, claims: Arc<Claims>, now: i64) {
+    pub(crate) fn insert(&self, key: TokenDigest, claims: Arc<Claims>, now: i64) {
         if self.capacity == 0 {
             return;
         }
@@ -55,17 +55,8 @@ impl TokenCache {
     }
 
     /// Entries now held.
-    pub fn len(&self) -> usize {
+    #[cfg(feature = "testing")]
+    pub(crate) fn len(&self) -> usize {
         self.entries.read().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    /// True when nothing is cached.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The most entries it holds.
-    pub fn capacity(&self) -> usize {
-        self.capacity
     }
 }

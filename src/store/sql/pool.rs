@@ -1,5 +1,5 @@
-//! A rocket_db_pools [`Pool`](rocket_db_pools::Pool) over diesel-async's deadpool, generic over
-//! the connection type, that migrates the database when it is created.
+//! A pool over diesel-async's deadpool, generic over the connection type, that migrates the
+//! database when it is created.
 
 use std::time::Duration;
 
@@ -8,14 +8,13 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use rocket::figment::Figment;
 
 use super::models::UserChanges;
-pub use super::queries::UserQueries;
-use crate::store::{Profile, StoreError, User, UserStore};
-use crate::verify::{Clock, SystemClock};
+use super::queries::UserQueries;
+use crate::store::{Profile, StoreError, User};
+use crate::tokens::unix_now;
 
-/// A connection type the user store runs on: how to reach it, set it up and migrate it, and
-/// the store's two queries.
+/// A connection type the user store runs on: how to reach it, set it up and migrate it.
 #[rocket::async_trait]
-pub trait StoreConnection: PoolableConnection + UserQueries + Send + 'static {
+pub(crate) trait StoreConnection: PoolableConnection + UserQueries + Send + 'static {
     /// Checks the configured `url` and turns it into what the driver takes.
     fn connection_url(url: &str) -> Result<String, String>;
 
@@ -28,35 +27,25 @@ pub trait StoreConnection: PoolableConnection + UserQueries + Send + 'static {
 
 type Manager<C> = AsyncDieselConnectionManager<C>;
 
-/// The deadpool manager bound every pool needs (met by SQLite's and PostgreSQL's connections).
-pub trait Pooled<C>: deadpool::managed::Manager<Type = C, Error = diesel_async::pooled_connection::PoolError> {}
+/// The deadpool manager bound every pool needs (met by each backend's connection).
+pub(crate) trait Pooled<C>:
+    deadpool::managed::Manager<Type = C, Error = diesel_async::pooled_connection::PoolError>
+{
+}
 impl<C, M> Pooled<C> for M where
     M: deadpool::managed::Manager<Type = C, Error = diesel_async::pooled_connection::PoolError>
 {
 }
 
-/// Why a pool could not be created.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InitError(String);
+type InitResult<T> = Result<T, rocket_db_pools::Error<StoreError, PoolError>>;
 
 /// A pool of store connections, configured like any rocket_db_pools database
 /// (`[default.databases.<name>] url = ...`), migrated when it is created at ignite.
-pub struct DieselPool<C: StoreConnection>
+pub(crate) struct DieselPool<C: StoreConnection>
 where
     Manager<C>: Pooled<C>,
 {
     pool: Pool<C>,
-}
-
-impl<C: StoreConnection> DieselPool<C>
-where
-    Manager<C>: Pooled<C>,
-{
-    /// The deadpool behind it.
-    pub fn inner(&self) -> &Pool<C> {
-        &self.pool
-    }
 }
 
 impl<C: StoreConnection> Clone for DieselPool<C>
@@ -77,17 +66,13 @@ where
     }
 }
 
-#[rocket::async_trait]
-impl<C: StoreConnection> rocket_db_pools::Pool for DieselPool<C>
+impl<C: StoreConnection> DieselPool<C>
 where
     Manager<C>: Pooled<C>,
 {
-    type Connection = Object<C>;
-    type Error = rocket_db_pools::Error<InitError, PoolError>;
-
-    async fn init(figment: &Figment) -> Result<Self, Self::Error> {
+    pub(crate) async fn init(figment: &Figment) -> InitResult<Self> {
         let config: rocket_db_pools::Config = figment.extract()?;
-        let init = |e: String| rocket_db_pools::Error::Init(InitError(e));
+        let init = |e: String| rocket_db_pools::Error::Init(StoreError::Init(e));
         let url = C::connection_url(&config.url).map_err(init)?;
         let migrate_url = url.clone();
         tokio::task::spawn_blocking(move || C::migrate(&migrate_url))
@@ -109,37 +94,26 @@ where
         Ok(DieselPool { pool })
     }
 
-    async fn get(&self) -> Result<Self::Connection, Self::Error> {
+    pub(crate) async fn get(&self) -> InitResult<Object<C>> {
         self.pool.get().await.map_err(rocket_db_pools::Error::Get)
     }
 
-    async fn close(&self) {
+    pub(crate) fn close(&self) {
         self.pool.close()
     }
-}
 
-impl<C: StoreConnection> DieselPool<C>
-where
-    Manager<C>: Pooled<C>,
-{
     async fn conn(&self) -> Result<Object<C>, StoreError> {
         self.pool.get().await.map_err(|e| StoreError::Unavailable(e.to_string()))
     }
-}
 
-#[rocket::async_trait]
-impl<C: StoreConnection> UserStore for DieselPool<C>
-where
-    Manager<C>: Pooled<C>,
-{
-    async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
-        let changes = UserChanges::new(profile, SystemClock.now());
+    pub(crate) async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
+        let changes = UserChanges::new(profile, unix_now());
         let mut conn = self.conn().await?;
         let row = conn.save_user(&changes, create).await.map_err(query_error)?;
         Ok(row.map(User::from))
     }
 
-    async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
+    pub(crate) async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
         let mut conn = self.conn().await?;
         let row = conn.find_user(username).await.map_err(query_error)?;
         Ok(row.map(User::from))

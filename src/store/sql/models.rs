@@ -7,20 +7,20 @@ use diesel::prelude::*;
 use super::schema::cognito_users;
 use crate::store::{Profile, User};
 
-/// A row as read; the fields are the columns of [`cognito_users`](super::schema::cognito_users::table).
+/// A row as read; the fields are the columns of `cognito_users`.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cognito_users)]
-pub struct UserRow {
-    pub id: i64,
-    pub username: String,
-    pub sub: String,
-    pub email: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub attributes: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+pub(crate) struct UserRow {
+    pub(crate) id: i64,
+    pub(crate) username: String,
+    pub(crate) sub: String,
+    pub(crate) email: Option<String>,
+    pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
+    pub(crate) attributes: String,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
 }
 
 impl From<UserRow> for User {
@@ -47,19 +47,19 @@ impl From<UserRow> for User {
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = cognito_users, treat_none_as_null = true)]
-pub struct UserChanges {
-    pub username: String,
-    pub sub: String,
-    pub email: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub attributes: String,
-    pub updated_at: i64,
+pub(crate) struct UserChanges {
+    pub(crate) username: String,
+    pub(crate) sub: String,
+    pub(crate) email: Option<String>,
+    pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
+    pub(crate) attributes: String,
+    pub(crate) updated_at: i64,
 }
 
 impl UserChanges {
     /// The row of `profile` as of `now`.
-    pub fn new(profile: &Profile, now: i64) -> UserChanges {
+    pub(crate) fn new(profile: &Profile, now: i64) -> UserChanges {
         UserChanges {
             username: profile.username.clone(),
             sub: profile.sub.clone(),

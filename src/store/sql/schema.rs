@@ -1,4 +1,4 @@
-//! The Diesel schema of the users table (the same columns in SQLite and PostgreSQL).
+//! The Diesel schema of the users table (the same columns in SQLite, PostgreSQL and MySQL).
 
 diesel::table! {
     /// One row per Cognito user who has logged in.

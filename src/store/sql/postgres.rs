@@ -6,8 +6,9 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use super::pool::{DieselPool, StoreConnection};
+use super::pool::StoreConnection;
 use super::queries::user_queries;
+use super::store_pool;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
@@ -15,16 +16,22 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const MIGRATION_LOCK: &str = "SELECT pg_advisory_lock(741302115)";
 const MIGRATION_UNLOCK: &str = "SELECT pg_advisory_unlock(741302115)";
 
-/// The PostgreSQL store's pool: `url = "postgres://user@host/db"`.
-///
-/// ```no_run
-/// use rocket_db_pools::Database;
-///
-/// #[derive(Database)]
-/// #[database("users")]
-/// struct Users(rocket_warrant::db::PgPool);
-/// ```
-pub type PgPool = DieselPool<AsyncPgConnection>;
+store_pool! {
+    /// The production store: PostgreSQL, shared by every instance of an application. Its
+    /// rocket_db_pools URL is `postgres://user@host/db`; the crate's migrations run when the
+    /// pool is created at ignite, under an advisory lock so that instances starting together
+    /// migrate once. Neither libpq nor OpenSSL is needed.
+    ///
+    /// ```no_run
+    /// use rocket_db_pools::Database;
+    ///
+    /// #[derive(Database)]
+    /// #[database("users")]
+    /// struct Users(rocket_warrant::PgPool);
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    PgPool(AsyncPgConnection)
+}
 
 #[rocket::async_trait]
 impl StoreConnection for AsyncPgConnection {
@@ -50,4 +57,4 @@ impl StoreConnection for AsyncPgConnection {
     }
 }
 
-user_queries!(AsyncPgConnection);
+user_queries!(AsyncPgConnection, crate::store::sql::schema::cognito_users::username);

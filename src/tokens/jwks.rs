@@ -13,7 +13,7 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 
 /// Why a key could not be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
+pub(crate) enum KeyError {
     /// The keys are known and this `kid` is not among them.
     #[error("no signing key with this kid")]
     UnknownKid,
@@ -31,16 +31,7 @@ enum Source {
 }
 
 /// A cache of one pool's RS256 signing keys.
-///
-/// ```
-/// use rocket_warrant::jwks::{Jwks, KeyError};
-///
-/// # rocket::async_test(async {
-/// let jwks = Jwks::from_json(r#"{"keys":[]}"#).unwrap();
-/// assert_eq!(jwks.key("missing").await.unwrap_err(), KeyError::UnknownKid);
-/// # });
-/// ```
-pub struct Jwks {
+pub(crate) struct Jwks {
     keys: RwLock<Arc<KeyMap>>,
     source: Source,
     // Held while fetching so concurrent misses wait for one fetch; holds the last attempt's time.
@@ -62,7 +53,7 @@ impl std::fmt::Debug for Jwks {
 impl Jwks {
     /// Keys fetched from `url`, each fetch bounded by `timeout`; an unknown `kid` refetches at
     /// most once per `refetch_interval`. Nothing is fetched until [`Jwks::refresh`] or a miss.
-    pub fn from_url(url: impl Into<String>, timeout: Duration, refetch_interval: Duration) -> Jwks {
+    pub(crate) fn from_url(url: impl Into<String>, timeout: Duration, refetch_interval: Duration) -> Jwks {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -73,7 +64,7 @@ impl Jwks {
     }
 
     /// Fixed keys from a JWKS document; never fetches.
-    pub fn from_json(json: &str) -> Result<Jwks, String> {
+    pub(crate) fn from_json(json: &str) -> Result<Jwks, String> {
         let jwks = Jwks::new(Source::Static, Duration::MAX);
         let keys = parse(json.as_bytes())?;
         *jwks.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
@@ -91,7 +82,7 @@ impl Jwks {
     }
 
     /// The key for `kid`, fetching the key set when it is not cached and the rate limit allows.
-    pub async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
+    pub(crate) async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
@@ -112,7 +103,7 @@ impl Jwks {
     }
 
     /// Fetches the key set now (at ignite), whatever the rate limit; keeps the cache on failure.
-    pub async fn refresh(&self) -> Result<usize, String> {
+    pub(crate) async fn refresh(&self) -> Result<usize, String> {
         let _guard = self.fetch.lock().await;
         self.fetch_now().await
     }
@@ -156,14 +147,15 @@ impl Jwks {
     }
 
     /// The `kid`s now cached.
-    pub fn cached_kids(&self) -> Vec<String> {
+    pub(crate) fn cached_kids(&self) -> Vec<String> {
         let mut kids: Vec<_> = self.keys.read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
         kids.sort();
         kids
     }
 
     /// How many fetches were attempted since start (for tests and metrics).
-    pub fn fetch_count(&self) -> u64 {
+    #[cfg(feature = "testing")]
+    pub(crate) fn fetch_count(&self) -> u64 {
         self.fetches.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

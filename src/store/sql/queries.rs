@@ -3,7 +3,7 @@
 
 /// The store's two queries on one connection type.
 #[rocket::async_trait]
-pub trait UserQueries {
+pub(crate) trait UserQueries {
     /// Upserts (`create`) or updates a user, returning the row.
     async fn save_user(
         &mut self,
@@ -15,24 +15,25 @@ pub trait UserQueries {
     async fn find_user(&mut self, name: &str) -> diesel::QueryResult<Option<super::models::UserRow>>;
 }
 
-/// Implements [`UserQueries`] for `$conn`.
+/// Implements [`UserQueries`] for `$conn`; `$conflict` is the upsert's conflict target (the
+/// username column, or MySQL's `DuplicatedKeys`).
 macro_rules! user_queries {
-    ($conn:ty) => {
+    ($conn:ty, $conflict:expr) => {
         #[rocket::async_trait]
-        impl $crate::db::queries::UserQueries for $conn {
+        impl $crate::store::sql::queries::UserQueries for $conn {
             async fn save_user(
                 &mut self,
-                changes: &$crate::db::models::UserChanges,
+                changes: &$crate::store::sql::models::UserChanges,
                 create: bool,
-            ) -> diesel::QueryResult<Option<$crate::db::models::UserRow>> {
+            ) -> diesel::QueryResult<Option<$crate::store::sql::models::UserRow>> {
                 use diesel::prelude::*;
                 use diesel_async::RunQueryDsl;
-                use $crate::db::schema::cognito_users::dsl::*;
+                use $crate::store::sql::schema::cognito_users::dsl::*;
                 if create {
                     // One statement, so two first logins of one user at once give one row.
                     diesel::insert_into(cognito_users)
                         .values((changes, created_at.eq(changes.updated_at)))
-                        .on_conflict(username)
+                        .on_conflict($conflict)
                         .do_update()
                         .set(changes)
                         .execute(self)
@@ -46,16 +47,19 @@ macro_rules! user_queries {
                         return Ok(None);
                     }
                 }
-                $crate::db::queries::UserQueries::find_user(self, &changes.username).await
+                $crate::store::sql::queries::UserQueries::find_user(self, &changes.username).await
             }
 
-            async fn find_user(&mut self, name: &str) -> diesel::QueryResult<Option<$crate::db::models::UserRow>> {
+            async fn find_user(
+                &mut self,
+                name: &str,
+            ) -> diesel::QueryResult<Option<$crate::store::sql::models::UserRow>> {
                 use diesel::prelude::*;
                 use diesel_async::RunQueryDsl;
-                use $crate::db::schema::cognito_users::dsl::*;
+                use $crate::store::sql::schema::cognito_users::dsl::*;
                 cognito_users
                     .filter(username.eq(name))
-                    .select($crate::db::models::UserRow::as_select())
+                    .select($crate::store::sql::models::UserRow::as_select())
                     .first(self)
                     .await
                     .optional()

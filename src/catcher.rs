@@ -1,32 +1,10 @@
-//! Sending anonymous visitors of HTML pages to the login page, and back afterwards, without
-//! ever redirecting off-site.
+//! The 401 catcher that sends anonymous visitors of HTML pages to the login page.
 
 use rocket::http::{RawStr, Status};
 use rocket::response::Redirect;
 use rocket::{catch, Request};
 
-use crate::fairing::Cognito;
-
-/// `next` when it is a path on this site, else `None`: never an open redirect.
-///
-/// ```
-/// use rocket_warrant::safe_next;
-///
-/// assert_eq!(safe_next("/accounts/profile/?tab=1"), Some("/accounts/profile/?tab=1"));
-/// assert_eq!(safe_next("https://evil.example/"), None);
-/// assert_eq!(safe_next("//evil.example/"), None);
-/// assert_eq!(safe_next("/\\evil.example/"), None);
-/// assert_eq!(safe_next("relative/path"), None);
-/// ```
-pub fn safe_next(next: &str) -> Option<&str> {
-    let bytes = next.as_bytes();
-    let local = bytes.first() == Some(&b'/')
-        // `//host` and `/\host` are protocol-relative to browsers.
-        && !matches!(bytes.get(1), Some(b'/') | Some(b'\\'))
-        && !next.bytes().any(|b| b.is_ascii_control() || b == b'\\')
-        && next.len() <= 2048;
-    local.then_some(next)
-}
+use crate::cognito::Cognito;
 
 /// A 401 catcher for HTML sites: browsers are redirected to the login page (`login_url`,
 /// `/accounts/login/` by default) with `next` set to the page they asked for; API clients

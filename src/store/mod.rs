@@ -1,15 +1,29 @@
-//! The local users: what a login writes, what a guard reads, and the store that keeps them.
+//! The local users: what a login writes, what a guard reads, and the stores that keep them.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+mod cached;
+mod memory;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+mod sql;
+
+pub use cached::CachedStore;
+pub use memory::MemoryStore;
+#[cfg(feature = "mysql")]
+pub use sql::MysqlPool;
+#[cfg(feature = "postgres")]
+pub use sql::PgPool;
+#[cfg(feature = "sqlite")]
+pub use sql::SqlitePool;
+
 /// The local fields that are columns of the users table; any other mapped name goes to
 /// [`User::attributes`].
-pub const COLUMNS: [&str; 3] = ["email", "first_name", "last_name"];
+pub(crate) const COLUMNS: [&str; 3] = ["email", "first_name", "last_name"];
 
 /// Local names a mapping may not target: they are the row's own bookkeeping.
-pub const RESERVED: [&str; 6] = ["id", "username", "sub", "attributes", "created_at", "updated_at"];
+pub(crate) const RESERVED: [&str; 6] = ["id", "username", "sub", "attributes", "created_at", "updated_at"];
 
 /// A local user row, keyed by the Cognito username (which never changes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,7 +52,7 @@ impl User {
     /// A mapped field by its local name, whether a column or kept in [`User::attributes`].
     ///
     /// ```
-    /// # use rocket_warrant::store::User;
+    /// # use rocket_warrant::User;
     /// let user = User {
     ///     id: 1, username: "alice".into(), sub: "s".into(), email: Some("a@example.com".into()),
     ///     first_name: None, last_name: None,
@@ -61,7 +75,16 @@ impl User {
     }
 }
 
-/// What a login knows of a user: the Cognito attributes after `attr_mapping`.
+/// What a login knows of a user: the Cognito attributes after `attr_mapping`. A
+/// [`UserStore`] saves it as a [`User`].
+///
+/// ```
+/// use rocket_warrant::Profile;
+///
+/// let mut profile = Profile { username: "alice".into(), sub: "0b5e".into(), ..Default::default() };
+/// profile.fields.insert("email".into(), "alice@example.com".into());
+/// assert_eq!(profile.fields["email"], "alice@example.com");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Profile {
     /// The canonical Cognito username (the row's key).
@@ -75,20 +98,7 @@ pub struct Profile {
 impl Profile {
     /// Maps Cognito attributes through `mapping` (Cognito name to local name); unmapped ones are
     /// dropped, as django-warrant drops them.
-    ///
-    /// ```
-    /// use rocket_warrant::store::Profile;
-    ///
-    /// let mapping = [("email".to_string(), "email".to_string()),
-    ///                ("custom:api_key".to_string(), "api_key".to_string())].into();
-    /// let attrs = vec![("sub".into(), "1234".into()), ("email".into(), "a@example.com".into()),
-    ///                  ("custom:api_key".into(), "abc".into()), ("gender".into(), "x".into())];
-    /// let profile = Profile::from_attributes("alice", &attrs, &mapping);
-    /// assert_eq!(profile.sub, "1234");
-    /// assert_eq!(profile.fields["api_key"], "abc");
-    /// assert!(!profile.fields.contains_key("gender"));
-    /// ```
-    pub fn from_attributes(
+    pub(crate) fn from_attributes(
         username: &str,
         attributes: &[(String, String)],
         mapping: &BTreeMap<String, String>,
@@ -106,19 +116,27 @@ impl Profile {
     }
 
     /// The value of a column field.
-    pub fn column(&self, name: &str) -> Option<String> {
+    pub(crate) fn column(&self, name: &str) -> Option<String> {
         self.fields.get(name).cloned()
     }
 
     /// The mapped fields that are not columns, as the JSON object the row keeps.
-    pub fn extra_json(&self) -> String {
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+    pub(crate) fn extra_json(&self) -> String {
         let extra: BTreeMap<_, _> = self.fields.iter().filter(|(k, _)| !COLUMNS.contains(&k.as_str())).collect();
         serde_json::to_string(&extra).unwrap_or_else(|_| "{}".into())
     }
 }
 
 /// Why the store failed.
+///
+/// ```
+/// use rocket_warrant::StoreError;
+/// let e = StoreError::Unavailable("connection refused".into());
+/// assert_eq!(e.to_string(), "the user database is unavailable: connection refused");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// No connection could be had (the database is down, or the pool is exhausted).
     #[error("the user database is unavailable: {0}")]
@@ -126,76 +144,65 @@ pub enum StoreError {
     /// A query failed.
     #[error("a user database query failed: {0}")]
     Query(String),
+    /// The database could not be set up at ignite: a URL of the wrong kind, or a migration
+    /// that failed.
+    #[error("the user database could not be set up: {0}")]
+    Init(String),
 }
 
-/// Where local users are kept. Implemented by the crate's [`SqlitePool`](crate::db::SqlitePool)
-/// and [`PgPool`](crate::db::PgPool); implement it to keep users elsewhere.
+/// Where local users are kept.
+///
+/// The crate ships [`SqlitePool`], [`PgPool`] and [`MysqlPool`] (Diesel, through
+/// rocket_db_pools), [`MemoryStore`], and [`CachedStore`] to put in front of any of them.
+/// Implement it to keep users anywhere else, and hand it to
+/// [`Cognito::custom`](crate::Cognito::custom).
+///
+/// ```
+/// use rocket_warrant::{Profile, StoreError, User, UserStore};
+///
+/// /// Users in an application's own service.
+/// struct Directory;
+///
+/// #[rocket::async_trait]
+/// impl UserStore for Directory {
+///     async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
+///         // Create (when `create`) or update the user, and return it as stored.
+///         # let _ = (profile, create);
+///         # unimplemented!()
+///     }
+///
+///     async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
+///         # let _ = username;
+///         # unimplemented!()
+///     }
+/// }
+/// ```
 #[rocket::async_trait]
 pub trait UserStore: Send + Sync + 'static {
-    /// Creates or updates the user of `profile` (`create` false: update only; `None` when absent).
-    /// Two concurrent first saves of one user give one row.
+    /// Creates or updates the user of `profile`, returning the user as stored; with `create`
+    /// false only an existing user is updated, and `None` says there was none. Two concurrent
+    /// first saves of one user must give one user.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or the write fails.
     async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError>;
 
     /// The user with this Cognito username.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or the read fails.
     async fn find(&self, username: &str) -> Result<Option<User>, StoreError>;
 }
 
-/// A store with the users it has read or written kept in memory for `ttl`, so that a request
-/// costs a map lookup instead of a database round trip. Writes through this store refresh the
-/// entry at once; a row changed elsewhere (another instance sharing PostgreSQL) is seen within
-/// `ttl`. At most `capacity` users are kept.
-pub struct CachedStore {
-    inner: std::sync::Arc<dyn UserStore>,
-    users: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, User)>>,
-    ttl: std::time::Duration,
-    capacity: usize,
-}
-
-impl CachedStore {
-    /// `inner` behind a cache of `capacity` users kept for `ttl` (a zero `ttl` disables it).
-    pub fn new(inner: std::sync::Arc<dyn UserStore>, ttl: std::time::Duration, capacity: usize) -> CachedStore {
-        CachedStore { inner, users: Default::default(), ttl, capacity }
-    }
-
-    fn remember(&self, user: &User) {
-        if self.ttl.is_zero() || self.capacity == 0 {
-            return;
-        }
-        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
-        if users.len() >= self.capacity && !users.contains_key(&user.username) {
-            let ttl = self.ttl;
-            users.retain(|_, (at, _)| at.elapsed() < ttl);
-            if users.len() >= self.capacity {
-                users.clear();
-            }
-        }
-        users.insert(user.username.clone(), (std::time::Instant::now(), user.clone()));
-    }
-}
-
 #[rocket::async_trait]
-impl UserStore for CachedStore {
+impl<S: UserStore + ?Sized> UserStore for std::sync::Arc<S> {
     async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
-        let saved = self.inner.save(profile, create).await?;
-        match &saved {
-            Some(user) => self.remember(user),
-            None => {
-                self.users.write().unwrap_or_else(|e| e.into_inner()).remove(&profile.username);
-            }
-        }
-        Ok(saved)
+        (**self).save(profile, create).await
     }
 
     async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
-        if let Some((at, user)) = self.users.read().unwrap_or_else(|e| e.into_inner()).get(username) {
-            if at.elapsed() < self.ttl {
-                return Ok(Some(user.clone()));
-            }
-        }
-        let found = self.inner.find(username).await?;
-        if let Some(user) = &found {
-            self.remember(user);
-        }
-        Ok(found)
+        (**self).find(username).await
     }
 }

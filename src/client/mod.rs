@@ -1,0 +1,560 @@
+//! Calls to the user pool: the three login flows (SRP included), challenge answers,
+//! SECRET_HASH, refresh, GetUser and sign-out, with Cognito's errors mapped onto [`Error`].
+//! Every SDK call of the crate is here.
+
+mod srp;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_cognitoidentityprovider as cip;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use base64::Engine;
+use cip::config::http::HttpResponse;
+use cip::error::SdkError;
+use cip::types::{AuthFlowType, ChallengeNameType};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use self::srp::SrpClient;
+use crate::challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
+use crate::config::{AuthFlow, Config, Secret};
+use crate::error::{Error, ServiceError};
+use crate::tokens::Tokens;
+
+/// A user's attributes as GetUser returns them ([`Cognito::user_attributes`](crate::Cognito::user_attributes)).
+///
+/// ```
+/// use rocket_warrant::UserAttributes;
+///
+/// let attrs = UserAttributes {
+///     username: "alice".into(),
+///     attributes: vec![("email".into(), "alice@example.com".into())],
+/// };
+/// assert_eq!(attrs.get("email"), Some("alice@example.com"));
+/// assert_eq!(attrs.get("phone_number"), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAttributes {
+    /// The canonical Cognito username (never the alias the user typed).
+    pub username: String,
+    /// Attribute name (`email`, `custom:api_key`, ...) to value.
+    pub attributes: Vec<(String, String)>,
+}
+
+impl UserAttributes {
+    /// The value of one attribute.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A Cognito user-pool client bound to one app client.
+#[derive(Clone)]
+pub(crate) struct CognitoClient {
+    client: cip::Client,
+    pool_id: String,
+    client_id: String,
+    client_secret: Option<Secret>,
+    flow: AuthFlow,
+    proofs: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl fmt::Debug for CognitoClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoClient")
+            .field("pool_id", &self.pool_id)
+            .field("client_id", &self.client_id)
+            .field("flow", &self.flow)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `Base64(HMAC-SHA256(secret, username + client_id))`, the SECRET_HASH Cognito expects.
+fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(username.as_bytes());
+    mac.update(client_id.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// The AWS SDK configuration the settings describe: region, endpoint (an emulator), explicit
+/// keys or else the default credential chain, timeouts and retries.
+pub(crate) async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(cip::config::Region::new(config.region().to_owned()))
+        .retry_config(RetryConfig::standard().with_max_attempts(config.max_attempts))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(config.cognito_timeout)
+                .connect_timeout(config.cognito_timeout.min(Duration::from_secs(3)))
+                .build(),
+        );
+    if let (Some(id), Some(secret)) = (&config.aws_access_key_id, &config.aws_secret_access_key) {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            id,
+            secret.expose(),
+            None,
+            None,
+            "rocket_warrant settings",
+        ));
+    }
+    if let Some(url) = &config.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+impl CognitoClient {
+    /// The client for the settings, on `sdk_config` (see [`sdk_config`]). Nothing is sent
+    /// until the first call.
+    pub(crate) fn new(config: &Config, sdk_config: &aws_config::SdkConfig) -> CognitoClient {
+        CognitoClient {
+            client: cip::Client::new(sdk_config),
+            pool_id: config.user_pool_id.clone(),
+            client_id: config.app_client_id.clone(),
+            client_secret: config.app_client_secret.clone(),
+            flow: config.auth_flow,
+            proofs: Default::default(),
+        }
+    }
+
+    /// SRP password proofs this client computed. A login of an unknown user computes one too,
+    /// so that it costs this server what a wrong password costs.
+    #[cfg(feature = "testing")]
+    pub(crate) fn srp_proofs(&self) -> u64 {
+        self.proofs.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The SDK client, for calls this crate does not wrap.
+    pub(crate) fn sdk(&self) -> &cip::Client {
+        &self.client
+    }
+
+    fn secret_hash(&self, username: &str) -> Option<String> {
+        self.client_secret.as_ref().map(|s| secret_hash(s.expose(), username, &self.client_id))
+    }
+
+    /// Authenticates with the configured flow and returns the (not yet verified) tokens.
+    pub(crate) async fn authenticate(&self, username: &str, password: &str) -> Result<Tokens, Error> {
+        match self.flow {
+            AuthFlow::UserSrp => self.authenticate_srp(username, password).await,
+            AuthFlow::UserPassword => {
+                let mut req = self
+                    .client
+                    .initiate_auth()
+                    .client_id(&self.client_id)
+                    .auth_flow(AuthFlowType::UserPasswordAuth)
+                    .auth_parameters("USERNAME", username)
+                    .auth_parameters("PASSWORD", password);
+                if let Some(hash) = self.secret_hash(username) {
+                    req = req.auth_parameters("SECRET_HASH", hash);
+                }
+                let out = req.send().await.map_err(login_error)?;
+                tokens(&out, username, None)
+            }
+            AuthFlow::AdminUserPassword => {
+                let mut req = self
+                    .client
+                    .admin_initiate_auth()
+                    .user_pool_id(&self.pool_id)
+                    .client_id(&self.client_id)
+                    .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+                    .auth_parameters("USERNAME", username)
+                    .auth_parameters("PASSWORD", password);
+                if let Some(hash) = self.secret_hash(username) {
+                    req = req.auth_parameters("SECRET_HASH", hash);
+                }
+                let out = req.send().await.map_err(login_error)?;
+                tokens(&out, username, None)
+            }
+        }
+    }
+
+    async fn authenticate_srp(&self, username: &str, password: &str) -> Result<Tokens, Error> {
+        let pool_id = self.pool_id.clone();
+        // 3072-bit modular arithmetic: milliseconds of CPU, kept off the async workers.
+        let srp = blocking(move || SrpClient::new(&pool_id)).await?.map_err(srp_error)?;
+        let mut req = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::UserSrpAuth)
+            .auth_parameters("USERNAME", username)
+            .auth_parameters("SRP_A", srp.public_a());
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = match req.send().await.map_err(login_error) {
+            Ok(out) => out,
+            Err(Error::InvalidCredentials) => {
+                // An unknown user is refused here, a wrong password only after the proof: do
+                // the proof's arithmetic anyway, so that the two cost this server the same.
+                let (user, pass) = (username.to_owned(), password.to_owned());
+                let decoy = srp.public_a();
+                self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                blocking(move || srp.claim(&user, &pass, DECOY_SALT, &decoy, DECOY_SECRET_BLOCK, &srp::timestamp()))
+                    .await?
+                    .ok();
+                return Err(Error::InvalidCredentials);
+            }
+            Err(e) => return Err(e),
+        };
+        if out.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
+            return tokens(&out, username, None);
+        }
+        let empty = HashMap::new();
+        let challenge = out.challenge_parameters().unwrap_or(&empty);
+        let param = |name: &str| challenge.get(name).cloned().unwrap_or_default();
+        let user_id = param("USER_ID_FOR_SRP");
+        // The SECRET_HASH and USERNAME of the answer are Cognito's internal username, not what
+        // the user typed (an email alias, say): the bug most Cognito SDKs shipped.
+        let challenge_user = challenge.get("USERNAME").cloned().unwrap_or_else(|| user_id.clone());
+        let (secret_block, salt, srp_b) = (param("SECRET_BLOCK"), param("SALT"), param("SRP_B"));
+        let (uid, pass, block) = (user_id.clone(), password.to_owned(), secret_block.clone());
+        self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let claim = blocking(move || srp.claim(&uid, &pass, &salt, &srp_b, &block, &srp::timestamp()))
+            .await?
+            .map_err(srp_error)?;
+        let mut req = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(ChallengeNameType::PasswordVerifier)
+            .set_session(out.session().map(str::to_owned))
+            .challenge_responses("USERNAME", &challenge_user)
+            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", secret_block)
+            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", claim.signature)
+            .challenge_responses("TIMESTAMP", claim.timestamp);
+        if let Some(hash) = self.secret_hash(&challenge_user) {
+            req = req.challenge_responses("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(login_error)?;
+        tokens(&out, &challenge_user, None)
+    }
+
+    /// Answers a pending challenge and returns the (not yet verified) tokens, or the next
+    /// challenge. An answer of the wrong kind is refused here, not left to Cognito: an emulator
+    /// that let a new password answer an MFA challenge would let it skip the second factor.
+    pub(crate) async fn answer(&self, pending: &PendingChallenge, answer: Answer<'_>) -> Result<Tokens, Error> {
+        match (pending.challenge(), answer) {
+            (Challenge::NewPasswordRequired, Answer::NewPassword(password)) => {
+                self.respond(pending, ChallengeNameType::NewPasswordRequired, Some(("NEW_PASSWORD", password))).await
+            }
+            (Challenge::SmsMfa, Answer::Code(code)) => {
+                self.respond(pending, ChallengeNameType::SmsMfa, Some(("SMS_MFA_CODE", code))).await
+            }
+            (Challenge::SoftwareTokenMfa, Answer::Code(code)) => {
+                self.respond(pending, ChallengeNameType::SoftwareTokenMfa, Some(("SOFTWARE_TOKEN_MFA_CODE", code)))
+                    .await
+            }
+            // The authenticator's first code proves the enrolment (VerifySoftwareToken on the
+            // challenge's session), then the challenge is answered with the moved-on session.
+            (Challenge::MfaSetup, Answer::Code(code)) if pending.is_enrolling() => {
+                let out = self
+                    .client
+                    .verify_software_token()
+                    .session(pending.session())
+                    .user_code(code)
+                    .send()
+                    .await
+                    .map_err(challenge_error)?;
+                let session = out.session().unwrap_or(pending.session()).to_owned();
+                let verified = PendingChallenge::new(Challenge::MfaSetup, pending.username().to_owned(), session);
+                self.respond(&verified, ChallengeNameType::MfaSetup, None).await
+            }
+            (challenge, answer) => Err(Error::WrongAnswer { challenge: challenge.clone(), answer: answer.what() }),
+        }
+    }
+
+    /// Starts enrolling an authenticator app for an `MFA_SETUP` challenge (AssociateSoftwareToken
+    /// with the challenge's session): the secret to show, and the challenge that the app's
+    /// first code answers.
+    pub(crate) async fn associate_totp(&self, pending: &PendingChallenge) -> Result<TotpSetup, Error> {
+        if *pending.challenge() != Challenge::MfaSetup {
+            return Err(Error::WrongAnswer {
+                challenge: pending.challenge().clone(),
+                answer: "an authenticator enrolment",
+            });
+        }
+        let out =
+            self.client.associate_software_token().session(pending.session()).send().await.map_err(challenge_error)?;
+        let session = out.session().unwrap_or(pending.session()).to_owned();
+        let next = PendingChallenge::new(Challenge::MfaSetup, pending.username().to_owned(), session).enrolling();
+        Ok(TotpSetup::new(out.secret_code().unwrap_or_default().to_owned(), next))
+    }
+
+    async fn respond(
+        &self,
+        pending: &PendingChallenge,
+        name: ChallengeNameType,
+        answer: Option<(&str, &str)>,
+    ) -> Result<Tokens, Error> {
+        let username = pending.username();
+        let mut req = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(name)
+            .session(pending.session())
+            .challenge_responses("USERNAME", username);
+        if let Some((field, value)) = answer {
+            req = req.challenge_responses(field, value);
+        }
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.challenge_responses("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(challenge_error)?;
+        tokens(&out, username, None)
+    }
+
+    /// New ID and access tokens for a refresh token (`REFRESH_TOKEN_AUTH`). `cognito_username`
+    /// is the token's `cognito:username`, which the SECRET_HASH must be computed from.
+    pub(crate) async fn refresh(&self, refresh_token: &str, cognito_username: &str) -> Result<Tokens, Error> {
+        let mut req = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token);
+        if let Some(hash) = self.secret_hash(cognito_username) {
+            req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(|e| match login_error(e) {
+            Error::InvalidCredentials => Error::SessionExpired,
+            other => other,
+        })?;
+        // Cognito returns no new refresh token: the old one stays valid.
+        tokens(&out, cognito_username, Some(refresh_token))
+    }
+
+    /// The user's attributes (GetUser with the access token).
+    pub(crate) async fn get_user(&self, access_token: &str) -> Result<UserAttributes, Error> {
+        let out = self.client.get_user().access_token(access_token).send().await.map_err(session_error)?;
+        Ok(UserAttributes {
+            username: out.username().to_owned(),
+            attributes: out
+                .user_attributes()
+                .iter()
+                .map(|a| (a.name().to_owned(), a.value().unwrap_or_default().to_owned()))
+                .collect(),
+        })
+    }
+
+    /// Signs the user out everywhere: the access and refresh tokens stop working at Cognito.
+    pub(crate) async fn global_sign_out(&self, access_token: &str) -> Result<(), Error> {
+        self.client.global_sign_out().access_token(access_token).send().await.map_err(session_error)?;
+        Ok(())
+    }
+}
+
+/// One SRP login's client arithmetic against the decoy challenge (`testing::srp_login_work`).
+#[cfg(feature = "testing")]
+pub(crate) fn srp_login_work(pool_id: &str, username: &str, password: &str) {
+    let srp = SrpClient::new(pool_id).expect("a pool id of the form region_id");
+    let server = SrpClient::new(pool_id).expect("a pool id of the form region_id").public_a();
+    std::hint::black_box(srp.public_a());
+    let claim = srp.claim(username, password, DECOY_SALT, &server, DECOY_SECRET_BLOCK, &srp::timestamp());
+    std::hint::black_box(claim.expect("a well-formed challenge"));
+}
+
+/// Stand-ins for the challenge of an unknown user (any well-formed values cost the same).
+const DECOY_SECRET_BLOCK: &str = "cm9ja2V0X3dhcnJhbnQgZGVjb3kgc2VjcmV0IGJsb2NrIGZvciB1bmtub3duIHVzZXJz";
+const DECOY_SALT: &str = "8f3c2a1b9d7e6f5a4b3c2d1e0f9a8b7c";
+
+/// Maps an error of a call that answers a challenge.
+fn challenge_error<E>(err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    sdk_error(err, |code, message| match code {
+        "InvalidPasswordException" => Some(Error::PasswordRejected(message.to_owned())),
+        "CodeMismatchException" | "ExpiredCodeException" | "EnableSoftwareTokenMFAException" => Some(Error::WrongCode),
+        "NotAuthorizedException" if about_secret_hash(message) => Some(misconfigured(code, message)),
+        // The challenge's session expired (three minutes) or was already used.
+        "NotAuthorizedException" => Some(Error::SessionExpired),
+        _ => None,
+    })
+}
+
+fn srp_error(e: srp::SrpError) -> Error {
+    match e {
+        srp::SrpError::NoRandomness => Error::Unavailable(ServiceError::new("no randomness for SRP").caused_by(e)),
+        // Cognito's challenge could not be answered: an answer of Cognito's we cannot use.
+        other => Error::Cognito(ServiceError::new("Cognito's SRP challenge could not be answered").caused_by(other)),
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Unavailable(ServiceError::new("the SRP computation failed").caused_by(e)))
+}
+
+/// What the three authentication calls answer: tokens, or a challenge with its session.
+trait AuthAnswer {
+    fn result(&self) -> Option<&cip::types::AuthenticationResultType>;
+    fn challenge(&self) -> Option<&ChallengeNameType>;
+    fn session(&self) -> Option<&str>;
+    fn parameters(&self) -> Option<&HashMap<String, String>>;
+}
+
+macro_rules! auth_answer {
+    ($($output:ty),*) => {$(
+        impl AuthAnswer for $output {
+            fn result(&self) -> Option<&cip::types::AuthenticationResultType> {
+                self.authentication_result()
+            }
+            fn challenge(&self) -> Option<&ChallengeNameType> {
+                self.challenge_name()
+            }
+            fn session(&self) -> Option<&str> {
+                <$output>::session(self)
+            }
+            fn parameters(&self) -> Option<&HashMap<String, String>> {
+                self.challenge_parameters()
+            }
+        }
+    )*};
+}
+
+auth_answer!(
+    cip::operation::initiate_auth::InitiateAuthOutput,
+    cip::operation::admin_initiate_auth::AdminInitiateAuthOutput,
+    cip::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput
+);
+
+/// The tokens of an answer, or the challenge it asks for. `username` answers the challenge
+/// unless Cognito names the user itself (its canonical username, for alias sign-in).
+fn tokens(out: &impl AuthAnswer, username: &str, old_refresh: Option<&str>) -> Result<Tokens, Error> {
+    if let Some(challenge) = out.challenge() {
+        let param = |name: &str| out.parameters().and_then(|p| p.get(name)).filter(|v| !v.is_empty());
+        let username = param("USER_ID_FOR_SRP").or_else(|| param("USERNAME")).map_or(username, String::as_str);
+        return Err(Error::ChallengeRequired(PendingChallenge::new(
+            Challenge::from_name(challenge.as_str()),
+            username.to_owned(),
+            out.session().unwrap_or_default().to_owned(),
+        )));
+    }
+    let result = out
+        .result()
+        .ok_or_else(|| Error::Cognito(ServiceError::new("Cognito answered neither tokens nor a challenge")))?;
+    match (result.id_token(), result.access_token(), result.refresh_token().or(old_refresh)) {
+        (Some(id), Some(access), Some(refresh)) => {
+            Ok(Tokens { id_token: id.to_owned(), access_token: access.to_owned(), refresh_token: refresh.to_owned() })
+        }
+        _ => Err(Error::Cognito(ServiceError::new("Cognito's answer lacks a token"))),
+    }
+}
+
+/// Maps an error of a login or refresh call. Wrong password and unknown user become the same
+/// [`Error::InvalidCredentials`].
+fn login_error<E>(err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    sdk_error(err, |code, message| match code {
+        "UserNotFoundException" => Some(Error::InvalidCredentials),
+        // Cognito reuses NotAuthorized for a bad or missing SECRET_HASH: the app's fault, not the user's.
+        "NotAuthorizedException" if about_secret_hash(message) => Some(misconfigured(code, message)),
+        "NotAuthorizedException" => Some(Error::InvalidCredentials),
+        _ => None,
+    })
+}
+
+/// Maps an error of a call made with the user's access token.
+fn session_error<E>(err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    sdk_error(err, |code, _| match code {
+        "NotAuthorizedException" | "UserNotFoundException" => Some(Error::SessionExpired),
+        _ => None,
+    })
+}
+
+/// Cognito's two messages about the SECRET_HASH: "Unable to verify secret hash for client ..."
+/// (a wrong one) and "Client ... is configured with secret but SECRET_HASH was not received"
+/// (none at all: `app_client_secret` left out of the settings).
+fn about_secret_hash(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    message.contains("secret hash") || message.contains("secret_hash")
+}
+
+fn misconfigured(code: &str, message: &str) -> Error {
+    Error::Misconfigured(ServiceError::coded(code, message))
+}
+
+fn sdk_error<E>(err: SdkError<E, HttpResponse>, specific: impl Fn(&str, &str) -> Option<Error>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let (code, message, status) = match &err {
+        SdkError::ServiceError(service) => (
+            service.err().code().unwrap_or("Unknown").to_owned(),
+            service.err().message().unwrap_or_default().to_owned(),
+            service.raw().status(),
+        ),
+        SdkError::TimeoutError(_) => {
+            return Error::Unavailable(ServiceError::new("the call to Cognito timed out").caused_by(err))
+        }
+        SdkError::DispatchFailure(_) => {
+            return Error::Unavailable(ServiceError::new("Cognito could not be reached").caused_by(err))
+        }
+        SdkError::ResponseError(_) => {
+            return Error::Unavailable(ServiceError::new("Cognito's answer could not be read").caused_by(err))
+        }
+        _ => return Error::Unavailable(ServiceError::new("the call to Cognito failed").caused_by(err)),
+    };
+    if let Some(mapped) = specific(&code, &message) {
+        return mapped;
+    }
+    let service = || ServiceError::coded(&code, &message);
+    if status.is_server_error() {
+        return Error::Unavailable(service());
+    }
+    match code.as_str() {
+        "UserNotConfirmedException" => Error::UserNotConfirmed,
+        "PasswordResetRequiredException" => Error::PasswordResetRequired,
+        "TooManyRequestsException"
+        | "LimitExceededException"
+        | "TooManyFailedAttemptsException"
+        | "ThrottlingException" => Error::Throttled,
+        "InternalErrorException" | "InternalFailure" | "ServiceUnavailable" => Error::Unavailable(service()),
+        "ResourceNotFoundException"
+        | "InvalidUserPoolConfigurationException"
+        | "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "AccessDeniedException"
+        | "MissingAuthenticationToken" => Error::Misconfigured(service()),
+        "InvalidParameterException" if message.contains("flow") => Error::Misconfigured(service()),
+        _ => Error::Cognito(service()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_hash_is_hmac_sha256_of_username_and_client() {
+        // HMAC-SHA256("secret", "aliceclient"), base64.
+        let hash = secret_hash("secret", "alice", "client");
+        assert_eq!(hash.len(), 44);
+        assert_ne!(hash, secret_hash("secret", "bob", "client"));
+        assert_ne!(hash, secret_hash("other", "alice", "client"));
+    }
+
+    #[test]
+    fn both_secret_hash_messages_are_misconfiguration() {
+        assert!(about_secret_hash("Unable to verify secret hash for client 1example23456789"));
+        assert!(about_secret_hash(
+            "Client 1example23456789 is configured with secret but SECRET_HASH was not received"
+        ));
+        assert!(!about_secret_hash("Incorrect username or password."));
+    }
+}

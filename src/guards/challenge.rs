@@ -1,0 +1,28 @@
+//! `PendingChallenge` as a request guard: the sign-in step that [`Cognito::keep`] kept.
+
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::{Ignite, Rocket, Sentinel};
+
+use crate::challenge::PendingChallenge;
+use crate::cognito::{missing_fairing, Cognito};
+use crate::error::AuthError;
+
+/// Reads the crate's challenge cookie; its outcomes are described on [`PendingChallenge`].
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PendingChallenge {
+    type Error = AuthError;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let pending = req.rocket().state::<Cognito>().and_then(|c| c.sessions().challenge(req.cookies()));
+        match pending {
+            Some(pending) => Outcome::Success(pending),
+            None => Outcome::Error((AuthError::NoChallenge.status(), AuthError::NoChallenge)),
+        }
+    }
+}
+
+impl Sentinel for PendingChallenge {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        missing_fairing(rocket)
+    }
+}

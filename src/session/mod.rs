@@ -1,0 +1,221 @@
+//! Request authentication: who a request is, from a Bearer access token or the session
+//! cookies, with the access token refreshed when it has expired. The guards call this; it
+//! knows nothing of them.
+//!
+//! The request path, top to bottom:
+//! 1. `Authorization: Bearer <access token>`: verified, and that is all (no cookie is read or
+//!    cleared on its account).
+//! 2. Else the access cookie, verified (a cached token costs a digest and a lookup).
+//! 3. An expired access token with a refresh cookie: refreshed once for every concurrent
+//!    request of the session, and the new tokens go back in the cookies.
+//! 4. Refused cookies (forged, or a session Cognito ended) are cleared; an outage keeps them.
+//! 5. For guards that want the local user: the store's row, created on first sight.
+
+mod cookies;
+mod refresh;
+
+use std::sync::Arc;
+
+use rocket::http::CookieJar;
+use rocket::Request;
+
+pub(crate) use self::cookies::TokenCookies;
+use self::refresh::{RefreshFlights, Refreshed};
+use crate::challenge::PendingChallenge;
+use crate::error::{AuthError, Error};
+use crate::store::User;
+use crate::tokens::{Claims, TokenUse, VerifyError};
+use crate::users::{Login, Users};
+
+/// The verified credentials of a request: what every guard of it shares.
+#[derive(Clone)]
+pub(crate) struct Credentials {
+    pub(crate) claims: Arc<Claims>,
+    pub(crate) access_token: String,
+    /// Read from its cookie only when a guard asks (each cookie read is a decryption).
+    pub(crate) id_token: Option<String>,
+    pub(crate) bearer: bool,
+}
+
+/// A request's authentication outcome, kept in its local cache so that every guard of the
+/// request shares it, and so that the response fairing knows when the cookies were cleared
+/// (Rocket drops cookie changes from error responses).
+pub(crate) struct RequestAuth {
+    pub(crate) result: Result<Credentials, AuthError>,
+    cleared: bool,
+}
+
+impl RequestAuth {
+    /// What a request whose guard never ran reads.
+    fn untouched() -> RequestAuth {
+        RequestAuth { result: Err(AuthError::Missing), cleared: false }
+    }
+}
+
+/// The local user's outcome for a request (cached like [`RequestAuth`]).
+pub(crate) struct LocalUser(pub(crate) Result<User, AuthError>);
+
+/// Sessions: the cookies, the refreshes in flight, and the users behind them.
+pub(crate) struct Sessions {
+    pub(crate) users: Users,
+    pub(crate) cookies: TokenCookies,
+    refreshes: RefreshFlights,
+}
+
+impl Sessions {
+    pub(crate) fn new(users: Users, cookies: TokenCookies) -> Sessions {
+        Sessions { users, cookies, refreshes: RefreshFlights::default() }
+    }
+
+    /// The request's credentials, authenticated once per request.
+    pub(crate) async fn authenticate<'r>(&self, req: &'r Request<'_>) -> &'r RequestAuth {
+        req.local_cache_async(async {
+            let (result, from_cookies) = self.credentials(req).await;
+            // Refused or ended cookie sessions lose their cookies; an outage keeps them for a
+            // retry, and a refused Bearer header says nothing about the cookies.
+            let refused = matches!(result, Err(AuthError::Invalid(_) | AuthError::SessionEnded));
+            let cleared = refused && from_cookies && self.has_cookies(req.cookies());
+            if cleared {
+                self.cookies.clear(req.cookies());
+            }
+            RequestAuth { result, cleared }
+        })
+        .await
+    }
+
+    /// The credentials, and whether they came from the cookies.
+    async fn credentials(&self, req: &Request<'_>) -> (Result<Credentials, AuthError>, bool) {
+        if let Some(token) = req.headers().get_one("Authorization").and_then(bearer) {
+            let result = self.users.verifier.verify(token, TokenUse::Access).await;
+            let credentials =
+                |claims| Credentials { claims, access_token: token.to_owned(), id_token: None, bearer: true };
+            return (result.map(credentials).map_err(AuthError::from), false);
+        }
+        (self.cookie_credentials(req.cookies()).await, true)
+    }
+
+    async fn cookie_credentials(&self, jar: &CookieJar<'_>) -> Result<Credentials, AuthError> {
+        // The access cookie alone on the common path.
+        let mut expired = false;
+        if let Some(access_token) = self.cookies.access_token(jar) {
+            match self.users.verifier.verify(&access_token, TokenUse::Access).await {
+                Ok(claims) => return Ok(Credentials { claims, access_token, id_token: None, bearer: false }),
+                // Only a genuinely signed token can be "expired": refresh it.
+                Err(VerifyError::Expired) => expired = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let Some((refresh_token, username)) = self.cookies.refresh(jar) else {
+            return Err(if expired { AuthError::Invalid(VerifyError::Expired) } else { AuthError::Missing });
+        };
+        let refreshed = self.refresh(&refresh_token, &username).await?;
+        self.cookies.set(jar, &refreshed.tokens, &username)?;
+        Ok(Credentials {
+            claims: refreshed.access_claims,
+            access_token: refreshed.tokens.access_token,
+            id_token: Some(refreshed.tokens.id_token),
+            bearer: false,
+        })
+    }
+
+    /// New tokens for a refresh token (`REFRESH_TOKEN_AUTH`, SECRET_HASH from the Cognito
+    /// username), verified; concurrent calls with the same refresh token make one call.
+    pub(crate) async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Refreshed, Error> {
+        self.refreshes
+            .run(refresh_token, async {
+                let tokens = self.users.client.refresh(refresh_token, username).await?;
+                let (_, access_claims) = self.users.verify_pair(&tokens).await?;
+                Ok(Refreshed { tokens, access_claims })
+            })
+            .await
+    }
+
+    /// The ID token of a cookie session, read when a guard asks for it.
+    pub(crate) fn id_token(&self, req: &Request<'_>, credentials: &Credentials) -> Option<String> {
+        if credentials.bearer {
+            return None;
+        }
+        credentials.id_token.clone().or_else(|| self.cookies.id_token(req.cookies()))
+    }
+
+    /// The local user of the request's credentials, looked up once per request.
+    pub(crate) async fn local_user<'r>(&self, req: &'r Request<'_>, credentials: &Credentials) -> &'r LocalUser {
+        req.local_cache_async(async {
+            let user = self.users.local_user(&credentials.claims, &credentials.access_token).await;
+            LocalUser(user.map_err(AuthError::from))
+        })
+        .await
+    }
+
+    /// A login's tokens in the cookies, the pending challenge forgotten.
+    pub(crate) fn keep_login(&self, jar: &CookieJar<'_>, login: &Login) -> Result<(), Error> {
+        self.cookies.set(jar, &login.tokens, &login.profile.username)?;
+        self.cookies.forget_challenge(jar);
+        Ok(())
+    }
+
+    /// A challenge kept for the page that answers it.
+    pub(crate) fn keep_challenge(&self, jar: &CookieJar<'_>, pending: &PendingChallenge) {
+        self.cookies.keep_challenge(jar, pending);
+    }
+
+    /// The kept challenge, if any.
+    pub(crate) fn challenge(&self, jar: &CookieJar<'_>) -> Option<PendingChallenge> {
+        self.cookies.challenge(jar)
+    }
+
+    /// Forgets the kept challenge.
+    pub(crate) fn forget_challenge(&self, jar: &CookieJar<'_>) {
+        self.cookies.forget_challenge(jar);
+    }
+
+    /// Clears the session cookies and signs the user out at Cognito (GlobalSignOut); a failure
+    /// there is logged, and the cookies are cleared all the same.
+    pub(crate) async fn sign_out(&self, jar: &CookieJar<'_>) {
+        let stored = self.cookies.get(jar);
+        self.cookies.clear(jar);
+        if let Some((refresh_token, _)) = &stored.refresh {
+            self.refreshes.forget(refresh_token);
+        }
+        let Some(access) = stored.access_token else {
+            return;
+        };
+        if let Err(e) = self.users.client.global_sign_out(&access).await {
+            log::warn!("rocket_warrant: signing out at Cognito failed ({e}); the cookies are cleared");
+        }
+    }
+
+    /// Whether a guard of this request cleared the cookies.
+    pub(crate) fn cleared(req: &Request<'_>) -> bool {
+        req.local_cache(RequestAuth::untouched).cleared
+    }
+
+    fn has_cookies(&self, jar: &CookieJar<'_>) -> bool {
+        self.cookies.names().iter().any(|name| jar.get(name).is_some())
+    }
+
+    #[cfg(feature = "testing")]
+    pub(crate) fn refresh_calls(&self) -> u64 {
+        self.refreshes.calls()
+    }
+}
+
+/// `Authorization: Bearer <token>`, the scheme matched case-insensitively.
+fn bearer(header: &str) -> Option<&str> {
+    let (scheme, token) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer;
+
+    #[test]
+    fn bearer_scheme() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer  abc "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearer "), None);
+        assert_eq!(bearer("Bearer"), None);
+    }
+}

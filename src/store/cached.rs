@@ -1,0 +1,137 @@
+//! A store with recently used users kept in memory, in front of any other.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use super::{Profile, StoreError, User, UserStore};
+
+/// Any store with the users it has read or written kept in memory for a while, so that a
+/// request costs a map lookup instead of a database round trip.
+///
+/// Writes through this store refresh the entry at once; a row changed elsewhere (by another
+/// instance sharing the database) is seen within `ttl`. At most `capacity` users are kept.
+/// [`Cognito::fairing`](crate::Cognito::fairing) puts one in front of its database by itself
+/// (`user_cache_ttl_secs`); with [`Cognito::custom`](crate::Cognito::custom) the application
+/// composes it, or leaves it out.
+///
+/// ```
+/// use std::time::Duration;
+/// use rocket_warrant::{CachedStore, Cognito, MemoryStore};
+///
+/// let store = CachedStore::new(MemoryStore::new(), Duration::from_secs(30), 10_000);
+/// let fairing = Cognito::custom(store);
+/// ```
+pub struct CachedStore<S> {
+    inner: S,
+    users: RwLock<HashMap<String, (Instant, User)>>,
+    ttl: Duration,
+    capacity: usize,
+}
+
+impl<S: UserStore> CachedStore<S> {
+    /// `inner` behind a cache of `capacity` users kept for `ttl` (a zero `ttl` or `capacity`
+    /// disables it).
+    pub fn new(inner: S, ttl: Duration, capacity: usize) -> CachedStore<S> {
+        CachedStore { inner, users: Default::default(), ttl, capacity }
+    }
+
+    fn remember(&self, user: &User) {
+        if self.ttl.is_zero() || self.capacity == 0 {
+            return;
+        }
+        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+        if users.len() >= self.capacity && !users.contains_key(&user.username) {
+            let ttl = self.ttl;
+            users.retain(|_, (at, _)| at.elapsed() < ttl);
+            if users.len() >= self.capacity {
+                users.clear();
+            }
+        }
+        users.insert(user.username.clone(), (Instant::now(), user.clone()));
+    }
+}
+
+impl<S> fmt::Debug for CachedStore<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cached = self.users.read().map_or(0, |u| u.len());
+        f.debug_struct("CachedStore")
+            .field("ttl", &self.ttl)
+            .field("capacity", &self.capacity)
+            .field("cached", &cached)
+            .finish_non_exhaustive()
+    }
+}
+
+#[rocket::async_trait]
+impl<S: UserStore> UserStore for CachedStore<S> {
+    async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
+        let saved = self.inner.save(profile, create).await?;
+        match &saved {
+            Some(user) => self.remember(user),
+            None => {
+                self.users.write().unwrap_or_else(|e| e.into_inner()).remove(&profile.username);
+            }
+        }
+        Ok(saved)
+    }
+
+    async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
+        if let Some((at, user)) = self.users.read().unwrap_or_else(|e| e.into_inner()).get(username) {
+            if at.elapsed() < self.ttl {
+                return Ok(Some(user.clone()));
+            }
+        }
+        let found = self.inner.find(username).await?;
+        if let Some(user) = &found {
+            self.remember(user);
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryStore;
+
+    fn profile(name: &str, email: &str) -> Profile {
+        let mut p = Profile { username: name.into(), sub: format!("sub-{name}"), ..Default::default() };
+        p.fields.insert("email".into(), email.into());
+        p
+    }
+
+    #[rocket::async_test]
+    async fn serves_from_memory_within_the_ttl_and_rereads_after() {
+        let inner = std::sync::Arc::new(MemoryStore::new());
+        let cached = CachedStore::new(inner.clone(), Duration::from_millis(200), 10);
+        cached.save(&profile("carol", "old@example.com"), true).await.unwrap();
+        // Another writer changes the row behind the cache's back.
+        inner.save(&profile("carol", "new@example.com"), true).await.unwrap();
+        let email = |u: Option<User>| u.unwrap().email.unwrap();
+        assert_eq!(email(cached.find("carol").await.unwrap()), "old@example.com", "within the TTL");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert_eq!(email(cached.find("carol").await.unwrap()), "new@example.com", "after it");
+    }
+
+    #[rocket::async_test]
+    async fn holds_at_most_capacity_users() {
+        let cached = CachedStore::new(MemoryStore::new(), Duration::from_secs(60), 3);
+        for i in 0..10 {
+            cached.save(&profile(&format!("u{i}"), "e"), true).await.unwrap();
+            assert!(cached.users.read().unwrap().len() <= 3);
+        }
+        // A zero capacity keeps nothing.
+        let none = CachedStore::new(MemoryStore::new(), Duration::from_secs(60), 0);
+        none.save(&profile("a", "e"), true).await.unwrap();
+        assert!(none.users.read().unwrap().is_empty());
+    }
+
+    #[rocket::async_test]
+    async fn an_update_of_a_missing_user_forgets_it() {
+        let cached = CachedStore::new(MemoryStore::new(), Duration::from_secs(60), 10);
+        assert_eq!(cached.save(&profile("ghost", "e"), false).await.unwrap(), None);
+        assert!(cached.find("ghost").await.unwrap().is_none());
+    }
+}

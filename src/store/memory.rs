@@ -1,0 +1,149 @@
+//! Users in memory: for tests, and for small sites that need no database.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+use super::{Profile, StoreError, User, UserStore};
+use crate::tokens::unix_now;
+
+/// Local users kept in the process's memory: nothing to install or configure, gone at restart.
+///
+/// The store for an application's tests (with the `testing` feature) and for a small site that
+/// keeps no user data of its own. Ids count from 1, as a database's would.
+///
+/// ```
+/// use rocket_warrant::{Cognito, MemoryStore, Profile, UserStore};
+///
+/// # rocket::async_test(async {
+/// let store = MemoryStore::new();
+/// let profile = Profile { username: "alice".into(), sub: "0b5e".into(), ..Default::default() };
+/// let alice = store.save(&profile, true).await.unwrap().unwrap();
+/// assert_eq!(alice.id, 1);
+/// assert_eq!(store.find("alice").await.unwrap(), Some(alice));
+/// # });
+///
+/// let fairing = Cognito::custom(MemoryStore::new());
+/// ```
+#[derive(Default)]
+pub struct MemoryStore {
+    users: Mutex<Users>,
+}
+
+#[derive(Default)]
+struct Users {
+    by_name: HashMap<String, User>,
+    last_id: i64,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    /// How many users it holds.
+    pub fn len(&self) -> usize {
+        self.users.lock().unwrap_or_else(|e| e.into_inner()).by_name.len()
+    }
+
+    /// Whether it holds no user.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore").field("users", &self.len()).finish()
+    }
+}
+
+#[rocket::async_trait]
+impl UserStore for MemoryStore {
+    async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
+        let now = unix_now();
+        // One lock for the lookup and the write: concurrent first saves give one user.
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let users = &mut *users;
+        let user = match users.by_name.get_mut(&profile.username) {
+            Some(user) => user,
+            None if !create => return Ok(None),
+            None => {
+                users.last_id += 1;
+                let user = User {
+                    id: users.last_id,
+                    username: profile.username.clone(),
+                    sub: String::new(),
+                    email: None,
+                    first_name: None,
+                    last_name: None,
+                    attributes: Default::default(),
+                    created_at: now,
+                    updated_at: now,
+                };
+                users.by_name.entry(profile.username.clone()).or_insert(user)
+            }
+        };
+        // Every mapped field, as the Diesel stores write it: a field Cognito no longer has is cleared.
+        user.sub = profile.sub.clone();
+        user.email = profile.column("email");
+        user.first_name = profile.column("first_name");
+        user.last_name = profile.column("last_name");
+        user.attributes = profile
+            .fields
+            .iter()
+            .filter(|(k, _)| !super::COLUMNS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        user.updated_at = now;
+        Ok(Some(user.clone()))
+    }
+
+    async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.users.lock().unwrap_or_else(|e| e.into_inner()).by_name.get(username).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[rocket::async_test]
+    async fn updates_keep_the_id_and_clear_what_cognito_dropped() {
+        let store = MemoryStore::new();
+        let mut p = Profile { username: "bob".into(), sub: "s1".into(), ..Default::default() };
+        p.fields.insert("email".into(), "bob@example.com".into());
+        p.fields.insert("api_key".into(), "k".into());
+        let first = store.save(&p, true).await.unwrap().unwrap();
+        assert_eq!(first.field("api_key"), Some("k"));
+        p.fields.clear();
+        let second = store.save(&p, false).await.unwrap().unwrap();
+        assert_eq!(second.id, first.id);
+        assert_eq!(second.email, None);
+        assert_eq!(second.field("api_key"), None);
+        let other = Profile { username: "nobody".into(), ..Default::default() };
+        assert_eq!(store.save(&other, false).await.unwrap(), None, "update only");
+        assert_eq!(store.len(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_first_saves_give_one_user() {
+        let store = Arc::new(MemoryStore::new());
+        let saves = (0..50).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let p = Profile { username: "dora".into(), sub: "s".into(), ..Default::default() };
+                store.save(&p, true).await.unwrap().unwrap().id
+            })
+        });
+        let mut ids = Vec::new();
+        for save in saves.collect::<Vec<_>>() {
+            ids.push(save.await.unwrap());
+        }
+        assert!(ids.iter().all(|&id| id == 1), "{ids:?}");
+        assert_eq!(store.len(), 1);
+    }
+}

@@ -1,0 +1,75 @@
+//! Local users with Diesel: the schema, the migrations that ship with the crate, and a
+//! rocket_db_pools pool for SQLite (the embedded default), PostgreSQL and MySQL/MariaDB.
+//!
+//! The pool types are newtypes over one private generic pool, so that the public page shows
+//! three plain types and nothing of Diesel's connection plumbing.
+
+mod models;
+mod pool;
+mod queries;
+mod schema;
+
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(feature = "mysql")]
+pub use mysql::MysqlPool;
+#[cfg(feature = "postgres")]
+pub use postgres::PgPool;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqlitePool;
+
+/// A public pool type over `DieselPool<$conn>`: a rocket_db_pools `Pool` (connections are
+/// `$conn`s, for the application's own queries) and a [`UserStore`](crate::UserStore).
+macro_rules! store_pool {
+    ($(#[$doc:meta])* $name:ident($conn:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name($crate::store::sql::pool::DieselPool<$conn>);
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.0).finish()
+            }
+        }
+
+        #[rocket::async_trait]
+        impl rocket_db_pools::Pool for $name {
+            type Connection = diesel_async::pooled_connection::deadpool::Object<$conn>;
+            type Error = rocket_db_pools::Error<$crate::StoreError, diesel_async::pooled_connection::deadpool::PoolError>;
+
+            async fn init(figment: &rocket::figment::Figment) -> Result<Self, Self::Error> {
+                $crate::store::sql::pool::DieselPool::init(figment).await.map($name)
+            }
+
+            async fn get(&self) -> Result<Self::Connection, Self::Error> {
+                self.0.get().await
+            }
+
+            async fn close(&self) {
+                self.0.close()
+            }
+        }
+
+        #[rocket::async_trait]
+        impl $crate::UserStore for $name {
+            async fn save(
+                &self,
+                profile: &$crate::Profile,
+                create: bool,
+            ) -> Result<Option<$crate::User>, $crate::StoreError> {
+                self.0.save(profile, create).await
+            }
+
+            async fn find(&self, username: &str) -> Result<Option<$crate::User>, $crate::StoreError> {
+                self.0.find(username).await
+            }
+        }
+    };
+}
+
+pub(crate) use store_pool;

@@ -1,0 +1,327 @@
+//! Testing an application's guarded routes offline (feature `testing`): a test user pool whose
+//! keys ship with the crate, tokens signed for any user, groups and expiry, and the session
+//! cookies a signed-in browser would send. Nothing reaches the network: the pool's keys are
+//! given inline (`jwks`), and any call to Cognito goes to a closed loopback port and fails fast.
+//!
+//! ```
+//! # #[macro_use] extern crate rocket;
+//! use rocket::http::{Header, Status};
+//! use rocket::local::asynchronous::Client;
+//! use rocket_warrant::testing::TestPool;
+//! use rocket_warrant::{Cognito, CognitoUser, MemoryStore, UserStore};
+//!
+//! #[get("/me")]
+//! fn me(user: CognitoUser) -> String {
+//!     format!("{} {:?}", user.username(), user.groups())
+//! }
+//!
+//! # rocket::async_test(async {
+//! let pool = TestPool::new();
+//! let alice = pool.user("alice").groups(["admin"]);
+//!
+//! // The site's local users: alice already has a row.
+//! let store = MemoryStore::new();
+//! store.save(&alice.profile(), true).await.unwrap();
+//!
+//! let rocket = rocket::custom(pool.figment()).attach(Cognito::custom(store)).mount("/", routes![me]);
+//! let client = Client::tracked(rocket).await.unwrap();
+//!
+//! // As an API client, with a Bearer access token...
+//! let bearer = Header::new("Authorization", format!("Bearer {}", alice.access_token()));
+//! let response = client.get("/me").header(bearer).dispatch().await;
+//! assert_eq!(response.into_string().await.unwrap(), r#"alice ["admin"]"#);
+//!
+//! // ...and as a browser, with the session cookies.
+//! let mut request = client.get("/me");
+//! for cookie in pool.session_cookies(&alice) {
+//!     request = request.private_cookie(cookie);
+//! }
+//! assert_eq!(request.dispatch().await.status(), Status::Ok);
+//!
+//! // An expired token, with no way to refresh it: 401.
+//! let expired = Header::new("Authorization", format!("Bearer {}", alice.clone().expires_in(-3600).access_token()));
+//! assert_eq!(client.get("/me").header(expired).dispatch().await.status(), Status::Unauthorized);
+//! # });
+//! ```
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rocket::figment::Figment;
+use rocket::http::Cookie;
+use serde_json::{json, Value};
+
+use crate::config::Config;
+use crate::session::TokenCookies;
+use crate::store::Profile;
+use crate::tokens::{unix_now, Tokens};
+pub use crate::tokens::{Clock, SystemClock};
+
+/// The offline key set's private key (RSA 2048, PKCS#1 DER). For tests only: it is public.
+const KEY_DER: &[u8] = include_bytes!("offline-key.der");
+
+/// The offline key set's public half, as a JWKS document.
+pub const JWKS: &str = include_str!("offline-jwks.json");
+
+/// The `kid` of the offline key.
+pub const KID: &str = "test-key";
+
+/// A fixed secret key for Rocket's private cookies in tests.
+const SECRET_KEY: &str = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
+
+/// What the crate counted since launch ([`Cognito::counters`](crate::Cognito::counters)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Counters {
+    /// Refresh calls made to Cognito (concurrent requests of one session share one).
+    pub refreshes: u64,
+    /// SRP password proofs computed (an unknown user's login computes one too).
+    pub srp_proofs: u64,
+    /// Signing-key fetches attempted.
+    pub key_fetches: u64,
+    /// The `kid`s of the signing keys now cached.
+    pub cached_kids: Vec<String>,
+    /// Verified tokens now cached.
+    pub cached_tokens: usize,
+}
+
+/// A user pool for tests, whose tokens [`TestUser`] signs with the offline key.
+///
+/// ```
+/// use rocket_warrant::testing::TestPool;
+///
+/// let pool = TestPool::new();
+/// assert_eq!(pool.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool");
+/// assert_eq!(pool.settings()["app_client_id"], "test-client");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestPool {
+    pool_id: String,
+    client_id: String,
+}
+
+impl Default for TestPool {
+    fn default() -> Self {
+        TestPool::new()
+    }
+}
+
+impl TestPool {
+    /// The pool `eu-west-1_TestPool` with the app client `test-client`.
+    pub fn new() -> TestPool {
+        TestPool::with_ids("eu-west-1_TestPool", "test-client")
+    }
+
+    /// A pool and app client of these ids.
+    pub fn with_ids(pool_id: &str, client_id: &str) -> TestPool {
+        TestPool { pool_id: pool_id.to_owned(), client_id: client_id.to_owned() }
+    }
+
+    /// The pool's issuer: the `iss` of its tokens.
+    pub fn issuer(&self) -> String {
+        let region = self.pool_id.split_once('_').map_or("eu-west-1", |(r, _)| r);
+        format!("https://cognito-idp.{region}.amazonaws.com/{}", self.pool_id)
+    }
+
+    /// The `[cognito]` settings of the pool: its keys inline, cookies that work over plain
+    /// http, and Cognito at a closed loopback port with one attempt, so that nothing waits on
+    /// the network.
+    pub fn settings(&self) -> Value {
+        json!({
+            "user_pool_id": self.pool_id,
+            "app_client_id": self.client_id,
+            "jwks": JWKS,
+            "endpoint_url": "http://127.0.0.1:9",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            "max_attempts": 1,
+            "cognito_timeout_secs": 2,
+            "cookie_secure": false,
+        })
+    }
+
+    /// Rocket's defaults for tests with [`TestPool::settings`] under `cognito`, a fixed
+    /// `secret_key` and logging off: `rocket::custom(pool.figment())`.
+    pub fn figment(&self) -> Figment {
+        Figment::from(rocket::Config::debug_default())
+            .merge(("log_level", "off"))
+            .merge(("secret_key", SECRET_KEY))
+            .merge(("cognito", self.settings()))
+    }
+
+    /// A user of the pool, to sign tokens for: sub `sub-<username>`, email
+    /// `<username>@example.com`, no groups, tokens valid for an hour.
+    pub fn user(&self, username: &str) -> TestUser {
+        TestUser {
+            pool: self.clone(),
+            username: username.to_owned(),
+            sub: format!("sub-{username}"),
+            email: format!("{username}@example.com"),
+            groups: Vec::new(),
+            expires_in: 3600,
+        }
+    }
+
+    /// The session cookies a browser signed in as `user` sends, unsealed: hand them to
+    /// Rocket's local client with `private_cookie`. They follow the default cookie settings.
+    pub fn session_cookies(&self, user: &TestUser) -> Vec<Cookie<'static>> {
+        let config = Config::from_figment(&self.figment()).expect("the test pool's own settings are valid");
+        let cookies = TokenCookies::new(&config);
+        cookies.unsealed(&user.tokens(), &user.username).expect("test tokens fit their cookies")
+    }
+}
+
+/// A user of a [`TestPool`], and the tokens it signs for them.
+///
+/// ```
+/// use rocket_warrant::testing::TestPool;
+///
+/// let alice = TestPool::new().user("alice").groups(["admin", "staff"]).expires_in(60);
+/// assert_eq!(alice.access_token().split('.').count(), 3);
+/// assert_eq!(alice.profile().username, "alice");
+/// ```
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pool: TestPool,
+    username: String,
+    sub: String,
+    email: String,
+    groups: Vec<String>,
+    expires_in: i64,
+}
+
+impl TestUser {
+    /// The user's Cognito groups (`cognito:groups`).
+    pub fn groups<I: IntoIterator<Item = S>, S: Into<String>>(mut self, groups: I) -> TestUser {
+        self.groups = groups.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The user's `sub` (`sub-<username>` unless set).
+    pub fn with_sub(mut self, sub: &str) -> TestUser {
+        self.sub = sub.to_owned();
+        self
+    }
+
+    /// The user's email.
+    pub fn email(mut self, email: &str) -> TestUser {
+        self.email = email.to_owned();
+        self
+    }
+
+    /// Tokens expire this many seconds from now (negative: already expired).
+    pub fn expires_in(mut self, secs: i64) -> TestUser {
+        self.expires_in = secs;
+        self
+    }
+
+    /// The claims of the user's access token, to change before [`sign`].
+    pub fn access_claims(&self) -> Value {
+        let now = unix_now();
+        json!({
+            "sub": self.sub, "iss": self.pool.issuer(), "token_use": "access", "client_id": self.pool.client_id,
+            "username": self.username, "cognito:groups": self.groups, "exp": now + self.expires_in,
+            "iat": now.min(now + self.expires_in), "auth_time": now, "scope": "aws.cognito.signin.user.admin",
+            "jti": format!("jti-{}-{now}", self.username), "origin_jti": format!("origin-{}", self.username),
+        })
+    }
+
+    /// The claims of the user's ID token, to change before [`sign`].
+    pub fn id_claims(&self) -> Value {
+        let now = unix_now();
+        json!({
+            "sub": self.sub, "iss": self.pool.issuer(), "token_use": "id", "aud": self.pool.client_id,
+            "cognito:username": self.username, "email": self.email, "email_verified": true,
+            "cognito:groups": self.groups, "exp": now + self.expires_in, "iat": now.min(now + self.expires_in),
+            "auth_time": now, "origin_jti": format!("origin-{}", self.username),
+        })
+    }
+
+    /// A signed access token.
+    pub fn access_token(&self) -> String {
+        sign(&self.access_claims())
+    }
+
+    /// A signed ID token.
+    pub fn id_token(&self) -> String {
+        sign(&self.id_claims())
+    }
+
+    /// ID and access tokens, and a refresh token that no Cognito knows.
+    pub fn tokens(&self) -> Tokens {
+        Tokens {
+            id_token: self.id_token(),
+            access_token: self.access_token(),
+            refresh_token: format!("offline-refresh-token-{}", self.username),
+        }
+    }
+
+    /// The user as a login would save them (username, sub, email), to put in a store first.
+    pub fn profile(&self) -> Profile {
+        let mut profile = Profile { username: self.username.clone(), sub: self.sub.clone(), ..Default::default() };
+        profile.fields.insert("email".into(), self.email.clone());
+        profile
+    }
+}
+
+/// Any claims as a token signed by the offline key (`kid` [`KID`]): for tokens of every shape,
+/// broken ones included.
+pub fn sign(claims: &Value) -> String {
+    sign_with_kid(claims, KID)
+}
+
+/// Any claims signed by the offline key, under another `kid` in the header.
+pub fn sign_with_kid(claims: &Value, kid: &str) -> String {
+    // As the verifier does: choose aws-lc explicitly, in case both backends are enabled.
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_der(KEY_DER))
+        .expect("claims that serialize sign with the offline key")
+}
+
+/// The client side of one SRP login, as [`Cognito::login`](crate::Cognito::login) computes it
+/// with the default `user_srp` flow: a fresh secret `a` and `A = g^a`, then the password proof
+/// against a fixed server value. For benchmarks: the arithmetic one login costs this server.
+///
+/// ```
+/// rocket_warrant::testing::srp_login_work("eu-west-1_TestPool", "alice", "Corr3ct-Horse!");
+/// ```
+pub fn srp_login_work(pool_id: &str, username: &str, password: &str) {
+    crate::client::srp_login_work(pool_id, username, password)
+}
+
+/// A clock that reads the system time until a test sets it, to see tokens expire without
+/// waiting: hand it to [`CognitoFairing::with_clock`](crate::CognitoFairing::with_clock).
+///
+/// ```
+/// use rocket_warrant::testing::{Clock, ManualClock};
+///
+/// let clock = ManualClock::default();
+/// clock.set(1_700_000_000);
+/// clock.advance(3600);
+/// assert_eq!(clock.now(), 1_700_003_600);
+/// ```
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    /// From now on the clock reads `t` (seconds since the epoch).
+    pub fn set(&self, t: i64) {
+        self.0.store(t, Ordering::SeqCst);
+    }
+
+    /// Moves the clock on by `secs` from what it reads now.
+    pub fn advance(&self, secs: i64) {
+        self.set(self.now() + secs);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> i64 {
+        match self.0.load(Ordering::SeqCst) {
+            0 => unix_now(),
+            set => set,
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Tokens: the data types, the signing keys, the verified-token cache and the verifier.
+
+mod cache;
+mod claims;
+mod clock;
+mod jwks;
+mod verifier;
+
+pub(crate) use cache::digest;
+pub use claims::{Claims, TokenUse, Tokens};
+pub(crate) use clock::unix_now;
+pub use clock::Clock;
+#[cfg(feature = "testing")]
+pub use clock::SystemClock;
+pub(crate) use jwks::Jwks;
+pub(crate) use verifier::Verifier;
+pub use verifier::VerifyError;

@@ -1,0 +1,170 @@
+//! What an application gets without any Cognito at all, through the `testing` feature alone: no
+//! emulator, no database, no network. The store-free mode, the in-memory store, the launch-time
+//! Sentinels of every guard, and an application's own routes tested as its authors would.
+
+use std::sync::Arc;
+
+use rocket::error::ErrorKind;
+use rocket::http::{Header, Status};
+use rocket::local::asynchronous::Client;
+use rocket::{get, routes, Build, Rocket};
+use rocket_warrant::testing::{ManualClock, TestPool, TestUser};
+use rocket_warrant::{
+    ApiKey, Cognito, CognitoClaims, CognitoFairing, CognitoUser, Member, MemoryStore, PendingChallenge, UserStore,
+};
+
+rocket_warrant::group!(Admins = "admin");
+
+#[get("/claims")]
+fn claims(claims: CognitoClaims) -> String {
+    format!("{} {}", claims.username(), claims.sub())
+}
+
+#[get("/me")]
+fn me(user: CognitoUser) -> String {
+    format!("{} #{} {}", user.username(), user.user().id, user.email().unwrap_or("-"))
+}
+
+#[get("/admin")]
+fn admin(admin: Member<Admins>) -> String {
+    format!("{} administers", admin.username())
+}
+
+#[get("/key")]
+fn key(key: ApiKey) -> String {
+    key.as_str().to_owned()
+}
+
+#[get("/step")]
+fn step(pending: PendingChallenge) -> String {
+    pending.username().to_owned()
+}
+
+#[get("/cognito")]
+fn cognito(cognito: &Cognito) -> String {
+    cognito.config().user_pool_id.clone()
+}
+
+fn bearer(token: String) -> Header<'static> {
+    Header::new("Authorization", format!("Bearer {token}"))
+}
+
+async fn client(rocket: Rocket<Build>) -> Client {
+    Client::tracked(rocket).await.expect("launches")
+}
+
+#[tokio::test]
+async fn the_store_free_mode_serves_claims_and_groups() {
+    let pool = TestPool::new();
+    let rocket = rocket::custom(pool.figment()).attach(Cognito::without_store()).mount("/", routes![claims, admin]);
+    let client = client(rocket).await;
+    let ada = pool.user("ada").groups(["admin"]);
+    let response = client.get("/claims").header(bearer(ada.access_token())).dispatch().await;
+    assert_eq!(response.into_string().await.unwrap(), "ada sub-ada");
+    let response = client.get("/admin").header(bearer(ada.access_token())).dispatch().await;
+    assert_eq!((response.status(), response.into_string().await.unwrap()), (Status::Ok, "ada administers".into()));
+    let bob = pool.user("bob");
+    assert_eq!(client.get("/admin").header(bearer(bob.access_token())).dispatch().await.status(), Status::Forbidden);
+    assert_eq!(client.get("/claims").dispatch().await.status(), Status::Unauthorized);
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    assert!(cognito.store().is_none());
+}
+
+#[tokio::test]
+async fn a_route_that_needs_a_local_row_stops_a_store_free_launch() {
+    let pool = TestPool::new();
+    let err = rocket::custom(pool.figment())
+        .attach(Cognito::without_store())
+        .mount("/", routes![claims, me])
+        .ignite()
+        .await
+        .expect_err("CognitoUser needs a store");
+    assert!(matches!(err.kind(), ErrorKind::SentinelAborts(s) if s.len() == 1), "{:?}", err.kind());
+    // The same routes launch once there is a store.
+    let rocket = rocket::custom(pool.figment()).attach(Cognito::custom(MemoryStore::new())).mount("/", routes![me]);
+    rocket.ignite().await.expect("with a store");
+}
+
+#[tokio::test]
+async fn every_guard_stops_a_launch_without_the_fairing() {
+    let pool = TestPool::new();
+    let routes = [
+        ("&Cognito", routes![cognito]),
+        ("CognitoClaims", routes![claims]),
+        ("CognitoUser", routes![me]),
+        ("Member", routes![admin]),
+        ("ApiKey", routes![key]),
+        ("PendingChallenge", routes![step]),
+    ];
+    for (guard, routes) in routes {
+        let err = rocket::custom(pool.figment()).mount("/", routes).ignite().await.expect_err(guard);
+        assert!(matches!(err.kind(), ErrorKind::SentinelAborts(_)), "{guard}: {:?}", err.kind());
+    }
+}
+
+/// The site's users in memory, `users` already signed up.
+async fn site_with(
+    pool: &TestPool,
+    users: &[&TestUser],
+    fairing: impl FnOnce(MemoryStore) -> CognitoFairing,
+) -> Client {
+    let store = MemoryStore::new();
+    for user in users {
+        store.save(&user.profile(), true).await.unwrap();
+    }
+    let rocket = rocket::custom(pool.figment()).attach(fairing(store)).mount("/", routes![me, admin, claims]);
+    client(rocket).await
+}
+
+#[tokio::test]
+async fn an_application_route_is_tested_with_bearer_tokens_and_session_cookies() {
+    let pool = TestPool::new();
+    let ada = pool.user("ada").email("ada@example.org");
+    let client = site_with(&pool, &[&ada], Cognito::custom).await;
+    let response = client.get("/me").header(bearer(ada.access_token())).dispatch().await;
+    assert_eq!(response.into_string().await.unwrap(), "ada #1 ada@example.org");
+
+    let mut request = client.get("/me");
+    for cookie in pool.session_cookies(&ada) {
+        request = request.private_cookie(cookie);
+    }
+    let response = request.dispatch().await;
+    assert_eq!(response.into_string().await.unwrap(), "ada #1 ada@example.org", "as a browser");
+
+    // A token of another pool, or an ID token where the access token belongs: refused.
+    let stranger = TestPool::with_ids("eu-west-1_Other", "test-client").user("ada");
+    assert_eq!(
+        client.get("/me").header(bearer(stranger.access_token())).dispatch().await.status(),
+        Status::Unauthorized
+    );
+    assert_eq!(client.get("/me").header(bearer(ada.id_token())).dispatch().await.status(), Status::Unauthorized);
+}
+
+#[tokio::test]
+async fn a_user_the_store_lacks_is_created_from_cognito_which_offline_is_unavailable() {
+    // With `create_unknown_users` on (the default), the first sight of a Bearer client reads its
+    // attributes from Cognito; the test pool's Cognito is a closed port, so that is a fast 503.
+    let pool = TestPool::new();
+    let client = site_with(&pool, &[], Cognito::custom).await;
+    let carl = pool.user("carl");
+    assert_eq!(
+        client.get("/me").header(bearer(carl.access_token())).dispatch().await.status(),
+        Status::ServiceUnavailable
+    );
+    // The claims alone need no row.
+    assert_eq!(client.get("/claims").header(bearer(carl.access_token())).dispatch().await.status(), Status::Ok);
+}
+
+#[tokio::test]
+async fn a_test_clock_expires_tokens_without_waiting() {
+    let pool = TestPool::new();
+    let ada = pool.user("ada").expires_in(600);
+    let clock = Arc::new(ManualClock::default());
+    let fairing_clock = clock.clone();
+    let client = site_with(&pool, &[&ada], move |store| Cognito::custom(store).with_clock(fairing_clock)).await;
+    let token = ada.access_token();
+    assert_eq!(client.get("/claims").header(bearer(token.clone())).dispatch().await.status(), Status::Ok);
+    clock.advance(600 + 31); // past expiry and the 30 s leeway
+    assert_eq!(client.get("/claims").header(bearer(token)).dispatch().await.status(), Status::Unauthorized);
+    assert_eq!(client.rocket().state::<Cognito>().unwrap().counters().refreshes, 0, "a Bearer token is not refreshed");
+}
