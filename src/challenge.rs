@@ -4,6 +4,13 @@
 use std::fmt;
 
 /// A challenge Cognito answered instead of tokens.
+///
+/// ```
+/// use rocket_warrant::Challenge;
+///
+/// assert_eq!(Challenge::NewPasswordRequired.name(), "NEW_PASSWORD_REQUIRED");
+/// assert_eq!(Challenge::Other("CUSTOM_CHALLENGE".into()).name(), "CUSTOM_CHALLENGE");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Challenge {
     /// The user must choose a new password (an admin-created user's first login).

@@ -309,9 +309,10 @@ impl Cognito {
     ///
     /// # Errors
     ///
-    /// As [`Cognito::user_attributes`], and [`Error::Store`] when the store fails.
+    /// As [`Cognito::user_attributes`]; [`Error::NotProvisioned`] when the user has no row and
+    /// `create_unknown_users` is off; [`Error::Store`] when the store fails.
     pub async fn sync_user(&self, access_token: &str) -> Result<Option<User>, Error> {
-        Ok(self.users().sync(access_token, true).await?.1)
+        Ok(self.users().sync(access_token, self.config().create_unknown_users).await?.1)
     }
 
     /// The settings in force.
@@ -352,7 +353,16 @@ impl Cognito {
     }
 }
 
-/// What [`Cognito::keep`] keeps: a [`Login`], or a [`TotpSetup`]. Sealed.
+/// What [`Cognito::keep`] keeps: a [`Login`] (its tokens, in the session cookies), or a
+/// [`TotpSetup`] (its moved-on challenge). Sealed: the crate's two sign-in results only.
+///
+/// ```
+/// use rocket_warrant::{Login, Step, TotpSetup};
+///
+/// fn keepable<T: Step>() {}
+/// keepable::<Login>();
+/// keepable::<TotpSetup>();
+/// ```
 pub trait Step: sealed::Sealed {}
 
 impl Step for Login {}

@@ -257,6 +257,15 @@ fn default_attr_mapping() -> BTreeMap<String, String> {
 }
 
 /// Why the settings were refused. Each message names the key to fix.
+///
+/// ```
+/// use rocket::figment::{Figment, providers::{Format, Toml}};
+/// use rocket_warrant::Config;
+///
+/// let figment = Figment::from(Toml::string("[cognito]\nuser_pool_id = \"nounderscore\"\napp_client_id = \"c\""));
+/// let err = Config::from_figment(&figment).unwrap_err();
+/// assert!(err.to_string().contains("`cognito.user_pool_id`"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// Missing, of the wrong type, or unknown: figment's own message names the key.

@@ -33,6 +33,14 @@ enum StoreSource {
 /// launch with a message naming it. It builds the Cognito client and the verifier once, and
 /// fetches the pool's signing keys ahead of the first request (a failure is logged, not fatal:
 /// they are fetched again on first use).
+///
+/// ```
+/// use rocket::fairing::Fairing;
+/// use rocket_warrant::Cognito;
+///
+/// let fairing = Cognito::without_store();
+/// assert_eq!(fairing.info().name, "Cognito authentication");
+/// ```
 pub struct CognitoFairing {
     store: StoreSource,
     clock: Option<Arc<dyn Clock>>,

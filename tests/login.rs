@@ -280,6 +280,27 @@ store_tests! {
         assert_eq!(fresh.store().unwrap().find("carol").await.unwrap().unwrap().email.as_deref(), Some("new@example.com"));
     };
 
+    // Each pool migrates when it is created: four instances starting on one empty database at
+    // once must all come up (the migration lock), and find one table.
+    instances_starting_together_all_migrate => |kind: StoreKind, url: String| async move {
+        use rocket_warrant::UserStore;
+        let starts: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { raw_store(kind, &url).await })
+            })
+            .collect();
+        let mut stores = Vec::new();
+        for start in starts {
+            stores.push(start.await.expect("every instance migrates and starts"));
+        }
+        let profile = rocket_warrant::Profile { username: "first".into(), sub: "s".into(), ..Default::default() };
+        stores[0].save(&profile, true).await.unwrap();
+        for store in &stores {
+            assert_eq!(store.find("first").await.unwrap().map(|u| u.username), Some("first".into()));
+        }
+    };
+
     concurrent_first_logins_give_one_row => |kind: StoreKind, url: String| async move {
         let pool = pool_with_testuser(false).await;
         let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": "user_password" }))).await;

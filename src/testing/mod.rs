@@ -70,6 +70,18 @@ pub const KID: &str = "test-key";
 const SECRET_KEY: &str = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
 
 /// What the crate counted since launch ([`Cognito::counters`](crate::Cognito::counters)).
+///
+/// ```
+/// # rocket::async_test(async {
+/// use rocket_warrant::{testing::TestPool, Cognito};
+///
+/// let rocket = rocket::custom(TestPool::new().figment()).attach(Cognito::without_store());
+/// let rocket = rocket.ignite().await.unwrap();
+/// let counters = rocket.state::<Cognito>().unwrap().counters();
+/// assert_eq!((counters.refreshes, counters.key_fetches), (0, 0), "inline keys are never fetched");
+/// assert_eq!(counters.cached_kids, ["test-key"]);
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Counters {
@@ -164,6 +176,10 @@ impl TestPool {
 
     /// The session cookies a browser signed in as `user` sends, unsealed: hand them to
     /// Rocket's local client with `private_cookie`. They follow the default cookie settings.
+    ///
+    /// # Panics
+    ///
+    /// When the pool's ids make invalid settings (a pool id without `_`): a mistake in the test.
     pub fn session_cookies(&self, user: &TestUser) -> Vec<Cookie<'static>> {
         let config = Config::from_figment(&self.figment()).expect("the test pool's own settings are valid");
         let cookies = TokenCookies::new(&config);
@@ -287,6 +303,10 @@ pub fn sign_with_kid(claims: &Value, kid: &str) -> String {
 /// ```
 /// rocket_warrant::testing::srp_login_work("eu-west-1_TestPool", "alice", "Corr3ct-Horse!");
 /// ```
+///
+/// # Panics
+///
+/// When `pool_id` has no `_`.
 pub fn srp_login_work(pool_id: &str, username: &str, password: &str) {
     crate::client::srp_login_work(pool_id, username, password)
 }

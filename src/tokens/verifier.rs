@@ -18,7 +18,13 @@ pub(crate) const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 /// A `kid` longer than this is refused before any lookup.
 const MAX_KID_BYTES: usize = 256;
 
-/// Why a token was refused.
+/// Why a token was refused ([`Error::Token`](crate::Error::Token), [`AuthError::Invalid`](crate::AuthError::Invalid)).
+///
+/// ```
+/// use rocket_warrant::VerifyError;
+///
+/// assert_eq!(VerifyError::Expired.to_string(), "the token has expired");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {

@@ -1,12 +1,10 @@
 //! MySQL and MariaDB, through diesel-async's pure-Rust driver (no libmysqlclient).
 
-use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 
-use super::pool::StoreConnection;
+use super::pool::{migrate_locked, StoreConnection};
 use super::queries::user_queries;
 use super::store_pool;
 
@@ -50,12 +48,12 @@ impl StoreConnection for AsyncMysqlConnection {
     }
 
     fn migrate(url: &str) -> Result<(), String> {
-        let mut conn =
-            <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(url).map_err(|e| e.to_string())?;
-        conn.batch_execute(MIGRATION_LOCK).map_err(|e| e.to_string())?;
-        let result = conn.run_pending_migrations(MIGRATIONS).map(drop).map_err(|e| e.to_string());
-        conn.batch_execute(MIGRATION_UNLOCK).map_err(|e| e.to_string())?;
-        result
+        migrate_locked::<AsyncConnectionWrapper<AsyncMysqlConnection>>(
+            url,
+            MIGRATIONS,
+            MIGRATION_LOCK,
+            MIGRATION_UNLOCK,
+        )
     }
 }
 

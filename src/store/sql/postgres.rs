@@ -1,12 +1,10 @@
 //! The production store: PostgreSQL, shared by every instance of an app.
 
-use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 
-use super::pool::StoreConnection;
+use super::pool::{migrate_locked, StoreConnection};
 use super::queries::user_queries;
 use super::store_pool;
 
@@ -48,12 +46,7 @@ impl StoreConnection for AsyncPgConnection {
     }
 
     fn migrate(url: &str) -> Result<(), String> {
-        let mut conn =
-            <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(url).map_err(|e| e.to_string())?;
-        conn.batch_execute(MIGRATION_LOCK).map_err(|e| e.to_string())?;
-        let result = conn.run_pending_migrations(MIGRATIONS).map(drop).map_err(|e| e.to_string());
-        conn.batch_execute(MIGRATION_UNLOCK).map_err(|e| e.to_string())?;
-        result
+        migrate_locked::<AsyncConnectionWrapper<AsyncPgConnection>>(url, MIGRATIONS, MIGRATION_LOCK, MIGRATION_UNLOCK)
     }
 }
 
