@@ -61,9 +61,55 @@ impl StoreConnection for SqliteConnection {
     }
 
     fn migrate(url: &str) -> Result<(), String> {
-        let mut conn = diesel::SqliteConnection::establish(url).map_err(|e| e.to_string())?;
-        conn.batch_execute(SETUP).map_err(|e| e.to_string())?;
-        conn.run_pending_migrations(MIGRATIONS).map(drop).map_err(|e| e.to_string())
+        // Instances starting together on one file must not migrate at once: the exclusive lock
+        // makes the others wait, then find nothing pending. SQLite answers some lock conflicts
+        // at once instead of waiting out busy_timeout (switching a fresh file to WAL, say), so a
+        // busy file is tried again, for as long as busy_timeout allows in all.
+        let started = std::time::Instant::now();
+        loop {
+            match migrate_once(url) {
+                Err(e) if is_busy(&e) && started.elapsed() < BUSY_FOR => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                result => return result.map_err(|e| e.to_string()),
+            }
+        }
+    }
+}
+
+/// How long a busy database file is waited for, as `busy_timeout` in [`SETUP`] says.
+const BUSY_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn migrate_once(url: &str) -> Result<(), MigrationError> {
+    let mut conn = diesel::SqliteConnection::establish(url).map_err(|e| MigrationError::Failed(Box::new(e)))?;
+    conn.batch_execute(SETUP)?;
+    // Diesel runs each migration in a savepoint inside the exclusive transaction.
+    conn.exclusive_transaction(|conn| conn.run_pending_migrations(MIGRATIONS).map(drop).map_err(MigrationError::Failed))
+}
+
+fn is_busy(e: &MigrationError) -> bool {
+    e.to_string().contains("database is locked")
+}
+
+/// Why the migration transaction ended: a migration failed, or the transaction itself did.
+#[derive(Debug)]
+enum MigrationError {
+    Failed(Box<dyn std::error::Error + Send + Sync>),
+    Transaction(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for MigrationError {
+    fn from(e: diesel::result::Error) -> Self {
+        MigrationError::Transaction(e)
+    }
+}
+
+impl std::fmt::Display for MigrationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MigrationError::Failed(e) => e.fmt(f),
+            MigrationError::Transaction(e) => e.fmt(f),
+        }
     }
 }
 
