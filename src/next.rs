@@ -1,6 +1,8 @@
 //! `next`: where to go after signing in, and only ever a path on this site.
 
-/// `next` when it is a path on this site, else `None`: never an open redirect.
+/// `next` when it is a path on this site that a redirect can carry, else `None`: never an open
+/// redirect, and never a value that would make the redirect itself fail (a form field arrives
+/// decoded, so `/%20x` is `/ x`, which is no URI).
 ///
 /// ```
 /// use rocket_warrant::safe_next;
@@ -10,6 +12,9 @@
 /// assert_eq!(safe_next("//evil.example/"), None);
 /// assert_eq!(safe_next("/\\evil.example/"), None);
 /// assert_eq!(safe_next("relative/path"), None);
+/// assert_eq!(safe_next("/ x"), None);
+/// assert_eq!(safe_next("/été"), None);
+/// assert_eq!(safe_next("/%C3%A9t%C3%A9"), Some("/%C3%A9t%C3%A9"));
 /// ```
 pub fn safe_next(next: &str) -> Option<&str> {
     let bytes = next.as_bytes();
@@ -17,6 +22,8 @@ pub fn safe_next(next: &str) -> Option<&str> {
         // `//host` and `/\host` are protocol-relative to browsers.
         && !matches!(bytes.get(1), Some(b'/') | Some(b'\\'))
         && !next.bytes().any(|b| b.is_ascii_control() || b == b'\\')
-        && next.len() <= 2048;
+        && next.len() <= 2048
+        // What `Redirect::to` takes; anything else would answer 500 after a good login.
+        && rocket::http::uri::Reference::parse(next).is_ok();
     local.then_some(next)
 }

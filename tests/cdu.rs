@@ -151,6 +151,19 @@ async fn login_redirects_to_the_profile_or_a_local_next_only() {
     }
 }
 
+/// A `next` that is local but no URI Rocket can redirect to (a form field is decoded: `/%20x`
+/// arrives as `/ x`) must not make a good login answer 500 and drop its cookies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_that_is_no_uri_never_fails_the_login() {
+    let demo = cdu::demo().await;
+    for next in ["/ x", "/\"x", "/{x}", "/été", "/<script>"] {
+        let browser = Browser::new(&demo).await;
+        let page = browser.login("demo", DEMO_PASSWORD, Some(next)).await;
+        assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")), "{next}");
+        assert!(browser.client.cookies().get_private("cognito_access").is_some(), "{next}: signed in");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_refuse_a_missing_or_wrong_csrf_token() {
     let demo = cdu::demo().await;

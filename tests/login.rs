@@ -424,3 +424,21 @@ async fn store_free_and_memory_store_logins() {
     assert_eq!(again.id, first.id);
     assert_eq!(cognito.store().unwrap().find("testuser").await.unwrap(), Some(again));
 }
+
+/// Cognito's limits are characters, not bytes: a long password of non-ASCII characters, within
+/// 256 characters, is sent to Cognito (here unreachable: the call's error shows it was made),
+/// and one past the limit is refused without a call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_limits_count_characters_as_cognito_does() {
+    let pool = Pool::new(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let settings = with(pool.settings(), json!({ "endpoint_url": "http://127.0.0.1:9" }));
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
+    let within = "é".repeat(200); // 200 characters, 400 bytes
+    let err = cognito.login("testuser", &within).await.unwrap_err();
+    assert!(matches!(err, Error::Unavailable(_)), "sent to Cognito: {err:?}");
+    let user = "ü".repeat(100); // 100 characters, 200 bytes
+    assert!(matches!(cognito.login(&user, PASSWORD).await.unwrap_err(), Error::Unavailable(_)), "username too");
+    let past = "é".repeat(257);
+    assert!(matches!(cognito.login("testuser", &past).await.unwrap_err(), Error::InvalidCredentials), "refused here");
+}

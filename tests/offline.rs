@@ -168,3 +168,43 @@ async fn a_test_clock_expires_tokens_without_waiting() {
     assert_eq!(client.get("/claims").header(bearer(token)).dispatch().await.status(), Status::Unauthorized);
     assert_eq!(client.rocket().state::<Cognito>().unwrap().counters().refreshes, 0, "a Bearer token is not refreshed");
 }
+
+#[get("/id")]
+fn id(user: CognitoUser) -> String {
+    user.id_token().map_or("none".into(), |t| t.split('.').count().to_string())
+}
+
+/// `CognitoUser::id_token` gives only an ID token that verifies and is the same user's: a
+/// cookie from another session, or an expired one, is none.
+#[tokio::test]
+async fn the_id_token_is_verified_and_bound_to_the_access_tokens_user() {
+    let pool = TestPool::new();
+    let (ada, bob) = (pool.user("ada"), pool.user("bob"));
+    let store = MemoryStore::new();
+    store.save(&ada.profile(), true).await.unwrap();
+    let client = client(rocket::custom(pool.figment()).attach(Cognito::custom(store)).mount("/", routes![id])).await;
+    let with_id_cookie = |id_token: Option<String>| {
+        let mut request = client.get("/id");
+        for mut cookie in pool.session_cookies(&ada) {
+            if cookie.name() == "cognito_id" {
+                match &id_token {
+                    Some(token) => cookie.set_value(token.clone()),
+                    None => continue,
+                }
+            }
+            request = request.private_cookie(cookie);
+        }
+        request
+    };
+    let cases = [
+        (Some(ada.id_token()), "3", "her own"),
+        (Some(bob.id_token()), "none", "another user's"),
+        (Some(ada.clone().expires_in(-3600).id_token()), "none", "expired"),
+        (Some(ada.access_token()), "none", "not an ID token"),
+        (None, "none", "no ID cookie"),
+    ];
+    for (id_token, expected, case) in cases {
+        let body = with_id_cookie(id_token).dispatch().await.into_string().await.unwrap();
+        assert_eq!(body, expected, "{case}");
+    }
+}

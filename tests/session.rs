@@ -461,3 +461,19 @@ async fn the_claims_guard_needs_no_local_row() {
     assert_eq!(response.into_string().await.unwrap(), "alice true");
     assert_eq!(site.client.get("/me").header(bearer).dispatch().await.status(), Status::Forbidden);
 }
+
+/// A refused `Authorization: Bearer` header is the API client's problem: the browser session in
+/// the same request's cookies stays (only refused cookie credentials clear cookies).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_bearer_header_leaves_the_cookie_session_alone() {
+    let site = site(StoreKind::Sqlite, Pool::settings).await;
+    assert_eq!(site.login("alice", PASSWORD).await.status(), Status::Ok);
+    for bad in ["Bearer not-a-token", "Bearer eyJhbGciOiJub25lIn0.e30."] {
+        let response = site.client.get("/me").header(Header::new("Authorization", bad)).dispatch().await;
+        assert_eq!(response.status(), Status::Unauthorized, "{bad}");
+        assert!(set_cookies(&response).is_empty(), "{bad}: no cookie is removed");
+    }
+    assert!(site.client.cookies().get("cognito_access").is_some());
+    let (status, body) = site.me().await;
+    assert_eq!((status, body.unwrap()["username"].clone()), (Status::Ok, json!("alice")), "still signed in");
+}

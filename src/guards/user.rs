@@ -159,7 +159,8 @@ impl CognitoUser {
     }
 
     /// The ID token, when the request carried the session cookies (Bearer clients send only
-    /// the access token).
+    /// the access token); only one that verifies and belongs to the same user as the access
+    /// token.
     pub fn id_token(&self) -> Option<&str> {
         self.id_token.as_deref()
     }
@@ -202,7 +203,7 @@ impl<'r> FromRequest<'r> for CognitoUser {
         let sessions = cognito.sessions();
         match &sessions.local_user(req, &credentials).await.0 {
             Ok(user) => {
-                let id_token = sessions.id_token(req, &credentials);
+                let id_token = sessions.id_token(req, &credentials).await;
                 Outcome::Success(CognitoUser { credentials, id_token, user: user.clone() })
             }
             Err(e) => fail(e),

@@ -130,12 +130,16 @@ impl Sessions {
             .await
     }
 
-    /// The ID token of a cookie session, read when a guard asks for it.
-    pub(crate) fn id_token(&self, req: &Request<'_>, credentials: &Credentials) -> Option<String> {
+    /// The ID token of a cookie session, read when a guard asks for it: only one that verifies
+    /// and belongs to the access token's user (a cookie from another session, or expired, is
+    /// no ID token of this one).
+    pub(crate) async fn id_token(&self, req: &Request<'_>, credentials: &Credentials) -> Option<String> {
         if credentials.bearer {
             return None;
         }
-        credentials.id_token.clone().or_else(|| self.cookies.id_token(req.cookies()))
+        let token = credentials.id_token.clone().or_else(|| self.cookies.id_token(req.cookies()))?;
+        let claims = self.users.verifier.verify(&token, TokenUse::Id).await.ok()?;
+        (claims.sub == credentials.claims.sub).then_some(token)
     }
 
     /// The local user of the request's credentials, looked up once per request.
