@@ -99,6 +99,17 @@ def patch_moto():
                 return pool, pool.clients[client_id]
         return None, None
 
+    def refuse_secret_hash(client, username, given):
+        # Cognito tells a missing SECRET_HASH from a wrong one (InitiateAuth reference: SECRET_HASH
+        # is required when the app client has a secret). The messages, as Cognito sends them
+        # (the first quoted in aws-amplify/amplify-android#2504); moto uses the second for both.
+        if not given:
+            raise NotAuthorizedError(
+                "Client %s is configured with secret but SECRET_HASH was not received" % client.id
+            )
+        if not check_secret_hash(client.secret, client.id, username, given):
+            raise NotAuthorizedError("Unable to verify secret hash for client " + client.id)
+
     def check_secret(self, client_id, auth_flow, auth_parameters):
         # Cognito checks SECRET_HASH on every flow (of the USERNAME as sent; for a refresh, of the
         # token's user), and says so when it is wrong; moto checks only some flows, with the hash
@@ -114,8 +125,7 @@ def patch_moto():
             username = found[1]
         if username is None:
             return
-        if not check_secret_hash(client.secret, client.id, username, auth_parameters.get("SECRET_HASH")):
-            raise NotAuthorizedError("Unable to verify secret hash for client " + client_id)
+        refuse_secret_hash(client, username, auth_parameters.get("SECRET_HASH"))
 
     original_admin_initiate = backend.admin_initiate_auth
 
@@ -162,11 +172,10 @@ def patch_moto():
             if session not in self.sessions:
                 raise NotAuthorizedError("Invalid session for the user, session is expired.")
             _, client = find_client(self, client_id)
-            if client is not None and client.generate_secret and not check_secret_hash(
-                client.secret, client.id, challenge_responses.get("USERNAME") or "",
-                challenge_responses.get("SECRET_HASH"),
-            ):
-                raise NotAuthorizedError("Unable to verify secret hash for client " + client_id)
+            if client is not None and client.generate_secret:
+                refuse_secret_hash(
+                    client, challenge_responses.get("USERNAME") or "", challenge_responses.get("SECRET_HASH")
+                )
         if challenge_name == "PASSWORD_VERIFIER":
             block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
             with lock:
@@ -178,11 +187,7 @@ def patch_moto():
             _, pool = self.sessions.get(state["session"], (None, None))
             client = pool.clients.get(client_id) if pool else None
             if client is not None and client.generate_secret:
-                if not check_secret_hash(
-                    client.secret, client.id, state["user_id"],
-                    challenge_responses.get("SECRET_HASH"),
-                ):
-                    raise NotAuthorizedError("Unable to verify secret hash for client " + client_id)
+                refuse_secret_hash(client, state["user_id"], challenge_responses.get("SECRET_HASH"))
             want = expected_signature(
                 state, block, challenge_responses.get("TIMESTAMP") or ""
             )

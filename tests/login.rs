@@ -442,3 +442,22 @@ async fn input_limits_count_characters_as_cognito_does() {
     let past = "é".repeat(257);
     assert!(matches!(cognito.login("testuser", &past).await.unwrap_err(), Error::InvalidCredentials), "refused here");
 }
+
+/// An application that left `app_client_secret` out of its settings sends no SECRET_HASH;
+/// Cognito says so ("... configured with secret but SECRET_HASH was not received"), and the
+/// crate must report its own misconfiguration, not every user's password as wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_client_secret_is_misconfiguration_not_invalid_credentials() {
+    let pool = pool_with_testuser(true).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for flow in ["user_srp", "user_password", "admin_user_password"] {
+        let settings = with(pool.settings(), json!({ "auth_flow": flow, "app_client_secret": null }));
+        let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
+        let err = cognito.login("testuser", PASSWORD).await.unwrap_err();
+        match &err {
+            Error::Misconfigured(e) => assert!(e.message().contains("SECRET_HASH was not received"), "{flow}: {e}"),
+            other => panic!("{flow}: {other:?}"),
+        }
+        assert_eq!(err.status(), rocket::http::Status::InternalServerError);
+    }
+}
