@@ -373,7 +373,8 @@ async fn logout_shows_logged_out_and_ends_the_session_at_cognito() {
     assert!(page.has("<h1>Logged Out</h1>"));
     assert!(browser.client.cookies().get("cognito_refresh").is_none());
     assert_eq!(browser.get("/accounts/profile/").await.status, Status::SeeOther);
-    assert!(browser.cognito().refresh(&refresh_token, "demo").await.is_err(), "revoked at Cognito");
+    let refused = browser.cognito().refresh(&refresh_token, "demo").await.unwrap_err();
+    assert!(matches!(refused, rocket_warrant::Error::SessionExpired), "revoked at Cognito: {refused:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -338,10 +338,9 @@ async fn srp_refuses_a_wrong_password_and_accepts_the_right_one() {
 async fn unreachable_cognito_is_unavailable_not_invalid_credentials() {
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
-    // A port nothing listens on.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
+    // A port nothing listens on (9, discard: closed here), rather than one bound and released,
+    // which another test may take in between.
+    let dead = "http://127.0.0.1:9";
     let settings = with(pool.settings(), json!({ "endpoint_url": dead, "cognito_timeout_secs": 2 }));
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
     for flow_user in ["testuser", "nobody"] {

@@ -341,7 +341,9 @@ async fn logout_clears_the_cookies_and_cognito_refuses_the_refresh_token() {
 
     let response = site.client.get("/logout").dispatch().await;
     assert_eq!(response.status(), Status::Ok);
-    assert_eq!(set_cookies(&response).len(), 3);
+    let cleared = set_cookies(&response);
+    assert_eq!(cleared.len(), 3, "{cleared:?}");
+    assert!(cleared.iter().all(|c| c.contains("Max-Age=0")), "removals: {cleared:?}");
     drop(response);
     assert!(site.client.cookies().get("cognito_access").is_none());
     assert_eq!(site.me().await.0, Status::Unauthorized);
@@ -365,6 +367,7 @@ async fn logout_with_cognito_unreachable_still_clears_the_cookies() {
     assert_eq!(response.status(), Status::Ok);
     let cleared = set_cookies(&response);
     assert_eq!(cleared.len(), 3, "{cleared:?}");
+    assert!(cleared.iter().all(|c| c.contains("Max-Age=0")), "removals: {cleared:?}");
 }
 
 /// Sealed cookies of a fresh login on a site sharing the test secret key.
