@@ -460,3 +460,35 @@ async fn a_forgotten_client_secret_is_misconfiguration_not_invalid_credentials()
         assert_eq!(err.status(), rocket::http::Status::InternalServerError);
     }
 }
+
+/// A user who signed up and never confirmed is told so ([`Error::UserNotConfirmed`], 403), and
+/// a disabled user is refused like a wrong password, in every flow that reaches them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unconfirmed_and_disabled_users_are_refused_as_cognito_says() {
+    let pool = pool_with_testuser(false).await;
+    pool.admin
+        .sign_up()
+        .client_id(&pool.client_id)
+        .username("pending")
+        .password(PASSWORD)
+        .send()
+        .await
+        .expect("sign_up");
+    pool.admin.admin_disable_user().user_pool_id(&pool.pool_id).username("testuser").send().await.unwrap();
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for flow in ["user_srp", "user_password"] {
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let err = cognito.login("pending", PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::UserNotConfirmed), "{flow}: {err:?}");
+        assert_eq!(err.status(), rocket::http::Status::Forbidden);
+        let err = cognito.login("testuser", PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidCredentials), "{flow}: disabled: {err:?}");
+    }
+    let (_rocket, cognito) =
+        ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": "admin_user_password" }))).await;
+    assert!(
+        matches!(cognito.login("testuser", PASSWORD).await, Err(Error::InvalidCredentials)),
+        "admin flow: disabled"
+    );
+}

@@ -1,6 +1,9 @@
 //! What an application gets without any Cognito at all, through the `testing` feature alone: no
 //! emulator, no database, no network. The store-free mode, the in-memory store, the launch-time
-//! Sentinels of every guard, and an application's own routes tested as its authors would.
+//! Sentinels of every guard, and an application's own routes tested as its authors would. (The
+//! fault-injection servers of `common` stand in for a failing Cognito; no emulator is used.)
+
+mod common;
 
 use std::sync::Arc;
 
@@ -206,5 +209,82 @@ async fn the_id_token_is_verified_and_bound_to_the_access_tokens_user() {
     for (id_token, expected, case) in cases {
         let body = with_id_cookie(id_token).dispatch().await.into_string().await.unwrap();
         assert_eq!(body, expected, "{case}");
+    }
+}
+
+#[get("/maybe-key")]
+fn maybe_key(key: Option<ApiKey>) -> String {
+    key.map_or("none".into(), |k| k.as_str().len().to_string())
+}
+
+#[tokio::test]
+async fn the_api_key_header_is_refused_past_1024_bytes() {
+    let pool = TestPool::new();
+    let client =
+        client(rocket::custom(pool.figment()).attach(Cognito::without_store()).mount("/", routes![key, maybe_key]))
+            .await;
+    let with_key =
+        |path: &'static str, len: usize| client.get(path).header(Header::new("Authorization-Id", "k".repeat(len)));
+    assert_eq!(with_key("/key", 1024).dispatch().await.status(), Status::Ok);
+    assert_eq!(with_key("/key", 1025).dispatch().await.status(), Status::Unauthorized);
+    assert_eq!(with_key("/maybe-key", 1025).dispatch().await.into_string().await.unwrap(), "none");
+    assert_eq!(with_key("/maybe-key", 20).dispatch().await.into_string().await.unwrap(), "20");
+    assert_eq!(
+        client.get("/key").header(Header::new("Authorization-Id", "  ")).dispatch().await.status(),
+        Status::Unauthorized
+    );
+}
+
+/// `redirect_to_login`: browsers go to `login_url` (a custom one here) with `next`; a request
+/// with an `Authorization` header, or one that does not want HTML, gets the plain 401.
+#[tokio::test]
+async fn the_login_redirect_follows_login_url_and_spares_api_clients() {
+    use rocket::http::Accept;
+    let pool = TestPool::new();
+    let figment = pool.figment().merge(("cognito.login_url", "/signin"));
+    let rocket = rocket::custom(figment)
+        .attach(Cognito::without_store())
+        .mount("/", routes![claims])
+        .register("/", rocket::catchers![rocket_warrant::redirect_to_login]);
+    let client = client(rocket).await;
+    let browser = client.get("/claims?tab=2").header(Accept::HTML).dispatch().await;
+    assert_eq!(browser.status(), Status::SeeOther);
+    assert_eq!(browser.headers().get_one("Location"), Some("/signin?next=%2Fclaims%3Ftab%3D2"));
+    let api = client.get("/claims").header(Accept::HTML).header(bearer("expired-or-forged".into())).dispatch().await;
+    assert_eq!((api.status(), api.headers().get_one("Location")), (Status::Unauthorized, None));
+    let json = client.get("/claims").header(Accept::JSON).dispatch().await;
+    assert_eq!(json.status(), Status::Unauthorized);
+}
+
+/// Throttling and an outage are told apart, and `max_attempts` is how many calls one login
+/// makes to a failing Cognito (the SDK's retries; each test elsewhere sets one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_and_outages_are_told_apart_and_retried_max_attempts_times() {
+    use rocket_warrant::Error;
+    let cases = [
+        (common::Fault::AwsError(400, "TooManyRequestsException"), "throttled"),
+        (common::Fault::AwsError(500, "InternalErrorException"), "unavailable"),
+    ];
+    for (fault, kind) in cases {
+        let (url, requests) = common::counting_fault_server(vec![fault]).await;
+        for attempts in [1u32, 3] {
+            let pool = TestPool::new();
+            let figment = pool
+                .figment()
+                .merge(("cognito.endpoint_url", &url))
+                .merge(("cognito.auth_flow", "user_password"))
+                .merge(("cognito.max_attempts", attempts))
+                .merge(("cognito.cognito_timeout_secs", 20));
+            let rocket = rocket::custom(figment).attach(Cognito::without_store()).ignite().await.unwrap();
+            let cognito = rocket.state::<Cognito>().unwrap();
+            let before = requests.load(std::sync::atomic::Ordering::SeqCst);
+            let err = cognito.login("alice", "Corr3ct-Horse!").await.unwrap_err();
+            match kind {
+                "throttled" => assert!(matches!(err, Error::Throttled), "{err:?}"),
+                _ => assert!(matches!(err, Error::Unavailable(_)), "{err:?}"),
+            }
+            let made = requests.load(std::sync::atomic::Ordering::SeqCst) - before;
+            assert_eq!(made, attempts as usize, "{kind}: calls with max_attempts = {attempts}");
+        }
     }
 }
