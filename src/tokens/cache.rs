@@ -55,8 +55,82 @@ impl TokenCache {
     }
 
     /// Entries now held.
-    #[cfg(feature = "testing")]
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn len(&self) -> usize {
         self.entries.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(exp: i64) -> Arc<Claims> {
+        let json = serde_json::json!({ "sub": "s", "iss": "i", "token_use": "access", "exp": exp });
+        Arc::new(serde_json::from_value(json).unwrap())
+    }
+
+    #[test]
+    fn a_token_is_found_by_its_digest_only() {
+        let cache = TokenCache::new(10);
+        cache.insert(digest("a"), claims(100), 0);
+        assert_eq!(cache.get(&digest("a")).unwrap().exp, Some(100));
+        assert!(cache.get(&digest("b")).is_none());
+        assert_ne!(digest("a"), digest("b"));
+    }
+
+    #[test]
+    fn it_never_holds_more_than_its_capacity() {
+        let cache = TokenCache::new(3);
+        for i in 0..50 {
+            cache.insert(digest(&i.to_string()), claims(1_000), 0);
+            assert!(cache.len() <= 3, "{} entries after {i}", cache.len());
+        }
+        // The newest is always kept.
+        assert!(cache.get(&digest("49")).is_some());
+    }
+
+    #[test]
+    fn when_full_expired_tokens_go_first_and_live_ones_stay() {
+        let cache = TokenCache::new(3);
+        cache.insert(digest("live"), claims(1_000), 0);
+        cache.insert(digest("dead1"), claims(10), 0);
+        cache.insert(digest("dead2"), claims(10), 0);
+        // Full at `now` 500: the two expired entries make room; the live one is kept.
+        cache.insert(digest("new"), claims(1_000), 500);
+        assert_eq!(cache.len(), 2);
+        assert!(cache.get(&digest("live")).is_some());
+        assert!(cache.get(&digest("new")).is_some());
+        assert!(cache.get(&digest("dead1")).is_none() && cache.get(&digest("dead2")).is_none());
+        // An entry expiring exactly now counts as expired: it makes the room, so the live
+        // entry survives (were it kept, the cache would still be full and start over).
+        let cache = TokenCache::new(2);
+        cache.insert(digest("live"), claims(1_000), 0);
+        cache.insert(digest("edge"), claims(500), 0);
+        cache.insert(digest("next"), claims(1_000), 500);
+        assert!(cache.get(&digest("edge")).is_none());
+        assert!(cache.get(&digest("live")).is_some());
+    }
+
+    #[test]
+    fn when_full_of_live_tokens_it_starts_over() {
+        let cache = TokenCache::new(2);
+        cache.insert(digest("a"), claims(1_000), 0);
+        cache.insert(digest("b"), claims(1_000), 0);
+        cache.insert(digest("c"), claims(1_000), 0);
+        assert_eq!(cache.len(), 1);
+        assert!(cache.get(&digest("c")).is_some());
+        // Inserting a key already held never evicts.
+        cache.insert(digest("d"), claims(1_000), 0);
+        cache.insert(digest("d"), claims(1_000), 0);
+        assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
+    fn capacity_zero_caches_nothing() {
+        let cache = TokenCache::new(0);
+        cache.insert(digest("a"), claims(1_000), 0);
+        assert!(cache.get(&digest("a")).is_none());
+        assert_eq!(cache.len(), 0);
     }
 }
