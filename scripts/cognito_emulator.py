@@ -85,6 +85,12 @@ def expected_signature(state, secret_block, timestamp):
 def patch_moto():
     from moto.cognitoidp import models
     from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.models import UserStatus
+    from moto.core.exceptions import JsonRESTError
+
+    class PasswordResetRequiredException(JsonRESTError):
+        def __init__(self, message):
+            super().__init__(error_type="PasswordResetRequiredException", message=message)
     from moto.cognitoidp.utils import check_secret_hash
 
     backend = models.CognitoIdpBackend
@@ -127,14 +133,32 @@ def patch_moto():
             return
         refuse_secret_hash(client, username, auth_parameters.get("SECRET_HASH"))
 
+    def refuse_reset_required(self, client_id, auth_flow, auth_parameters):
+        # Cognito: after AdminResetUserPassword, signing in with the old password ends in
+        # PasswordResetRequiredException until the user resets it (InitiateAuth and
+        # AdminInitiateAuth API reference, Errors). moto signs the user in (USER_PASSWORD_AUTH)
+        # or asks for a new password (ADMIN_USER_PASSWORD_AUTH). The SRP flow is left as moto
+        # has it; no test relies on it.
+        flow = getattr(auth_flow, "value", auth_flow)
+        if flow not in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+            return
+        pool, _ = find_client(self, client_id)
+        user = pool.users.get(auth_parameters.get("USERNAME")) if pool else None
+        if user is None or user.status is not UserStatus.RESET_REQUIRED:
+            return
+        if user.password == auth_parameters.get("PASSWORD"):
+            raise PasswordResetRequiredException("Password reset required for the user")
+
     original_admin_initiate = backend.admin_initiate_auth
 
     def admin_initiate_auth(self, user_pool_id, client_id, auth_flow, auth_parameters):
         check_secret(self, client_id, auth_flow, auth_parameters)
+        refuse_reset_required(self, client_id, auth_flow, auth_parameters)
         return original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters)
 
     def initiate_auth(self, client_id, auth_flow, auth_parameters):
         check_secret(self, client_id, auth_flow, auth_parameters)
+        refuse_reset_required(self, client_id, auth_flow, auth_parameters)
         result = original_initiate(self, client_id, auth_flow, auth_parameters)
         if str(auth_flow) != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
             return result

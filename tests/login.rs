@@ -492,3 +492,26 @@ async fn unconfirmed_and_disabled_users_are_refused_as_cognito_says() {
         "admin flow: disabled"
     );
 }
+
+/// After an administrator resets a password (AdminResetUserPassword), the old one no longer
+/// signs the user in: Cognito answers PasswordResetRequiredException, which the crate reports
+/// as [`Error::PasswordResetRequired`] (403), in both password flows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_password_must_be_reset_before_signing_in() {
+    let pool = Pool::new(false).await;
+    pool.add_user("resetme", PASSWORD, &[("email", "r@example.com"), ("email_verified", "true")]).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) =
+        ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": "user_password" }))).await;
+    cognito.login("resetme", PASSWORD).await.expect("signs in before the reset");
+    pool.admin.admin_reset_user_password().user_pool_id(&pool.pool_id).username("resetme").send().await.unwrap();
+    for flow in ["user_password", "admin_user_password"] {
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let err = cognito.login("resetme", PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::PasswordResetRequired), "{flow}: {err:?}");
+        assert_eq!(err.status(), rocket::http::Status::Forbidden);
+        let wrong = cognito.login("resetme", "Wr0ng-Password!").await.unwrap_err();
+        assert!(matches!(wrong, Error::InvalidCredentials), "{flow}: a wrong password is still just wrong: {wrong:?}");
+    }
+}
