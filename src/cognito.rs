@@ -11,7 +11,7 @@ use crate::client::{CognitoClient, UserAttributes};
 use crate::config::{Config, ConfigError};
 use crate::error::Error;
 use crate::session::{Sessions, TokenCookies};
-use crate::store::{CachedStore, User, UserStore};
+use crate::store::{User, UserStore};
 use crate::tokens::{Claims, Clock, Jwks, TokenUse, Tokens, Verifier};
 use crate::users::{Login, Users};
 
@@ -95,10 +95,10 @@ impl Cognito {
         Ok(Cognito { inner: Arc::new(Inner { config, sdk_config, sessions }) })
     }
 
-    /// The store of [`Cognito::fairing`]: the database behind the in-memory cache that
-    /// `user_cache_ttl_secs` sets.
-    pub(crate) fn cached(store: impl UserStore, config: &Config) -> Arc<dyn UserStore> {
-        Arc::new(CachedStore::new(store, config.user_cache_ttl, config.token_cache_capacity))
+    /// Fetches the signing keys now, whatever the rate limit (the fairing, at ignite): the
+    /// count loaded, or why they could not be had (the cached keys stay).
+    pub(crate) async fn load_keys(&self) -> Result<usize, String> {
+        self.users().verifier.jwks().refresh().await
     }
 
     pub(crate) fn sessions(&self) -> &Sessions {

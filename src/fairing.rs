@@ -10,7 +10,7 @@ use rocket_db_pools::Database;
 use crate::cognito::Cognito;
 use crate::config::Config;
 use crate::session::Sessions;
-use crate::store::UserStore;
+use crate::store::{CachedStore, UserStore};
 use crate::tokens::Clock;
 
 /// Fetches a rocket_db_pools database's store at ignite, or says why it cannot.
@@ -90,7 +90,10 @@ impl Cognito {
             // `state`, not `D::fetch`: its message assumes the fairing is missing, when more
             // often it is attached and failed (a URL of the wrong kind, an unreachable server).
             match rocket.state::<D>() {
-                Some(db) => Ok(Cognito::cached((**db).clone(), config)),
+                // The database behind the in-memory cache that `user_cache_ttl_secs` sets.
+                Some(db) => {
+                    Ok(Arc::new(CachedStore::new((**db).clone(), config.user_cache_ttl, config.token_cache_capacity)))
+                }
                 None => Err(format!(
                     "the user database `{}` is not available: either its fairing failed (its error, \
                      logged above, says why: a URL of the wrong kind, say) or {}::init() is not \
@@ -192,7 +195,7 @@ impl Fairing for CognitoFairing {
         };
         // Fetch the keys now so the first request does not wait; a failure is not fatal, the
         // keys are fetched again on first use.
-        match cognito.sessions().users.verifier.jwks().refresh().await {
+        match cognito.load_keys().await {
             Ok(n) => log::info!("rocket_warrant: {n} signing key(s) loaded"),
             Err(e) => log::warn!("rocket_warrant: signing keys not loaded at ignite ({e}); retrying on first use"),
         }

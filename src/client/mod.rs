@@ -144,35 +144,38 @@ impl CognitoClient {
         match self.flow {
             AuthFlow::UserSrp => self.authenticate_srp(username, password).await,
             AuthFlow::UserPassword => {
-                let mut req = self
-                    .client
-                    .initiate_auth()
+                let out = (self.client.initiate_auth())
                     .client_id(&self.client_id)
                     .auth_flow(AuthFlowType::UserPasswordAuth)
-                    .auth_parameters("USERNAME", username)
-                    .auth_parameters("PASSWORD", password);
-                if let Some(hash) = self.secret_hash(username) {
-                    req = req.auth_parameters("SECRET_HASH", hash);
-                }
-                let out = req.send().await.map_err(login_error)?;
+                    .set_auth_parameters(Some(self.password_parameters(username, password)))
+                    .send()
+                    .await
+                    .map_err(login_error)?;
                 tokens(&out, username, None)
             }
             AuthFlow::AdminUserPassword => {
-                let mut req = self
-                    .client
-                    .admin_initiate_auth()
+                let out = (self.client.admin_initiate_auth())
                     .user_pool_id(&self.pool_id)
                     .client_id(&self.client_id)
                     .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-                    .auth_parameters("USERNAME", username)
-                    .auth_parameters("PASSWORD", password);
-                if let Some(hash) = self.secret_hash(username) {
-                    req = req.auth_parameters("SECRET_HASH", hash);
-                }
-                let out = req.send().await.map_err(login_error)?;
+                    .set_auth_parameters(Some(self.password_parameters(username, password)))
+                    .send()
+                    .await
+                    .map_err(login_error)?;
                 tokens(&out, username, None)
             }
         }
+    }
+
+    /// What both password flows send: the username, the password, and the SECRET_HASH when the
+    /// client has a secret.
+    fn password_parameters(&self, username: &str, password: &str) -> HashMap<String, String> {
+        let mut parameters =
+            HashMap::from([("USERNAME".to_owned(), username.to_owned()), ("PASSWORD".to_owned(), password.to_owned())]);
+        if let Some(hash) = self.secret_hash(username) {
+            parameters.insert("SECRET_HASH".to_owned(), hash);
+        }
+        parameters
     }
 
     async fn authenticate_srp(&self, username: &str, password: &str) -> Result<Tokens, Error> {
