@@ -21,7 +21,7 @@ struct Credentials {
 /// sent to the page for that step (see "When Cognito asks for another step").
 #[post("/login", data = "<form>")]
 async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<Redirect, Error> {
-    match cognito.keep(jar, cognito.login(&form.username, &form.password).await) {
+    match cognito.keep(jar, cognito.login(&form.username, &form.password).await).await {
         Ok(_) => Ok(Redirect::to("/")),
         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/login/step")),
         Err(e) => Err(e), // InvalidCredentials is a 401, an outage a 503

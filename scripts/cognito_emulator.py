@@ -21,6 +21,7 @@ import os
 import secrets
 import sys
 import threading
+import time
 
 N_HEX = (
     "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
@@ -80,6 +81,110 @@ def expected_signature(state, secret_block, timestamp):
         + timestamp.encode("utf-8")
     )
     return base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
+
+
+# The kid Cognito gives its signing keys: the base64 of a SHA-256 (moto's is "dummy").
+REAL_KID = base64.b64encode(hashlib.sha256(b"rocket_warrant emulator signing key").digest()).decode()
+
+# The header of Cognito's refresh tokens, a compact JWE (RFC 7516), and the size of its
+# ciphertext: Cognito's refresh tokens are about 1,780 characters (moto's are 36-byte UUIDs).
+JWE_HEADER = json.dumps({"cty": "JWT", "enc": "A256GCM", "alg": "RSA-OAEP"}, separators=(",", ":"))
+JWE_CIPHERTEXT_BYTES = 1000
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def real_refresh_token():
+    """A refresh token of Cognito's shape: header, RSA-OAEP key (256 bytes), IV (12), AES-GCM
+    ciphertext and tag (16), five base64url parts. Opaque to clients, as Cognito's is; the
+    emulator looks it up as moto looks up its UUIDs."""
+    parts = [JWE_HEADER.encode(), secrets.token_bytes(256), secrets.token_bytes(12),
+             secrets.token_bytes(JWE_CIPHERTEXT_BYTES), secrets.token_bytes(16)]
+    return ".".join(b64url(p) for p in parts)
+
+
+def patch_tokens(models):
+    """Tokens of Cognito's size and claim set, as the user-pool token reference lists them
+    ("Understanding user pool JSON web tokens": the ID token's and access token's payloads):
+    access tokens carry sub, cognito:groups, iss, version 2, client_id, origin_jti, event_id,
+    token_use, scope, auth_time, exp, iat, jti, username; ID tokens carry sub, cognito:groups,
+    email_verified (a boolean), iss, cognito:username, origin_jti, aud, event_id, token_use,
+    auth_time, exp, iat, jti and every attribute the app client may read (all of them when the
+    client sets no ReadAttributes). Refresh tokens are JWEs of Cognito's size."""
+    pool_class = models.CognitoIdpUserPool
+    local = threading.local()
+    # A sign-in's event: its tokens share one event_id (moto makes a login's tokens outside
+    # create_tokens_from_refresh_token, so it is found by the sign-in's origin_jti).
+    events = {}
+    original_refresh = pool_class.create_tokens_from_refresh_token
+    original_extra = pool_class.get_user_extra_data_by_client_id
+
+    def create_jwt(self, client_id, username, token_use, expires_in=60 * 60, extra_data=None):
+        # moto's create_jwt, with Cognito's kid, event_id (one per authentication event: set
+        # by create_tokens_from_refresh_token) and the access token's version.
+        now = int(time.time())
+        sub = self._get_user(username).id
+        payload = {
+            "sub": sub,
+            "iss": f"https://cognito-idp.{self.region}.amazonaws.com/{self.id}",
+            "client_id" if token_use == "access" else "aud": client_id,
+            "event_id": getattr(local, "event_id", None) or events.get((extra_data or {}).get("origin_jti"))
+            or str(models.random.uuid4()),
+            "token_use": token_use,
+            "auth_time": now,
+            "exp": now + expires_in,
+            "iat": now,
+            "jti": str(models.random.uuid4()),
+        }
+        username_is_email = "email" in self.extended_config.get("UsernameAttributes", [])
+        if token_use == "access":
+            payload["version"] = 2
+            payload["username"] = sub if username_is_email else username
+        else:
+            payload["cognito:username"] = sub if username_is_email else username
+            if username_is_email:
+                payload["email"] = username
+        payload.update(extra_data or {})
+        headers = {"kid": REAL_KID, "alg": "RS256"}
+        return models.jwt.encode(headers, payload, self.json_web_key), expires_in
+
+    def create_tokens_from_refresh_token(self, refresh_token):
+        local.event_id = str(models.random.uuid4())
+        try:
+            return original_refresh(self, refresh_token)
+        finally:
+            local.event_id = None
+
+    def create_refresh_token(self, client_id, username):
+        token = real_refresh_token()
+        origin_jti = str(models.random.uuid4())
+        events[origin_jti] = str(models.random.uuid4())
+        self.refresh_tokens[token] = (client_id, username, origin_jti)
+        return token, origin_jti
+
+    def extra_data(self, client_id, username):
+        client = self.clients.get(client_id)
+        if client is not None and client.get_readable_fields():
+            data = original_extra(self, client_id, username)
+        else:
+            data = {a["Name"]: a["Value"] for a in self._get_user(username).attributes if a["Name"] != "sub"}
+        for name in ("email_verified", "phone_number_verified"):
+            if name in data:
+                data[name] = str(data[name]).lower() == "true"
+        return data
+
+    pool_class.create_jwt = create_jwt
+    pool_class.create_tokens_from_refresh_token = create_tokens_from_refresh_token
+    pool_class.create_refresh_token = create_refresh_token
+    pool_class.get_user_extra_data_by_client_id = extra_data
+
+    from moto.cognitoidp import responses
+    keys = json.loads(responses.CognitoIdpJsonWebKeyResponse.json_web_key)
+    for key in keys["keys"]:
+        key["kid"] = REAL_KID
+    responses.CognitoIdpJsonWebKeyResponse.json_web_key = json.dumps(keys).encode("utf-8")
 
 
 def patch_moto():
@@ -231,6 +336,7 @@ def patch_moto():
             }
         return result
 
+    patch_tokens(models)
     backend.initiate_auth = initiate_auth
     backend.admin_initiate_auth = admin_initiate_auth
 

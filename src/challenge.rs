@@ -148,7 +148,7 @@ mod challenge_name {
 ///
 /// #[get("/login/mfa-setup")]
 /// async fn enrol(cognito: &Cognito, jar: &CookieJar<'_>, pending: PendingChallenge) -> Result<String, Error> {
-///     let setup = cognito.keep(jar, cognito.setup_totp(&pending).await)?;
+///     let setup = cognito.keep(jar, cognito.setup_totp(&pending).await).await?;
 ///     Ok(format!("add {} to your authenticator app", setup.otpauth_uri("Example Site")))
 /// }
 /// ```

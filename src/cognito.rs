@@ -8,10 +8,10 @@ use rocket::{Ignite, Rocket, Sentinel};
 
 use crate::challenge::{Answer, PendingChallenge, TotpSetup};
 use crate::client::{CognitoClient, UserAttributes};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, SessionMode};
 use crate::error::Error;
-use crate::session::{Sessions, TokenCookies};
-use crate::store::{User, UserStore};
+use crate::session::{Sealer, ServerSessions, Sessions, TokenCookies};
+use crate::store::{SessionInfo, SessionStore, User, UserStore};
 use crate::tokens::{Claims, Clock, Jwks, TokenUse, Tokens, Verifier};
 use crate::users::{Login, Users};
 
@@ -38,7 +38,7 @@ const MAX_PASSWORD: usize = 256;
 ///
 /// #[post("/login", data = "<form>")]
 /// async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<Redirect, Error> {
-///     match cognito.keep(jar, cognito.login(&form.username, &form.password).await) {
+///     match cognito.keep(jar, cognito.login(&form.username, &form.password).await).await {
 ///         Ok(_) => Ok(Redirect::to("/")),
 ///         // A new password or an MFA code first; the challenge is kept for that page.
 ///         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/login/step")),
@@ -74,10 +74,30 @@ impl Cognito {
     /// fairing calls it at ignite.
     pub(crate) async fn build(
         config: Config,
+        sealer: Sealer,
         store: Option<Arc<dyn UserStore>>,
+        session_store: Option<Arc<dyn SessionStore>>,
         clock: Option<Arc<dyn Clock>>,
     ) -> Result<Cognito, ConfigError> {
         config.validate()?;
+        let server = match (config.session_store, session_store) {
+            (SessionMode::Cookies, _) => None,
+            (SessionMode::Database, Some(store)) => Some(ServerSessions::new(
+                store,
+                sealer.clone(),
+                config.session_cache_ttl,
+                config.session_cache_capacity,
+            )),
+            (SessionMode::Database, None) => {
+                return Err(ConfigError::Invalid {
+                    key: "session_store",
+                    reason: "\"database\" keeps sessions in the users' database, and this fairing has none: \
+                             attach Cognito::fairing::<Db>(), or give Cognito::custom(store) one with \
+                             .sessions_in(store)"
+                        .into(),
+                })
+            }
+        };
         let jwks = match &config.jwks {
             Some(json) => Jwks::from_json(json).map_err(|reason| ConfigError::Invalid { key: "jwks", reason })?,
             None => Jwks::from_url(config.jwks_url(), config.jwks_timeout, config.jwks_refetch_interval),
@@ -91,7 +111,9 @@ impl Cognito {
         let sdk_config = crate::client::sdk_config(&config).await;
         let client = CognitoClient::new(&config, &sdk_config);
         let users = Users::new(client, verifier, store, config.attr_mapping.clone(), config.create_unknown_users);
-        let sessions = Sessions::new(users, TokenCookies::new(&config));
+        // Validated at launch to fit an i64.
+        let max_age = config.cookie_max_age.as_secs() as i64;
+        let sessions = Sessions::new(users, TokenCookies::new(&config, sealer), server, max_age);
         Ok(Cognito { inner: Arc::new(Inner { config, sdk_config, sessions }) })
     }
 
@@ -156,7 +178,7 @@ impl Cognito {
     ///
     /// #[post("/login/mfa", data = "<form>")]
     /// async fn mfa(cognito: &Cognito, jar: &CookieJar<'_>, pending: PendingChallenge, form: Form<Code>) -> Result<Redirect, Error> {
-    ///     cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await)?;
+    ///     cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await).await?;
     ///     Ok(Redirect::to("/"))
     /// }
     /// ```
@@ -218,21 +240,22 @@ impl Cognito {
     ///
     /// #[post("/login", data = "<form>")]
     /// async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
-    ///     cognito.keep(jar, cognito.login(&form.username, &form.password).await)?;
+    ///     cognito.keep(jar, cognito.login(&form.username, &form.password).await).await?;
     ///     Ok("signed in")
     /// }
     /// ```
     ///
     /// # Errors
     ///
-    /// The error it was given, or [`Error::CookieTooLarge`] when a token would not fit in its
-    /// cookie (then no cookie is set: a browser would drop it silently).
-    pub fn keep<T: Step>(&self, jar: &CookieJar<'_>, result: Result<T, Error>) -> Result<T, Error> {
+    /// The error it was given; [`Error::CookieTooLarge`] when a token would not fit in its
+    /// cookie (then no cookie is set: a browser would drop it silently); [`Error::Store`] when
+    /// a server-side session cannot be saved.
+    pub async fn keep<T: Step>(&self, jar: &CookieJar<'_>, result: Result<T, Error>) -> Result<T, Error> {
         let sessions = self.sessions();
         match &result {
             Ok(step) => {
                 if let Some(login) = step.login() {
-                    sessions.keep_login(jar, login)?;
+                    sessions.keep_login(jar, login).await?;
                 }
                 if let Some(pending) = step.challenge() {
                     sessions.keep_challenge(jar, pending);
@@ -267,6 +290,85 @@ impl Cognito {
     /// ```
     pub async fn sign_out(&self, jar: &CookieJar<'_>) {
         self.sessions().sign_out(jar).await
+    }
+
+    /// Signs the user of `access_token` (a verified one: take it from the request's
+    /// [`CognitoUser`](crate::CognitoUser) or [`CognitoClaims`](crate::CognitoClaims)) out
+    /// everywhere: this browser's cookies are cleared, every server-side session of the user is
+    /// deleted (other browsers are refused at once, other instances within
+    /// `session_cache_ttl_secs`), and Cognito ends every refresh token of the user
+    /// (GlobalSignOut). Returns how many server-side sessions ended (0 with cookie sessions,
+    /// which other browsers keep until their access token expires).
+    ///
+    /// ```no_run
+    /// # use rocket::{post, http::CookieJar};
+    /// use rocket_warrant::{Cognito, CognitoClaims, Error};
+    ///
+    /// #[post("/logout/everywhere")]
+    /// async fn everywhere(cognito: &Cognito, jar: &CookieJar<'_>, user: CognitoClaims) -> Result<String, Error> {
+    ///     let ended = cognito.sign_out_everywhere(jar, user.access_token()).await?;
+    ///     Ok(format!("{ended} sessions ended"))
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] for an access token that does not verify, [`Error::Store`] when the
+    /// sessions cannot be deleted, and Cognito's errors as for [`Cognito::login`].
+    pub async fn sign_out_everywhere(&self, jar: &CookieJar<'_>, access_token: &str) -> Result<u64, Error> {
+        self.sessions().sign_out_everywhere(jar, access_token).await
+    }
+
+    /// The server-side sessions of `username`, oldest first (for an account or admin page).
+    ///
+    /// ```no_run
+    /// # use rocket::get;
+    /// use rocket_warrant::{Cognito, CognitoUser, Error};
+    ///
+    /// #[get("/account/sessions")]
+    /// async fn sessions(cognito: &Cognito, user: CognitoUser) -> Result<String, Error> {
+    ///     let sessions = cognito.user_sessions(user.username()).await?;
+    ///     Ok(sessions.iter().map(|s| format!("{} since {}\n", s.id, s.created_at)).collect())
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSessionStore`] with cookie sessions, [`Error::Store`] when the store fails.
+    pub async fn user_sessions(&self, username: &str) -> Result<Vec<SessionInfo>, Error> {
+        self.sessions().user_sessions(username).await
+    }
+
+    /// Ends the server-side session `id` (a [`SessionInfo::id`]): its browser is refused at
+    /// once on this instance, and within `session_cache_ttl_secs` on the others. Whether there
+    /// was such a session.
+    ///
+    /// ```no_run
+    /// # use rocket::post;
+    /// use rocket_warrant::{Cognito, Error};
+    ///
+    /// #[post("/admin/sessions/<id>/end")]
+    /// async fn end(cognito: &Cognito, id: &str) -> Result<&'static str, Error> {
+    ///     Ok(if cognito.end_session(id).await? { "ended" } else { "no such session" })
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSessionStore`] with cookie sessions, [`Error::Store`] when the store fails.
+    pub async fn end_session(&self, id: &str) -> Result<bool, Error> {
+        self.sessions().end_session(id).await
+    }
+
+    /// Deletes the server-side sessions that ended (`cookie_max_age_secs` after their
+    /// sign-in): how many. The crate also purges by itself, at most once an hour, after a
+    /// sign-in.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSessionStore`] with cookie sessions, [`Error::Store`] when the store fails.
+    pub async fn purge_sessions(&self) -> Result<u64, Error> {
+        self.sessions().purge().await
     }
 
     /// New ID and access tokens for a refresh token, verified, for an application that holds
@@ -349,6 +451,7 @@ impl Cognito {
             key_fetches: verifier.jwks().fetch_count(),
             cached_kids: verifier.jwks().cached_kids(),
             cached_tokens: verifier.cache().len(),
+            remembered_sessions: self.sessions().remembered_sessions(),
         }
     }
 }

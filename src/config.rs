@@ -79,6 +79,26 @@ pub enum SameSite {
     None,
 }
 
+/// Where a signed-in browser's tokens are kept (`session_store`).
+///
+/// ```
+/// use rocket_warrant::SessionMode;
+/// assert_eq!(SessionMode::default(), SessionMode::Cookies);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionMode {
+    /// In the browser's cookies, sealed (`"cookies"`, the default): no server-side state, any
+    /// instance with the same `secret_key` reads them; a copied cookie works until its access
+    /// token expires.
+    #[default]
+    Cookies,
+    /// In the database of the users (`"database"`): the browser holds a random session id; a
+    /// session ends at once everywhere (within `session_cache_ttl_secs`), and a user's sessions
+    /// can be listed and ended.
+    Database,
+}
+
 /// The Cognito settings of an application.
 ///
 /// Read from `[default.cognito]` (any profile works) or `ROCKET_COGNITO`:
@@ -181,6 +201,22 @@ pub struct Config {
     /// by default).
     #[serde(rename = "cookie_max_age_secs", default = "default_cookie_max_age", deserialize_with = "secs")]
     pub cookie_max_age: Duration,
+    /// Where the tokens of a signed-in browser are kept: `"cookies"` or `"database"`.
+    #[serde(default)]
+    pub session_store: SessionMode,
+    /// Cookie sessions: also keep the ID token in a cookie of its own (off by default: it is
+    /// the largest token and authentication does not need it). Server-side sessions always
+    /// keep it.
+    #[serde(default)]
+    pub id_token_cookie: bool,
+    /// Server-side sessions: how long an instance trusts its memory of a session before it
+    /// reads the row again (`session_cache_ttl_secs`). A session ended on another instance is
+    /// refused within this time; ended on this one, at once.
+    #[serde(rename = "session_cache_ttl_secs", default = "default_session_cache_ttl", deserialize_with = "secs")]
+    pub session_cache_ttl: Duration,
+    /// Server-side sessions remembered in memory (0: every request reads the database).
+    #[serde(default = "default_session_cache")]
+    pub session_cache_capacity: usize,
     /// Where `redirect_to_login` sends anonymous visitors of protected pages.
     #[serde(default = "default_login_url")]
     pub login_url: String,
@@ -212,6 +248,12 @@ fn default_token_cache() -> usize {
 }
 fn default_user_cache_ttl() -> Duration {
     Duration::from_secs(30)
+}
+fn default_session_cache_ttl() -> Duration {
+    Duration::from_secs(2)
+}
+fn default_session_cache() -> usize {
+    10_000
 }
 fn default_cookie_prefix() -> String {
     "cognito".into()

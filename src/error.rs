@@ -71,6 +71,10 @@ pub enum Error {
     /// This site keeps no local users (`Cognito::without_store`), and the call needs them.
     #[error("this site keeps no local users")]
     NoStore,
+    /// The call lists or ends server-side sessions, and sessions are kept in cookies
+    /// (`session_store = "cookies"`, the default).
+    #[error("sessions are kept in cookies: listing and ending them needs session_store = \"database\"")]
+    NoSessionStore,
     /// Cognito refused the application's own settings (client id, secret, enabled flows,
     /// credentials).
     #[error("Cognito refused the application's settings: {0}")]
@@ -122,7 +126,9 @@ impl Error {
             Error::WrongAnswer { .. } => Status::BadRequest,
             Error::PasswordRejected(_) | Error::WrongCode => Status::UnprocessableEntity,
             Error::Throttled | Error::Unavailable(_) | Error::Store(_) => Status::ServiceUnavailable,
-            Error::Misconfigured(_) | Error::CookieTooLarge { .. } | Error::NoStore => Status::InternalServerError,
+            Error::Misconfigured(_) | Error::CookieTooLarge { .. } | Error::NoStore | Error::NoSessionStore => {
+                Status::InternalServerError
+            }
             Error::Cognito(_) => Status::BadGateway,
         }
     }

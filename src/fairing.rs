@@ -9,12 +9,15 @@ use rocket_db_pools::Database;
 
 use crate::cognito::Cognito;
 use crate::config::Config;
-use crate::session::Sessions;
-use crate::store::{CachedStore, UserStore};
+use crate::session::{Sealer, Sessions};
+use crate::store::{CachedStore, SessionStore, UserStore};
 use crate::tokens::Clock;
 
-/// Fetches a rocket_db_pools database's store at ignite, or says why it cannot.
-type FetchStore = fn(&Rocket<Build>, &Config) -> Result<Arc<dyn UserStore>, String>;
+/// A database's two stores: its users (behind the cache) and its server-side sessions.
+type Stores = (Arc<dyn UserStore>, Arc<dyn SessionStore>);
+
+/// Fetches a rocket_db_pools database's stores at ignite, or says why it cannot.
+type FetchStore = fn(&Rocket<Build>, &Config) -> Result<Stores, String>;
 
 /// Where the fairing finds the local users.
 enum StoreSource {
@@ -43,6 +46,7 @@ enum StoreSource {
 /// ```
 pub struct CognitoFairing {
     store: StoreSource,
+    sessions: Option<Arc<dyn SessionStore>>,
     clock: Option<Arc<dyn Clock>>,
 }
 
@@ -60,8 +64,8 @@ impl std::fmt::Debug for CognitoFairing {
 impl Cognito {
     /// The fairing, keeping local users in the rocket_db_pools database `D` (a
     /// [`SqlitePool`](crate::SqlitePool), [`PgPool`](crate::PgPool) or
-    /// [`MysqlPool`](crate::MysqlPool)), behind an in-memory cache (`user_cache_ttl_secs`).
-    /// Attach `D::init()` first.
+    /// [`MysqlPool`](crate::MysqlPool)), behind an in-memory cache (`user_cache_ttl_secs`);
+    /// with `session_store = "database"`, the sessions too. Attach `D::init()` first.
     ///
     /// ```no_run
     /// # #[macro_use] extern crate rocket;
@@ -80,19 +84,22 @@ impl Cognito {
     pub fn fairing<D>() -> CognitoFairing
     where
         D: Database,
-        D::Pool: UserStore + Clone,
+        D::Pool: UserStore + SessionStore + Clone,
     {
-        fn fetch<D>(rocket: &Rocket<Build>, config: &Config) -> Result<Arc<dyn UserStore>, String>
+        fn fetch<D>(rocket: &Rocket<Build>, config: &Config) -> Result<Stores, String>
         where
             D: Database,
-            D::Pool: UserStore + Clone,
+            D::Pool: UserStore + SessionStore + Clone,
         {
             // `state`, not `D::fetch`: its message assumes the fairing is missing, when more
             // often it is attached and failed (a URL of the wrong kind, an unreachable server).
             match rocket.state::<D>() {
-                // The database behind the in-memory cache that `user_cache_ttl_secs` sets.
+                // The users behind the in-memory cache that `user_cache_ttl_secs` sets; the
+                // sessions have their own (`session_cache_ttl_secs`).
                 Some(db) => {
-                    Ok(Arc::new(CachedStore::new((**db).clone(), config.user_cache_ttl, config.token_cache_capacity)))
+                    let pool: D::Pool = (**db).clone();
+                    let users = CachedStore::new(pool.clone(), config.user_cache_ttl, config.token_cache_capacity);
+                    Ok((Arc::new(users), Arc::new(pool)))
                 }
                 None => Err(format!(
                     "the user database `{}` is not available: either its fairing failed (its error, \
@@ -103,7 +110,7 @@ impl Cognito {
                 )),
             }
         }
-        CognitoFairing { store: StoreSource::Database(fetch::<D>), clock: None }
+        CognitoFairing { store: StoreSource::Database(fetch::<D>), sessions: None, clock: None }
     }
 
     /// The fairing, keeping local users in `store`: the application's own
@@ -120,7 +127,7 @@ impl Cognito {
     /// }
     /// ```
     pub fn custom(store: impl UserStore) -> CognitoFairing {
-        CognitoFairing { store: StoreSource::Custom(Arc::new(store)), clock: None }
+        CognitoFairing { store: StoreSource::Custom(Arc::new(store)), sessions: None, clock: None }
     }
 
     /// The fairing, keeping no local users: a login gives the mapped profile
@@ -146,11 +153,32 @@ impl Cognito {
     /// }
     /// ```
     pub fn without_store() -> CognitoFairing {
-        CognitoFairing { store: StoreSource::None, clock: None }
+        CognitoFairing { store: StoreSource::None, sessions: None, clock: None }
     }
 }
 
 impl CognitoFairing {
+    /// Keeps server-side sessions (`session_store = "database"`) in `store` instead of the
+    /// database's: for [`Cognito::custom`] and [`Cognito::without_store`], which have none, or
+    /// to keep them apart from the users.
+    ///
+    /// ```no_run
+    /// # #[macro_use] extern crate rocket;
+    /// use std::sync::Arc;
+    /// use rocket_warrant::{Cognito, MemoryStore};
+    ///
+    /// #[launch]
+    /// fn rocket() -> _ {
+    ///     // One instance: users and sessions in memory (Rocket.toml: session_store = "database").
+    ///     let store = Arc::new(MemoryStore::new());
+    ///     rocket::build().attach(Cognito::custom(store.clone()).sessions_in(store))
+    /// }
+    /// ```
+    pub fn sessions_in(mut self, store: impl SessionStore) -> Self {
+        self.sessions = Some(Arc::new(store));
+        self
+    }
+
     /// Checks token times against `clock` instead of the system clock, so that a test sees a
     /// token expire (and the session refresh) without waiting an hour.
     #[cfg(feature = "testing")]
@@ -175,18 +203,20 @@ impl Fairing for CognitoFairing {
                 return Err(rocket);
             }
         };
-        let store = match &self.store {
+        let (store, sessions) = match &self.store {
             StoreSource::Database(fetch) => match fetch(&rocket, &config) {
-                Ok(store) => Some(store),
+                Ok((users, sessions)) => (Some(users), Some(sessions)),
                 Err(e) => {
                     log::error!("rocket_warrant: {e}");
                     return Err(rocket);
                 }
             },
-            StoreSource::Custom(store) => Some(store.clone()),
-            StoreSource::None => None,
+            StoreSource::Custom(store) => (Some(store.clone()), None),
+            StoreSource::None => (None, None),
         };
-        let cognito = match Cognito::build(config, store, self.clock.clone()).await {
+        let sessions = self.sessions.clone().or(sessions);
+        let sealer = Sealer::from_figment(rocket.figment());
+        let cognito = match Cognito::build(config, sealer, store, sessions, self.clock.clone()).await {
             Ok(cognito) => cognito,
             Err(e) => {
                 log::error!("rocket_warrant: {e}");
@@ -211,7 +241,11 @@ impl Fairing for CognitoFairing {
         let Some(cognito) = req.rocket().state::<Cognito>() else {
             return;
         };
+        // Removals only for the session cookies the request carried.
         for removal in cognito.sessions().cookies.removals() {
+            if req.cookies().get(removal.name()).is_none() {
+                continue;
+            }
             let prefix = format!("{}=", removal.name());
             if !res.headers().get("Set-Cookie").any(|c| c.starts_with(&prefix)) {
                 res.adjoin_header(removal);

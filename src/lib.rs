@@ -36,7 +36,7 @@
 //!
 //! #[post("/login", data = "<form>")]
 //! async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<Redirect, Error> {
-//!     cognito.keep(jar, cognito.login(&form.username, &form.password).await)?;
+//!     cognito.keep(jar, cognito.login(&form.username, &form.password).await).await?;
 //!     Ok(Redirect::to("/"))
 //! }
 //!
@@ -96,7 +96,7 @@
 //!         Challenge::NewPasswordRequired => Answer::NewPassword(&form.answer),
 //!         _ => Answer::Code(&form.answer),
 //!     };
-//!     match cognito.keep(jar, cognito.answer(&pending, answer).await) {
+//!     match cognito.keep(jar, cognito.answer(&pending, answer).await).await {
 //!         Ok(_) => Ok(Redirect::to("/")),
 //!         // A new password, then a code: the next step is kept in place of this one.
 //!         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/login/step")),
@@ -203,7 +203,7 @@ pub use catcher::redirect_to_login;
 pub use challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
 pub use client::UserAttributes;
 pub use cognito::{Cognito, Step};
-pub use config::{AuthFlow, Config, ConfigError, SameSite, Secret};
+pub use config::{AuthFlow, Config, ConfigError, SameSite, Secret, SessionMode};
 pub use error::{AuthError, Error, ServiceError};
 pub use fairing::CognitoFairing;
 pub use guards::{ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Group, Member};
@@ -217,7 +217,9 @@ pub use store::PgPool;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqlitePool;
-pub use store::{CachedStore, MemoryStore, Profile, StoreError, User, UserStore};
+pub use store::{
+    CachedStore, MemoryStore, Profile, SessionInfo, SessionRecord, SessionStore, StoreError, User, UserStore,
+};
 pub use tokens::{Claims, TokenUse, Tokens, VerifyError};
 pub use users::Login;
 

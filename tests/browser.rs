@@ -111,10 +111,11 @@ async fn a_person_logs_in_updates_the_profile_and_logs_out() {
 
         // Back where it wanted to go, signed in.
         arrive(&browser, "/accounts/profile/", "demo").await?;
-        // The browser holds the session cookies, and no page script can read them (HttpOnly).
+        // The browser holds the session cookie (the example keeps sessions in its database), and
+        // no page script can read it (HttpOnly).
         let held = browser.get_all_cookies().await?;
-        let access = held.iter().find(|c| c.name() == "cognito_access").expect("the access cookie is held");
-        assert_eq!(access.http_only(), Some(true));
+        let session = held.iter().find(|c| c.name() == "cognito_session").expect("the session cookie is held");
+        assert_eq!(session.http_only(), Some(true));
         let visible = browser.execute("return document.cookie", vec![]).await?;
         let visible = visible.as_str().unwrap_or_default();
         assert!(!visible.contains("cognito_"), "page scripts see: {visible}");

@@ -134,7 +134,7 @@ async fn wrong_password_and_unknown_user_rerender_the_same_form() {
     }
     let strip = |page: &Page, username: &str| page.body.replace(&page.csrf(), "").replace(username, "");
     assert_eq!(strip(&wrong, "demo"), strip(&unknown, "nobody"), "nothing tells the two apart");
-    assert!(browser.client.cookies().get("cognito_access").is_none());
+    assert!(browser.client.cookies().get("cognito_session").is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,7 +160,7 @@ async fn a_next_that_is_no_uri_never_fails_the_login() {
         let browser = Browser::new(&demo).await;
         let page = browser.login("demo", DEMO_PASSWORD, Some(next)).await;
         assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")), "{next}");
-        assert!(browser.client.cookies().get_private("cognito_access").is_some(), "{next}: signed in");
+        assert!(browser.client.cookies().get("cognito_session").is_some(), "{next}: signed in");
     }
 }
 
@@ -176,7 +176,7 @@ async fn forms_refuse_a_missing_or_wrong_csrf_token() {
         assert_eq!(page.status, Status::Forbidden, "{token:?}");
         assert!(page.has("CSRF verification failed"));
     }
-    assert!(browser.client.cookies().get("cognito_access").is_none(), "no login through a forged form");
+    assert!(browser.client.cookies().get("cognito_session").is_none(), "no login through a forged form");
     browser.login("admin", ADMIN_PASSWORD, None).await;
     let fields = [
         ("csrf_token", "forged"),
@@ -319,7 +319,8 @@ async fn subscriptions_and_user_info() {
         "<dd>Demo</dd>",
         "<dd>User</dd>",
         "ID token: yes",
-        "Refresh token: yes",
+        "Access token: yes",
+        "kept in the database",
     ] {
         assert!(info.has(text), "{text}");
     }
@@ -364,17 +365,55 @@ async fn admin_pages_list_every_user_and_add_subscriptions() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn logout_shows_logged_out_and_ends_the_session_at_cognito() {
-    let (_demo, browser) = signed_in_as_demo().await;
-    let refresh = browser.client.cookies().get_private("cognito_refresh").unwrap().value().to_owned();
-    let refresh_token = refresh.split_once('.').unwrap().1.to_owned();
+async fn logout_shows_logged_out_and_ends_the_session_everywhere() {
+    let (demo, browser) = signed_in_as_demo().await;
+    let copied = browser.client.cookies().get("cognito_session").unwrap().clone().into_owned();
+    assert_eq!(browser.cognito().user_sessions("demo").await.unwrap().len(), 1, "one server-side session");
     let page = browser.get("/accounts/logout/").await;
     assert_eq!(page.status, Status::Ok);
     assert!(page.has("<h1>Logged Out</h1>"));
-    assert!(browser.client.cookies().get("cognito_refresh").is_none());
+    assert!(browser.client.cookies().get("cognito_session").is_none());
     assert_eq!(browser.get("/accounts/profile/").await.status, Status::SeeOther);
-    let refused = browser.cognito().refresh(&refresh_token, "demo").await.unwrap_err();
-    assert!(matches!(refused, rocket_warrant::Error::SessionExpired), "revoked at Cognito: {refused:?}");
+    assert!(browser.cognito().user_sessions("demo").await.unwrap().is_empty(), "the row is deleted");
+    // A copy of the cookie is dead at once, on this instance and on another.
+    let other = Browser::new(&demo).await;
+    for client in [&browser.client, &other.client] {
+        let response = client.get("/accounts/profile/").cookie(copied.clone()).header(Accept::HTML).dispatch().await;
+        assert_eq!(response.status(), Status::SeeOther, "the login page");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sees_a_users_sessions_and_ends_one() {
+    let demo = cdu::demo().await;
+    // The user on one instance, the admin on another: one database.
+    let user = Browser::new(&demo).await;
+    user.login("demo", DEMO_PASSWORD, None).await;
+    let admin = Browser::new(&demo).await;
+    admin.login("admin", ADMIN_PASSWORD, None).await;
+    let page = admin.get("/accounts/admin/cognito-users/demo").await;
+    assert!(page.has("<h2>Sessions</h2>"), "{}", page.body);
+    let sessions = admin.cognito().user_sessions("demo").await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert!(page.has(&format!("<code>{}</code>", &sessions[0].id[..12])));
+    let action = format!("/accounts/admin/cognito-users/demo/sessions/{}/end", sessions[0].id);
+    assert!(page.has(&action));
+
+    // Another user's session cannot be ended through this user's page.
+    let admins = admin.cognito().user_sessions("admin").await.unwrap();
+    let foreign = format!("/accounts/admin/cognito-users/demo/sessions/{}/end", admins[0].id);
+    let refused = admin.post(&foreign, &[("csrf_token", &page.csrf())]).await;
+    assert!(admin.get(refused.location.as_deref().unwrap()).await.has("There is no such session."));
+    assert_eq!(admin.cognito().user_sessions("admin").await.unwrap().len(), 1);
+
+    assert_eq!(user.get("/accounts/profile/").await.status, Status::Ok, "signed in");
+    let ended = admin.post(&action, &[("csrf_token", &page.csrf())]).await;
+    assert_eq!(ended.status, Status::SeeOther);
+    let after = admin.get(ended.location.as_deref().unwrap()).await;
+    assert!(after.has("Session ended.") && after.has("No sessions."), "{}", after.body);
+    // The user's instance remembered the session for at most `session_cache_ttl_secs` (2 s).
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(user.get("/accounts/profile/").await.status, Status::SeeOther, "signed out");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -413,7 +452,7 @@ async fn a_temporary_password_is_replaced_on_the_new_password_page() {
     // `next` travels with the step, in its URL and then its form.
     let step = "/accounts/login/new-password/?next=%2Faccounts%2Fuser_info%2F";
     assert_eq!((login.status, login.location.as_deref()), (Status::SeeOther, Some(step)));
-    assert!(browser.client.cookies().get("cognito_access").is_none(), "not signed in yet");
+    assert!(browser.client.cookies().get("cognito_session").is_none(), "not signed in yet");
     let form = browser.get(step).await;
     assert_eq!(form.status, Status::Ok);
     assert!(form.has("<h1>Choose a new password</h1>") && form.has("<strong>newcomer</strong>"));
@@ -449,7 +488,7 @@ async fn a_temporary_password_is_replaced_on_the_new_password_page() {
 
     let done = submit("Chosen-Passw0rd!", "Chosen-Passw0rd!").await;
     assert_eq!((done.status, done.location.as_deref()), (Status::SeeOther, Some("/accounts/user_info/")));
-    assert!(browser.client.cookies().get_private("cognito_access").is_some(), "signed in");
+    assert!(browser.client.cookies().get("cognito_session").is_some(), "signed in");
     assert!(browser.client.cookies().get("cognito_challenge").is_none(), "the challenge is forgotten");
     let info = browser.get("/accounts/user_info/").await;
     assert_eq!(info.status, Status::Ok);
@@ -476,7 +515,7 @@ async fn an_authenticator_code_is_asked_for_on_the_mfa_page() {
     let page = browser.login("demo", DEMO_PASSWORD, Some("/accounts/user_info/")).await;
     let step = "/accounts/login/mfa/?next=%2Faccounts%2Fuser_info%2F";
     assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some(step)));
-    assert!(browser.client.cookies().get("cognito_access").is_none(), "not signed in before the code");
+    assert!(browser.client.cookies().get("cognito_session").is_none(), "not signed in before the code");
     let form = browser.get(step).await;
     assert!(form.has(r#"name="next" value="&#x2f;accounts&#x2f;user_info&#x2f;""#), "{}", form.body);
     assert_eq!(form.status, Status::Ok);
@@ -489,14 +528,14 @@ async fn an_authenticator_code_is_asked_for_on_the_mfa_page() {
     let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &csrf), ("code", &wrong)]).await;
     assert_eq!(page.status, Status::UnprocessableEntity);
     assert!(page.has("id=\"error_code\">That code is wrong or has expired."), "{}", page.body);
-    assert!(browser.client.cookies().get("cognito_access").is_none());
+    assert!(browser.client.cookies().get("cognito_session").is_none());
 
     let code = common::totp(&secret).await;
     let next = ("next", "/accounts/user_info/");
     let page =
         browser.post("/accounts/login/mfa/", &[("csrf_token", csrf.as_str()), ("code", code.as_str()), next]).await;
     assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/user_info/")));
-    assert!(browser.client.cookies().get_private("cognito_access").is_some(), "signed in");
+    assert!(browser.client.cookies().get("cognito_session").is_some(), "signed in");
     assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok);
 }
 
@@ -551,6 +590,6 @@ async fn a_new_password_for_a_user_the_site_does_not_keep_is_refused_clearly() {
     let page = browser.post("/accounts/login/new-password/", &fields).await;
     assert_eq!(page.status, Status::Forbidden, "{}", page.body);
     assert!(page.has("This user has no account on this site."));
-    assert!(browser.client.cookies().get("cognito_access").is_none(), "not signed in");
+    assert!(browser.client.cookies().get("cognito_session").is_none(), "not signed in");
     assert!(browser.client.cookies().get("cognito_challenge").is_none(), "the challenge is forgotten");
 }

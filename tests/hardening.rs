@@ -17,6 +17,7 @@ use common::{with, Fault, Pool, StoreKind};
 use rocket::http::{ContentType, Cookie, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{get, post, routes};
+use rocket_warrant::testing::TestPool;
 use rocket_warrant::{Cognito, CognitoUser};
 use serde_json::json;
 use tokens::*;
@@ -30,7 +31,7 @@ fn me(user: CognitoUser) -> String {
 
 #[post("/login", data = "<form>")]
 async fn login(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>, form: rocket::form::Form<Creds>) -> Status {
-    match cognito.keep(jar, cognito.login(&form.username, &form.password).await) {
+    match cognito.keep(jar, cognito.login(&form.username, &form.password).await).await {
         Ok(_) => Status::Ok,
         Err(e) => e.status(),
     }
@@ -76,7 +77,8 @@ async fn hostile_tokens_are_refused_as_bearer_tokens_and_as_sealed_cookies() {
     let valid = sign(&access_claims());
     let bearer = client.get("/me").header(Header::new("Authorization", format!("Bearer {valid}"))).dispatch().await;
     assert_eq!(bearer.status(), Status::Forbidden, "a valid token verifies (and has no local row)");
-    let cookie = client.get("/me").private_cookie(Cookie::new("cognito_access", valid)).dispatch().await;
+    let pool = TestPool::new();
+    let cookie = client.get("/me").cookie(pool.token_cookie("cognito_access", &valid)).dispatch().await;
     assert_eq!(cookie.status(), Status::Forbidden);
 
     // One row is a valid access token presented where an ID token was expected: as a Bearer
@@ -86,12 +88,8 @@ async fn hostile_tokens_are_refused_as_bearer_tokens_and_as_sealed_cookies() {
     {
         let header = Header::new("Authorization", format!("Bearer {token}"));
         assert_eq!(client.get("/me").header(header).dispatch().await.status(), Status::Unauthorized, "bearer: {name}");
-        let sealed = Cookie::new("cognito_access", token);
-        assert_eq!(
-            client.get("/me").private_cookie(sealed).dispatch().await.status(),
-            Status::Unauthorized,
-            "cookie: {name}"
-        );
+        let sealed = pool.token_cookie("cognito_access", &token);
+        assert_eq!(client.get("/me").cookie(sealed).dispatch().await.status(), Status::Unauthorized, "cookie: {name}");
     }
 }
 
@@ -197,7 +195,7 @@ async fn refresh_with_cognito_unreachable_is_unavailable_and_keeps_the_session()
         .unwrap();
     let response = sign_in_alice(&online).await;
     let cookies: Vec<Cookie<'static>> = response.cookies().iter().map(|c| c.clone().into_owned()).collect();
-    let access = online.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let access = common::cookie_token(&online.cookies(), "cognito_access").unwrap();
     let exp = online
         .rocket()
         .state::<Cognito>()
@@ -293,7 +291,7 @@ async fn two_hundred_requests_with_one_expired_token_make_one_refresh() {
     let response = sign_in_alice(&client).await;
     let cookies: Vec<Cookie<'static>> = response.cookies().iter().map(|c| c.clone().into_owned()).collect();
     let cognito = client.rocket().state::<Cognito>().unwrap();
-    let access = client.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let access = common::cookie_token(&client.cookies(), "cognito_access").unwrap();
     let exp = cognito.verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     clock.set(exp);

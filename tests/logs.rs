@@ -74,7 +74,7 @@ struct Creds {
 
 #[post("/login", data = "<form>")]
 async fn login(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>, form: rocket::form::Form<Creds>) -> Status {
-    match cognito.keep(jar, cognito.login(&form.username, &form.password).await) {
+    match cognito.keep(jar, cognito.login(&form.username, &form.password).await).await {
         Ok(_) => Status::Ok,
         Err(e) => e.status(),
     }
@@ -124,8 +124,10 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
     secrets.push(common::secret_hash(&client_secret, "alice", &pool.client_id));
 
     for flow in ["user_srp", "user_password", "admin_user_password"] {
-        let settings =
-            with(pool.settings(), json!({ "auth_flow": flow, "aws_secret_access_key": AWS_SECRET, "leeway_secs": 0 }));
+        let settings = with(
+            pool.settings(),
+            json!({ "auth_flow": flow, "aws_secret_access_key": AWS_SECRET, "leeway_secs": 0, "id_token_cookie": true }),
+        );
         let rocket = common::rocket_with_clock(StoreKind::Sqlite, &db, settings, Some(clock.clone()))
             .merge_log_level()
             .mount("/", routes![login, me, key, logout]);
@@ -140,10 +142,10 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
         }
         drop(response);
         let jar = client.cookies();
-        let access = jar.get_private("cognito_access").unwrap().value().to_owned();
-        let refresh = jar.get_private("cognito_refresh").unwrap().value().to_owned();
-        secrets.extend([access.clone(), jar.get_private("cognito_id").unwrap().value().to_owned()]);
-        secrets.push(refresh.split_once('.').unwrap().1.to_owned());
+        let access = common::cookie_token(&jar, "cognito_access").unwrap();
+        let refresh = common::cookie_token(&jar, "cognito_refresh").unwrap();
+        secrets.extend([access.clone(), common::cookie_token(&jar, "cognito_id").unwrap()]);
+        secrets.push(refresh);
 
         assert_eq!(client.get("/me").dispatch().await.status(), Status::Ok);
         let bearer = Header::new("Authorization", format!("Bearer {access}"));
@@ -158,9 +160,9 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
         clock.set(exp);
         assert_eq!(client.get("/me").dispatch().await.status(), Status::Ok, "{flow}: refreshed");
         let jar = client.cookies();
-        let new_access = jar.get_private("cognito_access").unwrap().value().to_owned();
+        let new_access = common::cookie_token(&jar, "cognito_access").unwrap();
         assert_ne!(new_access, access);
-        secrets.extend([new_access, jar.get_private("cognito_id").unwrap().value().to_owned()]);
+        secrets.extend([new_access, common::cookie_token(&jar, "cognito_id").unwrap()]);
         clock.set(0);
 
         assert_eq!(client.get("/logout").dispatch().await.status(), Status::Ok);

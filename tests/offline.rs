@@ -129,7 +129,7 @@ async fn an_application_route_is_tested_with_bearer_tokens_and_session_cookies()
 
     let mut request = client.get("/me");
     for cookie in pool.session_cookies(&ada) {
-        request = request.private_cookie(cookie);
+        request = request.cookie(cookie);
     }
     let response = request.dispatch().await;
     assert_eq!(response.into_string().await.unwrap(), "ada #1 ada@example.org", "as a browser");
@@ -178,24 +178,23 @@ fn id(user: CognitoUser) -> String {
 }
 
 /// `CognitoUser::id_token` gives only an ID token that verifies and is the same user's: a
-/// cookie from another session, or an expired one, is none.
+/// cookie from another session, or an expired one, is none. (The ID token cookie is kept only
+/// with `id_token_cookie`.)
 #[tokio::test]
 async fn the_id_token_is_verified_and_bound_to_the_access_tokens_user() {
     let pool = TestPool::new();
     let (ada, bob) = (pool.user("ada"), pool.user("bob"));
     let store = MemoryStore::new();
     store.save(&ada.profile(), true).await.unwrap();
-    let client = client(rocket::custom(pool.figment()).attach(Cognito::custom(store)).mount("/", routes![id])).await;
+    let figment = pool.figment().merge(("cognito.id_token_cookie", true));
+    let client = client(rocket::custom(figment).attach(Cognito::custom(store)).mount("/", routes![id])).await;
     let with_id_cookie = |id_token: Option<String>| {
         let mut request = client.get("/id");
-        for mut cookie in pool.session_cookies(&ada) {
-            if cookie.name() == "cognito_id" {
-                match &id_token {
-                    Some(token) => cookie.set_value(token.clone()),
-                    None => continue,
-                }
-            }
-            request = request.private_cookie(cookie);
+        for cookie in pool.session_cookies(&ada) {
+            request = request.cookie(cookie);
+        }
+        if let Some(token) = &id_token {
+            request = request.cookie(pool.token_cookie("cognito_id", token));
         }
         request
     };

@@ -29,7 +29,7 @@ async fn login(
     jar: &rocket::http::CookieJar<'_>,
     form: Form<Credentials>,
 ) -> Result<&'static str, Error> {
-    cognito.keep(jar, cognito.login(&form.username, &form.password).await)?;
+    cognito.keep(jar, cognito.login(&form.username, &form.password).await).await?;
     Ok("signed in")
 }
 
@@ -131,14 +131,15 @@ fn set_cookies<'a>(response: &'a LocalResponse<'_>) -> Vec<&'a str> {
 }
 
 store_tests! {
-    login_sets_three_cookies_that_the_guard_accepts => |kind: StoreKind, _url: String| async move {
+    login_sets_two_sealed_cookies_that_the_guard_accepts => |kind: StoreKind, _url: String| async move {
         let site = site(kind, Pool::settings).await;
         let response = site.login("alice", PASSWORD).await;
         assert_eq!(response.status(), Status::Ok);
         let mut cookies = set_cookies(&response);
         cookies.sort();
-        assert_eq!(cookies.len(), 3, "{cookies:?}");
-        for (cookie, name) in cookies.iter().zip(["cognito_access=", "cognito_id=", "cognito_refresh="]) {
+        // The ID token is kept only with `id_token_cookie`: authentication needs the other two.
+        assert_eq!(cookies.len(), 2, "{cookies:?}");
+        for (cookie, name) in cookies.iter().zip(["cognito_access=", "cognito_refresh="]) {
             assert!(cookie.starts_with(name), "{cookie}");
             let name_value = cookie.split(';').next().unwrap();
             assert!(name_value.len() <= 4096, "{} bytes", name_value.len());
@@ -146,9 +147,9 @@ store_tests! {
             assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
         }
         drop(response);
-        for name in ["cognito_access", "cognito_id", "cognito_refresh"] {
+        for name in ["cognito_access", "cognito_refresh"] {
             // Sealed: no token text in the clear.
-            let plain = site.client.cookies().get_private(name).unwrap().value().to_owned();
+            let plain = common::cookie_token(&site.client.cookies(), name).unwrap();
             let sealed = site.client.cookies().get(name).unwrap().value().to_owned();
             assert!(plain.len() > 40 && !sealed.contains(&plain[plain.len() - 24..]), "{name}");
         }
@@ -158,7 +159,7 @@ store_tests! {
         assert_eq!(body["username"], "alice");
         assert_eq!(body["email"], "test@email.com");
         assert_eq!(body["bearer"], false);
-        assert_eq!(body["has_id_token"], true);
+        assert_eq!(body["has_id_token"], false, "no ID token cookie by default");
         assert_eq!(body["api_key"], "abcdefg", "the local row, loaded through the pool");
     };
 }
@@ -187,7 +188,7 @@ async fn wrong_password_is_401_with_a_clear_message_and_no_cookie() {
 async fn tampered_cookies_and_cookies_sealed_with_another_key_are_refused() {
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     site.login("alice", PASSWORD).await;
-    let access = site.client.cookies().get_private("cognito_access").unwrap();
+    let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
     let sealed_access = site.client.cookies().get("cognito_access").unwrap().value().to_owned();
     let sealed_refresh = site.client.cookies().get("cognito_refresh").unwrap().value().to_owned();
     let flip = |v: &str| {
@@ -214,7 +215,7 @@ async fn tampered_cookies_and_cookies_sealed_with_another_key_are_refused() {
     assert_eq!(get(&other_key, "cognito_access", sealed_access).await, Status::Unauthorized, "another key");
     // A token sent as a plain (unsealed) cookie is refused too.
 
-    assert_eq!(get(&same_key, "cognito_access", access.value().to_owned()).await, Status::Unauthorized, "unsealed");
+    assert_eq!(get(&same_key, "cognito_access", access).await, Status::Unauthorized, "unsealed");
 }
 
 async fn get(client: &Client, name: &'static str, value: String) -> Status {
@@ -225,7 +226,7 @@ async fn get(client: &Client, name: &'static str, value: String) -> Status {
 async fn expired_access_token_is_refreshed_and_new_cookies_are_sent() {
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
-    let old_access = site.client.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let old_access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
     let exp = site.cognito().verify(&old_access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
     // The emulator's tokens live 3600 s: move the verifier's clock to the old token's expiry.
     // A second later, the refreshed token expires a second later than the old one.
@@ -236,10 +237,10 @@ async fn expired_access_token_is_refreshed_and_new_cookies_are_sent() {
     let response = site.client.get("/me").dispatch().await;
     assert_eq!(response.status(), Status::Ok);
     let cookies = set_cookies(&response);
-    assert_eq!(cookies.len(), 3, "the response carries the new cookies: {cookies:?}");
+    assert_eq!(cookies.len(), 2, "the response carries the new cookies: {cookies:?}");
     drop(response);
     assert_eq!(site.cognito().counters().refreshes, 1);
-    let new_access = site.client.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let new_access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
     assert_ne!(new_access, old_access);
 
     // The new cookies work without another refresh.
@@ -251,7 +252,7 @@ async fn expired_access_token_is_refreshed_and_new_cookies_are_sent() {
 async fn after_global_sign_out_the_refresh_fails_the_request_is_401_and_cookies_are_cleared() {
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
-    let access = site.client.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
     let exp = site.cognito().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
     site.cognito().sdk().global_sign_out().access_token(&access).send().await.unwrap();
     site.clock.set(exp);
@@ -259,7 +260,7 @@ async fn after_global_sign_out_the_refresh_fails_the_request_is_401_and_cookies_
     let response = site.client.get("/me").header(Accept::JSON).dispatch().await;
     assert_eq!(response.status(), Status::Unauthorized);
     let cleared = set_cookies(&response);
-    assert_eq!(cleared.len(), 3, "{cleared:?}");
+    assert_eq!(cleared.len(), 2, "{cleared:?}");
     assert!(cleared.iter().all(|c| c.contains("Max-Age=0")), "{cleared:?}");
     drop(response);
     assert!(site.client.cookies().get("cognito_refresh").is_none());
@@ -335,14 +336,13 @@ async fn logout_clears_the_cookies_and_cognito_refuses_the_refresh_token() {
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     site.login("alice", PASSWORD).await;
     let jar = site.client.cookies();
-    let refresh = jar.get_private("cognito_refresh").unwrap().value().to_owned();
-    let (refresh_token, _) = refresh.split_once('.').map(|(_, t)| (t.to_owned(), ())).unwrap();
+    let refresh_token = common::cookie_token(&jar, "cognito_refresh").unwrap();
     assert!(site.cognito().refresh(&refresh_token, "alice").await.is_ok(), "alive before logout");
 
     let response = site.client.get("/logout").dispatch().await;
     assert_eq!(response.status(), Status::Ok);
     let cleared = set_cookies(&response);
-    assert_eq!(cleared.len(), 3, "{cleared:?}");
+    assert_eq!(cleared.len(), 2, "{cleared:?}");
     assert!(cleared.iter().all(|c| c.contains("Max-Age=0")), "removals: {cleared:?}");
     drop(response);
     assert!(site.client.cookies().get("cognito_access").is_none());
@@ -366,7 +366,7 @@ async fn logout_with_cognito_unreachable_still_clears_the_cookies() {
     let response = request.dispatch().await;
     assert_eq!(response.status(), Status::Ok);
     let cleared = set_cookies(&response);
-    assert_eq!(cleared.len(), 3, "{cleared:?}");
+    assert_eq!(cleared.len(), 2, "{cleared:?}");
     assert!(cleared.iter().all(|c| c.contains("Max-Age=0")), "removals: {cleared:?}");
 }
 
@@ -394,7 +394,7 @@ async fn cookie_attributes_follow_the_settings() {
     .await;
     let response = site.login("alice", PASSWORD).await;
     let cookies = set_cookies(&response);
-    assert_eq!(cookies.len(), 3);
+    assert_eq!(cookies.len(), 2);
     for cookie in cookies {
         assert!(cookie.starts_with("auth_"), "{cookie}");
         assert!(
@@ -408,11 +408,11 @@ async fn cookie_attributes_follow_the_settings() {
 async fn concurrent_requests_with_an_expired_token_share_one_refresh() {
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
-    let sealed: Vec<Cookie<'static>> = ["cognito_id", "cognito_access", "cognito_refresh"]
+    let sealed: Vec<Cookie<'static>> = ["cognito_access", "cognito_refresh"]
         .iter()
         .map(|name| site.client.cookies().get(name).unwrap().clone().into_owned())
         .collect();
-    let access = site.client.cookies().get_private("cognito_access").unwrap().value().to_owned();
+    let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
     let exp = site.cognito().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     site.clock.set(exp);

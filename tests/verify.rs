@@ -83,7 +83,8 @@ async fn emulator_tokens_verify_against_its_key_endpoint() {
 
     let mut forged: Value = serde_json::to_value(&*access).unwrap();
     forged["sub"] = json!("mallory");
-    let forged = sign_with(&forged, "dummy", &other_key());
+    let kid = jsonwebtoken::decode_header(result.access_token().unwrap()).unwrap().kid.unwrap();
+    let forged = sign_with(&forged, &kid, &other_key());
     assert_eq!(refusal(&cognito, &forged, TokenUse::Access).await, Some(VerifyError::Signature));
     // And a verifier for another client, with the pool's real keys, refuses the real token for
     // its audience (not for an unknown key).

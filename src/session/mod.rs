@@ -5,14 +5,19 @@
 //! The request path, top to bottom:
 //! 1. `Authorization: Bearer <access token>`: verified, and that is all (no cookie is read or
 //!    cleared on its account).
-//! 2. Else the access cookie, verified (a cached token costs a digest and a lookup).
-//! 3. An expired access token with a refresh cookie: refreshed once for every concurrent
-//!    request of the session, and the new tokens go back in the cookies.
+//! 2. Else the session: the access cookie (cookie sessions), or the session id's row
+//!    (server-side sessions, remembered for `session_cache_ttl_secs`); the access token is
+//!    verified (a cached token costs a digest and a lookup).
+//! 3. An expired access token: refreshed once for every concurrent request of the session,
+//!    and the new tokens go back in the cookies, or in the row (over the version read, so
+//!    that two instances refreshing at once cannot break the session).
 //! 4. Refused cookies (forged, or a session Cognito ended) are cleared; an outage keeps them.
 //! 5. For guards that want the local user: the store's row, created on first sight.
 
 mod cookies;
 mod refresh;
+mod seal;
+mod server;
 
 use std::sync::Arc;
 
@@ -21,9 +26,14 @@ use rocket::Request;
 
 pub(crate) use self::cookies::TokenCookies;
 use self::refresh::{RefreshFlights, Refreshed};
+pub(crate) use self::seal::Sealer;
+#[cfg(feature = "testing")]
+pub(crate) use self::seal::{pack_token, unpack_str, unpack_token};
+use self::server::handle;
+pub(crate) use self::server::ServerSessions;
 use crate::challenge::PendingChallenge;
 use crate::error::{AuthError, Error};
-use crate::store::User;
+use crate::store::{SessionInfo, User};
 use crate::tokens::{Claims, TokenUse, VerifyError};
 use crate::users::{Login, Users};
 
@@ -55,16 +65,20 @@ impl RequestAuth {
 /// The local user's outcome for a request (cached like [`RequestAuth`]).
 pub(crate) struct LocalUser(pub(crate) Result<User, AuthError>);
 
-/// Sessions: the cookies, the refreshes in flight, and the users behind them.
+/// Sessions: the cookies, the server-side store when there is one, the refreshes in flight,
+/// and the users behind them.
 pub(crate) struct Sessions {
     pub(crate) users: Users,
     pub(crate) cookies: TokenCookies,
+    server: Option<ServerSessions>,
+    max_age: i64,
     refreshes: RefreshFlights,
 }
 
 impl Sessions {
-    pub(crate) fn new(users: Users, cookies: TokenCookies) -> Sessions {
-        Sessions { users, cookies, refreshes: RefreshFlights::default() }
+    /// Cookie sessions, or server-side ones in `server`; a session lasts `max_age` seconds.
+    pub(crate) fn new(users: Users, cookies: TokenCookies, server: Option<ServerSessions>, max_age: i64) -> Sessions {
+        Sessions { users, cookies, server, max_age, refreshes: RefreshFlights::default() }
     }
 
     /// The request's credentials, authenticated once per request.
@@ -95,6 +109,9 @@ impl Sessions {
     }
 
     async fn cookie_credentials(&self, jar: &CookieJar<'_>) -> Result<Credentials, AuthError> {
+        if let Some(server) = &self.server {
+            return self.server_credentials(jar, server).await;
+        }
         // The access cookie alone on the common path.
         let mut expired = false;
         if let Some(access_token) = self.cookies.access_token(jar) {
@@ -116,6 +133,55 @@ impl Sessions {
             id_token: Some(refreshed.tokens.id_token),
             bearer: false,
         })
+    }
+
+    async fn server_credentials(&self, jar: &CookieJar<'_>, server: &ServerSessions) -> Result<Credentials, AuthError> {
+        let Some(secret) = self.cookies.session(jar) else {
+            return Err(AuthError::Missing);
+        };
+        let id = handle(&secret);
+        let now = self.users.verifier.now();
+        let live = server.load(&id, now).await?.ok_or(AuthError::SessionEnded)?;
+        let credentials = |claims, access_token, id_token| Credentials {
+            claims,
+            access_token,
+            id_token: Some(id_token),
+            bearer: false,
+        };
+        match self.users.verifier.verify(&live.access_token, TokenUse::Access).await {
+            Ok(claims) => Ok(credentials(claims, live.access_token.clone(), live.id_token.clone())),
+            Err(VerifyError::Expired) => {
+                let refreshed = self.refresh_server(server, &live).await?;
+                let tokens = refreshed.tokens;
+                Ok(credentials(refreshed.access_claims, tokens.access_token, tokens.id_token))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Refreshes a server-side session once for every request of this instance that needs it;
+    /// the row is read again first, since another instance may have refreshed it already, and
+    /// the new tokens are written only over the version read.
+    async fn refresh_server(&self, server: &ServerSessions, live: &server::Live) -> Result<Refreshed, Error> {
+        self.refreshes
+            .run(&live.id, async {
+                let now = self.users.verifier.now();
+                let (record, tokens) = server.read(&live.id, now).await?.ok_or(Error::SessionExpired)?;
+                if record.version != live.version {
+                    if let Ok(access_claims) = self.users.verifier.verify(&tokens.access_token, TokenUse::Access).await
+                    {
+                        server.remember(&record, &tokens);
+                        return Ok(Refreshed { tokens, access_claims });
+                    }
+                }
+                let new = self.users.client.refresh(&tokens.refresh_token, &record.username).await?;
+                let (_, access_claims) = self.users.verify_pair(&new).await?;
+                // Not written (another instance wrote first): its tokens are in the row, and
+                // these are as valid for this request.
+                server.write_back(&record, &new, now).await?;
+                Ok(Refreshed { tokens: new, access_claims })
+            })
+            .await
     }
 
     /// New tokens for a refresh token (`REFRESH_TOKEN_AUTH`, SECRET_HASH from the Cognito
@@ -151,9 +217,24 @@ impl Sessions {
         .await
     }
 
-    /// A login's tokens in the cookies, the pending challenge forgotten.
-    pub(crate) fn keep_login(&self, jar: &CookieJar<'_>, login: &Login) -> Result<(), Error> {
-        self.cookies.set(jar, &login.tokens, &login.profile.username)?;
+    /// A login's tokens in the cookies (or a new server-side session, its id in the cookie),
+    /// the pending challenge forgotten.
+    pub(crate) async fn keep_login(&self, jar: &CookieJar<'_>, login: &Login) -> Result<(), Error> {
+        let username = &login.profile.username;
+        match &self.server {
+            None => self.cookies.set(jar, &login.tokens, username)?,
+            Some(server) => {
+                // A sign-in always gets a new id; the browser's previous session ends.
+                if let Some(old) = self.cookies.session(jar) {
+                    if let Err(e) = server.end(&handle(&old)).await {
+                        log::warn!("rocket_warrant: ending the previous session failed ({e})");
+                    }
+                }
+                let now = self.users.verifier.now();
+                let secret = server.create(username, &login.tokens, now, self.max_age).await?;
+                self.cookies.set_session(jar, &secret);
+            }
+        }
         self.cookies.forget_challenge(jar);
         Ok(())
     }
@@ -173,20 +254,83 @@ impl Sessions {
         self.cookies.forget_challenge(jar);
     }
 
-    /// Clears the session cookies and signs the user out at Cognito (GlobalSignOut); a failure
-    /// there is logged, and the cookies are cleared all the same.
+    /// Clears the session cookies (and deletes a server-side session) and signs the user out
+    /// at Cognito (GlobalSignOut); a failure there is logged, and the session ends all the same.
     pub(crate) async fn sign_out(&self, jar: &CookieJar<'_>) {
-        let stored = self.cookies.get(jar);
+        let access = match &self.server {
+            None => {
+                let stored = self.cookies.get(jar);
+                if let Some((refresh_token, _)) = &stored.refresh {
+                    self.refreshes.forget(refresh_token);
+                }
+                stored.access_token
+            }
+            Some(server) => match self.cookies.session(jar) {
+                None => None,
+                Some(secret) => {
+                    let id = handle(&secret);
+                    self.refreshes.forget(&id);
+                    let read = server.read(&id, self.users.verifier.now()).await;
+                    if let Err(e) = server.end(&id).await {
+                        log::warn!("rocket_warrant: deleting the session failed ({e}); its cookie is cleared");
+                    }
+                    read.ok().flatten().map(|(_, tokens)| tokens.access_token)
+                }
+            },
+        };
         self.cookies.clear(jar);
-        if let Some((refresh_token, _)) = &stored.refresh {
-            self.refreshes.forget(refresh_token);
-        }
-        let Some(access) = stored.access_token else {
+        let Some(access) = access else {
             return;
         };
         if let Err(e) = self.users.client.global_sign_out(&access).await {
-            log::warn!("rocket_warrant: signing out at Cognito failed ({e}); the cookies are cleared");
+            log::warn!("rocket_warrant: signing out at Cognito failed ({e}); the session is ended here");
         }
+    }
+
+    /// Signs the user of `access_token` out everywhere: this browser's cookies cleared, every
+    /// server-side session of the user deleted, and GlobalSignOut at Cognito (which ends every
+    /// refresh token of the user). The count of server-side sessions ended.
+    pub(crate) async fn sign_out_everywhere(&self, jar: &CookieJar<'_>, access_token: &str) -> Result<u64, Error> {
+        let claims = self.users.verifier.verify(access_token, TokenUse::Access).await?;
+        let username = claims.cognito_username().unwrap_or(&claims.sub).to_owned();
+        self.sign_out_cookies(jar);
+        let ended = match &self.server {
+            Some(server) => server.end_user(&username).await?,
+            None => 0,
+        };
+        self.users.client.global_sign_out(access_token).await?;
+        Ok(ended)
+    }
+
+    fn sign_out_cookies(&self, jar: &CookieJar<'_>) {
+        if let Some((refresh_token, _)) = self.cookies.refresh(jar) {
+            self.refreshes.forget(&refresh_token);
+        }
+        if let Some(secret) = self.cookies.session(jar) {
+            self.refreshes.forget(&handle(&secret));
+        }
+        self.cookies.clear(jar);
+    }
+
+    fn server(&self) -> Result<&ServerSessions, Error> {
+        self.server.as_ref().ok_or(Error::NoSessionStore)
+    }
+
+    /// The server-side sessions of `username`, oldest first.
+    pub(crate) async fn user_sessions(&self, username: &str) -> Result<Vec<SessionInfo>, Error> {
+        let list = self.server()?.store().list(username).await?;
+        Ok(list.iter().map(SessionInfo::from).collect())
+    }
+
+    /// Ends the server-side session of `id` (a [`SessionInfo::id`]).
+    pub(crate) async fn end_session(&self, id: &str) -> Result<bool, Error> {
+        self.refreshes.forget(id);
+        self.server()?.end(id).await
+    }
+
+    /// Deletes the server-side sessions that ended.
+    pub(crate) async fn purge(&self) -> Result<u64, Error> {
+        Ok(self.server()?.store().purge(self.users.verifier.now()).await?)
     }
 
     /// Whether a guard of this request cleared the cookies.
@@ -201,6 +345,11 @@ impl Sessions {
     #[cfg(feature = "testing")]
     pub(crate) fn refresh_calls(&self) -> u64 {
         self.refreshes.calls()
+    }
+
+    #[cfg(feature = "testing")]
+    pub(crate) fn remembered_sessions(&self) -> usize {
+        self.server.as_ref().map_or(0, ServerSessions::remembered_count)
     }
 }
 

@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
-use super::{Profile, StoreError, User, UserStore};
+use super::{Profile, SessionRecord, SessionStore, StoreError, User, UserStore};
 use crate::tokens::unix_now;
 
-/// Local users kept in the process's memory: nothing to install or configure, gone at restart.
+/// Local users (and server-side sessions) kept in the process's memory: nothing to install or
+/// configure, gone at restart.
 ///
 /// The store for an application's tests (with the `testing` feature) and for a small site that
 /// keeps no user data of its own. Ids count from 1, as a database's would.
@@ -28,6 +29,7 @@ use crate::tokens::unix_now;
 #[derive(Default)]
 pub struct MemoryStore {
     users: Mutex<Users>,
+    sessions: Mutex<HashMap<String, SessionRecord>>,
 }
 
 #[derive(Default)]
@@ -102,6 +104,60 @@ impl UserStore for MemoryStore {
 
     async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
         Ok(self.users.lock().unwrap_or_else(|e| e.into_inner()).by_name.get(username).cloned())
+    }
+}
+
+#[rocket::async_trait]
+impl SessionStore for MemoryStore {
+    async fn insert(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        if sessions.contains_key(&session.id) {
+            return Err(StoreError::Query(format!("session {} exists", session.id)));
+        }
+        sessions.insert(session.id.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self.sessions.lock().unwrap_or_else(|e| e.into_inner()).get(id).cloned())
+    }
+
+    async fn update(&self, session: &SessionRecord) -> Result<bool, StoreError> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        match sessions.get_mut(&session.id) {
+            Some(row) if row.version == session.version - 1 => {
+                row.tokens = session.tokens.clone();
+                row.refreshed_at = session.refreshed_at;
+                row.version = session.version;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn remove(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(id).is_some())
+    }
+
+    async fn list(&self, username: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let mut list: Vec<_> = sessions.values().filter(|s| s.username == username).cloned().collect();
+        list.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(list)
+    }
+
+    async fn remove_user(&self, username: &str) -> Result<u64, StoreError> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let before = sessions.len();
+        sessions.retain(|_, s| s.username != username);
+        Ok((before - sessions.len()) as u64)
+    }
+
+    async fn purge(&self, now: i64) -> Result<u64, StoreError> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let before = sessions.len();
+        sessions.retain(|_, s| s.expires_at > now);
+        Ok((before - sessions.len()) as u64)
     }
 }
 

@@ -6,11 +6,13 @@ use serde::Serialize;
 
 mod cached;
 mod memory;
+mod sessions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod sql;
 
 pub use cached::CachedStore;
 pub use memory::MemoryStore;
+pub use sessions::{SessionInfo, SessionRecord, SessionStore};
 #[cfg(feature = "mysql")]
 pub use sql::MysqlPool;
 #[cfg(feature = "postgres")]

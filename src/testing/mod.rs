@@ -34,7 +34,7 @@
 //! // ...and as a browser, with the session cookies.
 //! let mut request = client.get("/me");
 //! for cookie in pool.session_cookies(&alice) {
-//!     request = request.private_cookie(cookie);
+//!     request = request.cookie(cookie);
 //! }
 //! assert_eq!(request.dispatch().await.status(), Status::Ok);
 //!
@@ -52,7 +52,7 @@ use rocket::http::Cookie;
 use serde_json::{json, Value};
 
 use crate::config::Config;
-use crate::session::TokenCookies;
+use crate::session::{Sealer, TokenCookies};
 use crate::store::Profile;
 use crate::tokens::{unix_now, Tokens};
 pub use crate::tokens::{Clock, SystemClock};
@@ -95,6 +95,8 @@ pub struct Counters {
     pub cached_kids: Vec<String>,
     /// Verified tokens now cached.
     pub cached_tokens: usize,
+    /// Server-side sessions this instance remembers now.
+    pub remembered_sessions: usize,
 }
 
 /// A user pool for tests, whose tokens [`TestUser`] signs with the offline key.
@@ -174,16 +176,57 @@ impl TestPool {
         }
     }
 
-    /// The session cookies a browser signed in as `user` sends, unsealed: hand them to
-    /// Rocket's local client with `private_cookie`. They follow the default cookie settings.
+    /// The cookie-session cookies a browser signed in as `user` sends, sealed with the
+    /// `secret_key` of [`TestPool::figment`]: hand them to Rocket's local client with `cookie`.
+    /// They follow the default cookie settings.
     ///
     /// # Panics
     ///
     /// When the pool's ids make invalid settings (a pool id without `_`): a mistake in the test.
     pub fn session_cookies(&self, user: &TestUser) -> Vec<Cookie<'static>> {
-        let config = Config::from_figment(&self.figment()).expect("the test pool's own settings are valid");
-        let cookies = TokenCookies::new(&config);
-        cookies.unsealed(&user.tokens(), &user.username).expect("test tokens fit their cookies")
+        let figment = self.figment();
+        let config = Config::from_figment(&figment).expect("the test pool's own settings are valid");
+        let cookies = TokenCookies::new(&config, Sealer::from_figment(&figment));
+        cookies.sealed(&user.tokens(), &user.username).expect("test tokens fit their cookies")
+    }
+
+    /// A cookie named `name` holding `token` sealed as the crate seals its token cookies
+    /// (`cognito_access`, or `cognito_id` with `id_token_cookie`), with the `secret_key` of
+    /// [`TestPool::figment`]: for tests of what the guards make of any token in a cookie.
+    ///
+    /// ```
+    /// use rocket_warrant::testing::TestPool;
+    ///
+    /// let pool = TestPool::new();
+    /// let cookie = pool.token_cookie("cognito_access", "not.a.token");
+    /// assert_eq!(cookie.name(), "cognito_access");
+    /// assert_ne!(cookie.value(), "not.a.token");
+    /// ```
+    pub fn token_cookie(&self, name: &str, token: &str) -> Cookie<'static> {
+        let mut plaintext = Vec::new();
+        crate::session::pack_token(token, &mut plaintext);
+        let sealed = Sealer::from_figment(&self.figment()).seal(name, &plaintext);
+        Cookie::build((name.to_owned(), sealed)).path("/").http_only(true).build()
+    }
+
+    /// The token a cookie of the crate holds (the access or ID token; the refresh token of the
+    /// refresh cookie), opened with the `secret_key` of [`TestPool::figment`]; `None` when it
+    /// does not open. For tests that look at what a site put in its cookies.
+    ///
+    /// ```
+    /// use rocket_warrant::testing::TestPool;
+    ///
+    /// let pool = TestPool::new();
+    /// let cookie = pool.token_cookie("cognito_access", "a.b.c");
+    /// assert_eq!(pool.open_cookie(&cookie).as_deref(), Some("a.b.c"));
+    /// ```
+    pub fn open_cookie(&self, cookie: &Cookie<'_>) -> Option<String> {
+        let plaintext = Sealer::from_figment(&self.figment()).open(cookie.name(), cookie.value())?;
+        let mut input = plaintext.as_slice();
+        if cookie.name().ends_with("_refresh") {
+            crate::session::unpack_str(&mut input)?;
+        }
+        crate::session::unpack_token(&mut input)
     }
 }
 
@@ -263,12 +306,13 @@ impl TestUser {
         sign(&self.id_claims())
     }
 
-    /// ID and access tokens, and a refresh token that no Cognito knows.
+    /// ID and access tokens, and a refresh token of Cognito's shape and size (a JWE of
+    /// [`COGNITO_TOKEN_SIZES`]`.refresh` characters) that no Cognito knows.
     pub fn tokens(&self) -> Tokens {
         Tokens {
             id_token: self.id_token(),
             access_token: self.access_token(),
-            refresh_token: format!("offline-refresh-token-{}", self.username),
+            refresh_token: refresh_token(&self.username),
         }
     }
 
@@ -278,6 +322,58 @@ impl TestUser {
         profile.fields.insert("email".into(), self.email.clone());
         profile
     }
+}
+
+/// The sizes, in characters, of the tokens Cognito issues in production, as its users report
+/// them (amazon-cognito-identity-js#688, next-auth#2213): the figures the emulator's tokens,
+/// the tests and the benchmarks are held to. The ID token grows with the user's attributes,
+/// and both JWTs with `cognito:groups`.
+///
+/// ```
+/// use rocket_warrant::testing::COGNITO_TOKEN_SIZES;
+/// assert_eq!(COGNITO_TOKEN_SIZES.refresh, 1852);
+/// ```
+pub const COGNITO_TOKEN_SIZES: TokenSizes = TokenSizes { access: 1077, id: 1745, refresh: 1852 };
+
+/// Token sizes in characters: [`COGNITO_TOKEN_SIZES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSizes {
+    /// The access token.
+    pub access: usize,
+    /// The ID token.
+    pub id: usize,
+    /// The refresh token (a JWE).
+    pub refresh: usize,
+}
+
+/// A refresh token of Cognito's shape (a compact JWE: header `{"cty":"JWT","enc":"A256GCM",
+/// "alg":"RSA-OAEP"}`, a 256-byte wrapped key, a 12-byte IV, the ciphertext and a 16-byte tag)
+/// and of [`COGNITO_TOKEN_SIZES`]`.refresh` characters; its bytes follow from `seed`.
+pub fn refresh_token(seed: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let mut stream = Vec::new();
+    let mut block: [u8; 32] = Sha256::digest(seed.as_bytes()).into();
+    while stream.len() < 2048 {
+        stream.extend_from_slice(&block);
+        block = Sha256::digest(block).into();
+    }
+    let header = URL_SAFE_NO_PAD.encode(r#"{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}"#);
+    let fixed = header.len() + 342 + 16 + 22 + 4;
+    // base64url of n bytes is ceil(4n/3) characters: the ciphertext fills the rest.
+    let ciphertext = (COGNITO_TOKEN_SIZES.refresh - fixed) * 3 / 4;
+    let (key, rest) = stream.split_at(256);
+    let (iv, rest) = rest.split_at(12);
+    let (tag, rest) = rest.split_at(16);
+    [
+        header,
+        URL_SAFE_NO_PAD.encode(key),
+        URL_SAFE_NO_PAD.encode(iv),
+        URL_SAFE_NO_PAD.encode(&rest[..ciphertext]),
+        URL_SAFE_NO_PAD.encode(tag),
+    ]
+    .join(".")
 }
 
 /// Any claims as a token signed by the offline key (`kid` [`KID`]): for tokens of every shape,

@@ -147,6 +147,11 @@ impl Verifier {
         self
     }
 
+    /// The verifier's time, seconds since the epoch (the clock tests may replace).
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
     /// Replaces the clock (tests simulate expiry with it).
     pub(crate) fn with_clock(mut self, clock: Arc<dyn Clock>) -> Verifier {
         self.clock = clock;

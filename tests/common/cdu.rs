@@ -88,12 +88,13 @@ pub async fn demo() -> Demo {
 }
 
 impl Demo {
-    /// The site's figment: defaults only (no Rocket.toml), this pool, a SQLite file.
+    /// The site's figment: defaults only (no Rocket.toml), this pool, a SQLite file, and the
+    /// server-side sessions the example's Rocket.toml asks for.
     pub fn figment(&self) -> Figment {
         Figment::from(rocket::Config::debug_default())
             .merge(("log_level", "off"))
             .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
-            .merge(("cognito", self.pool.settings()))
+            .merge(("cognito", crate::common::with(self.pool.settings(), json!({ "session_store": "database" }))))
             .merge(("databases.users", json!({ "url": self.db_url })))
             .merge(("cdu", json!({ "admin_group": "admin" })))
     }

@@ -563,3 +563,10 @@ impl CuttableProxy {
 
 /// A clock that reads the system time until a test sets it.
 pub type PinnedClock = rocket_warrant::testing::ManualClock;
+
+/// The token in the crate's cookie `name` of a jar (opened with the tests' `secret_key`), if the
+/// jar has that cookie and it opens.
+#[allow(dead_code)]
+pub fn cookie_token(jar: &rocket::http::CookieJar<'_>, name: &str) -> Option<String> {
+    rocket_warrant::testing::TestPool::new().open_cookie(jar.get(name)?)
+}

@@ -6,7 +6,7 @@ use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, Error, UserAttributes};
+use rocket_warrant::{Cognito, CognitoUser, Error, SessionMode, UserAttributes};
 
 use super::csrf::CsrfToken;
 use super::gateway::Gateway;
@@ -54,7 +54,7 @@ async fn login(
 ) -> Result<Redirect, (Status, Template)> {
     csrf.check(&form.csrf_token)?;
     let next = form.next.as_deref();
-    match cognito.keep(jar, cognito.login(&form.username, &form.password).await) {
+    match cognito.keep(jar, cognito.login(&form.username, &form.password).await).await {
         // Only a path on this site: never an open redirect.
         Ok(_) => Ok(Redirect::to(next.and_then(rocket_warrant::safe_next).unwrap_or(PROFILE).to_owned())),
         // Unknown user and wrong password read the same, as everywhere in the crate.
@@ -248,15 +248,14 @@ async fn subscriptions(
 }
 
 #[get("/user_info")]
-fn user_info(cognito: &Cognito, jar: &CookieJar<'_>, user: CognitoUser, config: &State<SiteConfig>) -> Template {
+fn user_info(cognito: &Cognito, user: CognitoUser, config: &State<SiteConfig>) -> Template {
     let local = user.user();
-    // The refresh token is the crate's to use; whether the session holds one is its cookie's presence.
-    let refresh_cookie = format!("{}_refresh", cognito.config().cookie_prefix);
-    let tokens = [
-        ("ID token", user.id_token().is_some()),
-        ("Access token", true),
-        ("Refresh token", jar.get(&refresh_cookie).is_some()),
-    ];
+    // The refresh token is the crate's to use, never shown; the session says where it is kept.
+    let tokens = [("ID token", user.id_token().is_some()), ("Access token", !user.access_token().is_empty())];
+    let kept_in = match cognito.config().session_store {
+        SessionMode::Database => "the database",
+        SessionMode::Cookies => "sealed cookies",
+    };
     let layout = Layout::new(Some(&user), config, None);
     Template::render(
         "user_info",
@@ -267,6 +266,7 @@ fn user_info(cognito: &Cognito, jar: &CookieJar<'_>, user: CognitoUser, config: 
             api_key_id: local.field("api_key_id"),
             groups: user.groups(),
             tokens,
+            kept_in,
         },
     )
 }

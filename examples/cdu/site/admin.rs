@@ -1,5 +1,6 @@
 //! The admin pages, for members of the configured Cognito group: every user of the pool, and
-//! a user's API Gateway subscriptions.
+//! a user's API Gateway subscriptions and signed-in sessions (server-side sessions: each can be
+//! ended).
 
 use rocket::form::Form;
 use rocket::http::Status;
@@ -7,14 +8,14 @@ use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, uri, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser};
+use rocket_warrant::{Cognito, CognitoUser, Error, SessionInfo};
 
 use super::csrf::CsrfToken;
 use super::gateway::Gateway;
 use super::{error_page, Layout, SiteConfig};
 
 pub fn routes() -> Vec<Route> {
-    routes![users, user, subscribe]
+    routes![users, user, subscribe, end_session]
 }
 
 /// A signed-in member of `admin_group`: 401 (the login page) when anonymous, 403 otherwise.
@@ -130,12 +131,71 @@ async fn user(
         }
         None => (Vec::new(), Vec::new()),
     };
+    let sessions = match cognito.user_sessions(username).await {
+        Ok(sessions) => Some(sessions.iter().map(SessionRow::from).collect::<Vec<_>>()),
+        // Cookie sessions: nothing to list.
+        Err(Error::NoSessionStore) => None,
+        Err(e) => return Err(unavailable("The sessions", e)),
+    };
     let layout = Layout::new(Some(&admin.0), config, flash);
     let action = uri!("/accounts/admin", subscribe(username)).to_string();
     Ok(Template::render(
         "admin_user",
-        context! { layout, username, has_key: key_id.is_some(), current, available, csrf_token: csrf.value(), action },
+        context! {
+            layout, username, has_key: key_id.is_some(), current, available, csrf_token: csrf.value(), action, sessions,
+        },
     ))
+}
+
+/// One row of a user's sessions.
+#[derive(rocket::serde::Serialize)]
+#[serde(crate = "rocket::serde")]
+struct SessionRow {
+    id: String,
+    short_id: String,
+    created_at: i64,
+    refreshed_at: i64,
+    expires_at: i64,
+}
+
+impl From<&SessionInfo> for SessionRow {
+    fn from(s: &SessionInfo) -> Self {
+        SessionRow {
+            id: s.id.clone(),
+            short_id: s.id.chars().take(12).collect(),
+            created_at: s.created_at,
+            refreshed_at: s.refreshed_at,
+            expires_at: s.expires_at,
+        }
+    }
+}
+
+#[derive(FromForm)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+/// Ends one of a user's sessions: that browser is signed out at its next request.
+#[post("/cognito-users/<username>/sessions/<id>/end", data = "<form>")]
+async fn end_session(
+    cognito: &Cognito,
+    _admin: Admin,
+    csrf: CsrfToken,
+    username: &str,
+    id: &str,
+    form: Form<CsrfForm>,
+) -> Result<Flash<Redirect>, (Status, Template)> {
+    csrf.check(&form.csrf_token)?;
+    let back = Redirect::to(uri!("/accounts/admin", user(username)));
+    // Only a session of this user: the id comes from the page, the username from the path.
+    let owned = cognito.user_sessions(username).await.map_err(|e| unavailable("The sessions", e))?;
+    if !owned.iter().any(|s| s.id == id) {
+        return Ok(Flash::error(back, "There is no such session."));
+    }
+    match cognito.end_session(id).await {
+        Ok(_) => Ok(Flash::success(back, "Session ended.")),
+        Err(e) => Err(unavailable("The session", e)),
+    }
 }
 
 #[post("/cognito-users/<username>", data = "<form>")]

@@ -45,7 +45,7 @@ struct Credentials {
 /// The login alone: no CSRF token to fetch first, no template.
 #[post("/login", data = "<form>")]
 async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Status {
-    match cognito.keep(jar, cognito.login(&form.username, &form.password).await) {
+    match cognito.keep(jar, cognito.login(&form.username, &form.password).await).await {
         Ok(_) => Status::Ok,
         Err(e) => e.status(),
     }

@@ -173,7 +173,7 @@ async fn new_password(
         let mismatch = [("new_password2", "The two password fields didn't match.".to_owned())];
         return Err(new_password_page(&csrf, &pending, next, &mismatch, Status::UnprocessableEntity));
     }
-    let result = cognito.keep(jar, cognito.answer(&pending, Answer::NewPassword(&form.new_password1)).await);
+    let result = cognito.keep(jar, cognito.answer(&pending, Answer::NewPassword(&form.new_password1)).await).await;
     after(&csrf, next, result, |e| match e {
         // Cognito's message names the policy rule the password breaks.
         Error::PasswordRejected(why) => {
@@ -211,7 +211,7 @@ async fn mfa(
     let Some(pending) = kept_for(pending, MFA) else {
         return Err(start_again(&csrf));
     };
-    let result = cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await);
+    let result = cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await).await;
     after(&csrf, next, result, |e| match e {
         // Cognito allows a few tries within the challenge's three minutes.
         Error::WrongCode => {
@@ -250,7 +250,7 @@ async fn mfa_setup_form(
     let Some(pending) = kept_for(pending, MFA_SETUP) else {
         return start_again(&csrf);
     };
-    match cognito.keep(jar, cognito.setup_totp(&pending).await) {
+    match cognito.keep(jar, cognito.setup_totp(&pending).await).await {
         Ok(setup) => {
             let secret = Some((setup.secret(), setup.otpauth_uri(ISSUER)));
             mfa_setup_page(&csrf, setup.pending(), next, secret, None, Status::Ok)
@@ -273,7 +273,7 @@ async fn mfa_setup(
     let Some(pending) = kept_for(pending, MFA_SETUP) else {
         return Err(start_again(&csrf));
     };
-    let result = cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await);
+    let result = cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await).await;
     after(&csrf, next, result, |e| match e {
         Error::WrongCode => {
             let error = "That code is wrong or has expired; type the code your app shows now.";

@@ -24,7 +24,8 @@ pub use postgres::PgPool;
 pub use sqlite::SqlitePool;
 
 /// A public pool type over `DieselPool<$conn>`: a rocket_db_pools `Pool` (connections are
-/// `$conn`s, for the application's own queries) and a [`UserStore`](crate::UserStore).
+/// `$conn`s, for the application's own queries), a [`UserStore`](crate::UserStore) and a
+/// [`SessionStore`](crate::SessionStore).
 macro_rules! store_pool {
     ($(#[$doc:meta])* $name:ident($conn:ty)) => {
         $(#[$doc])*
@@ -67,6 +68,31 @@ macro_rules! store_pool {
 
             async fn find(&self, username: &str) -> Result<Option<$crate::User>, $crate::StoreError> {
                 self.0.find(username).await
+            }
+        }
+
+        #[rocket::async_trait]
+        impl $crate::SessionStore for $name {
+            async fn insert(&self, session: &$crate::SessionRecord) -> Result<(), $crate::StoreError> {
+                self.0.insert_session(session).await
+            }
+            async fn find(&self, id: &str) -> Result<Option<$crate::SessionRecord>, $crate::StoreError> {
+                self.0.find_session(id).await
+            }
+            async fn update(&self, session: &$crate::SessionRecord) -> Result<bool, $crate::StoreError> {
+                self.0.update_session(session).await
+            }
+            async fn remove(&self, id: &str) -> Result<bool, $crate::StoreError> {
+                self.0.remove_session(id).await
+            }
+            async fn list(&self, username: &str) -> Result<Vec<$crate::SessionRecord>, $crate::StoreError> {
+                self.0.list_sessions(username).await
+            }
+            async fn remove_user(&self, username: &str) -> Result<u64, $crate::StoreError> {
+                self.0.remove_user_sessions(username).await
+            }
+            async fn purge(&self, now: i64) -> Result<u64, $crate::StoreError> {
+                self.0.purge_sessions(now).await
             }
         }
     };

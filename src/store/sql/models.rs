@@ -71,3 +71,45 @@ impl UserChanges {
         }
     }
 }
+
+/// A row of `cognito_sessions`, read and written whole.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::cognito_sessions)]
+pub(crate) struct SessionRow {
+    pub(crate) id: String,
+    pub(crate) username: String,
+    pub(crate) tokens: String,
+    pub(crate) created_at: i64,
+    pub(crate) refreshed_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) version: i64,
+}
+
+impl From<SessionRow> for crate::store::SessionRecord {
+    fn from(r: SessionRow) -> Self {
+        crate::store::SessionRecord {
+            id: r.id,
+            username: r.username,
+            tokens: r.tokens,
+            created_at: r.created_at,
+            refreshed_at: r.refreshed_at,
+            expires_at: r.expires_at,
+            version: r.version,
+        }
+    }
+}
+
+impl From<&crate::store::SessionRecord> for SessionRow {
+    fn from(r: &crate::store::SessionRecord) -> Self {
+        SessionRow {
+            id: r.id.clone(),
+            username: r.username.clone(),
+            tokens: r.tokens.clone(),
+            created_at: r.created_at,
+            refreshed_at: r.refreshed_at,
+            expires_at: r.expires_at,
+            version: r.version,
+        }
+    }
+}

@@ -7,14 +7,14 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolableConnection};
 use rocket::figment::Figment;
 
-use super::models::UserChanges;
-use super::queries::UserQueries;
-use crate::store::{Profile, StoreError, User};
+use super::models::{SessionRow, UserChanges};
+use super::queries::{SessionQueries, UserQueries};
+use crate::store::{Profile, SessionRecord, StoreError, User};
 use crate::tokens::unix_now;
 
 /// A connection type the user store runs on: how to reach it, set it up and migrate it.
 #[rocket::async_trait]
-pub(crate) trait StoreConnection: PoolableConnection + UserQueries + Send + 'static {
+pub(crate) trait StoreConnection: PoolableConnection + UserQueries + SessionQueries + Send + 'static {
     /// Checks the configured `url` and turns it into what the driver takes.
     fn connection_url(url: &str) -> Result<String, String>;
 
@@ -136,6 +136,41 @@ where
         let mut conn = self.conn().await?;
         let row = conn.find_user(username).await.map_err(query_error)?;
         Ok(row.map(User::from))
+    }
+}
+
+/// The server-side sessions' calls, each on a pooled connection.
+impl<C: StoreConnection> DieselPool<C>
+where
+    Manager<C>: Pooled<C>,
+{
+    pub(crate) async fn insert_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        self.conn().await?.insert_session(&SessionRow::from(session)).await.map_err(query_error)
+    }
+
+    pub(crate) async fn find_session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self.conn().await?.find_session(id).await.map_err(query_error)?.map(SessionRecord::from))
+    }
+
+    pub(crate) async fn update_session(&self, session: &SessionRecord) -> Result<bool, StoreError> {
+        self.conn().await?.update_session(&SessionRow::from(session)).await.map_err(query_error)
+    }
+
+    pub(crate) async fn remove_session(&self, id: &str) -> Result<bool, StoreError> {
+        self.conn().await?.remove_session(id).await.map_err(query_error)
+    }
+
+    pub(crate) async fn list_sessions(&self, username: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        let rows = self.conn().await?.list_sessions(username).await.map_err(query_error)?;
+        Ok(rows.into_iter().map(SessionRecord::from).collect())
+    }
+
+    pub(crate) async fn remove_user_sessions(&self, username: &str) -> Result<u64, StoreError> {
+        self.conn().await?.remove_user_sessions(username).await.map_err(query_error)
+    }
+
+    pub(crate) async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError> {
+        self.conn().await?.purge_sessions(now).await.map_err(query_error)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The two queries a store needs, written once and expanded for each connection type
+//! The queries a store needs (users, then server-side sessions), written once and expanded for each connection type
 //! (Diesel's async query traits are easier to satisfy per concrete connection than generically).
 
 /// The store's two queries on one connection type.
@@ -15,7 +15,20 @@ pub(crate) trait UserQueries {
     async fn find_user(&mut self, name: &str) -> diesel::QueryResult<Option<super::models::UserRow>>;
 }
 
-/// Implements [`UserQueries`] for `$conn`; `$conflict` is the upsert's conflict target (the
+/// The server-side sessions' queries on one connection type (see
+/// [`SessionStore`](crate::SessionStore) for what each does).
+#[rocket::async_trait]
+pub(crate) trait SessionQueries {
+    async fn insert_session(&mut self, row: &super::models::SessionRow) -> diesel::QueryResult<()>;
+    async fn find_session(&mut self, id: &str) -> diesel::QueryResult<Option<super::models::SessionRow>>;
+    async fn update_session(&mut self, row: &super::models::SessionRow) -> diesel::QueryResult<bool>;
+    async fn remove_session(&mut self, id: &str) -> diesel::QueryResult<bool>;
+    async fn list_sessions(&mut self, username: &str) -> diesel::QueryResult<Vec<super::models::SessionRow>>;
+    async fn remove_user_sessions(&mut self, username: &str) -> diesel::QueryResult<u64>;
+    async fn purge_sessions(&mut self, now: i64) -> diesel::QueryResult<u64>;
+}
+
+/// Implements [`UserQueries`] and [`SessionQueries`] for `$conn`; `$conflict` is the upsert's conflict target (the
 /// username column, or MySQL's `DuplicatedKeys`).
 macro_rules! user_queries {
     ($conn:ty, $conflict:expr) => {
@@ -63,6 +76,85 @@ macro_rules! user_queries {
                     .first(self)
                     .await
                     .optional()
+            }
+        }
+
+        #[rocket::async_trait]
+        impl $crate::store::sql::queries::SessionQueries for $conn {
+            async fn insert_session(
+                &mut self,
+                row: &$crate::store::sql::models::SessionRow,
+            ) -> diesel::QueryResult<()> {
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_sessions::dsl::*;
+                diesel::insert_into(cognito_sessions).values(row).execute(self).await.map(drop)
+            }
+
+            async fn find_session(
+                &mut self,
+                key: &str,
+            ) -> diesel::QueryResult<Option<$crate::store::sql::models::SessionRow>> {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_sessions::dsl::*;
+                cognito_sessions
+                    .filter(id.eq(key))
+                    .select($crate::store::sql::models::SessionRow::as_select())
+                    .first(self)
+                    .await
+                    .optional()
+            }
+
+            async fn update_session(
+                &mut self,
+                row: &$crate::store::sql::models::SessionRow,
+            ) -> diesel::QueryResult<bool> {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_sessions::dsl::*;
+                // Only over the version the writer read: a concurrent refresh is never lost unseen.
+                let updated =
+                    diesel::update(cognito_sessions.filter(id.eq(&row.id)).filter(version.eq(row.version - 1)))
+                        .set((tokens.eq(&row.tokens), refreshed_at.eq(row.refreshed_at), version.eq(row.version)))
+                        .execute(self)
+                        .await?;
+                Ok(updated == 1)
+            }
+
+            async fn remove_session(&mut self, key: &str) -> diesel::QueryResult<bool> {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_sessions::dsl::*;
+                Ok(diesel::delete(cognito_sessions.filter(id.eq(key))).execute(self).await? > 0)
+            }
+
+            async fn list_sessions(
+                &mut self,
+                name: &str,
+            ) -> diesel::QueryResult<Vec<$crate::store::sql::models::SessionRow>> {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_sessions::dsl::*;
+                cognito_sessions
+                    .filter(username.eq(name))
+                    .order((created_at.asc(), id.asc()))
+                    .select($crate::store::sql::models::SessionRow::as_select())
+                    .load(self)
+                    .await
+            }
+
+            async fn remove_user_sessions(&mut self, name: &str) -> diesel::QueryResult<u64> {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_sessions::dsl::*;
+                Ok(diesel::delete(cognito_sessions.filter(username.eq(name))).execute(self).await? as u64)
+            }
+
+            async fn purge_sessions(&mut self, now: i64) -> diesel::QueryResult<u64> {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_sessions::dsl::*;
+                Ok(diesel::delete(cognito_sessions.filter(expires_at.le(now))).execute(self).await? as u64)
             }
         }
     };

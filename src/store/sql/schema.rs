@@ -23,3 +23,23 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+
+diesel::table! {
+    /// Server-side sessions (`session_store = "database"`).
+    cognito_sessions (id) {
+        /// The SHA-256 (hex) of the browser's session id.
+        id -> Text,
+        /// The canonical Cognito username.
+        username -> Text,
+        /// The tokens, sealed.
+        tokens -> Text,
+        /// Sign-in (seconds since the epoch).
+        created_at -> BigInt,
+        /// Last refresh.
+        refreshed_at -> BigInt,
+        /// End of the session.
+        expires_at -> BigInt,
+        /// Writes of the row.
+        version -> BigInt,
+    }
+}

@@ -1,0 +1,247 @@
+//! Sealing session data in as few bytes as the design allows: tokens packed as binary (a JWT's
+//! base64url parts decoded), sealed once with AES-256-GCM under a key derived from Rocket's
+//! `secret_key`, and base64url-encoded once, which needs no percent-encoding in a cookie.
+//!
+//! Rocket's private cookies would seal the tokens' base64 text and base64 the result again:
+//! about 1.78 bytes sent per byte of token, where this sends 1.0.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use rocket::figment::value::Value;
+use rocket::figment::Figment;
+
+/// The first byte of every sealed value: the format, so that a later one can be told apart.
+const VERSION: u8 = 1;
+const NONCE: usize = 12;
+const TAG: usize = 16;
+
+/// Seals and opens the crate's cookies and stored sessions. `Debug` shows no key.
+#[derive(Clone)]
+pub(crate) struct Sealer {
+    cipher: Aes256Gcm,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(***)")
+    }
+}
+
+impl Sealer {
+    /// The sealer of Rocket's `secret_key` in `figment`: every instance configured with the same
+    /// key opens the others' cookies. Without a key (Rocket generates one for debug builds, and
+    /// refuses to launch a release build without one) a random key, as Rocket's own.
+    pub(crate) fn from_figment(figment: &Figment) -> Sealer {
+        match figment.find_value("secret_key").ok().and_then(|v| key_material(&v)) {
+            Some(material) => Sealer::from_material(&material),
+            None => {
+                let mut random = [0u8; 32];
+                // No entropy means no secure cookie of any kind; Rocket would fail the same way.
+                getrandom::fill(&mut random).expect("the operating system's random source works");
+                Sealer::from_material(&random)
+            }
+        }
+    }
+
+    /// A key derived from `material` with HKDF-SHA256, for this use only (Rocket derives its
+    /// own cookie key from the same secret under another label).
+    pub(crate) fn from_material(material: &[u8]) -> Sealer {
+        let mut key = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(b"rocket_warrant"), material)
+            .expand(b"session seal v1", &mut key)
+            .expect("32 bytes is a valid HKDF-SHA256 length");
+        Sealer { cipher: Aes256Gcm::new(&key.into()) }
+    }
+
+    /// `plaintext` sealed for `label` (a cookie's name: a value moved to another cookie does
+    /// not open), as base64url without padding.
+    pub(crate) fn seal(&self, label: &str, plaintext: &[u8]) -> String {
+        let mut nonce = [0u8; NONCE];
+        getrandom::fill(&mut nonce).expect("the operating system's random source works");
+        let sealed = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad: label.as_bytes() })
+            .expect("AES-GCM seals any message under 64 GiB");
+        let mut out = Vec::with_capacity(1 + NONCE + sealed.len());
+        out.push(VERSION);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
+    /// The plaintext of a value sealed for `label`; `None` when it was tampered with, sealed
+    /// with another key or for another label, or is no sealed value at all.
+    pub(crate) fn open(&self, label: &str, value: &str) -> Option<Vec<u8>> {
+        let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
+        let (&version, rest) = bytes.split_first()?;
+        if version != VERSION || rest.len() < NONCE + TAG {
+            return None;
+        }
+        let (nonce, sealed) = rest.split_at(NONCE);
+        self.cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: label.as_bytes() }).ok()
+    }
+}
+
+/// The length of a sealed value of `plaintext` bytes, as sent.
+pub(crate) fn sealed_len(plaintext: usize) -> usize {
+    ((1 + NONCE + plaintext + TAG) * 4).div_ceil(3)
+}
+
+/// The bytes of Rocket's `secret_key` setting, decoded as Rocket decodes it (base64 of 44 or 88
+/// characters, hex of 64, or an array of bytes); any other string is used as it is.
+fn key_material(value: &Value) -> Option<Vec<u8>> {
+    match value {
+        Value::String(_, s) => {
+            let decoded = match s.len() {
+                44 | 88 => STANDARD.decode(s).ok(),
+                64 => hex(s),
+                _ => None,
+            };
+            Some(decoded.unwrap_or_else(|| s.as_bytes().to_vec()))
+        }
+        Value::Array(_, items) => items.iter().map(|v| v.to_num().and_then(|n| n.to_u128()).map(|n| n as u8)).collect(),
+        _ => None,
+    }
+}
+
+fn hex(s: &str) -> Option<Vec<u8>> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// A token packed as binary: a JWT or JWE whose every part is canonical base64url is kept as
+/// the decoded parts (a quarter smaller); any other string as its text. Lossless either way.
+pub(crate) fn pack_token(token: &str, out: &mut Vec<u8>) {
+    let parts: Option<Vec<Vec<u8>>> = token
+        .split('.')
+        .map(|part| URL_SAFE_NO_PAD.decode(part).ok().filter(|bytes| URL_SAFE_NO_PAD.encode(bytes) == part))
+        .collect();
+    match parts.filter(|p| p.len() <= u8::MAX as usize && p.iter().all(|b| b.len() <= u16::MAX as usize)) {
+        Some(parts) => {
+            out.push(1);
+            out.push(parts.len() as u8);
+            for part in parts {
+                out.extend_from_slice(&(part.len() as u16).to_be_bytes());
+                out.extend_from_slice(&part);
+            }
+        }
+        None => {
+            out.push(0);
+            out.extend_from_slice(&(token.len() as u32).to_be_bytes());
+            out.extend_from_slice(token.as_bytes());
+        }
+    }
+}
+
+/// Reads a token [`pack_token`] wrote from the front of `input`, and moves past it.
+pub(crate) fn unpack_token(input: &mut &[u8]) -> Option<String> {
+    let (&kind, rest) = input.split_first()?;
+    *input = rest;
+    match kind {
+        1 => {
+            let (&count, rest) = input.split_first()?;
+            *input = rest;
+            let mut token = String::new();
+            for i in 0..count {
+                let len = u16::from_be_bytes(take(input, 2)?.try_into().ok()?) as usize;
+                if i > 0 {
+                    token.push('.');
+                }
+                URL_SAFE_NO_PAD.encode_string(take(input, len)?, &mut token);
+            }
+            Some(token)
+        }
+        0 => {
+            let len = u32::from_be_bytes(take(input, 4)?.try_into().ok()?) as usize;
+            String::from_utf8(take(input, len)?.to_vec()).ok()
+        }
+        _ => None,
+    }
+}
+
+/// A short string (a username) packed with its length.
+pub(crate) fn pack_str(s: &str, out: &mut Vec<u8>) {
+    let bytes = &s.as_bytes()[..s.len().min(u16::MAX as usize)];
+    out.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// Reads a string [`pack_str`] wrote.
+pub(crate) fn unpack_str(input: &mut &[u8]) -> Option<String> {
+    let len = u16::from_be_bytes(take(input, 2)?.try_into().ok()?) as usize;
+    String::from_utf8(take(input, len)?.to_vec()).ok()
+}
+
+fn take<'a>(input: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    if input.len() < n {
+        return None;
+    }
+    let (head, rest) = input.split_at(n);
+    *input = rest;
+    Some(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(token: &str) -> (String, usize) {
+        let mut packed = Vec::new();
+        pack_token(token, &mut packed);
+        let mut input = packed.as_slice();
+        let back = unpack_token(&mut input).unwrap();
+        assert!(input.is_empty());
+        (back, packed.len())
+    }
+
+    #[test]
+    fn tokens_pack_losslessly_and_jwts_a_quarter_smaller() {
+        let short = "eyJraWQiOiJrIiwiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLWJ5dGVz";
+        assert_eq!(round_trip(short).0, short);
+        let parts =
+            [URL_SAFE_NO_PAD.encode([1u8; 40]), URL_SAFE_NO_PAD.encode([2u8; 600]), URL_SAFE_NO_PAD.encode([3u8; 256])];
+        let jwt = parts.join(".");
+        let (back, len) = round_trip(&jwt);
+        assert_eq!(back, jwt);
+        // The decoded bytes, a kind and a count, and two bytes of length per part.
+        assert_eq!(len, 40 + 600 + 256 + 2 + 3 * 2, "{len} of {}", jwt.len());
+        // Not canonical base64url (padding, a stray bit, other alphabets), or no JWT: kept as text.
+        for odd in ["abc=.def", "YR.x", "a+b/c", "", "opaque-refresh-token", "ünï.cödé", "a..b"] {
+            assert_eq!(round_trip(odd).0, odd);
+        }
+    }
+
+    #[test]
+    fn sealed_values_open_only_with_their_key_and_label() {
+        let sealer = Sealer::from_material(b"a key of enough material for the test");
+        let value = sealer.seal("cognito_access", b"payload");
+        assert_eq!(value.len(), sealed_len(7));
+        assert!(!value.contains(['+', '/', '=', '%']), "{value}");
+        assert_eq!(sealer.open("cognito_access", &value).as_deref(), Some(&b"payload"[..]));
+        assert_eq!(sealer.open("cognito_refresh", &value), None, "another cookie's value");
+        assert_eq!(Sealer::from_material(b"another key").open("cognito_access", &value), None);
+        let mut tampered = value.into_bytes();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(sealer.open("cognito_access", std::str::from_utf8(&tampered).unwrap()), None);
+        for junk in ["", "AQ", "not base64!", &"A".repeat(40)] {
+            assert_eq!(sealer.open("cognito_access", junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn rocket_secret_keys_decode_as_rocket_decodes_them() {
+        let b64 = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
+        let bytes = STANDARD.decode(b64).unwrap();
+        let hex_key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let from = |v: Value| key_material(&v).unwrap();
+        assert_eq!(from(b64.into()), bytes);
+        assert_eq!(from(hex_key.as_str().into()), bytes);
+        assert_eq!(from(bytes.clone().into()), bytes);
+        let figment = |key: &str| Figment::new().merge(("secret_key", key));
+        let sealed = Sealer::from_figment(&figment(b64)).seal("c", b"x");
+        assert!(Sealer::from_figment(&figment(&hex_key)).open("c", &sealed).is_some(), "one key, two spellings");
+        assert!(Sealer::from_figment(&Figment::new()).open("c", &sealed).is_none(), "no key: a random one");
+    }
+}

@@ -1,0 +1,237 @@
+//! Server-side sessions (`session_store = "database"`): the browser holds a random 256-bit id,
+//! the store holds the tokens (sealed), and each instance remembers the sessions it verified
+//! for `session_cache_ttl_secs`, so that the common request makes no database round trip.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use super::cookies::SESSION_ID_BYTES;
+use super::seal::{pack_token, unpack_token, Sealer};
+use crate::error::Error;
+use crate::store::{SessionRecord, SessionStore};
+use crate::tokens::Tokens;
+
+/// A session as an instance remembers it: enough to authenticate a request. The refresh token
+/// stays in the store, read again when a refresh needs it.
+#[derive(Debug)]
+pub(crate) struct Live {
+    pub(crate) id: String,
+    pub(crate) username: String,
+    pub(crate) version: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) access_token: String,
+    pub(crate) id_token: String,
+}
+
+/// The store of server-side sessions, and this instance's memory of them.
+pub(crate) struct ServerSessions {
+    store: Arc<dyn SessionStore>,
+    sealer: Sealer,
+    ttl: Duration,
+    capacity: usize,
+    cache: Mutex<HashMap<String, (Instant, Arc<Live>)>>,
+    last_purge: AtomicI64,
+}
+
+/// Ended sessions are purged after a sign-in at most this often (seconds).
+const PURGE_EVERY: i64 = 3600;
+
+impl std::fmt::Debug for ServerSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerSessions").field("ttl", &self.ttl).field("capacity", &self.capacity).finish()
+    }
+}
+
+/// The handle of a browser's session id: what the store keys it by (the id itself is never
+/// stored, so a copy of the table opens no session).
+pub(crate) fn handle(secret: &[u8; SESSION_ID_BYTES]) -> String {
+    Sha256::digest(secret).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl ServerSessions {
+    pub(crate) fn new(store: Arc<dyn SessionStore>, sealer: Sealer, ttl: Duration, capacity: usize) -> Self {
+        ServerSessions { store, sealer, ttl, capacity, cache: Mutex::default(), last_purge: AtomicI64::new(0) }
+    }
+
+    pub(crate) fn store(&self) -> &dyn SessionStore {
+        &*self.store
+    }
+
+    /// A new session for a sign-in, saved: its browser-side id.
+    pub(crate) async fn create(
+        &self,
+        username: &str,
+        tokens: &Tokens,
+        now: i64,
+        max_age: i64,
+    ) -> Result<[u8; SESSION_ID_BYTES], Error> {
+        let mut secret = [0u8; SESSION_ID_BYTES];
+        getrandom::fill(&mut secret).expect("the operating system's random source works");
+        let id = handle(&secret);
+        let record = SessionRecord {
+            tokens: self.seal(&id, tokens),
+            id,
+            username: username.to_owned(),
+            created_at: now,
+            refreshed_at: now,
+            expires_at: now.saturating_add(max_age),
+            version: 1,
+        };
+        self.store.insert(&record).await?;
+        self.remember(&record, tokens);
+        self.purge_now_and_then(now);
+        Ok(secret)
+    }
+
+    /// Purges ended sessions in the background, at most once per [`PURGE_EVERY`] per instance.
+    fn purge_now_and_then(&self, now: i64) {
+        let last = self.last_purge.load(Ordering::Relaxed);
+        if now - last < PURGE_EVERY
+            || self.last_purge.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_err()
+        {
+            return;
+        }
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            match store.purge(now).await {
+                Ok(n) if n > 0 => log::info!("rocket_warrant: {n} ended session(s) purged"),
+                Ok(_) => {}
+                Err(e) => log::warn!("rocket_warrant: purging ended sessions failed ({e})"),
+            }
+        });
+    }
+
+    /// The live session of `id`: remembered, or read from the store; `None` when it ended
+    /// (removed, or past `expires_at`).
+    pub(crate) async fn load(&self, id: &str, now: i64) -> Result<Option<Arc<Live>>, Error> {
+        if let Some(live) = self.remembered(id) {
+            return Ok((live.expires_at > now).then_some(live));
+        }
+        match self.read(id, now).await? {
+            Some((record, tokens)) => Ok(Some(self.remember(&record, &tokens))),
+            None => Ok(None),
+        }
+    }
+
+    /// The row of `id` and its tokens, from the store; `None` when it ended. A row whose tokens
+    /// do not open (sealed with another key, or altered) is no session.
+    pub(crate) async fn read(&self, id: &str, now: i64) -> Result<Option<(SessionRecord, Tokens)>, Error> {
+        let Some(record) = self.store.find(id).await? else {
+            self.forget(id);
+            return Ok(None);
+        };
+        if record.expires_at <= now {
+            self.forget(id);
+            return Ok(None);
+        }
+        Ok(self.open(&record).map(|tokens| (record, tokens)))
+    }
+
+    /// Writes refreshed tokens over the version `read` read; false when another instance
+    /// wrote first (or the session ended). What was written is remembered.
+    pub(crate) async fn write_back(
+        &self,
+        read: &SessionRecord,
+        tokens: &Tokens,
+        now: i64,
+    ) -> Result<Option<Arc<Live>>, Error> {
+        let record = SessionRecord {
+            tokens: self.seal(&read.id, tokens),
+            refreshed_at: now,
+            version: read.version + 1,
+            ..read.clone()
+        };
+        if self.store.update(&record).await? {
+            Ok(Some(self.remember(&record, tokens)))
+        } else {
+            self.forget(&read.id);
+            Ok(None)
+        }
+    }
+
+    /// Ends the session of `id` in the store and in this instance's memory.
+    pub(crate) async fn end(&self, id: &str) -> Result<bool, Error> {
+        self.forget(id);
+        Ok(self.store.remove(id).await?)
+    }
+
+    /// Ends every session of `username`.
+    pub(crate) async fn end_user(&self, username: &str) -> Result<u64, Error> {
+        self.cache().retain(|_, (_, live)| live.username != username);
+        Ok(self.store.remove_user(username).await?)
+    }
+
+    fn seal(&self, id: &str, tokens: &Tokens) -> String {
+        let mut plaintext = Vec::with_capacity(tokens.id_token.len() + tokens.access_token.len() + 2048);
+        for token in [&tokens.id_token, &tokens.access_token, &tokens.refresh_token] {
+            pack_token(token, &mut plaintext);
+        }
+        self.sealer.seal(&label(id), &plaintext)
+    }
+
+    fn open(&self, record: &SessionRecord) -> Option<Tokens> {
+        let plaintext = self.sealer.open(&label(&record.id), &record.tokens)?;
+        let mut input = plaintext.as_slice();
+        let id_token = unpack_token(&mut input)?;
+        let access_token = unpack_token(&mut input)?;
+        let refresh_token = unpack_token(&mut input)?;
+        input.is_empty().then_some(Tokens { id_token, access_token, refresh_token })
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<Live>)>> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn remembered(&self, id: &str) -> Option<Arc<Live>> {
+        let cache = self.cache();
+        let (at, live) = cache.get(id)?;
+        (at.elapsed() < self.ttl).then(|| live.clone())
+    }
+
+    pub(crate) fn remember(&self, record: &SessionRecord, tokens: &Tokens) -> Arc<Live> {
+        let live = Arc::new(Live {
+            id: record.id.clone(),
+            username: record.username.clone(),
+            version: record.version,
+            expires_at: record.expires_at,
+            access_token: tokens.access_token.clone(),
+            id_token: tokens.id_token.clone(),
+        });
+        if self.capacity == 0 || self.ttl.is_zero() {
+            return live;
+        }
+        let mut cache = self.cache();
+        if cache.len() >= self.capacity && !cache.contains_key(&record.id) {
+            // Stale entries go first; if the cache is still full, as many others as needed.
+            cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
+            let excess = (cache.len() + 1).saturating_sub(self.capacity);
+            let evict: Vec<String> = cache.keys().take(excess).cloned().collect();
+            for key in evict {
+                cache.remove(&key);
+            }
+        }
+        cache.insert(record.id.clone(), (Instant::now(), live.clone()));
+        live
+    }
+
+    /// Forgets `id` in this instance's memory (other instances forget within the TTL).
+    pub(crate) fn forget(&self, id: &str) {
+        self.cache().remove(id);
+    }
+
+    /// Sessions remembered now.
+    #[cfg(feature = "testing")]
+    pub(crate) fn remembered_count(&self) -> usize {
+        self.cache().len()
+    }
+}
+
+/// What a session's tokens are sealed for: their row, so that tokens moved to another row do
+/// not open.
+fn label(id: &str) -> String {
+    format!("cognito_sessions:{id}")
+}
