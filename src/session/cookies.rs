@@ -125,9 +125,9 @@ impl TokenCookies {
             .collect())
     }
 
-    /// Sets the cookie of a server-side session: its random id.
-    pub(crate) fn set_session(&self, jar: &CookieJar<'_>, id: &[u8; SESSION_ID_BYTES]) {
-        jar.add(self.cookie(self.session.clone(), self.sealer.seal(&self.session, id), self.max_age));
+    /// The cookie of a server-side session: its random id, sealed.
+    pub(crate) fn session_cookie(&self, id: &[u8; SESSION_ID_BYTES]) -> Cookie<'static> {
+        self.cookie(self.session.clone(), self.sealer.seal(&self.session, id), self.max_age)
     }
 
     /// The id in the server-side session cookie.

@@ -21,7 +21,7 @@ mod server;
 
 use std::sync::Arc;
 
-use rocket::http::CookieJar;
+use rocket::http::{Cookie, CookieJar};
 use rocket::Request;
 
 pub(crate) use self::cookies::TokenCookies;
@@ -29,12 +29,12 @@ use self::refresh::{RefreshFlights, Refreshed};
 pub(crate) use self::seal::Sealer;
 #[cfg(feature = "testing")]
 pub(crate) use self::seal::{pack_token, unpack_str, unpack_token};
-use self::server::handle;
+pub(crate) use self::server::handle;
 pub(crate) use self::server::ServerSessions;
 use crate::challenge::PendingChallenge;
 use crate::error::{AuthError, Error};
 use crate::store::{SessionInfo, User};
-use crate::tokens::{Claims, TokenUse, VerifyError};
+use crate::tokens::{Claims, TokenUse, Tokens, VerifyError};
 use crate::users::{Login, Users};
 
 /// The verified credentials of a request: what every guard of it shares.
@@ -163,8 +163,9 @@ impl Sessions {
     /// the row is read again first, since another instance may have refreshed it already, and
     /// the new tokens are written only over the version read.
     async fn refresh_server(&self, server: &ServerSessions, live: &server::Live) -> Result<Refreshed, Error> {
+        // One flight per version of the row: a later expiry of the same session is a new refresh.
         self.refreshes
-            .run(&live.id, async {
+            .run(&format!("{}#{}", live.id, live.version), async {
                 let now = self.users.verifier.now();
                 let (record, tokens) = server.read(&live.id, now).await?.ok_or(Error::SessionExpired)?;
                 if record.version != live.version {
@@ -220,23 +221,30 @@ impl Sessions {
     /// A login's tokens in the cookies (or a new server-side session, its id in the cookie),
     /// the pending challenge forgotten.
     pub(crate) async fn keep_login(&self, jar: &CookieJar<'_>, login: &Login) -> Result<(), Error> {
-        let username = &login.profile.username;
-        match &self.server {
-            None => self.cookies.set(jar, &login.tokens, username)?,
-            Some(server) => {
-                // A sign-in always gets a new id; the browser's previous session ends.
-                if let Some(old) = self.cookies.session(jar) {
-                    if let Err(e) = server.end(&handle(&old)).await {
-                        log::warn!("rocket_warrant: ending the previous session failed ({e})");
-                    }
-                }
-                let now = self.users.verifier.now();
-                let secret = server.create(username, &login.tokens, now, self.max_age).await?;
-                self.cookies.set_session(jar, &secret);
+        if let (Some(server), Some(old)) = (&self.server, self.cookies.session(jar)) {
+            // A sign-in always gets a new id; the browser's previous session ends.
+            if let Err(e) = server.end(&handle(&old)).await {
+                log::warn!("rocket_warrant: ending the previous session failed ({e})");
             }
+        }
+        for cookie in self.start(&login.profile.username, &login.tokens).await? {
+            jar.add(cookie);
         }
         self.cookies.forget_challenge(jar);
         Ok(())
+    }
+
+    /// The cookies that carry a new session of `username`: the sealed tokens, or the id of a
+    /// new server-side session (saved first).
+    pub(crate) async fn start(&self, username: &str, tokens: &Tokens) -> Result<Vec<Cookie<'static>>, Error> {
+        match &self.server {
+            None => self.cookies.sealed(tokens, username),
+            Some(server) => {
+                let now = self.users.verifier.now();
+                let secret = server.create(username, tokens, now, self.max_age).await?;
+                Ok(vec![self.cookies.session_cookie(&secret)])
+            }
+        }
     }
 
     /// A challenge kept for the page that answers it.
@@ -269,7 +277,6 @@ impl Sessions {
                 None => None,
                 Some(secret) => {
                     let id = handle(&secret);
-                    self.refreshes.forget(&id);
                     let read = server.read(&id, self.users.verifier.now()).await;
                     if let Err(e) = server.end(&id).await {
                         log::warn!("rocket_warrant: deleting the session failed ({e}); its cookie is cleared");
@@ -306,9 +313,6 @@ impl Sessions {
         if let Some((refresh_token, _)) = self.cookies.refresh(jar) {
             self.refreshes.forget(&refresh_token);
         }
-        if let Some(secret) = self.cookies.session(jar) {
-            self.refreshes.forget(&handle(&secret));
-        }
         self.cookies.clear(jar);
     }
 
@@ -324,7 +328,6 @@ impl Sessions {
 
     /// Ends the server-side session of `id` (a [`SessionInfo::id`]).
     pub(crate) async fn end_session(&self, id: &str) -> Result<bool, Error> {
-        self.refreshes.forget(id);
         self.server()?.end(id).await
     }
 

@@ -316,12 +316,66 @@ impl TestUser {
         }
     }
 
+    /// Signs the user in on `cognito` as a login would keep the session, without Cognito: the
+    /// cookies a browser then sends. With cookie sessions, the sealed tokens (as
+    /// [`TestPool::session_cookies`]); with server-side ones, a new session saved in the store
+    /// and its id. The local row is not written: save [`TestUser::profile`] first for the guards
+    /// that read it.
+    ///
+    /// ```
+    /// # #[macro_use] extern crate rocket;
+    /// use rocket::local::asynchronous::Client;
+    /// use rocket_warrant::testing::TestPool;
+    /// use rocket_warrant::{Cognito, CognitoClaims, MemoryStore};
+    ///
+    /// #[get("/me")]
+    /// fn me(claims: CognitoClaims) -> String { claims.username().to_owned() }
+    ///
+    /// # rocket::async_test(async {
+    /// let pool = TestPool::new();
+    /// let figment = pool.figment().merge(("cognito.session_store", "database"));
+    /// let store = std::sync::Arc::new(MemoryStore::new());
+    /// let rocket = rocket::custom(figment).attach(Cognito::custom(store.clone()).sessions_in(store)).mount("/", routes![me]);
+    /// let client = Client::tracked(rocket).await.unwrap();
+    /// let cognito = client.rocket().state::<Cognito>().unwrap();
+    /// let alice = pool.user("alice");
+    /// let mut request = client.get("/me");
+    /// for cookie in alice.session_on(cognito).await.unwrap() {
+    ///     request = request.cookie(cookie);
+    /// }
+    /// assert_eq!(request.dispatch().await.into_string().await.unwrap(), "alice");
+    /// assert_eq!(cognito.user_sessions("alice").await.unwrap().len(), 1);
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::keep`](crate::Cognito::keep): a store that fails, a token too large.
+    pub async fn session_on(&self, cognito: &crate::Cognito) -> Result<Vec<Cookie<'static>>, crate::Error> {
+        cognito.sessions().start(&self.username, &self.tokens()).await
+    }
+
     /// The user as a login would save them (username, sub, email), to put in a store first.
     pub fn profile(&self) -> Profile {
         let mut profile = Profile { username: self.username.clone(), sub: self.sub.clone(), ..Default::default() };
         profile.fields.insert("email".into(), self.email.clone());
         profile
     }
+}
+
+/// The handle ([`SessionInfo::id`](crate::SessionInfo::id)) of the server-side session that a
+/// session cookie carries, opened with the `secret_key` of `figment` (a site's
+/// `rocket.figment()`); `None` for any other cookie.
+///
+/// ```
+/// use rocket::http::Cookie;
+/// use rocket_warrant::testing::{session_handle, TestPool};
+///
+/// assert_eq!(session_handle(&TestPool::new().figment(), &Cookie::new("cognito_session", "forged")), None);
+/// ```
+pub fn session_handle(figment: &Figment, cookie: &Cookie<'_>) -> Option<String> {
+    let id = Sealer::from_figment(figment).open(cookie.name(), cookie.value())?;
+    Some(crate::session::handle(&id.try_into().ok()?))
 }
 
 /// The sizes, in characters, of the tokens Cognito issues in production, as its users report
