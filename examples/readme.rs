@@ -17,7 +17,7 @@ struct Credentials {
     password: String,
 }
 
-/// Signs in: the tokens go in private cookies; a user with a temporary password or MFA is
+/// Signs in: the tokens go in sealed cookies (or the database); a user with a temporary password or MFA is
 /// sent to the page for that step (see "When Cognito asks for another step").
 #[post("/login", data = "<form>")]
 async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<Redirect, Error> {

@@ -3,7 +3,8 @@
 //! Amazon Cognito user-pool authentication for [Rocket](https://rocket.rs), the Rust port of
 //! django-warrant: log users in against a user pool (SRP, password or admin flow), verify their
 //! tokens against the pool's signing keys, keep a local user row in step with Cognito's
-//! attributes, and hold the tokens in private cookies that the request guards read.
+//! attributes, and hold the tokens in sealed cookies (or server-side, in the users' database)
+//! for the request guards to read.
 //!
 //! ## An application
 //!
@@ -73,6 +74,11 @@
 //! - Stores: [`SqlitePool`], [`PgPool`], [`MysqlPool`] (Diesel, with rocket_db_pools; the
 //!   migrations ship with the crate), [`MemoryStore`], [`CachedStore`], or your own
 //!   [`UserStore`]; or none at all ([`Cognito::without_store`]).
+//! - Sessions ([`SessionMode`]): sealed cookies by default (about 3 KB at Cognito's token
+//!   sizes), or `session_store = "database"`: the tokens in the users' database (any
+//!   [`SessionStore`]), the browser holding a random id, shared by every instance;
+//!   [`sign_out_everywhere`](Cognito::sign_out_everywhere), [`user_sessions`](Cognito::user_sessions)
+//!   and [`end_session`](Cognito::end_session) end them.
 //! - [`redirect_to_login`], a 401 catcher, and [`safe_next`], which keeps `next` on the site.
 //! - [`testing`] (feature `testing`): signed tokens and settings for an application's own tests.
 //!

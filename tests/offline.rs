@@ -89,6 +89,27 @@ async fn a_route_that_needs_a_local_row_stops_a_store_free_launch() {
 }
 
 #[tokio::test]
+async fn server_side_sessions_stop_a_launch_that_has_nowhere_to_keep_them() {
+    let pool = TestPool::new();
+    let figment = || pool.figment().merge(("cognito.session_store", "database"));
+    let stopped = |err: rocket::Error| matches!(err.kind(), ErrorKind::FailedFairings(f) if f.iter().any(|f| f.name == "Cognito authentication"));
+    let err = rocket::custom(figment()).attach(Cognito::without_store()).ignite().await.expect_err("no store");
+    assert!(stopped(err));
+    let err =
+        rocket::custom(figment()).attach(Cognito::custom(MemoryStore::new())).ignite().await.expect_err("users only");
+    assert!(stopped(err));
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let rocket = rocket::custom(figment()).attach(Cognito::custom(store.clone()).sessions_in(store));
+    let rocket = rocket.ignite().await.expect("sessions in the memory store");
+    let cognito = rocket.state::<Cognito>().unwrap();
+    assert!(cognito.user_sessions("nobody").await.unwrap().is_empty());
+    // Cookie sessions have no sessions to list.
+    let rocket = rocket::custom(pool.figment()).attach(Cognito::without_store()).ignite().await.unwrap();
+    let err = rocket.state::<Cognito>().unwrap().user_sessions("nobody").await.unwrap_err();
+    assert!(matches!(err, rocket_warrant::Error::NoSessionStore), "{err:?}");
+}
+
+#[tokio::test]
 async fn every_guard_stops_a_launch_without_the_fairing() {
     let pool = TestPool::new();
     let routes = [

@@ -46,6 +46,11 @@ fn me(user: CognitoUser) -> Value {
     })
 }
 
+#[post("/me")]
+fn me_post(user: CognitoUser) -> String {
+    user.username().to_owned()
+}
+
 #[get("/claims")]
 fn claims(claims: rocket_warrant::CognitoClaims) -> String {
     format!("{} {}", claims.username(), claims.is_bearer())
@@ -99,7 +104,7 @@ async fn site(kind: StoreKind, settings: impl FnOnce(&Pool) -> Value) -> Site {
     let url = common::database_url(kind).await.unwrap();
     let clock = Arc::new(common::PinnedClock::default());
     let rocket = common::rocket_with_clock(kind, &url, settings(&pool), Some(clock.clone()))
-        .mount("/", routes![login, me, claims, maybe, admin, key, maybe_key, logout, fail])
+        .mount("/", routes![login, me, me_post, claims, maybe, admin, key, maybe_key, logout, fail])
         .register("/", catchers![rocket_warrant::redirect_to_login]);
     let client = Client::tracked(rocket).await.expect("valid rocket");
     Site { client, pool, clock }
@@ -246,6 +251,22 @@ async fn expired_access_token_is_refreshed_and_new_cookies_are_sent() {
     // The new cookies work without another refresh.
     assert_eq!(site.me().await.0, Status::Ok);
     assert_eq!(site.cognito().counters().refreshes, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_refreshes_an_expired_access_token_as_a_get_does() {
+    let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
+    site.login("alice", PASSWORD).await;
+    let old_access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
+    let exp = site.cognito().verify(&old_access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    site.clock.set(exp);
+    let response = site.client.post("/me").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(set_cookies(&response).len(), 2, "new cookies on the POST's response");
+    assert_eq!(response.into_string().await.unwrap(), "alice");
+    assert_eq!(site.cognito().counters().refreshes, 1);
+    assert_ne!(common::cookie_token(&site.client.cookies(), "cognito_access").unwrap(), old_access);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -72,8 +72,8 @@ pub struct CognitoClaims(pub(crate) Credentials);
 #[derive(Clone)]
 pub struct CognitoUser {
     credentials: Credentials,
-    id_token: Option<String>,
-    user: User,
+    id_token: Option<std::sync::Arc<str>>,
+    user: std::sync::Arc<User>,
 }
 
 impl fmt::Debug for CognitoClaims {

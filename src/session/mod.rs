@@ -30,7 +30,9 @@ pub(crate) use self::seal::Sealer;
 #[cfg(feature = "testing")]
 pub(crate) use self::seal::{pack_token, unpack_str, unpack_token};
 pub(crate) use self::server::handle;
+use self::server::key_of;
 pub(crate) use self::server::ServerSessions;
+use self::server::Verified;
 use crate::challenge::PendingChallenge;
 use crate::error::{AuthError, Error};
 use crate::store::{SessionInfo, User};
@@ -41,9 +43,11 @@ use crate::users::{Login, Users};
 #[derive(Clone)]
 pub(crate) struct Credentials {
     pub(crate) claims: Arc<Claims>,
-    pub(crate) access_token: String,
+    pub(crate) access_token: Arc<str>,
     /// Read from its cookie only when a guard asks (each cookie read is a decryption).
-    pub(crate) id_token: Option<String>,
+    pub(crate) id_token: Option<Arc<str>>,
+    /// The ID token's claims, when the session verified it already (server-side sessions).
+    pub(crate) id_claims: Option<Arc<Claims>>,
     pub(crate) bearer: bool,
 }
 
@@ -63,7 +67,7 @@ impl RequestAuth {
 }
 
 /// The local user's outcome for a request (cached like [`RequestAuth`]).
-pub(crate) struct LocalUser(pub(crate) Result<User, AuthError>);
+pub(crate) struct LocalUser(pub(crate) Result<Arc<User>, AuthError>);
 
 /// Sessions: the cookies, the server-side store when there is one, the refreshes in flight,
 /// and the users behind them.
@@ -101,8 +105,13 @@ impl Sessions {
     async fn credentials(&self, req: &Request<'_>) -> (Result<Credentials, AuthError>, bool) {
         if let Some(token) = req.headers().get_one("Authorization").and_then(bearer) {
             let result = self.users.verifier.verify(token, TokenUse::Access).await;
-            let credentials =
-                |claims| Credentials { claims, access_token: token.to_owned(), id_token: None, bearer: true };
+            let credentials = |claims| Credentials {
+                claims,
+                access_token: token.into(),
+                id_token: None,
+                id_claims: None,
+                bearer: true,
+            };
             return (result.map(credentials).map_err(AuthError::from), false);
         }
         (self.cookie_credentials(req.cookies()).await, true)
@@ -116,7 +125,10 @@ impl Sessions {
         let mut expired = false;
         if let Some(access_token) = self.cookies.access_token(jar) {
             match self.users.verifier.verify(&access_token, TokenUse::Access).await {
-                Ok(claims) => return Ok(Credentials { claims, access_token, id_token: None, bearer: false }),
+                Ok(claims) => {
+                    let access_token = access_token.into();
+                    return Ok(Credentials { claims, access_token, id_token: None, id_claims: None, bearer: false });
+                }
                 // Only a genuinely signed token can be "expired": refresh it.
                 Err(VerifyError::Expired) => expired = true,
                 Err(e) => return Err(e.into()),
@@ -129,8 +141,9 @@ impl Sessions {
         self.cookies.set(jar, &refreshed.tokens, &username)?;
         Ok(Credentials {
             claims: refreshed.access_claims,
-            access_token: refreshed.tokens.access_token,
-            id_token: Some(refreshed.tokens.id_token),
+            access_token: refreshed.tokens.access_token.into(),
+            id_token: Some(refreshed.tokens.id_token.into()),
+            id_claims: None,
             bearer: false,
         })
     }
@@ -139,21 +152,38 @@ impl Sessions {
         let Some(secret) = self.cookies.session(jar) else {
             return Err(AuthError::Missing);
         };
-        let id = handle(&secret);
         let now = self.users.verifier.now();
-        let live = server.load(&id, now).await?.ok_or(AuthError::SessionEnded)?;
-        let credentials = |claims, access_token, id_token| Credentials {
-            claims,
-            access_token,
-            id_token: Some(id_token),
-            bearer: false,
+        let live = server.load(&key_of(&secret), now).await?.ok_or(AuthError::SessionEnded)?;
+        let verified = match live.verified.get() {
+            // The common request: the claims verified before, their times checked again.
+            Some(verified) => self.users.verifier.recheck(&verified.access, TokenUse::Access).map(|_| verified.clone()),
+            None => match self.users.verifier.verify(&live.access_token, TokenUse::Access).await {
+                Ok(access) => {
+                    let id = self.users.verifier.verify(&live.id_token, TokenUse::Id).await.ok();
+                    let id = id.filter(|id| id.sub == access.sub);
+                    Ok(live.verified.get_or_init(|| Verified { access, id }).clone())
+                }
+                Err(e) => Err(e),
+            },
         };
-        match self.users.verifier.verify(&live.access_token, TokenUse::Access).await {
-            Ok(claims) => Ok(credentials(claims, live.access_token.clone(), live.id_token.clone())),
+        match verified {
+            Ok(verified) => Ok(Credentials {
+                claims: verified.access,
+                access_token: live.access_token.clone(),
+                id_token: Some(live.id_token.clone()),
+                id_claims: verified.id,
+                bearer: false,
+            }),
             Err(VerifyError::Expired) => {
                 let refreshed = self.refresh_server(server, &live).await?;
                 let tokens = refreshed.tokens;
-                Ok(credentials(refreshed.access_claims, tokens.access_token, tokens.id_token))
+                Ok(Credentials {
+                    claims: refreshed.access_claims,
+                    access_token: tokens.access_token.into(),
+                    id_token: Some(tokens.id_token.into()),
+                    id_claims: None,
+                    bearer: false,
+                })
             }
             Err(e) => Err(e.into()),
         }
@@ -200,11 +230,19 @@ impl Sessions {
     /// The ID token of a cookie session, read when a guard asks for it: only one that verifies
     /// and belongs to the access token's user (a cookie from another session, or expired, is
     /// no ID token of this one).
-    pub(crate) async fn id_token(&self, req: &Request<'_>, credentials: &Credentials) -> Option<String> {
+    pub(crate) async fn id_token(&self, req: &Request<'_>, credentials: &Credentials) -> Option<Arc<str>> {
         if credentials.bearer {
             return None;
         }
-        let token = credentials.id_token.clone().or_else(|| self.cookies.id_token(req.cookies()))?;
+        if let (Some(token), Some(claims)) = (&credentials.id_token, &credentials.id_claims) {
+            // Verified with the session: its times and kind checked again.
+            self.users.verifier.recheck(claims, TokenUse::Id).ok()?;
+            return (claims.sub == credentials.claims.sub).then(|| token.clone());
+        }
+        let token = match &credentials.id_token {
+            Some(token) => token.clone(),
+            None => self.cookies.id_token(req.cookies())?.into(),
+        };
         let claims = self.users.verifier.verify(&token, TokenUse::Id).await.ok()?;
         (claims.sub == credentials.claims.sub).then_some(token)
     }
@@ -213,7 +251,7 @@ impl Sessions {
     pub(crate) async fn local_user<'r>(&self, req: &'r Request<'_>, credentials: &Credentials) -> &'r LocalUser {
         req.local_cache_async(async {
             let user = self.users.local_user(&credentials.claims, &credentials.access_token).await;
-            LocalUser(user.map_err(AuthError::from))
+            LocalUser(user.map(Arc::new).map_err(AuthError::from))
         })
         .await
     }

@@ -3,8 +3,9 @@
 //! for `session_cache_ttl_secs`, so that the common request makes no database round trip.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -13,7 +14,7 @@ use super::cookies::SESSION_ID_BYTES;
 use super::seal::{pack_token, unpack_token, Sealer};
 use crate::error::Error;
 use crate::store::{SessionRecord, SessionStore};
-use crate::tokens::Tokens;
+use crate::tokens::{Claims, Tokens};
 
 /// A session as an instance remembers it: enough to authenticate a request. The refresh token
 /// stays in the store, read again when a refresh needs it.
@@ -23,8 +24,19 @@ pub(crate) struct Live {
     pub(crate) username: String,
     pub(crate) version: i64,
     pub(crate) expires_at: i64,
-    pub(crate) access_token: String,
-    pub(crate) id_token: String,
+    pub(crate) access_token: Arc<str>,
+    pub(crate) id_token: Arc<str>,
+    /// The tokens' claims once verified: later requests recheck them (times, issuer, client)
+    /// without digesting the tokens again.
+    pub(crate) verified: OnceLock<Verified>,
+}
+
+/// A session's verified claims: the access token's, and the ID token's when it verified and
+/// is the same user's.
+#[derive(Debug, Clone)]
+pub(crate) struct Verified {
+    pub(crate) access: Arc<Claims>,
+    pub(crate) id: Option<Arc<Claims>>,
 }
 
 /// The store of server-side sessions, and this instance's memory of them.
@@ -33,8 +45,30 @@ pub(crate) struct ServerSessions {
     sealer: Sealer,
     ttl: Duration,
     capacity: usize,
-    cache: Mutex<HashMap<String, (Instant, Arc<Live>)>>,
+    cache: Mutex<Remembered>,
     last_purge: AtomicI64,
+}
+
+/// The sessions an instance remembers, by the SHA-256 of their id: already uniform, so the map
+/// hashes its first eight bytes rather than SipHash-ing all 32 on every request.
+type Remembered = HashMap<Key, (Instant, Arc<Live>), BuildHasherDefault<DigestHasher>>;
+
+/// A session's key: the SHA-256 of the browser's id; its hex is the store's `id`.
+pub(crate) type Key = [u8; 32];
+
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for (i, b) in bytes.iter().take(8).enumerate() {
+            self.0 ^= u64::from(*b) << (8 * i);
+        }
+    }
 }
 
 /// Ended sessions are purged after a sign-in at most this often (seconds).
@@ -49,7 +83,37 @@ impl std::fmt::Debug for ServerSessions {
 /// The handle of a browser's session id: what the store keys it by (the id itself is never
 /// stored, so a copy of the table opens no session).
 pub(crate) fn handle(secret: &[u8; SESSION_ID_BYTES]) -> String {
-    Sha256::digest(secret).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&key_of(secret))
+}
+
+/// The key of a browser's session id.
+pub(crate) fn key_of(secret: &[u8; SESSION_ID_BYTES]) -> Key {
+    Sha256::digest(secret).into()
+}
+
+/// A key as the store's `id`.
+pub(crate) fn hex(key: &Key) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in key {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// The key of a store `id`; `None` for anything else (no session has it).
+fn unhex(id: &str) -> Option<Key> {
+    let bytes = id.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut key = [0u8; 32];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        key[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(key)
 }
 
 impl ServerSessions {
@@ -107,11 +171,11 @@ impl ServerSessions {
 
     /// The live session of `id`: remembered, or read from the store; `None` when it ended
     /// (removed, or past `expires_at`).
-    pub(crate) async fn load(&self, id: &str, now: i64) -> Result<Option<Arc<Live>>, Error> {
-        if let Some(live) = self.remembered(id) {
+    pub(crate) async fn load(&self, key: &Key, now: i64) -> Result<Option<Arc<Live>>, Error> {
+        if let Some(live) = self.remembered(key) {
             return Ok((live.expires_at > now).then_some(live));
         }
-        match self.read(id, now).await? {
+        match self.read(&hex(key), now).await? {
             Some((record, tokens)) => Ok(Some(self.remember(&record, &tokens))),
             None => Ok(None),
         }
@@ -182,13 +246,13 @@ impl ServerSessions {
         input.is_empty().then_some(Tokens { id_token, access_token, refresh_token })
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<Live>)>> {
+    fn cache(&self) -> std::sync::MutexGuard<'_, Remembered> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn remembered(&self, id: &str) -> Option<Arc<Live>> {
+    fn remembered(&self, key: &Key) -> Option<Arc<Live>> {
         let cache = self.cache();
-        let (at, live) = cache.get(id)?;
+        let (at, live) = cache.get(key)?;
         (at.elapsed() < self.ttl).then(|| live.clone())
     }
 
@@ -198,29 +262,32 @@ impl ServerSessions {
             username: record.username.clone(),
             version: record.version,
             expires_at: record.expires_at,
-            access_token: tokens.access_token.clone(),
-            id_token: tokens.id_token.clone(),
+            access_token: tokens.access_token.as_str().into(),
+            id_token: tokens.id_token.as_str().into(),
+            verified: OnceLock::new(),
         });
-        if self.capacity == 0 || self.ttl.is_zero() {
+        let Some(key) = unhex(&record.id).filter(|_| self.capacity > 0 && !self.ttl.is_zero()) else {
             return live;
-        }
+        };
         let mut cache = self.cache();
-        if cache.len() >= self.capacity && !cache.contains_key(&record.id) {
+        if cache.len() >= self.capacity && !cache.contains_key(&key) {
             // Stale entries go first; if the cache is still full, as many others as needed.
             cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
             let excess = (cache.len() + 1).saturating_sub(self.capacity);
-            let evict: Vec<String> = cache.keys().take(excess).cloned().collect();
+            let evict: Vec<Key> = cache.keys().take(excess).copied().collect();
             for key in evict {
                 cache.remove(&key);
             }
         }
-        cache.insert(record.id.clone(), (Instant::now(), live.clone()));
+        cache.insert(key, (Instant::now(), live.clone()));
         live
     }
 
     /// Forgets `id` in this instance's memory (other instances forget within the TTL).
     pub(crate) fn forget(&self, id: &str) {
-        self.cache().remove(id);
+        if let Some(key) = unhex(id) {
+            self.cache().remove(&key);
+        }
     }
 
     /// Sessions remembered now.
@@ -234,4 +301,23 @@ impl ServerSessions {
 /// not open.
 fn label(id: &str) -> String {
     format!("cognito_sessions:{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_store_ids_convert_both_ways() {
+        let key = key_of(&[7u8; SESSION_ID_BYTES]);
+        let id = hex(&key);
+        assert_eq!(id.len(), 64);
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_eq!(unhex(&id), Some(key));
+        assert_eq!(handle(&[7u8; SESSION_ID_BYTES]), id);
+        for bad in ["", "00", &id[1..], &format!("{}g", &id[1..]), &id.to_uppercase().replace('A', "Ä")] {
+            assert_eq!(unhex(bad), None, "{bad}");
+        }
+        assert_eq!(unhex(&id.to_uppercase()), Some(key), "hex digits in either case");
+    }
 }

@@ -352,7 +352,7 @@ impl TestUser {
     ///
     /// As [`Cognito::keep`](crate::Cognito::keep): a store that fails, a token too large.
     pub async fn session_on(&self, cognito: &crate::Cognito) -> Result<Vec<Cookie<'static>>, crate::Error> {
-        cognito.sessions().start(&self.username, &self.tokens()).await
+        start_session(cognito, &self.username, &self.tokens()).await
     }
 
     /// The user as a login would save them (username, sub, email), to put in a store first.
@@ -361,6 +361,21 @@ impl TestUser {
         profile.fields.insert("email".into(), self.email.clone());
         profile
     }
+}
+
+/// Starts a session of `username` with `tokens` on `cognito`, as a login would keep it, without
+/// Cognito: the cookies a browser then sends (see [`TestUser::session_on`], which signs the
+/// tokens). For tests and benchmarks that bring tokens of their own.
+///
+/// # Errors
+///
+/// As [`Cognito::keep`](crate::Cognito::keep): a store that fails, a token too large.
+pub async fn start_session(
+    cognito: &crate::Cognito,
+    username: &str,
+    tokens: &Tokens,
+) -> Result<Vec<Cookie<'static>>, crate::Error> {
+    cognito.sessions().start(username, tokens).await
 }
 
 /// The handle ([`SessionInfo::id`](crate::SessionInfo::id)) of the server-side session that a

@@ -200,6 +200,12 @@ impl Verifier {
         Ok(claims)
     }
 
+    /// Checks again claims this verifier verified before (kept by a server-side session): the
+    /// issuer, client, kind and times, without the token.
+    pub(crate) fn recheck(&self, claims: &Claims, expected: TokenUse) -> Result<(), VerifyError> {
+        self.check_claims(claims, expected)
+    }
+
     fn check_claims(&self, claims: &Claims, expected: TokenUse) -> Result<(), VerifyError> {
         // The issuer is pinned to the configured pool, never taken from the token.
         if claims.iss != self.issuer {
