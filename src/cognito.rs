@@ -77,6 +77,7 @@ impl Cognito {
         sealer: Sealer,
         store: Option<Arc<dyn UserStore>>,
         session_store: Option<Arc<dyn SessionStore>>,
+        row_ttl: std::time::Duration,
         clock: Option<Arc<dyn Clock>>,
     ) -> Result<Cognito, ConfigError> {
         config.validate()?;
@@ -113,7 +114,9 @@ impl Cognito {
         let users = Users::new(client, verifier, store, config.attr_mapping.clone(), config.create_unknown_users);
         // Validated at launch to fit an i64.
         let max_age = config.cookie_max_age.as_secs() as i64;
-        let sessions = Sessions::new(users, TokenCookies::new(&config, sealer), server, max_age);
+        let remember = config.token_cache_capacity;
+        let cookies = TokenCookies::new(&config, sealer);
+        let sessions = Sessions::new(users, cookies, server, max_age, remember, row_ttl);
         Ok(Cognito { inner: Arc::new(Inner { config, sdk_config, sessions }) })
     }
 

@@ -203,20 +203,22 @@ impl Fairing for CognitoFairing {
                 return Err(rocket);
             }
         };
-        let (store, sessions) = match &self.store {
+        // A session remembers its row as long as the store's cache would (a custom store is
+        // used as given: no memory).
+        let (store, sessions, row_ttl) = match &self.store {
             StoreSource::Database(fetch) => match fetch(&rocket, &config) {
-                Ok((users, sessions)) => (Some(users), Some(sessions)),
+                Ok((users, sessions)) => (Some(users), Some(sessions), config.user_cache_ttl),
                 Err(e) => {
                     log::error!("rocket_warrant: {e}");
                     return Err(rocket);
                 }
             },
-            StoreSource::Custom(store) => (Some(store.clone()), None),
-            StoreSource::None => (None, None),
+            StoreSource::Custom(store) => (Some(store.clone()), None, std::time::Duration::ZERO),
+            StoreSource::None => (None, None, std::time::Duration::ZERO),
         };
         let sessions = self.sessions.clone().or(sessions);
         let sealer = Sealer::from_figment(rocket.figment());
-        let cognito = match Cognito::build(config, sealer, store, sessions, self.clock.clone()).await {
+        let cognito = match Cognito::build(config, sealer, store, sessions, row_ttl, self.clock.clone()).await {
             Ok(cognito) => cognito,
             Err(e) => {
                 log::error!("rocket_warrant: {e}");

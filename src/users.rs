@@ -48,6 +48,10 @@ pub(crate) struct Users {
     pub(crate) store: Option<Arc<dyn UserStore>>,
     mapping: BTreeMap<String, String>,
     create_unknown: bool,
+    /// Counts this instance's writes of local rows: a row remembered with a server-side session
+    /// is used only while no write happened since (another instance's writes are seen within
+    /// the session's memory, as the store's cache sees them).
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl Users {
@@ -58,7 +62,7 @@ impl Users {
         mapping: BTreeMap<String, String>,
         create_unknown: bool,
     ) -> Users {
-        Users { client, verifier, store, mapping, create_unknown }
+        Users { client, verifier, store, mapping, create_unknown, writes: Default::default() }
     }
 
     /// Verifies a login's tokens, reads the attributes and saves the local user.
@@ -86,7 +90,9 @@ impl Users {
         let Some(store) = &self.store else {
             return Ok((profile, None));
         };
-        let user = store.save(&profile, create).await?.ok_or(Error::NotProvisioned)?;
+        let user = store.save(&profile, create).await;
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::Release);
+        let user = user?.ok_or(Error::NotProvisioned)?;
         Ok((profile, Some(user)))
     }
 
@@ -103,6 +109,11 @@ impl Users {
         }
         let (_, user) = self.sync(access_token, true).await?;
         user.ok_or(Error::NotProvisioned)
+    }
+
+    /// The count of this instance's row writes so far.
+    pub(crate) fn writes(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Keyed by Cognito's canonical username, not what was typed (an email alias, say).

@@ -35,6 +35,11 @@ fn me_get(user: CognitoUser) -> Value {
     json!({ "username": user.username(), "has_id_token": user.id_token().is_some(), "access": user.access_token() })
 }
 
+#[get("/email")]
+fn email(user: CognitoUser) -> String {
+    user.email().unwrap_or("-").to_owned()
+}
+
 #[post("/me")]
 fn me_post(user: CognitoUser) -> String {
     user.username().to_owned()
@@ -72,7 +77,7 @@ impl Setup {
         let settings =
             with(with(self.pool.settings(), json!({ "session_store": "database", "leeway_secs": 0 })), extra);
         let rocket = common::rocket_with_clock(self.kind, &self.url, settings, Some(self.clock.clone()))
-            .mount("/", routes![login, me_get, me_post, logout, everywhere]);
+            .mount("/", routes![login, me_get, me_post, email, logout, everywhere]);
         Client::untracked(rocket).await.expect("the instance ignites")
     }
 }
@@ -173,6 +178,24 @@ store_tests! {
         assert!(cognito(&a).user_sessions("alice").await.unwrap().is_empty());
         let refused = cognito(&a).user_attributes(&third).await.unwrap_err();
         assert!(matches!(refused, Error::SessionExpired), "signed out at Cognito: {refused:?}");
+    };
+
+    the_local_row_a_session_remembers_follows_a_write => |kind: StoreKind, url: String| async move {
+        let setup = Setup::new(kind, url).await;
+        let a = setup.instance(json!({ "session_cache_ttl_secs": 60 })).await;
+        let cookie = sign_in(&a, "alice").await;
+        let email = || async { a.get("/email").cookie(cookie.clone()).dispatch().await.into_string().await.unwrap() };
+        assert_eq!(email().await, "alice@example.com");
+        let attribute = aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+            .name("email")
+            .value("alice@example.org")
+            .build()
+            .unwrap();
+        setup.pool.admin.admin_update_user_attributes().user_pool_id(&setup.pool.pool_id).username("alice").user_attributes(attribute).send().await.unwrap();
+        assert_eq!(email().await, "alice@example.com", "the row is as it was");
+        let access = access_token(&a, &cookie).await;
+        cognito(&a).sync_user(&access).await.unwrap();
+        assert_eq!(email().await, "alice@example.org", "written here: seen at once, session remembered or not");
     };
 
     sign_out_everywhere_and_ending_one_session => |kind: StoreKind, url: String| async move {

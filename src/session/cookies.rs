@@ -162,6 +162,11 @@ impl TokenCookies {
         StoredTokens { id_token: self.id_token(jar), access_token: self.access_token(jar), refresh: self.refresh(jar) }
     }
 
+    /// The access cookie's sealed value, as sent.
+    pub(crate) fn access_value<'a>(&self, jar: &'a CookieJar<'_>) -> Option<&'a str> {
+        jar.get(&self.access).map(|c| c.value())
+    }
+
     /// The access token cookie.
     pub(crate) fn access_token(&self, jar: &CookieJar<'_>) -> Option<String> {
         self.token(jar, &self.access)

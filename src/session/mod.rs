@@ -15,6 +15,7 @@
 //! 5. For guards that want the local user: the store's row, created on first sight.
 
 mod cookies;
+mod opened;
 mod refresh;
 mod seal;
 mod server;
@@ -25,6 +26,7 @@ use rocket::http::{Cookie, CookieJar};
 use rocket::Request;
 
 pub(crate) use self::cookies::TokenCookies;
+use self::opened::{remember_row, remembered_row, Opened, OpenedCookies, RowMemory};
 use self::refresh::{RefreshFlights, Refreshed};
 pub(crate) use self::seal::Sealer;
 #[cfg(feature = "testing")]
@@ -48,6 +50,8 @@ pub(crate) struct Credentials {
     pub(crate) id_token: Option<Arc<str>>,
     /// The ID token's claims, when the session verified it already (server-side sessions).
     pub(crate) id_claims: Option<Arc<Claims>>,
+    /// Where the session remembers its local row (an opened cookie, a server-side session).
+    pub(crate) row: Option<Arc<RowMemory>>,
     pub(crate) bearer: bool,
 }
 
@@ -75,14 +79,25 @@ pub(crate) struct Sessions {
     pub(crate) users: Users,
     pub(crate) cookies: TokenCookies,
     server: Option<ServerSessions>,
+    opened: OpenedCookies,
+    row_ttl: std::time::Duration,
     max_age: i64,
     refreshes: RefreshFlights,
 }
 
 impl Sessions {
-    /// Cookie sessions, or server-side ones in `server`; a session lasts `max_age` seconds.
-    pub(crate) fn new(users: Users, cookies: TokenCookies, server: Option<ServerSessions>, max_age: i64) -> Sessions {
-        Sessions { users, cookies, server, max_age, refreshes: RefreshFlights::default() }
+    /// Cookie sessions, or server-side ones in `server`; a session lasts `max_age` seconds; at
+    /// most `remember` opened access cookies are kept, and a session's row for `row_ttl`.
+    pub(crate) fn new(
+        users: Users,
+        cookies: TokenCookies,
+        server: Option<ServerSessions>,
+        max_age: i64,
+        remember: usize,
+        row_ttl: std::time::Duration,
+    ) -> Sessions {
+        let opened = OpenedCookies::new(remember);
+        Sessions { users, cookies, server, opened, row_ttl, max_age, refreshes: RefreshFlights::default() }
     }
 
     /// The request's credentials, authenticated once per request.
@@ -110,6 +125,7 @@ impl Sessions {
                 access_token: token.into(),
                 id_token: None,
                 id_claims: None,
+                row: None,
                 bearer: true,
             };
             return (result.map(credentials).map_err(AuthError::from), false);
@@ -121,17 +137,43 @@ impl Sessions {
         if let Some(server) = &self.server {
             return self.server_credentials(jar, server).await;
         }
-        // The access cookie alone on the common path.
+        // The access cookie alone on the common path, opened once per instance.
         let mut expired = false;
-        if let Some(access_token) = self.cookies.access_token(jar) {
-            match self.users.verifier.verify(&access_token, TokenUse::Access).await {
-                Ok(claims) => {
-                    let access_token = access_token.into();
-                    return Ok(Credentials { claims, access_token, id_token: None, id_claims: None, bearer: false });
-                }
+        if let Some(sealed) = self.cookies.access_value(jar) {
+            let key = opened::key_of(sealed);
+            let credentials = |o: &Opened| Credentials {
+                claims: o.claims.clone(),
+                access_token: o.access_token.clone(),
+                id_token: None,
+                id_claims: None,
+                row: Some(o.row.clone()),
+                bearer: false,
+            };
+            let found = match self.opened.get(&key) {
+                Some(o) => Some(self.users.verifier.recheck(&o.claims, TokenUse::Access).map(|_| o)),
+                // Opened here for the first time; one that does not open (tampered, or sealed
+                // with another key) is as good as absent.
+                None => match self.cookies.access_token(jar) {
+                    Some(token) => Some(match self.users.verifier.verify(&token, TokenUse::Access).await {
+                        Ok(claims) => {
+                            let o = Arc::new(Opened { access_token: token.into(), claims, row: Arc::default() });
+                            self.opened.insert(key, o.clone(), self.users.verifier.now());
+                            Ok(o)
+                        }
+                        Err(e) => Err(e),
+                    }),
+                    None => None,
+                },
+            };
+            match found {
+                Some(Ok(o)) => return Ok(credentials(&o)),
                 // Only a genuinely signed token can be "expired": refresh it.
-                Err(VerifyError::Expired) => expired = true,
-                Err(e) => return Err(e.into()),
+                Some(Err(VerifyError::Expired)) => {
+                    self.opened.remove(&key);
+                    expired = true;
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => {}
             }
         }
         let Some((refresh_token, username)) = self.cookies.refresh(jar) else {
@@ -144,6 +186,7 @@ impl Sessions {
             access_token: refreshed.tokens.access_token.into(),
             id_token: Some(refreshed.tokens.id_token.into()),
             id_claims: None,
+            row: None,
             bearer: false,
         })
     }
@@ -172,6 +215,7 @@ impl Sessions {
                 access_token: live.access_token.clone(),
                 id_token: Some(live.id_token.clone()),
                 id_claims: verified.id,
+                row: Some(live.row.clone()),
                 bearer: false,
             }),
             Err(VerifyError::Expired) => {
@@ -182,6 +226,7 @@ impl Sessions {
                     access_token: tokens.access_token.into(),
                     id_token: Some(tokens.id_token.into()),
                     id_claims: None,
+                    row: None,
                     bearer: false,
                 })
             }
@@ -250,8 +295,16 @@ impl Sessions {
     /// The local user of the request's credentials, looked up once per request.
     pub(crate) async fn local_user<'r>(&self, req: &'r Request<'_>, credentials: &Credentials) -> &'r LocalUser {
         req.local_cache_async(async {
-            let user = self.users.local_user(&credentials.claims, &credentials.access_token).await;
-            LocalUser(user.map(Arc::new).map_err(AuthError::from))
+            // A session remembers its row while this instance writes none.
+            let writes = self.users.writes();
+            if let Some(user) = credentials.row.as_deref().and_then(|row| remembered_row(row, writes, self.row_ttl)) {
+                return LocalUser(Ok(user));
+            }
+            let user = self.users.local_user(&credentials.claims, &credentials.access_token).await.map(Arc::new);
+            if let (Ok(user), Some(row)) = (&user, &credentials.row) {
+                remember_row(row, writes, user.clone());
+            }
+            LocalUser(user.map_err(AuthError::from))
         })
         .await
     }
@@ -305,6 +358,9 @@ impl Sessions {
     pub(crate) async fn sign_out(&self, jar: &CookieJar<'_>) {
         let access = match &self.server {
             None => {
+                if let Some(sealed) = self.cookies.access_value(jar) {
+                    self.opened.remove(&opened::key_of(sealed));
+                }
                 let stored = self.cookies.get(jar);
                 if let Some((refresh_token, _)) = &stored.refresh {
                     self.refreshes.forget(refresh_token);
@@ -348,6 +404,9 @@ impl Sessions {
     }
 
     fn sign_out_cookies(&self, jar: &CookieJar<'_>) {
+        if let Some(sealed) = self.cookies.access_value(jar) {
+            self.opened.remove(&opened::key_of(sealed));
+        }
         if let Some((refresh_token, _)) = self.cookies.refresh(jar) {
             self.refreshes.forget(&refresh_token);
         }

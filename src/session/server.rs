@@ -3,7 +3,7 @@
 //! for `session_cache_ttl_secs`, so that the common request makes no database round trip.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::cookies::SESSION_ID_BYTES;
+use super::opened::{DigestHasher, RowMemory};
 use super::seal::{pack_token, unpack_token, Sealer};
 use crate::error::Error;
 use crate::store::{SessionRecord, SessionStore};
@@ -29,6 +30,8 @@ pub(crate) struct Live {
     /// The tokens' claims once verified: later requests recheck them (times, issuer, client)
     /// without digesting the tokens again.
     pub(crate) verified: OnceLock<Verified>,
+    /// The local row, while this instance writes none.
+    pub(crate) row: Arc<RowMemory>,
 }
 
 /// A session's verified claims: the access token's, and the ID token's when it verified and
@@ -55,21 +58,6 @@ type Remembered = HashMap<Key, (Instant, Arc<Live>), BuildHasherDefault<DigestHa
 
 /// A session's key: the SHA-256 of the browser's id; its hex is the store's `id`.
 pub(crate) type Key = [u8; 32];
-
-#[derive(Default)]
-struct DigestHasher(u64);
-
-impl Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for (i, b) in bytes.iter().take(8).enumerate() {
-            self.0 ^= u64::from(*b) << (8 * i);
-        }
-    }
-}
 
 /// Ended sessions are purged after a sign-in at most this often (seconds).
 const PURGE_EVERY: i64 = 3600;
@@ -265,6 +253,7 @@ impl ServerSessions {
             access_token: tokens.access_token.as_str().into(),
             id_token: tokens.id_token.as_str().into(),
             verified: OnceLock::new(),
+            row: Arc::default(),
         });
         let Some(key) = unhex(&record.id).filter(|_| self.capacity > 0 && !self.ttl.is_zero()) else {
             return live;

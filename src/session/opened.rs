@@ -1,0 +1,158 @@
+//! What an instance remembers of a cookie session between its requests: the access cookie's
+//! opened token and verified claims, by the SHA-256 of the sealed value as sent, so that the
+//! common request digests the cookie once instead of decoding, decrypting, re-encoding and
+//! digesting its token; and, as a server-side session does, the local row.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::store::User;
+use crate::tokens::Claims;
+
+/// A session's local row, the count of this instance's row writes when it was read, and when:
+/// used only while no write happened since, and for no longer than the user cache keeps a row
+/// (`user_cache_ttl_secs`, none for a custom store), so that it is never staler than the store's
+/// own cache would be.
+pub(crate) type RowMemory = Mutex<Option<(u64, Instant, Arc<User>)>>;
+
+/// The row remembered in `memory`, if no row was written since and it is younger than `ttl`.
+pub(crate) fn remembered_row(memory: &RowMemory, writes: u64, ttl: Duration) -> Option<Arc<User>> {
+    let row = memory.lock().unwrap_or_else(|e| e.into_inner());
+    row.as_ref().filter(|(w, at, _)| *w == writes && at.elapsed() < ttl).map(|(_, _, user)| user.clone())
+}
+
+/// Remembers `user`, read when the count of writes was `writes`.
+pub(crate) fn remember_row(memory: &RowMemory, writes: u64, user: Arc<User>) {
+    *memory.lock().unwrap_or_else(|e| e.into_inner()) = Some((writes, Instant::now(), user));
+}
+
+/// An opened access cookie.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    pub(crate) access_token: Arc<str>,
+    pub(crate) claims: Arc<Claims>,
+    pub(crate) row: Arc<RowMemory>,
+}
+
+/// Keys are SHA-256 digests, already uniform: the map hashes their first eight bytes.
+#[derive(Default)]
+pub(crate) struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for (i, b) in bytes.iter().take(8).enumerate() {
+            self.0 ^= u64::from(*b) << (8 * i);
+        }
+    }
+}
+
+/// Opened access cookies, at most `capacity`; an entry whose token has expired is dropped
+/// first when the map is full.
+#[derive(Debug)]
+pub(crate) struct OpenedCookies {
+    capacity: usize,
+    entries: Mutex<HashMap<[u8; 32], Arc<Opened>, BuildHasherDefault<DigestHasher>>>,
+}
+
+/// The key of a sealed cookie value: a tampered value, or another, is another key.
+pub(crate) fn key_of(sealed: &str) -> [u8; 32] {
+    Sha256::digest(sealed.as_bytes()).into()
+}
+
+impl OpenedCookies {
+    pub(crate) fn new(capacity: usize) -> OpenedCookies {
+        OpenedCookies { capacity, entries: Mutex::default() }
+    }
+
+    pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Arc<Opened>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
+    }
+
+    pub(crate) fn insert(&self, key: [u8; 32], opened: Arc<Opened>, now: i64) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= self.capacity && !entries.contains_key(&key) {
+            entries.retain(|_, o| o.claims.exp.is_some_and(|exp| exp > now));
+            let excess = (entries.len() + 1).saturating_sub(self.capacity);
+            let evict: Vec<[u8; 32]> = entries.keys().take(excess).copied().collect();
+            for key in evict {
+                entries.remove(&key);
+            }
+        }
+        entries.insert(key, opened);
+    }
+
+    pub(crate) fn remove(&self, key: &[u8; 32]) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opened(exp: i64) -> Arc<Opened> {
+        let claims: Claims = serde_json::from_value(serde_json::json!({
+            "sub": "s", "iss": "i", "token_use": "access", "exp": exp,
+        }))
+        .unwrap();
+        Arc::new(Opened { access_token: "t".into(), claims: Arc::new(claims), row: Arc::default() })
+    }
+
+    #[test]
+    fn bounded_and_expired_entries_go_first() {
+        let cookies = OpenedCookies::new(2);
+        cookies.insert(key_of("a"), opened(10), 0);
+        cookies.insert(key_of("b"), opened(100), 0);
+        // Full: "a" has expired by now = 50, so it makes room and "b" stays.
+        cookies.insert(key_of("c"), opened(100), 50);
+        assert_eq!(cookies.len(), 2);
+        assert!(cookies.get(&key_of("a")).is_none() && cookies.get(&key_of("b")).is_some());
+        // Full of live entries: one goes, never above capacity.
+        cookies.insert(key_of("d"), opened(100), 50);
+        assert_eq!(cookies.len(), 2);
+        assert!(cookies.get(&key_of("d")).is_some());
+        cookies.remove(&key_of("d"));
+        assert!(cookies.get(&key_of("d")).is_none());
+        let none = OpenedCookies::new(0);
+        none.insert(key_of("a"), opened(100), 0);
+        assert!(none.get(&key_of("a")).is_none(), "capacity 0 remembers nothing");
+    }
+
+    #[test]
+    fn a_row_is_remembered_until_a_write() {
+        let memory = RowMemory::default();
+        let minute = Duration::from_secs(60);
+        assert!(remembered_row(&memory, 0, minute).is_none());
+        let user = Arc::new(User {
+            id: 1,
+            username: "a".into(),
+            sub: "s".into(),
+            email: None,
+            first_name: None,
+            last_name: None,
+            attributes: Default::default(),
+            created_at: 0,
+            updated_at: 0,
+        });
+        remember_row(&memory, 3, user);
+        assert!(remembered_row(&memory, 3, minute).is_some());
+        assert!(remembered_row(&memory, 4, minute).is_none(), "a row was written since");
+        assert!(remembered_row(&memory, 3, Duration::ZERO).is_none(), "no user cache, no memory");
+    }
+}
