@@ -367,6 +367,16 @@ impl Cognito {
     /// sign-in): how many. The crate also purges by itself, at most once an hour, after a
     /// sign-in.
     ///
+    /// ```no_run
+    /// # use rocket::post;
+    /// use rocket_warrant::{Cognito, Error};
+    ///
+    /// #[post("/admin/sessions/purge")]
+    /// async fn purge(cognito: &Cognito) -> Result<String, Error> {
+    ///     Ok(format!("{} ended sessions deleted", cognito.purge_sessions().await?))
+    /// }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::NoSessionStore`] with cookie sessions, [`Error::Store`] when the store fails.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -17,17 +17,17 @@ use crate::tokens::Claims;
 /// used only while no write happened since, and for no longer than the user cache keeps a row
 /// (`user_cache_ttl_secs`, none for a custom store), so that it is never staler than the store's
 /// own cache would be.
-pub(crate) type RowMemory = Mutex<Option<(u64, Instant, Arc<User>)>>;
+pub(crate) type RowMemory = RwLock<Option<(u64, Instant, Arc<User>)>>;
 
 /// The row remembered in `memory`, if no row was written since and it is younger than `ttl`.
 pub(crate) fn remembered_row(memory: &RowMemory, writes: u64, ttl: Duration) -> Option<Arc<User>> {
-    let row = memory.lock().unwrap_or_else(|e| e.into_inner());
+    let row = memory.read().unwrap_or_else(|e| e.into_inner());
     row.as_ref().filter(|(w, at, _)| *w == writes && at.elapsed() < ttl).map(|(_, _, user)| user.clone())
 }
 
 /// Remembers `user`, read when the count of writes was `writes`.
 pub(crate) fn remember_row(memory: &RowMemory, writes: u64, user: Arc<User>) {
-    *memory.lock().unwrap_or_else(|e| e.into_inner()) = Some((writes, Instant::now(), user));
+    *memory.write().unwrap_or_else(|e| e.into_inner()) = Some((writes, Instant::now(), user));
 }
 
 /// An opened access cookie.
@@ -59,7 +59,7 @@ impl Hasher for DigestHasher {
 #[derive(Debug)]
 pub(crate) struct OpenedCookies {
     capacity: usize,
-    entries: Mutex<HashMap<[u8; 32], Arc<Opened>, BuildHasherDefault<DigestHasher>>>,
+    entries: RwLock<HashMap<[u8; 32], Arc<Opened>, BuildHasherDefault<DigestHasher>>>,
 }
 
 /// The key of a sealed cookie value: a tampered value, or another, is another key.
@@ -69,18 +69,18 @@ pub(crate) fn key_of(sealed: &str) -> [u8; 32] {
 
 impl OpenedCookies {
     pub(crate) fn new(capacity: usize) -> OpenedCookies {
-        OpenedCookies { capacity, entries: Mutex::default() }
+        OpenedCookies { capacity, entries: RwLock::default() }
     }
 
     pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Arc<Opened>> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
+        self.entries.read().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
     }
 
     pub(crate) fn insert(&self, key: [u8; 32], opened: Arc<Opened>, now: i64) {
         if self.capacity == 0 {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
             entries.retain(|_, o| o.claims.exp.is_some_and(|exp| exp > now));
             let excess = (entries.len() + 1).saturating_sub(self.capacity);
@@ -93,12 +93,12 @@ impl OpenedCookies {
     }
 
     pub(crate) fn remove(&self, key: &[u8; 32]) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.entries.write().unwrap_or_else(|e| e.into_inner()).remove(key);
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.entries.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 }
 

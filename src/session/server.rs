@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -48,7 +48,8 @@ pub(crate) struct ServerSessions {
     sealer: Sealer,
     ttl: Duration,
     capacity: usize,
-    cache: Mutex<Remembered>,
+    // Read on every request by every worker: a read lock, so that they never wait on each other.
+    cache: RwLock<Remembered>,
     last_purge: AtomicI64,
 }
 
@@ -106,7 +107,7 @@ fn unhex(id: &str) -> Option<Key> {
 
 impl ServerSessions {
     pub(crate) fn new(store: Arc<dyn SessionStore>, sealer: Sealer, ttl: Duration, capacity: usize) -> Self {
-        ServerSessions { store, sealer, ttl, capacity, cache: Mutex::default(), last_purge: AtomicI64::new(0) }
+        ServerSessions { store, sealer, ttl, capacity, cache: RwLock::default(), last_purge: AtomicI64::new(0) }
     }
 
     pub(crate) fn store(&self) -> &dyn SessionStore {
@@ -234,12 +235,12 @@ impl ServerSessions {
         input.is_empty().then_some(Tokens { id_token, access_token, refresh_token })
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, Remembered> {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    fn cache(&self) -> std::sync::RwLockWriteGuard<'_, Remembered> {
+        self.cache.write().unwrap_or_else(|e| e.into_inner())
     }
 
     fn remembered(&self, key: &Key) -> Option<Arc<Live>> {
-        let cache = self.cache();
+        let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
         let (at, live) = cache.get(key)?;
         (at.elapsed() < self.ttl).then(|| live.clone())
     }

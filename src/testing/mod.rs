@@ -367,6 +367,29 @@ impl TestUser {
 /// Cognito: the cookies a browser then sends (see [`TestUser::session_on`], which signs the
 /// tokens). For tests and benchmarks that bring tokens of their own.
 ///
+/// ```
+/// # #[macro_use] extern crate rocket;
+/// use rocket::local::asynchronous::Client;
+/// use rocket_warrant::testing::{start_session, TestPool};
+/// use rocket_warrant::{Cognito, CognitoClaims};
+///
+/// #[get("/me")]
+/// fn me(claims: CognitoClaims) -> String { claims.username().to_owned() }
+///
+/// # rocket::async_test(async {
+/// let pool = TestPool::new();
+/// let client = Client::tracked(rocket::custom(pool.figment()).attach(Cognito::without_store()).mount("/", routes![me])).await.unwrap();
+/// let cognito = client.rocket().state::<Cognito>().unwrap();
+/// let cookies = start_session(cognito, "ada", &pool.user("ada").tokens()).await.unwrap();
+/// assert_eq!(cookies.len(), 2, "cookie sessions: the access and refresh cookies");
+/// let mut request = client.get("/me");
+/// for cookie in cookies {
+///     request = request.cookie(cookie);
+/// }
+/// assert_eq!(request.dispatch().await.into_string().await.unwrap(), "ada");
+/// # });
+/// ```
+///
 /// # Errors
 ///
 /// As [`Cognito::keep`](crate::Cognito::keep): a store that fails, a token too large.
@@ -418,6 +441,15 @@ pub struct TokenSizes {
 /// A refresh token of Cognito's shape (a compact JWE: header `{"cty":"JWT","enc":"A256GCM",
 /// "alg":"RSA-OAEP"}`, a 256-byte wrapped key, a 12-byte IV, the ciphertext and a 16-byte tag)
 /// and of [`COGNITO_TOKEN_SIZES`]`.refresh` characters; its bytes follow from `seed`.
+///
+/// ```
+/// use rocket_warrant::testing::{refresh_token, COGNITO_TOKEN_SIZES};
+///
+/// let token = refresh_token("alice");
+/// assert_eq!(token.split('.').count(), 5);
+/// assert!(token.len().abs_diff(COGNITO_TOKEN_SIZES.refresh) <= 2, "{}", token.len());
+/// assert_eq!(token, refresh_token("alice"));
+/// ```
 pub fn refresh_token(seed: &str) -> String {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
