@@ -140,7 +140,7 @@ impl Sessions {
         // The access cookie alone on the common path, opened once per instance.
         let mut expired = false;
         if let Some(sealed) = self.cookies.access_value(jar) {
-            let key = opened::key_of(sealed);
+            let key = sealed;
             let credentials = |o: &Opened| Credentials {
                 claims: o.claims.clone(),
                 access_token: o.access_token.clone(),
@@ -149,7 +149,7 @@ impl Sessions {
                 row: Some(o.row.clone()),
                 bearer: false,
             };
-            let found = match self.opened.get(&key) {
+            let found = match self.opened.get(key) {
                 Some(o) => Some(self.users.verifier.recheck(&o.claims, TokenUse::Access).map(|_| o)),
                 // Opened here for the first time; one that does not open (tampered, or sealed
                 // with another key) is as good as absent.
@@ -169,7 +169,7 @@ impl Sessions {
                 Some(Ok(o)) => return Ok(credentials(&o)),
                 // Only a genuinely signed token can be "expired": refresh it.
                 Some(Err(VerifyError::Expired)) => {
-                    self.opened.remove(&key);
+                    self.opened.remove(key);
                     expired = true;
                 }
                 Some(Err(e)) => return Err(e.into()),
@@ -359,7 +359,7 @@ impl Sessions {
         let access = match &self.server {
             None => {
                 if let Some(sealed) = self.cookies.access_value(jar) {
-                    self.opened.remove(&opened::key_of(sealed));
+                    self.opened.remove(sealed);
                 }
                 let stored = self.cookies.get(jar);
                 if let Some((refresh_token, _)) = &stored.refresh {
@@ -405,7 +405,7 @@ impl Sessions {
 
     fn sign_out_cookies(&self, jar: &CookieJar<'_>) {
         if let Some(sealed) = self.cookies.access_value(jar) {
-            self.opened.remove(&opened::key_of(sealed));
+            self.opened.remove(sealed);
         }
         if let Some((refresh_token, _)) = self.cookies.refresh(jar) {
             self.refreshes.forget(&refresh_token);

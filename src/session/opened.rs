@@ -1,14 +1,12 @@
 //! What an instance remembers of a cookie session between its requests: the access cookie's
-//! opened token and verified claims, by the SHA-256 of the sealed value as sent, so that the
-//! common request digests the cookie once instead of decoding, decrypting, re-encoding and
-//! digesting its token; and, as a server-side session does, the local row.
+//! opened token and verified claims, by the sealed value as sent (compared whole, so a
+//! tampered value is another entry), so that the common request neither decodes, decrypts,
+//! re-encodes nor digests its token; and, as a server-side session does, the local row.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-
-use sha2::{Digest, Sha256};
 
 use crate::store::User;
 use crate::tokens::Claims;
@@ -38,7 +36,9 @@ pub(crate) struct Opened {
     pub(crate) row: Arc<RowMemory>,
 }
 
-/// Keys are SHA-256 digests, already uniform: the map hashes their first eight bytes.
+/// Keys are uniform already (SHA-256 digests, or sealed values whose first bytes are a random
+/// nonce): the map hashes their first eight bytes. Only values that opened and verified become
+/// keys, so no one can fill a map with chosen keys.
 #[derive(Default)]
 pub(crate) struct DigestHasher(u64);
 
@@ -59,12 +59,7 @@ impl Hasher for DigestHasher {
 #[derive(Debug)]
 pub(crate) struct OpenedCookies {
     capacity: usize,
-    entries: RwLock<HashMap<[u8; 32], Arc<Opened>, BuildHasherDefault<DigestHasher>>>,
-}
-
-/// The key of a sealed cookie value: a tampered value, or another, is another key.
-pub(crate) fn key_of(sealed: &str) -> [u8; 32] {
-    Sha256::digest(sealed.as_bytes()).into()
+    entries: RwLock<HashMap<Box<str>, Arc<Opened>, BuildHasherDefault<DigestHasher>>>,
 }
 
 impl OpenedCookies {
@@ -72,27 +67,27 @@ impl OpenedCookies {
         OpenedCookies { capacity, entries: RwLock::default() }
     }
 
-    pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Arc<Opened>> {
+    pub(crate) fn get(&self, key: &str) -> Option<Arc<Opened>> {
         self.entries.read().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
     }
 
-    pub(crate) fn insert(&self, key: [u8; 32], opened: Arc<Opened>, now: i64) {
+    pub(crate) fn insert(&self, key: &str, opened: Arc<Opened>, now: i64) {
         if self.capacity == 0 {
             return;
         }
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= self.capacity && !entries.contains_key(&key) {
+        if entries.len() >= self.capacity && !entries.contains_key(key) {
             entries.retain(|_, o| o.claims.exp.is_some_and(|exp| exp > now));
             let excess = (entries.len() + 1).saturating_sub(self.capacity);
-            let evict: Vec<[u8; 32]> = entries.keys().take(excess).copied().collect();
+            let evict: Vec<Box<str>> = entries.keys().take(excess).cloned().collect();
             for key in evict {
                 entries.remove(&key);
             }
         }
-        entries.insert(key, opened);
+        entries.insert(key.into(), opened);
     }
 
-    pub(crate) fn remove(&self, key: &[u8; 32]) {
+    pub(crate) fn remove(&self, key: &str) {
         self.entries.write().unwrap_or_else(|e| e.into_inner()).remove(key);
     }
 
@@ -117,21 +112,21 @@ mod tests {
     #[test]
     fn bounded_and_expired_entries_go_first() {
         let cookies = OpenedCookies::new(2);
-        cookies.insert(key_of("a"), opened(10), 0);
-        cookies.insert(key_of("b"), opened(100), 0);
+        cookies.insert("a", opened(10), 0);
+        cookies.insert("b", opened(100), 0);
         // Full: "a" has expired by now = 50, so it makes room and "b" stays.
-        cookies.insert(key_of("c"), opened(100), 50);
+        cookies.insert("c", opened(100), 50);
         assert_eq!(cookies.len(), 2);
-        assert!(cookies.get(&key_of("a")).is_none() && cookies.get(&key_of("b")).is_some());
+        assert!(cookies.get("a").is_none() && cookies.get("b").is_some());
         // Full of live entries: one goes, never above capacity.
-        cookies.insert(key_of("d"), opened(100), 50);
+        cookies.insert("d", opened(100), 50);
         assert_eq!(cookies.len(), 2);
-        assert!(cookies.get(&key_of("d")).is_some());
-        cookies.remove(&key_of("d"));
-        assert!(cookies.get(&key_of("d")).is_none());
+        assert!(cookies.get("d").is_some());
+        cookies.remove("d");
+        assert!(cookies.get("d").is_none());
         let none = OpenedCookies::new(0);
-        none.insert(key_of("a"), opened(100), 0);
-        assert!(none.get(&key_of("a")).is_none(), "capacity 0 remembers nothing");
+        none.insert("a", opened(100), 0);
+        assert!(none.get("a").is_none(), "capacity 0 remembers nothing");
     }
 
     #[test]
