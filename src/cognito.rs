@@ -456,9 +456,9 @@ impl Cognito {
     /// What the crate counted since launch, for an application's tests and metrics.
     #[cfg(feature = "testing")]
     #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-    pub fn counters(&self) -> crate::testing::Counters {
+    pub fn counters(&self) -> Counters {
         let verifier = &self.users().verifier;
-        crate::testing::Counters {
+        Counters {
             refreshes: self.sessions().refresh_calls(),
             srp_proofs: self.client().srp_proofs(),
             key_fetches: verifier.jwks().fetch_count(),
@@ -467,6 +467,38 @@ impl Cognito {
             remembered_sessions: self.sessions().remembered_sessions(),
         }
     }
+}
+
+/// What the crate counted since launch ([`Cognito::counters`](crate::Cognito::counters)).
+///
+/// ```
+/// # rocket::async_test(async {
+/// use rocket_warrant::{testing::TestPool, Cognito};
+///
+/// let rocket = rocket::custom(TestPool::new().figment()).attach(Cognito::without_store());
+/// let rocket = rocket.ignite().await.unwrap();
+/// let counters = rocket.state::<Cognito>().unwrap().counters();
+/// assert_eq!((counters.refreshes, counters.key_fetches), (0, 0), "inline keys are never fetched");
+/// assert_eq!(counters.cached_kids, ["test-key"]);
+/// # });
+/// ```
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Counters {
+    /// Refresh calls made to Cognito (concurrent requests of one session share one).
+    pub refreshes: u64,
+    /// SRP password proofs computed (an unknown user's login computes one too).
+    pub srp_proofs: u64,
+    /// Signing-key fetches attempted.
+    pub key_fetches: u64,
+    /// The `kid`s of the signing keys now cached.
+    pub cached_kids: Vec<String>,
+    /// Verified tokens now cached.
+    pub cached_tokens: usize,
+    /// Server-side sessions this instance remembers now.
+    pub remembered_sessions: usize,
 }
 
 /// What [`Cognito::keep`] keeps: a [`Login`] (its tokens, in the session cookies), or a

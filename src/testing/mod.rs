@@ -69,35 +69,7 @@ pub const KID: &str = "test-key";
 /// A fixed secret key for Rocket's private cookies in tests.
 const SECRET_KEY: &str = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
 
-/// What the crate counted since launch ([`Cognito::counters`](crate::Cognito::counters)).
-///
-/// ```
-/// # rocket::async_test(async {
-/// use rocket_warrant::{testing::TestPool, Cognito};
-///
-/// let rocket = rocket::custom(TestPool::new().figment()).attach(Cognito::without_store());
-/// let rocket = rocket.ignite().await.unwrap();
-/// let counters = rocket.state::<Cognito>().unwrap().counters();
-/// assert_eq!((counters.refreshes, counters.key_fetches), (0, 0), "inline keys are never fetched");
-/// assert_eq!(counters.cached_kids, ["test-key"]);
-/// # });
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Counters {
-    /// Refresh calls made to Cognito (concurrent requests of one session share one).
-    pub refreshes: u64,
-    /// SRP password proofs computed (an unknown user's login computes one too).
-    pub srp_proofs: u64,
-    /// Signing-key fetches attempted.
-    pub key_fetches: u64,
-    /// The `kid`s of the signing keys now cached.
-    pub cached_kids: Vec<String>,
-    /// Verified tokens now cached.
-    pub cached_tokens: usize,
-    /// Server-side sessions this instance remembers now.
-    pub remembered_sessions: usize,
-}
+pub use crate::cognito::Counters;
 
 /// A user pool for tests, whose tokens [`TestUser`] signs with the offline key.
 ///
