@@ -111,8 +111,8 @@ def patch_tokens(models):
     access tokens carry sub, cognito:groups, iss, version 2, client_id, origin_jti, event_id,
     token_use, scope, auth_time, exp, iat, jti, username; ID tokens carry sub, cognito:groups,
     email_verified (a boolean), iss, cognito:username, origin_jti, aud, event_id, token_use,
-    auth_time, exp, iat, jti and every attribute the app client may read (all of them when the
-    client sets no ReadAttributes). Refresh tokens are JWEs of Cognito's size."""
+    auth_time, exp, iat, jti and every attribute the app client may read (the standard ones
+    when the client sets no ReadAttributes). Refresh tokens are JWEs of Cognito's size."""
     pool_class = models.CognitoIdpUserPool
     local = threading.local()
     # A sign-in's event: its tokens share one event_id (moto makes a login's tokens outside
@@ -165,11 +165,18 @@ def patch_tokens(models):
         return token, origin_jti
 
     def extra_data(self, client_id, username):
+        # CreateUserPoolClient reference, ReadAttributes: without them the app client reads
+        # email_verified, phone_number_verified and the standard attributes (moto puts none in
+        # the ID token then). Custom attributes moto's create_id_token adds as before.
         client = self.clients.get(client_id)
         if client is not None and client.get_readable_fields():
             data = original_extra(self, client_id, username)
         else:
-            data = {a["Name"]: a["Value"] for a in self._get_user(username).attributes if a["Name"] != "sub"}
+            data = {
+                a["Name"]: a["Value"]
+                for a in self._get_user(username).attributes
+                if a["Name"] != "sub" and ":" not in a["Name"]
+            }
         for name in ("email_verified", "phone_number_verified"):
             if name in data:
                 data[name] = str(data[name]).lower() == "true"

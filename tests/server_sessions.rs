@@ -9,26 +9,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{with, Pool, StoreKind};
-use rocket::form::Form;
 use rocket::http::{ContentType, Cookie, CookieJar, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::serde::json::{json, Value};
-use rocket::{get, post, routes, FromForm};
+use rocket::{get, post, routes};
 use rocket_warrant::{Cognito, CognitoClaims, CognitoUser, Error};
 
 const PASSWORD: &str = "Corr3ct-Horse!";
-
-#[derive(FromForm)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-#[post("/login", data = "<form>")]
-async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
-    cognito.keep(jar, cognito.login(&form.username, &form.password).await).await?;
-    Ok("signed in")
-}
 
 #[get("/me")]
 fn me_get(user: CognitoUser) -> Value {
@@ -77,7 +64,7 @@ impl Setup {
         let settings =
             with(with(self.pool.settings(), json!({ "session_store": "database", "leeway_secs": 0 })), extra);
         let rocket = common::rocket_with_clock(self.kind, &self.url, settings, Some(self.clock.clone()))
-            .mount("/", routes![login, me_get, me_post, email, logout, everywhere]);
+            .mount("/", routes![common::routes::login, me_get, me_post, email, logout, everywhere]);
         Client::untracked(rocket).await.expect("the instance ignites")
     }
 }

@@ -6,32 +6,15 @@ mod common;
 use std::sync::Arc;
 
 use common::{with, Pool, StoreKind};
-use rocket::form::Form;
 use rocket::http::{Accept, ContentType, Cookie, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::serde::json::{json, Value};
-use rocket::{catchers, get, post, routes, FromForm};
+use rocket::{catchers, get, post, routes};
 use rocket_warrant::{ApiKey, Cognito, CognitoUser, Error, Member};
 
 const PASSWORD: &str = "Corr3ct-Horse!";
 
 rocket_warrant::group!(Admins = "admin");
-
-#[derive(FromForm)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-#[post("/login", data = "<form>")]
-async fn login(
-    cognito: &Cognito,
-    jar: &rocket::http::CookieJar<'_>,
-    form: Form<Credentials>,
-) -> Result<&'static str, Error> {
-    cognito.keep(jar, cognito.login(&form.username, &form.password).await).await?;
-    Ok("signed in")
-}
 
 #[get("/me")]
 fn me(user: CognitoUser) -> Value {
@@ -104,7 +87,7 @@ async fn site(kind: StoreKind, settings: impl FnOnce(&Pool) -> Value) -> Site {
     let url = common::database_url(kind).await.unwrap();
     let clock = Arc::new(common::PinnedClock::default());
     let rocket = common::rocket_with_clock(kind, &url, settings(&pool), Some(clock.clone()))
-        .mount("/", routes![login, me, me_post, claims, maybe, admin, key, maybe_key, logout, fail])
+        .mount("/", routes![common::routes::login, me, me_post, claims, maybe, admin, key, maybe_key, logout, fail])
         .register("/", catchers![rocket_warrant::redirect_to_login]);
     let client = Client::tracked(rocket).await.expect("valid rocket");
     Site { client, pool, clock }
@@ -394,9 +377,11 @@ async fn logout_with_cognito_unreachable_still_clears_the_cookies() {
 /// Sealed cookies of a fresh login on a site sharing the test secret key.
 async fn site_cookies_for(pool: &Pool) -> Vec<Cookie<'static>> {
     let db = common::database_url(StoreKind::Sqlite).await.unwrap();
-    let client = Client::untracked(common::rocket(StoreKind::Sqlite, &db, pool.settings()).mount("/", routes![login]))
-        .await
-        .unwrap();
+    let client = Client::untracked(
+        common::rocket(StoreKind::Sqlite, &db, pool.settings()).mount("/", routes![common::routes::login]),
+    )
+    .await
+    .unwrap();
     let response = client
         .post("/login")
         .header(ContentType::Form)

@@ -7,30 +7,17 @@ mod common;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use common::{with, Pool, StoreKind};
-use rocket::form::Form;
-use rocket::http::{ContentType, CookieJar, Status};
+use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use rocket::{get, post, routes, FromForm};
+use rocket::{get, routes};
 use rocket_warrant::testing::COGNITO_TOKEN_SIZES;
-use rocket_warrant::{Cognito, CognitoUser, Error, Tokens};
+use rocket_warrant::{CognitoUser, Tokens};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "Corr3ct-Horse!";
 
 /// The largest Cookie header the default session may make at Cognito's sizes.
 const MAX_COOKIE_HEADER: usize = 3584;
-
-#[derive(FromForm)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-#[post("/login", data = "<form>")]
-async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
-    cognito.keep(jar, cognito.login(&form.username, &form.password).await).await?;
-    Ok("signed in")
-}
 
 #[get("/me")]
 fn me(user: CognitoUser) -> String {
@@ -107,11 +94,14 @@ async fn emulator_tokens_have_cognitos_shape_and_size() {
         "iat",
         "jti",
         "email",
+        "given_name",
+        "family_name",
         "custom:api_key",
     ] {
         assert!(id_claims.get(claim).is_some(), "ID token without {claim}: {id_claims}");
     }
     assert_eq!(id_claims["email_verified"], true, "a boolean, as Cognito writes it");
+    assert_eq!(id_claims["given_name"], "FirstName", "a standard attribute the client may read");
     assert_eq!(id_claims["event_id"], access_claims["event_id"], "one sign-in, one event");
     assert_eq!(id_claims["origin_jti"], access_claims["origin_jti"]);
     let kid = jsonwebtoken::decode_header(&tokens.access_token).unwrap().kid.unwrap();
@@ -125,7 +115,7 @@ async fn emulator_tokens_have_cognitos_shape_and_size() {
 /// Cookie header a browser then sends.
 async fn signed_in(settings: Value) -> (Vec<String>, String, Client) {
     let db = common::database_url(StoreKind::Sqlite).await.unwrap();
-    let rocket = common::rocket(StoreKind::Sqlite, &db, settings).mount("/", routes![login, me]);
+    let rocket = common::rocket(StoreKind::Sqlite, &db, settings).mount("/", routes![common::routes::login, me]);
     let client = Client::untracked(rocket).await.unwrap();
     let response = client
         .post("/login")

@@ -570,3 +570,25 @@ pub type PinnedClock = rocket_warrant::testing::ManualClock;
 pub fn cookie_token(jar: &rocket::http::CookieJar<'_>, name: &str) -> Option<String> {
     rocket_warrant::testing::TestPool::new().open_cookie(jar.get(name)?)
 }
+
+/// The routes several test sites share.
+#[allow(dead_code)]
+pub mod routes {
+    use rocket::form::Form;
+    use rocket::http::CookieJar;
+    use rocket::{post, FromForm};
+    use rocket_warrant::{Cognito, Error};
+
+    #[derive(FromForm)]
+    pub struct Credentials {
+        pub username: String,
+        pub password: String,
+    }
+
+    /// Signs in with the form's username and password, the session kept as the settings say.
+    #[post("/login", data = "<form>")]
+    pub async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
+        cognito.keep(jar, cognito.login(&form.username, &form.password).await).await?;
+        Ok("signed in")
+    }
+}
