@@ -277,9 +277,12 @@ impl Cognito {
         result
     }
 
-    /// Signs the user out: clears the session cookies and signs out at Cognito
-    /// (GlobalSignOut), so the tokens stop working everywhere. When Cognito cannot be reached
-    /// the cookies are cleared all the same and the failure is logged.
+    /// Signs this session out: clears its cookies (and deletes its server-side row) and revokes
+    /// its refresh token at Cognito (RevokeToken), so that the refresh token and the access
+    /// tokens issued from it stop working there, even when the access token had expired
+    /// already. The user's other sessions live on ([`Cognito::sign_out_everywhere`] ends them).
+    /// When Cognito cannot be reached the session ends here all the same and the failure is
+    /// logged.
     ///
     /// ```no_run
     /// # use rocket::{post, http::CookieJar};

@@ -319,24 +319,57 @@ impl CognitoClient {
         tokens(&out, username, None)
     }
 
-    /// New ID and access tokens for a refresh token (`REFRESH_TOKEN_AUTH`). `cognito_username`
-    /// is the token's `cognito:username`, which the SECRET_HASH must be computed from.
+    /// New tokens for a refresh token (GetTokensFromRefreshToken, which works with refresh-token
+    /// rotation on or off, where `REFRESH_TOKEN_AUTH` is refused with it on). With rotation a new
+    /// refresh token comes back and replaces the old one; without, the old one stays valid.
+    /// `cognito_username` is the token's `cognito:username`.
     pub(crate) async fn refresh(&self, refresh_token: &str, cognito_username: &str) -> Result<Tokens, Error> {
-        let mut req = self
-            .client
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::RefreshTokenAuth)
-            .auth_parameters("REFRESH_TOKEN", refresh_token);
-        if let Some(hash) = self.secret_hash(cognito_username) {
-            req = req.auth_parameters("SECRET_HASH", hash);
+        let mut req =
+            self.client.get_tokens_from_refresh_token().client_id(&self.client_id).refresh_token(refresh_token);
+        if let Some(secret) = &self.client_secret {
+            // This call takes the client secret itself, not a SECRET_HASH.
+            req = req.client_secret(secret.expose());
         }
-        let out = req.send().await.map_err(|e| match login_error(e) {
-            Error::InvalidCredentials => Error::SessionExpired,
-            other => other,
+        let out = req.send().await.map_err(|e| {
+            sdk_error(e, |code, message| match code {
+                "NotAuthorizedException" if about_secret_hash(message) => Some(misconfigured(code, message)),
+                // Revoked, expired, signed out, or rotated out past its grace period.
+                "NotAuthorizedException" | "RefreshTokenReuseException" | "UserNotFoundException" => {
+                    Some(Error::SessionExpired)
+                }
+                _ => None,
+            })
         })?;
-        // Cognito returns no new refresh token: the old one stays valid.
-        tokens(&out, cognito_username, Some(refresh_token))
+        let result = out
+            .authentication_result()
+            .ok_or_else(|| Error::Cognito(ServiceError::new("Cognito's refresh answered no tokens")))?;
+        match (result.id_token(), result.access_token(), result.refresh_token().unwrap_or(refresh_token)) {
+            (Some(id), Some(access), refresh) if !refresh.is_empty() => Ok(Tokens {
+                id_token: id.to_owned(),
+                access_token: access.to_owned(),
+                refresh_token: refresh.to_owned(),
+            }),
+            _ => Err(Error::Cognito(ServiceError::new(format!(
+                "Cognito's refresh answer for {cognito_username:?} lacks a token"
+            )))),
+        }
+    }
+
+    /// Revokes a refresh token (RevokeToken): it, and every access token issued from it, stop
+    /// working at Cognito, whether or not the access token has expired.
+    pub(crate) async fn revoke(&self, refresh_token: &str) -> Result<(), Error> {
+        let mut req = self.client.revoke_token().client_id(&self.client_id).token(refresh_token);
+        if let Some(secret) = &self.client_secret {
+            req = req.client_secret(secret.expose());
+        }
+        req.send().await.map_err(|e| {
+            sdk_error(e, |code, _| match code {
+                // Not one of this client's live refresh tokens: nothing left to revoke.
+                "UnsupportedTokenTypeException" => Some(Error::SessionExpired),
+                _ => None,
+            })
+        })?;
+        Ok(())
     }
 
     /// The user's attributes (GetUser with the access token).

@@ -353,10 +353,12 @@ impl Sessions {
         self.cookies.forget_challenge(jar);
     }
 
-    /// Clears the session cookies (and deletes a server-side session) and signs the user out
-    /// at Cognito (GlobalSignOut); a failure there is logged, and the session ends all the same.
+    /// Clears the session cookies (and deletes a server-side session) and revokes the session's
+    /// refresh token at Cognito (RevokeToken: the refresh token and the access tokens issued from
+    /// it die there, whether or not the access token has expired). A failure at Cognito is
+    /// logged, and the session ends here all the same.
     pub(crate) async fn sign_out(&self, jar: &CookieJar<'_>) {
-        let access = match &self.server {
+        let refresh = match &self.server {
             None => {
                 if let Some(sealed) = self.cookies.access_value(jar) {
                     self.opened.remove(sealed);
@@ -365,7 +367,7 @@ impl Sessions {
                 if let Some((refresh_token, _)) = &stored.refresh {
                     self.refreshes.forget(refresh_token);
                 }
-                stored.access_token
+                stored.refresh.map(|(refresh_token, _)| refresh_token)
             }
             Some(server) => match self.cookies.session(jar) {
                 None => None,
@@ -375,16 +377,18 @@ impl Sessions {
                     if let Err(e) = server.end(&id).await {
                         log::warn!("rocket_warrant: deleting the session failed ({e}); its cookie is cleared");
                     }
-                    read.ok().flatten().map(|(_, tokens)| tokens.access_token)
+                    read.ok().flatten().map(|(_, tokens)| tokens.refresh_token)
                 }
             },
         };
         self.cookies.clear(jar);
-        let Some(access) = access else {
+        let Some(refresh) = refresh else {
             return;
         };
-        if let Err(e) = self.users.client.global_sign_out(&access).await {
-            log::warn!("rocket_warrant: signing out at Cognito failed ({e}); the session is ended here");
+        match self.users.client.revoke(&refresh).await {
+            // Already dead at Cognito (signed out elsewhere, or expired): nothing was left.
+            Ok(()) | Err(Error::SessionExpired) => {}
+            Err(e) => log::warn!("rocket_warrant: revoking the refresh token at Cognito failed ({e}); the session is ended here"),
         }
     }
 

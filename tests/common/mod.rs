@@ -96,6 +96,27 @@ impl Pool {
         }
     }
 
+    /// Turns refresh-token rotation on for the app client, the rotated-out token kept for
+    /// `grace_secs` (UpdateUserPoolClient's RefreshTokenRotation; the other settings sent again,
+    /// as Cognito resets what an update leaves out).
+    pub async fn enable_rotation(&self, grace_secs: i32) {
+        let mut update = self.admin.update_user_pool_client().user_pool_id(&self.pool_id).client_id(&self.client_id);
+        for flow in [
+            ExplicitAuthFlowsType::AllowUserSrpAuth,
+            ExplicitAuthFlowsType::AllowUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+        ] {
+            update = update.explicit_auth_flows(flow);
+        }
+        let rotation = cip::types::RefreshTokenRotationType::builder()
+            .feature(cip::types::FeatureType::Enabled)
+            .retry_grace_period_seconds(grace_secs)
+            .build()
+            .unwrap();
+        update.refresh_token_rotation(rotation).send().await.expect("update_user_pool_client");
+    }
+
     /// A confirmed user with a permanent password.
     pub async fn add_user(&self, username: &str, password: &str, attributes: &[(&str, &str)]) {
         let mut create = self

@@ -1,0 +1,314 @@
+//! The token lifecycle against the emulator: refresh with GetTokensFromRefreshToken (rotation on
+//! and off, the grace period), revocation at logout (RevokeToken), and the emulator's own
+//! additions (GetTokensFromRefreshToken, rotation, RevokeToken) checked call by call.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider as cip;
+use common::{with, Pool, StoreKind};
+use rocket::http::{ContentType, Cookie, CookieJar, Status};
+use rocket::local::asynchronous::Client;
+use rocket::serde::json::{json, Value};
+use rocket::{get, routes};
+use rocket_warrant::{Cognito, CognitoUser, Error, TokenUse};
+
+const PASSWORD: &str = "Corr3ct-Horse!";
+
+#[get("/me")]
+fn me(user: CognitoUser) -> String {
+    user.username().to_owned()
+}
+
+#[get("/access")]
+fn access(user: CognitoUser) -> String {
+    user.access_token().to_owned()
+}
+
+#[get("/logout")]
+async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> &'static str {
+    cognito.sign_out(jar).await;
+    "Logged Out"
+}
+
+/// Tokens straight from the emulator (ADMIN_USER_PASSWORD_AUTH).
+async fn sign_in_directly(pool: &Pool, username: &str) -> cip::types::AuthenticationResultType {
+    let mut auth = pool
+        .admin
+        .admin_initiate_auth()
+        .user_pool_id(&pool.pool_id)
+        .client_id(&pool.client_id)
+        .auth_flow(cip::types::AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", username)
+        .auth_parameters("PASSWORD", PASSWORD);
+    if let Some(secret) = &pool.client_secret {
+        auth = auth.auth_parameters("SECRET_HASH", common::secret_hash(secret, username, &pool.client_id));
+    }
+    auth.send().await.expect("admin_initiate_auth").authentication_result.expect("tokens")
+}
+
+async fn get_tokens(
+    pool: &Pool,
+    refresh_token: &str,
+) -> Result<cip::types::AuthenticationResultType, cip::error::SdkError<cip::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenError>>
+{
+    let mut call = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh_token);
+    if let Some(secret) = &pool.client_secret {
+        call = call.client_secret(secret);
+    }
+    call.send().await.map(|out| out.authentication_result.expect("tokens"))
+}
+
+fn code<E: cip::error::ProvideErrorMetadata>(e: &cip::error::SdkError<E>) -> String {
+    e.as_service_error().and_then(|e| e.code()).unwrap_or("not a service error").to_owned()
+}
+
+async fn pool_with_alice(with_secret: bool) -> Pool {
+    let pool = Pool::new(with_secret).await;
+    pool.add_user("alice", PASSWORD, &[("email", "alice@example.com")]).await;
+    pool
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_with_rotation_refuses_refresh_token_auth_and_rotates_with_a_grace_period() {
+    let pool = pool_with_alice(true).await;
+    pool.enable_rotation(1).await;
+    let first = sign_in_directly(&pool, "alice").await;
+    let old = first.refresh_token().unwrap();
+
+    let secret = pool.client_secret.as_deref().unwrap();
+    let refused = pool
+        .admin
+        .initiate_auth()
+        .client_id(&pool.client_id)
+        .auth_flow(cip::types::AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", old)
+        .auth_parameters("SECRET_HASH", common::secret_hash(secret, "alice", &pool.client_id))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "NotAuthorizedException", "REFRESH_TOKEN_AUTH is refused with rotation on");
+
+    let rotated = get_tokens(&pool, old).await.expect("GetTokensFromRefreshToken");
+    let new = rotated.refresh_token().expect("a new refresh token with rotation on");
+    assert_ne!(new, old);
+    assert_eq!(new.split('.').count(), 5, "a JWE, as Cognito's");
+    assert!(rotated.access_token().is_some() && rotated.id_token().is_some());
+    // Within the grace period the old token still works (a client's retry).
+    get_tokens(&pool, old).await.expect("the old token within its grace period");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let reused = get_tokens(&pool, old).await.unwrap_err();
+    assert_eq!(code(&reused), "RefreshTokenReuseException", "the rotated-out token after its grace period");
+    get_tokens(&pool, new).await.expect("the new token lives on");
+
+    // Without the client secret the call is refused.
+    let anonymous = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(new).send().await;
+    assert_eq!(code(&anonymous.unwrap_err()), "NotAuthorizedException");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_without_rotation_answers_no_new_refresh_token() {
+    let pool = pool_with_alice(false).await;
+    let first = sign_in_directly(&pool, "alice").await;
+    let old = first.refresh_token().unwrap();
+    let refreshed = get_tokens(&pool, old).await.expect("GetTokensFromRefreshToken");
+    assert_eq!(refreshed.refresh_token(), None, "rotation off: the old refresh token stays");
+    assert_ne!(refreshed.access_token(), first.access_token());
+    get_tokens(&pool, old).await.expect("and keeps working");
+    let forged = get_tokens(&pool, "not-a-refresh-token").await.unwrap_err();
+    assert_eq!(code(&forged), "NotAuthorizedException");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_revoke_token_ends_the_refresh_token_and_its_access_tokens_only() {
+    let pool = pool_with_alice(false).await;
+    let first = sign_in_directly(&pool, "alice").await;
+    let other = sign_in_directly(&pool, "alice").await;
+    let refreshed = get_tokens(&pool, first.refresh_token().unwrap()).await.unwrap();
+    let get_user = |token: String| {
+        let admin = pool.admin.clone();
+        async move { admin.get_user().access_token(token).send().await }
+    };
+    get_user(refreshed.access_token().unwrap().to_owned()).await.expect("alive before");
+
+    pool.admin
+        .revoke_token()
+        .client_id(&pool.client_id)
+        .token(first.refresh_token().unwrap())
+        .send()
+        .await
+        .expect("revoke_token");
+    for access in [first.access_token().unwrap(), refreshed.access_token().unwrap()] {
+        let refused = get_user(access.to_owned()).await.unwrap_err();
+        assert_eq!(code(&refused), "NotAuthorizedException", "an access token issued from the revoked token");
+    }
+    let dead = get_tokens(&pool, first.refresh_token().unwrap()).await.unwrap_err();
+    assert_eq!(code(&dead), "NotAuthorizedException");
+    // The user's other session is another refresh token: untouched.
+    get_user(other.access_token().unwrap().to_owned()).await.expect("the other session lives");
+    get_tokens(&pool, other.refresh_token().unwrap()).await.expect("its refresh token too");
+    // An access token is not a token RevokeToken takes.
+    let wrong = pool.admin.revoke_token().client_id(&pool.client_id).token(other.access_token().unwrap()).send().await;
+    assert_eq!(code(&wrong.unwrap_err()), "UnsupportedTokenTypeException");
+}
+
+struct Site {
+    client: Client,
+    clock: Arc<common::PinnedClock>,
+}
+
+impl Site {
+    async fn new(pool: &Pool, extra: Value) -> Site {
+        let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+        let clock = Arc::new(common::PinnedClock::default());
+        let settings = with(with(pool.settings(), json!({ "leeway_secs": 0 })), extra);
+        let rocket = common::rocket_with_clock(StoreKind::Sqlite, &url, settings, Some(clock.clone()))
+            .mount("/", routes![common::routes::login, me, access, logout]);
+        Site { client: Client::tracked(rocket).await.expect("ignites"), clock }
+    }
+
+    fn cognito(&self) -> &Cognito {
+        self.client.rocket().state::<Cognito>().unwrap()
+    }
+
+    async fn login(&self) {
+        let response = self
+            .client
+            .post("/login")
+            .header(ContentType::Form)
+            .body(format!("username=alice&password={PASSWORD}"))
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Ok);
+    }
+
+    /// The session's current access token, as the guard sees it.
+    async fn access_token(&self) -> String {
+        self.client.get("/access").dispatch().await.into_string().await.unwrap()
+    }
+
+    async fn me(&self) -> Status {
+        self.client.get("/me").dispatch().await.status()
+    }
+
+    /// Moves the verifier's clock past the current access token's expiry.
+    async fn expire(&self, access_token: &str) {
+        let exp = self.cognito().verify(access_token, TokenUse::Access).await.unwrap().exp.unwrap();
+        // A refreshed token issued a second later expires a second later.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        self.clock.set(exp);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_rotation_the_guard_keeps_the_new_refresh_token_and_never_sends_the_old_one() {
+    let pool = pool_with_alice(true).await;
+    pool.enable_rotation(0).await;
+    let site = Site::new(&pool, json!({})).await;
+    site.login().await;
+    let old = common::cookie_token(&site.client.cookies(), "cognito_refresh").unwrap();
+    site.expire(&common::cookie_token(&site.client.cookies(), "cognito_access").unwrap()).await;
+
+    assert_eq!(site.me().await, Status::Ok, "refreshed through the guard");
+    let new = common::cookie_token(&site.client.cookies(), "cognito_refresh").unwrap();
+    assert_ne!(new, old, "the rotated refresh token replaced the old one in the cookie");
+    // Grace 0: the old one is dead at Cognito; a session that sent it again would end.
+    let reused = get_tokens(&pool, &old).await.unwrap_err();
+    assert_eq!(code(&reused), "RefreshTokenReuseException");
+    // A late request with the old cookies gets the refresh's result, not a second call.
+    assert!(site.cognito().refresh(&old, "alice").await.is_ok());
+    assert_eq!(site.cognito().counters().refreshes, 1);
+
+    // A second expiry refreshes with the new token.
+    site.expire(&common::cookie_token(&site.client.cookies(), "cognito_access").unwrap()).await;
+    assert_eq!(site.me().await, Status::Ok, "the second refresh used the rotated token");
+    assert_eq!(site.cognito().counters().refreshes, 2);
+    assert_ne!(common::cookie_token(&site.client.cookies(), "cognito_refresh").unwrap(), new);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_rotation_fifty_concurrent_requests_make_one_call_and_all_succeed() {
+    let pool = pool_with_alice(false).await;
+    pool.enable_rotation(0).await;
+    let site = Site::new(&pool, json!({})).await;
+    site.login().await;
+    let sealed: Vec<Cookie<'static>> = ["cognito_access", "cognito_refresh"]
+        .iter()
+        .map(|name| site.client.cookies().get(name).unwrap().clone().into_owned())
+        .collect();
+    site.expire(&common::cookie_token(&site.client.cookies(), "cognito_access").unwrap()).await;
+    let requests = (0..50).map(|_| {
+        let mut request = site.client.get("/me");
+        for cookie in &sealed {
+            request = request.cookie(cookie.clone());
+        }
+        async move { request.dispatch().await.status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    // With grace 0 a second call with the old token would be refused: all fifty share one.
+    assert!(statuses.iter().all(|s| *s == Status::Ok), "{statuses:?}");
+    assert_eq!(site.cognito().counters().refreshes, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_rotation_a_server_side_session_writes_the_new_refresh_token_back() {
+    let pool = pool_with_alice(false).await;
+    pool.enable_rotation(0).await;
+    let site = Site::new(&pool, json!({ "session_store": "database" })).await;
+    site.login().await;
+    for round in 1..=2 {
+        let access = site.access_token().await;
+        site.expire(&access).await;
+        assert_eq!(site.me().await, Status::Ok, "refresh {round}");
+        assert_eq!(site.cognito().counters().refreshes, round);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_rotation_the_refresh_token_stays() {
+    let pool = pool_with_alice(false).await;
+    let site = Site::new(&pool, json!({})).await;
+    site.login().await;
+    let old = common::cookie_token(&site.client.cookies(), "cognito_refresh").unwrap();
+    site.expire(&common::cookie_token(&site.client.cookies(), "cognito_access").unwrap()).await;
+    assert_eq!(site.me().await, Status::Ok);
+    assert_eq!(site.cognito().counters().refreshes, 1);
+    assert_eq!(common::cookie_token(&site.client.cookies(), "cognito_refresh").unwrap(), old);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_with_an_expired_access_token_leaves_the_refresh_token_dead_and_other_sessions_alive() {
+    let pool = pool_with_alice(true).await;
+    let site = Site::new(&pool, json!({})).await;
+    let elsewhere = sign_in_directly(&pool, "alice").await;
+    site.login().await;
+    let refresh = common::cookie_token(&site.client.cookies(), "cognito_refresh").unwrap();
+    let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
+    site.expire(&access).await;
+    // An hour away: the access token has expired, and the browser may even have dropped it.
+    site.client.cookies().remove("cognito_access");
+
+    assert_eq!(site.client.get("/logout").dispatch().await.status(), Status::Ok);
+    assert!(site.client.cookies().get("cognito_refresh").is_none());
+    let err = site.cognito().refresh(&refresh, "alice").await.unwrap_err();
+    assert!(matches!(err, Error::SessionExpired), "revoked at Cognito: {err:?}");
+    let get_user = pool.admin.get_user().access_token(&access).send().await;
+    assert_eq!(code(&get_user.unwrap_err()), "NotAuthorizedException", "its access tokens too");
+    // RevokeToken, not GlobalSignOut: the user's session elsewhere lives on.
+    pool.admin.get_user().access_token(elsewhere.access_token().unwrap()).send().await.expect("other session");
+    get_tokens(&pool, elsewhere.refresh_token().unwrap()).await.expect("other refresh token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_of_a_server_side_session_revokes_its_refresh_token() {
+    let pool = pool_with_alice(false).await;
+    let site = Site::new(&pool, json!({ "session_store": "database" })).await;
+    site.login().await;
+    let access = site.access_token().await;
+    pool.admin.get_user().access_token(&access).send().await.expect("alive");
+    assert_eq!(site.client.get("/logout").dispatch().await.status(), Status::Ok);
+    let refused = pool.admin.get_user().access_token(&access).send().await;
+    assert_eq!(code(&refused.unwrap_err()), "NotAuthorizedException", "revoked with its refresh token");
+}
