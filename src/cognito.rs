@@ -101,7 +101,12 @@ impl Cognito {
         };
         let jwks = match &config.jwks {
             Some(json) => Jwks::from_json(json).map_err(|reason| ConfigError::Invalid { key: "jwks", reason })?,
-            None => Jwks::from_url(config.jwks_url(), config.jwks_timeout, config.jwks_refetch_interval),
+            None => Jwks::from_url(
+                config.jwks_url(),
+                config.jwks_timeout,
+                config.jwks_refetch_interval,
+                config.jwks_refresh_interval,
+            ),
         };
         let mut verifier = Verifier::new(config.issuer(), config.app_client_id.clone(), jwks)
             .with_leeway(config.leeway.as_secs())

@@ -174,6 +174,10 @@ pub struct Config {
     /// An unknown `kid` triggers at most one key fetch per this interval (`jwks_refetch_interval_secs`).
     #[serde(rename = "jwks_refetch_interval_secs", default = "default_jwks_refetch", deserialize_with = "secs")]
     pub jwks_refetch_interval: Duration,
+    /// The key set is fetched again this often, so that a key the pool withdraws stops being
+    /// trusted within it (`jwks_refresh_interval_secs`, 600).
+    #[serde(rename = "jwks_refresh_interval_secs", default = "default_jwks_refresh", deserialize_with = "secs")]
+    pub jwks_refresh_interval: Duration,
     /// Timeout of one call to Cognito, all attempts included (`cognito_timeout_secs`).
     #[serde(rename = "cognito_timeout_secs", default = "default_cognito_timeout", deserialize_with = "secs")]
     pub cognito_timeout: Duration,
@@ -234,6 +238,10 @@ fn default_leeway() -> Duration {
 fn default_jwks_timeout() -> Duration {
     Duration::from_secs(3)
 }
+fn default_jwks_refresh() -> Duration {
+    Duration::from_secs(600)
+}
+
 fn default_jwks_refetch() -> Duration {
     Duration::from_secs(60)
 }
@@ -382,7 +390,12 @@ impl Config {
             serde_json::from_str::<jsonwebtoken::jwk::JwkSet>(jwks)
                 .map_err(|e| invalid("jwks", format!("not a JWKS document: {e}")))?;
         }
-        for (key, d) in [("jwks_timeout_secs", self.jwks_timeout), ("cognito_timeout_secs", self.cognito_timeout)] {
+        for (key, d) in [
+            ("jwks_timeout_secs", self.jwks_timeout),
+            ("cognito_timeout_secs", self.cognito_timeout),
+            // Zero would fetch the keys on every request.
+            ("jwks_refresh_interval_secs", self.jwks_refresh_interval),
+        ] {
             if d.is_zero() {
                 return Err(invalid(key, "must be positive"));
             }
@@ -486,6 +499,7 @@ mod tests {
             (&format!("{BASE}max_attempts = 0\n"), "max_attempts"),
             (&format!("{BASE}leeway_secs = -1\n"), "leeway_secs"),
             (&format!("{BASE}jwks_timeout_secs = 0\n"), "jwks_timeout_secs"),
+            (&format!("{BASE}jwks_refresh_interval_secs = 0\n"), "jwks_refresh_interval_secs"),
             (&format!("{BASE}cognito_timeout_secs = \"ten\"\n"), "cognito_timeout_secs"),
             (&format!("{BASE}cookie_max_age_secs = 0\n"), "cookie_max_age_secs"),
             (&format!("{BASE}jwks_timeout_ms = 100\n"), "jwks_timeout_ms"),

@@ -345,3 +345,89 @@ async fn a_thousand_first_requests_fetch_the_keys_once_and_forged_kids_fetch_not
     assert!(statuses.iter().all(|s| *s == Status::Unauthorized));
     assert_eq!(fetches.load(Ordering::SeqCst), 2, "10,000 forged kids within the interval, no fetch");
 }
+
+fn bearer(token: &str) -> Header<'static> {
+    Header::new("Authorization", format!("Bearer {token}"))
+}
+
+/// Whether a response deletes a cookie.
+fn deletes_a_cookie(response: &rocket::local::asynchronous::LocalResponse<'_>) -> bool {
+    response.headers().get("Set-Cookie").any(|c| c.contains("Max-Age=0"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_withdrawn_from_the_jwks_stops_being_trusted_cached_tokens_included() {
+    let jwks = include_str!("fixtures/test-jwks.json");
+    // The same key material under another kid: "test-key" is withdrawn.
+    let rotated = jwks.replace("\"test-key\"", "\"next-key\"");
+    let (url, fetches) =
+        common::counting_fault_server(vec![Fault::Answer(200, jwks.to_owned()), Fault::Answer(200, rotated)]).await;
+    let settings = with(token_settings(), json!({ "jwks": null, "jwks_url": url, "jwks_refresh_interval_secs": 0.3 }));
+    let client = client_with(settings).await;
+    let token = sign(&access_claims());
+    let cookie = TestPool::new().token_cookie("cognito_access", &token);
+    assert_eq!(client.get("/me").header(bearer(&token)).dispatch().await.status(), Status::Forbidden, "verified");
+    assert_eq!(client.get("/me").cookie(cookie.clone()).dispatch().await.status(), Status::Forbidden, "verified");
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "the fetch at ignite; both requests found the token cached");
+
+    // Past the interval a request starts the refresh in the background; soon after, the
+    // withdrawn key's token is refused, from the verified-token cache and the opened cookie.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let mut refused = false;
+    for _ in 0..50 {
+        if client.get("/me").header(bearer(&token)).dispatch().await.status() == Status::Unauthorized {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(refused, "the Bearer token of a withdrawn key is refused within the interval");
+    assert!(fetches.load(Ordering::SeqCst) >= 2, "the periodic refresh fetched the key set");
+    let response = client.get("/me").cookie(cookie).dispatch().await;
+    assert_eq!(response.status(), Status::Unauthorized, "the opened cookie too");
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    assert_eq!(cognito.counters().cached_kids, ["next-key"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_endpoint_down_at_and_after_start_answers_503_keeps_the_cookies_and_never_401() {
+    let (url, fetches) = common::counting_fault_server(vec![Fault::Answer(500, "down".into())]).await;
+    let settings = with(token_settings(), json!({ "jwks": null, "jwks_url": url, "jwks_refetch_interval_secs": 60 }));
+    let client = client_with(settings).await;
+    let token = sign(&access_claims());
+    let cookie = TestPool::new().token_cookie("cognito_access", &token);
+    for round in 0..3 {
+        for _ in 0..5 {
+            let response = client.get("/me").header(bearer(&token)).dispatch().await;
+            assert_eq!(response.status(), Status::ServiceUnavailable, "round {round}: Bearer");
+            let response = client.get("/me").cookie(cookie.clone()).dispatch().await;
+            assert_eq!(response.status(), Status::ServiceUnavailable, "round {round}: cookie");
+            assert!(!deletes_a_cookie(&response), "round {round}: the cookies are kept");
+        }
+        // Past the retry delay the next miss tries the endpoint again: still down, still 503.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    let fetched = fetches.load(Ordering::SeqCst);
+    assert!((2..=5).contains(&fetched), "a fetch per second of outage, not one per request: {fetched}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_endpoint_back_after_an_outage_verifies_again() {
+    let jwks = include_str!("fixtures/test-jwks.json").to_owned();
+    let (url, _) = common::counting_fault_server(vec![
+        Fault::Answer(500, "down".into()),
+        Fault::Answer(503, "down".into()),
+        Fault::Answer(200, jwks),
+    ])
+    .await;
+    let settings = with(token_settings(), json!({ "jwks": null, "jwks_url": url, "jwks_refetch_interval_secs": 60 }));
+    let client = client_with(settings).await;
+    let token = sign(&access_claims());
+    // The ignite fetch failed; the first request tries again and meets the second failure.
+    assert_eq!(client.get("/me").header(bearer(&token)).dispatch().await.status(), Status::ServiceUnavailable);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(client.get("/me").header(bearer(&token)).dispatch().await.status(), Status::Forbidden, "verified");
+    // A forged kid, with the keys fresh, is refused outright.
+    let forged = raw(json!({ "alg": "RS256", "kid": "forged" }), &access_claims(), b"sig");
+    assert_eq!(client.get("/me").header(bearer(&forged)).dispatch().await.status(), Status::Unauthorized);
+}

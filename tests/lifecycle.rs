@@ -52,8 +52,10 @@ async fn sign_in_directly(pool: &Pool, username: &str) -> cip::types::Authentica
 async fn get_tokens(
     pool: &Pool,
     refresh_token: &str,
-) -> Result<cip::types::AuthenticationResultType, cip::error::SdkError<cip::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenError>>
-{
+) -> Result<
+    cip::types::AuthenticationResultType,
+    cip::error::SdkError<cip::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenError>,
+> {
     let mut call = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh_token);
     if let Some(secret) = &pool.client_secret {
         call = call.client_secret(secret);
@@ -104,7 +106,8 @@ async fn emulator_with_rotation_refuses_refresh_token_auth_and_rotates_with_a_gr
     get_tokens(&pool, new).await.expect("the new token lives on");
 
     // Without the client secret the call is refused.
-    let anonymous = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(new).send().await;
+    let anonymous =
+        pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(new).send().await;
     assert_eq!(code(&anonymous.unwrap_err()), "NotAuthorizedException");
 }
 

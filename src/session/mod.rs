@@ -388,7 +388,9 @@ impl Sessions {
         match self.users.client.revoke(&refresh).await {
             // Already dead at Cognito (signed out elsewhere, or expired): nothing was left.
             Ok(()) | Err(Error::SessionExpired) => {}
-            Err(e) => log::warn!("rocket_warrant: revoking the refresh token at Cognito failed ({e}); the session is ended here"),
+            Err(e) => log::warn!(
+                "rocket_warrant: revoking the refresh token at Cognito failed ({e}); the session is ended here"
+            ),
         }
     }
 

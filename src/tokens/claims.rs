@@ -1,6 +1,7 @@
 //! The data a Cognito sign-in yields: the three tokens, and the claims of a verified token.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +113,11 @@ pub struct Claims {
     /// Every other claim (attributes in ID tokens, `auth_time`, ...).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The `kid` of the key that verified the token, and how many keys the pool had withdrawn
+    /// then (not a claim: the verifier sets it, so that a withdrawn key's tokens are refused
+    /// even from a cache).
+    #[serde(skip)]
+    pub(crate) signed_by: Option<(Arc<str>, u64)>,
 }
 
 impl Claims {

@@ -1,7 +1,10 @@
-//! The pool's signing keys: fetched once, cached for the process, refetched on an unknown `kid`
-//! at most once per interval, with concurrent misses sharing one fetch.
+//! The pool's signing keys: fetched at start, refreshed periodically (so that a key the pool
+//! withdraws stops being trusted), refetched on an unknown `kid` at most once per interval, with
+//! concurrent misses sharing one fetch. A failed fetch is never taken for "no such key": while
+//! the keys cannot be had, a token whose key is not cached is "unavailable" (503), not refused.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -11,10 +14,14 @@ use jsonwebtoken::DecodingKey;
 /// A JWKS larger than this is refused (Cognito's is about 1 KB).
 const MAX_JWKS_BYTES: usize = 256 * 1024;
 
+/// After a failed fetch, misses wait this long before the next attempt (they are "unavailable"
+/// meanwhile): an outage costs the key endpoint one request a second, not one per request.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
+
 /// Why a key could not be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum KeyError {
-    /// The keys are known and this `kid` is not among them.
+    /// The keys were fetched and this `kid` is not among them.
     #[error("no signing key with this kid")]
     UnknownKid,
     /// The key endpoint failed and no cached key matches.
@@ -30,19 +37,37 @@ enum Source {
     Static,
 }
 
-/// A cache of one pool's RS256 signing keys.
-pub(crate) struct Jwks {
+/// The outcome of the last fetches.
+#[derive(Default)]
+struct FetchState {
+    last_success: Option<Instant>,
+    failure: Option<(Instant, String)>,
+}
+
+struct Inner {
     keys: RwLock<Arc<KeyMap>>,
     source: Source,
-    // Held while fetching so concurrent misses wait for one fetch; holds the last attempt's time.
-    fetch: tokio::sync::Mutex<Option<Instant>>,
+    // Held while fetching so concurrent misses wait for one fetch.
+    fetch: tokio::sync::Mutex<FetchState>,
     refetch_interval: Duration,
-    fetches: std::sync::atomic::AtomicU64,
+    refresh_interval: Duration,
+    // Counts the fetches that withdrew a key: claims verified under an older epoch have their
+    // key looked up again.
+    withdrawals: AtomicU64,
+    // When the next periodic refresh is due, in milliseconds since `base`.
+    next_refresh: AtomicU64,
+    base: Instant,
+    fetches: AtomicU64,
+}
+
+/// A cache of one pool's RS256 signing keys.
+pub(crate) struct Jwks {
+    inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Jwks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = match &self.source {
+        let url = match &self.inner.source {
             Source::Url { url, .. } => url.as_str(),
             Source::Static => "(static)",
         };
@@ -52,67 +77,141 @@ impl std::fmt::Debug for Jwks {
 
 impl Jwks {
     /// Keys fetched from `url`, each fetch bounded by `timeout`; an unknown `kid` refetches at
-    /// most once per `refetch_interval`. Nothing is fetched until [`Jwks::refresh`] or a miss.
-    pub(crate) fn from_url(url: impl Into<String>, timeout: Duration, refetch_interval: Duration) -> Jwks {
+    /// most once per `refetch_interval`, and the set is fetched again every `refresh_interval`.
+    /// Nothing is fetched until [`Jwks::refresh`] or a miss.
+    pub(crate) fn from_url(
+        url: impl Into<String>,
+        timeout: Duration,
+        refetch_interval: Duration,
+        refresh_interval: Duration,
+    ) -> Jwks {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Jwks::new(Source::Url { http, url: url.into() }, refetch_interval)
+        Jwks::new(Source::Url { http, url: url.into() }, refetch_interval, refresh_interval)
     }
 
     /// Fixed keys from a JWKS document; never fetches.
     pub(crate) fn from_json(json: &str) -> Result<Jwks, String> {
-        let jwks = Jwks::new(Source::Static, Duration::MAX);
+        let jwks = Jwks::new(Source::Static, Duration::MAX, Duration::MAX);
         let keys = parse(json.as_bytes())?;
-        *jwks.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+        *jwks.inner.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
         Ok(jwks)
     }
 
-    fn new(source: Source, refetch_interval: Duration) -> Jwks {
+    fn new(source: Source, refetch_interval: Duration, refresh_interval: Duration) -> Jwks {
         Jwks {
-            keys: RwLock::new(Arc::new(HashMap::new())),
-            source,
-            fetch: tokio::sync::Mutex::new(None),
-            refetch_interval,
-            fetches: Default::default(),
+            inner: Arc::new(Inner {
+                keys: RwLock::new(Arc::new(HashMap::new())),
+                source,
+                fetch: tokio::sync::Mutex::new(FetchState::default()),
+                refetch_interval,
+                refresh_interval,
+                withdrawals: AtomicU64::new(0),
+                next_refresh: AtomicU64::new(millis(refresh_interval)),
+                base: Instant::now(),
+                fetches: Default::default(),
+            }),
         }
     }
 
     /// The key for `kid`, fetching the key set when it is not cached and the rate limit allows.
     pub(crate) async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
-        if let Some(key) = self.cached(kid) {
+        let inner = &self.inner;
+        if let Some(key) = inner.cached(kid) {
             return Ok(key);
         }
-        let Source::Url { .. } = &self.source else {
+        let Source::Url { .. } = &inner.source else {
             return Err(KeyError::UnknownKid);
         };
-        let mut last_attempt = self.fetch.lock().await;
+        let mut state = inner.fetch.lock().await;
         // Whoever held the lock before us may have fetched this very key.
-        if let Some(key) = self.cached(kid) {
+        if let Some(key) = inner.cached(kid) {
             return Ok(key);
         }
-        if last_attempt.is_some_and(|at| at.elapsed() < self.refetch_interval) {
+        // A fetch that just failed says nothing about this kid: unavailable, not unknown.
+        if let Some((at, why)) = &state.failure {
+            if at.elapsed() < RETRY_AFTER_FAILURE.min(inner.refetch_interval) {
+                return Err(KeyError::Unavailable(why.clone()));
+            }
+        }
+        let fresh = state.last_success.is_some_and(|at| at.elapsed() < inner.refetch_interval);
+        if fresh && state.failure.is_none() {
             return Err(KeyError::UnknownKid);
         }
-        *last_attempt = Some(Instant::now());
-        self.fetch_now().await.map_err(KeyError::Unavailable)?;
-        self.cached(kid).ok_or(KeyError::UnknownKid)
+        inner.fetch_now(&mut state).await.map_err(KeyError::Unavailable)?;
+        inner.cached(kid).ok_or(KeyError::UnknownKid)
     }
 
     /// Fetches the key set now (at ignite), whatever the rate limit; keeps the cache on failure.
     pub(crate) async fn refresh(&self) -> Result<usize, String> {
-        let _guard = self.fetch.lock().await;
-        self.fetch_now().await
+        let mut state = self.inner.fetch.lock().await;
+        let result = self.inner.fetch_now(&mut state).await;
+        // The first requests may come long after: they try again rather than wait out a retry.
+        state.failure = None;
+        result
     }
 
-    async fn fetch_now(&self) -> Result<usize, String> {
-        let Source::Url { http, url } = &self.source else {
-            return Ok(self.cached_kids().len());
+    /// Starts the periodic refresh in the background when it is due (one request claims it;
+    /// none waits for it). A fetch that fails keeps the cached keys.
+    pub(crate) fn refresh_if_due(&self) {
+        let inner = &self.inner;
+        if matches!(inner.source, Source::Static) {
+            return;
+        }
+        let due = inner.next_refresh.load(Ordering::Relaxed);
+        let now = millis(inner.base.elapsed());
+        if now < due {
+            return;
+        }
+        let next = now.saturating_add(millis(inner.refresh_interval));
+        if inner.next_refresh.compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
         };
-        self.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let inner = self.inner.clone();
+        runtime.spawn(async move {
+            let mut state = inner.fetch.lock().await;
+            let _ = inner.fetch_now(&mut state).await;
+        });
+    }
+
+    /// Whether claims verified with `kid` when `withdrawals` was `epoch` are still under a key
+    /// of the pool: always, unless a fetch withdrew a key since.
+    pub(crate) fn still_trusted(&self, kid: &str, epoch: u64) -> bool {
+        epoch == self.withdrawals() || self.inner.cached(kid).is_some()
+    }
+
+    /// How many fetches withdrew a key so far.
+    pub(crate) fn withdrawals(&self) -> u64 {
+        self.inner.withdrawals.load(Ordering::Acquire)
+    }
+
+    /// The `kid`s now cached.
+    pub(crate) fn cached_kids(&self) -> Vec<String> {
+        let mut kids: Vec<_> = self.inner.keys.read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
+        kids.sort();
+        kids
+    }
+
+    /// How many fetches were attempted since start (for tests and metrics).
+    #[cfg(feature = "testing")]
+    pub(crate) fn fetch_count(&self) -> u64 {
+        self.inner.fetches.load(Ordering::Relaxed)
+    }
+}
+
+impl Inner {
+    async fn fetch_now(&self, state: &mut FetchState) -> Result<usize, String> {
+        let Source::Url { http, url } = &self.source else {
+            return Ok(self.keys.read().unwrap_or_else(|e| e.into_inner()).len());
+        };
+        self.fetches.fetch_add(1, Ordering::Relaxed);
         let keys = async {
             let mut response = http.get(url).send().await.map_err(|e| e.without_url().to_string())?;
             if !response.status().is_success() {
@@ -128,36 +227,47 @@ impl Jwks {
             parse(&body)
         }
         .await;
-        match keys {
+        let result = match keys {
             Ok(keys) if !keys.is_empty() => {
                 let count = keys.len();
-                *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+                let mut cached = self.keys.write().unwrap_or_else(|e| e.into_inner());
+                let withdrawn: Vec<_> = cached.keys().filter(|kid| !keys.contains_key(*kid)).cloned().collect();
+                *cached = Arc::new(keys);
+                drop(cached);
+                if !withdrawn.is_empty() {
+                    log::warn!(
+                        "rocket_warrant: the pool withdrew signing key(s) {withdrawn:?}; their tokens are refused"
+                    );
+                    self.withdrawals.fetch_add(1, Ordering::AcqRel);
+                }
                 Ok(count)
             }
-            Ok(_) => Err("the key set holds no RS256 signing key".into()),
+            Ok(_) => Err("the key set holds no RS256 signing key".to_owned()),
+            Err(e) => Err(e),
+        };
+        let now = Instant::now();
+        match &result {
+            Ok(_) => {
+                state.last_success = Some(now);
+                state.failure = None;
+                let next = millis(self.base.elapsed()).saturating_add(millis(self.refresh_interval));
+                self.next_refresh.store(next, Ordering::Relaxed);
+            }
             Err(e) => {
                 log::warn!("rocket_warrant: fetching the signing keys from {url} failed: {e}");
-                Err(e)
+                state.failure = Some((now, e.clone()));
             }
         }
+        result
     }
 
     fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
         self.keys.read().unwrap_or_else(|e| e.into_inner()).get(kid).cloned()
     }
+}
 
-    /// The `kid`s now cached.
-    pub(crate) fn cached_kids(&self) -> Vec<String> {
-        let mut kids: Vec<_> = self.keys.read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
-        kids.sort();
-        kids
-    }
-
-    /// How many fetches were attempted since start (for tests and metrics).
-    #[cfg(feature = "testing")]
-    pub(crate) fn fetch_count(&self) -> u64 {
-        self.fetches.load(std::sync::atomic::Ordering::Relaxed)
-    }
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The RS256 signature keys of a JWKS document; other keys are skipped.

@@ -186,14 +186,17 @@ impl Verifier {
             Some(kid) if !kid.is_empty() && kid.len() <= MAX_KID_BYTES => kid,
             _ => return Err(VerifyError::MissingKid),
         };
+        // Read before the key: a withdrawal after this makes these claims looked up again.
+        let withdrawals = self.jwks.withdrawals();
         let key = self.jwks.key(kid).await?;
-        let claims = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
+        let mut claims = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::InvalidSignature => VerifyError::Signature,
                 jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => VerifyError::Algorithm,
                 _ => VerifyError::Malformed,
             })?
             .claims;
+        claims.signed_by = Some((kid.into(), withdrawals));
         self.check_claims(&claims, expected)?;
         let claims = Arc::new(claims);
         self.cache.insert(cache_key, claims.clone(), self.clock.now());
@@ -207,6 +210,13 @@ impl Verifier {
     }
 
     fn check_claims(&self, claims: &Claims, expected: TokenUse) -> Result<(), VerifyError> {
+        self.jwks.refresh_if_due();
+        // A key the pool withdrew since is trusted no more, cached claims included.
+        if let Some((kid, withdrawals)) = &claims.signed_by {
+            if !self.jwks.still_trusted(kid, *withdrawals) {
+                return Err(VerifyError::UnknownKid);
+            }
+        }
         // The issuer is pinned to the configured pool, never taken from the token.
         if claims.iss != self.issuer {
             return Err(VerifyError::Issuer);
