@@ -10,9 +10,9 @@ use crate::challenge::{Answer, PendingChallenge, TotpSetup};
 use crate::client::{CognitoClient, UserAttributes};
 use crate::config::{Config, ConfigError, SessionMode};
 use crate::error::Error;
-use crate::session::{Sealer, ServerSessions, Sessions, TokenCookies};
+use crate::session::{RevocationSync, Sealer, ServerSessions, Sessions, TokenCookies};
 use crate::store::{SessionInfo, SessionStore, User, UserStore};
-use crate::tokens::{Claims, Clock, Jwks, TokenUse, Tokens, Verifier};
+use crate::tokens::{Claims, Clock, Jwks, Revoked, TokenUse, Tokens, Verifier};
 use crate::users::{Login, Users};
 
 /// Cognito's limits on what a user types, in characters; longer input cannot be valid, so it
@@ -81,6 +81,9 @@ impl Cognito {
         clock: Option<Arc<dyn Clock>>,
     ) -> Result<Cognito, ConfigError> {
         config.validate()?;
+        let refuse_revoked = config.refuse_revoked_tokens.unwrap_or(session_store.is_some());
+        let revoked = Arc::new(Revoked::new(refuse_revoked));
+        let revocations = RevocationSync::new(revoked.clone(), session_store.clone(), config.revocation_sync);
         let server = match (config.session_store, session_store) {
             (SessionMode::Cookies, _) => None,
             (SessionMode::Database, Some(store)) => Some(ServerSessions::new(
@@ -110,7 +113,8 @@ impl Cognito {
         };
         let mut verifier = Verifier::new(config.issuer(), config.app_client_id.clone(), jwks)
             .with_leeway(config.leeway.as_secs())
-            .with_cache_capacity(config.token_cache_capacity);
+            .with_cache_capacity(config.token_cache_capacity)
+            .with_revoked(revoked);
         if let Some(clock) = clock {
             verifier = verifier.with_clock(clock);
         }
@@ -121,7 +125,7 @@ impl Cognito {
         let max_age = config.cookie_max_age.as_secs() as i64;
         let remember = config.token_cache_capacity;
         let cookies = TokenCookies::new(&config, sealer);
-        let sessions = Sessions::new(users, cookies, server, max_age, remember, row_ttl);
+        let sessions = Sessions::new(users, cookies, server, revocations, max_age, remember, row_ttl);
         Ok(Cognito { inner: Arc::new(Inner { config, sdk_config, sessions }) })
     }
 
@@ -473,6 +477,7 @@ impl Cognito {
             cached_kids: verifier.jwks().cached_kids(),
             cached_tokens: verifier.cache().len(),
             remembered_sessions: self.sessions().remembered_sessions(),
+            revocations: verifier.revoked().len(),
         }
     }
 }
@@ -507,6 +512,8 @@ pub struct Counters {
     pub cached_tokens: usize,
     /// Server-side sessions this instance remembers now.
     pub remembered_sessions: usize,
+    /// Revocations (of a sign-in, or of a user everywhere) this instance refuses now.
+    pub revocations: usize,
 }
 
 /// What [`Cognito::keep`] keeps: a [`Login`] (its tokens, in the session cookies), or a

@@ -221,6 +221,15 @@ pub struct Config {
     /// Server-side sessions remembered in memory (0: every request reads the database).
     #[serde(default = "default_session_cache")]
     pub session_cache_capacity: usize,
+    /// Refuse the access and ID tokens of a sign-in that signed out here (by its `origin_jti`,
+    /// until they expire), and those of a user signed out everywhere, Bearer clients included.
+    /// Unset: on when the fairing has a store to share revocations through (a database).
+    #[serde(default)]
+    pub refuse_revoked_tokens: Option<bool>,
+    /// Every instance reads the revocations of the others this often (`revocation_sync_secs`,
+    /// 1): a token revoked on one instance is refused by all within twice this.
+    #[serde(rename = "revocation_sync_secs", default = "default_revocation_sync", deserialize_with = "secs")]
+    pub revocation_sync: Duration,
     /// Where `redirect_to_login` sends anonymous visitors of protected pages.
     #[serde(default = "default_login_url")]
     pub login_url: String,
@@ -257,6 +266,10 @@ fn default_token_cache() -> usize {
 fn default_user_cache_ttl() -> Duration {
     Duration::from_secs(30)
 }
+fn default_revocation_sync() -> Duration {
+    Duration::from_secs(1)
+}
+
 fn default_session_cache_ttl() -> Duration {
     Duration::from_secs(2)
 }
@@ -395,6 +408,8 @@ impl Config {
             ("cognito_timeout_secs", self.cognito_timeout),
             // Zero would fetch the keys on every request.
             ("jwks_refresh_interval_secs", self.jwks_refresh_interval),
+            // And this would read the database on every request.
+            ("revocation_sync_secs", self.revocation_sync),
         ] {
             if d.is_zero() {
                 return Err(invalid(key, "must be positive"));

@@ -231,6 +231,8 @@ impl Fairing for CognitoFairing {
             Ok(n) => log::info!("rocket_warrant: {n} signing key(s) loaded"),
             Err(e) => log::warn!("rocket_warrant: signing keys not loaded at ignite ({e}); retrying on first use"),
         }
+        // Revocations the other instances recorded, before the first request.
+        cognito.sessions().refresh_revocations().await;
         Ok(rocket.manage(cognito))
     }
 

@@ -224,7 +224,8 @@ pub use store::PgPool;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqlitePool;
 pub use store::{
-    CachedStore, MemoryStore, Profile, SessionInfo, SessionRecord, SessionStore, StoreError, User, UserStore,
+    CachedStore, MemoryStore, Profile, Revocation, SessionInfo, SessionRecord, SessionStore, StoreError, User,
+    UserStore,
 };
 pub use tokens::{Claims, TokenUse, Tokens, VerifyError};
 pub use users::Login;

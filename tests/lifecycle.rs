@@ -315,3 +315,97 @@ async fn logout_of_a_server_side_session_revokes_its_refresh_token() {
     let refused = pool.admin.get_user().access_token(&access).send().await;
     assert_eq!(code(&refused.unwrap_err()), "NotAuthorizedException", "revoked with its refresh token");
 }
+
+#[rocket::post("/everywhere")]
+async fn everywhere(cognito: &Cognito, jar: &CookieJar<'_>, user: CognitoUser) -> Result<String, Error> {
+    Ok(cognito.sign_out_everywhere(jar, user.access_token()).await?.to_string())
+}
+
+/// An instance of a site on `url` (one database for all the instances of a test).
+async fn instance(kind: StoreKind, url: &str, pool: &Pool, extra: Value) -> Client {
+    let settings = with(pool.settings(), extra);
+    let rocket =
+        common::rocket(kind, url, settings).mount("/", routes![common::routes::login, me, access, logout, everywhere]);
+    Client::tracked(rocket).await.expect("ignites")
+}
+
+async fn login_on(client: &Client) -> String {
+    let body = format!("username=alice&password={PASSWORD}");
+    let response = client.post("/login").header(ContentType::Form).body(body).dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    client.get("/access").dispatch().await.into_string().await.unwrap()
+}
+
+async fn bearer_status(client: &Client, token: &str) -> Status {
+    let header = rocket::http::Header::new("Authorization", format!("Bearer {token}"));
+    // The Bearer header decides, whatever cookies the client holds.
+    client.get("/me").header(header).dispatch().await.status()
+}
+
+/// Polls `client` until `token` is refused, for at most `secs` seconds: whether it was.
+async fn refused_within(client: &Client, token: &str, secs: u64) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if bearer_status(client, token).await == Status::Unauthorized {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+store_tests! {
+    a_bearer_token_of_a_signed_out_session_is_refused_here_at_once_and_by_another_instance => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_alice(false).await;
+        let a = instance(kind, &url, &pool, json!({})).await;
+        let b = instance(kind, &url, &pool, json!({})).await;
+        let other = instance(kind, &url, &pool, json!({})).await;
+        let token = login_on(&a).await;
+        let others_token = login_on(&other).await;
+        assert_eq!(bearer_status(&a, &token).await, Status::Ok);
+        assert_eq!(bearer_status(&b, &token).await, Status::Ok, "b verified it (and caches it)");
+
+        assert_eq!(a.get("/logout").dispatch().await.status(), Status::Ok);
+        assert_eq!(bearer_status(&a, &token).await, Status::Unauthorized, "refused at once where it signed out");
+        // The README's bound: twice revocation_sync_secs (1 s); polled for a little longer.
+        assert!(refused_within(&b, &token, 4).await, "refused by the other instance");
+        // Another sign-in of the same user is not touched.
+        assert_eq!(bearer_status(&a, &others_token).await, Status::Ok);
+        assert_eq!(bearer_status(&b, &others_token).await, Status::Ok);
+        // A restarted instance reads the revocations at ignite.
+        let c = instance(kind, &url, &pool, json!({})).await;
+        assert_eq!(bearer_status(&c, &token).await, Status::Unauthorized, "a new instance knows it at once");
+        assert_eq!(c.rocket().state::<Cognito>().unwrap().counters().revocations, 1);
+    };
+
+    sign_out_everywhere_refuses_every_earlier_token_of_the_user_on_every_instance => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_alice(false).await;
+        let a = instance(kind, &url, &pool, json!({})).await;
+        let b = instance(kind, &url, &pool, json!({})).await;
+        let first = login_on(&a).await;
+        let second = login_on(&b).await;
+        let response = a.post("/everywhere").dispatch().await;
+        assert_eq!(response.status(), Status::Ok);
+        for token in [&first, &second] {
+            assert_eq!(bearer_status(&a, token).await, Status::Unauthorized);
+            assert!(refused_within(&b, token, 4).await);
+        }
+        // A new sign-in works again, a second or more later.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let fresh = login_on(&b).await;
+        assert_eq!(bearer_status(&a, &fresh).await, Status::Ok);
+        assert_eq!(bearer_status(&b, &fresh).await, Status::Ok);
+    };
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusing_revoked_tokens_can_be_turned_off() {
+    let pool = pool_with_alice(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let off = instance(StoreKind::Sqlite, &url, &pool, json!({ "refuse_revoked_tokens": false })).await;
+    let token = login_on(&off).await;
+    assert_eq!(off.get("/logout").dispatch().await.status(), Status::Ok);
+    // Not refused here (Cognito refuses it for its own APIs: RevokeToken).
+    assert_eq!(bearer_status(&off, &token).await, Status::Ok);
+    assert_eq!(off.rocket().state::<Cognito>().unwrap().counters().revocations, 0);
+}

@@ -17,6 +17,7 @@
 mod cookies;
 mod opened;
 mod refresh;
+mod revocations;
 mod seal;
 mod server;
 
@@ -28,6 +29,7 @@ use rocket::Request;
 pub(crate) use self::cookies::TokenCookies;
 use self::opened::{remember_row, remembered_row, Opened, OpenedCookies, RowMemory};
 use self::refresh::{RefreshFlights, Refreshed};
+pub(crate) use self::revocations::RevocationSync;
 pub(crate) use self::seal::Sealer;
 #[cfg(feature = "testing")]
 pub(crate) use self::seal::{pack_token, unpack_str, unpack_token};
@@ -38,7 +40,7 @@ use self::server::Verified;
 use crate::challenge::PendingChallenge;
 use crate::error::{AuthError, Error};
 use crate::store::{SessionInfo, User};
-use crate::tokens::{Claims, TokenUse, Tokens, VerifyError};
+use crate::tokens::{of_sign_in, of_user, unverified_claims, Claims, TokenUse, Tokens, VerifyError};
 use crate::users::{Login, Users};
 
 /// The verified credentials of a request: what every guard of it shares.
@@ -79,6 +81,7 @@ pub(crate) struct Sessions {
     pub(crate) users: Users,
     pub(crate) cookies: TokenCookies,
     server: Option<ServerSessions>,
+    revocations: RevocationSync,
     opened: OpenedCookies,
     row_ttl: std::time::Duration,
     max_age: i64,
@@ -92,17 +95,43 @@ impl Sessions {
         users: Users,
         cookies: TokenCookies,
         server: Option<ServerSessions>,
+        revocations: RevocationSync,
         max_age: i64,
         remember: usize,
         row_ttl: std::time::Duration,
     ) -> Sessions {
         let opened = OpenedCookies::new(remember);
-        Sessions { users, cookies, server, opened, row_ttl, max_age, refreshes: RefreshFlights::default() }
+        Sessions { users, cookies, server, revocations, opened, row_ttl, max_age, refreshes: RefreshFlights::default() }
+    }
+
+    /// Reads the revocations the other instances recorded, when due (the fairing, at ignite,
+    /// and every request).
+    pub(crate) async fn refresh_revocations(&self) {
+        self.revocations.refresh(self.users.verifier.now()).await;
+    }
+
+    /// Refuses the sign-in of `access_token` (a token this site sealed: expired or not) here
+    /// at once, and on the instances that share the store within their sync interval: every
+    /// token of that sign-in issued until now has lapsed by the returned revocation's end.
+    async fn revoke_sign_in(&self, access_token: &str) {
+        let Some(claims) = unverified_claims(access_token) else {
+            return;
+        };
+        let Some(origin) = claims.extra.get("origin_jti").and_then(|v| v.as_str()) else {
+            return;
+        };
+        let now = self.users.verifier.now();
+        // Any token of this sign-in was issued by now and lives its validity (at most a day).
+        let validity =
+            claims.exp.zip(claims.iat).map_or(MAX_TOKEN_LIFE, |(exp, iat)| (exp - iat).clamp(0, MAX_TOKEN_LIFE));
+        let lapses = now.saturating_add(validity).saturating_add(self.users.verifier.leeway());
+        self.revocations.revoke(of_sign_in(origin, now, lapses)).await;
     }
 
     /// The request's credentials, authenticated once per request.
     pub(crate) async fn authenticate<'r>(&self, req: &'r Request<'_>) -> &'r RequestAuth {
         req.local_cache_async(async {
+            self.refresh_revocations().await;
             let (result, from_cookies) = self.credentials(req).await;
             // Refused or ended cookie sessions lose their cookies; an outage keeps them for a
             // retry, and a refused Bearer header says nothing about the cookies.
@@ -358,7 +387,7 @@ impl Sessions {
     /// it die there, whether or not the access token has expired). A failure at Cognito is
     /// logged, and the session ends here all the same.
     pub(crate) async fn sign_out(&self, jar: &CookieJar<'_>) {
-        let refresh = match &self.server {
+        let (access, refresh) = match &self.server {
             None => {
                 if let Some(sealed) = self.cookies.access_value(jar) {
                     self.opened.remove(sealed);
@@ -367,21 +396,24 @@ impl Sessions {
                 if let Some((refresh_token, _)) = &stored.refresh {
                     self.refreshes.forget(refresh_token);
                 }
-                stored.refresh.map(|(refresh_token, _)| refresh_token)
+                (stored.access_token, stored.refresh.map(|(refresh_token, _)| refresh_token))
             }
             Some(server) => match self.cookies.session(jar) {
-                None => None,
+                None => (None, None),
                 Some(secret) => {
                     let id = handle(&secret);
                     let read = server.read(&id, self.users.verifier.now()).await;
                     if let Err(e) = server.end(&id).await {
                         log::warn!("rocket_warrant: deleting the session failed ({e}); its cookie is cleared");
                     }
-                    read.ok().flatten().map(|(_, tokens)| tokens.refresh_token)
+                    read.ok().flatten().map_or((None, None), |(_, t)| (Some(t.access_token), Some(t.refresh_token)))
                 }
             },
         };
         self.cookies.clear(jar);
+        if let Some(access) = &access {
+            self.revoke_sign_in(access).await;
+        }
         let Some(refresh) = refresh else {
             return;
         };
@@ -401,6 +433,10 @@ impl Sessions {
         let claims = self.users.verifier.verify(access_token, TokenUse::Access).await?;
         let username = claims.cognito_username().unwrap_or(&claims.sub).to_owned();
         self.sign_out_cookies(jar);
+        // Every token of the user issued until now, whichever sign-in it came from.
+        let now = self.users.verifier.now();
+        let lapses = now.saturating_add(MAX_TOKEN_LIFE).saturating_add(self.users.verifier.leeway());
+        self.revocations.revoke(of_user(&claims.sub, now, lapses)).await;
         let ended = match &self.server {
             Some(server) => server.end_user(&username).await?,
             None => 0,
@@ -458,6 +494,9 @@ impl Sessions {
         self.server.as_ref().map_or(0, ServerSessions::remembered_count)
     }
 }
+
+/// Cognito's longest access and ID token validity: a day.
+const MAX_TOKEN_LIFE: i64 = 24 * 3600;
 
 /// `Authorization: Bearer <token>`, the scheme matched case-insensitively.
 fn bearer(header: &str) -> Option<&str> {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
-use super::{Profile, SessionRecord, SessionStore, StoreError, User, UserStore};
+use super::{Profile, Revocation, SessionRecord, SessionStore, StoreError, User, UserStore};
 use crate::tokens::unix_now;
 
 /// Local users (and server-side sessions) kept in the process's memory: nothing to install or
@@ -30,6 +30,7 @@ use crate::tokens::unix_now;
 pub struct MemoryStore {
     users: Mutex<Users>,
     sessions: Mutex<HashMap<String, SessionRecord>>,
+    revocations: Mutex<HashMap<String, Revocation>>,
 }
 
 #[derive(Default)]
@@ -154,10 +155,22 @@ impl SessionStore for MemoryStore {
     }
 
     async fn purge(&self, now: i64) -> Result<u64, StoreError> {
+        self.revocations.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, r| r.expires_at > now);
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         let before = sessions.len();
         sessions.retain(|_, s| s.expires_at > now);
         Ok((before - sessions.len()) as u64)
+    }
+
+    async fn revoke(&self, revocation: &Revocation) -> Result<bool, StoreError> {
+        let mut revocations = self.revocations.lock().unwrap_or_else(|e| e.into_inner());
+        revocations.entry(revocation.key.clone()).or_insert_with(|| revocation.clone());
+        Ok(true)
+    }
+
+    async fn revocations(&self, since: i64, now: i64) -> Result<Vec<Revocation>, StoreError> {
+        let revocations = self.revocations.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(revocations.values().filter(|r| r.revoked_at >= since && r.expires_at > now).cloned().collect())
     }
 }
 

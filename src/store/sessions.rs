@@ -87,6 +87,29 @@ impl From<&SessionRecord> for SessionInfo {
     }
 }
 
+/// A revocation this site recorded (`refuse_revoked_tokens`), shared through the session store
+/// so that every instance on the same database refuses the tokens it covers.
+///
+/// `key` is `origin_jti:<origin_jti>` (every token of one sign-in, after its logout) or
+/// `sub:<sub>` (every token of the user issued before `revoked_at`, after a sign-out
+/// everywhere). It is kept until `expires_at`, when every token it covers has expired.
+///
+/// ```
+/// use rocket_warrant::Revocation;
+///
+/// let r = Revocation { key: "origin_jti:5e3c".into(), revoked_at: 1_700_000_000, expires_at: 1_700_003_600 };
+/// assert!(r.key.starts_with("origin_jti:"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// What is revoked: `origin_jti:<origin_jti>` or `sub:<sub>`.
+    pub key: String,
+    /// When, seconds since the epoch.
+    pub revoked_at: i64,
+    /// When every token it covers has expired: it may be deleted after.
+    pub expires_at: i64,
+}
+
 /// Where server-side sessions are kept (`session_store = "database"`).
 ///
 /// [`SqlitePool`](crate::SqlitePool), [`PgPool`](crate::PgPool) and
@@ -164,6 +187,30 @@ pub trait SessionStore: Send + Sync + 'static {
     ///
     /// [`StoreError`] when the store cannot be reached or the write fails.
     async fn purge(&self, now: i64) -> Result<u64, StoreError>;
+
+    /// Records a revocation for every instance that shares the store: true when the store
+    /// keeps revocations. A second revocation of the same key is not an error. The default
+    /// keeps none (false): the revocation is then refused by the instance that made it only.
+    /// `purge` deletes the expired ones.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or the write fails.
+    async fn revoke(&self, revocation: &Revocation) -> Result<bool, StoreError> {
+        let _ = revocation;
+        Ok(false)
+    }
+
+    /// The revocations recorded at or after `since` (seconds since the epoch) that are still in
+    /// force at `now`. The default keeps none.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or the read fails.
+    async fn revocations(&self, since: i64, now: i64) -> Result<Vec<Revocation>, StoreError> {
+        let _ = (since, now);
+        Ok(Vec::new())
+    }
 }
 
 #[rocket::async_trait]
@@ -188,5 +235,11 @@ impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
     }
     async fn purge(&self, now: i64) -> Result<u64, StoreError> {
         (**self).purge(now).await
+    }
+    async fn revoke(&self, revocation: &Revocation) -> Result<bool, StoreError> {
+        (**self).revoke(revocation).await
+    }
+    async fn revocations(&self, since: i64, now: i64) -> Result<Vec<Revocation>, StoreError> {
+        (**self).revocations(since, now).await
     }
 }

@@ -4,6 +4,7 @@ mod cache;
 mod claims;
 mod clock;
 mod jwks;
+mod revoked;
 mod verifier;
 
 pub(crate) use cache::digest;
@@ -13,5 +14,6 @@ pub use clock::Clock;
 #[cfg(feature = "testing")]
 pub use clock::SystemClock;
 pub(crate) use jwks::Jwks;
-pub(crate) use verifier::Verifier;
+pub(crate) use revoked::{of_sign_in, of_user, Revoked};
 pub use verifier::VerifyError;
+pub(crate) use verifier::{unverified_claims, Verifier};

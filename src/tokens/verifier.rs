@@ -8,6 +8,7 @@ use super::cache::{digest, TokenCache};
 use super::claims::{Claims, TokenUse};
 use super::clock::{Clock, SystemClock};
 use super::jwks::{Jwks, KeyError};
+use super::revoked::Revoked;
 
 /// A token longer than this is refused before it is decoded (Cognito's are 1 to 2 KB).
 pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -70,6 +71,9 @@ pub enum VerifyError {
     /// `nbf` or `iat` lies in the future.
     #[error("the token is not valid yet")]
     NotYetValid,
+    /// The token's sign-in was signed out on this site (or its user signed out everywhere).
+    #[error("the token was revoked")]
+    Revoked,
     /// An ID and an access token given together belong to different users.
     #[error("the ID and access tokens belong to different users")]
     Mismatched,
@@ -93,6 +97,7 @@ pub(crate) struct Verifier {
     clock: Arc<dyn Clock>,
     validation: Validation,
     cache: TokenCache,
+    revoked: Arc<Revoked>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -126,6 +131,7 @@ impl Verifier {
             clock: Arc::new(SystemClock),
             validation,
             cache: TokenCache::new(DEFAULT_CACHE_CAPACITY),
+            revoked: Arc::new(Revoked::new(false)),
         }
     }
 
@@ -139,6 +145,23 @@ impl Verifier {
     #[cfg(feature = "testing")]
     pub(crate) fn cache(&self) -> &TokenCache {
         &self.cache
+    }
+
+    /// Refuses the tokens `revoked` holds.
+    pub(crate) fn with_revoked(mut self, revoked: Arc<Revoked>) -> Verifier {
+        self.revoked = revoked;
+        self
+    }
+
+    /// The revocations it refuses.
+    #[cfg(feature = "testing")]
+    pub(crate) fn revoked(&self) -> &Revoked {
+        &self.revoked
+    }
+
+    /// The allowed clock skew, in seconds.
+    pub(crate) fn leeway(&self) -> i64 {
+        self.leeway
     }
 
     /// Allowed clock skew, in seconds.
@@ -240,6 +263,20 @@ impl Verifier {
         if future(claims.nbf) || future(claims.iat) {
             return Err(VerifyError::NotYetValid);
         }
+        // Last: an expired token is "expired" (a cookie session refreshes it; Cognito then
+        // refuses the revoked refresh token).
+        if self.revoked.refuses(claims) {
+            return Err(VerifyError::Revoked);
+        }
         Ok(())
     }
+}
+
+/// The claims of a JWT, its signature unchecked: only for tokens this site sealed in its own
+/// cookie or row after verifying them (a logout reads the sign-in to revoke, expired or not).
+pub(crate) fn unverified_claims(token: &str) -> Option<Claims> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice(&json).ok()
 }

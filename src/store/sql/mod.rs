@@ -94,6 +94,12 @@ macro_rules! store_pool {
             async fn purge(&self, now: i64) -> Result<u64, $crate::StoreError> {
                 self.0.purge_sessions(now).await
             }
+            async fn revoke(&self, revocation: &$crate::Revocation) -> Result<bool, $crate::StoreError> {
+                self.0.insert_revocation(revocation).await.map(|()| true)
+            }
+            async fn revocations(&self, since: i64, now: i64) -> Result<Vec<$crate::Revocation>, $crate::StoreError> {
+                self.0.revocations_since(since, now).await
+            }
         }
     };
 }

@@ -113,3 +113,25 @@ impl From<&crate::store::SessionRecord> for SessionRow {
         }
     }
 }
+
+/// A row of `cognito_revocations`.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::cognito_revocations)]
+pub(crate) struct RevocationRow {
+    pub(crate) token_key: String,
+    pub(crate) revoked_at: i64,
+    pub(crate) expires_at: i64,
+}
+
+impl From<RevocationRow> for crate::store::Revocation {
+    fn from(r: RevocationRow) -> Self {
+        crate::store::Revocation { key: r.token_key, revoked_at: r.revoked_at, expires_at: r.expires_at }
+    }
+}
+
+impl From<&crate::store::Revocation> for RevocationRow {
+    fn from(r: &crate::store::Revocation) -> Self {
+        RevocationRow { token_key: r.key.clone(), revoked_at: r.revoked_at, expires_at: r.expires_at }
+    }
+}

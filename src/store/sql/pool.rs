@@ -7,9 +7,9 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolableConnection};
 use rocket::figment::Figment;
 
-use super::models::{SessionRow, UserChanges};
+use super::models::{RevocationRow, SessionRow, UserChanges};
 use super::queries::{SessionQueries, UserQueries};
-use crate::store::{Profile, SessionRecord, StoreError, User};
+use crate::store::{Profile, Revocation, SessionRecord, StoreError, User};
 use crate::tokens::unix_now;
 
 /// A connection type the user store runs on: how to reach it, set it up and migrate it.
@@ -171,6 +171,15 @@ where
 
     pub(crate) async fn purge_sessions(&self, now: i64) -> Result<u64, StoreError> {
         self.conn().await?.purge_sessions(now).await.map_err(query_error)
+    }
+
+    pub(crate) async fn insert_revocation(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        self.conn().await?.insert_revocation(&RevocationRow::from(revocation)).await.map_err(query_error)
+    }
+
+    pub(crate) async fn revocations_since(&self, since: i64, now: i64) -> Result<Vec<Revocation>, StoreError> {
+        let rows = self.conn().await?.revocations_since(since, now).await.map_err(query_error)?;
+        Ok(rows.into_iter().map(Revocation::from).collect())
     }
 }
 

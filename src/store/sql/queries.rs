@@ -26,6 +26,12 @@ pub(crate) trait SessionQueries {
     async fn list_sessions(&mut self, username: &str) -> diesel::QueryResult<Vec<super::models::SessionRow>>;
     async fn remove_user_sessions(&mut self, username: &str) -> diesel::QueryResult<u64>;
     async fn purge_sessions(&mut self, now: i64) -> diesel::QueryResult<u64>;
+    async fn insert_revocation(&mut self, row: &super::models::RevocationRow) -> diesel::QueryResult<()>;
+    async fn revocations_since(
+        &mut self,
+        since: i64,
+        now: i64,
+    ) -> diesel::QueryResult<Vec<super::models::RevocationRow>>;
 }
 
 /// Implements [`UserQueries`] and [`SessionQueries`] for `$conn`; `$conflict` is the upsert's conflict target (the
@@ -154,7 +160,42 @@ macro_rules! user_queries {
                 use diesel::prelude::*;
                 use diesel_async::RunQueryDsl;
                 use $crate::store::sql::schema::cognito_sessions::dsl::*;
-                Ok(diesel::delete(cognito_sessions.filter(expires_at.le(now))).execute(self).await? as u64)
+                let purged = diesel::delete(cognito_sessions.filter(expires_at.le(now))).execute(self).await? as u64;
+                {
+                    use $crate::store::sql::schema::cognito_revocations::dsl as r;
+                    diesel::delete(r::cognito_revocations.filter(r::expires_at.le(now))).execute(self).await?;
+                }
+                Ok(purged)
+            }
+
+            async fn insert_revocation(
+                &mut self,
+                row: &$crate::store::sql::models::RevocationRow,
+            ) -> diesel::QueryResult<()> {
+                use diesel::result::{DatabaseErrorKind, Error};
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_revocations::dsl::*;
+                match diesel::insert_into(cognito_revocations).values(row).execute(self).await {
+                    // Revoked already (another instance, or a second logout): the first stands.
+                    Ok(_) | Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            }
+
+            async fn revocations_since(
+                &mut self,
+                since: i64,
+                now: i64,
+            ) -> diesel::QueryResult<Vec<$crate::store::sql::models::RevocationRow>> {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_revocations::dsl::*;
+                cognito_revocations
+                    .filter(revoked_at.ge(since))
+                    .filter(expires_at.gt(now))
+                    .select($crate::store::sql::models::RevocationRow::as_select())
+                    .load(self)
+                    .await
             }
         }
     };

@@ -43,3 +43,15 @@ diesel::table! {
         version -> BigInt,
     }
 }
+
+diesel::table! {
+    /// Revocations this site recorded (`refuse_revoked_tokens`).
+    cognito_revocations (token_key) {
+        /// `origin_jti:<origin_jti>` or `sub:<sub>`.
+        token_key -> Text,
+        /// When (seconds since the epoch).
+        revoked_at -> BigInt,
+        /// When every token it covers has expired.
+        expires_at -> BigInt,
+    }
+}
