@@ -1,6 +1,7 @@
 //! `CognitoClaims` and `CognitoUser`: the verified user of a request.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
@@ -38,7 +39,7 @@ use crate::tokens::Claims;
 /// }
 /// ```
 #[derive(Clone)]
-pub struct CognitoClaims(pub(crate) Credentials);
+pub struct CognitoClaims(pub(crate) Arc<Credentials>);
 
 /// The signed-in user of a request: the verified access-token claims and the local user row.
 ///
@@ -71,9 +72,9 @@ pub struct CognitoClaims(pub(crate) Credentials);
 /// ```
 #[derive(Clone)]
 pub struct CognitoUser {
-    credentials: Credentials,
-    id_token: Option<std::sync::Arc<str>>,
-    user: std::sync::Arc<User>,
+    credentials: Arc<Credentials>,
+    id_token: Option<Arc<str>>,
+    user: Arc<User>,
 }
 
 impl fmt::Debug for CognitoClaims {

@@ -132,7 +132,17 @@ impl TokenCookies {
 
     /// The id in the server-side session cookie.
     pub(crate) fn session(&self, jar: &CookieJar<'_>) -> Option<[u8; SESSION_ID_BYTES]> {
-        self.open(jar, &self.session)?.try_into().ok()
+        self.open_session(self.session_value(jar)?)
+    }
+
+    /// The session cookie's value, as sent.
+    pub(crate) fn session_value<'a>(&self, jar: &'a CookieJar<'_>) -> Option<&'a str> {
+        jar.get(&self.session).map(|c| c.value())
+    }
+
+    /// The session id sealed in `value`.
+    pub(crate) fn open_session(&self, value: &str) -> Option<[u8; SESSION_ID_BYTES]> {
+        self.sealer.open(&self.session, value)?.try_into().ok()
     }
 
     /// Removes the session's cookies that the request carries (either mode's).

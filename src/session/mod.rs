@@ -34,7 +34,6 @@ pub(crate) use self::seal::Sealer;
 #[cfg(feature = "testing")]
 pub(crate) use self::seal::{pack_token, unpack_str, unpack_token};
 pub(crate) use self::server::handle;
-use self::server::key_of;
 pub(crate) use self::server::ServerSessions;
 use self::server::Verified;
 use crate::challenge::PendingChallenge;
@@ -61,7 +60,7 @@ pub(crate) struct Credentials {
 /// request shares it, and so that the response fairing knows when the cookies were cleared
 /// (Rocket drops cookie changes from error responses).
 pub(crate) struct RequestAuth {
-    pub(crate) result: Result<Credentials, AuthError>,
+    pub(crate) result: Result<Arc<Credentials>, AuthError>,
     cleared: bool,
 }
 
@@ -146,23 +145,25 @@ impl Sessions {
     }
 
     /// The credentials, and whether they came from the cookies.
-    async fn credentials(&self, req: &Request<'_>) -> (Result<Credentials, AuthError>, bool) {
+    async fn credentials(&self, req: &Request<'_>) -> (Result<Arc<Credentials>, AuthError>, bool) {
         if let Some(token) = req.headers().get_one("Authorization").and_then(bearer) {
             let result = self.users.verifier.verify(token, TokenUse::Access).await;
-            let credentials = |claims| Credentials {
-                claims,
-                access_token: token.into(),
-                id_token: None,
-                id_claims: None,
-                row: None,
-                bearer: true,
+            let credentials = |claims| {
+                Arc::new(Credentials {
+                    claims,
+                    access_token: token.into(),
+                    id_token: None,
+                    id_claims: None,
+                    row: None,
+                    bearer: true,
+                })
             };
             return (result.map(credentials).map_err(AuthError::from), false);
         }
         (self.cookie_credentials(req.cookies()).await, true)
     }
 
-    async fn cookie_credentials(&self, jar: &CookieJar<'_>) -> Result<Credentials, AuthError> {
+    async fn cookie_credentials(&self, jar: &CookieJar<'_>) -> Result<Arc<Credentials>, AuthError> {
         if let Some(server) = &self.server {
             return self.server_credentials(jar, server).await;
         }
@@ -170,22 +171,23 @@ impl Sessions {
         let mut expired = false;
         if let Some(sealed) = self.cookies.access_value(jar) {
             let key = sealed;
-            let credentials = |o: &Opened| Credentials {
-                claims: o.claims.clone(),
-                access_token: o.access_token.clone(),
-                id_token: None,
-                id_claims: None,
-                row: Some(o.row.clone()),
-                bearer: false,
-            };
             let found = match self.opened.get(key) {
-                Some(o) => Some(self.users.verifier.recheck(&o.claims, TokenUse::Access).map(|_| o)),
+                Some(o) => Some(self.users.verifier.recheck(&o.credentials.claims, TokenUse::Access).map(|_| o)),
                 // Opened here for the first time; one that does not open (tampered, or sealed
                 // with another key) is as good as absent.
                 None => match self.cookies.access_token(jar) {
                     Some(token) => Some(match self.users.verifier.verify(&token, TokenUse::Access).await {
                         Ok(claims) => {
-                            let o = Arc::new(Opened { access_token: token.into(), claims, row: Arc::default() });
+                            let o = Arc::new(Opened {
+                                credentials: Arc::new(Credentials {
+                                    claims,
+                                    access_token: token.into(),
+                                    id_token: None,
+                                    id_claims: None,
+                                    row: Some(Arc::default()),
+                                    bearer: false,
+                                }),
+                            });
                             self.opened.insert(key, o.clone(), self.users.verifier.now());
                             Ok(o)
                         }
@@ -195,7 +197,7 @@ impl Sessions {
                 },
             };
             match found {
-                Some(Ok(o)) => return Ok(credentials(&o)),
+                Some(Ok(o)) => return Ok(o.credentials.clone()),
                 // Only a genuinely signed token can be "expired": refresh it.
                 Some(Err(VerifyError::Expired)) => {
                     self.opened.remove(key);
@@ -208,56 +210,67 @@ impl Sessions {
         let Some((refresh_token, username)) = self.cookies.refresh(jar) else {
             return Err(if expired { AuthError::Invalid(VerifyError::Expired) } else { AuthError::Missing });
         };
-        let refreshed = self.refresh(&refresh_token, &username).await?;
+        // Boxed, as every cold path here: the common request's future stays small.
+        let refreshed = Box::pin(self.refresh(&refresh_token, &username)).await?;
         self.cookies.set(jar, &refreshed.tokens, &username)?;
-        Ok(Credentials {
+        Ok(Arc::new(Credentials {
             claims: refreshed.access_claims,
             access_token: refreshed.tokens.access_token.into(),
             id_token: Some(refreshed.tokens.id_token.into()),
             id_claims: None,
             row: None,
             bearer: false,
-        })
+        }))
     }
 
-    async fn server_credentials(&self, jar: &CookieJar<'_>, server: &ServerSessions) -> Result<Credentials, AuthError> {
-        let Some(secret) = self.cookies.session(jar) else {
+    async fn server_credentials(
+        &self,
+        jar: &CookieJar<'_>,
+        server: &ServerSessions,
+    ) -> Result<Arc<Credentials>, AuthError> {
+        let Some(sealed) = self.cookies.session_value(jar) else {
             return Err(AuthError::Missing);
         };
+        // One that does not open (tampered, or sealed with another key) is as good as absent.
+        let key = server.cookie_key(sealed, || self.cookies.open_session(sealed)).ok_or(AuthError::Missing)?;
         let now = self.users.verifier.now();
-        let live = server.load(&key_of(&secret), now).await?.ok_or(AuthError::SessionEnded)?;
+        let live = server.load(&key, now).await?.ok_or(AuthError::SessionEnded)?;
         let verified = match live.verified.get() {
             // The common request: the claims verified before, their times checked again.
-            Some(verified) => self.users.verifier.recheck(&verified.access, TokenUse::Access).map(|_| verified.clone()),
+            Some(verified) => {
+                self.users.verifier.recheck(&verified.credentials.claims, TokenUse::Access).map(|_| verified)
+            }
             None => match self.users.verifier.verify(&live.access_token, TokenUse::Access).await {
                 Ok(access) => {
                     let id = self.users.verifier.verify(&live.id_token, TokenUse::Id).await.ok();
                     let id = id.filter(|id| id.sub == access.sub);
-                    Ok(live.verified.get_or_init(|| Verified { access, id }).clone())
+                    Ok(live.verified.get_or_init(|| Verified {
+                        credentials: Arc::new(Credentials {
+                            claims: access,
+                            access_token: live.access_token.clone(),
+                            id_token: Some(live.id_token.clone()),
+                            id_claims: id,
+                            row: Some(live.row.clone()),
+                            bearer: false,
+                        }),
+                    }))
                 }
                 Err(e) => Err(e),
             },
         };
         match verified {
-            Ok(verified) => Ok(Credentials {
-                claims: verified.access,
-                access_token: live.access_token.clone(),
-                id_token: Some(live.id_token.clone()),
-                id_claims: verified.id,
-                row: Some(live.row.clone()),
-                bearer: false,
-            }),
+            Ok(verified) => Ok(verified.credentials.clone()),
             Err(VerifyError::Expired) => {
-                let refreshed = self.refresh_server(server, &live).await?;
+                let refreshed = Box::pin(self.refresh_server(server, &live)).await?;
                 let tokens = refreshed.tokens;
-                Ok(Credentials {
+                Ok(Arc::new(Credentials {
                     claims: refreshed.access_claims,
                     access_token: tokens.access_token.into(),
                     id_token: Some(tokens.id_token.into()),
                     id_claims: None,
                     row: None,
                     bearer: false,
-                })
+                }))
             }
             Err(e) => Err(e.into()),
         }
@@ -329,7 +342,8 @@ impl Sessions {
             if let Some(user) = credentials.row.as_deref().and_then(|row| remembered_row(row, writes, self.row_ttl)) {
                 return LocalUser(Ok(user));
             }
-            let user = self.users.local_user(&credentials.claims, &credentials.access_token).await.map(Arc::new);
+            let user =
+                Box::pin(self.users.local_user(&credentials.claims, &credentials.access_token)).await.map(Arc::new);
             if let (Ok(user), Some(row)) = (&user, &credentials.row) {
                 remember_row(row, writes, user.clone());
             }

@@ -9,7 +9,6 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::store::User;
-use crate::tokens::Claims;
 
 /// A session's local row, the count of this instance's row writes when it was read, and when:
 /// used only while no write happened since, and for no longer than the user cache keeps a row
@@ -28,12 +27,17 @@ pub(crate) fn remember_row(memory: &RowMemory, writes: u64, user: Arc<User>) {
     *memory.write().unwrap_or_else(|e| e.into_inner()) = Some((writes, Instant::now(), user));
 }
 
-/// An opened access cookie.
-#[derive(Debug)]
+/// An opened access cookie: the credentials every request carrying it is handed (its local
+/// row remembered beside them).
 pub(crate) struct Opened {
-    pub(crate) access_token: Arc<str>,
-    pub(crate) claims: Arc<Claims>,
-    pub(crate) row: Arc<RowMemory>,
+    pub(crate) credentials: Arc<super::Credentials>,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No token: the user's id only.
+        f.debug_struct("Opened").field("sub", &self.credentials.claims.sub).finish_non_exhaustive()
+    }
 }
 
 /// Keys are uniform already (SHA-256 digests, or sealed values whose first bytes are a random
@@ -77,7 +81,7 @@ impl OpenedCookies {
         }
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.capacity && !entries.contains_key(key) {
-            entries.retain(|_, o| o.claims.exp.is_some_and(|exp| exp > now));
+            entries.retain(|_, o| o.credentials.claims.exp.is_some_and(|exp| exp > now));
             let excess = (entries.len() + 1).saturating_sub(self.capacity);
             let evict: Vec<Box<str>> = entries.keys().take(excess).cloned().collect();
             for key in evict {
@@ -100,13 +104,22 @@ impl OpenedCookies {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tokens::Claims;
 
     fn opened(exp: i64) -> Arc<Opened> {
         let claims: Claims = serde_json::from_value(serde_json::json!({
             "sub": "s", "iss": "i", "token_use": "access", "exp": exp,
         }))
         .unwrap();
-        Arc::new(Opened { access_token: "t".into(), claims: Arc::new(claims), row: Arc::default() })
+        let credentials = crate::session::Credentials {
+            claims: Arc::new(claims),
+            access_token: "t".into(),
+            id_token: None,
+            id_claims: None,
+            row: Some(Arc::default()),
+            bearer: false,
+        };
+        Arc::new(Opened { credentials: Arc::new(credentials) })
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::opened::{DigestHasher, RowMemory};
 use super::seal::{pack_token, unpack_token, Sealer};
 use crate::error::Error;
 use crate::store::{SessionRecord, SessionStore};
-use crate::tokens::{Claims, Tokens};
+use crate::tokens::Tokens;
 
 /// A session as an instance remembers it: enough to authenticate a request. The refresh token
 /// stays in the store, read again when a refresh needs it.
@@ -34,12 +34,17 @@ pub(crate) struct Live {
     pub(crate) row: Arc<RowMemory>,
 }
 
-/// A session's verified claims: the access token's, and the ID token's when it verified and
+/// A session's verified credentials: the access token's claims, and the ID token's when it verified and
 /// is the same user's.
-#[derive(Debug, Clone)]
 pub(crate) struct Verified {
-    pub(crate) access: Arc<Claims>,
-    pub(crate) id: Option<Arc<Claims>>,
+    /// What every request of the session is handed (one reference count, not one per field).
+    pub(crate) credentials: Arc<super::Credentials>,
+}
+
+impl std::fmt::Debug for Verified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verified").field("sub", &self.credentials.claims.sub).finish_non_exhaustive()
+    }
 }
 
 /// The store of server-side sessions, and this instance's memory of them.
@@ -50,6 +55,10 @@ pub(crate) struct ServerSessions {
     capacity: usize,
     // Read on every request by every worker: a read lock, so that they never wait on each other.
     cache: RwLock<Remembered>,
+    // The session cookies that opened, as sent, and their session's key: the common request
+    // neither decodes nor decrypts its cookie, nor digests the id (a tampered value is another
+    // key, and opens no better than before).
+    cookies: RwLock<HashMap<Box<str>, Key, BuildHasherDefault<DigestHasher>>>,
     last_purge: AtomicI64,
 }
 
@@ -107,7 +116,15 @@ fn unhex(id: &str) -> Option<Key> {
 
 impl ServerSessions {
     pub(crate) fn new(store: Arc<dyn SessionStore>, sealer: Sealer, ttl: Duration, capacity: usize) -> Self {
-        ServerSessions { store, sealer, ttl, capacity, cache: RwLock::default(), last_purge: AtomicI64::new(0) }
+        ServerSessions {
+            store,
+            sealer,
+            ttl,
+            capacity,
+            cache: RwLock::default(),
+            cookies: RwLock::default(),
+            last_purge: AtomicI64::new(0),
+        }
     }
 
     pub(crate) fn store(&self) -> &dyn SessionStore {
@@ -237,6 +254,28 @@ impl ServerSessions {
 
     fn cache(&self) -> std::sync::RwLockWriteGuard<'_, Remembered> {
         self.cache.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The key of the session whose cookie's value is `sealed`, opening it (`open`) when it is
+    /// not remembered yet: `None` when it does not open.
+    pub(crate) fn cookie_key(
+        &self,
+        sealed: &str,
+        open: impl FnOnce() -> Option<[u8; SESSION_ID_BYTES]>,
+    ) -> Option<Key> {
+        if let Some(key) = self.cookies.read().unwrap_or_else(|e| e.into_inner()).get(sealed) {
+            return Some(*key);
+        }
+        let key = key_of(&open()?);
+        if self.capacity > 0 {
+            let mut cookies = self.cookies.write().unwrap_or_else(|e| e.into_inner());
+            // Cheaper than tracking recency: a full map starts over (each cookie opens once more).
+            if cookies.len() >= self.capacity {
+                cookies.clear();
+            }
+            cookies.insert(sealed.into(), key);
+        }
+        Some(key)
     }
 
     fn remembered(&self, key: &Key) -> Option<Arc<Live>> {

@@ -199,6 +199,17 @@ impl Verifier {
             self.check_claims(&claims, expected)?;
             return Ok(claims);
         }
+        // Boxed: the key fetch's future is large, and every caller's future would carry it
+        // (and move it about) on the common, cached path too.
+        Box::pin(self.verify_signature(token, expected, cache_key)).await
+    }
+
+    async fn verify_signature(
+        &self,
+        token: &str,
+        expected: TokenUse,
+        cache_key: super::cache::TokenDigest,
+    ) -> Result<Arc<Claims>, VerifyError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
         // The algorithm is the key's (RS256); a header asking for anything else is refused
         // before a key is looked up, so `none` and HMAC-with-the-public-key never get near one.
