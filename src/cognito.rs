@@ -143,7 +143,7 @@ impl Cognito {
         &self.inner.sessions.users
     }
 
-    fn client(&self) -> &CognitoClient {
+    pub(crate) fn client(&self) -> &CognitoClient {
         &self.users().client
     }
 

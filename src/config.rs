@@ -195,7 +195,8 @@ pub struct Config {
     /// Prefix of the token cookies' names.
     #[serde(default = "default_cookie_prefix")]
     pub cookie_prefix: String,
-    /// Force the cookies' `Secure` flag; when absent it is set when Rocket serves TLS itself.
+    /// The cookies' `Secure` flag, on by default (with `__Host-` before their names); set it
+    /// to false only for a site served over plain http, such as a local demo.
     #[serde(default)]
     pub cookie_secure: Option<bool>,
     /// The cookies' `SameSite` policy.

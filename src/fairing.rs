@@ -233,6 +233,9 @@ impl Fairing for CognitoFairing {
         }
         // Revocations the other instances recorded, before the first request.
         cognito.sessions().refresh_revocations().await;
+        // In the background: launch never waits on Cognito.
+        let client = cognito.client().clone();
+        tokio::spawn(async move { client.check_user_existence_errors().await });
         Ok(rocket.manage(cognito))
     }
 

@@ -10,6 +10,7 @@ mod common;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use aws_sdk_cognitoidentityprovider::types::PreventUserExistenceErrorTypes;
 use common::{with, Pool, StoreKind};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
@@ -198,6 +199,17 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
     }
     secrets.extend([setup.secret().to_owned(), login.tokens.access_token, login.tokens.refresh_token]);
 
+    // At launch the crate says what the app client's PreventUserExistenceErrors means: this
+    // pool's client has the API's default (LEGACY), so response times tell usernames apart.
+    let warning = format!("PreventUserExistenceErrors is not ENABLED on app client {}", pool.client_id);
+    assert!(logged_soon(&warning).await, "the launch warns of it");
+    let admin = &pool.admin;
+    let update = admin.update_user_pool_client().user_pool_id(&pool.pool_id).client_id(&pool.client_id);
+    update.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled).send().await.unwrap();
+    let settings = with(pool.settings(), json!({ "aws_secret_access_key": AWS_SECRET }));
+    let _enabled = Client::tracked(common::rocket(StoreKind::Sqlite, &db, settings)).await.unwrap();
+    assert!(logged_soon("PreventUserExistenceErrors is ENABLED").await, "and says when it is on");
+
     let log = captured().lock().unwrap().clone();
     assert!(log.lines().count() > 100, "the capture works: {} lines", log.lines().count());
     assert!(log.contains("alice"), "records of the session were captured");
@@ -208,6 +220,18 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
             panic!("a secret reached the logs: {}", context.lines().next().unwrap_or_default());
         }
     }
+}
+
+/// Whether `text` appears in the captured logs within a few seconds (the check at launch runs
+/// in the background).
+async fn logged_soon(text: &str) -> bool {
+    for _ in 0..50 {
+        if captured().lock().unwrap().contains(text) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
 }
 
 trait MergeLogLevel {

@@ -393,9 +393,30 @@ async fn site_cookies_for(pool: &Pool) -> Vec<Cookie<'static>> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_the_cookies_are_secure_and_named_host_only() {
+    // The settings without `cookie_secure`: the default a site behind a TLS proxy gets.
+    let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "cookie_secure": null }))).await;
+    let response = site.login("alice", PASSWORD).await;
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    for cookie in &cookies {
+        assert!(cookie.starts_with("__Host-cognito_"), "{cookie}");
+        let attributes: Vec<&str> = cookie.split("; ").skip(1).collect();
+        // What `__Host-` requires of them: Secure, path /, no Domain.
+        assert!(attributes.contains(&"Secure") && attributes.contains(&"Path=/"), "{cookie}");
+        assert!(!attributes.iter().any(|a| a.starts_with("Domain")), "{cookie}");
+    }
+    drop(response);
+    assert_eq!(site.me().await.0, Status::Ok, "the guard reads them by those names");
+    let response = site.client.get("/logout").dispatch().await;
+    let cleared = set_cookies(&response);
+    assert!(cleared.iter().all(|c| c.starts_with("__Host-cognito_") && c.contains("Max-Age=0")), "{cleared:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cookie_attributes_follow_the_settings() {
     let site = site(StoreKind::Sqlite, |p| {
-        with(p.settings(), json!({ "cookie_prefix": "auth", "cookie_secure": true, "cookie_same_site": "strict", "cookie_max_age_secs": 3600 }))
+        with(p.settings(), json!({ "cookie_prefix": "auth", "cookie_secure": false, "cookie_same_site": "strict", "cookie_max_age_secs": 3600 }))
     })
     .await;
     let response = site.login("alice", PASSWORD).await;
@@ -403,10 +424,8 @@ async fn cookie_attributes_follow_the_settings() {
     assert_eq!(cookies.len(), 2);
     for cookie in cookies {
         assert!(cookie.starts_with("auth_"), "{cookie}");
-        assert!(
-            cookie.contains("Secure") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=3600"),
-            "{cookie}"
-        );
+        assert!(!cookie.contains("Secure"), "cookie_secure = false: {cookie}");
+        assert!(cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=3600"), "{cookie}");
     }
 }
 

@@ -385,6 +385,33 @@ impl CognitoClient {
         })
     }
 
+    /// Says in the log what the app client's PreventUserExistenceErrors means for this site
+    /// (DescribeUserPoolClient, which needs AWS credentials allowed to call it). Off (`LEGACY`,
+    /// the API's default), Cognito answers an unknown username at once and a wrong password
+    /// only after the password proof: one round trip against two, so response times tell which
+    /// usernames exist, whatever this crate does. On (`ENABLED`), Cognito answers both alike.
+    pub(crate) async fn check_user_existence_errors(&self) {
+        use cip::types::PreventUserExistenceErrorTypes as Prevent;
+        let described =
+            self.client.describe_user_pool_client().user_pool_id(&self.pool_id).client_id(&self.client_id).send().await;
+        match described.map(|out| out.user_pool_client.and_then(|c| c.prevent_user_existence_errors)) {
+            Ok(Some(Prevent::Enabled)) => {
+                log::info!("rocket_warrant: PreventUserExistenceErrors is ENABLED: unknown users and wrong passwords look alike")
+            }
+            Ok(_) => log::warn!(
+                "rocket_warrant: PreventUserExistenceErrors is not ENABLED on app client {}: Cognito answers an unknown \
+                 username in one round trip and a wrong password in two, so response times tell which usernames exist; \
+                 set it to ENABLED (UpdateUserPoolClient, or the console's app client settings)",
+                self.client_id
+            ),
+            Err(e) => log::info!(
+                "rocket_warrant: the app client's PreventUserExistenceErrors could not be read ({}); unless it is \
+                 ENABLED, response times tell which usernames exist",
+                sdk_error(e, |_, _| None)
+            ),
+        }
+    }
+
     /// Signs the user out everywhere: the access and refresh tokens stop working at Cognito.
     pub(crate) async fn global_sign_out(&self, access_token: &str) -> Result<(), Error> {
         self.client.global_sign_out().access_token(access_token).send().await.map_err(session_error)?;

@@ -35,7 +35,7 @@ pub(crate) struct TokenCookies {
     session: String,
     challenge: String,
     id_token_cookie: bool,
-    secure: Option<bool>,
+    secure: bool,
     same_site: SameSite,
     max_age: Duration,
     sealer: Sealer,
@@ -65,7 +65,12 @@ impl fmt::Debug for StoredTokens {
 impl TokenCookies {
     /// Cookie settings from the configuration, sealed with `sealer`.
     pub(crate) fn new(config: &Config, sealer: Sealer) -> TokenCookies {
-        let prefix = &config.cookie_prefix;
+        // Secure unless the site says it serves plain http (local development): behind a TLS
+        // proxy Rocket itself sees http, and the 30-day refresh cookie must not travel over it.
+        let secure = config.cookie_secure.unwrap_or(true);
+        // `__Host-`: the browser accepts the cookie only Secure, for this host, at path /, so
+        // that no subdomain or plain-http page can set or shadow it.
+        let prefix = if secure { format!("__Host-{}", config.cookie_prefix) } else { config.cookie_prefix.clone() };
         TokenCookies {
             id: format!("{prefix}_id"),
             access: format!("{prefix}_access"),
@@ -73,7 +78,7 @@ impl TokenCookies {
             session: format!("{prefix}_session"),
             challenge: format!("{prefix}_challenge"),
             id_token_cookie: config.id_token_cookie,
-            secure: config.cookie_secure,
+            secure,
             same_site: match config.cookie_same_site {
                 config::SameSite::Lax => SameSite::Lax,
                 config::SameSite::Strict => SameSite::Strict,
@@ -237,10 +242,7 @@ impl TokenCookies {
             .max_age(max_age)
             .expires(OffsetDateTime::now_utc() + max_age)
             .build();
-        // When unset, Rocket marks the cookie Secure itself if it serves TLS.
-        if let Some(secure) = self.secure {
-            cookie.set_secure(secure);
-        }
+        cookie.set_secure(self.secure);
         cookie
     }
 }

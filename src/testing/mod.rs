@@ -181,6 +181,23 @@ impl TestPool {
         Cookie::build((name.to_owned(), sealed)).path("/").http_only(true).build()
     }
 
+    /// A cookie named `name` holding `plaintext` sealed as the crate seals its cookies (with
+    /// the `secret_key` of [`TestPool::figment`]), whatever the bytes: for fuzzing what the
+    /// crate makes of the contents of a cookie that opens.
+    ///
+    /// ```
+    /// use rocket_warrant::testing::TestPool;
+    ///
+    /// let pool = TestPool::new();
+    /// let cookie = pool.sealed_cookie("cognito_session", b"not 32 bytes");
+    /// assert_eq!(cookie.name(), "cognito_session");
+    /// assert_ne!(cookie.value().as_bytes(), b"not 32 bytes");
+    /// ```
+    pub fn sealed_cookie(&self, name: &str, plaintext: &[u8]) -> Cookie<'static> {
+        let sealed = Sealer::from_figment(&self.figment()).seal(name, plaintext);
+        Cookie::build((name.to_owned(), sealed)).path("/").http_only(true).build()
+    }
+
     /// The token a cookie of the crate holds (the access or ID token; the refresh token of the
     /// refresh cookie), opened with the `secret_key` of [`TestPool::figment`]; `None` when it
     /// does not open. For tests that look at what a site put in its cookies.

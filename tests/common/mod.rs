@@ -181,6 +181,9 @@ impl Pool {
             "aws_secret_access_key": "testing",
             "max_attempts": 1,
             "cognito_timeout_secs": 5,
+            // Rocket's local client speaks plain http: cookies without Secure, named as set
+            // (the default, Secure and `__Host-`, has its own tests).
+            "cookie_secure": false,
             "attr_mapping": {
                 "email": "email",
                 "given_name": "first_name",
