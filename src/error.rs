@@ -35,6 +35,15 @@ pub enum Error {
     /// Cognito accepted the user but `create_unknown_users` is off and there is no local user.
     #[error("this user has no account on this site")]
     NotProvisioned,
+    /// The local user of this username belongs to another Cognito user (another `sub`):
+    /// Cognito let the username be taken again after the old user was deleted. Nothing was
+    /// written; the new user gets no access to the old row (its id, its API key). Retire or
+    /// rename the old row (`cognito_users`) to let the new user in.
+    #[error("the local user {username:?} belongs to an earlier Cognito user of that username")]
+    UsernameReused {
+        /// The username.
+        username: String,
+    },
     /// Cognito asks for another step before it issues tokens. Keep the challenge with
     /// [`Cognito::keep`](crate::Cognito::keep) and answer it with
     /// [`Cognito::answer`](crate::Cognito::answer) (for [`Challenge::MfaSetup`], after
@@ -122,7 +131,10 @@ impl Error {
             Error::Token(VerifyError::KeysUnavailable(_)) => Status::ServiceUnavailable,
             Error::InvalidCredentials | Error::SessionExpired | Error::Token(_) => Status::Unauthorized,
             Error::ChallengeRequired(_) => Status::Unauthorized,
-            Error::NotProvisioned | Error::UserNotConfirmed | Error::PasswordResetRequired => Status::Forbidden,
+            Error::NotProvisioned
+            | Error::UsernameReused { .. }
+            | Error::UserNotConfirmed
+            | Error::PasswordResetRequired => Status::Forbidden,
             Error::WrongAnswer { .. } => Status::BadRequest,
             Error::PasswordRejected(_) | Error::WrongCode => Status::UnprocessableEntity,
             Error::Throttled | Error::Unavailable(_) | Error::Store(_) => Status::ServiceUnavailable,
@@ -287,7 +299,8 @@ impl From<Error> for AuthError {
         match e {
             Error::SessionExpired | Error::InvalidCredentials => AuthError::SessionEnded,
             Error::Token(v) => v.into(),
-            Error::NotProvisioned => AuthError::NotProvisioned,
+            // The new user of a reused username has no row here.
+            Error::NotProvisioned | Error::UsernameReused { .. } => AuthError::NotProvisioned,
             other => AuthError::Unavailable(Box::new(other)),
         }
     }

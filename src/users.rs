@@ -90,6 +90,11 @@ impl Users {
         let Some(store) = &self.store else {
             return Ok((profile, None));
         };
+        // Rows are bound to the `sub`: a username Cognito gave again to a new user never hands
+        // that user the old row.
+        if let Some(existing) = store.find(&profile.username).await? {
+            refuse_another_sub(&existing, &profile.sub)?;
+        }
         let user = store.save(&profile, create).await;
         self.writes.fetch_add(1, std::sync::atomic::Ordering::Release);
         let user = user?.ok_or(Error::NotProvisioned)?;
@@ -102,6 +107,7 @@ impl Users {
         let store = self.store.as_ref().ok_or(Error::NoStore)?;
         let username = claims.cognito_username().unwrap_or(&claims.sub);
         if let Some(user) = store.find(username).await? {
+            refuse_another_sub(&user, &claims.sub)?;
             return Ok(user);
         }
         if !self.create_unknown {
@@ -120,4 +126,17 @@ impl Users {
     fn profile(&self, attributes: &UserAttributes) -> Profile {
         Profile::from_attributes(&attributes.username, &attributes.attributes, &self.mapping)
     }
+}
+
+/// [`Error::UsernameReused`] when `user` is another Cognito user's row than `sub`'s (a row
+/// without a `sub`, from before the crate kept one, is taken as this user's).
+fn refuse_another_sub(user: &User, sub: &str) -> Result<(), Error> {
+    if user.sub.is_empty() || user.sub == sub {
+        return Ok(());
+    }
+    log::warn!(
+        "rocket_warrant: the local user {:?} belongs to an earlier Cognito user of that username; refused",
+        user.username
+    );
+    Err(Error::UsernameReused { username: user.username.clone() })
 }

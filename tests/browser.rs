@@ -135,7 +135,10 @@ async fn a_person_logs_in_updates_the_profile_and_logs_out() {
         let first_name = browser.find(Locator::Css("dd[data-field='First Name']")).await?;
         assert_eq!(first_name.text().await?, "Demelza");
 
+        // The link offers the button; the button (a POST with the CSRF token) signs out.
         browser.find(Locator::Id("logout")).await?.click().await?;
+        arrive(&browser, "/accounts/logout/", "Log out").await?;
+        browser.find(Locator::Id("logout-confirm")).await?.click().await?;
         arrive(&browser, "/accounts/logout/", "Logged Out").await?;
 
         browser.goto(&format!("{site}/accounts/profile/")).await?;

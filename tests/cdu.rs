@@ -369,7 +369,16 @@ async fn logout_shows_logged_out_and_ends_the_session_everywhere() {
     let (demo, browser) = signed_in_as_demo().await;
     let copied = browser.client.cookies().get("cognito_session").unwrap().clone().into_owned();
     assert_eq!(browser.cognito().user_sessions("demo").await.unwrap().len(), 1, "one server-side session");
+    // A GET (a cross-site link, an image) signs no one out: it offers the button.
     let page = browser.get("/accounts/logout/").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.has("id=\"logout-confirm\""), "{}", page.body);
+    assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok, "still signed in");
+    // A POST without the page's CSRF token is refused, and signs no one out either.
+    let forged = browser.post("/accounts/logout/", &[("csrf_token", "forged")]).await;
+    assert_eq!(forged.status, Status::Forbidden);
+    assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok, "still signed in");
+    let page = browser.post("/accounts/logout/", &[("csrf_token", &page.csrf())]).await;
     assert_eq!(page.status, Status::Ok);
     assert!(page.has("<h1>Logged Out</h1>"));
     assert!(browser.client.cookies().get("cognito_session").is_none());
@@ -495,8 +504,15 @@ async fn a_temporary_password_is_replaced_on_the_new_password_page() {
     assert!(info.has("newcomer"));
     assert!(browser.cognito().store().unwrap().find("newcomer").await.unwrap().is_some(), "the local row exists");
 
-    // The challenge is spent: replaying the page starts over; the chosen password signs in.
-    let replay = submit("Other-Passw0rd!", "Other-Passw0rd!").await;
+    // Signing in renewed the CSRF token: the form's token from before is worth nothing now.
+    let stale = submit("Other-Passw0rd!", "Other-Passw0rd!").await;
+    assert_eq!(stale.status, Status::Forbidden, "the pre-sign-in CSRF token is refused");
+    // The challenge is spent: replaying the page (with the new token) starts over.
+    let fresh = browser.get(step).await.csrf();
+    assert_ne!(fresh, csrf);
+    let fields =
+        [("csrf_token", fresh.as_str()), ("new_password1", "Other-Passw0rd!"), ("new_password2", "Other-Passw0rd!")];
+    let replay = browser.post("/accounts/login/new-password/", &fields).await;
     assert_eq!(replay.status, Status::Unauthorized);
     let again = Browser::new(&demo).await.login("newcomer", "Chosen-Passw0rd!", None).await;
     assert_eq!((again.status, again.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")));
@@ -549,9 +565,17 @@ async fn an_authenticator_is_enrolled_on_the_mfa_setup_page() {
     // The code page is not a way around the enrolment.
     assert_eq!(browser.get("/accounts/login/mfa/").await.status, Status::Unauthorized);
 
-    let form = browser.get("/accounts/login/mfa-setup/").await;
+    // The page itself asks Cognito for nothing: a reload or a prefetch starts no enrolment.
+    let page = browser.get("/accounts/login/mfa-setup/").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.has("<h1>Set up your authenticator app</h1>") && page.has("id=\"show_key\""));
+    assert!(!page.has("totp_secret"), "no key before it is asked for");
+    let pending = browser.client.cookies().get("cognito_challenge").map(|c| c.value().to_owned());
+    assert_eq!(browser.get("/accounts/login/mfa-setup/").await.status, Status::Ok);
+    let after_get = browser.client.cookies().get("cognito_challenge").map(|c| c.value().to_owned());
+    assert_eq!(pending, after_get, "a GET leaves the pending challenge as it was");
+    let form = browser.post("/accounts/login/mfa-setup/key/", &[("csrf_token", &page.csrf())]).await;
     assert_eq!(form.status, Status::Ok);
-    assert!(form.has("<h1>Set up your authenticator app</h1>"));
     let marker = "<code id=\"totp_secret\">";
     let start = form.body.find(marker).expect("the secret is shown") + marker.len();
     let secret = form.body[start..].split('<').next().unwrap().to_owned();
@@ -592,4 +616,25 @@ async fn a_new_password_for_a_user_the_site_does_not_keep_is_refused_clearly() {
     assert!(page.has("This user has no account on this site."));
     assert!(browser.client.cookies().get("cognito_session").is_none(), "not signed in");
     assert!(browser.client.cookies().get("cognito_challenge").is_none(), "the challenge is forgotten");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_tls_the_csrf_cookie_is_host_only_and_a_sign_in_renews_it() {
+    let demo = cdu::demo().await;
+    // The crate's default, cookie_secure unset: a site behind a TLS proxy.
+    let figment = demo.figment().merge(("cognito.cookie_secure", None::<bool>));
+    let browser = Browser { client: Client::tracked(site::build(figment)).await.expect("the site ignites") };
+    let response = browser.client.get("/accounts/login/").header(Accept::HTML).dispatch().await;
+    let set: Vec<String> = response.headers().get("Set-Cookie").map(str::to_owned).collect();
+    drop(response);
+    let csrf = set.iter().find(|c| c.starts_with("__Host-csrf=")).unwrap_or_else(|| panic!("{set:?}"));
+    assert!(csrf.contains("; Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"), "{csrf}");
+    assert!(browser.client.cookies().get("csrf").is_none(), "no cookie a plain-http page could plant");
+    let before = browser.client.cookies().get("__Host-csrf").unwrap().value().to_owned();
+
+    let page = browser.login("demo", DEMO_PASSWORD, None).await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert!(browser.client.cookies().get("__Host-cognito_session").is_some(), "signed in, host-only too");
+    let after = browser.client.cookies().get("__Host-csrf").unwrap().value().to_owned();
+    assert_ne!(after, before, "a new CSRF token at sign-in");
 }

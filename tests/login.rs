@@ -9,6 +9,11 @@ use serde_json::json;
 
 const PASSWORD: &str = "Corr3ct-Horse!";
 
+#[rocket::get("/whoami")]
+fn whoami(user: rocket_warrant::CognitoUser) -> String {
+    format!("{} {}", user.user().id, user.sub())
+}
+
 async fn pool_with_testuser(secret: bool) -> Pool {
     let pool = Pool::new(secret).await;
     pool.add_user("testuser", PASSWORD, &dw_attributes()).await;
@@ -16,6 +21,44 @@ async fn pool_with_testuser(secret: bool) -> Pool {
 }
 
 store_tests! {
+    a_username_taken_again_after_a_deletion_never_inherits_the_old_local_user => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_testuser(false).await;
+        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+        let first = cognito.login("testuser", PASSWORD).await.expect("the first testuser signs in");
+        let old = first.user.clone().expect("a local row");
+        // Cognito deletes the user; another person signs up with the same username.
+        pool.admin.admin_delete_user().user_pool_id(&pool.pool_id).username("testuser").send().await.unwrap();
+        pool.add_user("testuser", PASSWORD, &[("email", "someone.else@example.com")]).await;
+
+        let err = cognito.login("testuser", PASSWORD).await.unwrap_err();
+        assert!(matches!(&err, Error::UsernameReused { username } if username == "testuser"), "{err:?}");
+        assert_eq!(err.status(), rocket::http::Status::Forbidden);
+        let row = cognito.store().unwrap().find("testuser").await.unwrap().unwrap();
+        assert_eq!((row.id, &row.sub, &row.email), (old.id, &old.sub, &old.email), "the old row is untouched");
+        assert_eq!(row.field("api_key"), old.field("api_key"));
+
+        // The new person's token as a Bearer client: no row of theirs, so not the old one either.
+        let tokens = pool
+            .admin
+            .admin_initiate_auth()
+            .user_pool_id(&pool.pool_id)
+            .client_id(&pool.client_id)
+            .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::AdminUserPasswordAuth)
+            .auth_parameters("USERNAME", "testuser")
+            .auth_parameters("PASSWORD", PASSWORD)
+            .send()
+            .await
+            .unwrap();
+        let access = tokens.authentication_result.unwrap().access_token.unwrap();
+        let claims = cognito.verify(&access, rocket_warrant::TokenUse::Access).await.unwrap();
+        assert_ne!(claims.sub, old.sub, "a new sub");
+        let rocket = common::rocket(kind, &url, pool.settings()).mount("/", rocket::routes![whoami]);
+        let client = rocket::local::asynchronous::Client::untracked(rocket).await.unwrap();
+        let header = rocket::http::Header::new("Authorization", format!("Bearer {access}"));
+        let response = client.get("/whoami").header(header).dispatch().await;
+        assert_eq!(response.status(), rocket::http::Status::Forbidden, "refused, not handed the old row");
+    };
+
     // django-warrant: test_user_authentication, test_new_user_created
     new_user_created_with_mapped_attributes => |kind: StoreKind, url: String| async move {
         let pool = pool_with_testuser(false).await;

@@ -14,7 +14,7 @@ use super::profile_form::{ProfileForm, FIELDS, GENDERS};
 use super::{error_page, Layout, SiteConfig};
 
 pub fn routes() -> Vec<Route> {
-    routes![login_form, login, logout, profile, update_form, update, subscriptions, user_info]
+    routes![login_form, login, logout_form, logout, profile, update_form, update, subscriptions, user_info]
 }
 
 /// Where a successful login goes when no `next` is given.
@@ -56,7 +56,10 @@ async fn login(
     let next = form.next.as_deref();
     match cognito.keep(jar, cognito.login(&form.username, &form.password).await).await {
         // Only a path on this site: never an open redirect.
-        Ok(_) => Ok(Redirect::to(next.and_then(rocket_warrant::safe_next).unwrap_or(PROFILE).to_owned())),
+        Ok(_) => {
+            csrf.renew(jar);
+            Ok(Redirect::to(next.and_then(rocket_warrant::safe_next).unwrap_or(PROFILE).to_owned()))
+        }
         // Unknown user and wrong password read the same, as everywhere in the crate.
         Err(Error::InvalidCredentials | Error::NotProvisioned) => Err(login_page(
             &csrf,
@@ -101,10 +104,29 @@ async fn login(
     }
 }
 
+/// The logout page: a button, since a GET must never sign anyone out (a cross-site link or an
+/// image would); the button POSTs with the CSRF token, as Django's LogoutView requires.
 #[get("/logout")]
-async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> Template {
+fn logout_form(csrf: CsrfToken, user: Option<CognitoUser>, config: &State<SiteConfig>) -> Template {
+    let layout = Layout::new(user.as_ref(), config, None);
+    Template::render("logout", context! { layout, csrf_token: csrf.value() })
+}
+
+#[derive(FromForm)]
+struct LogoutForm {
+    csrf_token: String,
+}
+
+#[post("/logout", data = "<form>")]
+async fn logout(
+    cognito: &Cognito,
+    jar: &CookieJar<'_>,
+    csrf: CsrfToken,
+    form: Form<LogoutForm>,
+) -> Result<Template, (Status, Template)> {
+    csrf.check(&form.csrf_token)?;
     cognito.sign_out(jar).await;
-    Template::render("logged_out", context! { layout: Layout::default() })
+    Ok(Template::render("logged_out", context! { layout: Layout::default() }))
 }
 
 /// GetUser with the user's access token; a failure is a page, not a 500 with a trace.

@@ -15,7 +15,7 @@ use super::csrf::CsrfToken;
 use super::{error_page, Layout};
 
 pub fn routes() -> Vec<Route> {
-    routes![new_password_form, new_password, mfa_form, mfa, mfa_setup_form, mfa_setup]
+    routes![new_password_form, new_password, mfa_form, mfa, mfa_setup_form, mfa_setup_key, mfa_setup]
 }
 
 /// Where a user who must choose a password goes.
@@ -97,12 +97,17 @@ fn mfa_page(
 #[allow(clippy::result_large_err)] // the handlers return this page by value anyway
 fn after(
     csrf: &CsrfToken,
+    jar: &CookieJar<'_>,
     next: Option<&str>,
     result: Result<Login, Error>,
     refused: impl FnOnce(Error) -> (Status, Template),
 ) -> Result<Redirect, (Status, Template)> {
     match result {
-        Ok(_) => Ok(Redirect::to(next.and_then(safe_next).unwrap_or(super::accounts::PROFILE).to_owned())),
+        Ok(_) => {
+            // Signed in: a new CSRF token, so that one planted before is worth nothing.
+            csrf.renew(jar);
+            Ok(Redirect::to(next.and_then(safe_next).unwrap_or(super::accounts::PROFILE).to_owned()))
+        }
         // A new password, then a code: one more page.
         Err(Error::ChallengeRequired(pending)) => {
             step(pending, next).map_err(|pending| failed(Error::ChallengeRequired(pending)))
@@ -174,7 +179,7 @@ async fn new_password(
         return Err(new_password_page(&csrf, &pending, next, &mismatch, Status::UnprocessableEntity));
     }
     let result = cognito.keep(jar, cognito.answer(&pending, Answer::NewPassword(&form.new_password1)).await).await;
-    after(&csrf, next, result, |e| match e {
+    after(&csrf, jar, next, result, |e| match e {
         // Cognito's message names the policy rule the password breaks.
         Error::PasswordRejected(why) => {
             new_password_page(&csrf, &pending, next, &[("new_password1", why)], Status::UnprocessableEntity)
@@ -212,7 +217,7 @@ async fn mfa(
         return Err(start_again(&csrf));
     };
     let result = cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await).await;
-    after(&csrf, next, result, |e| match e {
+    after(&csrf, jar, next, result, |e| match e {
         // Cognito allows a few tries within the challenge's three minutes.
         Error::WrongCode => {
             mfa_page(&csrf, &pending, next, Some("That code is wrong or has expired."), Status::UnprocessableEntity)
@@ -237,16 +242,36 @@ fn mfa_setup_page(
     (status, Template::render("mfa_setup", context))
 }
 
-/// Shows a new authenticator secret (each visit asks Cognito for one, and Cognito moves the
-/// challenge on, which `keep` follows).
+/// The enrolment page. A GET changes nothing (a prefetch or a reload must not start a new
+/// enrolment at Cognito): the key is asked for with the page's button, a POST.
 #[get("/login/mfa-setup?<next>")]
-async fn mfa_setup_form(
+fn mfa_setup_form(pending: Option<PendingChallenge>, csrf: CsrfToken, next: Option<&str>) -> (Status, Template) {
+    let Some(pending) = kept_for(pending, MFA_SETUP) else {
+        return start_again(&csrf);
+    };
+    mfa_setup_page(&csrf, &pending, next, None, None, Status::Ok)
+}
+
+#[derive(FromForm)]
+struct KeyForm {
+    csrf_token: String,
+    next: Option<String>,
+}
+
+/// Shows a new authenticator secret: Cognito makes one (AssociateSoftwareToken) and moves the
+/// challenge on, which `keep` follows.
+#[post("/login/mfa-setup/key", data = "<form>")]
+async fn mfa_setup_key(
     cognito: &Cognito,
     jar: &CookieJar<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
-    next: Option<&str>,
+    form: Form<KeyForm>,
 ) -> (Status, Template) {
+    if let Err(page) = csrf.check(&form.csrf_token) {
+        return page;
+    }
+    let next = form.next.as_deref();
     let Some(pending) = kept_for(pending, MFA_SETUP) else {
         return start_again(&csrf);
     };
@@ -274,7 +299,7 @@ async fn mfa_setup(
         return Err(start_again(&csrf));
     };
     let result = cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await).await;
-    after(&csrf, next, result, |e| match e {
+    after(&csrf, jar, next, result, |e| match e {
         Error::WrongCode => {
             let error = "That code is wrong or has expired; type the code your app shows now.";
             mfa_setup_page(&csrf, &pending, next, None, Some(error), Status::UnprocessableEntity)

@@ -48,6 +48,9 @@ pub struct SiteConfig {
     /// Mounts the routes `./scripts/bench` drives under `/bench` (off by default).
     #[serde(default)]
     pub bench_routes: bool,
+    /// Whether the site's cookies are Secure: the crate's `cookie_secure` (true unless set).
+    #[serde(skip)]
+    pub secure_cookies: bool,
 }
 
 fn default_admin_group() -> String {
@@ -66,7 +69,10 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(AdHoc::try_on_ignite("Site settings", |rocket| async {
             // `[default.cdu]`; every key has a default.
             match rocket.figment().focus("cdu").extract::<SiteConfig>() {
-                Ok(config) => Ok(rocket.manage(config)),
+                Ok(mut config) => {
+                    config.secure_cookies = rocket.figment().extract_inner("cognito.cookie_secure").unwrap_or(true);
+                    Ok(rocket.manage(config))
+                }
                 Err(e) => {
                     rocket::error!("invalid [cdu] settings: {e}");
                     Err(rocket)
