@@ -422,7 +422,37 @@ def patch_moto():
         params["USERNAME"] = user.username
         return result
 
+    # Sessions VerifySoftwareToken answered SUCCESS for: the only ones MFA_SETUP accepts.
+    verified_sessions = set()
+    original_verify = backend.verify_software_token
+
+    def verify_software_token(self, access_token, session, user_code, friendly_device_name):
+        result = original_verify(self, access_token, session, user_code, friendly_device_name)
+        if session and result.get("Status") == "SUCCESS":
+            with lock:
+                verified_sessions.add(result["Session"])
+        return result
+
     def respond_to_auth_challenge(self, session, client_id, challenge_name, challenge_responses):
+        if challenge_name == "MFA_SETUP":
+            # Cognito (RespondToAuthChallenge reference, MFA_SETUP): the session is the one
+            # VerifySoftwareToken returned after a code that verified, the SECRET_HASH is checked,
+            # and the session is spent by the answer. moto accepts any live session, checks no
+            # hash and never spends it.
+            with lock:
+                verified = session in verified_sessions
+            if session not in self.sessions or not verified:
+                raise NotAuthorizedError("Invalid session for the user, session is expired.")
+            _, client = find_client(self, client_id)
+            if client is not None and client.generate_secret:
+                refuse_secret_hash(
+                    client, challenge_responses.get("USERNAME") or "", challenge_responses.get("SECRET_HASH")
+                )
+            result = original_respond(self, session, client_id, challenge_name, challenge_responses)
+            with lock:
+                verified_sessions.discard(session)
+            self.sessions.pop(session, None)
+            return result
         if challenge_name in ("NEW_PASSWORD_REQUIRED", "SMS_MFA", "SOFTWARE_TOKEN_MFA"):
             # Cognito: an unknown or spent session is NotAuthorized (moto: ResourceNotFound, which
             # reads as a misconfigured app), and SECRET_HASH is checked here too (moto: not).
@@ -482,6 +512,7 @@ def patch_moto():
     responses.CognitoIdpResponse.global_sign_out = global_sign_out
     patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash)
     backend.respond_to_auth_challenge = respond_to_auth_challenge
+    backend.verify_software_token = verify_software_token
 
 
 def main():

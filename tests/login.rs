@@ -263,9 +263,10 @@ store_tests! {
     create_unknown_users_off_updates_existing_and_refuses_unknown => |kind: StoreKind, url: String| async move {
         let pool = pool_with_testuser(false).await;
         pool.add_user("stranger", PASSWORD, &[("email", "s@example.com")]).await;
-        // testuser has a local row (from a login while creation was on), with a stale email.
+        // testuser has a local row, provisioned ahead by an administrator who knew the username
+        // only (no sub yet), with a stale email.
         let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
-        let mut profile = rocket_warrant::Profile { username: "testuser".into(), sub: "old".into(), ..Default::default() };
+        let mut profile = rocket_warrant::Profile { username: "testuser".into(), sub: String::new(), ..Default::default() };
         profile.fields.insert("email".into(), "None".into());
         let existing = cognito.store().unwrap().save(&profile, true).await.unwrap().unwrap();
 
@@ -273,7 +274,7 @@ store_tests! {
         let updated = cognito.login("testuser", PASSWORD).await.unwrap().user.unwrap();
         assert_eq!(updated.id, existing.id);
         assert_eq!(updated.email.as_deref(), Some("test@email.com"));
-        assert_ne!(updated.sub, "old");
+        assert!(!updated.sub.is_empty(), "the sign-in binds the row to the user's sub");
 
         let err = cognito.login("stranger", PASSWORD).await.unwrap_err();
         assert!(matches!(err, Error::NotProvisioned), "{err:?}");
@@ -557,4 +558,54 @@ async fn a_reset_password_must_be_reset_before_signing_in() {
         let wrong = cognito.login("resetme", "Wr0ng-Password!").await.unwrap_err();
         assert!(matches!(wrong, Error::InvalidCredentials), "{flow}: a wrong password is still just wrong: {wrong:?}");
     }
+}
+
+/// The emulator answers MFA_SETUP as Cognito does: only on the session VerifySoftwareToken
+/// returned after a code that verified, with the SECRET_HASH, and once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_mfa_setup_needs_a_verified_session_and_the_secret_hash_and_spends_the_session() {
+    use aws_sdk_cognitoidentityprovider::types::ChallengeNameType;
+    let pool = pool_with_testuser(true).await;
+    pool.require_totp().await;
+    let secret = pool.client_secret.clone().unwrap();
+    let hash = common::secret_hash(&secret, "testuser", &pool.client_id);
+    // The crate's SRP sign-in reaches MFA_SETUP; its session is what the calls below carry.
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    let pending = match cognito.login("testuser", PASSWORD).await {
+        Err(Error::ChallengeRequired(pending)) if pending.challenge() == &Challenge::MfaSetup => pending,
+        other => panic!("{other:?}"),
+    };
+    let first_session = serde_json::to_value(&pending).unwrap()["session"].as_str().unwrap().to_owned();
+    let respond = |session: String, with_hash: bool| {
+        let mut call = pool
+            .admin
+            .respond_to_auth_challenge()
+            .client_id(&pool.client_id)
+            .challenge_name(ChallengeNameType::MfaSetup)
+            .session(session)
+            .challenge_responses("USERNAME", "testuser");
+        if with_hash {
+            call = call.challenge_responses("SECRET_HASH", &hash);
+        }
+        async move { call.send().await }
+    };
+    let code_of = |e: &aws_sdk_cognitoidentityprovider::error::SdkError<_>| {
+        use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+        e.as_service_error().and_then(|e: &aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeError| e.code()).map(str::to_owned)
+    };
+    let unverified = respond(first_session.clone(), true).await.unwrap_err();
+    assert_eq!(code_of(&unverified).as_deref(), Some("NotAuthorizedException"), "no VerifySoftwareToken yet");
+
+    let associated = pool.admin.associate_software_token().session(first_session).send().await.unwrap();
+    let code = common::totp(associated.secret_code().unwrap()).await;
+    let verified =
+        pool.admin.verify_software_token().session(associated.session.unwrap()).user_code(code).send().await.unwrap();
+    let session = verified.session.unwrap();
+    let no_hash = respond(session.clone(), false).await.unwrap_err();
+    assert_eq!(code_of(&no_hash).as_deref(), Some("NotAuthorizedException"), "the SECRET_HASH is checked");
+    let done = respond(session.clone(), true).await.expect("the verified session answers MFA_SETUP");
+    assert!(done.authentication_result.and_then(|r| r.access_token).is_some());
+    let again = respond(session, true).await.unwrap_err();
+    assert_eq!(code_of(&again).as_deref(), Some("NotAuthorizedException"), "the session is spent");
 }
