@@ -505,3 +505,82 @@ async fn a_refused_bearer_header_leaves_the_cookie_session_alone() {
     let (status, body) = site.me().await;
     assert_eq!((status, body.unwrap()["username"].clone()), (Status::Ok, json!("alice")), "still signed in");
 }
+
+#[post("/start", data = "<form>")]
+async fn start(
+    cognito: &Cognito,
+    jar: &rocket::http::CookieJar<'_>,
+    form: rocket::form::Form<common::routes::Credentials>,
+) -> Status {
+    match cognito.keep(jar, cognito.login(&form.username, &form.password).await).await {
+        Ok(_) => Status::Ok,
+        // The challenge is kept: the page that answers it comes next.
+        Err(Error::ChallengeRequired(_)) => Status::Accepted,
+        Err(e) => e.status(),
+    }
+}
+
+#[get("/pending")]
+fn pending(pending: Option<rocket_warrant::PendingChallenge>) -> String {
+    pending.map_or_else(|| "none".to_owned(), |p| p.username().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_challenge_is_refused_after_three_minutes_even_if_the_browser_keeps_it() {
+    let pool = Pool::new(false).await;
+    pool.add_user_with_temporary_password("newcomer", PASSWORD).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let clock = Arc::new(common::PinnedClock::default());
+    let rocket = common::rocket_with_clock(StoreKind::Sqlite, &url, pool.settings(), Some(clock.clone()))
+        .mount("/", routes![start, pending]);
+    let client = Client::tracked(rocket).await.unwrap();
+    let now = rocket_warrant::testing::Clock::now(&rocket_warrant::testing::SystemClock);
+    clock.set(now);
+    let body = format!("username=newcomer&password={PASSWORD}");
+    let response = client.post("/start").header(ContentType::Form).body(body).dispatch().await;
+    assert_eq!(response.status(), Status::Accepted);
+    drop(response);
+    let copied = client.cookies().get("cognito_challenge").expect("the challenge cookie").clone().into_owned();
+    let read = |clock_at: i64| {
+        clock.set(clock_at);
+        let request = client.get("/pending").cookie(copied.clone());
+        async move { request.dispatch().await.into_string().await.unwrap() }
+    };
+    assert_eq!(read(now + 179).await, "newcomer");
+    // Past Cognito's three minutes the copy is worth nothing, whatever its Max-Age said.
+    assert_eq!(read(now + 180).await, "none");
+    assert_eq!(read(now + 3600).await, "none");
+    assert_eq!(read(now - 60).await, "none", "nor one kept in the future");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_refresh_is_shared_by_concurrent_requests_and_each_is_told_the_session_ended() {
+    let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
+    site.login("alice", PASSWORD).await;
+    let sealed: Vec<Cookie<'static>> = ["cognito_access", "cognito_refresh"]
+        .iter()
+        .map(|name| site.client.cookies().get(name).unwrap().clone().into_owned())
+        .collect();
+    // Signed out elsewhere: the refresh token is dead at Cognito.
+    let refresh = common::cookie_token(&site.client.cookies(), "cognito_refresh").unwrap();
+    site.pool.admin.revoke_token().client_id(&site.pool.client_id).token(refresh).send().await.unwrap();
+    let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
+    let exp = site.cognito().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    site.clock.set(exp);
+
+    let requests = (0..50).map(|_| {
+        let mut request = site.client.get("/me").header(Accept::JSON);
+        for cookie in &sealed {
+            request = request.cookie(cookie.clone());
+        }
+        async move {
+            let response = request.dispatch().await;
+            let cleared = response.headers().get("Set-Cookie").filter(|c| c.contains("Max-Age=0")).count();
+            (response.status(), cleared)
+        }
+    });
+    let outcomes = futures::future::join_all(requests).await;
+    assert!(outcomes.iter().all(|(s, _)| *s == Status::Unauthorized), "{outcomes:?}");
+    assert!(outcomes.iter().all(|(_, cleared)| *cleared == 2), "each response ends the session: {outcomes:?}");
+    assert_eq!(site.cognito().counters().refreshes, 1, "50 requests, one refused refresh");
+}

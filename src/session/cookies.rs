@@ -211,18 +211,28 @@ impl TokenCookies {
         self.sealer.open(name, jar.get(name)?.value())
     }
 
-    /// Keeps a pending challenge for the page that answers it.
-    pub(crate) fn keep_challenge(&self, jar: &CookieJar<'_>, pending: &PendingChallenge) {
+    /// Keeps a pending challenge for the page that answers it, with the time (`now`) it was
+    /// kept: the cookie is refused after Cognito's three minutes even if a browser (or a copy)
+    /// keeps it longer than its Max-Age.
+    pub(crate) fn keep_challenge(&self, jar: &CookieJar<'_>, pending: &PendingChallenge, now: i64) {
         // Strings only: serializing cannot fail; if it did, the guard would find no challenge
         // and the user would be asked to sign in again.
         let Ok(value) = serde_json::to_vec(pending) else { return };
-        let sealed = self.sealer.seal(&self.challenge, &value);
+        let mut plaintext = now.to_be_bytes().to_vec();
+        plaintext.extend_from_slice(&value);
+        let sealed = self.sealer.seal(&self.challenge, &plaintext);
         jar.add(self.cookie(self.challenge.clone(), sealed, CHALLENGE_MAX_AGE));
     }
 
-    /// The pending challenge, if one is kept.
-    pub(crate) fn challenge(&self, jar: &CookieJar<'_>) -> Option<PendingChallenge> {
-        serde_json::from_slice(&self.open(jar, &self.challenge)?).ok()
+    /// The pending challenge, if one is kept and younger than three minutes at `now`.
+    pub(crate) fn challenge(&self, jar: &CookieJar<'_>, now: i64) -> Option<PendingChallenge> {
+        let plaintext = self.open(jar, &self.challenge)?;
+        let (at, value) = plaintext.split_first_chunk::<8>()?;
+        let age = now.saturating_sub(i64::from_be_bytes(*at));
+        if !(0..CHALLENGE_MAX_AGE.whole_seconds()).contains(&age) {
+            return None;
+        }
+        serde_json::from_slice(value).ok()
     }
 
     /// Forgets the pending challenge (answered, or dead).

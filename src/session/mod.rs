@@ -383,12 +383,12 @@ impl Sessions {
 
     /// A challenge kept for the page that answers it.
     pub(crate) fn keep_challenge(&self, jar: &CookieJar<'_>, pending: &PendingChallenge) {
-        self.cookies.keep_challenge(jar, pending);
+        self.cookies.keep_challenge(jar, pending, self.users.verifier.now());
     }
 
     /// The kept challenge, if any.
     pub(crate) fn challenge(&self, jar: &CookieJar<'_>) -> Option<PendingChallenge> {
-        self.cookies.challenge(jar)
+        self.cookies.challenge(jar, self.users.verifier.now())
     }
 
     /// Forgets the kept challenge.
