@@ -118,6 +118,8 @@ fn request_path(c: &mut Criterion) {
                 "user_pool_id": "eu-west-1_TestPool", "app_client_id": CLIENT, "jwks": testing::JWKS,
                 "endpoint_url": "http://127.0.0.1:9", "aws_access_key_id": "bench", "aws_secret_access_key": "bench",
                 "create_unknown_users": false,
+                // TestPool's cookies are named for plain http, as the local client speaks.
+                "cookie_secure": false,
             }),
         ))
         .merge(("databases.users", json!({ "url": format!("sqlite://{}", db.display()) })));

@@ -233,9 +233,11 @@ impl Fairing for CognitoFairing {
         }
         // Revocations the other instances recorded, before the first request.
         cognito.sessions().refresh_revocations().await;
-        // In the background: launch never waits on Cognito.
-        let client = cognito.client().clone();
-        tokio::spawn(async move { client.check_user_existence_errors().await });
+        // Launch waits on Cognito two seconds at most for it.
+        let check = cognito.client().check_user_existence_errors();
+        if tokio::time::timeout(std::time::Duration::from_secs(2), check).await.is_err() {
+            log::info!("rocket_warrant: the app client's PreventUserExistenceErrors could not be read in time");
+        }
         Ok(rocket.manage(cognito))
     }
 

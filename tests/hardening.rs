@@ -63,6 +63,8 @@ fn token_settings() -> serde_json::Value {
         "aws_secret_access_key": "testing",
         "create_unknown_users": false,
         "max_attempts": 1,
+        // The local client speaks plain http; the tests name the cookies as set.
+        "cookie_secure": false,
     })
 }
 

@@ -222,8 +222,7 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
     }
 }
 
-/// Whether `text` appears in the captured logs within a few seconds (the check at launch runs
-/// in the background).
+/// Whether `text` appears in the captured logs within a few seconds.
 async fn logged_soon(text: &str) -> bool {
     for _ in 0..50 {
         if captured().lock().unwrap().contains(text) {

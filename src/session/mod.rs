@@ -15,6 +15,7 @@
 //! 5. For guards that want the local user: the store's row, created on first sight.
 
 mod cookies;
+mod credentials;
 mod opened;
 mod refresh;
 mod revocations;
@@ -27,7 +28,9 @@ use rocket::http::{Cookie, CookieJar};
 use rocket::Request;
 
 pub(crate) use self::cookies::TokenCookies;
-use self::opened::{remember_row, remembered_row, Opened, OpenedCookies, RowMemory};
+pub(crate) use self::credentials::Credentials;
+use self::credentials::{remember_row, remembered_row};
+use self::opened::{Opened, OpenedCookies};
 use self::refresh::{RefreshFlights, Refreshed};
 pub(crate) use self::revocations::RevocationSync;
 pub(crate) use self::seal::Sealer;
@@ -39,22 +42,8 @@ use self::server::Verified;
 use crate::challenge::PendingChallenge;
 use crate::error::{AuthError, Error};
 use crate::store::{SessionInfo, User};
-use crate::tokens::{of_sign_in, of_user, unverified_claims, Claims, TokenUse, Tokens, VerifyError};
+use crate::tokens::{of_sign_in, of_user, unverified_claims, TokenUse, Tokens, VerifyError};
 use crate::users::{Login, Users};
-
-/// The verified credentials of a request: what every guard of it shares.
-#[derive(Clone)]
-pub(crate) struct Credentials {
-    pub(crate) claims: Arc<Claims>,
-    pub(crate) access_token: Arc<str>,
-    /// Read from its cookie only when a guard asks (each cookie read is a decryption).
-    pub(crate) id_token: Option<Arc<str>>,
-    /// The ID token's claims, when the session verified it already (server-side sessions).
-    pub(crate) id_claims: Option<Arc<Claims>>,
-    /// Where the session remembers its local row (an opened cookie, a server-side session).
-    pub(crate) row: Option<Arc<RowMemory>>,
-    pub(crate) bearer: bool,
-}
 
 /// A request's authentication outcome, kept in its local cache so that every guard of the
 /// request shares it, and so that the response fairing knows when the cookies were cleared

@@ -6,31 +6,13 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
 
-use crate::store::User;
-
-/// A session's local row, the count of this instance's row writes when it was read, and when:
-/// used only while no write happened since, and for no longer than the user cache keeps a row
-/// (`user_cache_ttl_secs`, none for a custom store), so that it is never staler than the store's
-/// own cache would be.
-pub(crate) type RowMemory = RwLock<Option<(u64, Instant, Arc<User>)>>;
-
-/// The row remembered in `memory`, if no row was written since and it is younger than `ttl`.
-pub(crate) fn remembered_row(memory: &RowMemory, writes: u64, ttl: Duration) -> Option<Arc<User>> {
-    let row = memory.read().unwrap_or_else(|e| e.into_inner());
-    row.as_ref().filter(|(w, at, _)| *w == writes && at.elapsed() < ttl).map(|(_, _, user)| user.clone())
-}
-
-/// Remembers `user`, read when the count of writes was `writes`.
-pub(crate) fn remember_row(memory: &RowMemory, writes: u64, user: Arc<User>) {
-    *memory.write().unwrap_or_else(|e| e.into_inner()) = Some((writes, Instant::now(), user));
-}
+use super::credentials::Credentials;
 
 /// An opened access cookie: the credentials every request carrying it is handed (its local
 /// row remembered beside them).
 pub(crate) struct Opened {
-    pub(crate) credentials: Arc<super::Credentials>,
+    pub(crate) credentials: Arc<Credentials>,
 }
 
 impl std::fmt::Debug for Opened {
@@ -103,7 +85,11 @@ impl OpenedCookies {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::session::credentials::{remember_row, remembered_row, RowMemory};
+    use crate::store::User;
     use crate::tokens::Claims;
 
     fn opened(exp: i64) -> Arc<Opened> {
@@ -111,7 +97,7 @@ mod tests {
             "sub": "s", "iss": "i", "token_use": "access", "exp": exp,
         }))
         .unwrap();
-        let credentials = crate::session::Credentials {
+        let credentials = Credentials {
             claims: Arc::new(claims),
             access_token: "t".into(),
             id_token: None,

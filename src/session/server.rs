@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::cookies::SESSION_ID_BYTES;
-use super::opened::{DigestHasher, RowMemory};
+use super::credentials::{Credentials, RowMemory};
+use super::opened::DigestHasher;
 use super::seal::{pack_token, unpack_token, Sealer};
 use crate::error::Error;
 use crate::store::{SessionRecord, SessionStore};
@@ -38,7 +39,7 @@ pub(crate) struct Live {
 /// is the same user's.
 pub(crate) struct Verified {
     /// What every request of the session is handed (one reference count, not one per field).
-    pub(crate) credentials: Arc<super::Credentials>,
+    pub(crate) credentials: Arc<Credentials>,
 }
 
 impl std::fmt::Debug for Verified {

@@ -1,0 +1,40 @@
+//! The verified credentials of a request, and where a session remembers its local row: what
+//! the request path hands every guard, shared (one reference count) by every request of a
+//! session.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::store::User;
+use crate::tokens::Claims;
+
+/// The verified credentials of a request: what every guard of it shares.
+#[derive(Clone)]
+pub(crate) struct Credentials {
+    pub(crate) claims: Arc<Claims>,
+    pub(crate) access_token: Arc<str>,
+    /// Read from its cookie only when a guard asks (each cookie read is a decryption).
+    pub(crate) id_token: Option<Arc<str>>,
+    /// The ID token's claims, when the session verified it already (server-side sessions).
+    pub(crate) id_claims: Option<Arc<Claims>>,
+    /// Where the session remembers its local row (an opened cookie, a server-side session).
+    pub(crate) row: Option<Arc<RowMemory>>,
+    pub(crate) bearer: bool,
+}
+
+/// A session's local row, the count of this instance's row writes when it was read, and when:
+/// used only while no write happened since, and for no longer than the user cache keeps a row
+/// (`user_cache_ttl_secs`, none for a custom store), so that it is never staler than the store's
+/// own cache would be.
+pub(crate) type RowMemory = RwLock<Option<(u64, Instant, Arc<User>)>>;
+
+/// The row remembered in `memory`, if no row was written since and it is younger than `ttl`.
+pub(crate) fn remembered_row(memory: &RowMemory, writes: u64, ttl: Duration) -> Option<Arc<User>> {
+    let row = memory.read().unwrap_or_else(|e| e.into_inner());
+    row.as_ref().filter(|(w, at, _)| *w == writes && at.elapsed() < ttl).map(|(_, _, user)| user.clone())
+}
+
+/// Remembers `user`, read when the count of writes was `writes`.
+pub(crate) fn remember_row(memory: &RowMemory, writes: u64, user: Arc<User>) {
+    *memory.write().unwrap_or_else(|e| e.into_inner()) = Some((writes, Instant::now(), user));
+}
