@@ -609,3 +609,56 @@ async fn emulator_mfa_setup_needs_a_verified_session_and_the_secret_hash_and_spe
     let again = respond(session, true).await.unwrap_err();
     assert_eq!(code_of(&again).as_deref(), Some("NotAuthorizedException"), "the session is spent");
 }
+
+/// A pool whose usernames are email addresses (`UsernameAttributes`): the user signs in with the
+/// email, in each flow, and the local row is keyed by Cognito's canonical username (the sub, as
+/// Cognito makes it for such pools), the email mapped as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_by_email_on_a_pool_whose_usernames_are_emails() {
+    use aws_sdk_cognitoidentityprovider::types::{
+        AttributeType, ExplicitAuthFlowsType, MessageActionType, UsernameAttributeType,
+    };
+    let admin = common::admin().await;
+    let pool = admin
+        .create_user_pool()
+        .pool_name(format!("emails-{}", common::unique()))
+        .username_attributes(UsernameAttributeType::Email)
+        .send()
+        .await
+        .unwrap();
+    let pool_id = pool.user_pool.unwrap().id.unwrap();
+    let mut client = admin.create_user_pool_client().user_pool_id(&pool_id).client_name("app");
+    for flow in [
+        ExplicitAuthFlowsType::AllowUserSrpAuth,
+        ExplicitAuthFlowsType::AllowUserPasswordAuth,
+        ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
+        ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+    ] {
+        client = client.explicit_auth_flows(flow);
+    }
+    let client_id = client.send().await.unwrap().user_pool_client.unwrap().client_id.unwrap();
+    let email = "erin@example.com";
+    admin
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username(email)
+        .user_attributes(AttributeType::builder().name("email").value(email).build().unwrap())
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    admin.admin_set_user_password().user_pool_id(&pool_id).username(email).password(PASSWORD).permanent(true).send().await.unwrap();
+    let pool = Pool { admin, pool_id, client_id, client_secret: None };
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for flow in ["user_srp", "user_password", "admin_user_password"] {
+        let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let login = cognito.login(email, PASSWORD).await.unwrap_or_else(|e| panic!("{flow}: {e:?}"));
+        let user = login.user.expect("a local row");
+        assert_eq!(user.email.as_deref(), Some(email), "{flow}");
+        assert_eq!(user.sub, login.access_claims.sub, "{flow}");
+        // Cognito's canonical username for such a pool is not the email typed.
+        assert_eq!(Some(user.username.as_str()), login.access_claims.cognito_username(), "{flow}");
+        let err = cognito.login(email, "Wr0ng-Passw0rd!").await.unwrap_err();
+        assert!(matches!(err, Error::InvalidCredentials), "{flow}: {err:?}");
+    }
+}
