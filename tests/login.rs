@@ -647,11 +647,20 @@ async fn sign_in_by_email_on_a_pool_whose_usernames_are_emails() {
         .send()
         .await
         .unwrap();
-    admin.admin_set_user_password().user_pool_id(&pool_id).username(email).password(PASSWORD).permanent(true).send().await.unwrap();
+    admin
+        .admin_set_user_password()
+        .user_pool_id(&pool_id)
+        .username(email)
+        .password(PASSWORD)
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
     let pool = Pool { admin, pool_id, client_id, client_secret: None };
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     for flow in ["user_srp", "user_password", "admin_user_password"] {
-        let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
         let login = cognito.login(email, PASSWORD).await.unwrap_or_else(|e| panic!("{flow}: {e:?}"));
         let user = login.user.expect("a local row");
         assert_eq!(user.email.as_deref(), Some(email), "{flow}");
