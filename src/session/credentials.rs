@@ -22,6 +22,16 @@ pub(crate) struct Credentials {
     pub(crate) bearer: bool,
 }
 
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No token: the user's id only.
+        f.debug_struct("Credentials")
+            .field("sub", &self.claims.sub)
+            .field("bearer", &self.bearer)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A session's local row, the count of this instance's row writes when it was read, and when:
 /// used only while no write happened since, and for no longer than the user cache keeps a row
 /// (`user_cache_ttl_secs`, none for a custom store), so that it is never staler than the store's

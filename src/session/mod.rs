@@ -30,7 +30,7 @@ use rocket::Request;
 pub(crate) use self::cookies::TokenCookies;
 pub(crate) use self::credentials::Credentials;
 use self::credentials::{remember_row, remembered_row};
-use self::opened::{Opened, OpenedCookies};
+use self::opened::OpenedCookies;
 use self::refresh::{RefreshFlights, Refreshed};
 pub(crate) use self::revocations::RevocationSync;
 pub(crate) use self::seal::Sealer;
@@ -38,7 +38,6 @@ pub(crate) use self::seal::Sealer;
 pub(crate) use self::seal::{pack_token, unpack_str, unpack_token};
 pub(crate) use self::server::handle;
 pub(crate) use self::server::ServerSessions;
-use self::server::Verified;
 use crate::challenge::PendingChallenge;
 use crate::error::{AuthError, Error};
 use crate::store::{SessionInfo, User};
@@ -161,21 +160,19 @@ impl Sessions {
         if let Some(sealed) = self.cookies.access_value(jar) {
             let key = sealed;
             let found = match self.opened.get(key) {
-                Some(o) => Some(self.users.verifier.recheck(&o.credentials.claims, TokenUse::Access).map(|_| o)),
+                Some(o) => Some(self.users.verifier.recheck(&o.claims, TokenUse::Access).map(|_| o)),
                 // Opened here for the first time; one that does not open (tampered, or sealed
                 // with another key) is as good as absent.
                 None => match self.cookies.access_token(jar) {
                     Some(token) => Some(match self.users.verifier.verify(&token, TokenUse::Access).await {
                         Ok(claims) => {
-                            let o = Arc::new(Opened {
-                                credentials: Arc::new(Credentials {
-                                    claims,
-                                    access_token: token.into(),
-                                    id_token: None,
-                                    id_claims: None,
-                                    row: Some(Arc::default()),
-                                    bearer: false,
-                                }),
+                            let o = Arc::new(Credentials {
+                                claims,
+                                access_token: token.into(),
+                                id_token: None,
+                                id_claims: None,
+                                row: Some(Arc::default()),
+                                bearer: false,
                             });
                             self.opened.insert(key, o.clone(), self.users.verifier.now());
                             Ok(o)
@@ -186,7 +183,7 @@ impl Sessions {
                 },
             };
             match found {
-                Some(Ok(o)) => return Ok(o.credentials.clone()),
+                Some(Ok(o)) => return Ok(o),
                 // Only a genuinely signed token can be "expired": refresh it.
                 Some(Err(VerifyError::Expired)) => {
                     self.opened.remove(key);
@@ -226,29 +223,27 @@ impl Sessions {
         let live = server.load(&key, now).await?.ok_or(AuthError::SessionEnded)?;
         let verified = match live.verified.get() {
             // The common request: the claims verified before, their times checked again.
-            Some(verified) => {
-                self.users.verifier.recheck(&verified.credentials.claims, TokenUse::Access).map(|_| verified)
-            }
+            Some(verified) => self.users.verifier.recheck(&verified.claims, TokenUse::Access).map(|_| verified),
             None => match self.users.verifier.verify(&live.access_token, TokenUse::Access).await {
                 Ok(access) => {
                     let id = self.users.verifier.verify(&live.id_token, TokenUse::Id).await.ok();
                     let id = id.filter(|id| id.sub == access.sub);
-                    Ok(live.verified.get_or_init(|| Verified {
-                        credentials: Arc::new(Credentials {
+                    Ok(live.verified.get_or_init(|| {
+                        Arc::new(Credentials {
                             claims: access,
                             access_token: live.access_token.clone(),
                             id_token: Some(live.id_token.clone()),
                             id_claims: id,
                             row: Some(live.row.clone()),
                             bearer: false,
-                        }),
+                        })
                     }))
                 }
                 Err(e) => Err(e),
             },
         };
         match verified {
-            Ok(verified) => Ok(verified.credentials.clone()),
+            Ok(verified) => Ok(verified.clone()),
             Err(VerifyError::Expired) => {
                 let refreshed = Box::pin(self.refresh_server(server, &live)).await?;
                 let tokens = refreshed.tokens;

@@ -9,19 +9,6 @@ use std::sync::{Arc, RwLock};
 
 use super::credentials::Credentials;
 
-/// An opened access cookie: the credentials every request carrying it is handed (its local
-/// row remembered beside them).
-pub(crate) struct Opened {
-    pub(crate) credentials: Arc<Credentials>,
-}
-
-impl std::fmt::Debug for Opened {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // No token: the user's id only.
-        f.debug_struct("Opened").field("sub", &self.credentials.claims.sub).finish_non_exhaustive()
-    }
-}
-
 /// Keys are uniform already (SHA-256 digests, or sealed values whose first bytes are a random
 /// nonce): the map hashes their first eight bytes. Only values that opened and verified become
 /// keys, so no one can fill a map with chosen keys.
@@ -40,12 +27,13 @@ impl Hasher for DigestHasher {
     }
 }
 
-/// Opened access cookies, at most `capacity`; an entry whose token has expired is dropped
+/// Opened access cookies (the credentials every request carrying one is handed), at most
+/// `capacity`; an entry whose token has expired is dropped
 /// first when the map is full.
 #[derive(Debug)]
 pub(crate) struct OpenedCookies {
     capacity: usize,
-    entries: RwLock<HashMap<Box<str>, Arc<Opened>, BuildHasherDefault<DigestHasher>>>,
+    entries: RwLock<HashMap<Box<str>, Arc<Credentials>, BuildHasherDefault<DigestHasher>>>,
 }
 
 impl OpenedCookies {
@@ -53,17 +41,17 @@ impl OpenedCookies {
         OpenedCookies { capacity, entries: RwLock::default() }
     }
 
-    pub(crate) fn get(&self, key: &str) -> Option<Arc<Opened>> {
+    pub(crate) fn get(&self, key: &str) -> Option<Arc<Credentials>> {
         self.entries.read().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
     }
 
-    pub(crate) fn insert(&self, key: &str, opened: Arc<Opened>, now: i64) {
+    pub(crate) fn insert(&self, key: &str, opened: Arc<Credentials>, now: i64) {
         if self.capacity == 0 {
             return;
         }
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.capacity && !entries.contains_key(key) {
-            entries.retain(|_, o| o.credentials.claims.exp.is_some_and(|exp| exp > now));
+            entries.retain(|_, o| o.claims.exp.is_some_and(|exp| exp > now));
             let excess = (entries.len() + 1).saturating_sub(self.capacity);
             let evict: Vec<Box<str>> = entries.keys().take(excess).cloned().collect();
             for key in evict {
@@ -92,7 +80,7 @@ mod tests {
     use crate::store::User;
     use crate::tokens::Claims;
 
-    fn opened(exp: i64) -> Arc<Opened> {
+    fn opened(exp: i64) -> Arc<Credentials> {
         let claims: Claims = serde_json::from_value(serde_json::json!({
             "sub": "s", "iss": "i", "token_use": "access", "exp": exp,
         }))
@@ -105,7 +93,7 @@ mod tests {
             row: Some(Arc::default()),
             bearer: false,
         };
-        Arc::new(Opened { credentials: Arc::new(credentials) })
+        Arc::new(credentials)
     }
 
     #[test]

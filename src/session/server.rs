@@ -28,24 +28,12 @@ pub(crate) struct Live {
     pub(crate) expires_at: i64,
     pub(crate) access_token: Arc<str>,
     pub(crate) id_token: Arc<str>,
-    /// The tokens' claims once verified: later requests recheck them (times, issuer, client)
+    /// The credentials once verified (the ID token's claims too when it verified and is the
+    /// same user's): later requests recheck them (times, issuer, client)
     /// without digesting the tokens again.
-    pub(crate) verified: OnceLock<Verified>,
+    pub(crate) verified: OnceLock<Arc<Credentials>>,
     /// The local row, while this instance writes none.
     pub(crate) row: Arc<RowMemory>,
-}
-
-/// A session's verified credentials: the access token's claims, and the ID token's when it verified and
-/// is the same user's.
-pub(crate) struct Verified {
-    /// What every request of the session is handed (one reference count, not one per field).
-    pub(crate) credentials: Arc<Credentials>,
-}
-
-impl std::fmt::Debug for Verified {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Verified").field("sub", &self.credentials.claims.sub).finish_non_exhaustive()
-    }
 }
 
 /// The store of server-side sessions, and this instance's memory of them.
