@@ -236,14 +236,18 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
     rotated_out = {}
     lock = threading.Lock()
 
-    def pool_and_client(handler, client_id, secret):
+    class UnauthorizedException(JsonRESTError):
+        def __init__(self, message):
+            super().__init__(error_type="UnauthorizedException", message=message)
+
+    def pool_and_client(handler, client_id, secret, refused=NotAuthorizedError):
         agnostic = handler._get_region_agnostic_backend()
         backend = agnostic._find_backend_for_clientid(client_id)
         pool, client = find_client(backend, client_id)
         if client is None:
             raise models.ResourceNotFoundError(client_id)
         if client.generate_secret and not secret_matches(client, secret):
-            raise NotAuthorizedError("Unable to verify secret hash for client " + client_id)
+            raise refused("Unable to verify secret hash for client " + client_id)
         return pool, client
 
     def secret_matches(client, secret):
@@ -286,7 +290,9 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
     def revoke_token(self):
         token = self._get_param("Token") or ""
         client_id = self._get_param("ClientId") or ""
-        pool, _ = pool_and_client(self, client_id, self._get_param("ClientSecret"))
+        # RevokeToken's errors (API reference) have no NotAuthorizedException: a client secret
+        # that is wrong or missing is UnauthorizedException.
+        pool, _ = pool_and_client(self, client_id, self._get_param("ClientSecret"), UnauthorizedException)
         found = pool.refresh_tokens.get(token)
         if token not in pool.refresh_tokens:
             raise UnsupportedTokenTypeException("Unsupported token type")

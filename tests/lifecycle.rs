@@ -109,6 +109,10 @@ async fn emulator_with_rotation_refuses_refresh_token_auth_and_rotates_with_a_gr
     let anonymous =
         pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(new).send().await;
     assert_eq!(code(&anonymous.unwrap_err()), "NotAuthorizedException");
+    // RevokeToken without it: UnauthorizedException, as its reference lists; the token lives on.
+    let revoke = pool.admin.revoke_token().client_id(&pool.client_id).token(new).send().await;
+    assert_eq!(code(&revoke.unwrap_err()), "UnauthorizedException");
+    get_tokens(&pool, new).await.expect("not revoked without the secret");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
