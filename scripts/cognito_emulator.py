@@ -6,7 +6,9 @@ PASSWORD_CLAIM_SIGNATURE. This launcher patches those points inside the emulator
 an SRP login really proves the password (SRP-6a, the 3072-bit group, g = 2, HKDF info
 "Caldera Derived Key", as Cognito does), and so that the challenge response's SECRET_HASH is
 checked against the challenge's USERNAME, as Cognito checks it. Authenticator (TOTP) codes are
-checked, and an unknown or spent challenge session is NotAuthorized, as in Cognito.
+checked and spent once used, SMS MFA texts a real code (kept in an outbox, GET /_emulator/sms),
+app clients allow only their ExplicitAuthFlows, and an unknown or spent challenge session is
+NotAuthorized, as in Cognito. README.md lists every change.
 
 Usage: python cognito_emulator.py [--host 127.0.0.1] [--port 0] [--port-file FILE]
 It prints "listening on http://HOST:PORT" once it accepts connections.
@@ -307,9 +309,62 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
     responses.CognitoIdpResponse.revoke_token = revoke_token
 
 
+# The ExplicitAuthFlows value that allows each flow (the legacy names too: ADMIN_NO_SRP_AUTH and
+# USER_PASSWORD_AUTH may not be mixed with ALLOW_ names, but a client may list either kind).
+FLOW_SETTINGS = {
+    "USER_SRP_AUTH": ("ALLOW_USER_SRP_AUTH",),
+    "USER_PASSWORD_AUTH": ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"),
+    "ADMIN_USER_PASSWORD_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
+    "ADMIN_NO_SRP_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
+    "REFRESH_TOKEN_AUTH": ("ALLOW_REFRESH_TOKEN_AUTH",),
+    "REFRESH_TOKEN": ("ALLOW_REFRESH_TOKEN_AUTH",),
+    "CUSTOM_AUTH": ("ALLOW_CUSTOM_AUTH",),
+}
+# CreateUserPoolClient reference, ExplicitAuthFlows: "If you don't specify a value for
+# ExplicitAuthFlows, your app client supports ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH, and
+# ALLOW_CUSTOM_AUTH."
+DEFAULT_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
+
+
+def refuse_disallowed_flow(client, auth_flow):
+    """Cognito signs in only with the flows the app client allows (its ExplicitAuthFlows, or the
+    default set), and refuses the rest with InvalidParameterException, worded as Cognito words it
+    ("USER_PASSWORD_AUTH flow not enabled for this client"). moto allows every flow."""
+    from moto.cognitoidp.exceptions import InvalidParameterException
+
+    flow = str(getattr(auth_flow, "value", auth_flow))
+    allowed = client.extended_config.get("ExplicitAuthFlows") or DEFAULT_FLOWS
+    if not any(setting in allowed for setting in FLOW_SETTINGS.get(flow, (flow,))):
+        raise InvalidParameterException("%s flow not enabled for this client" % flow)
+
+
+def mask_phone(phone):
+    """A phone number as Cognito shows it in CODE_DELIVERY_DESTINATION: all but its last four
+    digits starred (e.g. +*******1234)."""
+    return phone[:1] + "*" * max(0, len(phone) - 5) + phone[-4:]
+
+
+# The texts the emulator "sent" (SMS_MFA codes), newest last: GET /_emulator/sms answers them.
+SMS_OUTBOX = []
+
+
+def with_outbox(app):
+    """Serves GET /_emulator/sms (the outbox as JSON) beside moto's own routes. Not a Cognito
+    call: it stands in for the user's phone."""
+    def serve(environ, start_response):
+        if environ.get("PATH_INFO") == "/_emulator/sms" and environ.get("REQUEST_METHOD") == "GET":
+            body = json.dumps(SMS_OUTBOX).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return app(environ, start_response)
+    return serve
+
+
 def patch_moto():
     from moto.cognitoidp import models
-    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.exceptions import (
+        CodeMismatchException, InvalidParameterException, NotAuthorizedError,
+    )
     from moto.cognitoidp.models import UserStatus
     from moto.core.exceptions import JsonRESTError
 
@@ -388,17 +443,24 @@ def patch_moto():
 
     original_admin_initiate = backend.admin_initiate_auth
 
+    def refuse_flow(self, client_id, auth_flow):
+        _, client = find_client(self, client_id)
+        if client is not None:
+            refuse_disallowed_flow(client, auth_flow)
+
     def admin_initiate_auth(self, user_pool_id, client_id, auth_flow, auth_parameters):
+        refuse_flow(self, client_id, auth_flow)
         refuse_refresh_under_rotation(self, client_id, auth_flow)
         check_secret(self, client_id, auth_flow, auth_parameters)
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)
-        return original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters)
+        return deliver_sms(self, original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters))
 
     def initiate_auth(self, client_id, auth_flow, auth_parameters):
+        refuse_flow(self, client_id, auth_flow)
         refuse_refresh_under_rotation(self, client_id, auth_flow)
         check_secret(self, client_id, auth_flow, auth_parameters)
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)
-        result = original_initiate(self, client_id, auth_flow, auth_parameters)
+        result = deliver_sms(self, original_initiate(self, client_id, auth_flow, auth_parameters))
         if str(auth_flow) != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
             return result
         session = result["Session"]
@@ -432,11 +494,67 @@ def patch_moto():
     verified_sessions = set()
     original_verify = backend.verify_software_token
 
+    # Authenticator codes: Cognito's reference does not say whether a code may be used twice in
+    # its 30-second step; RFC 6238 (section 5.2) says a verifier must not accept it again. The
+    # emulator follows the RFC, so that no test passes by reusing a code. (moto gives every user
+    # the same secret, so a code is spent per user: (pool id, username) -> (step, code).)
+    spent_codes = {}
+
+    def refuse_spent_code(pool_id, username, code):
+        with lock:
+            if spent_codes.get((pool_id, username)) == (int(time.time()) // 30, code):
+                raise CodeMismatchException("Invalid code or auth state for the user.")
+
+    def spend_code(pool_id, username, code):
+        with lock:
+            spent_codes[(pool_id, username)] = (int(time.time()) // 30, code)
+
+    def token_owner(self, access_token, session):
+        if session:
+            username, pool = self.sessions.get(session, (None, None))
+            return (pool.id, username) if pool else (None, None)
+        for pool in self.user_pools.values():
+            if access_token in pool.access_tokens:
+                return pool.id, pool.access_tokens[access_token][1]
+        return None, None
+
     def verify_software_token(self, access_token, session, user_code, friendly_device_name):
+        pool_id, username = token_owner(self, access_token, session)
+        if username is not None:
+            refuse_spent_code(pool_id, username, user_code)
         result = original_verify(self, access_token, session, user_code, friendly_device_name)
+        if username is not None:
+            spend_code(pool_id, username, user_code)
         if session and result.get("Status") == "SUCCESS":
             with lock:
                 verified_sessions.add(result["Session"])
+        return result
+
+    # SMS_MFA: moto sends no text and accepts any code. Cognito texts a code to the user's
+    # phone_number and says where in the challenge parameters CODE_DELIVERY_DELIVERY_MEDIUM and
+    # CODE_DELIVERY_DESTINATION, the number masked (InitiateAuth and RespondToAuthChallenge
+    # reference, ChallengeParameters; developer guide, "SMS message MFA"); a wrong code is
+    # CodeMismatchException and may be tried again (the guide: lockout begins after five
+    # unsuccessful attempts). The emulator keeps each text it "sends" in an outbox that tests
+    # read as a phone would (GET /_emulator/sms).
+    sms_codes = {}  # challenge session -> code
+
+    def deliver_sms(self, result):
+        if not isinstance(result, dict) or result.get("ChallengeName") != "SMS_MFA":
+            return result
+        session = result["Session"]
+        username, pool = self.sessions[session]
+        user = self.admin_get_user(pool.id, username)
+        phone = user.attribute_lookup.get("phone_number")
+        if not phone:
+            raise InvalidParameterException("SMS MFA needs a phone_number for the user")
+        code = "%06d" % secrets.randbelow(1_000_000)
+        with lock:
+            sms_codes[session] = code
+            SMS_OUTBOX.append({"pool": pool.id, "username": user.username, "phone": phone, "code": code})
+        params = result.setdefault("ChallengeParameters", {})
+        params["CODE_DELIVERY_DELIVERY_MEDIUM"] = "SMS"
+        params["CODE_DELIVERY_DESTINATION"] = mask_phone(phone)
         return result
 
     def respond_to_auth_challenge(self, session, client_id, challenge_name, challenge_responses):
@@ -469,6 +587,23 @@ def patch_moto():
                 refuse_secret_hash(
                     client, challenge_responses.get("USERNAME") or "", challenge_responses.get("SECRET_HASH")
                 )
+            username, pool = self.sessions[session]
+            if challenge_name == "SMS_MFA":
+                with lock:
+                    sent = sms_codes.get(session)
+                if sent is None or not hmac.compare_digest(sent, challenge_responses.get("SMS_MFA_CODE") or ""):
+                    raise CodeMismatchException("Invalid code or auth state for the user.")
+            if challenge_name == "SOFTWARE_TOKEN_MFA":
+                code = challenge_responses.get("SOFTWARE_TOKEN_MFA_CODE") or ""
+                refuse_spent_code(pool.id, username, code)
+                result = original_respond(self, session, client_id, challenge_name, challenge_responses)
+                spend_code(pool.id, username, code)
+                return result
+            if challenge_name == "SMS_MFA":
+                result = original_respond(self, session, client_id, challenge_name, challenge_responses)
+                with lock:
+                    sms_codes.pop(session, None)
+                return result
         if challenge_name == "PASSWORD_VERIFIER":
             block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
             with lock:
@@ -490,7 +625,7 @@ def patch_moto():
             # moto finds its session under the secret block it sent.
             challenge_responses = dict(challenge_responses)
             challenge_responses["PASSWORD_CLAIM_SECRET_BLOCK"] = state["session"]
-        result = original_respond(self, session, client_id, challenge_name, challenge_responses)
+        result = deliver_sms(self, original_respond(self, session, client_id, challenge_name, challenge_responses))
         # Cognito's challenge parameters are strings (MFAS_CAN_SETUP is a JSON list in a
         # string); moto puts the list itself, which the SDKs cannot read.
         params = result.get("ChallengeParameters") if isinstance(result, dict) else None
@@ -535,7 +670,7 @@ def main():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from moto.moto_server.threaded_moto_server import MotoRequestHandler
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = with_outbox(DomainDispatcherApplication(create_backend_app))
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
     )

@@ -67,11 +67,20 @@ pub struct PendingChallenge {
     /// its first code may answer. Before that, a code answers nothing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     enrolling: bool,
+    /// Where Cognito sent the code (`CODE_DELIVERY_DESTINATION`, masked), for `SMS_MFA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    destination: Option<String>,
 }
 
 impl PendingChallenge {
     pub(crate) fn new(challenge: Challenge, username: String, session: String) -> PendingChallenge {
-        PendingChallenge { challenge, username, session, enrolling: false }
+        PendingChallenge { challenge, username, session, enrolling: false, destination: None }
+    }
+
+    /// The same challenge, saying where Cognito sent its code.
+    pub(crate) fn sent_to(mut self, destination: Option<String>) -> PendingChallenge {
+        self.destination = destination;
+        self
     }
 
     /// The same `MFA_SETUP` challenge once an authenticator is associated with it.
@@ -94,6 +103,22 @@ impl PendingChallenge {
         &self.username
     }
 
+    /// Where Cognito sent the code of an [`SmsMfa`](Challenge::SmsMfa) challenge, masked as
+    /// Cognito gives it (e.g. `+*******1234`), for the page that asks for the code; `None` for
+    /// the other challenges.
+    ///
+    /// ```
+    /// use rocket_warrant::PendingChallenge;
+    ///
+    /// let pending: PendingChallenge = serde_json::from_str(
+    ///     r#"{"challenge":"SMS_MFA","username":"ann","session":"AYABeD...","destination":"+*******1234"}"#,
+    /// ).unwrap();
+    /// assert_eq!(pending.destination(), Some("+*******1234"));
+    /// ```
+    pub fn destination(&self) -> Option<&str> {
+        self.destination.as_deref()
+    }
+
     pub(crate) fn session(&self) -> &str {
         &self.session
     }
@@ -106,6 +131,7 @@ impl fmt::Debug for PendingChallenge {
             .field("username", &self.username)
             .field("session", &"***")
             .field("enrolling", &self.enrolling)
+            .field("destination", &self.destination)
             .finish()
     }
 }

@@ -524,7 +524,7 @@ async fn an_authenticator_code_is_asked_for_on_the_mfa_page() {
     let browser = Browser::new(&demo).await;
     // `demo` turns on an authenticator app, then signs out.
     let login = browser.cognito().login("demo", DEMO_PASSWORD).await.unwrap();
-    let secret = demo.pool.enable_totp(&login.tokens.access_token).await;
+    let app = demo.pool.enable_totp(&login.tokens.access_token).await;
     let early = browser.get("/accounts/login/mfa/").await;
     assert_eq!(early.status, Status::Unauthorized, "no challenge yet");
 
@@ -539,20 +539,39 @@ async fn an_authenticator_code_is_asked_for_on_the_mfa_page() {
     // The new-password page is not a way around the code.
     assert_eq!(browser.get("/accounts/login/new-password/").await.status, Status::Unauthorized);
     let csrf = form.csrf();
-    let code = common::totp(&secret).await;
-    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let wrong = app.wrong_code();
     let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &csrf), ("code", &wrong)]).await;
     assert_eq!(page.status, Status::UnprocessableEntity);
     assert!(page.has("id=\"error_code\">That code is wrong or has expired."), "{}", page.body);
     assert!(browser.client.cookies().get("cognito_session").is_none());
 
-    let code = common::totp(&secret).await;
+    let code = app.code().await;
     let next = ("next", "/accounts/user_info/");
     let page =
         browser.post("/accounts/login/mfa/", &[("csrf_token", csrf.as_str()), ("code", code.as_str()), next]).await;
     assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/user_info/")));
     assert!(browser.client.cookies().get("cognito_session").is_some(), "signed in");
     assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_texted_code_is_asked_for_on_the_mfa_page() {
+    let demo = cdu::demo().await;
+    demo.pool
+        .add_user("texted", DEMO_PASSWORD, &[("email", "texted@example.com"), ("phone_number", "+15555550123")])
+        .await;
+    demo.pool.enable_sms_mfa("texted").await;
+    let browser = Browser::new(&demo).await;
+    let page = browser.login("texted", DEMO_PASSWORD, None).await;
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/login/mfa/")));
+    let form = browser.get("/accounts/login/mfa/").await;
+    assert_eq!(form.status, Status::Ok);
+    assert!(form.has("We sent a code by text message"), "{}", form.body);
+    assert!(form.has(r#"<span id="destination">+*******0123</span>"#), "{}", form.body);
+    let code = demo.pool.texts("texted").await.pop().expect("a text was sent");
+    let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &form.csrf()), ("code", &code)]).await;
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")));
+    assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed in");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -583,14 +602,14 @@ async fn an_authenticator_is_enrolled_on_the_mfa_setup_page() {
     assert!(form.has("href=\"otpauth:&#x2f;&#x2f;totp&#x2f;rocket_warrant%20example:demo?secret="), "{}", form.body);
     let csrf = form.csrf();
 
-    let code = common::totp(&secret).await;
-    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let app = common::Authenticator::new(&secret);
+    let wrong = app.wrong_code();
     let page = browser.post("/accounts/login/mfa-setup/", &[("csrf_token", &csrf), ("code", &wrong)]).await;
     assert_eq!(page.status, Status::UnprocessableEntity);
     assert!(page.has("id=\"error_code\">That code is wrong or has expired"), "{}", page.body);
     assert!(!page.has(&secret), "the key is shown only when asked for");
 
-    let code = common::totp(&secret).await;
+    let code = app.code().await;
     let page = browser.post("/accounts/login/mfa-setup/", &[("csrf_token", &csrf), ("code", &code)]).await;
     assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")));
     assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed in");

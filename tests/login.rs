@@ -172,17 +172,24 @@ store_tests! {
     // Beyond django-warrant: a user with an authenticator app answers the code and is signed in.
     an_authenticator_code_completes_the_login => |kind: StoreKind, url: String| async move {
         let pool = Pool::new(true).await;
-        pool.add_user("mfa.user", PASSWORD, &[("email", "mfa@example.com")]).await;
+        let flows = ["user_srp", "user_password", "admin_user_password"];
+        let mut apps = Vec::new();
         let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
-        let first = cognito.login("mfa.user", PASSWORD).await.expect("no MFA yet");
-        let secret = pool.enable_totp(&first.tokens.access_token).await;
-        for flow in ["user_srp", "user_password", "admin_user_password"] {
+        for flow in flows {
+            let name = format!("mfa.{flow}");
+            pool.add_user(&name, PASSWORD, &[("email", "mfa@example.com")]).await;
+            let first = cognito.login(&name, PASSWORD).await.expect("no MFA yet");
+            apps.push(pool.enable_totp(&first.tokens.access_token).await);
+        }
+        for (flow, app) in flows.into_iter().zip(&apps) {
+            let name = format!("mfa.{flow}");
             let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
-            let pending = match cognito.login("mfa.user", PASSWORD).await {
+            let pending = match cognito.login(&name, PASSWORD).await {
                 Err(Error::ChallengeRequired(pending)) => pending,
                 other => panic!("{flow}: {other:?}"),
             };
             assert_eq!(pending.challenge(), &Challenge::SoftwareTokenMfa, "{flow}");
+            assert_eq!(pending.destination(), None, "an authenticator app is not texted");
             // A code is not a new password, and a new password is not a code.
             let crossed = cognito.answer(&pending, Answer::NewPassword("Chosen-Passw0rd!")).await.unwrap_err();
             assert!(matches!(&crossed, Error::WrongAnswer { .. }), "{flow}: {crossed:?}");
@@ -190,17 +197,25 @@ store_tests! {
                 let err = cognito.answer(&pending, Answer::Code(malformed)).await.unwrap_err();
                 assert!(matches!(err, Error::WrongCode), "{flow} {malformed:?}: {err:?}");
             }
-            let code = common::totp(&secret).await;
-            let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
-            let err = cognito.answer(&pending, Answer::Code(&wrong)).await.unwrap_err();
+            // A wrong code may be followed by the right one (Cognito locks out after five).
+            let err = cognito.answer(&pending, Answer::Code(&app.wrong_code())).await.unwrap_err();
             assert!(matches!(err, Error::WrongCode), "{flow}: {err:?}");
             assert_eq!(err.status(), rocket::http::Status::UnprocessableEntity);
 
-            let login = cognito.answer(&pending, Answer::Code(&common::totp(&secret).await)).await.expect(flow);
-            assert_eq!(login.user.as_ref().unwrap().username, "mfa.user");
+            let code = app.code().await;
+            let login = cognito.answer(&pending, Answer::Code(&code)).await.expect(flow);
+            assert_eq!(login.user.as_ref().unwrap().username, name);
             assert_eq!(login.user.as_ref().unwrap().email.as_deref(), Some("mfa@example.com"));
-            let spent = cognito.answer(&pending, Answer::Code(&common::totp(&secret).await)).await.unwrap_err();
+            let spent = cognito.answer(&pending, Answer::Code(&app.wrong_code())).await.unwrap_err();
             assert!(matches!(spent, Error::SessionExpired), "{flow}: {spent:?}");
+            // The emulator spends a code once used, as RFC 6238 asks (Cognito's reference is
+            // silent): the same code does not sign in again within its step.
+            let again = match cognito.login(&name, PASSWORD).await {
+                Err(Error::ChallengeRequired(pending)) => pending,
+                other => panic!("{flow}: {other:?}"),
+            };
+            let reused = cognito.answer(&again, Answer::Code(&code)).await.unwrap_err();
+            assert!(matches!(reused, Error::WrongCode), "{flow}: {reused:?}");
         }
     };
 
@@ -224,11 +239,10 @@ store_tests! {
         assert!(setup.otpauth_uri("Site").starts_with("otpauth://totp/Site:enrolling?secret="));
         assert_eq!(setup.pending().username(), "enrolling");
         assert_eq!(cognito.store().unwrap().find("enrolling").await.unwrap(), None, "not signed in yet");
-        let code = common::totp(setup.secret()).await;
-        let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
-        let err = cognito.answer(setup.pending(), Answer::Code(&wrong)).await.unwrap_err();
+        let app = common::Authenticator::new(setup.secret());
+        let err = cognito.answer(setup.pending(), Answer::Code(&app.wrong_code())).await.unwrap_err();
         assert!(matches!(err, Error::WrongCode), "{err:?}");
-        let login = cognito.answer(setup.pending(), Answer::Code(&common::totp(setup.secret()).await)).await.unwrap();
+        let login = cognito.answer(setup.pending(), Answer::Code(&app.code().await)).await.unwrap();
         assert_eq!(login.user.as_ref().unwrap().email.as_deref(), Some("enrol@example.com"));
 
         // From now on the login asks for a code from the enrolled app.
@@ -237,7 +251,8 @@ store_tests! {
             other => panic!("{other:?}"),
         };
         assert_eq!(next.challenge(), &Challenge::SoftwareTokenMfa);
-        cognito.answer(&next, Answer::Code(&common::totp(setup.secret()).await)).await.expect("signed in with a code");
+        // (the enrolment spent this step's code: the app's next one signs in)
+        cognito.answer(&next, Answer::Code(&app.code().await)).await.expect("signed in with a code");
     };
 
     // django-warrant: test_existing_user_updated
@@ -598,7 +613,7 @@ async fn emulator_mfa_setup_needs_a_verified_session_and_the_secret_hash_and_spe
     assert_eq!(code_of(&unverified).as_deref(), Some("NotAuthorizedException"), "no VerifySoftwareToken yet");
 
     let associated = pool.admin.associate_software_token().session(first_session).send().await.unwrap();
-    let code = common::totp(associated.secret_code().unwrap()).await;
+    let code = common::Authenticator::new(associated.secret_code().unwrap()).code().await;
     let verified =
         pool.admin.verify_software_token().session(associated.session.unwrap()).user_code(code).send().await.unwrap();
     let session = verified.session.unwrap();
@@ -670,4 +685,88 @@ async fn sign_in_by_email_on_a_pool_whose_usernames_are_emails() {
         let err = cognito.login(email, "Wr0ng-Passw0rd!").await.unwrap_err();
         assert!(matches!(err, Error::InvalidCredentials), "{flow}: {err:?}");
     }
+}
+
+/// SMS MFA: Cognito texts a code and says where, the number masked; a wrong code may be
+/// followed by the right one, and a code answers once. The codes are read from the emulator's
+/// outbox, as from the user's phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_texted_code_completes_the_login() {
+    let pool = Pool::new(true).await;
+    pool.add_user("texted", PASSWORD, &[("email", "texted@example.com"), ("phone_number", "+15555550123")]).await;
+    pool.enable_sms_mfa("texted").await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for flow in ["user_srp", "user_password", "admin_user_password"] {
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let sent_before = pool.texts("texted").await.len();
+        let pending = match cognito.login("texted", PASSWORD).await {
+            Err(Error::ChallengeRequired(pending)) => pending,
+            other => panic!("{flow}: {other:?}"),
+        };
+        assert_eq!(pending.challenge(), &Challenge::SmsMfa, "{flow}");
+        assert_eq!(pending.destination(), Some("+*******0123"), "{flow}");
+        let texts = pool.texts("texted").await;
+        assert_eq!(texts.len(), sent_before + 1, "{flow}: one text per sign-in");
+        let code = texts.last().unwrap();
+        let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+        let err = cognito.answer(&pending, Answer::Code(&wrong)).await.unwrap_err();
+        assert!(matches!(err, Error::WrongCode), "{flow}: {err:?}");
+        // A code texted for an earlier sign-in answers nothing either.
+        if let Some(earlier) = texts.iter().rev().nth(1).filter(|earlier| *earlier != code) {
+            let err = cognito.answer(&pending, Answer::Code(earlier)).await.unwrap_err();
+            assert!(matches!(err, Error::WrongCode), "{flow}: {err:?}");
+        }
+        let login = cognito.answer(&pending, Answer::Code(code)).await.unwrap_or_else(|e| panic!("{flow}: {e:?}"));
+        assert_eq!(login.user.as_ref().unwrap().username, "texted", "{flow}");
+        assert_eq!(login.access_claims.cognito_username(), Some("texted"), "{flow}");
+        let spent = cognito.answer(&pending, Answer::Code(code)).await.unwrap_err();
+        assert!(matches!(spent, Error::SessionExpired), "{flow}: {spent:?}");
+    }
+}
+
+/// The app client's allowed flows (its ExplicitAuthFlows): a client created without any allows
+/// SRP and refresh only, as Cognito's reference says, and Cognito refuses the password flows
+/// with InvalidParameterException. The crate reports that as misconfiguration naming the flow,
+/// not as a wrong password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flow_the_app_client_does_not_allow_is_misconfiguration() {
+    let admin = common::admin().await;
+    let pool_id = admin
+        .create_user_pool()
+        .pool_name(format!("flows-{}", common::unique()))
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let client = admin.create_user_pool_client().user_pool_id(&pool_id).client_name("defaults").send().await;
+    let client_id = client.unwrap().user_pool_client.unwrap().client_id.unwrap();
+    let pool = Pool { admin, pool_id, client_id, client_secret: None };
+    pool.add_user("flows", PASSWORD, &[("email", "flows@example.com")]).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for (flow, cognito_name) in
+        [("user_password", "USER_PASSWORD_AUTH"), ("admin_user_password", "ADMIN_USER_PASSWORD_AUTH")]
+    {
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let err = cognito.login("flows", PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::Misconfigured(_)), "{flow}: {err:?}");
+        let message = err.to_string();
+        assert!(message.contains(&format!("{cognito_name} flow not enabled for this client")), "{flow}: {message}");
+    }
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    let login = cognito.login("flows", PASSWORD).await.expect("SRP is a default flow");
+    // Refresh is a default flow too: the emulator answers REFRESH_TOKEN_AUTH for this client.
+    let refreshed = pool
+        .admin
+        .initiate_auth()
+        .client_id(&pool.client_id)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", &login.tokens.refresh_token)
+        .send()
+        .await;
+    assert!(refreshed.is_ok(), "{refreshed:?}");
 }

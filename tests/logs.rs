@@ -193,7 +193,10 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
         other => panic!("an authenticator must be enrolled: {other:?}"),
     };
     let setup = cognito.setup_totp(&pending).await.expect("a secret");
-    let login = cognito.answer(setup.pending(), Answer::Code(&common::totp(setup.secret()).await)).await.unwrap();
+    let login = cognito
+        .answer(setup.pending(), Answer::Code(&common::Authenticator::new(setup.secret()).code().await))
+        .await
+        .unwrap();
     for pending in [&pending, setup.pending()] {
         secrets.push(serde_json::to_value(pending).unwrap()["session"].as_str().unwrap().to_owned());
     }

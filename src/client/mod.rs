@@ -501,11 +501,14 @@ fn tokens(out: &impl AuthAnswer, username: &str, old_refresh: Option<&str>) -> R
     if let Some(challenge) = out.challenge() {
         let param = |name: &str| out.parameters().and_then(|p| p.get(name)).filter(|v| !v.is_empty());
         let username = param("USER_ID_FOR_SRP").or_else(|| param("USERNAME")).map_or(username, String::as_str);
-        return Err(Error::ChallengeRequired(PendingChallenge::new(
-            Challenge::from_name(challenge.as_str()),
-            username.to_owned(),
-            out.session().unwrap_or_default().to_owned(),
-        )));
+        return Err(Error::ChallengeRequired(
+            PendingChallenge::new(
+                Challenge::from_name(challenge.as_str()),
+                username.to_owned(),
+                out.session().unwrap_or_default().to_owned(),
+            )
+            .sent_to(param("CODE_DELIVERY_DESTINATION").cloned()),
+        ));
     }
     let result = out
         .result()

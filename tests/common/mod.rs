@@ -140,6 +140,39 @@ impl Pool {
             .expect("admin_set_user_password");
     }
 
+    /// Turns SMS MFA on for `username` (who needs a `phone_number`), as the user's preference.
+    pub async fn enable_sms_mfa(&self, username: &str) {
+        self.admin
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .sms_mfa_settings(cip::types::SmsMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
+            .send()
+            .await
+            .expect("admin_set_user_mfa_preference");
+    }
+
+    /// The codes the emulator texted to `username` of this pool, oldest first: what the user's
+    /// phone shows (the emulator's outbox, GET /_emulator/sms; not a Cognito call).
+    pub async fn texts(&self, username: &str) -> Vec<String> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let url = emulator_url();
+        let host = url.trim_start_matches("http://").trim_end_matches('/');
+        let mut stream = tokio::net::TcpStream::connect(host).await.expect("the emulator answers");
+        let request = format!("GET /_emulator/sms HTTP/1.0\r\nHost: {host}\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP answer");
+        assert!(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"), "{head}");
+        let texts: Vec<serde_json::Value> = serde_json::from_str(body).expect("the outbox is JSON");
+        texts
+            .iter()
+            .filter(|t| t["pool"] == self.pool_id.as_str() && t["username"] == username)
+            .map(|t| t["code"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// Puts `username` in `group`, creating the group.
     pub async fn add_to_group(&self, username: &str, group: &str) {
         let _ = self.admin.create_group().user_pool_id(&self.pool_id).group_name(group).send().await;
@@ -210,16 +243,47 @@ pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-/// A process-unique suffix.
-/// An authenticator app's current code (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits) for a base32
-/// secret. Waits out the last seconds of a step, so the emulator checks the code in the step it
-/// was made for.
-pub async fn totp(secret_base32: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    if now() % 30 >= 26 {
-        tokio::time::sleep(std::time::Duration::from_secs(31 - now() % 30)).await;
+/// A user's authenticator app (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits) for a base32 secret.
+/// Like the emulator (and RFC 6238, section 5.2), it never gives one code twice: a code is
+/// spent once used, so [`Authenticator::code`] waits for the next step when this one's code was
+/// handed out already. It also waits out the last seconds of a step, so the emulator checks the
+/// code in the step it was made for.
+pub struct Authenticator {
+    secret: String,
+    last_step: std::sync::Mutex<Option<u64>>,
+}
+
+impl Authenticator {
+    pub fn new(secret: &str) -> Authenticator {
+        Authenticator { secret: secret.to_owned(), last_step: std::sync::Mutex::new(None) }
     }
+
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// A code of a step this authenticator has not handed out before.
+    pub async fn code(&self) -> String {
+        let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let last = *self.last_step.lock().unwrap();
+        if now() % 30 >= 26 || last.is_some_and(|last| now() / 30 <= last) {
+            tokio::time::sleep(std::time::Duration::from_secs(31 - now() % 30)).await;
+        }
+        let step = now() / 30;
+        *self.last_step.lock().unwrap() = Some(step);
+        totp_at(&self.secret, step)
+    }
+
+    /// A code that is wrong now: the right one's neighbour (not handed out, nothing spent).
+    pub fn wrong_code(&self) -> String {
+        let step = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 30;
+        let right: u32 = totp_at(&self.secret, step).parse().unwrap();
+        format!("{:06}", (right + 1) % 1_000_000)
+    }
+}
+
+fn totp_at(secret_base32: &str, step: u64) -> String {
+    use hmac::{Hmac, Mac};
     let mut key = Vec::new();
     let (mut bits, mut value) = (0u32, 0u32);
     for c in secret_base32.bytes().filter(|&c| c != b'=') {
@@ -237,7 +301,7 @@ pub async fn totp(secret_base32: &str) -> String {
         }
     }
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
-    mac.update(&(now() / 30).to_be_bytes());
+    mac.update(&step.to_be_bytes());
     let hash = mac.finalize().into_bytes();
     let at = usize::from(hash[19] & 0x0f);
     let code = u32::from_be_bytes([hash[at] & 0x7f, hash[at + 1], hash[at + 2], hash[at + 3]]) % 1_000_000;
@@ -259,7 +323,7 @@ impl Pool {
 
     /// Turns on authenticator-app MFA for a user, as the user would: associate a secret with
     /// their access token, prove a code, prefer it. Returns the secret.
-    pub async fn enable_totp(&self, access_token: &str) -> String {
+    pub async fn enable_totp(&self, access_token: &str) -> Authenticator {
         let secret = self
             .admin
             .associate_software_token()
@@ -270,7 +334,8 @@ impl Pool {
             .secret_code()
             .unwrap()
             .to_owned();
-        let code = totp(&secret).await;
+        let app = Authenticator::new(&secret);
+        let code = app.code().await;
         self.admin
             .verify_software_token()
             .access_token(access_token)
@@ -287,10 +352,11 @@ impl Pool {
             .send()
             .await
             .expect("set_user_mfa_preference");
-        secret
+        app
     }
 }
 
+/// A process-unique suffix.
 pub fn unique() -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();

@@ -88,7 +88,9 @@ fn mfa_page(
     let layout = Layout::default();
     let sms = *pending.challenge() == Challenge::SmsMfa;
     let next = next.and_then(safe_next);
-    let context = context! { layout, csrf_token: csrf.value(), username: pending.username(), next, sms, error };
+    let destination = pending.destination();
+    let context =
+        context! { layout, csrf_token: csrf.value(), username: pending.username(), next, sms, destination, error };
     (status, Template::render("mfa", context))
 }
 
