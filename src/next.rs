@@ -27,3 +27,40 @@ pub fn safe_next(next: &str) -> Option<&str> {
         && rocket::http::uri::Reference::parse(next).is_ok();
     local.then_some(next)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn paths_of_this_site_pass_unchanged() {
+        for ok in ["/", "/a", "/accounts/profile/?tab=1", "/a/b#part", "/%C3%A9t%C3%A9"] {
+            assert_eq!(safe_next(ok), Some(ok), "{ok:?}");
+        }
+        let longest = format!("/{}", "a".repeat(2047));
+        assert_eq!(safe_next(&longest), Some(longest.as_str()), "2,048 bytes");
+    }
+
+    #[test]
+    fn anything_else_is_refused() {
+        let too_long = format!("/{}", "a".repeat(2048));
+        let refused = [
+            "",
+            "relative/path",
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example/",
+            "/a\\b",
+            "/a\nb",
+            "/a\tb",
+            "/a\u{7f}",
+            "/ x",
+            "/été",
+            "/a b",
+            too_long.as_str(),
+        ];
+        for bad in refused {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -118,9 +118,10 @@ impl SrpClient {
             .chain_update(password.as_bytes())
             .finalize();
         let x = hash_to_int(&[&pad_bytes(&salt), &identity]);
-        // S = (B - k·g^x)^(a + u·x) mod N, kept non-negative.
+        // S = (B - k·g^x)^(a + u·x) mod N. Adding N keeps the base non-negative (k·g^x mod N
+        // is below N); modpow reduces it.
         let kgx = (&*K * G.modpow(&x, &N)) % &*N;
-        let base = ((&big_b % &*N) + &*N - kgx) % &*N;
+        let base = &big_b + &*N - kgx;
         let s = base.modpow(&(&self.a + &u * &x), &N);
 
         let prk = hmac(&pad(&u), &[&pad(&s)]);
@@ -202,11 +203,32 @@ mod tests {
     }
 
     #[test]
+    fn a_is_fresh_for_each_login_and_kept_out_of_debug() {
+        let (one, two) = (SrpClient::new("eu-west-1_Pool").unwrap(), SrpClient::new("eu-west-1_Pool").unwrap());
+        assert_ne!(one.public_a(), two.public_a());
+        assert_eq!(one.public_a(), G.modpow(&one.a, &N).to_str_radix(16));
+        let shown = format!("{one:?}");
+        assert!(shown.starts_with("SrpClient") && shown.contains("\"Pool\""), "{shown}");
+        assert!(!shown.contains(&one.a.to_str_radix(16)) && !shown.contains(&one.a.to_string()), "{shown}");
+        assert_eq!(SrpClient::new("no-underscore").unwrap_err(), SrpError::InvalidPoolId);
+    }
+
+    #[test]
+    fn the_timestamp_is_now() {
+        let before = format_timestamp(rocket::time::OffsetDateTime::now_utc());
+        let stamp = timestamp();
+        let after = format_timestamp(rocket::time::OffsetDateTime::now_utc());
+        assert!(stamp == before || stamp == after, "{stamp} is not {before} or {after}");
+    }
+
+    #[test]
     fn padding_follows_cognito() {
         assert_eq!(pad(&BigUint::from(0x7fu32)), vec![0x7f]);
         assert_eq!(pad(&BigUint::from(0x80u32)), vec![0, 0x80]);
         assert_eq!(pad(&BigUint::ZERO), vec![0]);
         assert_eq!(hex_bytes("0a8"), Some(vec![0x00, 0xa8]));
+        assert_eq!(hex_bytes("ab"), Some(vec![0xab]));
+        assert_eq!(hex_bytes("00ab12"), Some(vec![0x00, 0xab, 0x12]), "leading zeros kept");
         assert_eq!(hex_bytes("zz"), None);
     }
 
@@ -221,8 +243,10 @@ mod tests {
         let v = G.modpow(&x, &N);
         let b = BigUint::from(0x1234_5678_9abc_def0u64) * BigUint::from(0xfedc_ba98_7654_3210u64);
         let big_b = (&*K * &v + G.modpow(&b, &N)) % &*N;
-        let u = hash_to_int(&[&pad(&client.big_a), &pad(&big_b)]);
-        let s = ((&client.big_a * v.modpow(&u, &N)) % &*N).modpow(&b, &N);
+        // The server knows A only as sent: SRP_A, in hex.
+        let big_a = BigUint::parse_bytes(client.public_a().as_bytes(), 16).unwrap();
+        let u = hash_to_int(&[&pad(&big_a), &pad(&big_b)]);
+        let s = ((&big_a * v.modpow(&u, &N)) % &*N).modpow(&b, &N);
         let prk = hmac(&pad(&u), &[&pad(&s)]);
         let key = &hmac(&prk, &[b"Caldera Derived Key\x01"])[..16];
         let block = base64::engine::general_purpose::STANDARD.encode(b"secret block");

@@ -210,6 +210,14 @@ mod tests {
         for odd in ["abc=.def", "YR.x", "a+b/c", "", "opaque-refresh-token", "ünï.cödé", "a..b"] {
             assert_eq!(round_trip(odd).0, odd);
         }
+        // Past what the binary form counts (255 parts, 65,535 bytes a part): kept as text.
+        let many_parts = vec!["YQ"; 256].join(".");
+        let huge_part = format!("YQ.{}.YQ", URL_SAFE_NO_PAD.encode(vec![7u8; 70_000]));
+        for big in [many_parts, huge_part] {
+            let (back, len) = round_trip(&big);
+            assert_eq!(back, big);
+            assert_eq!(len, 1 + 4 + big.len(), "as text");
+        }
     }
 
     #[test]
@@ -228,6 +236,9 @@ mod tests {
         for junk in ["", "AQ", "not base64!", &"A".repeat(40)] {
             assert_eq!(sealer.open("cognito_access", junk), None, "{junk}");
         }
+        assert_eq!(format!("{sealer:?}"), "Sealer(***)", "Debug shows no key");
+        // The shortest sealed value (nothing sealed: the version, nonce and tag alone) opens.
+        assert_eq!(sealer.open("c", &sealer.seal("c", b"")).as_deref(), Some(&b""[..]));
     }
 
     #[test]

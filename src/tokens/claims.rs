@@ -126,3 +126,19 @@ impl Claims {
         self.cognito_username.as_deref().or(self.username.as_deref())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_debug_shows_none_of_them_and_token_uses_are_claim_values() {
+        let tokens = Tokens { id_token: "id.t.x".into(), access_token: "access.t.x".into(), refresh_token: "r".into() };
+        assert_eq!(format!("{tokens:?}"), "Tokens(***)");
+        assert_eq!(TokenUse::Id.as_str(), "id");
+        assert_eq!(TokenUse::Access.as_str(), "access");
+        for kind in [TokenUse::Id, TokenUse::Access] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+    }
+}

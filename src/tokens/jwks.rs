@@ -200,7 +200,7 @@ impl Jwks {
     }
 
     /// How many fetches were attempted since start (for tests and metrics).
-    #[cfg(feature = "testing")]
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn fetch_count(&self) -> u64 {
         self.inner.fetches.load(Ordering::Relaxed)
     }
@@ -291,4 +291,203 @@ fn parse(body: &[u8]) -> Result<KeyMap, String> {
         }
     }
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// The offline key's material under the given kids, as a JWKS document.
+    fn jwks_of(kids: &[&str]) -> String {
+        let offline: serde_json::Value = serde_json::from_str(include_str!("../testing/offline-jwks.json")).unwrap();
+        let key = &offline["keys"][0];
+        let keys: Vec<_> = kids
+            .iter()
+            .map(|kid| {
+                let mut key = key.clone();
+                key["kid"] = (*kid).into();
+                key
+            })
+            .collect();
+        serde_json::json!({ "keys": keys }).to_string()
+    }
+
+    /// A key endpoint serving whatever the test puts in `body` (status and bytes): how the pool
+    /// rotates or withdraws keys, or fails, which the emulator cannot do.
+    struct Endpoint {
+        url: String,
+        body: Arc<Mutex<(u16, Vec<u8>)>>,
+    }
+
+    async fn endpoint(status: u16, body: impl Into<Vec<u8>>) -> Endpoint {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/.well-known/jwks.json", listener.local_addr().unwrap());
+        let body = Arc::new(Mutex::new((status, body.into())));
+        let serving = body.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let (status, bytes) = serving.lock().unwrap().clone();
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let head =
+                        format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", bytes.len());
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.write_all(&bytes).await;
+                });
+            }
+        });
+        Endpoint { url, body }
+    }
+
+    impl Endpoint {
+        fn serve(&self, status: u16, body: impl Into<Vec<u8>>) {
+            *self.body.lock().unwrap() = (status, body.into());
+        }
+    }
+
+    fn jwks_at(url: &str, refetch: Duration, refresh: Duration) -> Jwks {
+        Jwks::from_url(url, Duration::from_secs(5), refetch, refresh)
+    }
+
+    #[test]
+    fn only_rs256_signature_keys_are_kept() {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&jwks_of(&["sig", "enc", "es256", "no-use", "hs"])).unwrap();
+        doc["keys"][1]["use"] = "enc".into();
+        doc["keys"][2]["alg"] = "ES256".into();
+        doc["keys"][3].as_object_mut().unwrap().remove("use");
+        doc["keys"][4] = serde_json::json!({ "kty": "oct", "kid": "hs", "k": "c2VjcmV0" });
+        let mut without_kid = doc["keys"][0].clone();
+        without_kid.as_object_mut().unwrap().remove("kid");
+        doc["keys"].as_array_mut().unwrap().push(without_kid);
+        let keys = parse(doc.to_string().as_bytes()).unwrap();
+        let mut kids: Vec<_> = keys.keys().map(String::as_str).collect();
+        kids.sort();
+        assert_eq!(kids, ["no-use", "sig"]);
+        assert!(parse(b"{\"keys\": 1}").is_err());
+        assert!(parse(b"not json").unwrap_err().starts_with("not a JWKS document"));
+    }
+
+    #[test]
+    fn a_static_key_set_never_fetches_and_debug_names_its_keys() {
+        let jwks = Jwks::from_json(&jwks_of(&["b", "a"])).unwrap();
+        assert_eq!(jwks.cached_kids(), ["a", "b"]);
+        assert_eq!(format!("{jwks:?}"), r#"Jwks { url: "(static)", keys: ["a", "b"] }"#);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        assert!(runtime.block_on(jwks.key("a")).is_ok());
+        assert_eq!(runtime.block_on(jwks.key("c")).err(), Some(KeyError::UnknownKid));
+        assert_eq!(jwks.fetch_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_key_set_of_up_to_256_kib_is_read_and_a_larger_one_refused() {
+        // Exactly `bytes` long: a key the parser skips, then whitespace.
+        let padded = |bytes: usize| {
+            let mut doc: serde_json::Value = serde_json::from_str(&jwks_of(&["k"])).unwrap();
+            doc["keys"].as_array_mut().unwrap().push(serde_json::json!({ "kty": "oct", "k": "x".repeat(bytes / 2) }));
+            let mut text = doc.to_string();
+            assert!(text.len() <= bytes);
+            text.push_str(&" ".repeat(bytes - text.len()));
+            text
+        };
+        for size in [2 * 1024, MAX_JWKS_BYTES] {
+            let server = endpoint(200, padded(size)).await;
+            let jwks = jwks_at(&server.url, Duration::ZERO, Duration::MAX);
+            assert_eq!(jwks.refresh().await, Ok(1), "{size} bytes");
+            assert_eq!(format!("{jwks:?}"), format!(r#"Jwks {{ url: "{}", keys: ["k"] }}"#, server.url));
+        }
+
+        let server = endpoint(200, padded(MAX_JWKS_BYTES + 1)).await;
+        let jwks = jwks_at(&server.url, Duration::ZERO, Duration::MAX);
+        assert_eq!(jwks.refresh().await, Err("the key set is larger than 256 KiB".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn a_failed_or_empty_fetch_keeps_the_cached_keys() {
+        let server = endpoint(200, jwks_of(&["a"])).await;
+        let jwks = jwks_at(&server.url, Duration::ZERO, Duration::MAX);
+        assert_eq!(jwks.refresh().await, Ok(1));
+        server.serve(200, jwks_of(&[]));
+        assert_eq!(jwks.refresh().await, Err("the key set holds no RS256 signing key".to_owned()));
+        server.serve(500, "oops");
+        assert!(jwks.refresh().await.unwrap_err().contains("500"));
+        assert_eq!(jwks.cached_kids(), ["a"], "an outage is not a withdrawal");
+        assert_eq!(jwks.withdrawals(), 0);
+        assert!(jwks.key("a").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_kid_refetches_once_per_interval_and_a_failure_once_a_second() {
+        let server = endpoint(200, jwks_of(&["a"])).await;
+        let jwks = jwks_at(&server.url, Duration::from_secs(60), Duration::MAX);
+        assert!(jwks.key("a").await.is_ok(), "a miss fetches");
+        assert_eq!(jwks.fetch_count(), 1);
+        // Fetched just now: an unknown kid is unknown, without another fetch.
+        server.serve(200, jwks_of(&["a", "b"]));
+        assert_eq!(jwks.key("b").await.err(), Some(KeyError::UnknownKid));
+        assert_eq!(jwks.fetch_count(), 1);
+
+        // With no rate limit the miss fetches the new key.
+        let jwks = jwks_at(&server.url, Duration::ZERO, Duration::MAX);
+        server.serve(200, jwks_of(&["a"]));
+        assert!(jwks.key("a").await.is_ok());
+        server.serve(200, jwks_of(&["a", "b"]));
+        assert!(jwks.key("b").await.is_ok(), "the rotated-in key is fetched");
+        assert_eq!(jwks.fetch_count(), 2);
+
+        // A failed fetch makes the next misses unavailable, not unknown, for a second, with no
+        // fetch; then the endpoint is asked again.
+        let jwks = jwks_at(&server.url, Duration::from_secs(60), Duration::MAX);
+        server.serve(503, "down");
+        assert!(matches!(jwks.key("a").await, Err(KeyError::Unavailable(_))));
+        assert!(matches!(jwks.key("a").await, Err(KeyError::Unavailable(_))));
+        assert_eq!(jwks.fetch_count(), 1, "one fetch while it fails");
+        server.serve(200, jwks_of(&["a"]));
+        tokio::time::sleep(RETRY_AFTER_FAILURE + Duration::from_millis(100)).await;
+        assert!(jwks.key("a").await.is_ok(), "asked again after a second");
+        assert_eq!(jwks.fetch_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_withdrawn_key_stops_being_trusted_once_the_periodic_refresh_sees_it() {
+        let server = endpoint(200, jwks_of(&["a", "b"])).await;
+        let refresh = Duration::from_millis(200);
+        let jwks = jwks_at(&server.url, Duration::from_secs(60), refresh);
+        assert_eq!(jwks.refresh().await, Ok(2));
+        assert_eq!(jwks.withdrawals(), 0);
+        // No withdrawal since: claims of any kid verified at epoch 0 stand.
+        assert!(jwks.still_trusted("a", 0) && jwks.still_trusted("gone", 0));
+
+        server.serve(200, jwks_of(&["b"]));
+        jwks.refresh_if_due();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(jwks.fetch_count(), 1, "not due yet");
+        tokio::time::sleep(refresh).await;
+        jwks.refresh_if_due();
+        jwks.refresh_if_due();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(jwks.fetch_count(), 2, "due: one refresh, in the background");
+        assert_eq!(jwks.cached_kids(), ["b"]);
+        assert_eq!(jwks.withdrawals(), 1);
+        assert!(!jwks.still_trusted("a", 0), "verified before the withdrawal, under the withdrawn key");
+        assert!(jwks.still_trusted("b", 0), "verified before it, under a key still there");
+        assert!(jwks.still_trusted("a", 1), "verified since (then its key was found)");
+        assert_eq!(jwks.key("a").await.err(), Some(KeyError::UnknownKid));
+
+        // A second withdrawal counts again.
+        server.serve(200, jwks_of(&["c"]));
+        assert_eq!(jwks.refresh().await, Ok(1));
+        assert_eq!(jwks.withdrawals(), 2);
+    }
 }

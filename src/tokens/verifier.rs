@@ -154,7 +154,7 @@ impl Verifier {
     }
 
     /// The revocations it refuses.
-    #[cfg(feature = "testing")]
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn revoked(&self) -> &Revoked {
         &self.revoked
     }
@@ -290,4 +290,50 @@ pub(crate) fn unverified_claims(token: &str) -> Option<Claims> {
     let payload = token.split('.').nth(1)?;
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
     serde_json::from_slice(&json).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Frozen(i64);
+    impl Clock for Frozen {
+        fn now(&self) -> i64 {
+            self.0
+        }
+    }
+
+    fn verifier() -> Verifier {
+        let jwks = Jwks::from_json(include_str!("../testing/offline-jwks.json")).unwrap();
+        Verifier::new("https://issuer.example/pool", "client-1", jwks)
+    }
+
+    #[test]
+    fn time_leeway_and_revocations_are_the_ones_it_was_given() {
+        assert_eq!(verifier().leeway(), 30, "the default");
+        let revoked = Arc::new(Revoked::new(true));
+        let verifier = verifier().with_leeway(7).with_clock(Arc::new(Frozen(1_234))).with_revoked(revoked.clone());
+        assert_eq!((verifier.leeway(), verifier.now()), (7, 1_234));
+        assert!(std::ptr::eq(verifier.revoked(), &*revoked));
+        let capped = Verifier::new("i", "c", Jwks::from_json(include_str!("../testing/offline-jwks.json")).unwrap());
+        assert_eq!(capped.with_leeway(100_000).leeway(), 3600, "at most an hour");
+    }
+
+    #[tokio::test]
+    async fn sixteen_kib_is_the_largest_token_decoded() {
+        let verifier = verifier();
+        let at_limit = "a".repeat(MAX_TOKEN_BYTES);
+        assert_eq!(verifier.verify(&at_limit, TokenUse::Access).await.err(), Some(VerifyError::Malformed));
+        let over = "a".repeat(MAX_TOKEN_BYTES + 1);
+        assert_eq!(verifier.verify(&over, TokenUse::Access).await.err(), Some(VerifyError::TooLarge));
+    }
+
+    #[test]
+    fn debug_names_the_pool_client_keys_and_leeway() {
+        let verifier = verifier().with_leeway(7);
+        assert_eq!(
+            format!("{verifier:?}"),
+            r#"Verifier { issuer: "https://issuer.example/pool", client_id: "client-1", jwks: Jwks { url: "(static)", keys: ["test-key"] }, leeway: 7 }"#
+        );
+    }
 }
