@@ -51,6 +51,9 @@ mod tests {
             "//evil.example/",
             "/\\evil.example/",
             "/a\\b",
+            // Rocket's URI parser takes a backslash in the query or fragment: this check does not.
+            "/a?\\b",
+            "/a#\\",
             "/a\nb",
             "/a\tb",
             "/a\u{7f}",

@@ -224,9 +224,11 @@ impl Verifier {
         let withdrawals = self.jwks.withdrawals();
         let key = self.jwks.key(kid).await?;
         let mut claims = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
+            // No `InvalidAlgorithm` arm: jsonwebtoken raises it only for a header algorithm
+            // outside the validation's list or a key of another family, and the header check
+            // above and the key set (RSA keys only) rule both out.
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::InvalidSignature => VerifyError::Signature,
-                jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => VerifyError::Algorithm,
                 _ => VerifyError::Malformed,
             })?
             .claims;
@@ -326,6 +328,62 @@ mod tests {
         assert_eq!(verifier.verify(&at_limit, TokenUse::Access).await.err(), Some(VerifyError::Malformed));
         let over = "a".repeat(MAX_TOKEN_BYTES + 1);
         assert_eq!(verifier.verify(&over, TokenUse::Access).await.err(), Some(VerifyError::TooLarge));
+    }
+
+    /// Claims as the verifier last saw them, for `recheck`: an access token for `client-1`.
+    fn claims(changes: serde_json::Value) -> Claims {
+        let mut claims = serde_json::json!({
+            "sub": "s-1", "iss": "https://issuer.example/pool", "token_use": "access",
+            "client_id": "client-1", "username": "alice", "exp": 2_000, "iat": 1_000,
+        });
+        claims.as_object_mut().unwrap().extend(changes.as_object().unwrap().clone());
+        serde_json::from_value(claims).unwrap()
+    }
+
+    #[test]
+    fn recheck_checks_the_claims_again() {
+        let verifier = verifier().with_leeway(10).with_clock(Arc::new(Frozen(1_500)));
+        let recheck = |changes| verifier.recheck(&claims(changes), TokenUse::Access);
+        assert_eq!(recheck(serde_json::json!({})), Ok(()));
+        assert_eq!(
+            verifier.recheck(&claims(serde_json::json!({})), TokenUse::Id),
+            Err(VerifyError::TokenUse { expected: TokenUse::Id })
+        );
+        assert_eq!(recheck(serde_json::json!({"iss": "https://issuer.example/other"})), Err(VerifyError::Issuer));
+        assert_eq!(recheck(serde_json::json!({"client_id": "client-2"})), Err(VerifyError::Audience));
+        // Expired once exp + leeway is reached, not a second later.
+        assert_eq!(recheck(serde_json::json!({"exp": 1_491})), Ok(()));
+        assert_eq!(recheck(serde_json::json!({"exp": 1_490})), Err(VerifyError::Expired));
+    }
+
+    #[test]
+    fn a_token_from_up_to_the_leeway_ahead_is_valid() {
+        // The clock reads 1,500 and the leeway is 10: nbf or iat at 1,510 is within it, 1,511 is not.
+        let verifier = verifier().with_leeway(10).with_clock(Arc::new(Frozen(1_500)));
+        for claim in ["nbf", "iat"] {
+            let at = |t: i64| verifier.recheck(&claims(serde_json::json!({ claim: t })), TokenUse::Access);
+            assert_eq!(at(1_510), Ok(()), "{claim} at the leeway's edge");
+            assert_eq!(at(1_511), Err(VerifyError::NotYetValid), "{claim} past the leeway");
+        }
+    }
+
+    #[test]
+    fn unverified_claims_reads_the_payload_without_the_signature() {
+        use base64::Engine;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"sub":"s-9","iss":"i","token_use":"id","exp":5,"cognito:username":"bob"}"#);
+        let claims = unverified_claims(&format!("header.{payload}.not-a-signature")).expect("claims");
+        assert_eq!(
+            (claims.sub.as_str(), claims.cognito_username.as_deref(), claims.exp),
+            ("s-9", Some("bob"), Some(5))
+        );
+        assert!(unverified_claims("no-dots").is_none());
+        assert!(unverified_claims("h.!!!.s").is_none(), "not base64url");
+        assert!(
+            unverified_claims(&format!("h.{}.s", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b"[1]")))
+                .is_none(),
+            "not claims"
+        );
     }
 
     #[test]
