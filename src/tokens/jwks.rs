@@ -476,7 +476,12 @@ mod tests {
         tokio::time::sleep(refresh).await;
         jwks.refresh_if_due();
         jwks.refresh_if_due();
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The refresh runs in the background: wait (bounded) for its last effect, the
+        // withdrawal count, rather than for a guessed time.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while jwks.withdrawals() == 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         assert_eq!(jwks.fetch_count(), 2, "due: one refresh, in the background");
         assert_eq!(jwks.cached_kids(), ["b"]);
         assert_eq!(jwks.withdrawals(), 1);
