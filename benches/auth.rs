@@ -106,9 +106,13 @@ fn maybe(user: Option<CognitoUser>) -> &'static str {
     }
 }
 
-fn request_path(c: &mut Criterion) {
-    let rt = runtime();
-    let db = std::env::temp_dir().join(format!("rocket-warrant-bench-{}.sqlite", std::process::id()));
+/// A local client of a site whose users are in a SQLite file, alice among them, keeping
+/// sessions in `session_store`; and alice's session cookies on it.
+fn site(
+    rt: &tokio::runtime::Runtime,
+    session_store: &str,
+) -> (Client, Vec<rocket::http::Cookie<'static>>, std::path::PathBuf) {
+    let db = std::env::temp_dir().join(format!("rocket-warrant-bench-{}-{session_store}.sqlite", std::process::id()));
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
         .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
@@ -117,13 +121,13 @@ fn request_path(c: &mut Criterion) {
             json!({
                 "user_pool_id": "eu-west-1_TestPool", "app_client_id": CLIENT, "jwks": testing::JWKS,
                 "endpoint_url": "http://127.0.0.1:9", "aws_access_key_id": "bench", "aws_secret_access_key": "bench",
-                "create_unknown_users": false,
+                "create_unknown_users": false, "session_store": session_store,
                 // TestPool's cookies are named for plain http, as the local client speaks.
                 "cookie_secure": false,
             }),
         ))
         .merge(("databases.users", json!({ "url": format!("sqlite://{}", db.display()) })));
-    let client = rt.block_on(async {
+    rt.block_on(async {
         let rocket = rocket::custom(figment)
             .attach(Users::init())
             .attach(Cognito::fairing::<Users>())
@@ -133,49 +137,58 @@ fn request_path(c: &mut Criterion) {
         let mut profile = Profile { username: "alice".into(), sub: "sub-alice".into(), ..Default::default() };
         profile.fields.insert("email".into(), "alice@example.com".into());
         cognito.store().unwrap().save(&profile, true).await.unwrap();
-        client
-    });
+        // Alice signed in: real-size tokens, sealed in cookies or saved as a session.
+        let alice = TestPool::new().user("alice").expires_in(24 * 3600);
+        let cookies = alice.session_on(cognito).await.unwrap();
+        (client, cookies, db)
+    })
+}
+
+fn request_path(c: &mut Criterion) {
+    let rt = runtime();
     let access = token("alice", "access");
-    // The session cookies of a browser signed in as alice: real-size refresh token, sealed.
-    let pool = TestPool::new();
-    let cookies = pool.session_cookies(&pool.user("alice").expires_in(24 * 3600));
-    let with_cookies = |path: &'static str| {
-        let mut request = client.get(path);
-        for cookie in &cookies {
-            request = request.cookie(cookie.clone());
-        }
-        request
-    };
-    rt.block_on(async {
-        assert_eq!(with_cookies("/user").dispatch().await.status(), Status::Ok);
-        assert_eq!(with_cookies("/claims").dispatch().await.status(), Status::Ok);
-    });
-
     let mut group = c.benchmark_group("request (local client, in process)");
-    group.bench_function("baseline: bare route", |b| {
-        b.to_async(&rt).iter(|| async { assert_eq!(client.get("/bare").dispatch().await.status(), Status::Ok) })
-    });
-    group.bench_function("bare route, the session cookies sent", |b| {
-        b.to_async(&rt).iter(|| async { assert_eq!(with_cookies("/bare").dispatch().await.status(), Status::Ok) })
-    });
-    group.bench_function("CognitoClaims from cookies", |b| {
-        b.to_async(&rt).iter(|| async { assert_eq!(with_cookies("/claims").dispatch().await.status(), Status::Ok) })
-    });
-    group.bench_function("CognitoUser from cookies (SQLite row)", |b| {
-        b.to_async(&rt).iter(|| async { assert_eq!(with_cookies("/user").dispatch().await.status(), Status::Ok) })
-    });
-    let bearer = HttpHeader::new("Authorization", format!("Bearer {access}"));
-    group.bench_function("CognitoUser from a Bearer token", |b| {
-        b.to_async(&rt).iter(|| async {
-            assert_eq!(client.get("/user").header(bearer.clone()).dispatch().await.status(), Status::Ok)
-        })
-    });
-    group.bench_function("Option<CognitoUser>, anonymous", |b| {
-        b.to_async(&rt).iter(|| async { assert_eq!(client.get("/maybe").dispatch().await.status(), Status::Ok) })
-    });
+    for store in ["cookies", "database"] {
+        let (client, cookies, db) = site(&rt, store);
+        let with_cookies = |path: &'static str| {
+            let mut request = client.get(path);
+            for cookie in &cookies {
+                request = request.cookie(cookie.clone());
+            }
+            request
+        };
+        rt.block_on(async {
+            assert_eq!(with_cookies("/user").dispatch().await.status(), Status::Ok);
+            assert_eq!(with_cookies("/claims").dispatch().await.status(), Status::Ok);
+        });
+        let name = |what: &str| format!("session_store = {store}: {what}");
+        group.bench_function(name("baseline: bare route"), |b| {
+            b.to_async(&rt).iter(|| async { assert_eq!(client.get("/bare").dispatch().await.status(), Status::Ok) })
+        });
+        group.bench_function(name("bare route, the session cookies sent"), |b| {
+            b.to_async(&rt).iter(|| async { assert_eq!(with_cookies("/bare").dispatch().await.status(), Status::Ok) })
+        });
+        group.bench_function(name("CognitoClaims from the session"), |b| {
+            b.to_async(&rt).iter(|| async { assert_eq!(with_cookies("/claims").dispatch().await.status(), Status::Ok) })
+        });
+        group.bench_function(name("CognitoUser from the session (SQLite row)"), |b| {
+            b.to_async(&rt).iter(|| async { assert_eq!(with_cookies("/user").dispatch().await.status(), Status::Ok) })
+        });
+        if store == "cookies" {
+            let bearer = HttpHeader::new("Authorization", format!("Bearer {access}"));
+            group.bench_function("CognitoUser from a Bearer token", |b| {
+                b.to_async(&rt).iter(|| async {
+                    assert_eq!(client.get("/user").header(bearer.clone()).dispatch().await.status(), Status::Ok)
+                })
+            });
+            group.bench_function("Option<CognitoUser>, anonymous", |b| {
+                b.to_async(&rt)
+                    .iter(|| async { assert_eq!(client.get("/maybe").dispatch().await.status(), Status::Ok) })
+            });
+        }
+        let _ = std::fs::remove_file(db);
+    }
     group.finish();
-
-    let _ = std::fs::remove_file(db);
 }
 
 criterion_group!(benches, verification, srp, request_path);
