@@ -154,10 +154,7 @@ pub(crate) fn pack_token(token: &str, out: &mut Vec<u8>) {
         return;
     }
     if let [header, payload, signature] = parts.as_slice() {
-        let json = [header.as_slice(), payload].concat();
-        let deflated = miniz_oxide::deflate::compress_to_vec(&json, 9);
-        // Kept only when smaller than the parts (the lengths cost a byte less than theirs).
-        if json.len() <= MAX_INFLATED && deflated.len() < json.len() {
+        if let Some(deflated) = deflate_json(header, payload) {
             out.push(kind::DEFLATED_JWT);
             out.extend_from_slice(&(header.len() as u16).to_be_bytes());
             // No longer than the JSON, so within a u16 too.
@@ -171,14 +168,31 @@ pub(crate) fn pack_token(token: &str, out: &mut Vec<u8>) {
     parts.iter().for_each(|part| push_part(part, out));
 }
 
+/// A JWT's header and payload, compressed; `None` when that is no smaller (the compressed
+/// form's lengths cost a byte less than the parts') or past what the binary form counts.
+fn deflate_json(header: &[u8], payload: &[u8]) -> Option<Vec<u8>> {
+    if header.len() + payload.len() > MAX_INFLATED {
+        return None;
+    }
+    let json = [header, payload].concat();
+    let deflated = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    (deflated.len() < json.len()).then_some(deflated)
+}
+
+/// `part` with its length, at most 65,535 bytes (the caller's to check).
 fn push_part(part: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&(part.len() as u16).to_be_bytes());
     out.extend_from_slice(part);
 }
 
+/// Reads a part [`push_part`] wrote.
 fn take_part<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
-    let len = u16::from_be_bytes(take(input, 2)?.try_into().ok()?) as usize;
-    take(input, len)
+    let len = take_u16(input)?;
+    take(input, len as usize)
+}
+
+fn take_u16(input: &mut &[u8]) -> Option<u16> {
+    Some(u16::from_be_bytes(take(input, 2)?.try_into().ok()?))
 }
 
 fn join_parts<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
@@ -208,7 +222,7 @@ pub(crate) fn unpack_token(input: &mut &[u8]) -> Option<String> {
             Some(join_parts(std::iter::once(COGNITO_JWE_HEADER).chain(parts)))
         }
         kind::DEFLATED_JWT => {
-            let header_len = u16::from_be_bytes(take(input, 2)?.try_into().ok()?) as usize;
+            let header_len = take_u16(input)? as usize;
             let json = miniz_oxide::inflate::decompress_to_vec_with_limit(take_part(input)?, MAX_INFLATED).ok()?;
             let signature = take_part(input)?;
             (header_len <= json.len()).then(|| {
@@ -226,15 +240,12 @@ pub(crate) fn unpack_token(input: &mut &[u8]) -> Option<String> {
 
 /// A short string (a username) packed with its length.
 pub(crate) fn pack_str(s: &str, out: &mut Vec<u8>) {
-    let bytes = &s.as_bytes()[..s.len().min(u16::MAX as usize)];
-    out.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
-    out.extend_from_slice(bytes);
+    push_part(&s.as_bytes()[..s.len().min(u16::MAX as usize)], out);
 }
 
 /// Reads a string [`pack_str`] wrote.
 pub(crate) fn unpack_str(input: &mut &[u8]) -> Option<String> {
-    let len = u16::from_be_bytes(take(input, 2)?.try_into().ok()?) as usize;
-    String::from_utf8(take(input, len)?.to_vec()).ok()
+    String::from_utf8(take_part(input)?.to_vec()).ok()
 }
 
 fn take<'a>(input: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
