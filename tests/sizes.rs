@@ -149,11 +149,12 @@ async fn every_cookie_fits_with_fifty_groups_and_the_default_header_is_at_most_3
     println!("default cookie session: Cookie header of {} bytes in {} cookies", header.len(), set.len());
     assert!(header.len() <= MAX_COOKIE_HEADER, "{} bytes: {header}", header.len());
     assert_eq!(get_me(&client, &header).await, "alice 0", "the cookies as a browser sends them work");
-    // The access token's JSON is compressed: its cookie is shorter than Cognito's token.
+    // The access token's JSON is compressed against a dictionary of Cognito's claims: its
+    // cookie is about 0.7 of Cognito's token, signature and seal included.
     let access = header.split("; ").find_map(|pair| pair.split_once("cognito_access=")).map(|(_, value)| value.len());
     let access = access.expect("an access cookie");
     println!("the access cookie's value: {access} bytes");
-    assert!(access * 10 <= COGNITO_TOKEN_SIZES.access * 9, "{access} bytes");
+    assert!(access * 4 <= COGNITO_TOKEN_SIZES.access * 3, "{access} bytes");
 
     // Fifty groups, the ID token kept too: every cookie still within 4,096 bytes.
     for i in 0..50 {
