@@ -74,7 +74,7 @@
 //! - Stores: [`SqlitePool`], [`PgPool`], [`MysqlPool`] (Diesel, with rocket_db_pools; the
 //!   migrations ship with the crate), [`MemoryStore`], [`CachedStore`], or your own
 //!   [`UserStore`]; or none at all ([`Cognito::without_store`]).
-//! - Sessions ([`SessionMode`]): sealed cookies by default (about 2.7 KB at Cognito's token
+//! - Sessions ([`SessionMode`]): sealed cookies by default (about 2.6 KB at Cognito's token
 //!   sizes), or `session_store = "database"`: the tokens in the users' database (any
 //!   [`SessionStore`]), the browser holding a random id, shared by every instance;
 //!   [`sign_out_everywhere`](Cognito::sign_out_everywhere), [`user_sessions`](Cognito::user_sessions)

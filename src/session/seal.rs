@@ -1,11 +1,12 @@
 //! Sealing session data in as few bytes as the design allows: tokens packed as binary (a JWT's
-//! base64url parts decoded and its JSON compressed, a Cognito refresh token without its
-//! constant header), sealed once with AES-256-GCM under a key derived from Rocket's
-//! `secret_key`, and base64url-encoded once, which needs no percent-encoding in a cookie.
+//! base64url parts decoded and its JSON compressed against a dictionary of Cognito's claim
+//! names, a Cognito refresh token without its constant header), sealed once with AES-256-GCM
+//! under a key derived from Rocket's `secret_key`, and base64url-encoded once, which needs no
+//! percent-encoding in a cookie.
 //!
 //! Rocket's private cookies would seal the tokens' base64 text and base64 the result again:
-//! about 1.78 bytes sent per byte of token, where this sends 1.0 or less (0.81 for the
-//! emulator's access token of Cognito's size).
+//! about 1.78 bytes sent per byte of token, where this sends 1.0 or less (0.7 for the
+//! emulator's access token of Cognito's size, 748 bytes for its 1,077).
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -144,7 +145,7 @@ const JWT_DICTIONARY: &[u8] = br#"{"kid":"","alg":"RS256"}{"sub":"","email_verif
 
 /// A token packed as binary, in as few bytes as it allows: a JWT or JWE whose every part is
 /// canonical base64url is kept as the decoded parts (a quarter smaller), a JWT's JSON
-/// compressed when that is smaller (about a fifth of an access token), a Cognito refresh
+/// compressed when that is smaller (about a third of an access token), a Cognito refresh
 /// token without its constant header; any other string as its text. Lossless every way.
 pub(crate) fn pack_token(token: &str, out: &mut Vec<u8>) {
     let parts: Option<Vec<Vec<u8>>> = token
