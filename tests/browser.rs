@@ -44,12 +44,14 @@ async fn wait_for_port(port: u16) {
 
 /// Waits for the page that a click started to load: Chromium schedules a form submission after
 /// the click command has returned, so reading the URL at once can still see the old page.
+/// A page can also be replaced between finding its heading and reading it (a stale element, as
+/// when a form posts back to its own path): any failure to read it counts as "not there yet".
 /// Gives up after ten seconds, saying which page it is on and what that page shows.
 async fn arrive(browser: &Client, path: &str, heading: &str) -> Result<(), fantoccini::error::CmdError> {
     for _ in 0..100 {
-        if browser.current_url().await?.path() == path {
+        if browser.current_url().await.is_ok_and(|url| url.path() == path) {
             if let Ok(h1) = browser.find(Locator::Css("main h1")).await {
-                if h1.text().await? == heading {
+                if h1.text().await.is_ok_and(|text| text == heading) {
                     return Ok(());
                 }
             }
