@@ -50,6 +50,64 @@ stop_emulator() {
     EMULATOR_PID=
 }
 
+# ensure_tool COMMAND: installs the Debian package of that name when the command is missing
+# (as root, with apt-get), or stops with what to install.
+ensure_tool() {
+    command -v "$1" >/dev/null && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "installing $1 from Debian's packages"
+        apt-get update -qq >/dev/null 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1 || die "apt-get could not install $1"
+    else
+        die "$1 is needed (apt-get install $1)"
+    fi
+}
+
+# A free loopback TCP port.
+free_port() { "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# stop_sites: stops the sites start_site started, then the emulator (a script's EXIT trap).
+stop_sites() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    PIDS=()
+    stop_emulator
+}
+
+# start_site NAME ROCKET_COGNITO DIR [PREFIX...]: the example site's release build with the bench
+# routes, on a free port, its SQLite file and log in DIR, run under PREFIX (e.g. valgrind) when
+# given; ROCKET_SECRET_KEY comes from SECRET_KEY. Sets SITE_PORT and SITE_PID once it answers, and
+# adds the pid to PIDS at once (the caller's cleanup stops those, a site that never answered too).
+start_site() {
+    local name=$1 cognito=$2 dir=$3 port
+    shift 3
+    port=$(free_port)
+    rm -f "$dir/$name.sqlite"*
+    ROCKET_SECRET_KEY="$SECRET_KEY" ROCKET_COGNITO="$cognito" ROCKET_PORT=$port ROCKET_LOG_LEVEL=critical \
+        ROCKET_CDU='{bench_routes=true}' ROCKET_DATABASES="{users={url=\"sqlite://$dir/$name.sqlite\"}}" \
+        "$@" "$ROOT/target/release/examples/cdu" >"$dir/$name.log" 2>&1 &
+    SITE_PID=$!
+    SITE_PORT=$port
+    PIDS+=("$SITE_PID")
+    # Two minutes at most: under valgrind the site starts some fifty times slower.
+    for _ in $(seq 1 600); do
+        curl -fs "http://127.0.0.1:$port/bench/bare" >/dev/null 2>&1 && return 0
+        kill -0 "$SITE_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    cat "$dir/$name.log" >&2
+    die "the $name site did not start"
+}
+
+# site_cookie PORT FILE: signs demo in on a site that start_site started, prints its Cookie
+# header. The release build keeps the production default, Secure cookies named
+# __Host-cognito_...: they are read from the Set-Cookie headers (kept in FILE), since curl's jar
+# would not keep Secure cookies sent over http.
+site_cookie() {
+    curl -fs -D "$2" -o /dev/null "http://127.0.0.1:$1/bench/login" -d username=demo --data-urlencode 'password=Demo-Passw0rd!' \
+        || die "the demo user's sign-in on port $1 failed"
+    tr -d '\r' <"$2" | awk -F'[:;] *' 'tolower($1) == "set-cookie" && $2 ~ /^(__Host-)?cognito_/ {printf "%s%s", sep, $2; sep="; "}'
+}
+
 # Makes sure a PostgreSQL server answers on 127.0.0.1:5432, starting or installing one if it can.
 # Sets PG_URL (a server URL without a database) on success; returns 1 otherwise.
 ensure_postgres() {
