@@ -210,6 +210,32 @@ async fn get(client: &Client, name: &'static str, value: String) -> Status {
     client.get("/me").cookie(Cookie::new(name, value)).dispatch().await.status()
 }
 
+/// An ID token cookie is handed out only by a site configured to keep one (`id_token_cookie`):
+/// the same cookies, sealed with the same key, give a site without the setting no ID token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_id_token_cookie_is_read_only_where_id_token_cookie_is_set() {
+    let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "id_token_cookie": true }))).await;
+    assert_eq!(site.login("alice", PASSWORD).await.status(), Status::Ok);
+    let cookies: Vec<Cookie<'static>> = ["cognito_access", "cognito_refresh", "cognito_id"]
+        .iter()
+        .map(|name| Cookie::new(*name, site.client.cookies().get(name).expect(name).value().to_owned()))
+        .collect();
+    let db = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let has_id_token = |settings: Value| {
+        let (db, cookies) = (db.clone(), cookies.clone());
+        async move {
+            let rocket = common::rocket(StoreKind::Sqlite, &db, settings).mount("/", routes![me]);
+            let client = Client::untracked(rocket).await.unwrap();
+            let response = client.get("/me").cookies(cookies).dispatch().await;
+            assert_eq!(response.status(), Status::Ok);
+            response.into_json::<Value>().await.unwrap()["has_id_token"].clone()
+        }
+    };
+    let keeps = with(site.pool.settings(), json!({ "id_token_cookie": true }));
+    assert_eq!(has_id_token(keeps).await, true, "the cookies open on a site like the first");
+    assert_eq!(has_id_token(site.pool.settings()).await, false, "not this site's to hand out");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_access_token_is_refreshed_and_new_cookies_are_sent() {
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;

@@ -193,18 +193,19 @@ impl<'r> FromRequest<'r> for CognitoUser {
     type Error = AuthError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let credentials = match CognitoClaims::from_request(req).await {
-            Outcome::Success(CognitoClaims(credentials)) => credentials,
-            Outcome::Error(e) => return Outcome::Error(e),
-            Outcome::Forward(s) => return Outcome::Forward(s),
-        };
         let Some(cognito) = req.rocket().state::<Cognito>() else {
             return fail(&AuthError::Missing);
         };
         let sessions = cognito.sessions();
-        match &sessions.local_user(req, &credentials).await.0 {
+        // As `CognitoClaims`, whose outcome it shares, then the local user.
+        let auth = sessions.authenticate(req).await;
+        let credentials = match &auth.result {
+            Ok(credentials) => credentials.clone(),
+            Err(e) => return fail(e),
+        };
+        match &sessions.local_user(auth, &credentials).await.0 {
             Ok(user) => {
-                let id_token = sessions.id_token(req, &credentials).await;
+                let id_token = sessions.id_token(req, auth, &credentials).await;
                 Outcome::Success(CognitoUser { credentials, id_token, user: user.clone() })
             }
             Err(e) => fail(e),

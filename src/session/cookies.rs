@@ -90,6 +90,11 @@ impl TokenCookies {
         }
     }
 
+    /// Whether cookie sessions keep the ID token in a cookie (`id_token_cookie`).
+    pub(crate) fn keeps_id_token(&self) -> bool {
+        self.id_token_cookie
+    }
+
     /// The names of the session's cookies, in either mode.
     pub(crate) fn names(&self) -> [&str; 4] {
         [&self.id, &self.access, &self.refresh, &self.session]

@@ -38,10 +38,13 @@ impl std::fmt::Debug for Credentials {
 /// own cache would be.
 pub(crate) type RowMemory = RwLock<Option<(u64, Instant, Arc<User>)>>;
 
-/// The row remembered in `memory`, if no row was written since and it is younger than `ttl`.
-pub(crate) fn remembered_row(memory: &RowMemory, writes: u64, ttl: Duration) -> Option<Arc<User>> {
+/// The row remembered in `memory`, if no row was written since and it is younger than `ttl`
+/// at `now`.
+pub(crate) fn remembered_row(memory: &RowMemory, writes: u64, ttl: Duration, now: Instant) -> Option<Arc<User>> {
     let row = memory.read().unwrap_or_else(|e| e.into_inner());
-    row.as_ref().filter(|(w, at, _)| *w == writes && at.elapsed() < ttl).map(|(_, _, user)| user.clone())
+    row.as_ref()
+        .filter(|(w, at, _)| *w == writes && now.saturating_duration_since(*at) < ttl)
+        .map(|(_, _, user)| user.clone())
 }
 
 /// Remembers `user`, read when the count of writes was `writes`.

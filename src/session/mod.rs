@@ -23,7 +23,7 @@ mod seal;
 mod server;
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rocket::http::{Cookie, CookieJar};
 use rocket::Request;
@@ -42,7 +42,7 @@ pub(crate) use self::server::ServerSessions;
 use crate::challenge::PendingChallenge;
 use crate::error::{AuthError, Error};
 use crate::store::{SessionInfo, User};
-use crate::tokens::{of_sign_in, of_user, unverified_claims, TokenUse, Tokens, VerifyError};
+use crate::tokens::{of_sign_in, of_user, unverified_claims, Now, TokenUse, Tokens, VerifyError};
 use crate::users::{Login, Users};
 
 /// A request's authentication outcome, kept in its local cache so that every guard of the
@@ -51,16 +51,21 @@ use crate::users::{Login, Users};
 pub(crate) struct RequestAuth {
     pub(crate) result: Result<Arc<Credentials>, AuthError>,
     cleared: bool,
+    /// When the request was authenticated: the rest of it reads no clock.
+    now: Option<Now>,
+    /// The local user, looked up by the first guard that wants it (one entry in the request's
+    /// cache rather than two: each costs a type-map insert).
+    user: OnceLock<LocalUser>,
 }
 
 impl RequestAuth {
     /// What a request whose guard never ran reads.
     fn untouched() -> RequestAuth {
-        RequestAuth { result: Err(AuthError::Missing), cleared: false }
+        RequestAuth { result: Err(AuthError::Missing), cleared: false, now: None, user: OnceLock::new() }
     }
 }
 
-/// The local user's outcome for a request (cached like [`RequestAuth`]).
+/// The local user's outcome for a request.
 pub(crate) struct LocalUser(pub(crate) Result<Arc<User>, AuthError>);
 
 /// Sessions: the cookies, the server-side store when there is one, the refreshes in flight,
@@ -95,7 +100,7 @@ impl Sessions {
     /// Reads the revocations the other instances recorded, when due (the fairing, at ignite,
     /// and every request).
     pub(crate) async fn refresh_revocations(&self) {
-        self.revocations.refresh(self.users.verifier.now()).await;
+        self.revocations.refresh(self.users.verifier.instant()).await;
     }
 
     /// Refuses the sign-in of `access_token` (a token this site sealed: expired or not) here
@@ -119,8 +124,9 @@ impl Sessions {
     /// The request's credentials, authenticated once per request.
     pub(crate) async fn authenticate<'r>(&self, req: &'r Request<'_>) -> &'r RequestAuth {
         req.local_cache_async(async {
-            self.refresh_revocations().await;
-            let (result, from_cookies) = self.credentials(req).await;
+            let now = self.users.verifier.instant();
+            self.revocations.refresh(now).await;
+            let (result, from_cookies) = self.credentials(req, now).await;
             // Refused or ended cookie sessions lose their cookies; an outage keeps them for a
             // retry, and a refused Bearer header says nothing about the cookies.
             let refused = matches!(result, Err(AuthError::Invalid(_) | AuthError::SessionEnded));
@@ -128,13 +134,13 @@ impl Sessions {
             if cleared {
                 self.cookies.clear(req.cookies());
             }
-            RequestAuth { result, cleared }
+            RequestAuth { result, cleared, now: Some(now), user: OnceLock::new() }
         })
         .await
     }
 
     /// The credentials, and whether they came from the cookies.
-    async fn credentials(&self, req: &Request<'_>) -> (Result<Arc<Credentials>, AuthError>, bool) {
+    async fn credentials(&self, req: &Request<'_>, now: Now) -> (Result<Arc<Credentials>, AuthError>, bool) {
         if let Some(token) = authorization(req).and_then(bearer) {
             let result = self.users.verifier.verify(token, TokenUse::Access).await;
             let credentials = |claims| {
@@ -149,19 +155,19 @@ impl Sessions {
             };
             return (result.map(credentials).map_err(AuthError::from), false);
         }
-        (self.cookie_credentials(req.cookies()).await, true)
+        (self.cookie_credentials(req.cookies(), now).await, true)
     }
 
-    async fn cookie_credentials(&self, jar: &CookieJar<'_>) -> Result<Arc<Credentials>, AuthError> {
+    async fn cookie_credentials(&self, jar: &CookieJar<'_>, now: Now) -> Result<Arc<Credentials>, AuthError> {
         if let Some(server) = &self.server {
-            return self.server_credentials(jar, server).await;
+            return self.server_credentials(jar, server, now).await;
         }
         // The access cookie alone on the common path, opened once per instance.
         let mut expired = false;
         if let Some(sealed) = self.cookies.access_value(jar) {
             let key = sealed;
             let found = match self.opened.get(key) {
-                Some(o) => Some(self.users.verifier.recheck(&o.claims, TokenUse::Access).map(|_| o)),
+                Some(o) => Some(self.users.verifier.recheck_at(&o.claims, TokenUse::Access, now).map(|_| o)),
                 // Opened here for the first time; one that does not open (tampered, or sealed
                 // with another key) is as good as absent.
                 None => match self.cookies.access_token(jar) {
@@ -175,7 +181,7 @@ impl Sessions {
                                 row: Some(Arc::default()),
                                 bearer: false,
                             });
-                            self.opened.insert(key, o.clone(), self.users.verifier.now());
+                            self.opened.insert(key, o.clone(), now.unix);
                             Ok(o)
                         }
                         Err(e) => Err(e),
@@ -214,17 +220,17 @@ impl Sessions {
         &self,
         jar: &CookieJar<'_>,
         server: &ServerSessions,
+        now: Now,
     ) -> Result<Arc<Credentials>, AuthError> {
         let Some(sealed) = self.cookies.session_value(jar) else {
             return Err(AuthError::Missing);
         };
         // One that does not open (tampered, or sealed with another key) is as good as absent.
         let key = server.cookie_key(sealed, || self.cookies.open_session(sealed)).ok_or(AuthError::Missing)?;
-        let now = self.users.verifier.now();
         let live = server.load(&key, now).await?.ok_or(AuthError::SessionEnded)?;
         let verified = match live.verified.get() {
             // The common request: the claims verified before, their times checked again.
-            Some(verified) => self.users.verifier.recheck(&verified.claims, TokenUse::Access).map(|_| verified),
+            Some(verified) => self.users.verifier.recheck_at(&verified.claims, TokenUse::Access, now).map(|_| verified),
             None => match self.users.verifier.verify(&live.access_token, TokenUse::Access).await {
                 Ok(access) => {
                     let id = self.users.verifier.verify(&live.id_token, TokenUse::Id).await.ok();
@@ -302,39 +308,54 @@ impl Sessions {
     /// The ID token of a cookie session, read when a guard asks for it: only one that verifies
     /// and belongs to the access token's user (a cookie from another session, or expired, is
     /// no ID token of this one).
-    pub(crate) async fn id_token(&self, req: &Request<'_>, credentials: &Credentials) -> Option<Arc<str>> {
+    pub(crate) async fn id_token(
+        &self,
+        req: &Request<'_>,
+        auth: &RequestAuth,
+        credentials: &Credentials,
+    ) -> Option<Arc<str>> {
         if credentials.bearer {
             return None;
         }
         if let (Some(token), Some(claims)) = (&credentials.id_token, &credentials.id_claims) {
             // Verified with the session: its times and kind checked again.
-            self.users.verifier.recheck(claims, TokenUse::Id).ok()?;
+            let now = auth.now.unwrap_or_else(|| self.users.verifier.instant());
+            self.users.verifier.recheck_at(claims, TokenUse::Id, now).ok()?;
             return (claims.sub == credentials.claims.sub).then(|| token.clone());
         }
         let token = match &credentials.id_token {
             Some(token) => token.clone(),
-            None => self.cookies.id_token(req.cookies())?.into(),
+            // Only a site that keeps the ID token in a cookie looks for one (a cookie left by an
+            // earlier configuration is not this one's to hand out).
+            None if self.cookies.keeps_id_token() => self.cookies.id_token(req.cookies())?.into(),
+            None => return None,
         };
         let claims = self.users.verifier.verify(&token, TokenUse::Id).await.ok()?;
         (claims.sub == credentials.claims.sub).then_some(token)
     }
 
-    /// The local user of the request's credentials, looked up once per request.
-    pub(crate) async fn local_user<'r>(&self, req: &'r Request<'_>, credentials: &Credentials) -> &'r LocalUser {
-        req.local_cache_async(async {
-            // A session remembers its row while this instance writes none.
-            let writes = self.users.writes();
-            if let Some(user) = credentials.row.as_deref().and_then(|row| remembered_row(row, writes, self.row_ttl)) {
-                return LocalUser(Ok(user));
+    /// The local user of the request's credentials (`auth`'s), looked up once per request.
+    pub(crate) async fn local_user<'r>(&self, auth: &'r RequestAuth, credentials: &Credentials) -> &'r LocalUser {
+        if let Some(user) = auth.user.get() {
+            return user;
+        }
+        // A session remembers its row while this instance writes none.
+        let writes = self.users.writes();
+        let now = auth.now.map_or_else(std::time::Instant::now, |now| now.mono);
+        let user = match credentials.row.as_deref().and_then(|row| remembered_row(row, writes, self.row_ttl, now)) {
+            Some(user) => Ok(user),
+            None => {
+                let user =
+                    Box::pin(self.users.local_user(&credentials.claims, &credentials.access_token)).await.map(Arc::new);
+                if let (Ok(user), Some(row)) = (&user, &credentials.row) {
+                    remember_row(row, writes, user.clone());
+                }
+                user.map_err(AuthError::from)
             }
-            let user =
-                Box::pin(self.users.local_user(&credentials.claims, &credentials.access_token)).await.map(Arc::new);
-            if let (Ok(user), Some(row)) = (&user, &credentials.row) {
-                remember_row(row, writes, user.clone());
-            }
-            LocalUser(user.map_err(AuthError::from))
-        })
-        .await
+        };
+        // A request's guards run one after another: none set it meanwhile (had one, its
+        // answer would stand).
+        auth.user.get_or_init(|| LocalUser(user))
     }
 
     /// A login's tokens in the cookies (or a new server-side session, its id in the cookie),

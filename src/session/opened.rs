@@ -73,7 +73,7 @@ impl OpenedCookies {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     use super::*;
     use crate::session::credentials::{remember_row, remembered_row, RowMemory};
@@ -120,7 +120,7 @@ mod tests {
     fn a_row_is_remembered_until_a_write() {
         let memory = RowMemory::default();
         let minute = Duration::from_secs(60);
-        assert!(remembered_row(&memory, 0, minute).is_none());
+        assert!(remembered_row(&memory, 0, minute, Instant::now()).is_none());
         let user = Arc::new(User {
             id: 1,
             username: "a".into(),
@@ -133,8 +133,10 @@ mod tests {
             updated_at: 0,
         });
         remember_row(&memory, 3, user);
-        assert!(remembered_row(&memory, 3, minute).is_some());
-        assert!(remembered_row(&memory, 4, minute).is_none(), "a row was written since");
-        assert!(remembered_row(&memory, 3, Duration::ZERO).is_none(), "no user cache, no memory");
+        assert!(remembered_row(&memory, 3, minute, Instant::now()).is_some());
+        assert!(remembered_row(&memory, 4, minute, Instant::now()).is_none(), "a row was written since");
+        assert!(remembered_row(&memory, 3, Duration::ZERO, Instant::now()).is_none(), "no user cache, no memory");
+        let later = Instant::now() + 2 * minute;
+        assert!(remembered_row(&memory, 3, minute, later).is_none(), "older than the TTL at the request's time");
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::store::{Revocation, SessionStore};
-use crate::tokens::Revoked;
+use crate::tokens::{Now, Revoked};
 
 /// Revocations are read again from this far before the last read: instances whose clocks
 /// differ by less than this miss none.
@@ -41,17 +41,22 @@ impl RevocationSync {
     }
 
     fn elapsed_ms(&self) -> u64 {
-        u64::try_from(self.base.elapsed().as_millis()).unwrap_or(u64::MAX)
+        self.ms_at(Instant::now())
     }
 
-    /// Reads the other instances' revocations when the list is due.
-    pub(crate) async fn refresh(&self, now: i64) {
+    fn ms_at(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.base).as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Reads the other instances' revocations when the list is due (`now` the request's time).
+    pub(crate) async fn refresh(&self, at: Now) {
         let Some(store) = self.store.as_deref().filter(|_| self.revoked.enabled()) else {
             return;
         };
+        let now = at.unix;
         let interval = u64::try_from(self.interval.as_millis()).unwrap_or(u64::MAX);
         let read_at = self.read_at.load(Ordering::Acquire);
-        let age = self.elapsed_ms().saturating_sub(read_at.saturating_sub(1));
+        let age = self.ms_at(at.mono).saturating_sub(read_at.saturating_sub(1));
         if read_at != 0 && age < interval {
             return;
         }

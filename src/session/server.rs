@@ -16,7 +16,7 @@ use super::opened::DigestHasher;
 use super::seal::{pack_token, unpack_token, Sealer};
 use crate::error::Error;
 use crate::store::{SessionRecord, SessionStore};
-use crate::tokens::Tokens;
+use crate::tokens::{Now, Tokens};
 
 /// A session as an instance remembers it: enough to authenticate a request. The refresh token
 /// stays in the store, read again when a refresh needs it.
@@ -166,11 +166,11 @@ impl ServerSessions {
 
     /// The live session of `id`: remembered, or read from the store; `None` when it ended
     /// (removed, or past `expires_at`).
-    pub(crate) async fn load(&self, key: &Key, now: i64) -> Result<Option<Arc<Live>>, Error> {
-        if let Some(live) = self.remembered(key) {
-            return Ok((live.expires_at > now).then_some(live));
+    pub(crate) async fn load(&self, key: &Key, at: Now) -> Result<Option<Arc<Live>>, Error> {
+        if let Some(live) = self.remembered(key, at.mono) {
+            return Ok((live.expires_at > at.unix).then_some(live));
         }
-        match self.read(&hex(key), now).await? {
+        match self.read(&hex(key), at.unix).await? {
             Some((record, tokens)) => Ok(Some(self.remember(&record, &tokens))),
             None => Ok(None),
         }
@@ -267,10 +267,10 @@ impl ServerSessions {
         Some(key)
     }
 
-    fn remembered(&self, key: &Key) -> Option<Arc<Live>> {
+    fn remembered(&self, key: &Key, now: Instant) -> Option<Arc<Live>> {
         let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
         let (at, live) = cache.get(key)?;
-        (at.elapsed() < self.ttl).then(|| live.clone())
+        (now.saturating_duration_since(*at) < self.ttl).then(|| live.clone())
     }
 
     pub(crate) fn remember(&self, record: &SessionRecord, tokens: &Tokens) -> Arc<Live> {

@@ -157,13 +157,19 @@ impl Jwks {
 
     /// Starts the periodic refresh in the background when it is due (one request claims it;
     /// none waits for it). A fetch that fails keeps the cached keys.
+    #[cfg(test)]
     pub(crate) fn refresh_if_due(&self) {
+        self.refresh_if_due_at(Instant::now());
+    }
+
+    /// [`refresh_if_due`](Self::refresh_if_due) by the request's monotonic `now`.
+    pub(crate) fn refresh_if_due_at(&self, now: Instant) {
         let inner = &self.inner;
         if matches!(inner.source, Source::Static) {
             return;
         }
         let due = inner.next_refresh.load(Ordering::Relaxed);
-        let now = millis(inner.base.elapsed());
+        let now = millis(now.saturating_duration_since(inner.base));
         if now < due {
             return;
         }

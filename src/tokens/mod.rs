@@ -9,10 +9,10 @@ mod verifier;
 
 pub(crate) use cache::digest;
 pub use claims::{Claims, TokenUse, Tokens};
-pub(crate) use clock::unix_now;
 pub use clock::Clock;
 #[cfg(feature = "testing")]
 pub use clock::SystemClock;
+pub(crate) use clock::{unix_now, Now};
 pub(crate) use jwks::Jwks;
 pub(crate) use revoked::{of_sign_in, of_user, Revoked};
 pub use verifier::VerifyError;

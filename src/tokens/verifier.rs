@@ -1,12 +1,13 @@
 //! Token verification: every rule a Cognito ID or access token must pass.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use jsonwebtoken::{Algorithm, Validation};
 
 use super::cache::{digest, TokenCache};
 use super::claims::{Claims, TokenUse};
-use super::clock::{Clock, SystemClock};
+use super::clock::{Clock, Now, SystemClock};
 use super::jwks::{Jwks, KeyError};
 use super::revoked::Revoked;
 
@@ -175,6 +176,11 @@ impl Verifier {
         self.clock.now()
     }
 
+    /// Both clocks, read once for a request.
+    pub(crate) fn instant(&self) -> Now {
+        Now { unix: self.clock.now(), mono: Instant::now() }
+    }
+
     /// Replaces the clock (tests simulate expiry with it).
     pub(crate) fn with_clock(mut self, clock: Arc<dyn Clock>) -> Verifier {
         self.clock = clock;
@@ -196,7 +202,7 @@ impl Verifier {
         }
         let cache_key = digest(token);
         if let Some(claims) = self.cache.get(&cache_key) {
-            self.check_claims(&claims, expected)?;
+            self.check_claims(&claims, expected, self.instant())?;
             return Ok(claims);
         }
         // Boxed: the key fetch's future is large, and every caller's future would carry it
@@ -233,20 +239,26 @@ impl Verifier {
             })?
             .claims;
         claims.signed_by = Some((kid.into(), withdrawals));
-        self.check_claims(&claims, expected)?;
+        self.check_claims(&claims, expected, self.instant())?;
         let claims = Arc::new(claims);
         self.cache.insert(cache_key, claims.clone(), self.clock.now());
         Ok(claims)
     }
 
-    /// Checks again claims this verifier verified before (kept by a server-side session): the
-    /// issuer, client, kind and times, without the token.
+    /// Checks again claims this verifier verified before (kept by a session): the key, issuer,
+    /// client, kind, times and revocations, without the token.
+    #[cfg(test)]
     pub(crate) fn recheck(&self, claims: &Claims, expected: TokenUse) -> Result<(), VerifyError> {
-        self.check_claims(claims, expected)
+        self.check_claims(claims, expected, self.instant())
     }
 
-    fn check_claims(&self, claims: &Claims, expected: TokenUse) -> Result<(), VerifyError> {
-        self.jwks.refresh_if_due();
+    /// As `recheck`, at the request's `now` (read once for the whole request).
+    pub(crate) fn recheck_at(&self, claims: &Claims, expected: TokenUse, now: Now) -> Result<(), VerifyError> {
+        self.check_claims(claims, expected, now)
+    }
+
+    fn check_claims(&self, claims: &Claims, expected: TokenUse, at: Now) -> Result<(), VerifyError> {
+        self.jwks.refresh_if_due_at(at.mono);
         // A key the pool withdrew since is trusted no more, cached claims included.
         if let Some((kid, withdrawals)) = &claims.signed_by {
             if !self.jwks.still_trusted(kid, *withdrawals) {
@@ -267,7 +279,7 @@ impl Verifier {
         if client != Some(self.client_id.as_str()) {
             return Err(VerifyError::Audience);
         }
-        let now = self.clock.now();
+        let now = at.unix;
         let exp = claims.exp.ok_or(VerifyError::MissingExpiry)?;
         if exp.saturating_add(self.leeway) <= now {
             return Err(VerifyError::Expired);
