@@ -97,8 +97,8 @@ impl Sessions {
         Sessions { users, cookies, server, revocations, opened, row_ttl, max_age, refreshes: RefreshFlights::default() }
     }
 
-    /// Reads the revocations the other instances recorded, when due (the fairing, at ignite,
-    /// and every request).
+    /// Reads the revocations the other instances recorded, when due (the fairing, at ignite;
+    /// each request does the same at its own time in `authenticate`).
     pub(crate) async fn refresh_revocations(&self) {
         self.revocations.refresh(self.users.verifier.instant()).await;
     }
@@ -139,6 +139,11 @@ impl Sessions {
         .await
     }
 
+    /// The time `auth` was authenticated at (a request whose guard never ran reads the clocks).
+    fn time_of(&self, auth: &RequestAuth) -> Now {
+        auth.now.unwrap_or_else(|| self.users.verifier.instant())
+    }
+
     /// The credentials, and whether they came from the cookies.
     async fn credentials(&self, req: &Request<'_>, now: Now) -> (Result<Arc<Credentials>, AuthError>, bool) {
         if let Some(token) = authorization(req).and_then(bearer) {
@@ -167,7 +172,7 @@ impl Sessions {
         if let Some(sealed) = self.cookies.access_value(jar) {
             let key = sealed;
             let found = match self.opened.get(key) {
-                Some(o) => Some(self.users.verifier.recheck_at(&o.claims, TokenUse::Access, now).map(|_| o)),
+                Some(o) => Some(self.users.verifier.recheck(&o.claims, TokenUse::Access, now).map(|_| o)),
                 // Opened here for the first time; one that does not open (tampered, or sealed
                 // with another key) is as good as absent.
                 None => match self.cookies.access_token(jar) {
@@ -230,7 +235,7 @@ impl Sessions {
         let live = server.load(&key, now).await?.ok_or(AuthError::SessionEnded)?;
         let verified = match live.verified.get() {
             // The common request: the claims verified before, their times checked again.
-            Some(verified) => self.users.verifier.recheck_at(&verified.claims, TokenUse::Access, now).map(|_| verified),
+            Some(verified) => self.users.verifier.recheck(&verified.claims, TokenUse::Access, now).map(|_| verified),
             None => match self.users.verifier.verify(&live.access_token, TokenUse::Access).await {
                 Ok(access) => {
                     let id = self.users.verifier.verify(&live.id_token, TokenUse::Id).await.ok();
@@ -319,8 +324,7 @@ impl Sessions {
         }
         if let (Some(token), Some(claims)) = (&credentials.id_token, &credentials.id_claims) {
             // Verified with the session: its times and kind checked again.
-            let now = auth.now.unwrap_or_else(|| self.users.verifier.instant());
-            self.users.verifier.recheck_at(claims, TokenUse::Id, now).ok()?;
+            self.users.verifier.recheck(claims, TokenUse::Id, self.time_of(auth)).ok()?;
             return (claims.sub == credentials.claims.sub).then(|| token.clone());
         }
         let token = match &credentials.id_token {
@@ -341,7 +345,7 @@ impl Sessions {
         }
         // A session remembers its row while this instance writes none.
         let writes = self.users.writes();
-        let now = auth.now.map_or_else(std::time::Instant::now, |now| now.mono);
+        let now = self.time_of(auth).mono;
         let user = match credentials.row.as_deref().and_then(|row| remembered_row(row, writes, self.row_ttl, now)) {
             Some(user) => Ok(user),
             None => {

@@ -155,15 +155,10 @@ impl Jwks {
         result
     }
 
-    /// Starts the periodic refresh in the background when it is due (one request claims it;
-    /// none waits for it). A fetch that fails keeps the cached keys.
-    #[cfg(test)]
-    pub(crate) fn refresh_if_due(&self) {
-        self.refresh_if_due_at(Instant::now());
-    }
-
-    /// [`refresh_if_due`](Self::refresh_if_due) by the request's monotonic `now`.
-    pub(crate) fn refresh_if_due_at(&self, now: Instant) {
+    /// Starts the periodic refresh in the background when it is due at `now` (the request's
+    /// monotonic time; one request claims it, none waits for it). A fetch that fails keeps the
+    /// cached keys.
+    pub(crate) fn refresh_if_due(&self, now: Instant) {
         let inner = &self.inner;
         if matches!(inner.source, Source::Static) {
             return;
@@ -476,12 +471,12 @@ mod tests {
         assert!(jwks.still_trusted("a", 0) && jwks.still_trusted("gone", 0));
 
         server.serve(200, jwks_of(&["b"]));
-        jwks.refresh_if_due();
+        jwks.refresh_if_due(Instant::now());
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(jwks.fetch_count(), 1, "not due yet");
         tokio::time::sleep(refresh).await;
-        jwks.refresh_if_due();
-        jwks.refresh_if_due();
+        jwks.refresh_if_due(Instant::now());
+        jwks.refresh_if_due(Instant::now());
         // The refresh runs in the background: wait (bounded) for its last effect, the
         // withdrawal count, rather than for a guessed time.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);

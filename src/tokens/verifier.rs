@@ -246,19 +246,13 @@ impl Verifier {
     }
 
     /// Checks again claims this verifier verified before (kept by a session): the key, issuer,
-    /// client, kind, times and revocations, without the token.
-    #[cfg(test)]
-    pub(crate) fn recheck(&self, claims: &Claims, expected: TokenUse) -> Result<(), VerifyError> {
-        self.check_claims(claims, expected, self.instant())
-    }
-
-    /// As `recheck`, at the request's `now` (read once for the whole request).
-    pub(crate) fn recheck_at(&self, claims: &Claims, expected: TokenUse, now: Now) -> Result<(), VerifyError> {
+    /// client, kind, times and revocations, without the token, at the request's `now`.
+    pub(crate) fn recheck(&self, claims: &Claims, expected: TokenUse, now: Now) -> Result<(), VerifyError> {
         self.check_claims(claims, expected, now)
     }
 
     fn check_claims(&self, claims: &Claims, expected: TokenUse, at: Now) -> Result<(), VerifyError> {
-        self.jwks.refresh_if_due_at(at.mono);
+        self.jwks.refresh_if_due(at.mono);
         // A key the pool withdrew since is trusted no more, cached claims included.
         if let Some((kid, withdrawals)) = &claims.signed_by {
             if !self.jwks.still_trusted(kid, *withdrawals) {
@@ -355,10 +349,10 @@ mod tests {
     #[test]
     fn recheck_checks_the_claims_again() {
         let verifier = verifier().with_leeway(10).with_clock(Arc::new(Frozen(1_500)));
-        let recheck = |changes| verifier.recheck(&claims(changes), TokenUse::Access);
+        let recheck = |changes| verifier.recheck(&claims(changes), TokenUse::Access, verifier.instant());
         assert_eq!(recheck(serde_json::json!({})), Ok(()));
         assert_eq!(
-            verifier.recheck(&claims(serde_json::json!({})), TokenUse::Id),
+            verifier.recheck(&claims(serde_json::json!({})), TokenUse::Id, verifier.instant()),
             Err(VerifyError::TokenUse { expected: TokenUse::Id })
         );
         assert_eq!(recheck(serde_json::json!({"iss": "https://issuer.example/other"})), Err(VerifyError::Issuer));
@@ -373,7 +367,9 @@ mod tests {
         // The clock reads 1,500 and the leeway is 10: nbf or iat at 1,510 is within it, 1,511 is not.
         let verifier = verifier().with_leeway(10).with_clock(Arc::new(Frozen(1_500)));
         for claim in ["nbf", "iat"] {
-            let at = |t: i64| verifier.recheck(&claims(serde_json::json!({ claim: t })), TokenUse::Access);
+            let at = |t: i64| {
+                verifier.recheck(&claims(serde_json::json!({ claim: t })), TokenUse::Access, verifier.instant())
+            };
             assert_eq!(at(1_510), Ok(()), "{claim} at the leeway's edge");
             assert_eq!(at(1_511), Err(VerifyError::NotYetValid), "{claim} past the leeway");
         }
