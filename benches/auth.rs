@@ -115,7 +115,10 @@ fn site(
     let db = std::env::temp_dir().join(format!("rocket-warrant-bench-{}-{session_store}.sqlite", std::process::id()));
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
-        .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
+        .merge((
+            "secret_key",
+            rocket_warrant::testing::TestPool::new().figment().extract_inner::<String>("secret_key").unwrap(),
+        ))
         .merge((
             "cognito",
             json!({

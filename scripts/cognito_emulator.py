@@ -16,6 +16,7 @@ It prints "listening on http://HOST:PORT" once it accepts connections.
 
 import argparse
 import base64
+import collections
 import hashlib
 import hmac
 import json
@@ -344,8 +345,22 @@ def mask_phone(phone):
     return phone[:1] + "*" * max(0, len(phone) - 5) + phone[-4:]
 
 
-# The texts the emulator "sent" (SMS_MFA codes), newest last: GET /_emulator/sms answers them.
-SMS_OUTBOX = []
+# The texts the emulator "sent" (SMS_MFA codes), newest last, by user pool: GET /_emulator/sms
+# answers them. Bounded, as a phone's inbox is, so that a long-running demo does not grow: the
+# newest 256 texts of a pool, for the 64 pools that texted last.
+SMS_OUTBOX_SIZE = 256
+SMS_OUTBOX_POOLS = 64
+SMS_OUTBOX = collections.OrderedDict()
+SMS_OUTBOX_LOCK = threading.Lock()
+
+
+def keep_text(text):
+    with SMS_OUTBOX_LOCK:
+        box = SMS_OUTBOX.pop(text["pool"], None) or collections.deque(maxlen=SMS_OUTBOX_SIZE)
+        box.append(text)
+        SMS_OUTBOX[text["pool"]] = box
+        while len(SMS_OUTBOX) > SMS_OUTBOX_POOLS:
+            SMS_OUTBOX.popitem(last=False)
 
 
 def with_outbox(app):
@@ -353,7 +368,8 @@ def with_outbox(app):
     call: it stands in for the user's phone."""
     def serve(environ, start_response):
         if environ.get("PATH_INFO") == "/_emulator/sms" and environ.get("REQUEST_METHOD") == "GET":
-            body = json.dumps(SMS_OUTBOX).encode()
+            with SMS_OUTBOX_LOCK:
+                body = json.dumps([t for box in SMS_OUTBOX.values() for t in box]).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         return app(environ, start_response)
@@ -551,7 +567,7 @@ def patch_moto():
         code = "%06d" % secrets.randbelow(1_000_000)
         with lock:
             sms_codes[session] = code
-            SMS_OUTBOX.append({"pool": pool.id, "username": user.username, "phone": phone, "code": code})
+            keep_text({"pool": pool.id, "username": user.username, "phone": phone, "code": code})
         params = result.setdefault("ChallengeParameters", {})
         params["CODE_DELIVERY_DELIVERY_MEDIUM"] = "SMS"
         params["CODE_DELIVERY_DESTINATION"] = mask_phone(phone)

@@ -8,7 +8,7 @@ use rocket::{Build, Request, Response, Rocket};
 use rocket_db_pools::Database;
 
 use crate::cognito::Cognito;
-use crate::config::Config;
+use crate::config::{Config, SessionMode};
 use crate::session::{Sealer, Sessions};
 use crate::store::{CachedStore, SessionStore, UserStore};
 use crate::tokens::Clock;
@@ -189,6 +189,33 @@ impl CognitoFairing {
     }
 }
 
+/// Whether the site may seal its sessions with the key it has: outside the debug profile (as
+/// Rocket decides it) only a key of its own, with how to make one; in it, a missing or
+/// published key is replaced by a random key of the process, said in the log.
+fn seal_key_check(figment: &rocket::figment::Figment, config: &Config) -> Result<(), String> {
+    let Err(why) = crate::session::site_key(figment) else {
+        return Ok(());
+    };
+    let generate = "generate one with `openssl rand -base64 32` and set it as `secret_key` in Rocket.toml \
+                    (or ROCKET_SECRET_KEY)";
+    let profile = figment.profile();
+    if profile != rocket::Config::DEBUG_PROFILE {
+        return Err(format!(
+            "{why}: anyone could open the session cookies{} of this `{profile}` profile; {generate}",
+            if config.session_store == SessionMode::Database { " and the stored sessions" } else { "" },
+        ));
+    }
+    let stored = match config.session_store {
+        SessionMode::Database => ", and the sessions stored in the database become unreadable after one",
+        SessionMode::Cookies => "",
+    };
+    log::warn!(
+        "rocket_warrant: {why}: sessions are sealed under a random key of this process and will not \
+         survive a restart{stored}; {generate}"
+    );
+    Ok(())
+}
+
 #[rocket::async_trait]
 impl Fairing for CognitoFairing {
     fn info(&self) -> Info {
@@ -217,6 +244,10 @@ impl Fairing for CognitoFairing {
             StoreSource::None => (None, None, std::time::Duration::ZERO),
         };
         let sessions = self.sessions.clone().or(sessions);
+        if let Err(why) = seal_key_check(rocket.figment(), &config) {
+            log::error!("rocket_warrant: {why}");
+            return Err(rocket);
+        }
         let sealer = Sealer::from_figment(rocket.figment());
         let cognito = match Cognito::build(config, sealer, store, sessions, row_ttl, self.clock.clone()).await {
             Ok(cognito) => cognito,

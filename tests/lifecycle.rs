@@ -400,6 +400,41 @@ store_tests! {
         assert_eq!(bearer_status(&a, &fresh).await, Status::Ok);
         assert_eq!(bearer_status(&b, &fresh).await, Status::Ok);
     };
+
+    a_later_revocation_of_a_key_wins_in_the_store => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_alice(false).await;
+        let (rocket, _) = common::ignite(kind, &url, pool.settings()).await;
+        let store = common::session_store(kind, &rocket);
+        let revocation = |revoked_at, expires_at| rocket_warrant::Revocation { key: "sub:s-1".into(), revoked_at, expires_at };
+        assert!(store.revoke(&revocation(1_000, 5_000)).await.unwrap());
+        assert!(store.revoke(&revocation(2_000, 6_000)).await.unwrap());
+        // An older one arriving late moves nothing back.
+        assert!(store.revoke(&revocation(1_500, 5_500)).await.unwrap());
+        // An instance that read up to 1,500 reads the key again, with the later instant and lapse.
+        assert_eq!(store.revocations(1_500, 100).await.unwrap(), vec![revocation(2_000, 6_000)]);
+        assert_eq!(store.revocations(0, 100).await.unwrap(), vec![revocation(2_000, 6_000)], "one row per key");
+        assert_eq!(store.purge(6_000).await.unwrap(), 0);
+        assert!(store.revocations(0, 100).await.unwrap().is_empty(), "purged after its lapse");
+    };
+
+    a_second_sign_out_everywhere_reaches_every_instance => |kind: StoreKind, url: String| async move {
+        let pool = pool_with_alice(false).await;
+        let settings = json!({ "leeway_secs": 0 });
+        let a = instance(kind, &url, &pool, settings.clone()).await;
+        let b = instance(kind, &url, &pool, settings).await;
+        login_on(&a).await;
+        assert_eq!(a.post("/everywhere").dispatch().await.status(), Status::Ok);
+        // A sign-in between the two sign-outs, seen (and cached) by b after b read the first.
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let between = login_on(&a).await;
+        assert_eq!(bearer_status(&b, &between).await, Status::Ok);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        login_on(&a).await;
+        assert_eq!(a.post("/everywhere").dispatch().await.status(), Status::Ok);
+        assert_eq!(bearer_status(&a, &between).await, Status::Unauthorized);
+        // The README's bound: twice revocation_sync_secs (1 s); polled for a little longer.
+        assert!(refused_within(&b, &between, 4).await, "the later sign-out everywhere reached b");
+    };
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

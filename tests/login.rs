@@ -59,6 +59,23 @@ store_tests! {
         assert_eq!(response.status(), rocket::http::Status::Forbidden, "refused, not handed the old row");
     };
 
+    the_row_says_whether_cognito_verified_the_email => |kind: StoreKind, url: String| async move {
+        let pool = Pool::new(false).await;
+        pool.add_user("unverified", PASSWORD, &[("email", "u@example.com"), ("email_verified", "false")]).await;
+        pool.add_user("verified", PASSWORD, &[("email", "v@example.com"), ("email_verified", "true")]).await;
+        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+        for (username, verified) in [("unverified", false), ("verified", true)] {
+            let user = cognito.login(username, PASSWORD).await.expect("login").user.expect("a row");
+            assert_eq!(user.email_verified, verified, "{username}");
+            let stored = cognito.store().unwrap().find(username).await.unwrap().expect("stored");
+            assert_eq!(stored.email_verified, verified, "{username}, as stored");
+        }
+        // Verified later at Cognito: the next sign-in says so.
+        let attribute = aws_sdk_cognitoidentityprovider::types::AttributeType::builder().name("email_verified").value("true").build().unwrap();
+        pool.admin.admin_update_user_attributes().user_pool_id(&pool.pool_id).username("unverified").user_attributes(attribute).send().await.unwrap();
+        assert!(cognito.login("unverified", PASSWORD).await.unwrap().user.unwrap().email_verified);
+    };
+
     // django-warrant: test_user_authentication, test_new_user_created
     new_user_created_with_mapped_attributes => |kind: StoreKind, url: String| async move {
         let pool = pool_with_testuser(false).await;
@@ -769,4 +786,41 @@ async fn a_flow_the_app_client_does_not_allow_is_misconfiguration() {
         .send()
         .await;
     assert!(refreshed.is_ok(), "{refreshed:?}");
+}
+
+/// The emulator's SMS outbox keeps the newest 256 texts (a phone's inbox, not a log that grows
+/// as long as a demo runs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_sms_outbox_keeps_the_newest_texts_only() {
+    let pool = Pool::new(false).await;
+    pool.add_user("chatty", PASSWORD, &[("phone_number", "+15555550199")]).await;
+    pool.enable_sms_mfa("chatty").await;
+    let sign_in = || {
+        pool.admin
+            .initiate_auth()
+            .client_id(&pool.client_id)
+            .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "chatty")
+            .auth_parameters("PASSWORD", PASSWORD)
+            .send()
+    };
+    for _ in 0..30 {
+        let batch = futures::future::join_all((0..10).map(|_| sign_in())).await;
+        assert!(batch.iter().all(|r| r.as_ref().is_ok_and(|out| out.challenge_name().is_some())), "{batch:?}");
+    }
+    let texts = pool.texts("chatty").await;
+    assert_eq!(texts.len(), 256, "300 texts sent, the newest 256 kept");
+    // The newest is the last sign-in's: it answers its challenge.
+    let last = sign_in().await.unwrap();
+    let code = pool.texts("chatty").await.pop().unwrap();
+    pool.admin
+        .respond_to_auth_challenge()
+        .client_id(&pool.client_id)
+        .challenge_name(aws_sdk_cognitoidentityprovider::types::ChallengeNameType::SmsMfa)
+        .set_session(last.session().map(str::to_owned))
+        .challenge_responses("USERNAME", "chatty")
+        .challenge_responses("SMS_MFA_CODE", code)
+        .send()
+        .await
+        .expect("the newest text answers the newest challenge");
 }

@@ -308,3 +308,63 @@ async fn throttling_and_outages_are_told_apart_and_retried_max_attempts_times() 
         }
     }
 }
+
+/// What an outsider can compute from the crate's source: the seal key of `material`, as the
+/// crate derives it (HKDF-SHA256, its salt and label), and the opening of a cookie with it.
+fn open_with(material: &[u8], cookie: &rocket::http::Cookie<'_>) -> Option<Vec<u8>> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use base64::Engine;
+    let mut key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(b"rocket_warrant"), material).expand(b"session seal v1", &mut key).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cookie.value()).ok()?;
+    let (nonce, sealed) = bytes.get(1..)?.split_at_checked(12)?;
+    let cipher = aes_gcm::Aes256Gcm::new(&key.into());
+    cipher.decrypt(aes_gcm::Nonce::from_slice(nonce), Payload { msg: sealed, aad: cookie.name().as_bytes() }).ok()
+}
+
+const PUBLISHED_KEY: &str = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
+
+#[tokio::test]
+async fn without_a_key_of_its_own_a_debug_site_seals_under_a_random_key_and_a_release_site_refuses_to_launch() {
+    use base64::Engine;
+    let pool = TestPool::new();
+    let alice = pool.user("alice");
+    let store = MemoryStore::new();
+    store.save(&alice.profile(), true).await.unwrap();
+    let store = Arc::new(store);
+    let base = || {
+        rocket::figment::Figment::from(rocket::Config::debug_default())
+            .merge(("log_level", "off"))
+            .merge(("cognito", pool.settings()))
+    };
+    let published = base64::engine::general_purpose::STANDARD.decode(PUBLISHED_KEY).unwrap();
+    // Rocket's debug default (32 zero bytes), and the key Rocket's documentation publishes.
+    for (figment, material) in [(base(), vec![0u8; 32]), (base().merge(("secret_key", PUBLISHED_KEY)), published)] {
+        let rocket = rocket::custom(figment).attach(Cognito::custom(store.clone())).mount("/", routes![me]);
+        let client = client(rocket).await;
+        let cognito = client.rocket().state::<Cognito>().unwrap();
+        let cookies = rocket_warrant::testing::start_session(cognito, "alice", &alice.tokens()).await.unwrap();
+        let mut request = client.get("/me");
+        for cookie in &cookies {
+            assert_eq!(open_with(&material, cookie), None, "{} opens with a key anyone can compute", cookie.name());
+            request = request.cookie(cookie.clone());
+        }
+        assert_eq!(request.dispatch().await.status(), Status::Ok, "the site opens its own cookies");
+    }
+    // Outside the debug profile, a published key (or none) stops launch.
+    for key in [Some(PUBLISHED_KEY), None] {
+        let mut figment = base().select("release");
+        if let Some(key) = key {
+            figment = figment.merge(("secret_key", key));
+        }
+        let err = rocket::custom(figment).attach(Cognito::custom(store.clone())).ignite().await.expect_err("refused");
+        assert!(
+            matches!(err.kind(), ErrorKind::FailedFairings(f) if f.iter().any(|f| f.name == "Cognito authentication")),
+            "{key:?}: {:?}",
+            err.kind()
+        );
+    }
+    // A key of the site's own launches in any profile.
+    let own = base().select("release").merge(("secret_key", common::secret_key()));
+    rocket::custom(own).attach(Cognito::custom(store.clone())).ignite().await.expect("launches");
+}

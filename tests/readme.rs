@@ -36,7 +36,7 @@ async fn the_readme_application_signs_in_serves_and_signs_out() {
     // The README's settings, pointed at the emulator; Rocket.toml and ROCKET_* stay out.
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
-        .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
+        .merge(("secret_key", common::secret_key()))
         .merge(("cognito", pool.settings()))
         .merge(("databases.users", json!({ "url": db })));
     let client = Client::tracked(app::build().configure(figment)).await.expect("the README's app launches");

@@ -149,9 +149,16 @@ impl CognitoUser {
         &self.user.username
     }
 
-    /// The email, as mapped into the local row.
+    /// The email, as mapped into the local row, verified by Cognito or not: check
+    /// [`email_verified`](CognitoUser::email_verified) before trusting it as the user's.
     pub fn email(&self) -> Option<&str> {
         self.user.email.as_deref()
+    }
+
+    /// Whether Cognito verified the user's email (`email_verified`, as the last sign-in or
+    /// [`Cognito::sync_user`](crate::Cognito::sync_user) read it).
+    pub fn email_verified(&self) -> bool {
+        self.user.email_verified
     }
 
     /// The local user row.

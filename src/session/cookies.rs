@@ -287,7 +287,7 @@ mod tests {
 
     fn figment() -> rocket::figment::Figment {
         rocket::Config::figment()
-            .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
+            .merge(("secret_key", "q1sMvBH5xHkAqPrQ2m0l3Yf3t1x5Jc3uB0r9oQ2a8Zc="))
             .merge(("log_level", "off"))
             .merge((
                 "cognito",

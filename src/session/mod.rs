@@ -34,9 +34,9 @@ use self::credentials::{remember_row, remembered_row};
 use self::opened::OpenedCookies;
 use self::refresh::{RefreshFlights, Refreshed};
 pub(crate) use self::revocations::RevocationSync;
-pub(crate) use self::seal::Sealer;
 #[cfg(feature = "testing")]
 pub(crate) use self::seal::{pack_token, unpack_str, unpack_token};
+pub(crate) use self::seal::{site_key, Sealer};
 pub(crate) use self::server::handle;
 pub(crate) use self::server::ServerSessions;
 use crate::challenge::PendingChallenge;

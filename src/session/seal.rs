@@ -32,19 +32,67 @@ impl std::fmt::Debug for Sealer {
     }
 }
 
+/// Keys Rocket's documentation publishes (Rocket's own `KNOWN_SECRET_KEYS`): a site configured
+/// with one seals under a key anyone can compute.
+const PUBLISHED_KEYS: &[&str] = &["hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="];
+
+/// Why the configured `secret_key` cannot seal anything: the site then has no key of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoKey {
+    /// None set (Rocket's debug default is 32 zero bytes, which is no key either).
+    Missing,
+    /// A key Rocket's documentation publishes.
+    Published,
+}
+
+impl std::fmt::Display for NoKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NoKey::Missing => "no `secret_key` is set",
+            NoKey::Published => "the `secret_key` is the example key Rocket's documentation publishes",
+        })
+    }
+}
+
+/// The key material of the site's `secret_key`, or why there is none.
+pub(crate) fn site_key(figment: &Figment) -> Result<Vec<u8>, NoKey> {
+    let value = figment.find_value("secret_key").map_err(|_| NoKey::Missing)?;
+    if let Value::String(_, s) = &value {
+        if PUBLISHED_KEYS.contains(&s.trim()) {
+            return Err(NoKey::Published);
+        }
+    }
+    let material = key_material(&value).ok_or(NoKey::Missing)?;
+    if material.iter().all(|b| *b == 0) {
+        return Err(NoKey::Missing);
+    }
+    if PUBLISHED_KEYS.iter().any(|k| STANDARD.decode(k).is_ok_and(|k| k == material)) {
+        return Err(NoKey::Published);
+    }
+    Ok(material)
+}
+
+/// This process's random key, for a site without a key of its own: the same for every instance
+/// the process runs, gone with it.
+fn process_key() -> &'static [u8; 32] {
+    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let mut random = [0u8; 32];
+        // No entropy means no secure cookie of any kind; Rocket would fail the same way.
+        getrandom::fill(&mut random).expect("the operating system's random source works");
+        random
+    })
+}
+
 impl Sealer {
     /// The sealer of Rocket's `secret_key` in `figment`: every instance configured with the same
-    /// key opens the others' cookies. Without a key (Rocket generates one for debug builds, and
-    /// refuses to launch a release build without one) a random key, as Rocket's own.
+    /// key opens the others' cookies. Without a key of the site's own (none, all zeros, or one
+    /// Rocket's documentation publishes), a random key of this process: the fairing says so,
+    /// and refuses it outside the debug profile.
     pub(crate) fn from_figment(figment: &Figment) -> Sealer {
-        match figment.find_value("secret_key").ok().and_then(|v| key_material(&v)) {
-            Some(material) => Sealer::from_material(&material),
-            None => {
-                let mut random = [0u8; 32];
-                // No entropy means no secure cookie of any kind; Rocket would fail the same way.
-                getrandom::fill(&mut random).expect("the operating system's random source works");
-                Sealer::from_material(&random)
-            }
+        match site_key(figment) {
+            Ok(material) => Sealer::from_material(&material),
+            Err(_) => Sealer::from_material(process_key()),
         }
     }
 
@@ -487,7 +535,7 @@ mod tests {
 
     #[test]
     fn rocket_secret_keys_decode_as_rocket_decodes_them() {
-        let b64 = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
+        let b64 = "q1sMvBH5xHkAqPrQ2m0l3Yf3t1x5Jc3uB0r9oQ2a8Zc=";
         let bytes = STANDARD.decode(b64).unwrap();
         let hex_key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let from = |v: Value| key_material(&v).unwrap();
@@ -497,6 +545,31 @@ mod tests {
         let figment = |key: &str| Figment::new().merge(("secret_key", key));
         let sealed = Sealer::from_figment(&figment(b64)).seal("c", b"x");
         assert!(Sealer::from_figment(&figment(&hex_key)).open("c", &sealed).is_some(), "one key, two spellings");
-        assert!(Sealer::from_figment(&Figment::new()).open("c", &sealed).is_none(), "no key: a random one");
+        assert!(Sealer::from_figment(&Figment::new()).open("c", &sealed).is_none(), "no key: another one");
+    }
+
+    #[test]
+    fn a_zero_or_published_key_is_no_key_and_seals_under_the_process_key() {
+        let zeros = Figment::new().merge(("secret_key", vec![0u8; 32]));
+        let published = Figment::new().merge(("secret_key", PUBLISHED_KEYS[0]));
+        let published_hex: String =
+            STANDARD.decode(PUBLISHED_KEYS[0]).unwrap().iter().map(|b| format!("{b:02x}")).collect();
+        let published_hex = Figment::new().merge(("secret_key", published_hex));
+        assert_eq!(site_key(&Figment::new()), Err(NoKey::Missing));
+        assert_eq!(site_key(&zeros), Err(NoKey::Missing));
+        // Rocket's own debug default: its figment carries 32 zero bytes.
+        assert_eq!(site_key(&rocket::Config::figment()), Err(NoKey::Missing));
+        assert_eq!(site_key(&published), Err(NoKey::Published));
+        assert_eq!(site_key(&published_hex), Err(NoKey::Published), "the same key in hex");
+        // Anyone can derive what the zero key or the published key would seal under: neither opens.
+        for figment in [&zeros, &published, &published_hex] {
+            let sealed = Sealer::from_figment(figment).seal("c", b"x");
+            assert!(Sealer::from_material(&[0u8; 32]).open("c", &sealed).is_none());
+            assert!(Sealer::from_material(&STANDARD.decode(PUBLISHED_KEYS[0]).unwrap()).open("c", &sealed).is_none());
+            // This process's instances share the key: one opens what another sealed.
+            assert!(Sealer::from_figment(&Figment::new()).open("c", &sealed).is_some());
+        }
+        let own = Figment::new().merge(("secret_key", "a key of this site's own, long enough"));
+        assert!(site_key(&own).is_ok());
     }
 }

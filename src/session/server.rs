@@ -19,8 +19,7 @@ use crate::store::{SessionRecord, SessionStore};
 use crate::tokens::{Now, Tokens};
 
 /// A session as an instance remembers it: enough to authenticate a request. The refresh token
-/// stays in the store, read again when a refresh needs it.
-#[derive(Debug)]
+/// stays in the store, read again when a refresh needs it. `Debug` shows no token.
 pub(crate) struct Live {
     pub(crate) id: String,
     pub(crate) username: String,
@@ -34,6 +33,16 @@ pub(crate) struct Live {
     pub(crate) verified: OnceLock<Arc<Credentials>>,
     /// The local row, while this instance writes none.
     pub(crate) row: Arc<RowMemory>,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("username", &self.username)
+            .field("version", &self.version)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The store of server-side sessions, and this instance's memory of them.
@@ -324,6 +333,22 @@ fn label(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_no_token() {
+        let live = Live {
+            id: "0".repeat(64),
+            username: "alice".into(),
+            version: 1,
+            expires_at: 9,
+            access_token: "eyJ.access-token".into(),
+            id_token: "eyJ.id-token".into(),
+            verified: OnceLock::new(),
+            row: Arc::default(),
+        };
+        let debug = format!("{live:?}");
+        assert!(debug.contains("alice") && !debug.contains("eyJ"), "{debug}");
+    }
 
     #[test]
     fn keys_and_store_ids_convert_both_ways() {

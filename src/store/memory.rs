@@ -79,6 +79,7 @@ impl UserStore for MemoryStore {
                     username: profile.username.clone(),
                     sub: String::new(),
                     email: None,
+                    email_verified: false,
                     first_name: None,
                     last_name: None,
                     attributes: Default::default(),
@@ -91,6 +92,7 @@ impl UserStore for MemoryStore {
         // Every mapped field, as the Diesel stores write it: a field Cognito no longer has is cleared.
         user.sub = profile.sub.clone();
         user.email = profile.column("email");
+        user.email_verified = profile.email_verified;
         user.first_name = profile.column("first_name");
         user.last_name = profile.column("last_name");
         user.attributes = profile
@@ -164,7 +166,10 @@ impl SessionStore for MemoryStore {
 
     async fn revoke(&self, revocation: &Revocation) -> Result<bool, StoreError> {
         let mut revocations = self.revocations.lock().unwrap_or_else(|e| e.into_inner());
-        revocations.entry(revocation.key.clone()).or_insert_with(|| revocation.clone());
+        // A later revocation of the same key wins, as in the SQL stores.
+        let entry = revocations.entry(revocation.key.clone()).or_insert_with(|| revocation.clone());
+        entry.revoked_at = entry.revoked_at.max(revocation.revoked_at);
+        entry.expires_at = entry.expires_at.max(revocation.expires_at);
         Ok(true)
     }
 
@@ -214,5 +219,15 @@ mod tests {
         }
         assert!(ids.iter().all(|&id| id == 1), "{ids:?}");
         assert_eq!(store.len(), 1);
+    }
+
+    #[rocket::async_test]
+    async fn a_later_revocation_of_a_key_wins() {
+        let store = MemoryStore::new();
+        let revocation = |revoked_at, expires_at| Revocation { key: "sub:s".into(), revoked_at, expires_at };
+        store.revoke(&revocation(1_000, 5_000)).await.unwrap();
+        store.revoke(&revocation(2_000, 6_000)).await.unwrap();
+        store.revoke(&revocation(1_500, 5_500)).await.unwrap();
+        assert_eq!(store.revocations(1_500, 0).await.unwrap(), vec![revocation(2_000, 6_000)]);
     }
 }

@@ -38,6 +38,9 @@ pub struct User {
     pub sub: String,
     /// Mapped to `email` by default.
     pub email: Option<String>,
+    /// Whether Cognito verified the user's email (its `email_verified` attribute, as the last
+    /// sign-in or sync read it): an address is the user's only when this is true.
+    pub email_verified: bool,
     /// Mapped from `given_name` by default.
     pub first_name: Option<String>,
     /// Mapped from `family_name` by default.
@@ -57,7 +60,7 @@ impl User {
     /// # use rocket_warrant::User;
     /// let user = User {
     ///     id: 1, username: "alice".into(), sub: "s".into(), email: Some("a@example.com".into()),
-    ///     first_name: None, last_name: None,
+    ///     email_verified: true, first_name: None, last_name: None,
     ///     attributes: [("api_key".to_string(), "abcdefg".to_string())].into(),
     ///     created_at: 0, updated_at: 0,
     /// };
@@ -93,6 +96,8 @@ pub struct Profile {
     pub username: String,
     /// The Cognito `sub`.
     pub sub: String,
+    /// Whether Cognito verified the email (the `email_verified` attribute), mapped or not.
+    pub email_verified: bool,
     /// Local name to value, columns and others alike.
     pub fields: BTreeMap<String, String>,
 }
@@ -107,8 +112,10 @@ impl Profile {
     ) -> Profile {
         let mut profile = Profile { username: username.to_owned(), ..Profile::default() };
         for (name, value) in attributes {
-            if name == "sub" {
-                profile.sub = value.clone();
+            match name.as_str() {
+                "sub" => profile.sub = value.clone(),
+                "email_verified" => profile.email_verified = value == "true",
+                _ => {}
             }
             if let Some(local) = mapping.get(name) {
                 profile.fields.insert(local.clone(), value.clone());

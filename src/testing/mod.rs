@@ -66,8 +66,17 @@ pub const JWKS: &str = include_str!("offline-jwks.json");
 /// The `kid` of the offline key.
 pub const KID: &str = "test-key";
 
-/// A fixed secret key for Rocket's private cookies in tests.
-const SECRET_KEY: &str = "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=";
+/// The `secret_key` of the tests' figments: random, one for the whole test process (a fixed
+/// key in the crate would be a published one).
+fn secret_key() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        use base64::Engine;
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).expect("the operating system's random source works");
+        base64::engine::general_purpose::STANDARD.encode(key)
+    })
+}
 
 pub use crate::cognito::Counters;
 
@@ -126,12 +135,12 @@ impl TestPool {
         })
     }
 
-    /// Rocket's defaults for tests with [`TestPool::settings`] under `cognito`, a fixed
-    /// `secret_key` and logging off: `rocket::custom(pool.figment())`.
+    /// Rocket's defaults for tests with [`TestPool::settings`] under `cognito`, a random
+    /// `secret_key` (the same for every figment of the test process) and logging off: `rocket::custom(pool.figment())`.
     pub fn figment(&self) -> Figment {
         Figment::from(rocket::Config::debug_default())
             .merge(("log_level", "off"))
-            .merge(("secret_key", SECRET_KEY))
+            .merge(("secret_key", secret_key()))
             .merge(("cognito", self.settings()))
     }
 
@@ -344,9 +353,14 @@ impl TestUser {
         start_session(cognito, &self.username, &self.tokens()).await
     }
 
-    /// The user as a login would save them (username, sub, email), to put in a store first.
+    /// The user as a login would save them (username, sub, email, verified), to put in a store first.
     pub fn profile(&self) -> Profile {
-        let mut profile = Profile { username: self.username.clone(), sub: self.sub.clone(), ..Default::default() };
+        let mut profile = Profile {
+            username: self.username.clone(),
+            sub: self.sub.clone(),
+            email_verified: true,
+            ..Default::default()
+        };
         profile.fields.insert("email".into(), self.email.clone());
         profile
     }

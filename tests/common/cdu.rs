@@ -93,7 +93,7 @@ impl Demo {
     pub fn figment(&self) -> Figment {
         Figment::from(rocket::Config::debug_default())
             .merge(("log_level", "off"))
-            .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
+            .merge(("secret_key", crate::common::secret_key()))
             .merge(("cognito", crate::common::with(self.pool.settings(), json!({ "session_store": "database" }))))
             .merge(("databases.users", json!({ "url": self.db_url })))
             .merge(("cdu", json!({ "admin_group": "admin" })))

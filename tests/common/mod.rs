@@ -435,6 +435,11 @@ pub async fn database_url(kind: StoreKind) -> Option<String> {
     }
 }
 
+/// The tests' `secret_key`: the testing feature's, so that its helpers open what a test site seals.
+pub fn secret_key() -> String {
+    rocket_warrant::testing::TestPool::new().figment().extract_inner("secret_key").expect("a secret key")
+}
+
 /// A Rocket with the crate's fairing for `pool` on the store `kind`, settings overridden by
 /// `overrides` (a JSON object merged into `[cognito]`).
 pub fn rocket(kind: StoreKind, db_url: &str, settings: Value) -> Rocket<Build> {
@@ -450,7 +455,7 @@ pub fn rocket_with_clock(
     // Built from defaults only, so the repository's Rocket.toml and ROCKET_* never leak in.
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
-        .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
+        .merge(("secret_key", secret_key()))
         .merge(("cognito", settings))
         .merge(("databases.users", json!({ "url": db_url, "max_connections": 8, "connect_timeout": 5 })));
     let rocket = rocket::custom(figment);
@@ -470,6 +475,15 @@ pub async fn ignite(kind: StoreKind, db_url: &str, settings: Value) -> (Rocket<I
     let rocket = rocket(kind, db_url, settings).ignite().await.expect("ignite");
     let cognito = rocket.state::<Cognito>().expect("Cognito is managed").clone();
     (rocket, cognito)
+}
+
+/// The session store of an ignited Rocket's database (the pool of `kind`), as the crate uses it.
+pub fn session_store(kind: StoreKind, rocket: &Rocket<Ignite>) -> Arc<dyn rocket_warrant::SessionStore> {
+    match kind {
+        StoreKind::Sqlite => Arc::new((**rocket.state::<SqliteUsers>().expect("the database")).clone()),
+        StoreKind::Postgres => Arc::new((**rocket.state::<PgUsers>().expect("the database")).clone()),
+        StoreKind::Mysql => Arc::new((**rocket.state::<MysqlUsers>().expect("the database")).clone()),
+    }
 }
 
 /// Merges `extra` into a settings object.

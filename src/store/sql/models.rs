@@ -21,6 +21,7 @@ pub(crate) struct UserRow {
     pub(crate) attributes: String,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
+    pub(crate) email_verified: bool,
 }
 
 impl From<UserRow> for User {
@@ -34,6 +35,7 @@ impl From<UserRow> for User {
             username: row.username,
             sub: row.sub,
             email: row.email,
+            email_verified: row.email_verified,
             first_name: row.first_name,
             last_name: row.last_name,
             attributes,
@@ -55,6 +57,7 @@ pub(crate) struct UserChanges {
     pub(crate) last_name: Option<String>,
     pub(crate) attributes: String,
     pub(crate) updated_at: i64,
+    pub(crate) email_verified: bool,
 }
 
 impl UserChanges {
@@ -68,6 +71,7 @@ impl UserChanges {
             last_name: profile.column("last_name"),
             attributes: profile.extra_json(),
             updated_at: now,
+            email_verified: profile.email_verified,
         }
     }
 }

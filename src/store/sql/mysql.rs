@@ -12,7 +12,9 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
 
 // Instances starting together must not migrate at once: a named lock held by the connection
 // (MySQL's DDL is not transactional, so a transaction would not serialise them).
-const MIGRATION_LOCK: &str = "DO GET_LOCK('rocket_warrant_migrations', 120)";
+const MIGRATION_LOCK: &str = "rocket_warrant_migrations";
+/// How long an instance waits for another's migration.
+const MIGRATION_WAIT_SECS: u32 = 120;
 const MIGRATION_UNLOCK: &str = "DO RELEASE_LOCK('rocket_warrant_migrations')";
 
 store_pool! {
@@ -48,13 +50,94 @@ impl StoreConnection for AsyncMysqlConnection {
     }
 
     fn migrate(url: &str) -> Result<(), String> {
-        migrate_locked::<AsyncConnectionWrapper<AsyncMysqlConnection>>(
-            url,
-            MIGRATIONS,
-            MIGRATION_LOCK,
-            MIGRATION_UNLOCK,
-        )
+        migrate_waiting(url, MIGRATION_WAIT_SECS)
     }
 }
 
-user_queries!(AsyncMysqlConnection, diesel::dsl::DuplicatedKeys);
+user_queries!(
+    AsyncMysqlConnection,
+    diesel::dsl::DuplicatedKeys,
+    // VALUES() rather than an alias: MariaDB has no `AS new` row alias.
+    "INSERT INTO cognito_revocations (token_key, revoked_at, expires_at) VALUES (?, ?, ?) \
+     ON DUPLICATE KEY UPDATE revoked_at = GREATEST(revoked_at, VALUES(revoked_at)), \
+     expires_at = GREATEST(expires_at, VALUES(expires_at))"
+);
+
+/// Migrates under the named lock, waiting at most `wait_secs` for another instance's migration.
+fn migrate_waiting(url: &str, wait_secs: u32) -> Result<(), String> {
+    let lock = |conn: &mut AsyncConnectionWrapper<AsyncMysqlConnection>| take_migration_lock(conn, wait_secs);
+    migrate_locked(url, MIGRATIONS, lock, MIGRATION_UNLOCK)
+}
+
+/// Takes the migration lock: GET_LOCK answers 1 when it has it, 0 when another connection held it
+/// past the timeout, NULL on an error; only the first lets this instance migrate.
+fn take_migration_lock(conn: &mut AsyncConnectionWrapper<AsyncMysqlConnection>, wait_secs: u32) -> Result<(), String> {
+    use diesel::sql_types::{Integer, Nullable, Text, Unsigned};
+    use diesel::RunQueryDsl;
+    let got: Option<i32> = diesel::select(
+        diesel::dsl::sql::<Nullable<Integer>>("GET_LOCK(")
+            .bind::<Text, _>(MIGRATION_LOCK)
+            .sql(", ")
+            .bind::<Unsigned<Integer>, _>(wait_secs)
+            .sql(")"),
+    )
+    .get_result(conn)
+    .map_err(|e| e.to_string())?;
+    lock_taken(got, wait_secs)
+}
+
+fn lock_taken(answer: Option<i32>, wait_secs: u32) -> Result<(), String> {
+    match answer {
+        Some(1) => Ok(()),
+        Some(_) => Err(format!(
+            "another connection held the migration lock `{MIGRATION_LOCK}` for {wait_secs} s (an instance still \
+             migrating, or a stuck session): nothing was migrated; start again once it is free"
+        )),
+        None => Err(format!("MySQL could not take the migration lock `{MIGRATION_LOCK}` (GET_LOCK answered NULL)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_lock_taken_lets_the_migration_run() {
+        assert_eq!(lock_taken(Some(1), 1), Ok(()));
+        assert!(lock_taken(Some(0), 1).unwrap_err().contains("held the migration lock"));
+        assert!(lock_taken(None, 1).unwrap_err().contains("NULL"));
+    }
+
+    /// A lock another connection holds past the wait: no migration, an error that says why.
+    #[test]
+    fn a_migration_lock_held_elsewhere_stops_the_migration() {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let Ok(server) = std::env::var("ROCKET_WARRANT_TEST_MYSQL") else {
+            assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "ROCKET_WARRANT_TEST_MYSQL is unset in CI");
+            eprintln!("store mysql: NOT RUN (ROCKET_WARRANT_TEST_MYSQL unset; ./scripts/test sets it)");
+            return;
+        };
+        type Sync = AsyncConnectionWrapper<AsyncMysqlConnection>;
+        let name = format!("rw_test_lock_{}", std::process::id());
+        let mut admin = <Sync as Connection>::establish(&format!("{server}/mysql")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE IF NOT EXISTS {name}")).unwrap();
+        let url = format!("{server}/{name}");
+        let mut holder = <Sync as Connection>::establish(&url).unwrap();
+        take_migration_lock(&mut holder, 1).expect("the first connection takes the lock");
+        let err = migrate_waiting(&url, 1).expect_err("the lock is held elsewhere");
+        assert!(err.contains("held the migration lock"), "{err}");
+        let mut check = <Sync as Connection>::establish(&url).unwrap();
+        let tables: i64 = diesel::RunQueryDsl::get_result(
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+                "(SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{name}')"
+            ))),
+            &mut check,
+        )
+        .unwrap();
+        assert_eq!(tables, 0, "nothing migrated");
+        holder.batch_execute(MIGRATION_UNLOCK).unwrap();
+        migrate_waiting(&url, 1).expect("migrates once the lock is free");
+        admin.batch_execute(&format!("DROP DATABASE {name}")).unwrap();
+    }
+}

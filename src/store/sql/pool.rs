@@ -26,19 +26,20 @@ pub(crate) trait StoreConnection: PoolableConnection + UserQueries + SessionQuer
 }
 
 /// Applies `migrations` on a fresh connection to `url`, holding the server-side lock that `lock`
-/// takes and `unlock` releases, so that instances starting together migrate once. Blocking.
+/// takes (an error when it could not) and `unlock` releases, so that instances starting
+/// together migrate once. Blocking.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) fn migrate_locked<Conn>(
     url: &str,
     migrations: diesel_migrations::EmbeddedMigrations,
-    lock: &str,
+    lock: impl FnOnce(&mut Conn) -> Result<(), String>,
     unlock: &str,
 ) -> Result<(), String>
 where
     Conn: diesel::Connection + diesel_migrations::MigrationHarness<Conn::Backend>,
 {
     let mut conn = Conn::establish(url).map_err(|e| e.to_string())?;
-    conn.batch_execute(lock).map_err(|e| e.to_string())?;
+    lock(&mut conn)?;
     let result = conn.run_pending_migrations(migrations).map(drop).map_err(|e| e.to_string());
     conn.batch_execute(unlock).map_err(|e| e.to_string())?;
     result

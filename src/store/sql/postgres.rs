@@ -46,8 +46,19 @@ impl StoreConnection for AsyncPgConnection {
     }
 
     fn migrate(url: &str) -> Result<(), String> {
-        migrate_locked::<AsyncConnectionWrapper<AsyncPgConnection>>(url, MIGRATIONS, MIGRATION_LOCK, MIGRATION_UNLOCK)
+        // pg_advisory_lock waits as long as it takes, and fails only with the connection.
+        let lock = |conn: &mut AsyncConnectionWrapper<AsyncPgConnection>| {
+            diesel::connection::SimpleConnection::batch_execute(conn, MIGRATION_LOCK).map_err(|e| e.to_string())
+        };
+        migrate_locked(url, MIGRATIONS, lock, MIGRATION_UNLOCK)
     }
 }
 
-user_queries!(AsyncPgConnection, crate::store::sql::schema::cognito_users::username);
+user_queries!(
+    AsyncPgConnection,
+    crate::store::sql::schema::cognito_users::username,
+    "INSERT INTO cognito_revocations (token_key, revoked_at, expires_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (token_key) DO UPDATE SET \
+     revoked_at = GREATEST(cognito_revocations.revoked_at, excluded.revoked_at), \
+     expires_at = GREATEST(cognito_revocations.expires_at, excluded.expires_at)"
+);

@@ -35,9 +35,10 @@ pub(crate) trait SessionQueries {
 }
 
 /// Implements [`UserQueries`] and [`SessionQueries`] for `$conn`; `$conflict` is the upsert's conflict target (the
-/// username column, or MySQL's `DuplicatedKeys`).
+/// username column, or MySQL's `DuplicatedKeys`), `$revoke` the backend's revocation upsert (its three binds:
+/// key, revoked at, expires at), in which a later revocation of a key wins.
 macro_rules! user_queries {
-    ($conn:ty, $conflict:expr) => {
+    ($conn:ty, $conflict:expr, $revoke:expr) => {
         #[rocket::async_trait]
         impl $crate::store::sql::queries::UserQueries for $conn {
             async fn save_user(
@@ -172,14 +173,18 @@ macro_rules! user_queries {
                 &mut self,
                 row: &$crate::store::sql::models::RevocationRow,
             ) -> diesel::QueryResult<()> {
-                use diesel::result::{DatabaseErrorKind, Error};
+                use diesel::sql_types::{BigInt, Text};
                 use diesel_async::RunQueryDsl;
-                use $crate::store::sql::schema::cognito_revocations::dsl::*;
-                match diesel::insert_into(cognito_revocations).values(row).execute(self).await {
-                    // Revoked already (another instance, or a second logout): the first stands.
-                    Ok(_) | Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
-                    Err(e) => Err(e),
-                }
+                // Revoked already (another instance, or a second sign-out everywhere): the later
+                // instant and the later lapse win, and the row's new `revoked_at` makes the other
+                // instances read it again.
+                diesel::sql_query($revoke)
+                    .bind::<Text, _>(&row.token_key)
+                    .bind::<BigInt, _>(row.revoked_at)
+                    .bind::<BigInt, _>(row.expires_at)
+                    .execute(self)
+                    .await
+                    .map(drop)
             }
 
             async fn revocations_since(

@@ -21,6 +21,8 @@ diesel::table! {
         created_at -> BigInt,
         /// Last update (seconds since the epoch).
         updated_at -> BigInt,
+        /// Whether Cognito verified the email.
+        email_verified -> Bool,
     }
 }
 

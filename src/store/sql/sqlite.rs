@@ -113,4 +113,10 @@ impl std::fmt::Display for MigrationError {
     }
 }
 
-user_queries!(SqliteConnection, crate::store::sql::schema::cognito_users::username);
+user_queries!(
+    SqliteConnection,
+    crate::store::sql::schema::cognito_users::username,
+    "INSERT INTO cognito_revocations (token_key, revoked_at, expires_at) VALUES (?, ?, ?) \
+     ON CONFLICT (token_key) DO UPDATE SET revoked_at = MAX(revoked_at, excluded.revoked_at), \
+     expires_at = MAX(expires_at, excluded.expires_at)"
+);

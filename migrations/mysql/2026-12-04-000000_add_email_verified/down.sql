@@ -1,0 +1,1 @@
+ALTER TABLE cognito_users DROP COLUMN email_verified;
