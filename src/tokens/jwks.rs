@@ -18,6 +18,13 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// meanwhile): an outage costs the key endpoint one request a second, not one per request.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
+/// After a failed periodic refresh the next one comes after this, doubling with each failure
+/// in a row up to [`RETRY_PERIODIC_AT_MOST`] (or the refresh interval, when shorter): a key the
+/// pool withdrew during an outage stops being trusted soon after the endpoint answers again,
+/// not a whole interval later.
+const RETRY_PERIODIC_FIRST: Duration = Duration::from_secs(1);
+const RETRY_PERIODIC_AT_MOST: Duration = Duration::from_secs(60);
+
 /// Why a key could not be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum KeyError {
@@ -56,6 +63,8 @@ struct Inner {
     withdrawals: AtomicU64,
     // When the next periodic refresh is due, in milliseconds since `base`.
     next_refresh: AtomicU64,
+    // Fetches that failed in a row (the next periodic one comes sooner).
+    failed_in_a_row: std::sync::atomic::AtomicU32,
     base: Instant,
     fetches: AtomicU64,
 }
@@ -112,6 +121,7 @@ impl Jwks {
                 refresh_interval,
                 withdrawals: AtomicU64::new(0),
                 next_refresh: AtomicU64::new(millis(refresh_interval)),
+                failed_in_a_row: Default::default(),
                 base: Instant::now(),
                 fetches: Default::default(),
             }),
@@ -251,12 +261,18 @@ impl Inner {
             Ok(_) => {
                 state.last_success = Some(now);
                 state.failure = None;
+                self.failed_in_a_row.store(0, Ordering::Relaxed);
                 let next = millis(self.base.elapsed()).saturating_add(millis(self.refresh_interval));
                 self.next_refresh.store(next, Ordering::Relaxed);
             }
             Err(e) => {
                 log::warn!("rocket_warrant: fetching the signing keys from {url} failed: {e}");
                 state.failure = Some((now, e.clone()));
+                let failed = self.failed_in_a_row.fetch_add(1, Ordering::Relaxed);
+                let retry = retry_after(failed, self.refresh_interval);
+                let next = millis(self.base.elapsed()).saturating_add(millis(retry));
+                // Sooner only: a refresh already due earlier stays due.
+                self.next_refresh.fetch_min(next, Ordering::Relaxed);
             }
         }
         result
@@ -265,6 +281,12 @@ impl Inner {
     fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
         self.keys.read().unwrap_or_else(|e| e.into_inner()).get(kid).cloned()
     }
+}
+
+/// How long after the `failed`-th failure in a row (from 0) the periodic refresh is tried again.
+fn retry_after(failed: u32, refresh_interval: Duration) -> Duration {
+    let backoff = RETRY_PERIODIC_FIRST.saturating_mul(1 << failed.min(16));
+    backoff.min(RETRY_PERIODIC_AT_MOST).min(refresh_interval)
 }
 
 fn millis(d: Duration) -> u64 {
@@ -458,6 +480,45 @@ mod tests {
         tokio::time::sleep(RETRY_AFTER_FAILURE + Duration::from_millis(100)).await;
         assert!(jwks.key("a").await.is_ok(), "asked again after a second");
         assert_eq!(jwks.fetch_count(), 2);
+    }
+
+    #[test]
+    fn a_failed_refresh_is_tried_again_sooner_backing_off() {
+        let hour = Duration::from_secs(3600);
+        let waits: Vec<u64> = (0..9).map(|n| retry_after(n, hour).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(retry_after(0, Duration::from_millis(300)), Duration::from_millis(300), "never past the interval");
+        assert_eq!(retry_after(u32::MAX, hour), Duration::from_secs(60));
+    }
+
+    #[tokio::test]
+    async fn a_key_withdrawn_while_the_endpoint_failed_is_refused_soon_after_it_answers() {
+        let server = endpoint(200, jwks_of(&["a", "b"])).await;
+        // A periodic refresh every minute: without a sooner retry the failure below would keep
+        // the withdrawn key trusted for another minute.
+        let refresh = Duration::from_secs(60);
+        let jwks = jwks_at(&server.url, Duration::from_secs(60), refresh);
+        assert_eq!(jwks.refresh().await, Ok(2));
+        server.serve(503, "down");
+        let due = jwks.inner.base + refresh + Duration::from_millis(1);
+        jwks.refresh_if_due(due);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while jwks.fetch_count() < 2 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        while jwks.inner.failed_in_a_row.load(Ordering::Relaxed) == 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // The endpoint answers again, without key a.
+        server.serve(200, jwks_of(&["b"]));
+        jwks.refresh_if_due(due + Duration::from_millis(1100));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while jwks.withdrawals() == 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(jwks.fetch_count(), 3, "retried a second after the failure, not a minute");
+        assert_eq!(jwks.cached_kids(), ["b"]);
+        assert!(!jwks.still_trusted("a", 0));
     }
 
     #[tokio::test]
