@@ -384,8 +384,9 @@ store_tests! {
 
     sign_out_everywhere_refuses_every_earlier_token_of_the_user_on_every_instance => |kind: StoreKind, url: String| async move {
         let pool = pool_with_alice(false).await;
-        let a = instance(kind, &url, &pool, json!({})).await;
-        let b = instance(kind, &url, &pool, json!({})).await;
+        // A leeway of a second: the cut-off covers it, so a sign-in in it must be made again.
+        let a = instance(kind, &url, &pool, json!({ "leeway_secs": 1 })).await;
+        let b = instance(kind, &url, &pool, json!({ "leeway_secs": 1 })).await;
         let first = login_on(&a).await;
         let second = login_on(&b).await;
         let response = a.post("/everywhere").dispatch().await;
@@ -394,8 +395,8 @@ store_tests! {
             assert_eq!(bearer_status(&a, token).await, Status::Unauthorized);
             assert!(refused_within(&b, token, 4).await);
         }
-        // A new sign-in works again, a second or more later.
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        // A new sign-in works again once the leeway has passed, a second or more later.
+        tokio::time::sleep(Duration::from_millis(2100)).await;
         let fresh = login_on(&b).await;
         assert_eq!(bearer_status(&a, &fresh).await, Status::Ok);
         assert_eq!(bearer_status(&b, &fresh).await, Status::Ok);
@@ -447,4 +448,31 @@ async fn refusing_revoked_tokens_can_be_turned_off() {
     // Not refused here (Cognito refuses it for its own APIs: RevokeToken).
     assert_eq!(bearer_status(&off, &token).await, Status::Ok);
     assert_eq!(off.rocket().state::<Cognito>().unwrap().counters().revocations, 0);
+}
+
+/// A site whose clock is 20 s behind Cognito's (within the 30 s leeway): a token Cognito issued
+/// just before the sign-out everywhere carries an `iat` ahead of the site's time, and is
+/// refused all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_everywhere_covers_tokens_from_a_clock_ahead_of_the_sites() {
+    let pool = pool_with_alice(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let clock = Arc::new(common::PinnedClock::default());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    clock.set(now - 20);
+    let rocket = common::rocket_with_clock(
+        StoreKind::Sqlite,
+        &url,
+        with(pool.settings(), json!({ "leeway_secs": 30 })),
+        Some(clock),
+    )
+    .mount("/", routes![common::routes::login, me, access, everywhere]);
+    let site = Client::tracked(rocket).await.expect("ignites");
+    let token = login_on(&site).await;
+    let elsewhere = sign_in_directly(&pool, "alice").await.access_token.unwrap();
+    assert_eq!(bearer_status(&site, &elsewhere).await, Status::Ok, "iat 20 s ahead, within the leeway");
+    assert_eq!(site.post("/everywhere").dispatch().await.status(), Status::Ok);
+    for token in [&token, &elsewhere] {
+        assert_eq!(bearer_status(&site, token).await, Status::Unauthorized, "issued before the sign-out");
+    }
 }

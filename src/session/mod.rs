@@ -457,16 +457,20 @@ impl Sessions {
         let claims = self.users.verifier.verify(access_token, TokenUse::Access).await?;
         let username = claims.cognito_username().unwrap_or(&claims.sub).to_owned();
         self.sign_out_cookies(jar);
-        // Every token of the user issued until now, whichever sign-in it came from.
-        let now = self.users.verifier.now();
-        let lapses = now.saturating_add(MAX_TOKEN_LIFE).saturating_add(self.users.verifier.leeway());
-        self.revocations.revoke(of_user(&claims.sub, now, lapses)).await;
         let ended = match &self.server {
-            Some(server) => server.end_user(&username).await?,
-            None => 0,
+            Some(server) => server.end_user(&username).await,
+            None => Ok(0),
         };
-        self.users.client.global_sign_out(access_token).await?;
-        Ok(ended)
+        let signed_out = self.users.client.global_sign_out(access_token).await;
+        // Recorded once Cognito ended every refresh token (a refresh until then is covered),
+        // whether or not it could: every token of the user issued until now plus the leeway,
+        // since the verifier accepts an `iat` up to the leeway ahead (a clock ahead of ours).
+        let leeway = self.users.verifier.leeway();
+        let cut_off = self.users.verifier.now().saturating_add(leeway);
+        let lapses = cut_off.saturating_add(MAX_TOKEN_LIFE).saturating_add(leeway);
+        self.revocations.revoke(of_user(&claims.sub, cut_off, lapses)).await;
+        signed_out?;
+        ended
     }
 
     fn sign_out_cookies(&self, jar: &CookieJar<'_>) {
