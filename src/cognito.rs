@@ -403,7 +403,8 @@ impl Cognito {
     ///
     /// # Errors
     ///
-    /// [`Error::SessionExpired`] when the refresh token was revoked or has expired, else
+    /// [`Error::SessionExpired`] when the refresh token was revoked or has expired,
+    /// [`Error::RefreshTokenReused`] when refresh-token rotation replaced it already, else
     /// Cognito's errors as for [`Cognito::login`].
     pub async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, Error> {
         Ok(self.sessions().refresh(refresh_token, username).await?.tokens)
@@ -471,7 +472,7 @@ impl Cognito {
     pub fn counters(&self) -> Counters {
         let verifier = &self.users().verifier;
         Counters {
-            refreshes: self.sessions().refresh_calls(),
+            refreshes: self.client().refreshes(),
             srp_proofs: self.client().srp_proofs(),
             key_fetches: verifier.jwks().fetch_count(),
             cached_kids: verifier.jwks().cached_kids(),
@@ -500,7 +501,8 @@ impl Cognito {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Counters {
-    /// Refresh calls made to Cognito (concurrent requests of one session share one).
+    /// Refreshes Cognito answered with new tokens (concurrent requests of one session share
+    /// one; a refresh another instance already made is read from the row, not counted).
     pub refreshes: u64,
     /// SRP password proofs computed (an unknown user's login computes one too).
     pub srp_proofs: u64,

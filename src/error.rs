@@ -77,6 +77,12 @@ pub enum Error {
     /// being answered is older than Cognito's three minutes or was used already.
     #[error("the session has ended; sign in again")]
     SessionExpired,
+    /// The refresh token was rotated out already (refresh-token rotation, past its grace
+    /// period): another request refreshed the same session at the same moment, on another
+    /// instance, or an old copy of the token was sent again. The session may live on with the
+    /// new token.
+    #[error("the refresh token was rotated out by another refresh of the session")]
+    RefreshTokenReused,
     /// This site keeps no local users (`Cognito::without_store`), and the call needs them.
     #[error("this site keeps no local users")]
     NoStore,
@@ -129,7 +135,9 @@ impl Error {
         match self {
             // The keys could not be fetched: the server's trouble, not the token's.
             Error::Token(VerifyError::KeysUnavailable(_)) => Status::ServiceUnavailable,
-            Error::InvalidCredentials | Error::SessionExpired | Error::Token(_) => Status::Unauthorized,
+            Error::InvalidCredentials | Error::SessionExpired | Error::RefreshTokenReused | Error::Token(_) => {
+                Status::Unauthorized
+            }
             Error::ChallengeRequired(_) => Status::Unauthorized,
             Error::NotProvisioned
             | Error::UsernameReused { .. }
@@ -266,6 +274,11 @@ pub enum AuthError {
     /// over): 401.
     #[error("no sign-in step is pending")]
     NoChallenge,
+    /// The session's cookies carry a refresh token that another request rotated out a moment
+    /// ago (on another instance): 409, and the cookies are kept, since the browser holds the
+    /// newer ones already (its other response set them). The next request succeeds.
+    #[error("the session was refreshed by another request at the same moment; try again")]
+    RefreshedElsewhere,
     /// Cognito, the signing keys or the database could not be reached: 503, and the cookies
     /// are kept for a retry.
     #[error("authentication is unavailable: {0}")]
@@ -280,6 +293,7 @@ impl AuthError {
                 Status::Unauthorized
             }
             AuthError::NotProvisioned | AuthError::NotInGroup(_) => Status::Forbidden,
+            AuthError::RefreshedElsewhere => Status::Conflict,
             AuthError::Unavailable(_) => Status::ServiceUnavailable,
         }
     }
@@ -298,6 +312,7 @@ impl From<Error> for AuthError {
     fn from(e: Error) -> Self {
         match e {
             Error::SessionExpired | Error::InvalidCredentials => AuthError::SessionEnded,
+            Error::RefreshTokenReused => AuthError::RefreshedElsewhere,
             Error::Token(v) => v.into(),
             // The new user of a reused username has no row here.
             Error::NotProvisioned | Error::UsernameReused { .. } => AuthError::NotProvisioned,

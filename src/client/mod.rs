@@ -62,6 +62,7 @@ pub(crate) struct CognitoClient {
     client_secret: Option<Secret>,
     flow: AuthFlow,
     proofs: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    refreshes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl fmt::Debug for CognitoClient {
@@ -120,6 +121,7 @@ impl CognitoClient {
             client_secret: config.app_client_secret.clone(),
             flow: config.auth_flow,
             proofs: Default::default(),
+            refreshes: Default::default(),
         }
     }
 
@@ -128,6 +130,12 @@ impl CognitoClient {
     #[cfg(feature = "testing")]
     pub(crate) fn srp_proofs(&self) -> u64 {
         self.proofs.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Refreshes Cognito answered with tokens.
+    #[cfg(feature = "testing")]
+    pub(crate) fn refreshes(&self) -> u64 {
+        self.refreshes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The SDK client, for calls this crate does not wrap.
@@ -333,13 +341,15 @@ impl CognitoClient {
         let out = req.send().await.map_err(|e| {
             sdk_error(e, |code, message| match code {
                 "NotAuthorizedException" if about_secret_hash(message) => Some(misconfigured(code, message)),
-                // Revoked, expired, signed out, or rotated out past its grace period.
-                "NotAuthorizedException" | "RefreshTokenReuseException" | "UserNotFoundException" => {
-                    Some(Error::SessionExpired)
-                }
+                // Rotated out past its grace period: by another refresh of the session, which
+                // may live on (GetTokensFromRefreshToken reference, Errors).
+                "RefreshTokenReuseException" => Some(Error::RefreshTokenReused),
+                // Revoked, expired, signed out.
+                "NotAuthorizedException" | "UserNotFoundException" => Some(Error::SessionExpired),
                 _ => None,
             })
         })?;
+        self.refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let result = out
             .authentication_result()
             .ok_or_else(|| Error::Cognito(ServiceError::new("Cognito's refresh answered no tokens")))?;

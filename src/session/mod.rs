@@ -277,37 +277,83 @@ impl Sessions {
     /// the new tokens are written only over the version read.
     async fn refresh_server(&self, server: &ServerSessions, live: &server::Live) -> Result<Refreshed, Error> {
         // One flight per version of the row: a later expiry of the same session is a new refresh.
-        self.refreshes
+        let refreshed = self
+            .refreshes
             .run(&format!("{}#{}", live.id, live.version), async {
                 let now = self.users.verifier.now();
                 let (record, tokens) = server.read(&live.id, now).await?.ok_or(Error::SessionExpired)?;
                 if record.version != live.version {
-                    if let Ok(access_claims) = self.users.verifier.verify(&tokens.access_token, TokenUse::Access).await
-                    {
-                        server.remember(&record, &tokens);
-                        return Ok(Refreshed { tokens, access_claims });
+                    if let Some(refreshed) = self.refreshed_elsewhere(server, &record, tokens.clone()).await {
+                        return Ok(refreshed);
                     }
                 }
-                let new = self.users.client.refresh(&tokens.refresh_token, &record.username).await?;
+                let new = match self.users.client.refresh(&tokens.refresh_token, &record.username).await {
+                    Ok(new) => new,
+                    // Refused because another instance refreshed (and rotated) the session at the
+                    // same moment: its tokens are in the row by now.
+                    Err(e @ (Error::RefreshTokenReused | Error::SessionExpired)) => {
+                        // The winner writes the row once Cognito answered it: wait for that a
+                        // little when Cognito said the token was rotated.
+                        let polls = if matches!(e, Error::RefreshTokenReused) { ROW_POLLS } else { 1 };
+                        for poll in 0..polls {
+                            if poll > 0 {
+                                tokio::time::sleep(ROW_POLL_EVERY).await;
+                            }
+                            let reread = server.read(&live.id, now).await?;
+                            match reread.filter(|(r, _)| r.version != record.version) {
+                                Some((record, tokens)) => {
+                                    return self.refreshed_elsewhere(server, &record, tokens).await.ok_or(e)
+                                }
+                                None => continue,
+                            }
+                        }
+                        return Err(e);
+                    }
+                    Err(e) => return Err(e),
+                };
                 let (_, access_claims) = self.users.verify_pair(&new).await?;
                 // Not written (another instance wrote first): its tokens are in the row, and
                 // these are as valid for this request.
                 server.write_back(&record, &new, now).await?;
                 Ok(Refreshed { tokens: new, access_claims })
             })
-            .await
+            .await?;
+        self.recheck(&refreshed)?;
+        Ok(refreshed)
+    }
+
+    /// The tokens another instance refreshed the session to, when they verify: remembered.
+    async fn refreshed_elsewhere(
+        &self,
+        server: &ServerSessions,
+        record: &crate::store::SessionRecord,
+        tokens: Tokens,
+    ) -> Option<Refreshed> {
+        let access_claims = self.users.verifier.verify(&tokens.access_token, TokenUse::Access).await.ok()?;
+        server.remember(record, &tokens);
+        Some(Refreshed { tokens, access_claims })
+    }
+
+    /// What a refresh hands out passes the checks any credential passes at this moment (the
+    /// deny-list, withdrawn keys, times), whether it was made for this request or shared.
+    fn recheck(&self, refreshed: &Refreshed) -> Result<(), Error> {
+        let now = self.users.verifier.instant();
+        Ok(self.users.verifier.recheck(&refreshed.access_claims, TokenUse::Access, now)?)
     }
 
     /// New tokens for a refresh token (`REFRESH_TOKEN_AUTH`, SECRET_HASH from the Cognito
     /// username), verified; concurrent calls with the same refresh token make one call.
     pub(crate) async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Refreshed, Error> {
-        self.refreshes
+        let refreshed = self
+            .refreshes
             .run(refresh_token, async {
                 let tokens = self.users.client.refresh(refresh_token, username).await?;
                 let (_, access_claims) = self.users.verify_pair(&tokens).await?;
                 Ok(Refreshed { tokens, access_claims })
             })
-            .await
+            .await?;
+        self.recheck(&refreshed)?;
+        Ok(refreshed)
     }
 
     /// The ID token of a cookie session, read when a guard asks for it: only one that verifies
@@ -418,7 +464,7 @@ impl Sessions {
                 }
                 let stored = self.cookies.get(jar);
                 if let Some((refresh_token, _)) = &stored.refresh {
-                    self.refreshes.forget(refresh_token);
+                    self.refreshes.forget(refresh_token).await;
                 }
                 (stored.access_token, stored.refresh.map(|(refresh_token, _)| refresh_token))
             }
@@ -456,7 +502,7 @@ impl Sessions {
     pub(crate) async fn sign_out_everywhere(&self, jar: &CookieJar<'_>, access_token: &str) -> Result<u64, Error> {
         let claims = self.users.verifier.verify(access_token, TokenUse::Access).await?;
         let username = claims.cognito_username().unwrap_or(&claims.sub).to_owned();
-        self.sign_out_cookies(jar);
+        self.sign_out_cookies(jar).await;
         let ended = match &self.server {
             Some(server) => server.end_user(&username).await,
             None => Ok(0),
@@ -473,12 +519,12 @@ impl Sessions {
         ended
     }
 
-    fn sign_out_cookies(&self, jar: &CookieJar<'_>) {
+    async fn sign_out_cookies(&self, jar: &CookieJar<'_>) {
         if let Some(sealed) = self.cookies.access_value(jar) {
             self.opened.remove(sealed);
         }
         if let Some((refresh_token, _)) = self.cookies.refresh(jar) {
-            self.refreshes.forget(&refresh_token);
+            self.refreshes.forget(&refresh_token).await;
         }
         self.cookies.clear(jar);
     }
@@ -513,15 +559,15 @@ impl Sessions {
     }
 
     #[cfg(feature = "testing")]
-    pub(crate) fn refresh_calls(&self) -> u64 {
-        self.refreshes.calls()
-    }
-
-    #[cfg(feature = "testing")]
     pub(crate) fn remembered_sessions(&self) -> usize {
         self.server.as_ref().map_or(0, ServerSessions::remembered_count)
     }
 }
+
+/// How long a server-side session whose refresh token was rotated out by another instance
+/// waits for that instance's write of the row: at most 40 reads 50 ms apart (2 s).
+const ROW_POLLS: u32 = 40;
+const ROW_POLL_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Cognito's longest access and ID token validity: a day.
 const MAX_TOKEN_LIFE: i64 = 24 * 3600;

@@ -30,14 +30,27 @@ pub(crate) struct Refreshed {
     pub(crate) access_claims: Arc<Claims>,
 }
 
-// The outcome and the instant until which it is shared.
-type Flight = Arc<tokio::sync::Mutex<Option<(Instant, Result<Refreshed, Error>)>>>;
+/// A refresh's state: its outcome and the instant until which it is shared, and the keys the
+/// flight is found under (the refresh token sent, and with rotation the new one too).
+#[derive(Default)]
+struct FlightState {
+    outcome: Option<(Instant, Result<Refreshed, Error>)>,
+    keys: Vec<[u8; 32]>,
+}
+
+type Flight = Arc<tokio::sync::Mutex<FlightState>>;
 
 /// Refreshes in flight, by refresh-token digest.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct RefreshFlights {
     flights: Mutex<HashMap<[u8; 32], Flight>>,
-    calls: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for RefreshFlights {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let len = self.flights.lock().unwrap_or_else(|e| e.into_inner()).len();
+        f.debug_struct("RefreshFlights").field("len", &len).finish()
+    }
 }
 
 impl RefreshFlights {
@@ -48,47 +61,106 @@ impl RefreshFlights {
             flights.retain(|_, f| {
                 Arc::strong_count(f) > 1
                     || f.try_lock()
-                        .map(|r| r.as_ref().is_some_and(|(until, _)| *until > Instant::now()))
+                        .map(|r| r.outcome.as_ref().is_some_and(|(until, _)| *until > Instant::now()))
                         .unwrap_or(true)
             });
         }
         flights.entry(key).or_default().clone()
     }
-}
 
-impl RefreshFlights {
     /// The outcome of `refresh` for `refresh_token`, run once for every caller that carries the
     /// same refresh token at the same moment (and shared with those that come shortly after).
+    /// With rotation the flight is found under the new refresh token too, so that a sign-out
+    /// with either ends it. The caller checks what it is handed as it checks any credential.
     pub(crate) async fn run<F>(&self, refresh_token: &str, refresh: F) -> Result<Refreshed, Error>
     where
         F: std::future::Future<Output = Result<Refreshed, Error>>,
     {
-        let flight = self.flight(digest(refresh_token));
-        let mut outcome = flight.lock().await;
-        if let Some((until, result)) = outcome.as_ref() {
+        let key = digest(refresh_token);
+        let flight = self.flight(key);
+        let mut state = flight.lock().await;
+        if let Some((until, result)) = state.outcome.as_ref() {
             if *until > Instant::now() {
                 return result.clone();
             }
         }
-        self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let result = refresh.await;
         let share = match &result {
             Ok(_) | Err(Error::SessionExpired) => SHARE_FOR,
             Err(_) => SHARE_FAILURE_FOR,
         };
-        *outcome = Some((Instant::now() + share, result.clone()));
+        state.outcome = Some((Instant::now() + share, result.clone()));
+        if !state.keys.contains(&key) {
+            state.keys.push(key);
+        }
+        if let Ok(refreshed) = &result {
+            let rotated = digest(&refreshed.tokens.refresh_token);
+            if rotated != key && !state.keys.contains(&rotated) {
+                state.keys.push(rotated);
+                self.flights.lock().unwrap_or_else(|e| e.into_inner()).insert(rotated, flight.clone());
+            }
+        }
         result
     }
 
-    /// Drops what was shared for `refresh_token`: after a sign-out no request may be handed
-    /// the tokens a refresh made before it.
-    pub(crate) fn forget(&self, refresh_token: &str) {
-        self.flights.lock().unwrap_or_else(|e| e.into_inner()).remove(&digest(refresh_token));
+    /// Ends what was shared for `refresh_token` (the one sent, or the one a rotation gave):
+    /// after a sign-out no request may be handed the tokens a refresh made before it.
+    pub(crate) async fn forget(&self, refresh_token: &str) {
+        let flight = self.flights.lock().unwrap_or_else(|e| e.into_inner()).remove(&digest(refresh_token));
+        let Some(flight) = flight else { return };
+        let mut state = flight.lock().await;
+        state.outcome = None;
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        for key in state.keys.drain(..) {
+            if flights.get(&key).is_some_and(|f| Arc::ptr_eq(f, &flight)) {
+                flights.remove(&key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokens::{Claims, Tokens};
+
+    fn refreshed(refresh_token: &str) -> Refreshed {
+        let claims: Claims =
+            serde_json::from_value(serde_json::json!({ "sub": "s", "iss": "i", "token_use": "access", "exp": 1 }))
+                .unwrap();
+        Refreshed {
+            tokens: Tokens {
+                id_token: "id".into(),
+                access_token: "access".into(),
+                refresh_token: refresh_token.into(),
+            },
+            access_claims: Arc::new(claims),
+        }
     }
 
-    /// Refreshes run since start.
-    #[cfg(feature = "testing")]
-    pub(crate) fn calls(&self) -> u64 {
-        self.calls.load(std::sync::atomic::Ordering::Relaxed)
+    #[tokio::test]
+    async fn a_rotated_refresh_is_shared_under_both_tokens_and_forgotten_by_either() {
+        let flights = RefreshFlights::default();
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let call = |new: &'static str| {
+            let calls = &calls;
+            async move {
+                calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(refreshed(new))
+            }
+        };
+        assert_eq!(flights.run("old", call("new")).await.unwrap().tokens.refresh_token, "new");
+        // Shared: a late request with the old token gets the same tokens without a call.
+        assert_eq!(flights.run("old", call("other")).await.unwrap().tokens.refresh_token, "new");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 1);
+        // A sign-out with the new token (the cookie's, after rotation) ends the old token's flight.
+        flights.forget("new").await;
+        assert_eq!(flights.run("old", call("after")).await.unwrap().tokens.refresh_token, "after");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2, "refreshed again, nothing handed out");
+        assert!(flights.flights.lock().unwrap().len() <= 2, "forgotten keys go");
+        // And with the token that was sent.
+        flights.forget("old").await;
+        assert_eq!(flights.run("after", call("last")).await.unwrap().tokens.refresh_token, "last");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 3);
     }
 }
