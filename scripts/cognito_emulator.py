@@ -150,6 +150,12 @@ def patch_tokens(models):
             if username_is_email:
                 payload["email"] = username
         payload.update(extra_data or {})
+        # "When you turn on token revocation settings, the origin_jti and jti claims are added to
+        # the access and ID tokens" (AWS knowledge center, "Revoke refresh tokens"): without
+        # EnableTokenRevocation a token carries neither.
+        if not revocation_enabled(self.clients.get(client_id)):
+            payload.pop("origin_jti", None)
+            payload.pop("jti", None)
         headers = {"kid": REAL_KID, "alg": "RS256"}
         return models.jwt.encode(headers, payload, self.json_web_key), expires_in
 
@@ -197,6 +203,43 @@ def patch_tokens(models):
     responses.CognitoIdpJsonWebKeyResponse.json_web_key = json.dumps(keys).encode("utf-8")
 
 
+def revocation_enabled(client):
+    """An app client's EnableTokenRevocation (CreateUserPoolClient reference: "If you don't
+    include this parameter, token revocation is automatically activated for the new user pool
+    client")."""
+    if client is None:
+        return True
+    return client.extended_config.get("EnableTokenRevocation", True) is not False
+
+
+# What DescribeUserPoolClient answers for settings a client was created without, as Cognito
+# fills them in (CreateUserPoolClient reference: RefreshTokenValidity 30 days, access and ID
+# tokens an hour, TokenValidityUnits, EnableTokenRevocation, AuthSessionValidity 3 minutes).
+# moto answers only what it was given.
+CLIENT_DEFAULTS = {
+    "RefreshTokenValidity": 30,
+    "AccessTokenValidity": 60,
+    "IdTokenValidity": 60,
+    "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+    "EnableTokenRevocation": True,
+    "AuthSessionValidity": 3,
+}
+
+
+def patch_client_defaults(models):
+    client_class = models.CognitoIdpUserPoolClient
+    original_to_json = client_class.to_json
+
+    def to_json(self, extended=False):
+        described = original_to_json(self, extended)
+        if extended:
+            for key, value in CLIENT_DEFAULTS.items():
+                described.setdefault(key, value)
+        return described
+
+    client_class.to_json = to_json
+
+
 def rotation_of(client):
     """(enabled, grace seconds) of an app client's RefreshTokenRotation (CreateUserPoolClient
     reference, RefreshTokenRotationType: Feature ENABLED or DISABLED, RetryGracePeriodSeconds
@@ -238,6 +281,10 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
     # A rotated-out refresh token: the instant its grace period ends.
     rotated_out = {}
     lock = threading.Lock()
+
+    class UnsupportedOperationException(JsonRESTError):
+        def __init__(self, message):
+            super().__init__(error_type="UnsupportedOperationException", message=message)
 
     class UnauthorizedException(JsonRESTError):
         def __init__(self, message):
@@ -298,7 +345,11 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
         client_id = self._get_param("ClientId") or ""
         # RevokeToken's errors (API reference) have no NotAuthorizedException: a client secret
         # that is wrong or missing is UnauthorizedException.
-        pool, _ = pool_and_client(self, client_id, self._get_param("ClientSecret"), UnauthorizedException)
+        pool, client = pool_and_client(self, client_id, self._get_param("ClientSecret"), UnauthorizedException)
+        # RevokeToken reference, Errors: UnsupportedOperationException, "an operation that isn't
+        # enabled for the user pool client" (EnableTokenRevocation off).
+        if not revocation_enabled(client):
+            raise UnsupportedOperationException("Token revocation is not enabled for this app client.")
         found = pool.refresh_tokens.get(token)
         if token not in pool.refresh_tokens:
             raise UnsupportedTokenTypeException("Unsupported token type")
@@ -655,6 +706,7 @@ def patch_moto():
         return result
 
     patch_tokens(models)
+    patch_client_defaults(models)
     backend.initiate_auth = initiate_auth
     backend.admin_initiate_auth = admin_initiate_auth
 

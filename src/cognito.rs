@@ -91,6 +91,8 @@ impl Cognito {
                 sealer.clone(),
                 config.session_cache_ttl,
                 config.session_cache_capacity,
+                // Validated at launch to fit an i64.
+                config.cookie_max_age.as_secs() as i64,
             )),
             (SessionMode::Database, None) => {
                 return Err(ConfigError::Invalid {

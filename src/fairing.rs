@@ -264,10 +264,18 @@ impl Fairing for CognitoFairing {
         }
         // Revocations the other instances recorded, before the first request.
         cognito.sessions().refresh_revocations().await;
-        // Launch waits on Cognito two seconds at most for it.
-        let check = cognito.client().check_user_existence_errors();
-        if tokio::time::timeout(std::time::Duration::from_secs(2), check).await.is_err() {
-            log::info!("rocket_warrant: the app client's PreventUserExistenceErrors could not be read in time");
+        // What the app client's settings mean here; launch waits on Cognito two seconds at most.
+        let describe = cognito.client().describe();
+        match tokio::time::timeout(std::time::Duration::from_secs(2), describe).await {
+            Ok(Ok(facts)) => {
+                facts.log(&cognito.config().app_client_id);
+                cognito.sessions().learn(&facts);
+            }
+            Ok(Err(e)) => log::info!(
+                "rocket_warrant: the app client's settings could not be read ({e}); unless its \
+                 PreventUserExistenceErrors is ENABLED, response times tell which usernames exist"
+            ),
+            Err(_) => log::info!("rocket_warrant: the app client's settings could not be read in time"),
         }
         Ok(rocket.manage(cognito))
     }

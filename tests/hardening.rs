@@ -262,6 +262,55 @@ async fn database_down_is_503_and_service_resumes_when_it_returns() {
     common::record_store_run("postgres", module_path!());
 }
 
+#[get("/claims")]
+fn claims(claims: rocket_warrant::CognitoClaims) -> String {
+    claims.username().to_owned()
+}
+
+/// A database that stops answering (connections held open, nothing said) while requests that
+/// need no row keep coming: each waits for the revocations' read a quarter of a second at most,
+/// then goes on with the revocations known so far.
+async fn a_database_that_hangs_holds_up_no_route_that_needs_none(kind: StoreKind, server: &str) {
+    let Some(url) = common::database_url(kind).await else {
+        common::record_store_run(&format!("{}-not-run", kind.name()), module_path!());
+        return;
+    };
+    let pool = Pool::new(false).await;
+    pool.add_user("alice", PASSWORD, &[]).await;
+    let proxy = common::CuttableProxy::start(server.parse().unwrap()).await;
+    let db = url.replacen(server, &format!("127.0.0.1:{}", proxy.port), 1);
+    assert_ne!(db, url, "the database URL goes through the proxy");
+    let settings = with(pool.settings(), json!({ "revocation_sync_secs": 0.2 }));
+    let client = Client::tracked(common::rocket(kind, &db, settings).mount("/", routes![claims])).await.unwrap();
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    let access = cognito.login("alice", PASSWORD).await.expect("login").tokens.access_token;
+    let bearer = || Header::new("Authorization", format!("Bearer {access}"));
+    assert_eq!(client.get("/claims").header(bearer()).dispatch().await.status(), Status::Ok);
+
+    proxy.hang();
+    // Past two sync intervals: the list is due, and the read of it will never be answered.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for attempt in 0..6 {
+        let request = client.get("/claims").header(bearer()).dispatch();
+        let response = tokio::time::timeout(std::time::Duration::from_secs(3), request)
+            .await
+            .unwrap_or_else(|_| panic!("attempt {attempt}: no answer while the database hangs"));
+        assert_eq!(response.status(), Status::Ok, "attempt {attempt}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    common::record_store_run(kind.name(), module_path!());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_that_hangs_holds_up_no_route_that_needs_none() {
+    a_database_that_hangs_holds_up_no_route_that_needs_none(StoreKind::Postgres, "127.0.0.1:5432").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mysql_that_hangs_holds_up_no_route_that_needs_none() {
+    a_database_that_hangs_holds_up_no_route_that_needs_none(StoreKind::Mysql, "127.0.0.1:3306").await;
+}
+
 store_tests! {
     fifty_concurrent_first_logins_give_one_row_and_fifty_successes => |kind: StoreKind, url: String| async move {
         let pool = Pool::new(false).await;

@@ -476,3 +476,148 @@ async fn sign_out_everywhere_covers_tokens_from_a_clock_ahead_of_the_sites() {
         assert_eq!(bearer_status(&site, token).await, Status::Unauthorized, "issued before the sign-out");
     }
 }
+
+/// Cognito fails the RevokeToken of a logout: the session ends here, a copy of its refresh
+/// cookie is refused by the site (not sent to Cognito, which would refresh it) for as long as the
+/// refresh token can live, past the access token's lifetime, and the revocation is asked again
+/// until Cognito answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_cognito_could_not_make_at_logout_is_kept_and_retried() {
+    let pool = pool_with_alice(false).await;
+    let cognito_proxy = common::FailingCall::start("RevokeToken").await;
+    let site = Site::new(&pool, json!({ "endpoint_url": cognito_proxy.url })).await;
+    site.login().await;
+    let copied: Vec<Cookie<'static>> = site
+        .client
+        .cookies()
+        .iter()
+        .filter(|c| c.name().starts_with("cognito_"))
+        .map(|c| c.clone().into_owned())
+        .collect();
+    let refresh = common::cookie_token(&site.client.cookies(), "cognito_refresh").unwrap();
+    let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
+    let exp = site.cognito().verify(&access, TokenUse::Access).await.unwrap().exp.unwrap();
+
+    cognito_proxy.failing.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(site.client.get("/logout").dispatch().await.status(), Status::Ok);
+    assert_eq!(cognito_proxy.failed.load(std::sync::atomic::Ordering::SeqCst), 1, "RevokeToken failed");
+    get_tokens(&pool, &refresh).await.expect("alive at Cognito");
+
+    // Well past the access token's lifetime (and the sign-in's revocation it would have had):
+    // the copied cookies would refresh at Cognito.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    site.clock.set(exp + 3600);
+    let mut request = site.client.get("/me");
+    for cookie in &copied {
+        request = request.cookie(cookie.clone());
+    }
+    assert_eq!(request.dispatch().await.status(), Status::Unauthorized, "refused here");
+    assert_eq!(site.cognito().counters().refreshes, 0, "not sent to Cognito");
+
+    // Cognito answers again: the crate's retry revokes the token there.
+    cognito_proxy.failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match get_tokens(&pool, &refresh).await {
+            Err(e) => {
+                assert_eq!(code(&e), "NotAuthorizedException");
+                break;
+            }
+            Ok(_) => assert!(std::time::Instant::now() < deadline, "not revoked at Cognito within 10 s"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// An app client without token revocation: Cognito's tokens carry no origin_jti and RevokeToken
+/// is refused. A logout still ends the session, and this site refuses a copy of its refresh
+/// cookie and a Bearer copy of its access token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_token_revocation_a_logout_refuses_the_sessions_own_tokens_here() {
+    let pool = pool_with_alice(false).await;
+    pool.admin
+        .update_user_pool_client()
+        .user_pool_id(&pool.pool_id)
+        .client_id(&pool.client_id)
+        .enable_token_revocation(false)
+        .explicit_auth_flows(cip::types::ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .explicit_auth_flows(cip::types::ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap();
+    let site = Site::new(&pool, json!({})).await;
+    site.login().await;
+    let copied: Vec<Cookie<'static>> = site
+        .client
+        .cookies()
+        .iter()
+        .filter(|c| c.name().starts_with("cognito_"))
+        .map(|c| c.clone().into_owned())
+        .collect();
+    let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
+    let claims = site.cognito().verify(&access, TokenUse::Access).await.unwrap();
+    assert!(!claims.extra.contains_key("origin_jti"), "no origin_jti without token revocation");
+    let refresh = common::cookie_token(&site.client.cookies(), "cognito_refresh").unwrap();
+    let bearer = |token: &str| rocket::http::Header::new("Authorization", format!("Bearer {token}"));
+    assert_eq!(site.client.get("/me").header(bearer(&access)).dispatch().await.status(), Status::Ok);
+
+    assert_eq!(site.client.get("/logout").dispatch().await.status(), Status::Ok);
+    get_tokens(&pool, &refresh).await.expect("Cognito could not revoke it");
+    assert_eq!(site.client.get("/me").header(bearer(&access)).dispatch().await.status(), Status::Unauthorized);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    site.clock.set(claims.exp.unwrap() + 60);
+    let mut request = site.client.get("/me");
+    for cookie in &copied {
+        request = request.cookie(cookie.clone());
+    }
+    assert_eq!(request.dispatch().await.status(), Status::Unauthorized, "the copied refresh cookie is refused");
+    assert_eq!(site.cognito().counters().refreshes, 0);
+}
+
+/// The emulator follows EnableTokenRevocation = false as the references describe: no
+/// origin_jti or jti in the tokens, RevokeToken refused with UnsupportedOperationException, and
+/// DescribeUserPoolClient says so; a client created without the setting has it on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_token_revocation_off_and_client_defaults() {
+    let pool = pool_with_alice(false).await;
+    let described = |pool: &Pool| {
+        let admin = pool.admin.clone();
+        let (pool_id, client_id) = (pool.pool_id.clone(), pool.client_id.clone());
+        async move {
+            admin
+                .describe_user_pool_client()
+                .user_pool_id(pool_id)
+                .client_id(client_id)
+                .send()
+                .await
+                .unwrap()
+                .user_pool_client
+                .unwrap()
+        }
+    };
+    let on = described(&pool).await;
+    assert_eq!(on.enable_token_revocation, Some(true), "on by default");
+    assert_eq!(on.refresh_token_validity, 30);
+    assert_eq!(on.token_validity_units.and_then(|u| u.refresh_token), Some(cip::types::TimeUnitsType::Days));
+    let tokens = sign_in_directly(&pool, "alice").await;
+    assert!(common::claims_of(tokens.access_token().unwrap()).get("origin_jti").is_some());
+
+    pool.admin
+        .update_user_pool_client()
+        .user_pool_id(&pool.pool_id)
+        .client_id(&pool.client_id)
+        .enable_token_revocation(false)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described(&pool).await.enable_token_revocation, Some(false));
+    let tokens = sign_in_directly(&pool, "alice").await;
+    for token in [tokens.access_token().unwrap(), tokens.id_token().unwrap()] {
+        let claims = common::claims_of(token);
+        assert!(claims.get("origin_jti").is_none() && claims.get("jti").is_none(), "{claims}");
+    }
+    let refused =
+        pool.admin.revoke_token().client_id(&pool.client_id).token(tokens.refresh_token().unwrap()).send().await;
+    assert_eq!(code(&refused.unwrap_err()), "UnsupportedOperationException");
+    get_tokens(&pool, tokens.refresh_token().unwrap()).await.expect("not revoked");
+}

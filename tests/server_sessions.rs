@@ -396,6 +396,54 @@ store_tests! {
     };
 }
 
+store_tests! {
+    a_cookie_session_ends_after_cookie_max_age_secs_however_long_its_cookies_are_kept => |kind: StoreKind, url: String| async move {
+        let setup = Setup::new(kind, url).await;
+        let settings = json!({ "session_store": "cookies", "cookie_max_age_secs": 7200 });
+        let a = setup.instance(settings).await;
+        let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let login = a.post("/login").header(ContentType::Form).body(format!("username=alice&password={PASSWORD}")).dispatch().await;
+        let copied = cookies_of(&login);
+        drop(login);
+        let body: Value = send(&a, "/me", &copied).await.into_json().await.unwrap();
+        let exp = expiry(&a, body["access"].as_str().unwrap()).await;
+        // The access token expires: refreshed, and the new cookies last what is left of the session.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        setup.clock.set(exp);
+        let refreshed = send(&a, "/me", &copied).await;
+        assert_eq!(refreshed.status(), Status::Ok);
+        for cookie in refreshed.cookies().iter() {
+            let left = cookie.max_age().unwrap().whole_seconds();
+            assert!((7200 - (exp - started) - 5..=7200 - (exp - started) + 1).contains(&left), "{}: Max-Age {left}", cookie.name());
+        }
+        let renewed = cookies_of(&refreshed);
+        drop(refreshed);
+        // Past the session's maximum age, a browser that kept its cookies is refused and they are
+        // cleared, and so is a copy of the first cookies, which would otherwise refresh.
+        setup.clock.set(started + 7201);
+        for cookies in [&renewed, &copied] {
+            let response = send(&a, "/me", cookies).await;
+            assert_eq!(response.status(), Status::Unauthorized);
+            let set: Vec<&str> = response.headers().get("Set-Cookie").collect();
+            assert!(set.iter().any(|c| c.starts_with("cognito_refresh=;") && c.contains("Max-Age=0")), "{set:?}");
+        }
+        assert_eq!(cognito(&a).counters().refreshes, 1, "no refresh past the maximum age");
+    };
+
+    a_server_side_session_ends_after_cookie_max_age_secs_even_if_its_row_says_later => |kind: StoreKind, url: String| async move {
+        let setup = Setup::new(kind, url).await;
+        let long = setup.instance(json!({ "cookie_max_age_secs": 7200 })).await;
+        let cookie = sign_in(&long, "alice").await;
+        let created = cognito(&long).user_sessions("alice").await.unwrap()[0].created_at;
+        // The site now says ten minutes: the row written under two hours ends with them.
+        let short = setup.instance(json!({ "cookie_max_age_secs": 600, "session_cache_ttl_secs": 0 })).await;
+        setup.clock.set(created + 599);
+        assert_eq!(status(&short, &cookie).await, Status::Ok);
+        setup.clock.set(created + 600);
+        assert_eq!(status(&short, &cookie).await, Status::Unauthorized);
+    };
+}
+
 /// A request with `cookies`.
 async fn send<'c>(client: &'c Client, path: &str, cookies: &[Cookie<'static>]) -> LocalResponse<'c> {
     let mut request = client.get(path.to_owned());

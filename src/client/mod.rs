@@ -53,6 +53,41 @@ impl UserAttributes {
     }
 }
 
+/// What launch reads of the app client (DescribeUserPoolClient); `None` where it says nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ClientFacts {
+    /// `PreventUserExistenceErrors` is `ENABLED`.
+    pub(crate) prevents_user_existence_errors: Option<bool>,
+    /// `EnableTokenRevocation`: without it tokens carry no `origin_jti` and RevokeToken is refused.
+    pub(crate) token_revocation: Option<bool>,
+    /// How long a refresh token lives after its sign-in (`RefreshTokenValidity`).
+    pub(crate) refresh_token_validity: Option<Duration>,
+}
+
+impl ClientFacts {
+    /// Says in the log what the settings mean for this site.
+    pub(crate) fn log(&self, client_id: &str) {
+        match self.prevents_user_existence_errors {
+            Some(true) => log::info!(
+                "rocket_warrant: PreventUserExistenceErrors is ENABLED: unknown users and wrong passwords look alike"
+            ),
+            _ => log::warn!(
+                "rocket_warrant: PreventUserExistenceErrors is not ENABLED on app client {client_id}: Cognito answers \
+                 an unknown username in one round trip and a wrong password in two, so response times tell which \
+                 usernames exist; set it to ENABLED (UpdateUserPoolClient, or the console's app client settings)"
+            ),
+        }
+        if self.token_revocation == Some(false) {
+            log::warn!(
+                "rocket_warrant: token revocation (EnableTokenRevocation) is off on app client {client_id}: Cognito \
+                 refuses RevokeToken and its tokens carry no origin_jti, so a logout revokes nothing at Cognito; this \
+                 site refuses the session's refresh token and its current access token until they expire, but not the \
+                 other tokens of that sign-in; turn it on (UpdateUserPoolClient, EnableTokenRevocation)"
+            );
+        }
+    }
+}
+
 /// A Cognito user-pool client bound to one app client.
 #[derive(Clone)]
 pub(crate) struct CognitoClient {
@@ -373,9 +408,12 @@ impl CognitoClient {
             req = req.client_secret(secret.expose());
         }
         req.send().await.map_err(|e| {
-            sdk_error(e, |code, _| match code {
+            sdk_error(e, |code, message| match code {
                 // Not one of this client's live refresh tokens: nothing left to revoke.
                 "UnsupportedTokenTypeException" => Some(Error::SessionExpired),
+                // Token revocation is off on the app client (EnableTokenRevocation), or the
+                // client secret is wrong: the application's settings.
+                "UnsupportedOperationException" | "UnauthorizedException" => Some(misconfigured(code, message)),
                 _ => None,
             })
         })?;
@@ -395,31 +433,35 @@ impl CognitoClient {
         })
     }
 
-    /// Says in the log what the app client's PreventUserExistenceErrors means for this site
-    /// (DescribeUserPoolClient, which needs AWS credentials allowed to call it). Off (`LEGACY`,
-    /// the API's default), Cognito answers an unknown username at once and a wrong password
-    /// only after the password proof: one round trip against two, so response times tell which
-    /// usernames exist, whatever this crate does. On (`ENABLED`), Cognito answers both alike.
-    pub(crate) async fn check_user_existence_errors(&self) {
-        use cip::types::PreventUserExistenceErrorTypes as Prevent;
-        let described =
-            self.client.describe_user_pool_client().user_pool_id(&self.pool_id).client_id(&self.client_id).send().await;
-        match described.map(|out| out.user_pool_client.and_then(|c| c.prevent_user_existence_errors)) {
-            Ok(Some(Prevent::Enabled)) => {
-                log::info!("rocket_warrant: PreventUserExistenceErrors is ENABLED: unknown users and wrong passwords look alike")
-            }
-            Ok(_) => log::warn!(
-                "rocket_warrant: PreventUserExistenceErrors is not ENABLED on app client {}: Cognito answers an unknown \
-                 username in one round trip and a wrong password in two, so response times tell which usernames exist; \
-                 set it to ENABLED (UpdateUserPoolClient, or the console's app client settings)",
-                self.client_id
-            ),
-            Err(e) => log::info!(
-                "rocket_warrant: the app client's PreventUserExistenceErrors could not be read ({}); unless it is \
-                 ENABLED, response times tell which usernames exist",
-                sdk_error(e, |_, _| None)
-            ),
-        }
+    /// What the app client's settings mean for this site (DescribeUserPoolClient, which needs
+    /// AWS credentials allowed to call it).
+    pub(crate) async fn describe(&self) -> Result<ClientFacts, Error> {
+        use cip::types::{PreventUserExistenceErrorTypes as Prevent, TimeUnitsType as Unit};
+        let out = (self.client.describe_user_pool_client())
+            .user_pool_id(&self.pool_id)
+            .client_id(&self.client_id)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, |_, _| None))?;
+        let Some(client) = out.user_pool_client else {
+            return Ok(ClientFacts::default());
+        };
+        // RefreshTokenValidity counts the unit TokenValidityUnits gives (days when it gives none:
+        // CreateUserPoolClient reference).
+        let unit = client.token_validity_units.as_ref().and_then(|u| u.refresh_token.clone());
+        let seconds = match unit {
+            Some(Unit::Seconds) => 1,
+            Some(Unit::Minutes) => 60,
+            Some(Unit::Hours) => 3600,
+            _ => 24 * 3600,
+        };
+        let refresh_token_validity = (client.refresh_token_validity > 0)
+            .then(|| Duration::from_secs(u64::try_from(client.refresh_token_validity).unwrap_or(0) * seconds));
+        Ok(ClientFacts {
+            prevents_user_existence_errors: client.prevent_user_existence_errors.map(|p| p == Prevent::Enabled),
+            token_revocation: client.enable_token_revocation,
+            refresh_token_validity,
+        })
     }
 
     /// Signs the user out everywhere: the access and refresh tokens stop working at Cognito.

@@ -48,8 +48,8 @@ pub(crate) struct StoredTokens {
     pub(crate) id_token: Option<String>,
     /// The access token.
     pub(crate) access_token: Option<String>,
-    /// The refresh token and the canonical Cognito username its SECRET_HASH is computed from.
-    pub(crate) refresh: Option<(String, String)>,
+    /// The refresh cookie.
+    pub(crate) refresh: Option<RefreshCookie>,
 }
 
 impl fmt::Debug for StoredTokens {
@@ -60,6 +60,52 @@ impl fmt::Debug for StoredTokens {
             .field("refresh", &self.refresh.is_some())
             .finish()
     }
+}
+
+/// What the refresh cookie holds: the refresh token, the canonical Cognito username its
+/// SECRET_HASH is computed from, and when the session signed in. `Debug` shows no token.
+#[derive(Clone)]
+pub(crate) struct RefreshCookie {
+    pub(crate) token: String,
+    pub(crate) username: String,
+    pub(crate) started: i64,
+}
+
+impl fmt::Debug for RefreshCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshCookie").field("username", &self.username).field("started", &self.started).finish()
+    }
+}
+
+/// The first byte of what a session cookie seals, followed by the session's sign-in time (so
+/// that the site, not only the browser, ends it after `cookie_max_age_secs`). Cookies sealed
+/// without it, by earlier versions, are not read: their sessions sign in again.
+const SESSION_FORMAT: u8 = 0xC5;
+
+/// What a session cookie seals: the format, the sign-in time, the username (the refresh cookie),
+/// the token.
+pub(crate) fn pack_value(started: i64, username: Option<&str>, token: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(token.len() + username.map_or(0, str::len) + 16);
+    out.push(SESSION_FORMAT);
+    out.extend_from_slice(&started.to_be_bytes());
+    if let Some(username) = username {
+        pack_str(username, &mut out);
+    }
+    pack_token(token, &mut out);
+    out
+}
+
+/// Reads what [`pack_value`] wrote: the sign-in time, the username (when `with_username`), the
+/// token; `None` for anything else.
+pub(crate) fn unpack_value(plaintext: &[u8], with_username: bool) -> Option<(i64, Option<String>, String)> {
+    let (&format, rest) = plaintext.split_first()?;
+    let (started, mut input) = rest.split_first_chunk::<8>().filter(|_| format == SESSION_FORMAT)?;
+    let username = match with_username {
+        true => Some(unpack_str(&mut input).filter(|u| !u.is_empty())?),
+        false => None,
+    };
+    let token = unpack_token(&mut input).filter(|t| !t.is_empty() && input.is_empty())?;
+    Some((i64::from_be_bytes(*started), username, token))
 }
 
 impl TokenCookies {
@@ -100,28 +146,38 @@ impl TokenCookies {
         [&self.id, &self.access, &self.refresh, &self.session]
     }
 
-    /// Sets the cookies of a cookie session, after checking that each fits; if one would not,
-    /// none is set.
-    pub(crate) fn set(&self, jar: &CookieJar<'_>, tokens: &Tokens, username: &str) -> Result<(), Error> {
-        for cookie in self.sealed(tokens, username)? {
+    /// Sets the cookies of a cookie session that signed in at `started`, as of `now`, after
+    /// checking that each fits; if one would not, none is set.
+    pub(crate) fn set(
+        &self,
+        jar: &CookieJar<'_>,
+        tokens: &Tokens,
+        username: &str,
+        started: i64,
+        now: i64,
+    ) -> Result<(), Error> {
+        for cookie in self.sealed(tokens, username, started, now)? {
             jar.add(cookie);
         }
         Ok(())
     }
 
-    /// The sealed cookies of a cookie session, after checking that each fits; if one would not,
-    /// none is returned.
-    pub(crate) fn sealed(&self, tokens: &Tokens, username: &str) -> Result<Vec<Cookie<'static>>, Error> {
-        let mut access = Vec::with_capacity(tokens.access_token.len());
-        pack_token(&tokens.access_token, &mut access);
-        let mut refresh = Vec::with_capacity(tokens.refresh_token.len() + username.len() + 8);
-        pack_str(username, &mut refresh);
-        pack_token(&tokens.refresh_token, &mut refresh);
-        let mut values = vec![(&self.access, access), (&self.refresh, refresh)];
+    /// The sealed cookies of a cookie session that signed in at `started`, as of `now` (they
+    /// last what is left of `cookie_max_age_secs`), after checking that each fits; if one
+    /// would not, none is returned.
+    pub(crate) fn sealed(
+        &self,
+        tokens: &Tokens,
+        username: &str,
+        started: i64,
+        now: i64,
+    ) -> Result<Vec<Cookie<'static>>, Error> {
+        let mut values = vec![
+            (&self.access, pack_value(started, None, &tokens.access_token)),
+            (&self.refresh, pack_value(started, Some(username), &tokens.refresh_token)),
+        ];
         if self.id_token_cookie {
-            let mut id = Vec::with_capacity(tokens.id_token.len());
-            pack_token(&tokens.id_token, &mut id);
-            values.push((&self.id, id));
+            values.push((&self.id, pack_value(started, None, &tokens.id_token)));
         }
         for (name, plaintext) in &values {
             let size = name.len() + 1 + sealed_len(plaintext.len());
@@ -129,10 +185,16 @@ impl TokenCookies {
                 return Err(Error::CookieTooLarge { cookie: (*name).clone(), size, limit: MAX_COOKIE_BYTES });
             }
         }
+        let left = Duration::seconds(self.ends_at(started).saturating_sub(now).max(0));
         Ok(values
             .into_iter()
-            .map(|(name, plaintext)| self.cookie(name.clone(), self.sealer.seal(name, &plaintext), self.max_age))
+            .map(|(name, plaintext)| self.cookie(name.clone(), self.sealer.seal(name, &plaintext), left))
             .collect())
+    }
+
+    /// When a session that signed in at `started` ends (`cookie_max_age_secs` later).
+    pub(crate) fn ends_at(&self, started: i64) -> i64 {
+        started.saturating_add(self.max_age.whole_seconds())
     }
 
     /// The cookie of a server-side session: its random id, sealed.
@@ -179,7 +241,11 @@ impl TokenCookies {
     /// Reads a cookie session's cookies; a tampered cookie, or one sealed with another key,
     /// reads as absent.
     pub(crate) fn get(&self, jar: &CookieJar<'_>) -> StoredTokens {
-        StoredTokens { id_token: self.id_token(jar), access_token: self.access_token(jar), refresh: self.refresh(jar) }
+        StoredTokens {
+            id_token: self.id_token(jar),
+            access_token: self.access_token(jar).map(|(token, _)| token),
+            refresh: self.refresh(jar),
+        }
     }
 
     /// The access cookie's sealed value, as sent.
@@ -187,29 +253,21 @@ impl TokenCookies {
         jar.get(&self.access).map(|c| c.value())
     }
 
-    /// The access token cookie.
-    pub(crate) fn access_token(&self, jar: &CookieJar<'_>) -> Option<String> {
-        self.token(jar, &self.access)
+    /// The access token cookie: the token and the session's sign-in time.
+    pub(crate) fn access_token(&self, jar: &CookieJar<'_>) -> Option<(String, i64)> {
+        let (started, _, token) = unpack_value(&self.open(jar, &self.access)?, false)?;
+        Some((token, started))
     }
 
     /// The ID token cookie.
     pub(crate) fn id_token(&self, jar: &CookieJar<'_>) -> Option<String> {
-        self.token(jar, &self.id)
+        Some(unpack_value(&self.open(jar, &self.id)?, false)?.2)
     }
 
-    /// The refresh token cookie: the token and the Cognito username.
-    pub(crate) fn refresh(&self, jar: &CookieJar<'_>) -> Option<(String, String)> {
-        let plaintext = self.open(jar, &self.refresh)?;
-        let mut input = plaintext.as_slice();
-        let username = unpack_str(&mut input)?;
-        let token = unpack_token(&mut input)?;
-        (!username.is_empty() && !token.is_empty() && input.is_empty()).then_some((token, username))
-    }
-
-    fn token(&self, jar: &CookieJar<'_>, name: &str) -> Option<String> {
-        let plaintext = self.open(jar, name)?;
-        let mut input = plaintext.as_slice();
-        unpack_token(&mut input).filter(|t| !t.is_empty() && input.is_empty())
+    /// The refresh token cookie.
+    pub(crate) fn refresh(&self, jar: &CookieJar<'_>) -> Option<RefreshCookie> {
+        let (started, username, token) = unpack_value(&self.open(jar, &self.refresh)?, true)?;
+        Some(RefreshCookie { token, username: username?, started })
     }
 
     fn open(&self, jar: &CookieJar<'_>, name: &str) -> Option<Vec<u8>> {
@@ -273,7 +331,8 @@ mod tests {
     fn set(cookies: &State<TokenCookies>, jar: &CookieJar<'_>, len: usize) -> String {
         let tokens =
             Tokens { id_token: "i".repeat(100), access_token: "~".repeat(len), refresh_token: "~".repeat(100) };
-        match cookies.set(jar, &tokens, "alice") {
+        let now = crate::tokens::unix_now();
+        match cookies.set(jar, &tokens, "alice", now, now) {
             Ok(()) => "set".into(),
             Err(e) => e.to_string(),
         }
@@ -282,7 +341,7 @@ mod tests {
     #[get("/read")]
     fn read(cookies: &State<TokenCookies>, jar: &CookieJar<'_>) -> String {
         let stored = cookies.get(jar);
-        format!("{:?} {:?}", stored.access_token.map(|t| t.len()), stored.refresh.map(|(t, u)| (t.len(), u)))
+        format!("{:?} {:?}", stored.access_token.map(|t| t.len()), stored.refresh.map(|r| (r.token.len(), r.username)))
     }
 
     fn figment() -> rocket::figment::Figment {
@@ -312,7 +371,7 @@ mod tests {
         let client = client().await;
         // Text that is no base64url is kept as it is: 4 bytes of sealed cookie per 3 of token.
         let largest = (1000..4096)
-            .take_while(|n| "cognito_access=".len() + sealed_len(n + 5) <= MAX_COOKIE_BYTES)
+            .take_while(|n| "cognito_access=".len() + sealed_len(n + 14) <= MAX_COOKIE_BYTES)
             .last()
             .unwrap();
         for len in [largest + 1, 3100, 100_000] {
@@ -356,7 +415,7 @@ mod tests {
         let stored = StoredTokens {
             id_token: Some("eyJ.id.token".into()),
             access_token: Some("eyJ.access.token".into()),
-            refresh: Some(("refresh-token-value".into(), "alice".into())),
+            refresh: Some(RefreshCookie { token: "refresh-token-value".into(), username: "alice".into(), started: 0 }),
         };
         let debug = format!("{stored:?}");
         assert!(!debug.contains("eyJ") && !debug.contains("refresh-token-value"), "{debug}");

@@ -20,6 +20,9 @@ pub(crate) struct Credentials {
     /// Where the session remembers its local row (an opened cookie, a server-side session).
     pub(crate) row: Option<Arc<RowMemory>>,
     pub(crate) bearer: bool,
+    /// When a cookie session ends (its sign-in plus `cookie_max_age_secs`), checked on every
+    /// request: a copied cookie lasts no longer than the session.
+    pub(crate) ends_at: Option<i64>,
 }
 
 impl std::fmt::Debug for Credentials {

@@ -29,20 +29,20 @@ use rocket::http::{Cookie, CookieJar};
 use rocket::Request;
 
 pub(crate) use self::cookies::TokenCookies;
+#[cfg(feature = "testing")]
+pub(crate) use self::cookies::{pack_value, unpack_value};
 pub(crate) use self::credentials::Credentials;
 use self::credentials::{remember_row, remembered_row};
 use self::opened::OpenedCookies;
 use self::refresh::{RefreshFlights, Refreshed};
 pub(crate) use self::revocations::RevocationSync;
-#[cfg(feature = "testing")]
-pub(crate) use self::seal::{pack_token, unpack_str, unpack_token};
 pub(crate) use self::seal::{site_key, Sealer};
 pub(crate) use self::server::handle;
 pub(crate) use self::server::ServerSessions;
 use crate::challenge::PendingChallenge;
 use crate::error::{AuthError, Error};
 use crate::store::{SessionInfo, User};
-use crate::tokens::{of_sign_in, of_user, unverified_claims, Now, TokenUse, Tokens, VerifyError};
+use crate::tokens::{digest, of_sign_in, of_token, of_user, unverified_claims, Now, TokenUse, Tokens, VerifyError};
 use crate::users::{Login, Users};
 
 /// A request's authentication outcome, kept in its local cache so that every guard of the
@@ -79,6 +79,9 @@ pub(crate) struct Sessions {
     row_ttl: std::time::Duration,
     max_age: i64,
     refreshes: RefreshFlights,
+    /// The app client's refresh-token validity in seconds, once launch has read it (until then,
+    /// and when it cannot, the session's maximum age stands for it).
+    refresh_validity: std::sync::atomic::AtomicI64,
 }
 
 impl Sessions {
@@ -94,31 +97,61 @@ impl Sessions {
         row_ttl: std::time::Duration,
     ) -> Sessions {
         let opened = OpenedCookies::new(remember);
-        Sessions { users, cookies, server, revocations, opened, row_ttl, max_age, refreshes: RefreshFlights::default() }
+        Sessions {
+            users,
+            cookies,
+            server,
+            revocations,
+            opened,
+            row_ttl,
+            max_age,
+            refreshes: RefreshFlights::default(),
+            refresh_validity: std::sync::atomic::AtomicI64::new(i64::MAX),
+        }
     }
 
     /// Reads the revocations the other instances recorded, when due (the fairing, at ignite;
     /// each request does the same at its own time in `authenticate`).
     pub(crate) async fn refresh_revocations(&self) {
-        self.revocations.refresh(self.users.verifier.instant()).await;
+        self.revocations.first_read(self.users.verifier.instant()).await;
     }
 
     /// Refuses the sign-in of `access_token` (a token this site sealed: expired or not) here
     /// at once, and on the instances that share the store within their sync interval: every
-    /// token of that sign-in issued until now has lapsed by the returned revocation's end.
-    async fn revoke_sign_in(&self, access_token: &str) {
+    /// token of that sign-in issued until now has lapsed by the revocation's end (or until
+    /// `at_least`, when its refresh token may still be used). A token without `origin_jti` (token
+    /// revocation off on the app client) is refused alone, by its digest, until it expires.
+    async fn revoke_sign_in(&self, access_token: &str, at_least: Option<i64>) {
         let Some(claims) = unverified_claims(access_token) else {
             return;
         };
+        let now = self.users.verifier.now();
+        let leeway = self.users.verifier.leeway();
         let Some(origin) = claims.extra.get("origin_jti").and_then(|v| v.as_str()) else {
+            let lapses = claims.exp.unwrap_or(now.saturating_add(MAX_TOKEN_LIFE)).saturating_add(leeway);
+            self.revocations.revoke(of_token(&digest(access_token), now, lapses)).await;
             return;
         };
-        let now = self.users.verifier.now();
         // Any token of this sign-in was issued by now and lives its validity (at most a day).
         let validity =
             claims.exp.zip(claims.iat).map_or(MAX_TOKEN_LIFE, |(exp, iat)| (exp - iat).clamp(0, MAX_TOKEN_LIFE));
-        let lapses = now.saturating_add(validity).saturating_add(self.users.verifier.leeway());
+        let lapses = now.saturating_add(validity).saturating_add(leeway).max(at_least.unwrap_or(i64::MIN));
         self.revocations.revoke(of_sign_in(origin, now, lapses)).await;
+    }
+
+    /// Takes what launch read of the app client: how long its refresh tokens live.
+    pub(crate) fn learn(&self, facts: &crate::client::ClientFacts) {
+        if let Some(validity) = facts.refresh_token_validity {
+            let secs = i64::try_from(validity.as_secs()).unwrap_or(i64::MAX);
+            self.refresh_validity.store(secs, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// When a refresh token of a sign-in at `started` dies at the latest: the app client's
+    /// refresh-token validity (read at launch), or the session's maximum age when sooner.
+    fn refresh_token_ends(&self, started: i64) -> i64 {
+        let validity = self.refresh_validity.load(std::sync::atomic::Ordering::Relaxed);
+        started.saturating_add(validity.min(self.max_age))
     }
 
     /// The request's credentials, authenticated once per request.
@@ -156,6 +189,7 @@ impl Sessions {
                     id_claims: None,
                     row: None,
                     bearer: true,
+                    ends_at: None,
                 })
             };
             return (result.map(credentials).map_err(AuthError::from), false);
@@ -173,10 +207,10 @@ impl Sessions {
             let key = sealed;
             let found = match self.opened.get(key) {
                 Some(o) => Some(self.users.verifier.recheck(&o.claims, TokenUse::Access, now).map(|_| o)),
-                // Opened here for the first time; one that does not open (tampered, or sealed
-                // with another key) is as good as absent.
+                // Opened here for the first time; one that does not open (tampered, sealed with
+                // another key, or by an earlier version) is as good as absent.
                 None => match self.cookies.access_token(jar) {
-                    Some(token) => Some(match self.users.verifier.verify(&token, TokenUse::Access).await {
+                    Some((token, started)) => Some(match self.users.verifier.verify(&token, TokenUse::Access).await {
                         Ok(claims) => {
                             let o = Arc::new(Credentials {
                                 claims,
@@ -185,6 +219,7 @@ impl Sessions {
                                 id_claims: None,
                                 row: Some(Arc::default()),
                                 bearer: false,
+                                ends_at: Some(self.cookies.ends_at(started)),
                             });
                             self.opened.insert(key, o.clone(), now.unix);
                             Ok(o)
@@ -195,6 +230,8 @@ impl Sessions {
                 },
             };
             match found {
+                // Past the session's maximum age, however long its cookies were kept.
+                Some(Ok(o)) if o.ends_at.is_some_and(|end| end <= now.unix) => return Err(AuthError::SessionEnded),
                 Some(Ok(o)) => return Ok(o),
                 // Only a genuinely signed token can be "expired": refresh it.
                 Some(Err(VerifyError::Expired)) => {
@@ -205,12 +242,16 @@ impl Sessions {
                 None => {}
             }
         }
-        let Some((refresh_token, username)) = self.cookies.refresh(jar) else {
+        let Some(refresh) = self.cookies.refresh(jar) else {
             return Err(if expired { AuthError::Invalid(VerifyError::Expired) } else { AuthError::Missing });
         };
+        let ends_at = self.cookies.ends_at(refresh.started);
+        if ends_at <= now.unix {
+            return Err(AuthError::SessionEnded);
+        }
         // Boxed, as every cold path here: the common request's future stays small.
-        let refreshed = Box::pin(self.refresh(&refresh_token, &username)).await?;
-        self.cookies.set(jar, &refreshed.tokens, &username)?;
+        let refreshed = Box::pin(self.refresh(&refresh.token, &refresh.username)).await?;
+        self.cookies.set(jar, &refreshed.tokens, &refresh.username, refresh.started, now.unix)?;
         Ok(Arc::new(Credentials {
             claims: refreshed.access_claims,
             access_token: refreshed.tokens.access_token.into(),
@@ -218,6 +259,7 @@ impl Sessions {
             id_claims: None,
             row: None,
             bearer: false,
+            ends_at: Some(ends_at),
         }))
     }
 
@@ -248,6 +290,7 @@ impl Sessions {
                             id_claims: id,
                             row: Some(live.row.clone()),
                             bearer: false,
+                            ends_at: None,
                         })
                     }))
                 }
@@ -266,6 +309,7 @@ impl Sessions {
                     id_claims: None,
                     row: None,
                     bearer: false,
+                    ends_at: None,
                 }))
             }
             Err(e) => Err(e.into()),
@@ -344,6 +388,10 @@ impl Sessions {
     /// New tokens for a refresh token (`REFRESH_TOKEN_AUTH`, SECRET_HASH from the Cognito
     /// username), verified; concurrent calls with the same refresh token make one call.
     pub(crate) async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Refreshed, Error> {
+        // Signed out here while Cognito could not revoke it: not sent.
+        if self.users.verifier.revoked().refuses_token(&digest(refresh_token)) {
+            return Err(Error::SessionExpired);
+        }
         let refreshed = self
             .refreshes
             .run(refresh_token, async {
@@ -428,7 +476,10 @@ impl Sessions {
     /// new server-side session (saved first).
     pub(crate) async fn start(&self, username: &str, tokens: &Tokens) -> Result<Vec<Cookie<'static>>, Error> {
         match &self.server {
-            None => self.cookies.sealed(tokens, username),
+            None => {
+                let now = self.users.verifier.now();
+                self.cookies.sealed(tokens, username, now, now)
+            }
             Some(server) => {
                 let now = self.users.verifier.now();
                 let secret = server.create(username, tokens, now, self.max_age).await?;
@@ -457,16 +508,17 @@ impl Sessions {
     /// it die there, whether or not the access token has expired). A failure at Cognito is
     /// logged, and the session ends here all the same.
     pub(crate) async fn sign_out(&self, jar: &CookieJar<'_>) {
+        // The session's tokens, and when it signed in.
         let (access, refresh) = match &self.server {
             None => {
                 if let Some(sealed) = self.cookies.access_value(jar) {
                     self.opened.remove(sealed);
                 }
                 let stored = self.cookies.get(jar);
-                if let Some((refresh_token, _)) = &stored.refresh {
-                    self.refreshes.forget(refresh_token).await;
+                if let Some(refresh) = &stored.refresh {
+                    self.refreshes.forget(&refresh.token).await;
                 }
-                (stored.access_token, stored.refresh.map(|(refresh_token, _)| refresh_token))
+                (stored.access_token, stored.refresh.map(|refresh| (refresh.token, refresh.started)))
             }
             Some(server) => match self.cookies.session(jar) {
                 None => (None, None),
@@ -476,23 +528,41 @@ impl Sessions {
                     if let Err(e) = server.end(&id).await {
                         log::warn!("rocket_warrant: deleting the session failed ({e}); its cookie is cleared");
                     }
-                    read.ok().flatten().map_or((None, None), |(_, t)| (Some(t.access_token), Some(t.refresh_token)))
+                    match read.ok().flatten() {
+                        Some((record, t)) => (Some(t.access_token), Some((t.refresh_token, record.created_at))),
+                        None => (None, None),
+                    }
                 }
             },
         };
         self.cookies.clear(jar);
+        // Refused here at once, before Cognito is asked.
         if let Some(access) = &access {
-            self.revoke_sign_in(access).await;
+            self.revoke_sign_in(access, None).await;
         }
-        let Some(refresh) = refresh else {
+        let Some((refresh, started)) = refresh else {
             return;
         };
         match self.users.client.revoke(&refresh).await {
             // Already dead at Cognito (signed out elsewhere, or expired): nothing was left.
             Ok(()) | Err(Error::SessionExpired) => {}
-            Err(e) => log::warn!(
-                "rocket_warrant: revoking the refresh token at Cognito failed ({e}); the session is ended here"
-            ),
+            Err(e) => {
+                // A copy of the refresh cookie could refresh at Cognito: refuse it here, and the
+                // tokens of this sign-in, as long as the refresh token can live; and ask again.
+                let ends = self.refresh_token_ends(started);
+                log::warn!(
+                    "rocket_warrant: revoking the refresh token at Cognito failed ({e}); the session is ended here, \
+                     and this site refuses its refresh token and its sign-in's tokens until it lapses"
+                );
+                if let Some(access) = &access {
+                    self.revoke_sign_in(access, Some(ends)).await;
+                }
+                let now = self.users.verifier.now();
+                self.revocations.revoke(of_token(&digest(&refresh), now, ends)).await;
+                if !matches!(e, Error::Misconfigured(_)) {
+                    revoke_later(self.users.client.clone(), refresh);
+                }
+            }
         }
     }
 
@@ -523,8 +593,8 @@ impl Sessions {
         if let Some(sealed) = self.cookies.access_value(jar) {
             self.opened.remove(sealed);
         }
-        if let Some((refresh_token, _)) = self.cookies.refresh(jar) {
-            self.refreshes.forget(&refresh_token).await;
+        if let Some(refresh) = self.cookies.refresh(jar) {
+            self.refreshes.forget(&refresh.token).await;
         }
         self.cookies.clear(jar);
     }
@@ -562,6 +632,32 @@ impl Sessions {
     pub(crate) fn remembered_sessions(&self) -> usize {
         self.server.as_ref().map_or(0, ServerSessions::remembered_count)
     }
+}
+
+/// Asks Cognito again, in the background, to revoke a refresh token it could not revoke at a
+/// sign-out: after 2, 4, 8, 16 and 32 s, until it answers.
+fn revoke_later(client: crate::client::CognitoClient, refresh_token: String) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        for attempt in 1..=5u32 {
+            tokio::time::sleep(std::time::Duration::from_secs(1 << attempt)).await;
+            match client.revoke(&refresh_token).await {
+                Ok(()) | Err(Error::SessionExpired) => {
+                    log::info!("rocket_warrant: the refresh token of an earlier sign-out is revoked at Cognito");
+                    return;
+                }
+                Err(Error::Misconfigured(e)) => {
+                    log::warn!("rocket_warrant: revoking the refresh token of an earlier sign-out failed ({e})");
+                    return;
+                }
+                Err(e) if attempt == 5 => log::warn!(
+                    "rocket_warrant: revoking the refresh token of an earlier sign-out failed five more times ({e}); \
+                     this site refuses it until it lapses"
+                ),
+                Err(_) => {}
+            }
+        }
+    });
 }
 
 /// How long a server-side session whose refresh token was rotated out by another instance

@@ -99,6 +99,7 @@ mod tests {
             id_claims: None,
             row: Some(Arc::default()),
             bearer: false,
+            ends_at: None,
         };
         Arc::new(credentials)
     }

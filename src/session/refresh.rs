@@ -30,25 +30,28 @@ pub(crate) struct Refreshed {
     pub(crate) access_claims: Arc<Claims>,
 }
 
-/// A refresh's state: its outcome and the instant until which it is shared, and the keys the
-/// flight is found under (the refresh token sent, and with rotation the new one too).
+/// A refresh's outcome and the instant until which it is shared.
+type Flight = Arc<tokio::sync::Mutex<Option<(Instant, Result<Refreshed, Error>)>>>;
+
+/// Refreshes in flight, by the digest of the refresh token sent; and with rotation, the digest
+/// of the refresh token each gave, to the one it was sent with (for a sign-out with the new
+/// token to end the flight too: a request that carries the new token needs a refresh of its
+/// own, not this one's tokens).
 #[derive(Default)]
-struct FlightState {
-    outcome: Option<(Instant, Result<Refreshed, Error>)>,
-    keys: Vec<[u8; 32]>,
+struct Flights {
+    sent: HashMap<[u8; 32], Flight>,
+    rotated: HashMap<[u8; 32], [u8; 32]>,
 }
 
-type Flight = Arc<tokio::sync::Mutex<FlightState>>;
-
-/// Refreshes in flight, by refresh-token digest.
+/// Refreshes in flight.
 #[derive(Default)]
 pub(crate) struct RefreshFlights {
-    flights: Mutex<HashMap<[u8; 32], Flight>>,
+    flights: Mutex<Flights>,
 }
 
 impl std::fmt::Debug for RefreshFlights {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let len = self.flights.lock().unwrap_or_else(|e| e.into_inner()).len();
+        let len = self.flights.lock().unwrap_or_else(|e| e.into_inner()).sent.len();
         f.debug_struct("RefreshFlights").field("len", &len).finish()
     }
 }
@@ -56,30 +59,31 @@ impl std::fmt::Debug for RefreshFlights {
 impl RefreshFlights {
     fn flight(&self, key: [u8; 32]) -> Flight {
         let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
-        if flights.len() >= SWEEP_AT {
+        if flights.sent.len() >= SWEEP_AT {
             // Only flights nobody waits on and whose result is stale can go.
-            flights.retain(|_, f| {
+            flights.sent.retain(|_, f| {
                 Arc::strong_count(f) > 1
                     || f.try_lock()
-                        .map(|r| r.outcome.as_ref().is_some_and(|(until, _)| *until > Instant::now()))
+                        .map(|r| r.as_ref().is_some_and(|(until, _)| *until > Instant::now()))
                         .unwrap_or(true)
             });
+            let Flights { sent, rotated } = &mut *flights;
+            rotated.retain(|_, key| sent.contains_key(key));
         }
-        flights.entry(key).or_default().clone()
+        flights.sent.entry(key).or_default().clone()
     }
 
     /// The outcome of `refresh` for `refresh_token`, run once for every caller that carries the
     /// same refresh token at the same moment (and shared with those that come shortly after).
-    /// With rotation the flight is found under the new refresh token too, so that a sign-out
-    /// with either ends it. The caller checks what it is handed as it checks any credential.
+    /// The caller checks what it is handed as it checks any credential.
     pub(crate) async fn run<F>(&self, refresh_token: &str, refresh: F) -> Result<Refreshed, Error>
     where
         F: std::future::Future<Output = Result<Refreshed, Error>>,
     {
         let key = digest(refresh_token);
         let flight = self.flight(key);
-        let mut state = flight.lock().await;
-        if let Some((until, result)) = state.outcome.as_ref() {
+        let mut outcome = flight.lock().await;
+        if let Some((until, result)) = outcome.as_ref() {
             if *until > Instant::now() {
                 return result.clone();
             }
@@ -89,32 +93,28 @@ impl RefreshFlights {
             Ok(_) | Err(Error::SessionExpired) => SHARE_FOR,
             Err(_) => SHARE_FAILURE_FOR,
         };
-        state.outcome = Some((Instant::now() + share, result.clone()));
-        if !state.keys.contains(&key) {
-            state.keys.push(key);
-        }
+        *outcome = Some((Instant::now() + share, result.clone()));
         if let Ok(refreshed) = &result {
             let rotated = digest(&refreshed.tokens.refresh_token);
-            if rotated != key && !state.keys.contains(&rotated) {
-                state.keys.push(rotated);
-                self.flights.lock().unwrap_or_else(|e| e.into_inner()).insert(rotated, flight.clone());
+            if rotated != key {
+                self.flights.lock().unwrap_or_else(|e| e.into_inner()).rotated.insert(rotated, key);
             }
         }
         result
     }
 
-    /// Ends what was shared for `refresh_token` (the one sent, or the one a rotation gave):
-    /// after a sign-out no request may be handed the tokens a refresh made before it.
+    /// Ends what was shared for `refresh_token`, the one sent or the one a rotation gave: after
+    /// a sign-out no request may be handed the tokens a refresh made before it.
     pub(crate) async fn forget(&self, refresh_token: &str) {
-        let flight = self.flights.lock().unwrap_or_else(|e| e.into_inner()).remove(&digest(refresh_token));
-        let Some(flight) = flight else { return };
-        let mut state = flight.lock().await;
-        state.outcome = None;
-        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
-        for key in state.keys.drain(..) {
-            if flights.get(&key).is_some_and(|f| Arc::ptr_eq(f, &flight)) {
-                flights.remove(&key);
-            }
+        let key = digest(refresh_token);
+        let ended: Vec<Flight> = {
+            let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+            let sent = flights.rotated.remove(&key);
+            [Some(key), sent].into_iter().flatten().filter_map(|k| flights.sent.remove(&k)).collect()
+        };
+        for flight in ended {
+            // A request already waiting on it gets the outcome; none that comes later does.
+            *flight.lock().await = None;
         }
     }
 }
@@ -139,7 +139,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_rotated_refresh_is_shared_under_both_tokens_and_forgotten_by_either() {
+    async fn a_rotated_refresh_is_forgotten_by_either_token() {
         let flights = RefreshFlights::default();
         let calls = std::sync::atomic::AtomicU32::new(0);
         let call = |new: &'static str| {
@@ -155,12 +155,15 @@ mod tests {
         assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 1);
         // A sign-out with the new token (the cookie's, after rotation) ends the old token's flight.
         flights.forget("new").await;
+        assert!(flights.flights.lock().unwrap().rotated.is_empty() && flights.flights.lock().unwrap().sent.is_empty());
         assert_eq!(flights.run("old", call("after")).await.unwrap().tokens.refresh_token, "after");
         assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2, "refreshed again, nothing handed out");
-        assert!(flights.flights.lock().unwrap().len() <= 2, "forgotten keys go");
-        // And with the token that was sent.
-        flights.forget("old").await;
-        assert_eq!(flights.run("after", call("last")).await.unwrap().tokens.refresh_token, "last");
+        // A request that carries the rotated token has a refresh of its own.
+        assert_eq!(flights.run("after", call("next")).await.unwrap().tokens.refresh_token, "next");
         assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 3);
+        // And with the token that was sent.
+        flights.forget("after").await;
+        assert_eq!(flights.run("after", call("last")).await.unwrap().tokens.refresh_token, "last");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 4);
     }
 }

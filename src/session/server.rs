@@ -51,6 +51,9 @@ pub(crate) struct ServerSessions {
     sealer: Sealer,
     ttl: Duration,
     capacity: usize,
+    // `cookie_max_age_secs`: a session ends this long after its sign-in, whatever its row says
+    // (a row written under a longer setting included).
+    max_age: i64,
     // Read on every request by every worker: a read lock, so that they never wait on each other.
     cache: RwLock<Remembered>,
     // The session cookies that opened, as sent, and their session's key: the common request
@@ -113,12 +116,19 @@ fn unhex(id: &str) -> Option<Key> {
 }
 
 impl ServerSessions {
-    pub(crate) fn new(store: Arc<dyn SessionStore>, sealer: Sealer, ttl: Duration, capacity: usize) -> Self {
+    pub(crate) fn new(
+        store: Arc<dyn SessionStore>,
+        sealer: Sealer,
+        ttl: Duration,
+        capacity: usize,
+        max_age: i64,
+    ) -> Self {
         ServerSessions {
             store,
             sealer,
             ttl,
             capacity,
+            max_age,
             cache: RwLock::default(),
             cookies: RwLock::default(),
             last_purge: AtomicI64::new(0),
@@ -192,7 +202,7 @@ impl ServerSessions {
             self.forget(id);
             return Ok(None);
         };
-        if record.expires_at <= now {
+        if self.ends_at(&record) <= now {
             self.forget(id);
             return Ok(None);
         }
@@ -231,6 +241,12 @@ impl ServerSessions {
     pub(crate) async fn end_user(&self, username: &str) -> Result<u64, Error> {
         self.cache().retain(|_, (_, live)| live.username != username);
         Ok(self.store.remove_user(username).await?)
+    }
+
+    /// When `record`'s session ends: its `expires_at`, or `cookie_max_age_secs` after its
+    /// sign-in when that comes first.
+    fn ends_at(&self, record: &SessionRecord) -> i64 {
+        record.expires_at.min(record.created_at.saturating_add(self.max_age))
     }
 
     fn seal(&self, id: &str, tokens: &Tokens) -> String {
@@ -287,7 +303,7 @@ impl ServerSessions {
             id: record.id.clone(),
             username: record.username.clone(),
             version: record.version,
-            expires_at: record.expires_at,
+            expires_at: self.ends_at(record),
             access_token: tokens.access_token.as_str().into(),
             id_token: tokens.id_token.as_str().into(),
             verified: OnceLock::new(),

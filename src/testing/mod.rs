@@ -168,7 +168,8 @@ impl TestPool {
         let figment = self.figment();
         let config = Config::from_figment(&figment).expect("the test pool's own settings are valid");
         let cookies = TokenCookies::new(&config, Sealer::from_figment(&figment));
-        cookies.sealed(&user.tokens(), &user.username).expect("test tokens fit their cookies")
+        let now = unix_now();
+        cookies.sealed(&user.tokens(), &user.username, now, now).expect("test tokens fit their cookies")
     }
 
     /// A cookie named `name` holding `token` sealed as the crate seals its token cookies
@@ -184,8 +185,7 @@ impl TestPool {
     /// assert_ne!(cookie.value(), "not.a.token");
     /// ```
     pub fn token_cookie(&self, name: &str, token: &str) -> Cookie<'static> {
-        let mut plaintext = Vec::new();
-        crate::session::pack_token(token, &mut plaintext);
+        let plaintext = crate::session::pack_value(unix_now(), None, token);
         let sealed = Sealer::from_figment(&self.figment()).seal(name, &plaintext);
         Cookie::build((name.to_owned(), sealed)).path("/").http_only(true).build()
     }
@@ -220,11 +220,7 @@ impl TestPool {
     /// ```
     pub fn open_cookie(&self, cookie: &Cookie<'_>) -> Option<String> {
         let plaintext = Sealer::from_figment(&self.figment()).open(cookie.name(), cookie.value())?;
-        let mut input = plaintext.as_slice();
-        if cookie.name().ends_with("_refresh") {
-            crate::session::unpack_str(&mut input)?;
-        }
-        crate::session::unpack_token(&mut input)
+        Some(crate::session::unpack_value(&plaintext, cookie.name().ends_with("_refresh"))?.2)
     }
 }
 

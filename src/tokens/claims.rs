@@ -118,6 +118,10 @@ pub struct Claims {
     /// even from a cache).
     #[serde(skip)]
     pub(crate) signed_by: Option<(Arc<str>, u64)>,
+    /// The SHA-256 of the token (not a claim: the verifier sets it, so that a token revoked
+    /// whole is refused from a cache too).
+    #[serde(skip)]
+    pub(crate) digest: Option<[u8; 32]>,
 }
 
 impl Claims {

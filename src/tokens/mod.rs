@@ -14,6 +14,6 @@ pub use clock::Clock;
 pub use clock::SystemClock;
 pub(crate) use clock::{unix_now, Now};
 pub(crate) use jwks::Jwks;
-pub(crate) use revoked::{of_sign_in, of_user, Revoked};
+pub(crate) use revoked::{of_sign_in, of_token, of_user, Revoked};
 pub use verifier::VerifyError;
 pub(crate) use verifier::{unverified_claims, Verifier};

@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::RwLock;
 
+use super::cache::TokenDigest;
 use super::claims::Claims;
 use crate::store::Revocation;
 
 const ORIGIN: &str = "origin_jti:";
 const SUB: &str = "sub:";
+const TOKEN: &str = "token:";
 
 #[derive(Default)]
 struct Entries {
@@ -18,6 +20,15 @@ struct Entries {
     origins: HashMap<String, i64>,
     /// sub → (revoked at, lapses at): tokens issued up to the first are refused.
     subs: HashMap<String, (i64, i64)>,
+    /// A token's SHA-256 → when the revocation lapses: one token, refused whole (a refresh
+    /// token Cognito could not revoke, or an access token without `origin_jti`).
+    tokens: HashMap<TokenDigest, i64>,
+}
+
+impl Entries {
+    fn is_empty(&self) -> bool {
+        self.origins.is_empty() && self.subs.is_empty() && self.tokens.is_empty()
+    }
 }
 
 /// The revocations in force on this instance.
@@ -31,7 +42,11 @@ pub(crate) struct Revoked {
 impl std::fmt::Debug for Revoked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        f.debug_struct("Revoked").field("origins", &entries.origins.len()).field("subs", &entries.subs.len()).finish()
+        f.debug_struct("Revoked")
+            .field("origins", &entries.origins.len())
+            .field("subs", &entries.subs.len())
+            .field("tokens", &entries.tokens.len())
+            .finish()
     }
 }
 
@@ -57,9 +72,18 @@ impl Revoked {
         if origin.is_some_and(|jti| entries.origins.contains_key(jti)) {
             return true;
         }
+        if claims.digest.as_ref().is_some_and(|d| entries.tokens.contains_key(d)) {
+            return true;
+        }
         // Issued in the very second of the sign-out counts as before it (`iat` has seconds only):
         // a sign-in that second must be made again, but none made before the sign-out survives.
         entries.subs.get(&claims.sub).is_some_and(|(at, _)| claims.iat.unwrap_or(i64::MIN) <= *at)
+    }
+
+    /// Whether the token of `digest` was revoked whole (a refresh token, before it is sent).
+    pub(crate) fn refuses_token(&self, digest: &TokenDigest) -> bool {
+        self.any.load(Ordering::Acquire)
+            && self.entries.read().unwrap_or_else(|e| e.into_inner()).tokens.contains_key(digest)
     }
 
     /// Adds revocations (from this instance or the store); unknown kinds are skipped.
@@ -75,9 +99,12 @@ impl Revoked {
             } else if let Some(sub) = r.key.strip_prefix(SUB) {
                 let entry = entries.subs.entry(sub.to_owned()).or_insert((r.revoked_at, r.expires_at));
                 *entry = (entry.0.max(r.revoked_at), entry.1.max(r.expires_at));
+            } else if let Some(digest) = r.key.strip_prefix(TOKEN).and_then(unhex) {
+                let lapses = entries.tokens.entry(digest).or_insert(r.expires_at);
+                *lapses = (*lapses).max(r.expires_at);
             }
         }
-        let any = !(entries.origins.is_empty() && entries.subs.is_empty());
+        let any = !entries.is_empty();
         self.any.store(any, Ordering::Release);
     }
 
@@ -86,7 +113,8 @@ impl Revoked {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         entries.origins.retain(|_, lapses| *lapses > now);
         entries.subs.retain(|_, (_, lapses)| *lapses > now);
-        let any = !(entries.origins.is_empty() && entries.subs.is_empty());
+        entries.tokens.retain(|_, lapses| *lapses > now);
+        let any = !entries.is_empty();
         self.any.store(any, Ordering::Release);
     }
 
@@ -94,13 +122,31 @@ impl Revoked {
     #[cfg(any(test, feature = "testing"))]
     pub(crate) fn len(&self) -> usize {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries.origins.len() + entries.subs.len()
+        entries.origins.len() + entries.subs.len() + entries.tokens.len()
     }
 }
 
 /// The revocation of one sign-in's tokens (its `origin_jti`) until `lapses`.
 pub(crate) fn of_sign_in(origin_jti: &str, now: i64, lapses: i64) -> Revocation {
     Revocation { key: format!("{ORIGIN}{origin_jti}"), revoked_at: now, expires_at: lapses }
+}
+
+/// The revocation of one token (its SHA-256), until `lapses`.
+pub(crate) fn of_token(digest: &TokenDigest, now: i64, lapses: i64) -> Revocation {
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Revocation { key: format!("{TOKEN}{hex}"), revoked_at: now, expires_at: lapses }
+}
+
+fn unhex(hex: &str) -> Option<TokenDigest> {
+    let bytes = hex.as_bytes();
+    let mut digest = [0u8; 32];
+    if bytes.len() != 64 {
+        return None;
+    }
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        digest[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(digest)
 }
 
 /// The revocation of every token of `sub` issued before `now`, until `lapses`.
@@ -150,6 +196,26 @@ mod tests {
         assert!(revoked.refuses(&claims("alice", "o5", 1999)));
         revoked.sweep(5999);
         assert!(revoked.refuses(&claims("alice", "o5", 1999)), "the latest lapse counts");
+    }
+
+    #[test]
+    fn a_token_revoked_whole_is_refused_by_its_digest() {
+        let revoked = Revoked::new(true);
+        let refresh = crate::tokens::digest("a refresh token");
+        assert!(!revoked.refuses_token(&refresh));
+        revoked.add([&of_token(&refresh, 100, 200)]);
+        assert!(revoked.refuses_token(&refresh));
+        assert!(!revoked.refuses_token(&crate::tokens::digest("another")));
+        // Claims of a token verified under that digest are refused too, whatever their origin.
+        let mut access = claims("alice", "o9", 100);
+        assert!(!revoked.refuses(&access));
+        access.digest = Some(refresh);
+        assert!(revoked.refuses(&access));
+        revoked.sweep(200);
+        assert!(!revoked.refuses_token(&refresh), "lapsed");
+        assert_eq!(revoked.len(), 0);
+        assert_eq!(unhex(&"0".repeat(63)), None);
+        assert_eq!(unhex(&"zz".repeat(32)), None);
     }
 
     #[test]

@@ -155,7 +155,6 @@ impl Verifier {
     }
 
     /// The revocations it refuses.
-    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn revoked(&self) -> &Revoked {
         &self.revoked
     }
@@ -239,6 +238,7 @@ impl Verifier {
             })?
             .claims;
         claims.signed_by = Some((kid.into(), withdrawals));
+        claims.digest = Some(cache_key);
         self.check_claims(&claims, expected, self.instant())?;
         let claims = Arc::new(claims);
         self.cache.insert(cache_key, claims.clone(), self.clock.now());
