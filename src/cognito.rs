@@ -474,7 +474,8 @@ impl Cognito {
     pub fn counters(&self) -> Counters {
         let verifier = &self.users().verifier;
         Counters {
-            refreshes: self.client().refreshes(),
+            refreshes: self.client().refreshes().0,
+            refresh_calls: self.client().refreshes().1,
             srp_proofs: self.client().srp_proofs(),
             key_fetches: verifier.jwks().fetch_count(),
             cached_kids: verifier.jwks().cached_kids(),
@@ -506,6 +507,9 @@ pub struct Counters {
     /// Refreshes Cognito answered with new tokens (concurrent requests of one session share
     /// one; a refresh another instance already made is read from the row, not counted).
     pub refreshes: u64,
+    /// Refresh calls made to Cognito, whatever it answered (a refused refresh counts here, not
+    /// in `refreshes`).
+    pub refresh_calls: u64,
     /// SRP password proofs computed (an unknown user's login computes one too).
     pub srp_proofs: u64,
     /// Signing-key fetches attempted.

@@ -212,6 +212,23 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
     let settings = with(pool.settings(), json!({ "aws_secret_access_key": AWS_SECRET }));
     let _enabled = Client::tracked(common::rocket(StoreKind::Sqlite, &db, settings)).await.unwrap();
     assert!(logged_soon("PreventUserExistenceErrors is ENABLED").await, "and says when it is on");
+    // Token revocation off on the app client: a logout revokes nothing at Cognito, and launch says so.
+    let warning = format!("token revocation (EnableTokenRevocation) is off on app client {}", pool.client_id);
+    assert!(!captured().lock().unwrap().contains(&warning), "not while it is on");
+    let update = admin.update_user_pool_client().user_pool_id(&pool.pool_id).client_id(&pool.client_id);
+    update.enable_token_revocation(false).send().await.unwrap();
+    let settings = with(pool.settings(), json!({ "aws_secret_access_key": AWS_SECRET }));
+    let _off = Client::tracked(common::rocket(StoreKind::Sqlite, &db, settings)).await.unwrap();
+    assert!(logged_soon(&warning).await, "the launch warns when token revocation is off");
+    // A debug site without a key of its own says that its sessions will not survive a restart.
+    assert!(
+        !captured().lock().unwrap().contains("will not survive a restart"),
+        "the tests' sites have a key of their own"
+    );
+    let keyless = common::rocket(StoreKind::Sqlite, &db, pool.settings());
+    let figment = keyless.figment().clone().merge(("secret_key", vec![0u8; 32]));
+    let _keyless = Client::tracked(keyless.configure(figment)).await.unwrap();
+    assert!(logged_soon("sessions are sealed under a random key of this process and will not survive a restart").await);
 
     let log = captured().lock().unwrap().clone();
     assert!(log.lines().count() > 100, "the capture works: {} lines", log.lines().count());

@@ -265,6 +265,9 @@ store_tests! {
         assert!(statuses.iter().all(|s| *s == Status::Ok), "the instance that lost the race signs no one out: {statuses:?}");
         let refreshes = cognito(&a).counters().refreshes + cognito(&b).counters().refreshes;
         assert_eq!(refreshes, 1, "one refresh at Cognito for both instances");
+        // Calls: one, or two when both read the row before either wrote it (the second refused).
+        let calls = cognito(&a).counters().refresh_calls + cognito(&b).counters().refresh_calls;
+        assert!((1..=2).contains(&calls), "{calls} calls to Cognito");
         // One session, one row, still good on both (past their memory of it, from the row).
         tokio::time::sleep(Duration::from_millis(2100)).await;
         let sessions = cognito(&a).user_sessions("alice").await.unwrap();

@@ -2,6 +2,7 @@
 //! SECRET_HASH, refresh, GetUser and sign-out, with Cognito's errors mapped onto [`Error`].
 //! Every SDK call of the crate is here.
 
+mod modexp;
 mod srp;
 
 use std::collections::HashMap;
@@ -98,6 +99,7 @@ pub(crate) struct CognitoClient {
     flow: AuthFlow,
     proofs: std::sync::Arc<std::sync::atomic::AtomicU64>,
     refreshes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    refresh_calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl fmt::Debug for CognitoClient {
@@ -157,6 +159,7 @@ impl CognitoClient {
             flow: config.auth_flow,
             proofs: Default::default(),
             refreshes: Default::default(),
+            refresh_calls: Default::default(),
         }
     }
 
@@ -167,10 +170,11 @@ impl CognitoClient {
         self.proofs.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Refreshes Cognito answered with tokens.
+    /// Refreshes Cognito answered with tokens, and refresh calls made (any answer).
     #[cfg(feature = "testing")]
-    pub(crate) fn refreshes(&self) -> u64 {
-        self.refreshes.load(std::sync::atomic::Ordering::Relaxed)
+    pub(crate) fn refreshes(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.refreshes.load(Relaxed), self.refresh_calls.load(Relaxed))
     }
 
     /// The SDK client, for calls this crate does not wrap.
@@ -373,6 +377,7 @@ impl CognitoClient {
             // This call takes the client secret itself, not a SECRET_HASH.
             req = req.client_secret(secret.expose());
         }
+        self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let out = req.send().await.map_err(|e| {
             sdk_error(e, |code, message| match code {
                 "NotAuthorizedException" if about_secret_hash(message) => Some(misconfigured(code, message)),
@@ -471,13 +476,13 @@ impl CognitoClient {
     }
 }
 
-/// One SRP login's client arithmetic against the decoy challenge (`testing::srp_login_work`).
+/// One SRP login's client arithmetic, as an unknown user's login does it against the decoy
+/// challenge (`testing::srp_login_work`): `a` and `A`, then the proof (`g^x` and `S`).
 #[cfg(feature = "testing")]
 pub(crate) fn srp_login_work(pool_id: &str, username: &str, password: &str) {
     let srp = SrpClient::new(pool_id).expect("a pool id of the form region_id");
-    let server = SrpClient::new(pool_id).expect("a pool id of the form region_id").public_a();
-    std::hint::black_box(srp.public_a());
-    let claim = srp.claim(username, password, DECOY_SALT, &server, DECOY_SECRET_BLOCK, &srp::timestamp());
+    let decoy = std::hint::black_box(srp.public_a());
+    let claim = srp.claim(username, password, DECOY_SALT, &decoy, DECOY_SECRET_BLOCK, &srp::timestamp());
     std::hint::black_box(claim.expect("a well-formed challenge"));
 }
 
@@ -502,7 +507,9 @@ where
 
 fn srp_error(e: srp::SrpError) -> Error {
     match e {
-        srp::SrpError::NoRandomness => Error::Unavailable(ServiceError::new("no randomness for SRP").caused_by(e)),
+        srp::SrpError::NoRandomness | srp::SrpError::Arithmetic => {
+            Error::Unavailable(ServiceError::new("the SRP computation failed").caused_by(e))
+        }
         // Cognito's challenge could not be answered: an answer of Cognito's we cannot use.
         other => Error::Cognito(ServiceError::new("Cognito's SRP challenge could not be answered").caused_by(other)),
     }

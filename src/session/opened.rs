@@ -4,16 +4,21 @@
 //! re-encodes nor digests its token; and, as a server-side session does, the local row.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 use std::sync::{Arc, RwLock};
 
 use super::credentials::Credentials;
 
-/// Keys are uniform already (SHA-256 digests, or sealed values whose first bytes are a random
-/// nonce): the map hashes their first eight bytes. Only values that opened and verified become
-/// keys, so no one can fill a map with chosen keys.
+/// Keys that are SHA-256 digests are uniform already: the map hashes their first eight bytes.
+/// (Not for sealed values: their first characters are the format's and nearly constant; they
+/// take [`SealedKeys`].)
 #[derive(Default)]
 pub(crate) struct DigestHasher(u64);
+
+/// The hasher of maps keyed by sealed cookie values, as sent: foldhash over every byte, seeded
+/// per process. Only values that opened and verified become keys, so no one can fill a map
+/// with chosen keys.
+pub(crate) type SealedKeys = foldhash::fast::RandomState;
 
 impl Hasher for DigestHasher {
     fn finish(&self) -> u64 {
@@ -32,7 +37,7 @@ impl Hasher for DigestHasher {
 /// first when the map is full.
 pub(crate) struct OpenedCookies {
     capacity: usize,
-    entries: RwLock<HashMap<Box<str>, Arc<Credentials>, BuildHasherDefault<DigestHasher>>>,
+    entries: RwLock<HashMap<Box<str>, Arc<Credentials>, SealedKeys>>,
 }
 
 /// The count alone: the keys are sealed cookie values.
@@ -45,7 +50,7 @@ impl std::fmt::Debug for OpenedCookies {
 
 impl OpenedCookies {
     pub(crate) fn new(capacity: usize) -> OpenedCookies {
-        OpenedCookies { capacity, entries: RwLock::default() }
+        OpenedCookies { capacity, entries: RwLock::new(HashMap::with_hasher(SealedKeys::default())) }
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<Arc<Credentials>> {
@@ -123,6 +128,25 @@ mod tests {
         let none = OpenedCookies::new(0);
         none.insert("a", opened(100), 0);
         assert!(none.get("a").is_none(), "capacity 0 remembers nothing");
+    }
+
+    /// Sealed values start with the format byte and a nonce, base64url: what their hashes
+    /// spread over decides whether a lookup stays one probe as sessions grow.
+    #[test]
+    fn sealed_values_spread_over_the_whole_table() {
+        use std::hash::BuildHasher;
+        let sealer = crate::session::Sealer::from_material(b"spread test key material");
+        let state = SealedKeys::default();
+        let buckets: std::collections::HashSet<u64> = (0..10_000u32)
+            .map(|i| state.hash_one(sealer.seal("cognito_access", &i.to_be_bytes()).as_str()) & 0xfff)
+            .collect();
+        // 10,000 keys into 4,096 buckets: a uniform hash hits about 3,740 of them (4096·(1 -
+        // e^-10000/4096)); a hash of the first eight characters hits a few dozen.
+        assert!(buckets.len() > 3_600, "{} of 4096 buckets", buckets.len());
+        let digests = std::hash::BuildHasherDefault::<DigestHasher>::default();
+        let spread: std::collections::HashSet<u64> =
+            (0..10_000u32).map(|i| digests.hash_one(crate::tokens::digest(&i.to_string())) & 0xfff).collect();
+        assert!(spread.len() > 3_600, "digest keys: {} of 4096 buckets", spread.len());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::cookies::SESSION_ID_BYTES;
 use super::credentials::{Credentials, RowMemory};
-use super::opened::DigestHasher;
+use super::opened::{DigestHasher, SealedKeys};
 use super::seal::{pack_token, unpack_token, Sealer};
 use crate::error::Error;
 use crate::store::{SessionRecord, SessionStore};
@@ -59,7 +59,7 @@ pub(crate) struct ServerSessions {
     // The session cookies that opened, as sent, and their session's key: the common request
     // neither decodes nor decrypts its cookie, nor digests the id (a tampered value is another
     // key, and opens no better than before).
-    cookies: RwLock<HashMap<Box<str>, Key, BuildHasherDefault<DigestHasher>>>,
+    cookies: RwLock<HashMap<Box<str>, Key, SealedKeys>>,
     last_purge: AtomicI64,
 }
 
@@ -130,7 +130,7 @@ impl ServerSessions {
             capacity,
             max_age,
             cache: RwLock::default(),
-            cookies: RwLock::default(),
+            cookies: RwLock::new(HashMap::with_hasher(SealedKeys::default())),
             last_purge: AtomicI64::new(0),
         }
     }
