@@ -312,12 +312,42 @@ async fn logout_with_an_expired_access_token_leaves_the_refresh_token_dead_and_o
 async fn logout_of_a_server_side_session_revokes_its_refresh_token() {
     let pool = pool_with_alice(false).await;
     let site = Site::new(&pool, json!({ "session_store": "database" })).await;
+    let elsewhere = sign_in_directly(&pool, "alice").await;
     site.login().await;
     let access = site.access_token().await;
     pool.admin.get_user().access_token(&access).send().await.expect("alive");
+    assert_eq!(site.cognito().user_sessions("alice").await.unwrap().len(), 1);
     assert_eq!(site.client.get("/logout").dispatch().await.status(), Status::Ok);
     let refused = pool.admin.get_user().access_token(&access).send().await;
     assert_eq!(code(&refused.unwrap_err()), "NotAuthorizedException", "revoked with its refresh token");
+    assert!(site.cognito().user_sessions("alice").await.unwrap().is_empty(), "the row is gone");
+    // RevokeToken, not GlobalSignOut: the user's other sign-in lives on.
+    pool.admin.get_user().access_token(elsewhere.access_token().unwrap()).send().await.expect("other session");
+    get_tokens(&pool, elsewhere.refresh_token().unwrap()).await.expect("its refresh token too");
+}
+
+/// With rotation, a logout after a refresh: the tokens of the session, the ones from before the
+/// rotation as Bearer tokens included, are refused. (A refresh happens when the access token has
+/// expired, so a token from before it has expired here too; the rotated tokens carry the
+/// emulator's new origin_jti, which the logout revokes.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_after_a_rotation_refuses_the_tokens_from_before_and_after_it() {
+    let pool = pool_with_alice(false).await;
+    pool.enable_rotation(0).await;
+    let site = Site::new(&pool, json!({})).await;
+    site.login().await;
+    let before = site.access_token().await;
+    site.expire(&before).await;
+    let after = site.access_token().await;
+    assert_ne!(after, before, "rotated");
+    let bearer = |token: &str| rocket::http::Header::new("Authorization", format!("Bearer {token}"));
+    let with = |token: &str| site.client.get("/me").header(bearer(token)).dispatch();
+    assert_eq!(with(&after).await.status(), Status::Ok);
+    assert_eq!(site.client.get("/logout").dispatch().await.status(), Status::Ok);
+    assert_eq!(with(&before).await.status(), Status::Unauthorized);
+    assert_eq!(with(&after).await.status(), Status::Unauthorized);
+    let refused = pool.admin.get_user().access_token(&after).send().await;
+    assert_eq!(code(&refused.unwrap_err()), "NotAuthorizedException", "revoked at Cognito");
 }
 
 #[rocket::post("/everywhere")]

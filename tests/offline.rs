@@ -167,14 +167,22 @@ async fn an_application_route_is_tested_with_bearer_tokens_and_session_cookies()
 #[tokio::test]
 async fn a_user_the_store_lacks_is_created_from_cognito_which_offline_is_unavailable() {
     // With `create_unknown_users` on (the default), the first sight of a Bearer client reads its
-    // attributes from Cognito; the test pool's Cognito is a closed port, so that is a fast 503.
+    // attributes from Cognito (GetUser); here Cognito answers 500: 503, and no row is written.
+    let (cognito_url, asked) =
+        common::counting_fault_server(vec![common::Fault::AwsError(500, "InternalErrorException")]).await;
     let pool = TestPool::new();
-    let client = site_with(&pool, &[], Cognito::custom).await;
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let figment = pool.figment().merge(("cognito.endpoint_url", cognito_url));
+    let rocket = rocket::custom(figment).attach(Cognito::custom(store.clone())).mount("/", routes![me, claims]);
+    let client = client(rocket).await;
+    let before = asked.load(std::sync::atomic::Ordering::SeqCst);
     let carl = pool.user("carl");
     assert_eq!(
         client.get("/me").header(bearer(carl.access_token())).dispatch().await.status(),
         Status::ServiceUnavailable
     );
+    assert!(asked.load(std::sync::atomic::Ordering::SeqCst) > before, "Cognito was asked for the user");
+    assert_eq!(store.find("carl").await.unwrap(), None, "no row written");
     // The claims alone need no row.
     assert_eq!(client.get("/claims").header(bearer(carl.access_token())).dispatch().await.status(), Status::Ok);
 }

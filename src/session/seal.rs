@@ -534,6 +534,25 @@ mod tests {
     }
 
     #[test]
+    fn no_part_of_the_plaintext_is_in_the_sealed_value() {
+        let sealer = Sealer::from_material(b"a key of enough material for the test");
+        let token = b"eyJraWQiOiJrIiwiYWxnIjoiUlMyNTYifQ.a refresh token, a username, anything sealed";
+        let sealed = URL_SAFE_NO_PAD.decode(sealer.seal("cognito_refresh", token)).unwrap();
+        // Not the bytes, nor any eight of them in a row, nor their base64.
+        for window in token.windows(8) {
+            assert!(
+                !sealed.windows(8).any(|w| w == window),
+                "{:?} is in the sealed bytes",
+                std::str::from_utf8(window)
+            );
+        }
+        let text = sealer.seal("cognito_refresh", token);
+        for window in URL_SAFE_NO_PAD.encode(token).as_bytes().windows(12) {
+            assert!(!text.as_bytes().windows(12).any(|w| w == window));
+        }
+    }
+
+    #[test]
     fn rocket_secret_keys_decode_as_rocket_decodes_them() {
         let b64 = "q1sMvBH5xHkAqPrQ2m0l3Yf3t1x5Jc3uB0r9oQ2a8Zc=";
         let bytes = STANDARD.decode(b64).unwrap();

@@ -128,9 +128,37 @@ mod tests {
         assert!(none.users.read().unwrap().is_empty());
     }
 
+    /// A store whose rows another instance may delete (the test deletes them).
+    #[derive(Default)]
+    struct Deletable {
+        users: MemoryStore,
+        deleted: std::sync::atomic::AtomicBool,
+    }
+
+    #[rocket::async_trait]
+    impl UserStore for Deletable {
+        async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
+            if self.deleted.load(std::sync::atomic::Ordering::SeqCst) {
+                return Ok(None);
+            }
+            self.users.save(profile, create).await
+        }
+
+        async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
+            if self.deleted.load(std::sync::atomic::Ordering::SeqCst) {
+                return Ok(None);
+            }
+            self.users.find(username).await
+        }
+    }
+
     #[rocket::async_test]
     async fn an_update_of_a_missing_user_forgets_it() {
-        let cached = CachedStore::new(MemoryStore::new(), Duration::from_secs(60), 10);
+        let cached = CachedStore::new(Deletable::default(), Duration::from_secs(60), 10);
+        assert!(cached.save(&profile("ghost", "e"), true).await.unwrap().is_some());
+        assert!(cached.find("ghost").await.unwrap().is_some(), "kept in memory");
+        // Deleted elsewhere: an update finds no row, and the memory of it goes too.
+        cached.inner.deleted.store(true, std::sync::atomic::Ordering::SeqCst);
         assert_eq!(cached.save(&profile("ghost", "e"), false).await.unwrap(), None);
         assert!(cached.find("ghost").await.unwrap().is_none());
     }

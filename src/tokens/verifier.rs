@@ -3,8 +3,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use jsonwebtoken::{Algorithm, Validation};
-
 use super::cache::{digest, TokenCache};
 use super::claims::{Claims, TokenUse};
 use super::clock::{Clock, Now, SystemClock};
@@ -96,7 +94,6 @@ pub(crate) struct Verifier {
     jwks: Jwks,
     leeway: i64,
     clock: Arc<dyn Clock>,
-    validation: Validation,
     cache: TokenCache,
     revoked: Arc<Revoked>,
 }
@@ -115,22 +112,16 @@ impl std::fmt::Debug for Verifier {
 impl Verifier {
     /// A verifier for tokens of `issuer` issued to `client_id`, with a 30 s leeway and the system clock.
     pub(crate) fn new(issuer: impl Into<String>, client_id: impl Into<String>, jwks: Jwks) -> Verifier {
-        // If the application also enables jsonwebtoken's RustCrypto backend, jsonwebtoken cannot
-        // choose and would panic at the first verification: choose aws-lc, once, explicitly.
+        // jsonwebtoken parses the settings' key set (and signs the testing feature's tokens): if
+        // the application also enables its RustCrypto backend it cannot choose and would panic
+        // at the first use; choose aws-lc, once, explicitly.
         let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
-        let mut validation = Validation::new(Algorithm::RS256);
-        // Time claims and the audience are checked below, with our clock and per token kind.
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
         Verifier {
             issuer: issuer.into(),
             client_id: client_id.into(),
             jwks,
             leeway: 30,
             clock: Arc::new(SystemClock),
-            validation,
             cache: TokenCache::new(DEFAULT_CACHE_CAPACITY),
             revoked: Arc::new(Revoked::new(false)),
         }
@@ -215,10 +206,19 @@ impl Verifier {
         expected: TokenUse,
         cache_key: super::cache::TokenDigest,
     ) -> Result<Arc<Claims>, VerifyError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(VerifyError::Malformed);
+        };
+        let header = URL_SAFE_NO_PAD.decode(header).map_err(|_| VerifyError::Malformed)?;
+        let header: Header = serde_json::from_slice(&header).map_err(|_| VerifyError::Malformed)?;
         // The algorithm is the key's (RS256); a header asking for anything else is refused
         // before a key is looked up, so `none` and HMAC-with-the-public-key never get near one.
-        if header.alg != Algorithm::RS256 {
+        if header.alg != "RS256" {
             return Err(VerifyError::Algorithm);
         }
         let kid = match header.kid.as_deref() {
@@ -228,15 +228,14 @@ impl Verifier {
         // Read before the key: a withdrawal after this makes these claims looked up again.
         let withdrawals = self.jwks.withdrawals();
         let key = self.jwks.key(kid).await?;
-        let mut claims = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
-            // No `InvalidAlgorithm` arm: jsonwebtoken raises it only for a header algorithm
-            // outside the validation's list or a key of another family, and the header check
-            // above and the key set (RSA keys only) rule both out.
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => VerifyError::Signature,
-                _ => VerifyError::Malformed,
-            })?
-            .claims;
+        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| VerifyError::Malformed)?;
+        // The signed input is the token's first two parts as sent, the dot between them included.
+        let signed = &token.as_bytes()[..token.len() - parts_len(token)];
+        if !key.verifies(signed, &signature) {
+            return Err(VerifyError::Signature);
+        }
+        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| VerifyError::Malformed)?;
+        let mut claims: Claims = serde_json::from_slice(&payload).map_err(|_| VerifyError::Malformed)?;
         claims.signed_by = Some((kid.into(), withdrawals));
         claims.digest = Some(cache_key);
         self.check_claims(&claims, expected, self.instant())?;
@@ -289,6 +288,20 @@ impl Verifier {
         }
         Ok(())
     }
+}
+
+/// A JWT header's fields the verifier reads; any others are ignored.
+#[derive(serde::Deserialize)]
+struct Header<'a> {
+    #[serde(borrow)]
+    alg: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    kid: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The length of a JWT's signature part with the dot before it.
+fn parts_len(token: &str) -> usize {
+    token.rfind('.').map_or(0, |dot| token.len() - dot)
 }
 
 /// The claims of a JWT, its signature unchecked: only for tokens this site sealed in its own

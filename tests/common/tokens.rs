@@ -203,17 +203,18 @@ pub fn hostile_tokens() -> Vec<HostileCase> {
         ("nbf in the future", sign(&set(a(), "nbf", json!(now() + 600))), TokenUse::Access, VerifyError::NotYetValid),
         ("iat in the future", sign(&set(a(), "iat", json!(now() + 600))), TokenUse::Access, VerifyError::NotYetValid),
         ("signed by another key", sign_with(&a(), "test-key", &other_key()), TokenUse::Access, VerifyError::Signature),
+        // Refused as VerifyError::Algorithm says: anything but RS256, `none` included.
         (
             "alg none",
             raw(json!({"alg": "none", "kid": "test-key"}), &a(), b""),
             TokenUse::Access,
-            VerifyError::Malformed,
+            VerifyError::Algorithm,
         ),
         (
             "alg none, typ JWT",
             format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), body),
             TokenUse::Access,
-            VerifyError::Malformed,
+            VerifyError::Algorithm,
         ),
         ("HS256 with the public key", hs256, TokenUse::Access, VerifyError::Algorithm),
         ("kid unknown", testing::sign_with_kid(&a(), "not-a-key"), TokenUse::Access, VerifyError::UnknownKid),

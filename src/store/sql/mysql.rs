@@ -115,7 +115,12 @@ mod tests {
         use diesel::Connection;
         let Ok(server) = std::env::var("ROCKET_WARRANT_TEST_MYSQL") else {
             assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "ROCKET_WARRANT_TEST_MYSQL is unset in CI");
-            eprintln!("store mysql: NOT RUN (ROCKET_WARRANT_TEST_MYSQL unset; ./scripts/test sets it)");
+            // Past the harness's capture: a skip is seen, not counted quietly as a pass.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: the MySQL migration-lock test (ROCKET_WARRANT_TEST_MYSQL unset): ./scripts/test sets it"
+            );
             return;
         };
         type Sync = AsyncConnectionWrapper<AsyncMysqlConnection>;
