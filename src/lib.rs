@@ -187,6 +187,7 @@
 #![cfg_attr(not(docsrs), allow(rustdoc::broken_intra_doc_links))]
 #![deny(missing_docs, missing_debug_implementations)]
 
+mod cache;
 mod catcher;
 mod challenge;
 mod client;

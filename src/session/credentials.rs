@@ -2,7 +2,7 @@
 //! the request path hands every guard, shared (one reference count) by every request of a
 //! session.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::store::User;
@@ -25,6 +25,31 @@ pub(crate) struct Credentials {
     pub(crate) ends_at: Option<i64>,
 }
 
+impl Credentials {
+    /// A Bearer token's: the access token alone, nothing remembered, no session to end.
+    pub(crate) fn bearer(claims: Arc<Claims>, access_token: Arc<str>) -> Credentials {
+        Credentials { claims, access_token, id_token: None, id_claims: None, row: None, bearer: true, ends_at: None }
+    }
+
+    /// A session's access token, where the session remembers its local row (when it does), and
+    /// when the session ends (a cookie session's sign-in plus its maximum age).
+    pub(crate) fn session(
+        claims: Arc<Claims>,
+        access_token: Arc<str>,
+        row: Option<Arc<RowMemory>>,
+        ends_at: Option<i64>,
+    ) -> Credentials {
+        Credentials { claims, access_token, id_token: None, id_claims: None, row, bearer: false, ends_at }
+    }
+
+    /// With the session's ID token, and its claims when they were verified already.
+    pub(crate) fn with_id_token(mut self, token: Arc<str>, claims: Option<Arc<Claims>>) -> Credentials {
+        self.id_token = Some(token);
+        self.id_claims = claims;
+        self
+    }
+}
+
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // No token: the user's id only.
@@ -39,12 +64,12 @@ impl std::fmt::Debug for Credentials {
 /// used only while no write happened since, and for no longer than the user cache keeps a row
 /// (`user_cache_ttl_secs`, none for a custom store), so that it is never staler than the store's
 /// own cache would be.
-pub(crate) type RowMemory = RwLock<Option<(u64, Instant, Arc<User>)>>;
+pub(crate) type RowMemory = parking_lot::RwLock<Option<(u64, Instant, Arc<User>)>>;
 
 /// The row remembered in `memory`, if no row was written since and it is younger than `ttl`
 /// at `now`.
 pub(crate) fn remembered_row(memory: &RowMemory, writes: u64, ttl: Duration, now: Instant) -> Option<Arc<User>> {
-    let row = memory.read().unwrap_or_else(|e| e.into_inner());
+    let row = memory.read();
     row.as_ref()
         .filter(|(w, at, _)| *w == writes && now.saturating_duration_since(*at) < ttl)
         .map(|(_, _, user)| user.clone())
@@ -52,5 +77,5 @@ pub(crate) fn remembered_row(memory: &RowMemory, writes: u64, ttl: Duration, now
 
 /// Remembers `user`, read when the count of writes was `writes`.
 pub(crate) fn remember_row(memory: &RowMemory, writes: u64, user: Arc<User>) {
-    *memory.write().unwrap_or_else(|e| e.into_inner()) = Some((writes, Instant::now(), user));
+    *memory.write() = Some((writes, Instant::now(), user));
 }

@@ -181,17 +181,7 @@ impl Sessions {
     async fn credentials(&self, req: &Request<'_>, now: Now) -> (Result<Arc<Credentials>, AuthError>, bool) {
         if let Some(token) = authorization(req).and_then(bearer) {
             let result = self.users.verifier.verify(token, TokenUse::Access).await;
-            let credentials = |claims| {
-                Arc::new(Credentials {
-                    claims,
-                    access_token: token.into(),
-                    id_token: None,
-                    id_claims: None,
-                    row: None,
-                    bearer: true,
-                    ends_at: None,
-                })
-            };
+            let credentials = |claims| Arc::new(Credentials::bearer(claims, token.into()));
             return (result.map(credentials).map_err(AuthError::from), false);
         }
         (self.cookie_credentials(req.cookies(), now).await, true)
@@ -205,23 +195,16 @@ impl Sessions {
         let mut expired = false;
         if let Some(sealed) = self.cookies.access_value(jar) {
             let key = sealed;
-            let found = match self.opened.get(key) {
+            let found = match self.opened.get(key, now.mono) {
                 Some(o) => Some(self.users.verifier.recheck(&o.claims, TokenUse::Access, now).map(|_| o)),
                 // Opened here for the first time; one that does not open (tampered, sealed with
                 // another key, or by an earlier version) is as good as absent.
                 None => match self.cookies.access_token(jar) {
                     Some((token, started)) => Some(match self.users.verifier.verify(&token, TokenUse::Access).await {
                         Ok(claims) => {
-                            let o = Arc::new(Credentials {
-                                claims,
-                                access_token: token.into(),
-                                id_token: None,
-                                id_claims: None,
-                                row: Some(Arc::default()),
-                                bearer: false,
-                                ends_at: Some(self.cookies.ends_at(started)),
-                            });
-                            self.opened.insert(key, o.clone(), now.unix);
+                            let ends_at = Some(self.cookies.ends_at(started));
+                            let o = Arc::new(Credentials::session(claims, token.into(), Some(Arc::default()), ends_at));
+                            self.opened.insert(key, o.clone(), now.mono);
                             Ok(o)
                         }
                         Err(e) => Err(e),
@@ -252,15 +235,9 @@ impl Sessions {
         // Boxed, as every cold path here: the common request's future stays small.
         let refreshed = Box::pin(self.refresh(&refresh.token, &refresh.username)).await?;
         self.cookies.set(jar, &refreshed.tokens, &refresh.username, refresh.started, now.unix)?;
-        Ok(Arc::new(Credentials {
-            claims: refreshed.access_claims,
-            access_token: refreshed.tokens.access_token.into(),
-            id_token: Some(refreshed.tokens.id_token.into()),
-            id_claims: None,
-            row: None,
-            bearer: false,
-            ends_at: Some(ends_at),
-        }))
+        let credentials =
+            Credentials::session(refreshed.access_claims, refreshed.tokens.access_token.into(), None, Some(ends_at));
+        Ok(Arc::new(credentials.with_id_token(refreshed.tokens.id_token.into(), None)))
     }
 
     async fn server_credentials(
@@ -273,7 +250,8 @@ impl Sessions {
             return Err(AuthError::Missing);
         };
         // One that does not open (tampered, or sealed with another key) is as good as absent.
-        let key = server.cookie_key(sealed, || self.cookies.open_session(sealed)).ok_or(AuthError::Missing)?;
+        let key =
+            server.cookie_key(sealed, now.mono, || self.cookies.open_session(sealed)).ok_or(AuthError::Missing)?;
         let live = server.load(&key, now).await?.ok_or(AuthError::SessionEnded)?;
         let verified = match live.verified.get() {
             // The common request: the claims verified before, their times checked again.
@@ -283,15 +261,9 @@ impl Sessions {
                     let id = self.users.verifier.verify(&live.id_token, TokenUse::Id).await.ok();
                     let id = id.filter(|id| id.sub == access.sub);
                     Ok(live.verified.get_or_init(|| {
-                        Arc::new(Credentials {
-                            claims: access,
-                            access_token: live.access_token.clone(),
-                            id_token: Some(live.id_token.clone()),
-                            id_claims: id,
-                            row: Some(live.row.clone()),
-                            bearer: false,
-                            ends_at: None,
-                        })
+                        let credentials =
+                            Credentials::session(access, live.access_token.clone(), Some(live.row.clone()), None);
+                        Arc::new(credentials.with_id_token(live.id_token.clone(), id))
                     }))
                 }
                 Err(e) => Err(e),
@@ -302,15 +274,8 @@ impl Sessions {
             Err(VerifyError::Expired) => {
                 let refreshed = Box::pin(self.refresh_server(server, &live)).await?;
                 let tokens = refreshed.tokens;
-                Ok(Arc::new(Credentials {
-                    claims: refreshed.access_claims,
-                    access_token: tokens.access_token.into(),
-                    id_token: Some(tokens.id_token.into()),
-                    id_claims: None,
-                    row: None,
-                    bearer: false,
-                    ends_at: None,
-                }))
+                let credentials = Credentials::session(refreshed.access_claims, tokens.access_token.into(), None, None);
+                Ok(Arc::new(credentials.with_id_token(tokens.id_token.into(), None)))
             }
             Err(e) => Err(e.into()),
         }

@@ -5,7 +5,9 @@
 //! its result for a short while.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
@@ -51,14 +53,14 @@ pub(crate) struct RefreshFlights {
 
 impl std::fmt::Debug for RefreshFlights {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let len = self.flights.lock().unwrap_or_else(|e| e.into_inner()).sent.len();
+        let len = self.flights.lock().sent.len();
         f.debug_struct("RefreshFlights").field("len", &len).finish()
     }
 }
 
 impl RefreshFlights {
     fn flight(&self, key: [u8; 32]) -> Flight {
-        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        let mut flights = self.flights.lock();
         if flights.sent.len() >= SWEEP_AT {
             // Only flights nobody waits on and whose result is stale can go.
             flights.sent.retain(|_, f| {
@@ -97,7 +99,7 @@ impl RefreshFlights {
         if let Ok(refreshed) = &result {
             let rotated = digest(&refreshed.tokens.refresh_token);
             if rotated != key {
-                self.flights.lock().unwrap_or_else(|e| e.into_inner()).rotated.insert(rotated, key);
+                self.flights.lock().rotated.insert(rotated, key);
             }
         }
         result
@@ -108,7 +110,7 @@ impl RefreshFlights {
     pub(crate) async fn forget(&self, refresh_token: &str) {
         let key = digest(refresh_token);
         let ended: Vec<Flight> = {
-            let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+            let mut flights = self.flights.lock();
             let sent = flights.rotated.remove(&key);
             [Some(key), sent].into_iter().flatten().filter_map(|k| flights.sent.remove(&k)).collect()
         };
@@ -155,7 +157,7 @@ mod tests {
         assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 1);
         // A sign-out with the new token (the cookie's, after rotation) ends the old token's flight.
         flights.forget("new").await;
-        assert!(flights.flights.lock().unwrap().rotated.is_empty() && flights.flights.lock().unwrap().sent.is_empty());
+        assert!(flights.flights.lock().rotated.is_empty() && flights.flights.lock().sent.is_empty());
         assert_eq!(flights.run("old", call("after")).await.unwrap().tokens.refresh_token, "after");
         assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2, "refreshed again, nothing handed out");
         // A request that carries the rotated token has a refresh of its own.

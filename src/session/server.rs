@@ -2,18 +2,16 @@
 //! the store holds the tokens (sealed), and each instance remembers the sessions it verified
 //! for `session_cache_ttl_secs`, so that the common request makes no database round trip.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
 use super::cookies::SESSION_ID_BYTES;
 use super::credentials::{Credentials, RowMemory};
-use super::opened::{DigestHasher, SealedKeys};
 use super::seal::{pack_token, unpack_token, Sealer};
+use crate::cache::{BoundedCache, Digests};
 use crate::error::Error;
 use crate::store::{SessionRecord, SessionStore};
 use crate::tokens::{Now, Tokens};
@@ -54,18 +52,14 @@ pub(crate) struct ServerSessions {
     // `cookie_max_age_secs`: a session ends this long after its sign-in, whatever its row says
     // (a row written under a longer setting included).
     max_age: i64,
-    // Read on every request by every worker: a read lock, so that they never wait on each other.
-    cache: RwLock<Remembered>,
+    // The sessions this instance verified, by the SHA-256 of their id, for `ttl` each.
+    remembered: BoundedCache<Key, Arc<Live>, Digests>,
     // The session cookies that opened, as sent, and their session's key: the common request
     // neither decodes nor decrypts its cookie, nor digests the id (a tampered value is another
     // key, and opens no better than before).
-    cookies: RwLock<HashMap<Box<str>, Key, SealedKeys>>,
+    cookies: BoundedCache<Box<str>, Key>,
     last_purge: AtomicI64,
 }
-
-/// The sessions an instance remembers, by the SHA-256 of their id: already uniform, so the map
-/// hashes its first eight bytes rather than SipHash-ing all 32 on every request.
-type Remembered = HashMap<Key, (Instant, Arc<Live>), BuildHasherDefault<DigestHasher>>;
 
 /// A session's key: the SHA-256 of the browser's id; its hex is the store's `id`.
 pub(crate) type Key = [u8; 32];
@@ -129,8 +123,8 @@ impl ServerSessions {
             ttl,
             capacity,
             max_age,
-            cache: RwLock::default(),
-            cookies: RwLock::new(HashMap::with_hasher(SealedKeys::default())),
+            remembered: BoundedCache::new(capacity, Some(ttl)),
+            cookies: BoundedCache::new(capacity, None),
             last_purge: AtomicI64::new(0),
         }
     }
@@ -239,7 +233,7 @@ impl ServerSessions {
 
     /// Ends every session of `username`.
     pub(crate) async fn end_user(&self, username: &str) -> Result<u64, Error> {
-        self.cache().retain(|_, (_, live)| live.username != username);
+        self.remembered.retain(|_, live| live.username != username);
         Ok(self.store.remove_user(username).await?)
     }
 
@@ -266,36 +260,24 @@ impl ServerSessions {
         input.is_empty().then_some(Tokens { id_token, access_token, refresh_token })
     }
 
-    fn cache(&self) -> std::sync::RwLockWriteGuard<'_, Remembered> {
-        self.cache.write().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// The key of the session whose cookie's value is `sealed`, opening it (`open`) when it is
     /// not remembered yet: `None` when it does not open.
     pub(crate) fn cookie_key(
         &self,
         sealed: &str,
+        now: Instant,
         open: impl FnOnce() -> Option<[u8; SESSION_ID_BYTES]>,
     ) -> Option<Key> {
-        if let Some(key) = self.cookies.read().unwrap_or_else(|e| e.into_inner()).get(sealed) {
-            return Some(*key);
+        if let Some(key) = self.cookies.get(sealed, now) {
+            return Some(key);
         }
         let key = key_of(&open()?);
-        if self.capacity > 0 {
-            let mut cookies = self.cookies.write().unwrap_or_else(|e| e.into_inner());
-            // Cheaper than tracking recency: a full map starts over (each cookie opens once more).
-            if cookies.len() >= self.capacity {
-                cookies.clear();
-            }
-            cookies.insert(sealed.into(), key);
-        }
+        self.cookies.insert(sealed.into(), key, now);
         Some(key)
     }
 
     fn remembered(&self, key: &Key, now: Instant) -> Option<Arc<Live>> {
-        let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
-        let (at, live) = cache.get(key)?;
-        (now.saturating_duration_since(*at) < self.ttl).then(|| live.clone())
+        self.remembered.get(key, now)
     }
 
     pub(crate) fn remember(&self, record: &SessionRecord, tokens: &Tokens) -> Arc<Live> {
@@ -309,34 +291,23 @@ impl ServerSessions {
             verified: OnceLock::new(),
             row: Arc::default(),
         });
-        let Some(key) = unhex(&record.id).filter(|_| self.capacity > 0 && !self.ttl.is_zero()) else {
-            return live;
-        };
-        let mut cache = self.cache();
-        if cache.len() >= self.capacity && !cache.contains_key(&key) {
-            // Stale entries go first; if the cache is still full, as many others as needed.
-            cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
-            let excess = (cache.len() + 1).saturating_sub(self.capacity);
-            let evict: Vec<Key> = cache.keys().take(excess).copied().collect();
-            for key in evict {
-                cache.remove(&key);
-            }
+        if let Some(key) = unhex(&record.id) {
+            self.remembered.insert(key, live.clone(), Instant::now());
         }
-        cache.insert(key, (Instant::now(), live.clone()));
         live
     }
 
     /// Forgets `id` in this instance's memory (other instances forget within the TTL).
     pub(crate) fn forget(&self, id: &str) {
         if let Some(key) = unhex(id) {
-            self.cache().remove(&key);
+            self.remembered.remove(&key);
         }
     }
 
     /// Sessions remembered now.
     #[cfg(feature = "testing")]
     pub(crate) fn remembered_count(&self) -> usize {
-        self.cache().len()
+        self.remembered.len()
     }
 }
 

@@ -1,11 +1,10 @@
 //! A store with recently used users kept in memory, in front of any other.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use super::{Profile, StoreError, User, UserStore};
+use crate::cache::BoundedCache;
 
 /// Any store with the users it has read or written kept in memory for a while, so that a
 /// request costs a map lookup instead of a database round trip.
@@ -25,7 +24,7 @@ use super::{Profile, StoreError, User, UserStore};
 /// ```
 pub struct CachedStore<S> {
     inner: S,
-    users: RwLock<HashMap<String, (Instant, User)>>,
+    users: BoundedCache<String, User>,
     ttl: Duration,
     capacity: usize,
 }
@@ -34,32 +33,16 @@ impl<S: UserStore> CachedStore<S> {
     /// `inner` behind a cache of `capacity` users kept for `ttl` (a zero `ttl` or `capacity`
     /// disables it).
     pub fn new(inner: S, ttl: Duration, capacity: usize) -> CachedStore<S> {
-        CachedStore { inner, users: Default::default(), ttl, capacity }
-    }
-
-    fn remember(&self, user: &User) {
-        if self.ttl.is_zero() || self.capacity == 0 {
-            return;
-        }
-        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
-        if users.len() >= self.capacity && !users.contains_key(&user.username) {
-            let ttl = self.ttl;
-            users.retain(|_, (at, _)| at.elapsed() < ttl);
-            if users.len() >= self.capacity {
-                users.clear();
-            }
-        }
-        users.insert(user.username.clone(), (Instant::now(), user.clone()));
+        CachedStore { inner, users: BoundedCache::new(capacity, Some(ttl)), ttl, capacity }
     }
 }
 
 impl<S> fmt::Debug for CachedStore<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cached = self.users.read().map_or(0, |u| u.len());
         f.debug_struct("CachedStore")
             .field("ttl", &self.ttl)
             .field("capacity", &self.capacity)
-            .field("cached", &cached)
+            .field("cached", &self.users.len())
             .finish_non_exhaustive()
     }
 }
@@ -69,23 +52,19 @@ impl<S: UserStore> UserStore for CachedStore<S> {
     async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
         let saved = self.inner.save(profile, create).await?;
         match &saved {
-            Some(user) => self.remember(user),
-            None => {
-                self.users.write().unwrap_or_else(|e| e.into_inner()).remove(&profile.username);
-            }
+            Some(user) => self.users.insert(user.username.clone(), user.clone(), Instant::now()),
+            None => self.users.remove(profile.username.as_str()),
         }
         Ok(saved)
     }
 
     async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
-        if let Some((at, user)) = self.users.read().unwrap_or_else(|e| e.into_inner()).get(username) {
-            if at.elapsed() < self.ttl {
-                return Ok(Some(user.clone()));
-            }
+        if let Some(user) = self.users.get(username, Instant::now()) {
+            return Ok(Some(user));
         }
         let found = self.inner.find(username).await?;
         if let Some(user) = &found {
-            self.remember(user);
+            self.users.insert(user.username.clone(), user.clone(), Instant::now());
         }
         Ok(found)
     }
@@ -120,12 +99,12 @@ mod tests {
         let cached = CachedStore::new(MemoryStore::new(), Duration::from_secs(60), 3);
         for i in 0..10 {
             cached.save(&profile(&format!("u{i}"), "e"), true).await.unwrap();
-            assert!(cached.users.read().unwrap().len() <= 3);
+            assert!(cached.users.len() <= 3);
         }
         // A zero capacity keeps nothing.
         let none = CachedStore::new(MemoryStore::new(), Duration::from_secs(60), 0);
         none.save(&profile("a", "e"), true).await.unwrap();
-        assert!(none.users.read().unwrap().is_empty());
+        assert_eq!(none.users.len(), 0);
     }
 
     /// A store whose rows another instance may delete (the test deletes them).

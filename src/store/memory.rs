@@ -1,8 +1,8 @@
 //! Users in memory: for tests, and for small sites that need no database.
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
 
 use super::{Profile, Revocation, SessionRecord, SessionStore, StoreError, User, UserStore};
 use crate::tokens::unix_now;
@@ -47,7 +47,7 @@ impl MemoryStore {
 
     /// How many users it holds.
     pub fn len(&self) -> usize {
-        self.users.lock().unwrap_or_else(|e| e.into_inner()).by_name.len()
+        self.users.lock().by_name.len()
     }
 
     /// Whether it holds no user.
@@ -67,7 +67,7 @@ impl UserStore for MemoryStore {
     async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
         let now = unix_now();
         // One lock for the lookup and the write: concurrent first saves give one user.
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let mut users = self.users.lock();
         let users = &mut *users;
         let user = match users.by_name.get_mut(&profile.username) {
             Some(user) => user,
@@ -106,14 +106,14 @@ impl UserStore for MemoryStore {
     }
 
     async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
-        Ok(self.users.lock().unwrap_or_else(|e| e.into_inner()).by_name.get(username).cloned())
+        Ok(self.users.lock().by_name.get(username).cloned())
     }
 }
 
 #[rocket::async_trait]
 impl SessionStore for MemoryStore {
     async fn insert(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sessions = self.sessions.lock();
         if sessions.contains_key(&session.id) {
             return Err(StoreError::Query(format!("session {} exists", session.id)));
         }
@@ -122,11 +122,11 @@ impl SessionStore for MemoryStore {
     }
 
     async fn find(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
-        Ok(self.sessions.lock().unwrap_or_else(|e| e.into_inner()).get(id).cloned())
+        Ok(self.sessions.lock().get(id).cloned())
     }
 
     async fn update(&self, session: &SessionRecord) -> Result<bool, StoreError> {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sessions = self.sessions.lock();
         match sessions.get_mut(&session.id) {
             Some(row) if row.version == session.version - 1 => {
                 row.tokens = session.tokens.clone();
@@ -139,33 +139,33 @@ impl SessionStore for MemoryStore {
     }
 
     async fn remove(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(id).is_some())
+        Ok(self.sessions.lock().remove(id).is_some())
     }
 
     async fn list(&self, username: &str) -> Result<Vec<SessionRecord>, StoreError> {
-        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let sessions = self.sessions.lock();
         let mut list: Vec<_> = sessions.values().filter(|s| s.username == username).cloned().collect();
         list.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(list)
     }
 
     async fn remove_user(&self, username: &str) -> Result<u64, StoreError> {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sessions = self.sessions.lock();
         let before = sessions.len();
         sessions.retain(|_, s| s.username != username);
         Ok((before - sessions.len()) as u64)
     }
 
     async fn purge(&self, now: i64) -> Result<u64, StoreError> {
-        self.revocations.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, r| r.expires_at > now);
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        self.revocations.lock().retain(|_, r| r.expires_at > now);
+        let mut sessions = self.sessions.lock();
         let before = sessions.len();
         sessions.retain(|_, s| s.expires_at > now);
         Ok((before - sessions.len()) as u64)
     }
 
     async fn revoke(&self, revocation: &Revocation) -> Result<bool, StoreError> {
-        let mut revocations = self.revocations.lock().unwrap_or_else(|e| e.into_inner());
+        let mut revocations = self.revocations.lock();
         // A later revocation of the same key wins, as in the SQL stores.
         let entry = revocations.entry(revocation.key.clone()).or_insert_with(|| revocation.clone());
         entry.revoked_at = entry.revoked_at.max(revocation.revoked_at);
@@ -174,7 +174,7 @@ impl SessionStore for MemoryStore {
     }
 
     async fn revocations(&self, since: i64, now: i64) -> Result<Vec<Revocation>, StoreError> {
-        let revocations = self.revocations.lock().unwrap_or_else(|e| e.into_inner());
+        let revocations = self.revocations.lock();
         Ok(revocations.values().filter(|r| r.revoked_at >= since && r.expires_at > now).cloned().collect())
     }
 }

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
@@ -168,7 +170,7 @@ impl Jwks {
     pub(crate) fn from_json(json: &str) -> Result<Jwks, String> {
         let jwks = Jwks::new(Source::Static, Duration::MAX, Duration::MAX);
         let keys = parse(json.as_bytes())?;
-        *jwks.inner.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+        *jwks.inner.keys.write() = Arc::new(keys);
         Ok(jwks)
     }
 
@@ -266,7 +268,7 @@ impl Jwks {
 
     /// The `kid`s now cached.
     pub(crate) fn cached_kids(&self) -> Vec<String> {
-        let mut kids: Vec<_> = self.inner.keys.read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
+        let mut kids: Vec<_> = self.inner.keys.read().keys().cloned().collect();
         kids.sort();
         kids
     }
@@ -281,7 +283,7 @@ impl Jwks {
 impl Inner {
     async fn fetch_now(&self, state: &mut FetchState) -> Result<usize, String> {
         let Source::Url { http, url } = &self.source else {
-            return Ok(self.keys.read().unwrap_or_else(|e| e.into_inner()).len());
+            return Ok(self.keys.read().len());
         };
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let keys = async {
@@ -302,7 +304,7 @@ impl Inner {
         let result = match keys {
             Ok(keys) if !keys.is_empty() => {
                 let count = keys.len();
-                let mut cached = self.keys.write().unwrap_or_else(|e| e.into_inner());
+                let mut cached = self.keys.write();
                 let withdrawn: Vec<_> = cached.keys().filter(|kid| !keys.contains_key(*kid)).cloned().collect();
                 *cached = Arc::new(keys);
                 drop(cached);
@@ -340,7 +342,7 @@ impl Inner {
     }
 
     fn cached(&self, kid: &str) -> Option<Arc<PublicKey>> {
-        self.keys.read().unwrap_or_else(|e| e.into_inner()).get(kid).cloned()
+        self.keys.read().get(kid).cloned()
     }
 }
 

@@ -2,9 +2,9 @@
 //! `sub` (issued before an instant) after a sign-out everywhere. Checked with every token's
 //! claims, cached ones included; empty, the check is one atomic load.
 
+use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::RwLock;
 
 use super::cache::TokenDigest;
 use super::claims::Claims;
@@ -41,7 +41,7 @@ pub(crate) struct Revoked {
 
 impl std::fmt::Debug for Revoked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let entries = self.entries.read();
         f.debug_struct("Revoked")
             .field("origins", &entries.origins.len())
             .field("subs", &entries.subs.len())
@@ -67,7 +67,7 @@ impl Revoked {
         if !self.any.load(Ordering::Acquire) {
             return false;
         }
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let entries = self.entries.read();
         let origin = claims.extra.get("origin_jti").and_then(|v| v.as_str());
         if origin.is_some_and(|jti| entries.origins.contains_key(jti)) {
             return true;
@@ -82,8 +82,7 @@ impl Revoked {
 
     /// Whether the token of `digest` was revoked whole (a refresh token, before it is sent).
     pub(crate) fn refuses_token(&self, digest: &TokenDigest) -> bool {
-        self.any.load(Ordering::Acquire)
-            && self.entries.read().unwrap_or_else(|e| e.into_inner()).tokens.contains_key(digest)
+        self.any.load(Ordering::Acquire) && self.entries.read().tokens.contains_key(digest)
     }
 
     /// Adds revocations (from this instance or the store); unknown kinds are skipped.
@@ -91,7 +90,7 @@ impl Revoked {
         if !self.enabled {
             return;
         }
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        let mut entries = self.entries.write();
         for r in revocations {
             if let Some(jti) = r.key.strip_prefix(ORIGIN) {
                 let lapses = entries.origins.entry(jti.to_owned()).or_insert(r.expires_at);
@@ -110,7 +109,7 @@ impl Revoked {
 
     /// Drops the revocations that lapsed: memory stays bounded by the tokens alive.
     pub(crate) fn sweep(&self, now: i64) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        let mut entries = self.entries.write();
         entries.origins.retain(|_, lapses| *lapses > now);
         entries.subs.retain(|_, (_, lapses)| *lapses > now);
         entries.tokens.retain(|_, lapses| *lapses > now);
@@ -121,7 +120,7 @@ impl Revoked {
     /// Revocations held.
     #[cfg(any(test, feature = "testing"))]
     pub(crate) fn len(&self) -> usize {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let entries = self.entries.read();
         entries.origins.len() + entries.subs.len() + entries.tokens.len()
     }
 }

@@ -191,8 +191,9 @@ impl Verifier {
             return Err(VerifyError::TooLarge);
         }
         let cache_key = digest(token);
-        if let Some(claims) = self.cache.get(&cache_key) {
-            self.check_claims(&claims, expected, self.instant())?;
+        let now = self.instant();
+        if let Some(claims) = self.cache.get(&cache_key, now.mono) {
+            self.check_claims(&claims, expected, now)?;
             return Ok(claims);
         }
         // Boxed: the key fetch's future is large, and every caller's future would carry it
@@ -240,7 +241,7 @@ impl Verifier {
         claims.digest = Some(cache_key);
         self.check_claims(&claims, expected, self.instant())?;
         let claims = Arc::new(claims);
-        self.cache.insert(cache_key, claims.clone(), self.clock.now());
+        self.cache.insert(cache_key, claims.clone(), Instant::now());
         Ok(claims)
     }
 
