@@ -6,19 +6,16 @@ use rocket::http::{CookieJar, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
-use crate::challenge::{Answer, PendingChallenge, TotpSetup};
 use crate::client::{CognitoClient, UserAttributes};
 use crate::config::{Config, ConfigError, SessionMode};
 use crate::error::Error;
-use crate::session::{RevocationSync, Sealer, ServerSessions, Sessions, TokenCookies};
+use crate::revocation::Revocations;
+use crate::session::{CookieSessions, Sealer, ServerSessions, Sessions, TokenCookies};
+use crate::signin::{self, Answer, Login, PendingChallenge, Step, TotpSetup};
+use crate::state::{Parts, Shared};
 use crate::store::{SessionInfo, SessionStore, User, UserStore};
-use crate::tokens::{Claims, Clock, Jwks, Revoked, TokenUse, Tokens, Verifier};
-use crate::users::{Login, Users};
-
-/// Cognito's limits on what a user types, in characters; longer input cannot be valid, so it
-/// is refused without a call.
-const MAX_USERNAME: usize = 128;
-const MAX_PASSWORD: usize = 256;
+use crate::tokens::{Claims, Clock, Jwks, TokenUse, Tokens, Verifier};
+use crate::users::Users;
 
 /// Cognito authentication for a Rocket application: built at ignite by the fairing
 /// ([`Cognito::fairing`], [`Cognito::custom`] or [`Cognito::without_store`]), managed by
@@ -55,45 +52,50 @@ pub struct Cognito {
 }
 
 struct Inner {
-    config: Config,
-    sdk_config: aws_config::SdkConfig,
+    shared: Shared,
     sessions: Sessions,
 }
 
 impl std::fmt::Debug for Cognito {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cognito")
-            .field("config", &self.inner.config)
+            .field("config", &self.inner.shared.config)
             .field("keeps_users", &self.store().is_some())
             .finish_non_exhaustive()
     }
 }
 
+/// What the fairing hands [`Cognito::build`] besides the settings.
+pub(crate) struct Build {
+    pub(crate) config: Config,
+    pub(crate) sealer: Sealer,
+    /// The local users' store, and how long a session may remember a row it read.
+    pub(crate) users: Option<Arc<dyn UserStore>>,
+    pub(crate) row_ttl: std::time::Duration,
+    /// Where server-side sessions and revocations are kept.
+    pub(crate) sessions: Option<Arc<dyn SessionStore>>,
+    /// The clock the tests set (the system clock otherwise).
+    pub(crate) clock: Option<Arc<dyn Clock>>,
+}
+
 impl Cognito {
     /// Builds everything from validated-here settings: keys, verifier, client, sessions. The
     /// fairing calls it at ignite.
-    pub(crate) async fn build(
-        config: Config,
-        sealer: Sealer,
-        store: Option<Arc<dyn UserStore>>,
-        session_store: Option<Arc<dyn SessionStore>>,
-        row_ttl: std::time::Duration,
-        clock: Option<Arc<dyn Clock>>,
-    ) -> Result<Cognito, ConfigError> {
+    pub(crate) async fn build(build: Build) -> Result<Cognito, ConfigError> {
+        let Build { config, sealer, users, row_ttl, sessions: session_store, clock } = build;
         config.validate()?;
         let refuse_revoked = config.refuse_revoked_tokens.unwrap_or(session_store.is_some());
-        let revoked = Arc::new(Revoked::new(refuse_revoked));
-        let revocations = RevocationSync::new(revoked.clone(), session_store.clone(), config.revocation_sync);
-        let server = match (config.session_store, session_store) {
-            (SessionMode::Cookies, _) => None,
-            (SessionMode::Database, Some(store)) => Some(ServerSessions::new(
+        let revocations = Revocations::new(refuse_revoked, session_store.clone(), config.revocation_sync);
+        let sessions = match (config.session_store, session_store) {
+            (SessionMode::Cookies, _) => Sessions::Cookies(CookieSessions::new(config.token_cache_capacity)),
+            (SessionMode::Database, Some(store)) => Sessions::Server(Box::new(ServerSessions::new(
                 store,
                 sealer.clone(),
                 config.session_cache_ttl,
                 config.session_cache_capacity,
                 // Validated at launch to fit an i64.
                 config.cookie_max_age.as_secs() as i64,
-            )),
+            ))),
             (SessionMode::Database, None) => {
                 return Err(ConfigError::Invalid {
                     key: "session_store",
@@ -115,38 +117,32 @@ impl Cognito {
         };
         let mut verifier = Verifier::new(config.issuer(), config.app_client_id.clone(), jwks)
             .with_leeway(config.leeway.as_secs())
-            .with_cache_capacity(config.token_cache_capacity)
-            .with_revoked(revoked);
+            .with_cache_capacity(config.token_cache_capacity);
         if let Some(clock) = clock {
             verifier = verifier.with_clock(clock);
         }
         let sdk_config = crate::client::sdk_config(&config).await;
         let client = CognitoClient::new(&config, &sdk_config);
-        let users = Users::new(client, verifier, store, config.attr_mapping.clone(), config.create_unknown_users);
-        // Validated at launch to fit an i64.
-        let max_age = config.cookie_max_age.as_secs() as i64;
-        let remember = config.token_cache_capacity;
+        let users = Users::new(users, config.attr_mapping.clone(), config.create_unknown_users, row_ttl);
         let cookies = TokenCookies::new(&config, sealer);
-        let sessions = Sessions::new(users, cookies, server, revocations, max_age, remember, row_ttl);
-        Ok(Cognito { inner: Arc::new(Inner { config, sdk_config, sessions }) })
+        let shared = Shared::new(Parts { config, sdk_config, verifier, client, users, revocations, cookies });
+        Ok(Cognito { inner: Arc::new(Inner { shared, sessions }) })
     }
 
     /// Fetches the signing keys now, whatever the rate limit (the fairing, at ignite): the
     /// count loaded, or why they could not be had (the cached keys stay).
     pub(crate) async fn load_keys(&self) -> Result<usize, String> {
-        self.users().verifier.jwks().refresh().await
+        self.shared().verifier.jwks().refresh().await
     }
 
+    /// What every part borrows.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.inner.shared
+    }
+
+    /// The session layer.
     pub(crate) fn sessions(&self) -> &Sessions {
         &self.inner.sessions
-    }
-
-    fn users(&self) -> &Users {
-        &self.inner.sessions.users
-    }
-
-    pub(crate) fn client(&self) -> &CognitoClient {
-        &self.users().client
     }
 
     /// Authenticates `username` and `password` with the configured flow (`auth_flow`),
@@ -163,17 +159,7 @@ impl Cognito {
     /// - [`Error::Misconfigured`], [`Error::Throttled`], [`Error::Unavailable`],
     ///   [`Error::Cognito`], [`Error::Token`], [`Error::Store`] for the rest.
     pub async fn login(&self, username: &str, password: &str) -> Result<Login, Error> {
-        let username = username.trim();
-        let too_long = |s: &str, max| s.chars().count() > max;
-        if username.is_empty()
-            || password.is_empty()
-            || too_long(username, MAX_USERNAME)
-            || too_long(password, MAX_PASSWORD)
-        {
-            return Err(Error::InvalidCredentials);
-        }
-        let tokens = self.client().authenticate(username, password).await?;
-        self.users().finish_login(tokens).await
+        signin::login(self.shared(), username, password).await
     }
 
     /// Answers a login's pending challenge (the [`PendingChallenge`] guard reads it back from
@@ -207,15 +193,7 @@ impl Cognito {
     /// - [`Error::ChallengeRequired`] for the next step (a new password, then a code);
     /// - the errors of [`Cognito::login`] for the rest.
     pub async fn answer(&self, pending: &PendingChallenge, answer: Answer<'_>) -> Result<Login, Error> {
-        let answer = match answer {
-            Answer::NewPassword(p) if p.is_empty() || p.chars().count() > MAX_PASSWORD => {
-                return Err(Error::PasswordRejected(format!("a password has 1 to {MAX_PASSWORD} characters")));
-            }
-            Answer::Code(code) => Answer::Code(well_formed_code(code)?),
-            other => other,
-        };
-        let tokens = self.client().answer(pending, answer).await?;
-        self.users().finish_login(tokens).await
+        signin::answer(self.shared(), pending, answer).await
     }
 
     /// Starts enrolling an authenticator app for a login that stopped at
@@ -229,7 +207,7 @@ impl Cognito {
     /// [`Error::WrongAnswer`] when the challenge is not `MFA_SETUP`, [`Error::SessionExpired`]
     /// when it is older than three minutes, and Cognito's own errors as for [`Cognito::login`].
     pub async fn setup_totp(&self, pending: &PendingChallenge) -> Result<TotpSetup, Error> {
-        self.client().associate_totp(pending).await
+        signin::setup_totp(self.shared(), pending).await
     }
 
     /// Keeps what a sign-in step returned, and returns it unchanged:
@@ -265,27 +243,7 @@ impl Cognito {
     /// cookie (then no cookie is set: a browser would drop it silently); [`Error::Store`] when
     /// a server-side session cannot be saved.
     pub async fn keep<T: Step>(&self, jar: &CookieJar<'_>, result: Result<T, Error>) -> Result<T, Error> {
-        let sessions = self.sessions();
-        match &result {
-            Ok(step) => {
-                if let Some(login) = step.login() {
-                    sessions.keep_login(jar, login).await?;
-                }
-                if let Some(pending) = step.challenge() {
-                    sessions.keep_challenge(jar, pending);
-                }
-            }
-            Err(Error::ChallengeRequired(pending)) => sessions.keep_challenge(jar, pending),
-            Err(
-                Error::WrongCode
-                | Error::PasswordRejected(_)
-                | Error::WrongAnswer { .. }
-                | Error::Throttled
-                | Error::Unavailable(_),
-            ) => {}
-            Err(_) => sessions.forget_challenge(jar),
-        }
-        result
+        signin::keep(self.shared(), self.sessions(), jar, result).await
     }
 
     /// Signs this session out: clears its cookies (and deletes its server-side row) and revokes
@@ -306,7 +264,7 @@ impl Cognito {
     /// }
     /// ```
     pub async fn sign_out(&self, jar: &CookieJar<'_>) {
-        self.sessions().sign_out(jar).await
+        self.sessions().sign_out(self.shared(), jar).await
     }
 
     /// Signs the user of `access_token` (a verified one: take it from the request's
@@ -333,7 +291,7 @@ impl Cognito {
     /// [`Error::Token`] for an access token that does not verify, [`Error::Store`] when the
     /// sessions cannot be deleted, and Cognito's errors as for [`Cognito::login`].
     pub async fn sign_out_everywhere(&self, jar: &CookieJar<'_>, access_token: &str) -> Result<u64, Error> {
-        self.sessions().sign_out_everywhere(jar, access_token).await
+        self.sessions().sign_out_everywhere(self.shared(), jar, access_token).await
     }
 
     /// The server-side sessions of `username`, oldest first (for an account or admin page).
@@ -374,7 +332,7 @@ impl Cognito {
     ///
     /// [`Error::NoSessionStore`] with cookie sessions, [`Error::Store`] when the store fails.
     pub async fn end_session(&self, id: &str) -> Result<bool, Error> {
-        self.sessions().end_session(id).await
+        self.sessions().server()?.end_id(id).await
     }
 
     /// Deletes the server-side sessions that ended (`cookie_max_age_secs` after their
@@ -395,7 +353,7 @@ impl Cognito {
     ///
     /// [`Error::NoSessionStore`] with cookie sessions, [`Error::Store`] when the store fails.
     pub async fn purge_sessions(&self) -> Result<u64, Error> {
-        self.sessions().purge().await
+        Ok(self.sessions().server()?.store().purge(self.shared().now()).await?)
     }
 
     /// New ID and access tokens for a refresh token, verified, for an application that holds
@@ -409,7 +367,7 @@ impl Cognito {
     /// [`Error::RefreshTokenReused`] when refresh-token rotation replaced it already, else
     /// Cognito's errors as for [`Cognito::login`].
     pub async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, Error> {
-        Ok(self.sessions().refresh(refresh_token, username).await?.tokens)
+        Ok(self.shared().refresh(refresh_token, username).await?.tokens)
     }
 
     /// Verifies a token of kind `token_use` against the pool's keys and every rule (issuer,
@@ -420,7 +378,7 @@ impl Cognito {
     ///
     /// [`Error::Token`] with the reason the token was refused.
     pub async fn verify(&self, token: &str, token_use: TokenUse) -> Result<Arc<Claims>, Error> {
-        Ok(self.users().verifier.verify(token, token_use).await?)
+        Ok(self.shared().verify(token, token_use).await?)
     }
 
     /// The user's attributes, read live from Cognito with their access token (GetUser).
@@ -430,7 +388,7 @@ impl Cognito {
     /// [`Error::SessionExpired`] when Cognito refuses the access token, else its errors as for
     /// [`Cognito::login`].
     pub async fn user_attributes(&self, access_token: &str) -> Result<UserAttributes, Error> {
-        self.client().get_user(access_token).await
+        self.shared().client.get_user(access_token).await
     }
 
     /// Brings the local user in step with Cognito now (GetUser, `attr_mapping`, the row
@@ -442,46 +400,48 @@ impl Cognito {
     /// As [`Cognito::user_attributes`]; [`Error::NotProvisioned`] when the user has no row and
     /// `create_unknown_users` is off; [`Error::Store`] when the store fails.
     pub async fn sync_user(&self, access_token: &str) -> Result<Option<User>, Error> {
-        Ok(self.users().sync(access_token, self.config().create_unknown_users).await?.1)
+        let shared = self.shared();
+        Ok(shared.users.sync(&shared.client, access_token, shared.users.creates_unknown()).await?.1)
     }
 
     /// The settings in force.
     pub fn config(&self) -> &Config {
-        &self.inner.config
+        &self.inner.shared.config
     }
 
     /// The local user store; `None` for [`Cognito::without_store`].
     pub fn store(&self) -> Option<&dyn UserStore> {
-        self.users().store.as_deref()
+        self.shared().users.store.as_deref()
     }
 
     /// The AWS SDK client of the user pool, for calls this crate does not wrap
     /// (UpdateUserAttributes, ListUsers, ...); it follows the settings (region, endpoint,
     /// credentials, timeouts, retries).
     pub fn sdk(&self) -> &aws_sdk_cognitoidentityprovider::Client {
-        self.client().sdk()
+        self.shared().client.sdk()
     }
 
     /// The AWS SDK configuration the settings describe, to build other AWS clients (API
     /// Gateway, say) that follow the same region, endpoint, credentials and timeouts.
     pub fn sdk_config(&self) -> &aws_config::SdkConfig {
-        &self.inner.sdk_config
+        &self.inner.shared.sdk_config
     }
 
     /// What the crate counted since launch, for an application's tests and metrics.
     #[cfg(feature = "testing")]
     #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     pub fn counters(&self) -> Counters {
-        let verifier = &self.users().verifier;
+        let shared = self.shared();
+        let (refreshes, refresh_calls) = shared.client.refreshes();
         Counters {
-            refreshes: self.client().refreshes().0,
-            refresh_calls: self.client().refreshes().1,
-            srp_proofs: self.client().srp_proofs(),
-            key_fetches: verifier.jwks().fetch_count(),
-            cached_kids: verifier.jwks().cached_kids(),
-            cached_tokens: verifier.cache().len(),
+            refreshes,
+            refresh_calls,
+            srp_proofs: shared.client.srp_proofs(),
+            key_fetches: shared.verifier.jwks().fetch_count(),
+            cached_kids: shared.verifier.jwks().cached_kids(),
+            cached_tokens: shared.verifier.cache().len(),
             remembered_sessions: self.sessions().remembered_sessions(),
-            revocations: verifier.revoked().len(),
+            revocations: shared.revocations.len(),
         }
     }
 }
@@ -522,58 +482,6 @@ pub struct Counters {
     pub remembered_sessions: usize,
     /// Revocations (of a sign-in, or of a user everywhere) this instance refuses now.
     pub revocations: usize,
-}
-
-/// What [`Cognito::keep`] keeps: a [`Login`] (its tokens, in the session cookies), or a
-/// [`TotpSetup`] (its moved-on challenge). Sealed: the crate's two sign-in results only.
-///
-/// ```
-/// use rocket_warrant::{Login, Step, TotpSetup};
-///
-/// fn keepable<T: Step>() {}
-/// keepable::<Login>();
-/// keepable::<TotpSetup>();
-/// ```
-pub trait Step: sealed::Sealed {}
-
-impl Step for Login {}
-impl Step for TotpSetup {}
-
-mod sealed {
-    use crate::{Login, PendingChallenge, TotpSetup};
-
-    pub trait Sealed {
-        fn login(&self) -> Option<&Login> {
-            None
-        }
-        fn challenge(&self) -> Option<&PendingChallenge> {
-            None
-        }
-    }
-
-    impl Sealed for Login {
-        fn login(&self) -> Option<&Login> {
-            Some(self)
-        }
-    }
-
-    impl Sealed for TotpSetup {
-        fn challenge(&self) -> Option<&PendingChallenge> {
-            Some(self.pending())
-        }
-    }
-}
-
-/// A code as typed, trimmed, if it can be one: Cognito's codes are 6 digits (SMS codes up to
-/// 8); anything else cannot match, so it is refused without a call.
-fn well_formed_code(code: &str) -> Result<&str, Error> {
-    let code = code.trim();
-    let digits = code.bytes().all(|b| b.is_ascii_digit());
-    if (6..=8).contains(&code.len()) && digits {
-        Ok(code)
-    } else {
-        Err(Error::WrongCode)
-    }
 }
 
 /// `&Cognito` in a route: the managed state. Never fails once launched (the Sentinel stops a
@@ -623,18 +531,4 @@ pub(crate) fn missing_store(rocket: &Rocket<Ignite>, guard: &str) -> bool {
         );
     }
     !keeps_users
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_six_to_eight_digits() {
-        assert_eq!(well_formed_code(" 123456 ").unwrap(), "123456");
-        assert_eq!(well_formed_code("12345678").unwrap(), "12345678");
-        for bad in ["12345", "123456789", "12345a", "", "１２３４５６"] {
-            assert!(matches!(well_formed_code(bad), Err(Error::WrongCode)), "{bad}");
-        }
-    }
 }

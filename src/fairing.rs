@@ -7,7 +7,7 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Request, Response, Rocket};
 use rocket_db_pools::Database;
 
-use crate::cognito::Cognito;
+use crate::cognito::{self, Cognito};
 use crate::config::{Config, SessionMode};
 use crate::session::{Sealer, Sessions};
 use crate::store::{CachedStore, SessionStore, UserStore};
@@ -249,7 +249,8 @@ impl Fairing for CognitoFairing {
             return Err(rocket);
         }
         let sealer = Sealer::from_figment(rocket.figment());
-        let cognito = match Cognito::build(config, sealer, store, sessions, row_ttl, self.clock.clone()).await {
+        let build = cognito::Build { config, sealer, users: store, row_ttl, sessions, clock: self.clock.clone() };
+        let cognito = match Cognito::build(build).await {
             Ok(cognito) => cognito,
             Err(e) => {
                 log::error!("rocket_warrant: {e}");
@@ -263,13 +264,14 @@ impl Fairing for CognitoFairing {
             Err(e) => log::warn!("rocket_warrant: signing keys not loaded at ignite ({e}); retrying on first use"),
         }
         // Revocations the other instances recorded, before the first request.
-        cognito.sessions().refresh_revocations().await;
+        let shared = cognito.shared();
+        shared.revocations.first_read(shared.instant()).await;
         // What the app client's settings mean here; launch waits on Cognito two seconds at most.
-        let describe = cognito.client().describe();
+        let describe = shared.client.describe();
         match tokio::time::timeout(std::time::Duration::from_secs(2), describe).await {
             Ok(Ok(facts)) => {
-                facts.log(&cognito.config().app_client_id);
-                cognito.sessions().learn(&facts);
+                facts.log(&shared.config.app_client_id);
+                shared.learn(&facts);
             }
             Ok(Err(e)) => log::info!(
                 "rocket_warrant: the app client's settings could not be read ({e}); unless its \
@@ -290,7 +292,7 @@ impl Fairing for CognitoFairing {
             return;
         };
         // Removals only for the session cookies the request carried.
-        for removal in cognito.sessions().cookies.removals() {
+        for removal in cognito.shared().cookies.removals() {
             if req.cookies().get(removal.name()).is_none() {
                 continue;
             }

@@ -189,7 +189,6 @@
 
 mod cache;
 mod catcher;
-mod challenge;
 mod client;
 mod cognito;
 mod config;
@@ -197,7 +196,10 @@ mod error;
 mod fairing;
 mod guards;
 mod next;
+mod revocation;
 mod session;
+mod signin;
+mod state;
 mod store;
 mod tokens;
 mod users;
@@ -207,14 +209,15 @@ mod users;
 pub mod testing;
 
 pub use catcher::redirect_to_login;
-pub use challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
 pub use client::UserAttributes;
-pub use cognito::{Cognito, Step};
+pub use cognito::Cognito;
 pub use config::{AuthFlow, Config, ConfigError, SameSite, Secret, SessionMode};
 pub use error::{AuthError, Error, ServiceError};
 pub use fairing::CognitoFairing;
 pub use guards::{ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Group, Member};
 pub use next::safe_next;
+pub use revocation::{Revocation, RevocationKey, UnknownRevocationKey};
+pub use signin::{Answer, Challenge, Login, PendingChallenge, Step, TotpSetup};
 #[cfg(feature = "mysql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
 pub use store::MysqlPool;
@@ -225,11 +228,9 @@ pub use store::PgPool;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqlitePool;
 pub use store::{
-    CachedStore, MemoryStore, Profile, Revocation, SessionInfo, SessionRecord, SessionStore, StoreError, User,
-    UserStore,
+    CachedStore, MemoryStore, Profile, SessionInfo, SessionRecord, SessionStore, StoreError, User, UserStore,
 };
 pub use tokens::{Claims, TokenUse, Tokens, VerifyError};
-pub use users::Login;
 
 // The README's code blocks are doctests too: its examples compile, and the testing one runs.
 #[cfg(doctest)]

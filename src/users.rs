@@ -1,91 +1,59 @@
-//! From verified tokens to local users: the last step of every login, and the first sight of a
+//! From verified tokens to local users: the last step of every sign-in, and the first sight of a
 //! Bearer client that never signed in here.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::client::{CognitoClient, UserAttributes};
 use crate::error::Error;
 use crate::store::{Profile, User, UserStore};
-use crate::tokens::{Claims, TokenUse, Tokens, Verifier, VerifyError};
+use crate::tokens::Claims;
 
-/// A successful login: the verified tokens, what Cognito says of the user, and the local user.
-///
-/// Keep it in the session cookies with [`Cognito::keep`](crate::Cognito::keep).
-///
-/// ```no_run
-/// # use rocket::post;
-/// use rocket_warrant::{Cognito, Error};
-///
-/// #[post("/login")]
-/// async fn login(cognito: &Cognito) -> Result<String, Error> {
-///     let login = cognito.login("alice", "Corr3ct-Horse!").await?;
-///     // The local row, when the site keeps users (it does unless `Cognito::without_store`).
-///     let id = login.user.as_ref().map(|u| u.id);
-///     Ok(format!("{} ({id:?}) is in {:?}", login.profile.username, login.access_claims.groups))
-/// }
-/// ```
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Login {
-    /// The user's attributes after `attr_mapping`, keyed by Cognito's canonical username.
-    pub profile: Profile,
-    /// The local user, created or updated from the profile; `None` when the site keeps no
-    /// users ([`Cognito::without_store`](crate::Cognito::without_store)).
-    pub user: Option<User>,
-    /// The ID, access and refresh tokens.
-    pub tokens: Tokens,
-    /// The verified claims of the ID token.
-    pub id_claims: Arc<Claims>,
-    /// The verified claims of the access token.
-    pub access_claims: Arc<Claims>,
-}
-
-/// Verified tokens in, local users out.
+/// The local users: where they are kept, how Cognito's attributes map onto them.
 pub(crate) struct Users {
-    pub(crate) client: CognitoClient,
-    pub(crate) verifier: Verifier,
     pub(crate) store: Option<Arc<dyn UserStore>>,
     mapping: BTreeMap<String, String>,
     create_unknown: bool,
-    /// Counts this instance's writes of local rows: a row remembered with a server-side session
-    /// is used only while no write happened since (another instance's writes are seen within
-    /// the session's memory, as the store's cache sees them).
+    /// How long a session may remember its row (the store's own cache time; none for a custom
+    /// store, used as given).
+    pub(crate) row_ttl: Duration,
+    /// Counts this instance's writes of local rows: a row remembered with a session is used only
+    /// while no write happened since (another instance's writes are seen within the session's
+    /// memory, as the store's cache sees them).
     writes: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Users {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Users").field("keeps_users", &self.store.is_some()).finish_non_exhaustive()
+    }
 }
 
 impl Users {
     pub(crate) fn new(
-        client: CognitoClient,
-        verifier: Verifier,
         store: Option<Arc<dyn UserStore>>,
         mapping: BTreeMap<String, String>,
         create_unknown: bool,
+        row_ttl: Duration,
     ) -> Users {
-        Users { client, verifier, store, mapping, create_unknown, writes: Default::default() }
+        Users { store, mapping, create_unknown, row_ttl, writes: Default::default() }
     }
 
-    /// Verifies a login's tokens, reads the attributes and saves the local user.
-    pub(crate) async fn finish_login(&self, tokens: Tokens) -> Result<Login, Error> {
-        let (id_claims, access_claims) = self.verify_pair(&tokens).await?;
-        let (profile, user) = self.sync(&tokens.access_token, self.create_unknown).await?;
-        Ok(Login { profile, user, tokens, id_claims, access_claims })
-    }
-
-    /// Verifies an ID and access token pair, and that both belong to the same user.
-    pub(crate) async fn verify_pair(&self, tokens: &Tokens) -> Result<(Arc<Claims>, Arc<Claims>), Error> {
-        let id = self.verifier.verify(&tokens.id_token, TokenUse::Id).await?;
-        let access = self.verifier.verify(&tokens.access_token, TokenUse::Access).await?;
-        if id.sub != access.sub {
-            return Err(Error::Token(VerifyError::Mismatched));
-        }
-        Ok((id, access))
+    /// Whether users without a row get one (`create_unknown_users`).
+    pub(crate) fn creates_unknown(&self) -> bool {
+        self.create_unknown
     }
 
     /// GetUser, `attr_mapping`, and the local row written (created only with `create`). With a
     /// store, a user it would not create is [`Error::NotProvisioned`].
-    pub(crate) async fn sync(&self, access_token: &str, create: bool) -> Result<(Profile, Option<User>), Error> {
-        let attributes = self.client.get_user(access_token).await?;
+    pub(crate) async fn sync(
+        &self,
+        client: &CognitoClient,
+        access_token: &str,
+        create: bool,
+    ) -> Result<(Profile, Option<User>), Error> {
+        let attributes = client.get_user(access_token).await?;
         let profile = self.profile(&attributes);
         let Some(store) = &self.store else {
             return Ok((profile, None));
@@ -103,7 +71,12 @@ impl Users {
 
     /// The local row of a verified token's user; created from GetUser on first sight (a Bearer
     /// client that never logged in here) when `create_unknown_users` is on.
-    pub(crate) async fn local_user(&self, claims: &Claims, access_token: &str) -> Result<User, Error> {
+    pub(crate) async fn local_user(
+        &self,
+        client: &CognitoClient,
+        claims: &Claims,
+        access_token: &str,
+    ) -> Result<User, Error> {
         let store = self.store.as_ref().ok_or(Error::NoStore)?;
         let username = claims.cognito_username().unwrap_or(&claims.sub);
         if let Some(user) = store.find(username).await? {
@@ -111,9 +84,18 @@ impl Users {
             return Ok(user);
         }
         if !self.create_unknown {
+            log::info!(
+                "rocket_warrant: {username:?} has no local row and create_unknown_users is off: 403 (provision the \
+                 row first, in tests with TestUser::profile)"
+            );
             return Err(Error::NotProvisioned);
         }
-        let (_, user) = self.sync(access_token, true).await?;
+        let (_, user) = self.sync(client, access_token, true).await.inspect_err(|e| {
+            log::warn!(
+                "rocket_warrant: {username:?} has no local row, and making one from Cognito's GetUser failed ({e}) \
+                 (in an application's tests: save TestUser::profile in the store first)"
+            )
+        })?;
         user.ok_or(Error::NotProvisioned)
     }
 

@@ -436,7 +436,7 @@ store_tests! {
         let pool = pool_with_alice(false).await;
         let (rocket, _) = common::ignite(kind, &url, pool.settings()).await;
         let store = common::session_store(kind, &rocket);
-        let revocation = |revoked_at, expires_at| rocket_warrant::Revocation { key: "sub:s-1".into(), revoked_at, expires_at };
+        let revocation = |revoked_at, expires_at| rocket_warrant::Revocation { key: rocket_warrant::RevocationKey::User("s-1".into()), revoked_at, expires_at };
         assert!(store.revoke(&revocation(1_000, 5_000)).await.unwrap());
         assert!(store.revoke(&revocation(2_000, 6_000)).await.unwrap());
         // An older one arriving late moves nothing back.

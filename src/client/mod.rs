@@ -22,9 +22,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use self::srp::SrpClient;
-use crate::challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
 use crate::config::{AuthFlow, Config, Secret};
 use crate::error::{Error, ServiceError};
+use crate::signin::{Answer, Challenge, PendingChallenge, TotpSetup};
 use crate::tokens::Tokens;
 
 /// A user's attributes as GetUser returns them ([`Cognito::user_attributes`](crate::Cognito::user_attributes)).

@@ -4,8 +4,8 @@
 //! (a sign-in step kept for its page).
 
 mod api_key;
-mod challenge;
 mod group;
+mod pending;
 mod user;
 
 pub use api_key::{ApiKey, ApiKeyError};

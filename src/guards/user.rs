@@ -188,7 +188,7 @@ impl<'r> FromRequest<'r> for CognitoClaims {
         let Some(cognito) = req.rocket().state::<Cognito>() else {
             return fail(&AuthError::Missing);
         };
-        match &cognito.sessions().authenticate(req).await.result {
+        match &cognito.sessions().authenticate(cognito.shared(), req).await.result {
             Ok(credentials) => Outcome::Success(CognitoClaims(credentials.clone())),
             Err(e) => fail(e),
         }
@@ -203,19 +203,13 @@ impl<'r> FromRequest<'r> for CognitoUser {
         let Some(cognito) = req.rocket().state::<Cognito>() else {
             return fail(&AuthError::Missing);
         };
-        let sessions = cognito.sessions();
-        // As `CognitoClaims`, whose outcome it shares, then the local user.
-        let auth = sessions.authenticate(req).await;
-        let credentials = match &auth.result {
-            Ok(credentials) => credentials.clone(),
-            Err(e) => return fail(e),
-        };
-        match &sessions.local_user(auth, &credentials).await.0 {
-            Ok(user) => {
-                let id_token = sessions.id_token(req, auth, &credentials).await;
-                Outcome::Success(CognitoUser { credentials, id_token, user: user.clone() })
-            }
-            Err(e) => fail(e),
+        match cognito.sessions().user(cognito.shared(), req).await {
+            Ok(authenticated) => Outcome::Success(CognitoUser {
+                credentials: authenticated.credentials,
+                id_token: authenticated.id_token,
+                user: authenticated.user,
+            }),
+            Err(e) => fail(&e),
         }
     }
 }

@@ -3,15 +3,15 @@
 //! - cookie sessions: the access token, the refresh token with the Cognito username, and the
 //!   ID token only when `id_token_cookie` asks for it;
 //! - server-side sessions: one random session id;
-//! - a sign-in's pending challenge, for three minutes.
+//! - a sign-in's pending challenge, for three minutes (sealed here, kept by the sign-in).
 
 use std::fmt;
 
 use rocket::http::{Cookie, CookieJar, SameSite};
 use rocket::time::{Duration, OffsetDateTime};
 
-use super::seal::{pack_str, pack_token, sealed_len, unpack_str, unpack_token, Sealer};
-use crate::challenge::PendingChallenge;
+use super::codec::{pack_str, pack_token, unpack_str, unpack_token};
+use super::seal::{sealed_len, Sealer};
 use crate::config::{self, Config};
 use crate::error::Error;
 use crate::tokens::Tokens;
@@ -21,7 +21,7 @@ use crate::tokens::Tokens;
 pub(crate) const MAX_COOKIE_BYTES: usize = 4096;
 
 /// How long a pending challenge is kept: Cognito's sessions for answering one last three minutes.
-const CHALLENGE_MAX_AGE: Duration = Duration::minutes(3);
+pub(crate) const CHALLENGE_MAX_AGE: Duration = Duration::minutes(3);
 
 /// The bytes of a server-side session's id.
 pub(crate) const SESSION_ID_BYTES: usize = 32;
@@ -274,35 +274,31 @@ impl TokenCookies {
         self.sealer.open(name, jar.get(name)?.value())
     }
 
-    /// Keeps a pending challenge for the page that answers it, with the time (`now`) it was
-    /// kept: the cookie is refused after Cognito's three minutes even if a browser (or a copy)
-    /// keeps it longer than its Max-Age.
-    pub(crate) fn keep_challenge(&self, jar: &CookieJar<'_>, pending: &PendingChallenge, now: i64) {
-        // Strings only: serializing cannot fail; if it did, the guard would find no challenge
-        // and the user would be asked to sign in again.
-        let Ok(value) = serde_json::to_vec(pending) else { return };
-        let mut plaintext = now.to_be_bytes().to_vec();
-        plaintext.extend_from_slice(&value);
-        let sealed = self.sealer.seal(&self.challenge, &plaintext);
-        jar.add(self.cookie(self.challenge.clone(), sealed, CHALLENGE_MAX_AGE));
+    /// The name of the cookie that keeps a sign-in's pending challenge.
+    pub(crate) fn challenge_name(&self) -> &str {
+        &self.challenge
     }
 
-    /// The pending challenge, if one is kept and younger than three minutes at `now`.
-    pub(crate) fn challenge(&self, jar: &CookieJar<'_>, now: i64) -> Option<PendingChallenge> {
-        let plaintext = self.open(jar, &self.challenge)?;
-        let (at, value) = plaintext.split_first_chunk::<8>()?;
-        let age = now.saturating_sub(i64::from_be_bytes(*at));
-        if !(0..CHALLENGE_MAX_AGE.whole_seconds()).contains(&age) {
-            return None;
-        }
-        serde_json::from_slice(value).ok()
+    /// A cookie of the crate's named `name`, `plaintext` sealed for it, for `max_age`.
+    pub(crate) fn seal_cookie(&self, name: &str, plaintext: &[u8], max_age: Duration) -> Cookie<'static> {
+        self.cookie(name.to_owned(), self.sealer.seal(name, plaintext), max_age)
     }
 
-    /// Forgets the pending challenge (answered, or dead).
-    pub(crate) fn forget_challenge(&self, jar: &CookieJar<'_>) {
-        if jar.get(&self.challenge).is_some() {
-            jar.remove(self.cookie(self.challenge.clone(), String::new(), Duration::ZERO));
+    /// What the request's cookie `name` seals, if it has one that opens.
+    pub(crate) fn open_cookie(&self, jar: &CookieJar<'_>, name: &str) -> Option<Vec<u8>> {
+        self.open(jar, name)
+    }
+
+    /// Removes the cookie `name` when the request carries it.
+    pub(crate) fn remove_cookie(&self, jar: &CookieJar<'_>, name: &str) {
+        if jar.get(name).is_some() {
+            jar.remove(self.cookie(name.to_owned(), String::new(), Duration::ZERO));
         }
+    }
+
+    /// Whether the request carries any of the session's cookies (either mode's).
+    pub(crate) fn carried(&self, jar: &CookieJar<'_>) -> bool {
+        self.names().iter().any(|name| jar.get(name).is_some())
     }
 
     /// A cookie of the crate's: `Max-Age` and `Expires` agree (Rocket would add a one-week

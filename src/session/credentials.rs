@@ -1,6 +1,6 @@
 //! The verified credentials of a request, and where a session remembers its local row: what
 //! the request path hands every guard, shared (one reference count) by every request of a
-//! session.
+//! session; and what a session held when it ended.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -78,4 +78,12 @@ pub(crate) fn remembered_row(memory: &RowMemory, writes: u64, ttl: Duration, now
 /// Remembers `user`, read when the count of writes was `writes`.
 pub(crate) fn remember_row(memory: &RowMemory, writes: u64, user: Arc<User>) {
     *memory.write() = Some((writes, Instant::now(), user));
+}
+
+/// What a session held when it ended: for the revocations of its sign-out.
+#[derive(Default)]
+pub(crate) struct Ended {
+    pub(crate) access_token: Option<String>,
+    /// The refresh token, and when its session signed in.
+    pub(crate) refresh: Option<(String, i64)>,
 }

@@ -4,7 +4,8 @@ use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::fmt;
 
-use super::{Profile, Revocation, SessionRecord, SessionStore, StoreError, User, UserStore};
+use super::{Profile, SessionRecord, SessionStore, StoreError, User, UserStore};
+use crate::revocation::{Revocation, RevocationKey};
 use crate::tokens::unix_now;
 
 /// Local users (and server-side sessions) kept in the process's memory: nothing to install or
@@ -30,7 +31,7 @@ use crate::tokens::unix_now;
 pub struct MemoryStore {
     users: Mutex<Users>,
     sessions: Mutex<HashMap<String, SessionRecord>>,
-    revocations: Mutex<HashMap<String, Revocation>>,
+    revocations: Mutex<HashMap<RevocationKey, Revocation>>,
 }
 
 #[derive(Default)]
@@ -224,7 +225,8 @@ mod tests {
     #[rocket::async_test]
     async fn a_later_revocation_of_a_key_wins() {
         let store = MemoryStore::new();
-        let revocation = |revoked_at, expires_at| Revocation { key: "sub:s".into(), revoked_at, expires_at };
+        let revocation =
+            |revoked_at, expires_at| Revocation { key: RevocationKey::User("s".into()), revoked_at, expires_at };
         store.revoke(&revocation(1_000, 5_000)).await.unwrap();
         store.revoke(&revocation(2_000, 6_000)).await.unwrap();
         store.revoke(&revocation(1_500, 5_500)).await.unwrap();

@@ -12,7 +12,7 @@ mod sql;
 
 pub use cached::CachedStore;
 pub use memory::MemoryStore;
-pub use sessions::{Revocation, SessionInfo, SessionRecord, SessionStore};
+pub use sessions::{SessionInfo, SessionRecord, SessionStore};
 #[cfg(feature = "mysql")]
 pub use sql::MysqlPool;
 #[cfg(feature = "postgres")]

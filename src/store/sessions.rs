@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::StoreError;
+use crate::revocation::Revocation;
 
 /// A server-side session as its store keeps it.
 ///
@@ -87,29 +88,6 @@ impl From<&SessionRecord> for SessionInfo {
     }
 }
 
-/// A revocation this site recorded (`refuse_revoked_tokens`), shared through the session store
-/// so that every instance on the same database refuses the tokens it covers.
-///
-/// `key` is `origin_jti:<origin_jti>` (every token of one sign-in, after its logout) or
-/// `sub:<sub>` (every token of the user issued before `revoked_at`, after a sign-out
-/// everywhere). It is kept until `expires_at`, when every token it covers has expired.
-///
-/// ```
-/// use rocket_warrant::Revocation;
-///
-/// let r = Revocation { key: "origin_jti:5e3c".into(), revoked_at: 1_700_000_000, expires_at: 1_700_003_600 };
-/// assert!(r.key.starts_with("origin_jti:"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Revocation {
-    /// What is revoked: `origin_jti:<origin_jti>` or `sub:<sub>`.
-    pub key: String,
-    /// When, seconds since the epoch.
-    pub revoked_at: i64,
-    /// When every token it covers has expired: it may be deleted after.
-    pub expires_at: i64,
-}
-
 /// Where server-side sessions are kept (`session_store = "database"`).
 ///
 /// [`SqlitePool`](crate::SqlitePool), [`PgPool`](crate::PgPool) and
@@ -189,7 +167,8 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn purge(&self, now: i64) -> Result<u64, StoreError>;
 
     /// Records a revocation for every instance that shares the store: true when the store
-    /// keeps revocations. A second revocation of the same key is not an error. The default
+    /// keeps revocations. A later revocation of a key already kept moves its `revoked_at` and
+    /// `expires_at` forward (never back), so that the other instances read it again. The default
     /// keeps none (false): the revocation is then refused by the instance that made it only.
     /// `purge` deletes the expired ones.
     ///

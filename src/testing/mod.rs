@@ -397,7 +397,7 @@ pub async fn start_session(
     username: &str,
     tokens: &Tokens,
 ) -> Result<Vec<Cookie<'static>>, crate::Error> {
-    cognito.sessions().start(username, tokens).await
+    cognito.sessions().start(cognito.shared(), None, username, tokens).await
 }
 
 /// The handle ([`SessionInfo::id`](crate::SessionInfo::id)) of the server-side session that a

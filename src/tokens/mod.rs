@@ -4,16 +4,14 @@ mod cache;
 mod claims;
 mod clock;
 mod jwks;
-mod revoked;
 mod verifier;
 
-pub(crate) use cache::digest;
+pub(crate) use cache::{digest, TokenDigest};
 pub use claims::{Claims, TokenUse, Tokens};
 pub use clock::Clock;
 #[cfg(feature = "testing")]
 pub use clock::SystemClock;
 pub(crate) use clock::{unix_now, Now};
 pub(crate) use jwks::Jwks;
-pub(crate) use revoked::{of_sign_in, of_token, of_user, Revoked};
 pub use verifier::VerifyError;
 pub(crate) use verifier::{unverified_claims, Verifier};

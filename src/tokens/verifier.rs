@@ -7,7 +7,6 @@ use super::cache::{digest, TokenCache};
 use super::claims::{Claims, TokenUse};
 use super::clock::{Clock, Now, SystemClock};
 use super::jwks::{Jwks, KeyError};
-use super::revoked::Revoked;
 
 /// A token longer than this is refused before it is decoded (Cognito's are 1 to 2 KB).
 pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -70,7 +69,8 @@ pub enum VerifyError {
     /// `nbf` or `iat` lies in the future.
     #[error("the token is not valid yet")]
     NotYetValid,
-    /// The token's sign-in was signed out on this site (or its user signed out everywhere).
+    /// The token's sign-in was signed out on this site (or its user signed out everywhere):
+    /// refused by the site's revocations, which are checked after every rule here.
     #[error("the token was revoked")]
     Revoked,
     /// An ID and an access token given together belong to different users.
@@ -95,7 +95,6 @@ pub(crate) struct Verifier {
     leeway: i64,
     clock: Arc<dyn Clock>,
     cache: TokenCache,
-    revoked: Arc<Revoked>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -123,7 +122,6 @@ impl Verifier {
             leeway: 30,
             clock: Arc::new(SystemClock),
             cache: TokenCache::new(DEFAULT_CACHE_CAPACITY),
-            revoked: Arc::new(Revoked::new(false)),
         }
     }
 
@@ -137,17 +135,6 @@ impl Verifier {
     #[cfg(feature = "testing")]
     pub(crate) fn cache(&self) -> &TokenCache {
         &self.cache
-    }
-
-    /// Refuses the tokens `revoked` holds.
-    pub(crate) fn with_revoked(mut self, revoked: Arc<Revoked>) -> Verifier {
-        self.revoked = revoked;
-        self
-    }
-
-    /// The revocations it refuses.
-    pub(crate) fn revoked(&self) -> &Revoked {
-        &self.revoked
     }
 
     /// The allowed clock skew, in seconds.
@@ -282,11 +269,6 @@ impl Verifier {
         if future(claims.nbf) || future(claims.iat) {
             return Err(VerifyError::NotYetValid);
         }
-        // Last: an expired token is "expired" (a cookie session refreshes it; Cognito then
-        // refuses the revoked refresh token).
-        if self.revoked.refuses(claims) {
-            return Err(VerifyError::Revoked);
-        }
         Ok(())
     }
 }
@@ -331,12 +313,10 @@ mod tests {
     }
 
     #[test]
-    fn time_leeway_and_revocations_are_the_ones_it_was_given() {
+    fn time_and_leeway_are_the_ones_it_was_given() {
         assert_eq!(verifier().leeway(), 30, "the default");
-        let revoked = Arc::new(Revoked::new(true));
-        let verifier = verifier().with_leeway(7).with_clock(Arc::new(Frozen(1_234))).with_revoked(revoked.clone());
+        let verifier = verifier().with_leeway(7).with_clock(Arc::new(Frozen(1_234)));
         assert_eq!((verifier.leeway(), verifier.now()), (7, 1_234));
-        assert!(std::ptr::eq(verifier.revoked(), &*revoked));
         let capped = Verifier::new("i", "c", Jwks::from_json(include_str!("../testing/offline-jwks.json")).unwrap());
         assert_eq!(capped.with_leeway(100_000).leeway(), 3600, "at most an hour");
     }

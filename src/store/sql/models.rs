@@ -128,14 +128,20 @@ pub(crate) struct RevocationRow {
     pub(crate) expires_at: i64,
 }
 
-impl From<RevocationRow> for crate::store::Revocation {
-    fn from(r: RevocationRow) -> Self {
-        crate::store::Revocation { key: r.token_key, revoked_at: r.revoked_at, expires_at: r.expires_at }
+impl TryFrom<RevocationRow> for crate::revocation::Revocation {
+    type Error = crate::revocation::UnknownRevocationKey;
+
+    fn try_from(r: RevocationRow) -> Result<Self, Self::Error> {
+        Ok(crate::revocation::Revocation {
+            key: r.token_key.parse()?,
+            revoked_at: r.revoked_at,
+            expires_at: r.expires_at,
+        })
     }
 }
 
-impl From<&crate::store::Revocation> for RevocationRow {
-    fn from(r: &crate::store::Revocation) -> Self {
-        RevocationRow { token_key: r.key.clone(), revoked_at: r.revoked_at, expires_at: r.expires_at }
+impl From<&crate::revocation::Revocation> for RevocationRow {
+    fn from(r: &crate::revocation::Revocation) -> Self {
+        RevocationRow { token_key: r.key.to_string(), revoked_at: r.revoked_at, expires_at: r.expires_at }
     }
 }

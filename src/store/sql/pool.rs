@@ -9,7 +9,8 @@ use rocket::figment::Figment;
 
 use super::models::{RevocationRow, SessionRow, UserChanges};
 use super::queries::{SessionQueries, UserQueries};
-use crate::store::{Profile, Revocation, SessionRecord, StoreError, User};
+use crate::revocation::Revocation;
+use crate::store::{Profile, SessionRecord, StoreError, User};
 use crate::tokens::unix_now;
 
 /// A connection type the user store runs on: how to reach it, set it up and migrate it.
@@ -180,7 +181,8 @@ where
 
     pub(crate) async fn revocations_since(&self, since: i64, now: i64) -> Result<Vec<Revocation>, StoreError> {
         let rows = self.conn().await?.revocations_since(since, now).await.map_err(query_error)?;
-        Ok(rows.into_iter().map(Revocation::from).collect())
+        // A key of a later version's kind is skipped, not an error.
+        Ok(rows.into_iter().filter_map(|row| Revocation::try_from(row).ok()).collect())
     }
 }
 

@@ -9,8 +9,10 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::store::{Revocation, SessionStore};
-use crate::tokens::{Now, Revoked};
+use super::key::Revocation;
+use super::list::Revoked;
+use crate::store::SessionStore;
+use crate::tokens::Now;
 
 /// Revocations are read again from this far before the last read: instances whose clocks
 /// differ by less than this miss none.

@@ -1,0 +1,194 @@
+//! Signing in, in one place: the password (any of the three flows), the steps Cognito can put
+//! before the tokens (a new password, an MFA code, enrolling an authenticator) and the cookie
+//! that keeps a pending one, then the tokens verified and the local user saved, and the result
+//! kept by the session. [`Cognito`](crate::Cognito)'s sign-in methods are these.
+
+mod challenge;
+mod kept;
+
+use std::sync::Arc;
+
+use rocket::http::CookieJar;
+
+pub use self::challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
+pub(crate) use self::kept::kept;
+use crate::error::Error;
+use crate::session::Sessions;
+use crate::state::Shared;
+use crate::store::{Profile, User};
+use crate::tokens::{Claims, Tokens};
+
+/// Cognito's limits on what a user types, in characters; longer input cannot be valid, so it
+/// is refused without a call.
+const MAX_USERNAME: usize = 128;
+const MAX_PASSWORD: usize = 256;
+
+/// A successful login: the verified tokens, what Cognito says of the user, and the local user.
+///
+/// Keep it in the session cookies with [`Cognito::keep`](crate::Cognito::keep).
+///
+/// ```no_run
+/// # use rocket::post;
+/// use rocket_warrant::{Cognito, Error};
+///
+/// #[post("/login")]
+/// async fn login(cognito: &Cognito) -> Result<String, Error> {
+///     let login = cognito.login("alice", "Corr3ct-Horse!").await?;
+///     // The local row, when the site keeps users (it does unless `Cognito::without_store`).
+///     let id = login.user.as_ref().map(|u| u.id);
+///     Ok(format!("{} ({id:?}) is in {:?}", login.profile.username, login.access_claims.groups))
+/// }
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Login {
+    /// The user's attributes after `attr_mapping`, keyed by Cognito's canonical username.
+    pub profile: Profile,
+    /// The local user, created or updated from the profile; `None` when the site keeps no
+    /// users ([`Cognito::without_store`](crate::Cognito::without_store)).
+    pub user: Option<User>,
+    /// The ID, access and refresh tokens.
+    pub tokens: Tokens,
+    /// The verified claims of the ID token.
+    pub id_claims: Arc<Claims>,
+    /// The verified claims of the access token.
+    pub access_claims: Arc<Claims>,
+}
+
+/// Authenticates with the configured flow; see [`Cognito::login`](crate::Cognito::login).
+pub(crate) async fn login(shared: &Shared, username: &str, password: &str) -> Result<Login, Error> {
+    let username = username.trim();
+    let too_long = |s: &str, max| s.chars().count() > max;
+    if username.is_empty()
+        || password.is_empty()
+        || too_long(username, MAX_USERNAME)
+        || too_long(password, MAX_PASSWORD)
+    {
+        return Err(Error::InvalidCredentials);
+    }
+    let tokens = shared.client.authenticate(username, password).await?;
+    finish(shared, tokens).await
+}
+
+/// Answers a pending challenge; see [`Cognito::answer`](crate::Cognito::answer).
+pub(crate) async fn answer(shared: &Shared, pending: &PendingChallenge, answer: Answer<'_>) -> Result<Login, Error> {
+    let answer = match answer {
+        Answer::NewPassword(p) if p.is_empty() || p.chars().count() > MAX_PASSWORD => {
+            return Err(Error::PasswordRejected(format!("a password has 1 to {MAX_PASSWORD} characters")));
+        }
+        Answer::Code(code) => Answer::Code(well_formed_code(code)?),
+        other => other,
+    };
+    let tokens = shared.client.answer(pending, answer).await?;
+    finish(shared, tokens).await
+}
+
+/// Starts an authenticator enrolment; see [`Cognito::setup_totp`](crate::Cognito::setup_totp).
+pub(crate) async fn setup_totp(shared: &Shared, pending: &PendingChallenge) -> Result<TotpSetup, Error> {
+    shared.client.associate_totp(pending).await
+}
+
+/// The last step of every sign-in: the tokens verified, the attributes read, the local user saved.
+async fn finish(shared: &Shared, tokens: Tokens) -> Result<Login, Error> {
+    let (id_claims, access_claims) = shared.verify_pair(&tokens).await?;
+    let (profile, user) =
+        shared.users.sync(&shared.client, &tokens.access_token, shared.users.creates_unknown()).await?;
+    Ok(Login { profile, user, tokens, id_claims, access_claims })
+}
+
+/// Keeps what a sign-in step returned; see [`Cognito::keep`](crate::Cognito::keep).
+pub(crate) async fn keep<T: Step>(
+    shared: &Shared,
+    sessions: &Sessions,
+    jar: &CookieJar<'_>,
+    result: Result<T, Error>,
+) -> Result<T, Error> {
+    match &result {
+        Ok(step) => {
+            if let Some(login) = step.login() {
+                sessions.keep(shared, jar, &login.profile.username, &login.tokens).await?;
+                kept::forget(&shared.cookies, jar);
+            }
+            if let Some(pending) = step.challenge() {
+                kept::keep(&shared.cookies, jar, pending, shared.now());
+            }
+        }
+        Err(Error::ChallengeRequired(pending)) => kept::keep(&shared.cookies, jar, pending, shared.now()),
+        Err(
+            Error::WrongCode
+            | Error::PasswordRejected(_)
+            | Error::WrongAnswer { .. }
+            | Error::Throttled
+            | Error::Unavailable(_),
+        ) => {}
+        Err(_) => kept::forget(&shared.cookies, jar),
+    }
+    result
+}
+
+/// What [`Cognito::keep`](crate::Cognito::keep) keeps: a [`Login`] (its tokens, in the session
+/// cookies), or a [`TotpSetup`] (its moved-on challenge). Sealed: the crate's two sign-in
+/// results only.
+///
+/// ```
+/// use rocket_warrant::{Login, Step, TotpSetup};
+///
+/// fn keepable<T: Step>() {}
+/// keepable::<Login>();
+/// keepable::<TotpSetup>();
+/// ```
+pub trait Step: sealed::Sealed {}
+
+impl Step for Login {}
+impl Step for TotpSetup {}
+
+mod sealed {
+    use super::{Login, PendingChallenge, TotpSetup};
+
+    pub trait Sealed {
+        fn login(&self) -> Option<&Login> {
+            None
+        }
+        fn challenge(&self) -> Option<&PendingChallenge> {
+            None
+        }
+    }
+
+    impl Sealed for Login {
+        fn login(&self) -> Option<&Login> {
+            Some(self)
+        }
+    }
+
+    impl Sealed for TotpSetup {
+        fn challenge(&self) -> Option<&PendingChallenge> {
+            Some(self.pending())
+        }
+    }
+}
+
+/// A code as typed, trimmed, if it can be one: Cognito's codes are 6 digits (SMS codes up to
+/// 8); anything else cannot match, so it is refused without a call.
+fn well_formed_code(code: &str) -> Result<&str, Error> {
+    let code = code.trim();
+    let digits = code.bytes().all(|b| b.is_ascii_digit());
+    if (6..=8).contains(&code.len()) && digits {
+        Ok(code)
+    } else {
+        Err(Error::WrongCode)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_to_eight_digits() {
+        assert_eq!(well_formed_code(" 123456 ").unwrap(), "123456");
+        assert_eq!(well_formed_code("12345678").unwrap(), "12345678");
+        for bad in ["12345", "123456789", "12345a", "", "１２３４５６"] {
+            assert!(matches!(well_formed_code(bad), Err(Error::WrongCode)), "{bad}");
+        }
+    }
+}
