@@ -732,7 +732,18 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file")
+    parser.add_argument("--parent-pid", type=int, help="exit when this process has")
     args = parser.parse_args()
+    if args.parent_pid:
+        # A test process that started the emulator for itself: it goes when the tests do.
+        def watch(pid):
+            while True:
+                time.sleep(1)
+                try:
+                    os.kill(pid, 0)
+                except OSError:
+                    os._exit(0)
+        threading.Thread(target=watch, args=(args.parent_pid,), daemon=True).start()
 
     # moto accepts any authenticator code unless told to check it, as Cognito does.
     os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"

@@ -427,7 +427,8 @@ impl Cognito {
         &self.inner.shared.sdk_config
     }
 
-    /// What the crate counted since launch, for an application's tests and metrics.
+    /// What the crate counted since launch (the crate's own tests and benches read it).
+    #[doc(hidden)]
     #[cfg(feature = "testing")]
     #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     pub fn counters(&self) -> Counters {

@@ -130,6 +130,7 @@ pub enum SessionMode {
 /// Every duration is in seconds (`leeway_secs = 30`, `jwks_timeout_secs = 0.5`), whole or not.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Config {
     /// The user pool, e.g. `eu-west-1_AbCdEf123`; the region is the part before `_`.
     pub user_pool_id: String,
@@ -239,11 +240,15 @@ pub struct Config {
     pub api_key_header: String,
 }
 
+/// The defaults the verifier also starts from, written once.
+pub(crate) const DEFAULT_LEEWAY_SECS: u64 = 30;
+pub(crate) const DEFAULT_TOKEN_CACHE: usize = 10_000;
+
 fn yes() -> bool {
     true
 }
 fn default_leeway() -> Duration {
-    Duration::from_secs(30)
+    Duration::from_secs(DEFAULT_LEEWAY_SECS)
 }
 fn default_jwks_timeout() -> Duration {
     Duration::from_secs(3)
@@ -262,7 +267,7 @@ fn default_max_attempts() -> u32 {
     3
 }
 fn default_token_cache() -> usize {
-    10_000
+    DEFAULT_TOKEN_CACHE
 }
 fn default_user_cache_ttl() -> Duration {
     Duration::from_secs(30)

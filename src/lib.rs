@@ -216,8 +216,11 @@ pub use error::{AuthError, Error, ServiceError};
 pub use fairing::CognitoFairing;
 pub use guards::{ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Group, Member};
 pub use next::safe_next;
-pub use revocation::{Revocation, RevocationKey, UnknownRevocationKey};
-pub use signin::{Answer, Challenge, Login, PendingChallenge, Step, TotpSetup};
+pub use revocation::{Revocation, RevocationKey};
+// `Step` is the bound of `Cognito::keep`, sealed: no application names it.
+#[doc(hidden)]
+pub use signin::Step;
+pub use signin::{Answer, Challenge, Login, PendingChallenge, TotpSetup};
 #[cfg(feature = "mysql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
 pub use store::MysqlPool;

@@ -65,6 +65,7 @@ async fn arrive(browser: &Client, path: &str, heading: &str) -> Result<(), fanto
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_logs_in_updates_the_profile_and_logs_out() {
+    need_emulator!();
     assert!(
         std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
         "Chromium is not installed: ./scripts/test installs Debian's chromium and chromium-driver"

@@ -97,6 +97,7 @@ async fn signed_in_as_demo() -> (Demo, Browser) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_page_and_anonymous_visits() {
+    need_emulator!();
     let demo = cdu::demo().await;
     let browser = Browser::new(&demo).await;
     let login = browser.get("/accounts/login/").await;
@@ -123,6 +124,7 @@ async fn login_page_and_anonymous_visits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_and_unknown_user_rerender_the_same_form() {
+    need_emulator!();
     let demo = cdu::demo().await;
     let browser = Browser::new(&demo).await;
     let wrong = browser.login("demo", "Wr0ng-Passw0rd!", None).await;
@@ -139,6 +141,7 @@ async fn wrong_password_and_unknown_user_rerender_the_same_form() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_redirects_to_the_profile_or_a_local_next_only() {
+    need_emulator!();
     let demo = cdu::demo().await;
     let browser = Browser::new(&demo).await;
     let page = browser.login("demo", DEMO_PASSWORD, None).await;
@@ -155,6 +158,7 @@ async fn login_redirects_to_the_profile_or_a_local_next_only() {
 /// arrives as `/ x`) must not make a good login answer 500 and drop its cookies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_next_that_is_no_uri_never_fails_the_login() {
+    need_emulator!();
     let demo = cdu::demo().await;
     for next in ["/ x", "/\"x", "/{x}", "/été", "/<script>"] {
         let browser = Browser::new(&demo).await;
@@ -166,6 +170,7 @@ async fn a_next_that_is_no_uri_never_fails_the_login() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_refuse_a_missing_or_wrong_csrf_token() {
+    need_emulator!();
     let demo = cdu::demo().await;
     let browser = Browser::new(&demo).await;
     browser.get("/accounts/login/").await;
@@ -197,6 +202,7 @@ async fn forms_refuse_a_missing_or_wrong_csrf_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profile_shows_the_live_cognito_attributes() {
+    need_emulator!();
     let (demo, browser) = signed_in_as_demo().await;
     let page = browser.get("/accounts/profile/").await;
     assert_eq!(page.status, Status::Ok);
@@ -235,6 +241,7 @@ async fn profile_shows_the_live_cognito_attributes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_profile_validates_saves_and_says_so() {
+    need_emulator!();
     let (_demo, browser) = signed_in_as_demo().await;
     let form = browser.get("/accounts/profile/update/").await;
     assert_eq!(form.status, Status::Ok);
@@ -304,6 +311,7 @@ async fn update_profile_validates_saves_and_says_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_and_user_info() {
+    need_emulator!();
     let (demo, browser) = signed_in_as_demo().await;
     let page = browser.get("/accounts/profile/subscriptions/").await;
     assert_eq!(page.status, Status::Ok);
@@ -328,6 +336,7 @@ async fn subscriptions_and_user_info() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_pages_list_every_user_and_add_subscriptions() {
+    need_emulator!();
     let demo = cdu::demo().await;
     // More than one page of ListUsers (60).
     for i in 0..62 {
@@ -366,6 +375,7 @@ async fn admin_pages_list_every_user_and_add_subscriptions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_shows_logged_out_and_ends_the_session_everywhere() {
+    need_emulator!();
     let (demo, browser) = signed_in_as_demo().await;
     let copied = browser.client.cookies().get("cognito_session").unwrap().clone().into_owned();
     assert_eq!(browser.cognito().user_sessions("demo").await.unwrap().len(), 1, "one server-side session");
@@ -394,6 +404,7 @@ async fn logout_shows_logged_out_and_ends_the_session_everywhere() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_sees_a_users_sessions_and_ends_one() {
+    need_emulator!();
     let demo = cdu::demo().await;
     // The user on one instance, the admin on another: one database.
     let user = Browser::new(&demo).await;
@@ -427,6 +438,7 @@ async fn an_admin_sees_a_users_sessions_and_ends_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_escape_what_users_wrote() {
+    need_emulator!();
     let demo = cdu::demo().await;
     demo.pool.add_user("xss", DEMO_PASSWORD, &[("given_name", "<script>alert(1)</script>")]).await;
     let browser = Browser::new(&demo).await;
@@ -438,6 +450,7 @@ async fn pages_escape_what_users_wrote() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_group_is_read_from_the_settings() {
+    need_emulator!();
     let demo = cdu::demo().await;
     let figment = demo.figment().merge(("cdu", serde_json::json!({ "admin_group": "staff" })));
     let browser = Browser { client: Client::tracked(site::build(figment)).await.unwrap() };
@@ -448,6 +461,7 @@ async fn the_admin_group_is_read_from_the_settings() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_temporary_password_is_replaced_on_the_new_password_page() {
+    need_emulator!();
     let demo = cdu::demo().await;
     demo.pool.add_user_with_temporary_password("newcomer", "Temp-Passw0rd!").await;
     let browser = Browser::new(&demo).await;
@@ -520,6 +534,7 @@ async fn a_temporary_password_is_replaced_on_the_new_password_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authenticator_code_is_asked_for_on_the_mfa_page() {
+    need_emulator!();
     let demo = cdu::demo().await;
     let browser = Browser::new(&demo).await;
     // `demo` turns on an authenticator app, then signs out.
@@ -556,6 +571,7 @@ async fn an_authenticator_code_is_asked_for_on_the_mfa_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_texted_code_is_asked_for_on_the_mfa_page() {
+    need_emulator!();
     let demo = cdu::demo().await;
     demo.pool
         .add_user("texted", DEMO_PASSWORD, &[("email", "texted@example.com"), ("phone_number", "+15555550123")])
@@ -576,6 +592,7 @@ async fn a_texted_code_is_asked_for_on_the_mfa_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authenticator_is_enrolled_on_the_mfa_setup_page() {
+    need_emulator!();
     let demo = cdu::demo().await;
     demo.pool.require_totp().await;
     let browser = Browser::new(&demo).await;
@@ -621,6 +638,7 @@ async fn an_authenticator_is_enrolled_on_the_mfa_setup_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_password_for_a_user_the_site_does_not_keep_is_refused_clearly() {
+    need_emulator!();
     let demo = cdu::demo().await;
     demo.pool.add_user_with_temporary_password("stranger", "Temp-Passw0rd!").await;
     let figment = demo.figment().merge(("cognito.create_unknown_users", false));
@@ -639,6 +657,7 @@ async fn a_new_password_for_a_user_the_site_does_not_keep_is_refused_clearly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_tls_the_csrf_cookie_is_host_only_and_a_sign_in_renews_it() {
+    need_emulator!();
     let demo = cdu::demo().await;
     // The crate's default, cookie_secure unset: a site behind a TLS proxy.
     let figment = demo.figment().merge(("cognito.cookie_secure", None::<bool>));

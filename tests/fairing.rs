@@ -23,6 +23,7 @@ fn ours_failed(kind: &ErrorKind) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_settings_stop_launch() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     let cases = [
         json!({ "app_client_id": "c" }),
@@ -39,6 +40,7 @@ async fn bad_settings_stop_launch() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_endpoint_down_at_ignite_is_not_fatal() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let settings =
@@ -50,6 +52,7 @@ async fn key_endpoint_down_at_ignite_is_not_fatal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_are_fetched_at_ignite() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let (_rocket, cognito) = common::ignite(StoreKind::Sqlite, &url, pool.settings()).await;
@@ -75,6 +78,7 @@ async fn sentinel_stops_launch_without_the_fairing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_fairing_missing_stops_launch() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     let figment =
         Figment::from(rocket::Config::debug_default()).merge(("log_level", "off")).merge(("cognito", pool.settings()));

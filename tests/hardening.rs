@@ -155,6 +155,7 @@ async fn a_hanging_key_endpoint_blocks_nothing_and_times_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_page_says_unavailable_when_cognito_fails_and_creates_no_user() {
+    need_emulator!();
     let demo = cdu::demo().await;
     let faults = [
         ("hangs", common::fault_server(vec![Fault::Hang]).await),
@@ -188,6 +189,7 @@ async fn login_page_says_unavailable_when_cognito_fails_and_creates_no_user() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_with_cognito_unreachable_is_unavailable_and_keeps_the_session() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     pool.add_user("alice", PASSWORD, &[]).await;
     let db = common::database_url(StoreKind::Sqlite).await.unwrap();
@@ -233,6 +235,7 @@ async fn refresh_with_cognito_unreachable_is_unavailable_and_keeps_the_session()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_down_is_503_and_service_resumes_when_it_returns() {
+    need_emulator!();
     let Some(url) = common::database_url(StoreKind::Postgres).await else {
         common::record_store_run("postgres-not-run", module_path!());
         return;
@@ -303,11 +306,13 @@ async fn a_database_that_hangs_holds_up_no_route_that_needs_none(kind: StoreKind
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_that_hangs_holds_up_no_route_that_needs_none() {
+    need_emulator!();
     a_database_that_hangs_holds_up_no_route_that_needs_none(StoreKind::Postgres, "127.0.0.1:5432").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mysql_that_hangs_holds_up_no_route_that_needs_none() {
+    need_emulator!();
     a_database_that_hangs_holds_up_no_route_that_needs_none(StoreKind::Mysql, "127.0.0.1:3306").await;
 }
 
@@ -331,6 +336,7 @@ store_tests! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_requests_with_one_expired_token_make_one_refresh() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     pool.add_user("alice", PASSWORD, &[]).await;
     let db = common::database_url(StoreKind::Sqlite).await.unwrap();

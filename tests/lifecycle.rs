@@ -75,6 +75,7 @@ async fn pool_with_alice(with_secret: bool) -> Pool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_with_rotation_refuses_refresh_token_auth_and_rotates_with_a_grace_period() {
+    need_emulator!();
     let pool = pool_with_alice(true).await;
     pool.enable_rotation(1).await;
     let first = sign_in_directly(&pool, "alice").await;
@@ -117,6 +118,7 @@ async fn emulator_with_rotation_refuses_refresh_token_auth_and_rotates_with_a_gr
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_without_rotation_answers_no_new_refresh_token() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     let first = sign_in_directly(&pool, "alice").await;
     let old = first.refresh_token().unwrap();
@@ -130,6 +132,7 @@ async fn emulator_without_rotation_answers_no_new_refresh_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_revoke_token_ends_the_refresh_token_and_its_access_tokens_only() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     let first = sign_in_directly(&pool, "alice").await;
     let other = sign_in_directly(&pool, "alice").await;
@@ -211,6 +214,7 @@ impl Site {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_rotation_the_guard_keeps_the_new_refresh_token_and_never_sends_the_old_one() {
+    need_emulator!();
     let pool = pool_with_alice(true).await;
     pool.enable_rotation(0).await;
     let site = Site::new(&pool, json!({})).await;
@@ -237,6 +241,7 @@ async fn with_rotation_the_guard_keeps_the_new_refresh_token_and_never_sends_the
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_rotation_fifty_concurrent_requests_make_one_call_and_all_succeed() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     pool.enable_rotation(0).await;
     let site = Site::new(&pool, json!({})).await;
@@ -261,6 +266,7 @@ async fn with_rotation_fifty_concurrent_requests_make_one_call_and_all_succeed()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_rotation_a_server_side_session_writes_the_new_refresh_token_back() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     pool.enable_rotation(0).await;
     let site = Site::new(&pool, json!({ "session_store": "database" })).await;
@@ -275,6 +281,7 @@ async fn with_rotation_a_server_side_session_writes_the_new_refresh_token_back()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_rotation_the_refresh_token_stays() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     let site = Site::new(&pool, json!({})).await;
     site.login().await;
@@ -287,6 +294,7 @@ async fn without_rotation_the_refresh_token_stays() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_with_an_expired_access_token_leaves_the_refresh_token_dead_and_other_sessions_alive() {
+    need_emulator!();
     let pool = pool_with_alice(true).await;
     let site = Site::new(&pool, json!({})).await;
     let elsewhere = sign_in_directly(&pool, "alice").await;
@@ -310,6 +318,7 @@ async fn logout_with_an_expired_access_token_leaves_the_refresh_token_dead_and_o
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_of_a_server_side_session_revokes_its_refresh_token() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     let site = Site::new(&pool, json!({ "session_store": "database" })).await;
     let elsewhere = sign_in_directly(&pool, "alice").await;
@@ -332,6 +341,7 @@ async fn logout_of_a_server_side_session_revokes_its_refresh_token() {
 /// emulator's new origin_jti, which the logout revokes.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_after_a_rotation_refuses_the_tokens_from_before_and_after_it() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     pool.enable_rotation(0).await;
     let site = Site::new(&pool, json!({})).await;
@@ -470,6 +480,7 @@ store_tests! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusing_revoked_tokens_can_be_turned_off() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let off = instance(StoreKind::Sqlite, &url, &pool, json!({ "refuse_revoked_tokens": false })).await;
@@ -485,6 +496,7 @@ async fn refusing_revoked_tokens_can_be_turned_off() {
 /// refused all the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_everywhere_covers_tokens_from_a_clock_ahead_of_the_sites() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let clock = Arc::new(common::PinnedClock::default());
@@ -513,6 +525,7 @@ async fn sign_out_everywhere_covers_tokens_from_a_clock_ahead_of_the_sites() {
 /// until Cognito answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revocation_cognito_could_not_make_at_logout_is_kept_and_retried() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     let cognito_proxy = common::FailingCall::start("RevokeToken").await;
     let site = Site::new(&pool, json!({ "endpoint_url": cognito_proxy.url })).await;
@@ -564,6 +577,7 @@ async fn a_revocation_cognito_could_not_make_at_logout_is_kept_and_retried() {
 /// cookie and a Bearer copy of its access token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_token_revocation_a_logout_refuses_the_sessions_own_tokens_here() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     pool.admin
         .update_user_pool_client()
@@ -609,6 +623,7 @@ async fn without_token_revocation_a_logout_refuses_the_sessions_own_tokens_here(
 /// DescribeUserPoolClient says so; a client created without the setting has it on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_token_revocation_off_and_client_defaults() {
+    need_emulator!();
     let pool = pool_with_alice(false).await;
     let described = |pool: &Pool| {
         let admin = pool.admin.clone();

@@ -400,6 +400,7 @@ async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn srp_refuses_a_wrong_password_and_accepts_the_right_one() {
+    need_emulator!();
     // The emulator's SRP is patched to check the proof; this is the proof that it does.
     let pool = pool_with_testuser(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
@@ -412,6 +413,7 @@ async fn srp_refuses_a_wrong_password_and_accepts_the_right_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_cognito_is_unavailable_not_invalid_credentials() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     // A port nothing listens on (9, discard: closed here), rather than one bound and released,
@@ -428,6 +430,7 @@ async fn unreachable_cognito_is_unavailable_not_invalid_credentials() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_or_oversized_input_is_invalid_credentials_without_a_call() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     // Cognito is unreachable: an answer other than InvalidCredentials would mean a call was made.
@@ -455,6 +458,7 @@ async fn raw_store(kind: StoreKind, url: &str) -> std::sync::Arc<dyn rocket_warr
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_user_and_wrong_password_cost_the_same_srp_work() {
+    need_emulator!();
     // Cognito refuses an unknown user at the first step and a wrong password only after the
     // proof; the crate computes a proof for both, so the two take the same work here.
     let pool = pool_with_testuser(false).await;
@@ -469,6 +473,7 @@ async fn unknown_user_and_wrong_password_cost_the_same_srp_work() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_free_and_memory_store_logins() {
+    need_emulator!();
     use rocket_warrant::{Cognito, MemoryStore};
     let pool = pool_with_testuser(false).await;
     let launch = |fairing: rocket_warrant::CognitoFairing| {
@@ -505,6 +510,7 @@ async fn store_free_and_memory_store_logins() {
 /// and one past the limit is refused without a call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn input_limits_count_characters_as_cognito_does() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let settings = with(pool.settings(), json!({ "endpoint_url": "http://127.0.0.1:9" }));
@@ -523,6 +529,7 @@ async fn input_limits_count_characters_as_cognito_does() {
 /// crate must report its own misconfiguration, not every user's password as wrong.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forgotten_client_secret_is_misconfiguration_not_invalid_credentials() {
+    need_emulator!();
     let pool = pool_with_testuser(true).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     for flow in ["user_srp", "user_password", "admin_user_password"] {
@@ -541,6 +548,7 @@ async fn a_forgotten_client_secret_is_misconfiguration_not_invalid_credentials()
 /// a disabled user is refused like a wrong password, in every flow that reaches them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unconfirmed_and_disabled_users_are_refused_as_cognito_says() {
+    need_emulator!();
     let pool = pool_with_testuser(false).await;
     pool.admin
         .sign_up()
@@ -574,6 +582,7 @@ async fn unconfirmed_and_disabled_users_are_refused_as_cognito_says() {
 /// as [`Error::PasswordResetRequired`] (403), in both password flows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_password_must_be_reset_before_signing_in() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     pool.add_user("resetme", PASSWORD, &[("email", "r@example.com"), ("email_verified", "true")]).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
@@ -596,6 +605,7 @@ async fn a_reset_password_must_be_reset_before_signing_in() {
 /// returned after a code that verified, with the SECRET_HASH, and once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_mfa_setup_needs_a_verified_session_and_the_secret_hash_and_spends_the_session() {
+    need_emulator!();
     use aws_sdk_cognitoidentityprovider::types::ChallengeNameType;
     let pool = pool_with_testuser(true).await;
     pool.require_totp().await;
@@ -647,6 +657,7 @@ async fn emulator_mfa_setup_needs_a_verified_session_and_the_secret_hash_and_spe
 /// Cognito makes it for such pools), the email mapped as usual.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_by_email_on_a_pool_whose_usernames_are_emails() {
+    need_emulator!();
     use aws_sdk_cognitoidentityprovider::types::{
         AttributeType, ExplicitAuthFlowsType, MessageActionType, UsernameAttributeType,
     };
@@ -709,6 +720,7 @@ async fn sign_in_by_email_on_a_pool_whose_usernames_are_emails() {
 /// outbox, as from the user's phone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_texted_code_completes_the_login() {
+    need_emulator!();
     let pool = Pool::new(true).await;
     pool.add_user("texted", PASSWORD, &[("email", "texted@example.com"), ("phone_number", "+15555550123")]).await;
     pool.enable_sms_mfa("texted").await;
@@ -748,6 +760,7 @@ async fn a_texted_code_completes_the_login() {
 /// not as a wrong password.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flow_the_app_client_does_not_allow_is_misconfiguration() {
+    need_emulator!();
     let admin = common::admin().await;
     let pool_id = admin
         .create_user_pool()
@@ -792,6 +805,7 @@ async fn a_flow_the_app_client_does_not_allow_is_misconfiguration() {
 /// as long as a demo runs).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_sms_outbox_keeps_the_newest_texts_only() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     pool.add_user("chatty", PASSWORD, &[("phone_number", "+15555550199")]).await;
     pool.enable_sms_mfa("chatty").await;

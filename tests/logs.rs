@@ -106,6 +106,7 @@ const AWS_SECRET: &str = "aws-secret-access-key-do-not-log";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
+    need_emulator!();
     log::set_logger(&Capture).expect("the only logger of this binary");
     log::set_max_level(log::LevelFilter::Trace);
     let subscriber = tracing_subscriber::fmt()

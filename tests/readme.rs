@@ -28,6 +28,7 @@ fn the_readme_shows_the_application_verbatim() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_application_signs_in_serves_and_signs_out() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     let attrs = [("email", "ada@example.com"), ("custom:api_key", "ada-key")];
     pool.add_user("ada", "Corr3ct-Horse!", &attrs).await;

@@ -154,6 +154,7 @@ store_tests! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_requests_get_401_or_none_and_html_visitors_the_login_page() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     let response = site.client.get("/me").header(Accept::JSON).dispatch().await;
     assert_eq!(response.status(), Status::Unauthorized);
@@ -165,6 +166,7 @@ async fn anonymous_requests_get_401_or_none_and_html_visitors_the_login_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_401_with_a_clear_message_and_no_cookie() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     let response = site.login("alice", "Wr0ng-Password!").await;
     assert_eq!(response.status(), Status::Unauthorized);
@@ -174,6 +176,7 @@ async fn wrong_password_is_401_with_a_clear_message_and_no_cookie() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tampered_cookies_and_cookies_sealed_with_another_key_are_refused() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     site.login("alice", PASSWORD).await;
     let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
@@ -214,6 +217,7 @@ async fn get(client: &Client, name: &'static str, value: String) -> Status {
 /// the same cookies, sealed with the same key, give a site without the setting no ID token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_id_token_cookie_is_read_only_where_id_token_cookie_is_set() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "id_token_cookie": true }))).await;
     assert_eq!(site.login("alice", PASSWORD).await.status(), Status::Ok);
     let cookies: Vec<Cookie<'static>> = ["cognito_access", "cognito_refresh", "cognito_id"]
@@ -238,6 +242,7 @@ async fn the_id_token_cookie_is_read_only_where_id_token_cookie_is_set() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_access_token_is_refreshed_and_new_cookies_are_sent() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
     let old_access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
@@ -264,6 +269,7 @@ async fn expired_access_token_is_refreshed_and_new_cookies_are_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_refreshes_an_expired_access_token_as_a_get_does() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
     let old_access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
@@ -280,6 +286,7 @@ async fn a_post_refreshes_an_expired_access_token_as_a_get_does() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_global_sign_out_the_refresh_fails_the_request_is_401_and_cookies_are_cleared() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
     let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
@@ -299,6 +306,7 @@ async fn after_global_sign_out_the_refresh_fails_the_request_is_401_and_cookies_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_access_token_works_and_bearer_id_token_does_not() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     let login = site.cognito().login("alice", PASSWORD).await.unwrap();
     let bearer = |token: &str| Header::new("Authorization", format!("Bearer {token}"));
@@ -328,6 +336,7 @@ async fn bearer_access_token_works_and_bearer_id_token_does_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_required_group_admits_members_and_refuses_others() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     assert_eq!(site.client.get("/admin").dispatch().await.status(), Status::Unauthorized);
     site.login("alice", PASSWORD).await;
@@ -343,6 +352,7 @@ async fn a_required_group_admits_members_and_refuses_others() {
 // django-warrant: MiddleWareTests.test_header_transfers and test_header_missing
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_key_header_present_and_missing() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     let response = site.client.get("/key").header(Header::new("Authorization-Id", "testapikey")).dispatch().await;
     assert_eq!(response.into_string().await.unwrap(), "testapikey");
@@ -354,6 +364,7 @@ async fn api_key_header_present_and_missing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_key_header_name_is_configurable() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "api_key_header": "x-api-key" }))).await;
     let response = site.client.get("/key").header(Header::new("X-Api-Key", "gateway-key")).dispatch().await;
     assert_eq!(response.into_string().await.unwrap(), "gateway-key");
@@ -363,6 +374,7 @@ async fn api_key_header_name_is_configurable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_clears_the_cookies_and_cognito_refuses_the_refresh_token() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     site.login("alice", PASSWORD).await;
     let jar = site.client.cookies();
@@ -383,6 +395,7 @@ async fn logout_clears_the_cookies_and_cognito_refuses_the_refresh_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_with_cognito_unreachable_still_clears_the_cookies() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, |p| {
         with(p.settings(), json!({ "endpoint_url": "http://127.0.0.1:9", "cognito_timeout_secs": 1 }))
     })
@@ -420,6 +433,7 @@ async fn site_cookies_for(pool: &Pool) -> Vec<Cookie<'static>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_default_the_cookies_are_secure_and_named_host_only() {
+    need_emulator!();
     // The settings without `cookie_secure`: the default a site behind a TLS proxy gets.
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "cookie_secure": null }))).await;
     let response = site.login("alice", PASSWORD).await;
@@ -441,6 +455,7 @@ async fn by_default_the_cookies_are_secure_and_named_host_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cookie_attributes_follow_the_settings() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, |p| {
         with(p.settings(), json!({ "cookie_prefix": "auth", "cookie_secure": false, "cookie_same_site": "strict", "cookie_max_age_secs": 3600 }))
     })
@@ -457,6 +472,7 @@ async fn cookie_attributes_follow_the_settings() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_with_an_expired_token_share_one_refresh() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
     let sealed: Vec<Cookie<'static>> = ["cognito_access", "cognito_refresh"]
@@ -482,6 +498,7 @@ async fn concurrent_requests_with_an_expired_token_share_one_refresh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_side_errors_answer_without_internal_detail() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     let response = site.client.get("/fail").dispatch().await;
     assert_eq!(response.status(), Status::InternalServerError);
@@ -491,6 +508,7 @@ async fn server_side_errors_answer_without_internal_detail() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_claims_guard_needs_no_local_row() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "create_unknown_users": false }))).await;
     assert_eq!(site.client.get("/claims").dispatch().await.status(), Status::Unauthorized);
     // Signed in with a token obtained elsewhere: verified, but no local row here.
@@ -520,6 +538,7 @@ async fn the_claims_guard_needs_no_local_row() {
 /// the same request's cookies stays (only refused cookie credentials clear cookies).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_bearer_header_leaves_the_cookie_session_alone() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, Pool::settings).await;
     assert_eq!(site.login("alice", PASSWORD).await.status(), Status::Ok);
     for bad in ["Bearer not-a-token", "Bearer eyJhbGciOiJub25lIn0.e30."] {
@@ -553,6 +572,7 @@ fn pending(pending: Option<rocket_warrant::PendingChallenge>) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kept_challenge_is_refused_after_three_minutes_even_if_the_browser_keeps_it() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     pool.add_user_with_temporary_password("newcomer", PASSWORD).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
@@ -581,6 +601,7 @@ async fn a_kept_challenge_is_refused_after_three_minutes_even_if_the_browser_kee
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_refresh_is_shared_by_concurrent_requests_and_each_is_told_the_session_ended() {
+    need_emulator!();
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
     let sealed: Vec<Cookie<'static>> = ["cognito_access", "cognito_refresh"]

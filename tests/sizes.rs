@@ -38,6 +38,7 @@ async fn tokens_of(pool: &Pool, username: &str) -> Tokens {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_tokens_have_cognitos_shape_and_size() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     pool.add_user("alice", PASSWORD, &common::dw_attributes()).await;
     pool.add_to_group("alice", "staff").await;
@@ -141,6 +142,7 @@ async fn get_me(client: &Client, header: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_cookie_fits_with_fifty_groups_and_the_default_header_is_at_most_3_5_kb() {
+    need_emulator!();
     let pool = Pool::new(false).await;
     pool.add_user("alice", PASSWORD, &common::dw_attributes()).await;
 

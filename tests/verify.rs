@@ -57,6 +57,7 @@ async fn leeway_and_clock() {
 /// and a token under the emulator's `kid` signed with another key does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_tokens_verify_against_its_key_endpoint() {
+    need_emulator!();
     let pool = common::Pool::new(false).await;
     pool.add_user("alice", "Corr3ct-Horse!", &[]).await;
     let tokens = pool

@@ -198,7 +198,7 @@ impl CognitoClient {
                     .send()
                     .await
                     .map_err(login_error)?;
-                tokens(&out, username, None)
+                tokens(&out, username)
             }
             AuthFlow::AdminUserPassword => {
                 let out = (self.client.admin_initiate_auth())
@@ -209,7 +209,7 @@ impl CognitoClient {
                     .send()
                     .await
                     .map_err(login_error)?;
-                tokens(&out, username, None)
+                tokens(&out, username)
             }
         }
     }
@@ -259,7 +259,7 @@ impl CognitoClient {
             Err(e) => return Err(e),
         };
         if out.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
-            return tokens(&out, username, None);
+            return tokens(&out, username);
         }
         let empty = HashMap::new();
         let challenge = out.challenge_parameters().unwrap_or(&empty);
@@ -288,7 +288,7 @@ impl CognitoClient {
             req = req.challenge_responses("SECRET_HASH", hash);
         }
         let out = req.send().await.map_err(login_error)?;
-        tokens(&out, &challenge_user, None)
+        tokens(&out, &challenge_user)
     }
 
     /// Answers a pending challenge and returns the (not yet verified) tokens, or the next
@@ -363,7 +363,7 @@ impl CognitoClient {
             req = req.challenge_responses("SECRET_HASH", hash);
         }
         let out = req.send().await.map_err(challenge_error)?;
-        tokens(&out, username, None)
+        tokens(&out, username)
     }
 
     /// New tokens for a refresh token (GetTokensFromRefreshToken, which works with refresh-token
@@ -556,7 +556,7 @@ auth_answer!(
 
 /// The tokens of an answer, or the challenge it asks for. `username` answers the challenge
 /// unless Cognito names the user itself (its canonical username, for alias sign-in).
-fn tokens(out: &impl AuthAnswer, username: &str, old_refresh: Option<&str>) -> Result<Tokens, Error> {
+fn tokens(out: &impl AuthAnswer, username: &str) -> Result<Tokens, Error> {
     if let Some(challenge) = out.challenge() {
         let param = |name: &str| out.parameters().and_then(|p| p.get(name)).filter(|v| !v.is_empty());
         let username = param("USER_ID_FOR_SRP").or_else(|| param("USERNAME")).map_or(username, String::as_str);
@@ -572,7 +572,7 @@ fn tokens(out: &impl AuthAnswer, username: &str, old_refresh: Option<&str>) -> R
     let result = out
         .result()
         .ok_or_else(|| Error::Cognito(ServiceError::new("Cognito answered neither tokens nor a challenge")))?;
-    match (result.id_token(), result.access_token(), result.refresh_token().or(old_refresh)) {
+    match (result.id_token(), result.access_token(), result.refresh_token()) {
         (Some(id), Some(access), Some(refresh)) => {
             Ok(Tokens { id_token: id.to_owned(), access_token: access.to_owned(), refresh_token: refresh.to_owned() })
         }

@@ -18,7 +18,7 @@ mod sync;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use self::key::{Revocation, RevocationKey, UnknownRevocationKey};
+pub use self::key::{Revocation, RevocationKey};
 use self::list::{hex, Revoked};
 use self::sync::RevocationSync;
 use crate::store::SessionStore;

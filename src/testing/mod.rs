@@ -54,8 +54,11 @@ use serde_json::{json, Value};
 use crate::config::Config;
 use crate::session::{Sealer, TokenCookies};
 use crate::store::Profile;
+pub use crate::tokens::Clock;
 use crate::tokens::{unix_now, Tokens};
-pub use crate::tokens::{Clock, SystemClock};
+// The crate's own tests, benches and fuzz targets use it; an application's need not.
+#[doc(hidden)]
+pub use crate::tokens::SystemClock;
 
 /// The offline key set's private key (RSA 2048, PKCS#1 DER). For tests only: it is public.
 const KEY_DER: &[u8] = include_bytes!("offline-key.der");
@@ -64,6 +67,7 @@ const KEY_DER: &[u8] = include_bytes!("offline-key.der");
 pub const JWKS: &str = include_str!("offline-jwks.json");
 
 /// The `kid` of the offline key.
+#[doc(hidden)]
 pub const KID: &str = "test-key";
 
 /// The `secret_key` of the tests' figments: random, one for the whole test process (a fixed
@@ -78,6 +82,8 @@ fn secret_key() -> &'static str {
     })
 }
 
+// The crate's own tests, benches and fuzz targets use it; an application's need not.
+#[doc(hidden)]
 pub use crate::cognito::Counters;
 
 /// A user pool for tests, whose tokens [`TestUser`] signs with the offline key.
@@ -392,6 +398,7 @@ impl TestUser {
 /// # Errors
 ///
 /// As [`Cognito::keep`](crate::Cognito::keep): a store that fails, a token too large.
+#[doc(hidden)]
 pub async fn start_session(
     cognito: &crate::Cognito,
     username: &str,
@@ -410,6 +417,7 @@ pub async fn start_session(
 ///
 /// assert_eq!(session_handle(&TestPool::new().figment(), &Cookie::new("cognito_session", "forged")), None);
 /// ```
+#[doc(hidden)]
 pub fn session_handle(figment: &Figment, cookie: &Cookie<'_>) -> Option<String> {
     let id = Sealer::from_figment(figment).open(cookie.name(), cookie.value())?;
     Some(crate::session::handle(&id.try_into().ok()?))
@@ -424,10 +432,12 @@ pub fn session_handle(figment: &Figment, cookie: &Cookie<'_>) -> Option<String> 
 /// use rocket_warrant::testing::COGNITO_TOKEN_SIZES;
 /// assert_eq!(COGNITO_TOKEN_SIZES.refresh, 1852);
 /// ```
+#[doc(hidden)]
 pub const COGNITO_TOKEN_SIZES: TokenSizes = TokenSizes { access: 1077, id: 1745, refresh: 1852 };
 
 /// Token sizes in characters: [`COGNITO_TOKEN_SIZES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct TokenSizes {
     /// The access token.
     pub access: usize,
@@ -449,6 +459,7 @@ pub struct TokenSizes {
 /// assert!(token.len().abs_diff(COGNITO_TOKEN_SIZES.refresh) <= 2, "{}", token.len());
 /// assert_eq!(token, refresh_token("alice"));
 /// ```
+#[doc(hidden)]
 pub fn refresh_token(seed: &str) -> String {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
@@ -483,6 +494,7 @@ pub fn sign(claims: &Value) -> String {
 }
 
 /// Any claims signed by the offline key, under another `kid` in the header.
+#[doc(hidden)]
 pub fn sign_with_kid(claims: &Value, kid: &str) -> String {
     // As the verifier does: choose aws-lc explicitly, in case both backends are enabled.
     let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
@@ -503,6 +515,7 @@ pub fn sign_with_kid(claims: &Value, kid: &str) -> String {
 /// # Panics
 ///
 /// When `pool_id` has no `_`.
+#[doc(hidden)]
 pub fn srp_login_work(pool_id: &str, username: &str, password: &str) {
     crate::client::srp_login_work(pool_id, username, password)
 }

@@ -11,9 +11,6 @@ use super::jwks::{Jwks, KeyError};
 /// A token longer than this is refused before it is decoded (Cognito's are 1 to 2 KB).
 pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
-/// Verified tokens kept by default.
-pub(crate) const DEFAULT_CACHE_CAPACITY: usize = 10_000;
-
 /// A `kid` longer than this is refused before any lookup.
 const MAX_KID_BYTES: usize = 256;
 
@@ -109,7 +106,8 @@ impl std::fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// A verifier for tokens of `issuer` issued to `client_id`, with a 30 s leeway and the system clock.
+    /// A verifier for tokens of `issuer` issued to `client_id`, with the settings' default leeway
+    /// and token cache, and the system clock.
     pub(crate) fn new(issuer: impl Into<String>, client_id: impl Into<String>, jwks: Jwks) -> Verifier {
         // jsonwebtoken parses the settings' key set (and signs the testing feature's tokens): if
         // the application also enables its RustCrypto backend it cannot choose and would panic
@@ -119,9 +117,9 @@ impl Verifier {
             issuer: issuer.into(),
             client_id: client_id.into(),
             jwks,
-            leeway: 30,
+            leeway: crate::config::DEFAULT_LEEWAY_SECS as i64,
             clock: Arc::new(SystemClock),
-            cache: TokenCache::new(DEFAULT_CACHE_CAPACITY),
+            cache: TokenCache::new(crate::config::DEFAULT_TOKEN_CACHE),
         }
     }
 

@@ -129,7 +129,7 @@ pub(crate) struct RevocationRow {
 }
 
 impl TryFrom<RevocationRow> for crate::revocation::Revocation {
-    type Error = crate::revocation::UnknownRevocationKey;
+    type Error = String;
 
     fn try_from(r: RevocationRow) -> Result<Self, Self::Error> {
         Ok(crate::revocation::Revocation {

@@ -1,0 +1,332 @@
+//! The Cognito emulator and user pools on it: the emulator `./scripts/test` started, or one this
+//! process starts; admin clients; a fresh pool per test with its users, groups and MFA.
+
+use aws_sdk_cognitoidentityprovider as cip;
+use cip::types::{AttributeType, ExplicitAuthFlowsType, MessageActionType, SchemaAttributeType};
+use serde_json::{json, Value};
+
+use super::{skip, unique, Authenticator};
+
+pub const REGION: &str = "eu-west-1";
+
+/// The Cognito emulator: the one `./scripts/test` started (`COGNITO_EMULATOR_URL`), or else one
+/// this test process starts from the virtualenv an earlier `./scripts/test` installed (`.venv`),
+/// stopped with the process; `None`, the skip said, when neither can be had.
+pub fn emulator() -> Option<String> {
+    static STARTED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if let Ok(url) = std::env::var("COGNITO_EMULATOR_URL") {
+        return Some(url);
+    }
+    let url = STARTED.get_or_init(start_emulator).clone();
+    if url.is_none() {
+        skip("a test that needs the Cognito emulator (COGNITO_EMULATOR_URL unset, no .venv with moto)");
+    }
+    url
+}
+
+/// Starts `scripts/cognito_emulator.py` with the virtualenv's Python, on a free port; it exits
+/// when this process does.
+fn start_emulator() -> Option<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv/bin/python");
+    let installed = std::fs::read_dir(root.join(".venv"))
+        .ok()?
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with(".moto-"));
+    if !installed || !python.exists() {
+        return None;
+    }
+    let port_file = std::env::temp_dir().join(format!("rocket-warrant-emulator-{}.url", std::process::id()));
+    let _ = std::fs::remove_file(&port_file);
+    std::process::Command::new(python)
+        .arg(root.join("scripts/cognito_emulator.py"))
+        .args(["--port", "0", "--parent-pid", &std::process::id().to_string(), "--port-file"])
+        .arg(&port_file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    for _ in 0..150 {
+        if let Ok(url) = std::fs::read_to_string(&port_file) {
+            if !url.is_empty() {
+                return Some(url);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    None
+}
+
+/// The emulator's URL, for a test that already knows it has one ([`need_emulator!`]).
+pub fn emulator_url() -> String {
+    emulator().expect("the Cognito emulator: the test should start with need_emulator!()")
+}
+
+/// Returns from the calling test (skipped, or failed where nothing may be skipped) when there is
+/// no Cognito emulator.
+#[macro_export]
+macro_rules! need_emulator {
+    () => {
+        if $crate::common::emulator().is_none() {
+            return;
+        }
+    };
+}
+
+/// AWS settings for admin clients of the emulator (dummy credentials, no retries).
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(emulator_url())
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await
+}
+
+/// An admin client of the emulator's Cognito.
+pub async fn admin() -> cip::Client {
+    cip::Client::new(&sdk_config().await)
+}
+
+/// A fresh user pool with one app client.
+pub struct Pool {
+    pub admin: cip::Client,
+    pub pool_id: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+}
+
+/// The attributes django-warrant's tests give their user.
+pub fn dw_attributes() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("email", "test@email.com"),
+        ("email_verified", "true"),
+        ("gender", "male"),
+        ("name", "Test User"),
+        ("preferred_username", "testuser"),
+        ("given_name", "FirstName"),
+        ("family_name", "LastName"),
+        ("custom:api_key", "abcdefg"),
+        ("custom:api_key_id", "ab-1234"),
+    ]
+}
+
+impl Pool {
+    pub async fn new(with_secret: bool) -> Pool {
+        let admin = admin().await;
+        let mut create = admin.create_user_pool().pool_name(format!("pool-{}", unique()));
+        for name in ["api_key", "api_key_id"] {
+            create = create.schema(
+                SchemaAttributeType::builder()
+                    .name(name)
+                    .attribute_data_type(cip::types::AttributeDataType::String)
+                    .mutable(true)
+                    .build(),
+            );
+        }
+        let pool = create.send().await.expect("create_user_pool");
+        let pool_id = pool.user_pool().and_then(|p| p.id()).expect("pool id").to_owned();
+        let mut client =
+            admin.create_user_pool_client().user_pool_id(&pool_id).client_name("app").generate_secret(with_secret);
+        for flow in [
+            ExplicitAuthFlowsType::AllowUserSrpAuth,
+            ExplicitAuthFlowsType::AllowUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+        ] {
+            client = client.explicit_auth_flows(flow);
+        }
+        let client = client.send().await.expect("create_user_pool_client");
+        let client = client.user_pool_client().expect("client");
+        Pool {
+            admin,
+            pool_id,
+            client_id: client.client_id().expect("client id").to_owned(),
+            client_secret: client.client_secret().map(str::to_owned),
+        }
+    }
+
+    /// Turns refresh-token rotation on for the app client, the rotated-out token kept for
+    /// `grace_secs` (UpdateUserPoolClient's RefreshTokenRotation; the other settings sent again,
+    /// as Cognito resets what an update leaves out).
+    pub async fn enable_rotation(&self, grace_secs: i32) {
+        let mut update = self.admin.update_user_pool_client().user_pool_id(&self.pool_id).client_id(&self.client_id);
+        for flow in [
+            ExplicitAuthFlowsType::AllowUserSrpAuth,
+            ExplicitAuthFlowsType::AllowUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+        ] {
+            update = update.explicit_auth_flows(flow);
+        }
+        let rotation = cip::types::RefreshTokenRotationType::builder()
+            .feature(cip::types::FeatureType::Enabled)
+            .retry_grace_period_seconds(grace_secs)
+            .build()
+            .unwrap();
+        update.refresh_token_rotation(rotation).send().await.expect("update_user_pool_client");
+    }
+
+    /// A confirmed user with a permanent password.
+    pub async fn add_user(&self, username: &str, password: &str, attributes: &[(&str, &str)]) {
+        let mut create = self
+            .admin
+            .admin_create_user()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .message_action(MessageActionType::Suppress);
+        for (name, value) in attributes {
+            create = create.user_attributes(AttributeType::builder().name(*name).value(*value).build().unwrap());
+        }
+        create.send().await.expect("admin_create_user");
+        self.admin
+            .admin_set_user_password()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .password(password)
+            .permanent(true)
+            .send()
+            .await
+            .expect("admin_set_user_password");
+    }
+
+    /// Turns SMS MFA on for `username` (who needs a `phone_number`), as the user's preference.
+    pub async fn enable_sms_mfa(&self, username: &str) {
+        self.admin
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .sms_mfa_settings(cip::types::SmsMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
+            .send()
+            .await
+            .expect("admin_set_user_mfa_preference");
+    }
+
+    /// The codes the emulator texted to `username` of this pool, oldest first: what the user's
+    /// phone shows (the emulator's outbox, GET /_emulator/sms; not a Cognito call).
+    pub async fn texts(&self, username: &str) -> Vec<String> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let url = emulator_url();
+        let host = url.trim_start_matches("http://").trim_end_matches('/');
+        let mut stream = tokio::net::TcpStream::connect(host).await.expect("the emulator answers");
+        let request = format!("GET /_emulator/sms HTTP/1.0\r\nHost: {host}\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP answer");
+        assert!(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"), "{head}");
+        let texts: Vec<serde_json::Value> = serde_json::from_str(body).expect("the outbox is JSON");
+        texts
+            .iter()
+            .filter(|t| t["pool"] == self.pool_id.as_str() && t["username"] == username)
+            .map(|t| t["code"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Puts `username` in `group`, creating the group.
+    pub async fn add_to_group(&self, username: &str, group: &str) {
+        let _ = self.admin.create_group().user_pool_id(&self.pool_id).group_name(group).send().await;
+        self.admin
+            .admin_add_user_to_group()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .group_name(group)
+            .send()
+            .await
+            .expect("admin_add_user_to_group");
+    }
+
+    /// A user who must still choose a password (Cognito answers NEW_PASSWORD_REQUIRED).
+    pub async fn add_user_with_temporary_password(&self, username: &str, password: &str) {
+        self.admin
+            .admin_create_user()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .temporary_password(password)
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .expect("admin_create_user");
+    }
+
+    pub fn issuer(&self) -> String {
+        format!("https://cognito-idp.{REGION}.amazonaws.com/{}", self.pool_id)
+    }
+
+    /// The `[cognito]` settings for this pool, against the emulator.
+    pub fn settings(&self) -> Value {
+        let mut settings = json!({
+            "user_pool_id": self.pool_id,
+            "app_client_id": self.client_id,
+            "endpoint_url": emulator_url(),
+            "jwks_url": format!("{}/{}/.well-known/jwks.json", emulator_url(), self.pool_id),
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            "max_attempts": 1,
+            "cognito_timeout_secs": 5,
+            // Rocket's local client speaks plain http: cookies without Secure, named as set
+            // (the default, Secure and `__Host-`, has its own tests).
+            "cookie_secure": false,
+            "attr_mapping": {
+                "email": "email",
+                "given_name": "first_name",
+                "family_name": "last_name",
+                "custom:api_key": "api_key",
+                "custom:api_key_id": "api_key_id",
+            },
+        });
+        if let Some(secret) = &self.client_secret {
+            settings["app_client_secret"] = json!(secret);
+        }
+        settings
+    }
+}
+
+impl Pool {
+    /// Makes MFA required in the pool, by authenticator app: users without one enrol at sign-in.
+    pub async fn require_totp(&self) {
+        self.admin
+            .set_user_pool_mfa_config()
+            .user_pool_id(&self.pool_id)
+            .software_token_mfa_configuration(cip::types::SoftwareTokenMfaConfigType::builder().enabled(true).build())
+            .mfa_configuration(cip::types::UserPoolMfaType::On)
+            .send()
+            .await
+            .expect("set_user_pool_mfa_config");
+    }
+
+    /// Turns on authenticator-app MFA for a user, as the user would: associate a secret with
+    /// their access token, prove a code, prefer it. Returns the secret.
+    pub async fn enable_totp(&self, access_token: &str) -> Authenticator {
+        let secret = self
+            .admin
+            .associate_software_token()
+            .access_token(access_token)
+            .send()
+            .await
+            .expect("associate_software_token")
+            .secret_code()
+            .unwrap()
+            .to_owned();
+        let app = Authenticator::new(&secret);
+        let code = app.code().await;
+        self.admin
+            .verify_software_token()
+            .access_token(access_token)
+            .user_code(code)
+            .send()
+            .await
+            .expect("verify_software_token");
+        self.admin
+            .set_user_mfa_preference()
+            .access_token(access_token)
+            .software_token_mfa_settings(
+                cip::types::SoftwareTokenMfaSettingsType::builder().enabled(true).preferred_mfa(true).build(),
+            )
+            .send()
+            .await
+            .expect("set_user_mfa_preference");
+        app
+    }
+}
