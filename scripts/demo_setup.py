@@ -150,7 +150,6 @@ def main():
         "user_pool_id": pool_id,
         "app_client_id": client["ClientId"],
         "endpoint_url": endpoint,
-        "jwks_url": "%s/%s/.well-known/jwks.json" % (endpoint, pool_id),
         "aws_access_key_id": "demo",
         "aws_secret_access_key": "demo",
     }

@@ -160,7 +160,9 @@ pub struct Config {
     /// A Cognito-compatible endpoint (a local emulator); the real service when absent.
     #[serde(default)]
     pub endpoint_url: Option<String>,
-    /// Where the signing keys are fetched; `{issuer}/.well-known/jwks.json` when absent.
+    /// Where the signing keys are fetched; when absent, `{issuer}/.well-known/jwks.json`, or with
+    /// `endpoint_url` `{endpoint_url}/{user_pool_id}/.well-known/jwks.json` (where moto and
+    /// cognito-local serve them).
     #[serde(default)]
     pub jwks_url: Option<String>,
     /// The signing keys as a JWKS JSON document, so that none are fetched (warrant's `COGNITO_JWKS`).
@@ -337,8 +339,9 @@ fn default_attr_mapping() -> BTreeMap<String, String> {
 /// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// Missing, of the wrong type, or unknown: figment's own message names the key.
-    #[error("invalid Cognito settings: {0}")]
+    /// Missing, of the wrong type, or unknown: the message names the key (as it is written
+    /// under `[<profile>.cognito]`), its profile and where it was read.
+    #[error("invalid Cognito settings: {}", describe(.0))]
     Parse(#[from] Box<rocket::figment::Error>),
     /// Present but unusable.
     #[error("invalid Cognito setting `{CONFIG_KEY}.{key}`: {reason}")]
@@ -348,6 +351,59 @@ pub enum ConfigError {
         /// What is wrong with it, and what is expected.
         reason: String,
     },
+}
+
+/// Figment's errors, each with its key in reading order (figment gives `extract_inner`'s key last,
+/// `default.app_client_sceret.cognito`) and, for a misspelled key, the setting it is closest to.
+fn describe(error: &rocket::figment::Error) -> String {
+    use rocket::figment::error::Kind;
+    let one = |e: rocket::figment::Error| {
+        let mut path: Vec<&str> = e.path.iter().map(String::as_str).collect();
+        if path.last() == Some(&CONFIG_KEY) {
+            path.pop();
+        }
+        if let Kind::MissingField(field) = &e.kind {
+            path.push(field);
+        }
+        let key = std::iter::once(CONFIG_KEY).chain(path).collect::<Vec<_>>().join(".");
+        let profile = e.profile.as_ref().map(|p| format!(" (profile `{p}`)")).unwrap_or_default();
+        let what = match &e.kind {
+            Kind::MissingField(_) => "is required".to_owned(),
+            Kind::UnknownField(_, expected) => match closest(&key[CONFIG_KEY.len() + 1..], expected) {
+                Some(near) => format!("is not a setting; did you mean `{near}`?"),
+                None => "is not a setting".to_owned(),
+            },
+            kind => format!("is refused: {kind}"),
+        };
+        let source = match &e.metadata {
+            Some(md) => match &md.source {
+                Some(source) => format!(" (read from {source})"),
+                None => format!(" (read from {})", md.name),
+            },
+            None => String::new(),
+        };
+        format!("`{key}`{profile} {what}{source}")
+    };
+    error.clone().into_iter().map(one).collect::<Vec<_>>().join("; ")
+}
+
+/// The setting nearest to a misspelled `key` (at most two edits away).
+fn closest(key: &str, settings: &[&'static str]) -> Option<&'static str> {
+    let distance = |a: &str, b: &str| {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut diagonal = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+                diagonal = row[j + 1];
+                row[j + 1] = next;
+            }
+        }
+        row[b.len()]
+    };
+    settings.iter().map(|s| (distance(key, s), *s)).filter(|(d, _)| *d <= 2).min().map(|(_, s)| s)
 }
 
 fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -470,9 +526,15 @@ impl Config {
         format!("https://cognito-idp.{}.amazonaws.com/{}", self.region(), self.user_pool_id)
     }
 
-    /// Where the signing keys are fetched.
+    /// Where the signing keys are fetched: an emulator serves them beside its API.
     pub(crate) fn jwks_url(&self) -> String {
-        self.jwks_url.clone().unwrap_or_else(|| format!("{}/.well-known/jwks.json", self.issuer()))
+        match (&self.jwks_url, &self.endpoint_url) {
+            (Some(url), _) => url.clone(),
+            (None, Some(endpoint)) => {
+                format!("{}/{}/.well-known/jwks.json", endpoint.trim_end_matches('/'), self.user_pool_id)
+            }
+            (None, None) => format!("{}/.well-known/jwks.json", self.issuer()),
+        }
     }
 }
 
@@ -501,6 +563,39 @@ mod tests {
         assert_eq!(c.auth_flow, AuthFlow::UserSrp);
         assert_eq!(c.api_key_header, "Authorization-Id");
         assert_eq!(c.jwks_url(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc/.well-known/jwks.json");
+    }
+
+    #[test]
+    fn a_misspelled_setting_is_named_by_its_path_and_profile() {
+        let toml =
+            "[default.cognito]\nuser_pool_id = \"eu-west-1_Abc\"\napp_client_id = \"c\"\napp_client_sceret = \"s\"\n";
+        let figment = Figment::from(Toml::string(toml).nested());
+        let err = Config::from_figment(&figment).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "`cognito.app_client_sceret` (profile `default`) is not a setting; did you mean `app_client_secret`?"
+            ),
+            "{err}"
+        );
+        let wrong_type =
+            "[default.cognito]\nuser_pool_id = \"eu-west-1_Abc\"\napp_client_id = \"c\"\nleeway_secs = \"x\"\n";
+        let err = Config::from_figment(&Figment::from(Toml::string(wrong_type).nested())).unwrap_err().to_string();
+        assert!(err.contains("`cognito.leeway_secs` (profile `default`)"), "{err}");
+        let missing =
+            Config::from_figment(&Figment::from(Toml::string("[cognito]\nuser_pool_id = \"eu-west-1_Abc\"\n")));
+        let missing = missing.unwrap_err().to_string();
+        assert!(missing.contains("`cognito.app_client_id` (profile `default`) is required"), "{missing}");
+        let far = "[default.cognito]\nuser_pool_id = \"eu-west-1_Abc\"\napp_client_id = \"c\"\ncolour = 1\n";
+        let err = Config::from_figment(&Figment::from(Toml::string(far).nested())).unwrap_err().to_string();
+        assert!(err.contains("`cognito.colour` (profile `default`) is not a setting (read from"), "{err}");
+    }
+
+    #[test]
+    fn an_endpoint_serves_the_keys_beside_its_api_unless_jwks_url_says_otherwise() {
+        let emulated = parse(&format!("{BASE}endpoint_url = \"http://127.0.0.1:5000/\"\n")).unwrap();
+        assert_eq!(emulated.jwks_url(), "http://127.0.0.1:5000/eu-west-1_Abc/.well-known/jwks.json");
+        let both = format!("{BASE}endpoint_url = \"http://127.0.0.1:5000\"\njwks_url = \"http://keys.test/k.json\"\n");
+        assert_eq!(parse(&both).unwrap().jwks_url(), "http://keys.test/k.json");
     }
 
     #[test]

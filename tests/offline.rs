@@ -376,3 +376,106 @@ async fn without_a_key_of_its_own_a_debug_site_seals_under_a_random_key_and_a_re
     let own = base().select("release").merge(("secret_key", common::secret_key()));
     rocket::custom(own).attach(Cognito::custom(store.clone())).ignite().await.expect("launches");
 }
+
+#[rocket::post("/logout")]
+async fn logout(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>) -> &'static str {
+    cognito.sign_out(jar).await;
+    "signed out"
+}
+
+#[rocket::post("/logout/everywhere")]
+async fn everywhere(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>, user: CognitoClaims) -> String {
+    match cognito.sign_out_everywhere(jar, user.access_token()).await {
+        Ok(ended) => format!("{ended} ended"),
+        Err(e) => format!("failed: {e}"),
+    }
+}
+
+/// A request of a browser that holds `cookies`, and no others (the client keeps none).
+async fn as_browser(client: &Client, uri: &'static str, cookies: &[rocket::http::Cookie<'static>]) -> (Status, String) {
+    let mut request = client.get(uri);
+    for cookie in cookies {
+        request = request.cookie(cookie.clone());
+    }
+    let response = request.dispatch().await;
+    (response.status(), response.into_string().await.unwrap_or_default())
+}
+
+/// The test pool's Cognito refreshes an expired session, in either session mode, and a session
+/// signed out refreshes no more: an application's tests see both without any Cognito.
+#[tokio::test]
+async fn the_test_pool_refreshes_an_expired_session_until_it_signs_out() {
+    for mode in ["cookies", "database"] {
+        let pool = TestPool::new();
+        let ada = pool.user("ada").expires_in(-120);
+        let store = Arc::new(MemoryStore::new());
+        store.save(&ada.profile(), true).await.unwrap();
+        let figment = pool.figment().merge(("cognito.session_store", mode));
+        let rocket = rocket::custom(figment)
+            .attach(Cognito::custom(store.clone()).sessions_in(store))
+            .mount("/", routes![me, logout]);
+        let client = Client::untracked(rocket).await.unwrap();
+        let cognito = client.rocket().state::<Cognito>().unwrap();
+        let cookies = ada.session_on(cognito).await.unwrap();
+
+        let (status, body) = as_browser(&client, "/me", &cookies).await;
+        assert_eq!((status, body.as_str()), (Status::Ok, "ada #1 ada@example.com"), "{mode}: refreshed");
+        assert_eq!(cognito.counters().refreshes, 1, "{mode}");
+
+        let mut request = client.post("/logout");
+        for cookie in &cookies {
+            request = request.cookie(cookie.clone());
+        }
+        assert_eq!(request.dispatch().await.status(), Status::Ok);
+        // The same cookies again, as a copy kept from before the logout: the refresh token is
+        // revoked (and a server-side session is gone).
+        let (status, _) = as_browser(&client, "/me", &cookies).await;
+        assert_eq!(status, Status::Unauthorized, "{mode}: signed out");
+        assert_eq!(cognito.counters().refreshes, 1, "{mode}: no refresh of a revoked token");
+    }
+}
+
+/// Signing out everywhere ends the refreshes of every session of the user, on every site of the
+/// test pool; another user's sessions go on.
+#[tokio::test]
+async fn the_test_pool_signs_a_user_out_everywhere() {
+    let pool = TestPool::with_ids("eu-west-1_Everywhere", "test-client");
+    let (ada, bob) = (pool.user("ada"), pool.user("bob").expires_in(-120));
+    let store = MemoryStore::new();
+    let rocket = rocket::custom(pool.figment()).attach(Cognito::custom(store)).mount("/", routes![me, everywhere]);
+    let client = Client::untracked(rocket).await.unwrap();
+    let (phone, laptop) = (pool.session_cookies(&ada.clone().expires_in(-120)), pool.session_cookies(&ada));
+    let bobs = pool.session_cookies(&bob);
+
+    let mut request = client.post("/logout/everywhere");
+    for cookie in &laptop {
+        request = request.cookie(cookie.clone());
+    }
+    assert_eq!(request.dispatch().await.into_string().await.unwrap(), "0 ended");
+    assert_eq!(as_browser(&client, "/me", &phone).await.0, Status::Unauthorized, "the phone's refresh is refused");
+    let (status, body) = as_browser(&client, "/me", &bobs).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (Status::Ok, "bob #1 bob@example.com"),
+        "bob refreshes, his row made from GetUser"
+    );
+}
+
+/// A user the store lacks gets a row from the test pool's GetUser, with the email the test
+/// gave; a login, which needs a password, says what to do instead.
+#[tokio::test]
+async fn the_test_pool_answers_getuser_and_refuses_passwords_clearly() {
+    let pool = TestPool::new();
+    let store = Arc::new(MemoryStore::new());
+    let rocket = rocket::custom(pool.figment()).attach(Cognito::custom(store.clone())).mount("/", routes![me]);
+    let client = client(rocket).await;
+    let eve = pool.user("eve").email("eve@example.org");
+    let response = client.get("/me").header(bearer(eve.access_token())).dispatch().await;
+    assert_eq!(response.into_string().await.unwrap(), "eve #1 eve@example.org");
+    assert_eq!(store.find("eve").await.unwrap().unwrap().sub, "sub-eve");
+
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    let err = cognito.login("eve", "any").await.unwrap_err();
+    assert!(matches!(err, rocket_warrant::Error::Unavailable(_)), "{err:?}");
+    assert!(format!("{:?}", err).contains("TestUser::session_on"), "{err:?}");
+}

@@ -3,6 +3,8 @@
 //! Every SDK call of the crate is here.
 
 mod modexp;
+#[cfg(feature = "testing")]
+pub(crate) mod offline;
 mod srp;
 
 use std::collections::HashMap;
@@ -100,6 +102,9 @@ pub(crate) struct CognitoClient {
     proofs: std::sync::Arc<std::sync::atomic::AtomicU64>,
     refreshes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     refresh_calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The test pool's Cognito, in the process, when the settings name it.
+    #[cfg(feature = "testing")]
+    offline: Option<offline::OfflineCognito>,
 }
 
 impl fmt::Debug for CognitoClient {
@@ -160,6 +165,9 @@ impl CognitoClient {
             proofs: Default::default(),
             refreshes: Default::default(),
             refresh_calls: Default::default(),
+            #[cfg(feature = "testing")]
+            offline: (config.endpoint_url.as_deref() == Some(offline::ENDPOINT))
+                .then(|| offline::OfflineCognito::new(&config.user_pool_id, &config.app_client_id)),
         }
     }
 
@@ -188,6 +196,10 @@ impl CognitoClient {
 
     /// Authenticates with the configured flow and returns the (not yet verified) tokens.
     pub(crate) async fn authenticate(&self, username: &str, password: &str) -> Result<Tokens, Error> {
+        #[cfg(feature = "testing")]
+        if let Some(offline) = &self.offline {
+            return Err(offline.sign_in());
+        }
         match self.flow {
             AuthFlow::UserSrp => self.authenticate_srp(username, password).await,
             AuthFlow::UserPassword => {
@@ -295,6 +307,10 @@ impl CognitoClient {
     /// challenge. An answer of the wrong kind is refused here, not left to Cognito: an emulator
     /// that let a new password answer an MFA challenge would let it skip the second factor.
     pub(crate) async fn answer(&self, pending: &PendingChallenge, answer: Answer<'_>) -> Result<Tokens, Error> {
+        #[cfg(feature = "testing")]
+        if let Some(offline) = &self.offline {
+            return Err(offline.sign_in());
+        }
         match (pending.challenge(), answer) {
             (Challenge::NewPasswordRequired, Answer::NewPassword(password)) => {
                 self.respond(pending, ChallengeNameType::NewPasswordRequired, Some(("NEW_PASSWORD", password))).await
@@ -371,6 +387,13 @@ impl CognitoClient {
     /// refresh token comes back and replaces the old one; without, the old one stays valid.
     /// `cognito_username` is the token's `cognito:username`.
     pub(crate) async fn refresh(&self, refresh_token: &str, cognito_username: &str) -> Result<Tokens, Error> {
+        #[cfg(feature = "testing")]
+        if let Some(offline) = &self.offline {
+            self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tokens = offline.refresh(refresh_token)?;
+            self.refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(tokens);
+        }
         let mut req =
             self.client.get_tokens_from_refresh_token().client_id(&self.client_id).refresh_token(refresh_token);
         if let Some(secret) = &self.client_secret {
@@ -408,6 +431,10 @@ impl CognitoClient {
     /// Revokes a refresh token (RevokeToken): it, and every access token issued from it, stop
     /// working at Cognito, whether or not the access token has expired.
     pub(crate) async fn revoke(&self, refresh_token: &str) -> Result<(), Error> {
+        #[cfg(feature = "testing")]
+        if let Some(offline) = &self.offline {
+            return offline.revoke(refresh_token);
+        }
         let mut req = self.client.revoke_token().client_id(&self.client_id).token(refresh_token);
         if let Some(secret) = &self.client_secret {
             req = req.client_secret(secret.expose());
@@ -427,6 +454,10 @@ impl CognitoClient {
 
     /// The user's attributes (GetUser with the access token).
     pub(crate) async fn get_user(&self, access_token: &str) -> Result<UserAttributes, Error> {
+        #[cfg(feature = "testing")]
+        if let Some(offline) = &self.offline {
+            return offline.get_user(access_token);
+        }
         let out = self.client.get_user().access_token(access_token).send().await.map_err(session_error)?;
         Ok(UserAttributes {
             username: out.username().to_owned(),
@@ -442,6 +473,10 @@ impl CognitoClient {
     /// AWS credentials allowed to call it).
     pub(crate) async fn describe(&self) -> Result<ClientFacts, Error> {
         use cip::types::{PreventUserExistenceErrorTypes as Prevent, TimeUnitsType as Unit};
+        #[cfg(feature = "testing")]
+        if let Some(offline) = &self.offline {
+            return Ok(offline.describe());
+        }
         let out = (self.client.describe_user_pool_client())
             .user_pool_id(&self.pool_id)
             .client_id(&self.client_id)
@@ -471,6 +506,10 @@ impl CognitoClient {
 
     /// Signs the user out everywhere: the access and refresh tokens stop working at Cognito.
     pub(crate) async fn global_sign_out(&self, access_token: &str) -> Result<(), Error> {
+        #[cfg(feature = "testing")]
+        if let Some(offline) = &self.offline {
+            return offline.global_sign_out(access_token);
+        }
         self.client.global_sign_out().access_token(access_token).send().await.map_err(session_error)?;
         Ok(())
     }

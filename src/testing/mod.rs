@@ -1,7 +1,11 @@
 //! Testing an application's guarded routes offline (feature `testing`): a test user pool whose
 //! keys ship with the crate, tokens signed for any user, groups and expiry, and the session
 //! cookies a signed-in browser would send. Nothing reaches the network: the pool's keys are
-//! given inline (`jwks`), and any call to Cognito goes to a closed loopback port and fails fast.
+//! given inline (`jwks`), and the pool's Cognito is in the process: it refreshes the sessions its
+//! users' tokens start, revokes them at sign-out, signs users out everywhere and answers GetUser
+//! (so that a user the store lacks gets a row). Signing in with a password is the one thing it
+//! cannot do: a test starts a session with [`TestUser::session_on`] or
+//! [`TestPool::session_cookies`].
 //!
 //! ```
 //! # #[macro_use] extern crate rocket;
@@ -51,6 +55,7 @@ use rocket::figment::Figment;
 use rocket::http::Cookie;
 use serde_json::{json, Value};
 
+use crate::client::offline;
 use crate::config::Config;
 use crate::session::{Sealer, TokenCookies};
 use crate::store::Profile;
@@ -125,14 +130,15 @@ impl TestPool {
     }
 
     /// The `[cognito]` settings of the pool: its keys inline, cookies that work over plain
-    /// http, and Cognito at a closed loopback port with one attempt, so that nothing waits on
-    /// the network.
+    /// http, and its Cognito in the process (it refreshes, revokes and signs out the sessions
+    /// its users' tokens start, and answers GetUser), so that nothing reaches the network.
+    /// Another `endpoint_url` sends the calls there instead (a fault-injecting server, say).
     pub fn settings(&self) -> Value {
         json!({
             "user_pool_id": self.pool_id,
             "app_client_id": self.client_id,
             "jwks": JWKS,
-            "endpoint_url": "http://127.0.0.1:9",
+            "endpoint_url": offline::ENDPOINT,
             "aws_access_key_id": "testing",
             "aws_secret_access_key": "testing",
             "max_attempts": 1,
@@ -298,6 +304,7 @@ impl TestUser {
 
     /// A signed access token.
     pub fn access_token(&self) -> String {
+        offline::signed_for(&self.pool.pool_id, &self.username, &self.email);
         sign(&self.access_claims())
     }
 
@@ -307,13 +314,19 @@ impl TestUser {
     }
 
     /// ID and access tokens, and a refresh token of Cognito's shape and size (a JWE of
-    /// [`COGNITO_TOKEN_SIZES`]`.refresh` characters) that no Cognito knows.
+    /// [`COGNITO_TOKEN_SIZES`]`.refresh` characters), new at each call, that the test pool's
+    /// Cognito refreshes until it is revoked or the user signed out everywhere.
     pub fn tokens(&self) -> Tokens {
-        Tokens {
-            id_token: self.id_token(),
-            access_token: self.access_token(),
-            refresh_token: refresh_token(&self.username),
-        }
+        static ISSUED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = ISSUED.fetch_add(1, Ordering::Relaxed);
+        let refresh_token = refresh_token(&format!("{}/{}/{n}", self.pool.pool_id, self.username));
+        let user = self.clone();
+        let mint: offline::Mint = std::sync::Arc::new(move |seconds| {
+            let user = user.clone().expires_in(seconds);
+            (user.id_token(), user.access_token())
+        });
+        offline::issued(&self.pool.pool_id, &self.pool.client_id, &self.username, &refresh_token, mint);
+        Tokens { id_token: self.id_token(), access_token: self.access_token(), refresh_token }
     }
 
     /// Signs the user in on `cognito` as a login would keep the session, without Cognito: the

@@ -260,7 +260,7 @@ impl Pool {
             "user_pool_id": self.pool_id,
             "app_client_id": self.client_id,
             "endpoint_url": emulator_url(),
-            "jwks_url": format!("{}/{}/.well-known/jwks.json", emulator_url(), self.pool_id),
+            // No jwks_url: with endpoint_url the keys are fetched beside the emulator's API.
             "aws_access_key_id": "testing",
             "aws_secret_access_key": "testing",
             "max_attempts": 1,
