@@ -8,7 +8,7 @@ an SRP login really proves the password (SRP-6a, the 3072-bit group, g = 2, HKDF
 checked against the challenge's USERNAME, as Cognito checks it. Authenticator (TOTP) codes are
 checked and spent once used, SMS MFA texts a real code (kept in an outbox, GET /_emulator/sms),
 app clients allow only their ExplicitAuthFlows, and an unknown or spent challenge session is
-NotAuthorized, as in Cognito. README.md lists every change.
+NotAuthorized, as in Cognito. CONTRIBUTING.md lists every change.
 
 Usage: python cognito_emulator.py [--host 127.0.0.1] [--port 0] [--port-file FILE]
 It prints "listening on http://HOST:PORT" once it accepts connections.

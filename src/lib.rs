@@ -235,7 +235,8 @@ pub use store::{
 };
 pub use tokens::{Claims, TokenUse, Tokens, VerifyError};
 
-// The README's code blocks are doctests too: its examples compile, and the testing one runs.
+// The README's application compiles as a doctest too. Its tests (the `rs` block, which rustdoc
+// leaves alone: they call the application's `super::rocket()`) run in tests/readme.rs.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

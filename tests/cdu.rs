@@ -676,3 +676,22 @@ async fn behind_tls_the_csrf_cookie_is_host_only_and_a_sign_in_renews_it() {
     let after = browser.client.cookies().get("__Host-csrf").unwrap().value().to_owned();
     assert_ne!(after, before, "a new CSRF token at sign-in");
 }
+
+store_tests! {
+    the_example_site_runs_as_two_instances_on_one_database => |_kind: common::StoreKind, url: String| async move {
+        let mut demo = cdu::demo().await;
+        demo.db_url = url;
+        let (a, b) = (Browser::new(&demo).await, Browser::new(&demo).await);
+        assert_eq!(a.login("demo", DEMO_PASSWORD, None).await.status, Status::SeeOther);
+        // The session a's browser holds, sent to the other instance: found in the shared database.
+        let cookies: Vec<_> = a.client.cookies().iter().map(|c| c.clone().into_owned()).collect();
+        let mut request = b.client.get("/accounts/user_info/").header(Accept::HTML);
+        for cookie in cookies {
+            request = request.cookie(cookie);
+        }
+        let page = Page::from(request.dispatch().await).await;
+        assert_eq!(page.status, Status::Ok, "{}", page.body);
+        assert!(page.has("demo@example.com"), "{}", page.body);
+        assert_eq!(b.cognito().user_sessions("demo").await.unwrap().len(), 1, "one session, seen by both");
+    };
+}

@@ -40,8 +40,8 @@ pub(crate) fn unix_now() -> i64 {
 }
 
 /// A request's time, read once and handed down: the clock's seconds for the time claims, the
-/// monotonic instant for the caches' ages (each read of either costs about a hundred
-/// instructions, and the request path asked nine times).
+/// monotonic instant for the caches' ages (the request path would otherwise read the clocks at
+/// every step).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Now {
     /// Seconds since the Unix epoch, by the verifier's clock.

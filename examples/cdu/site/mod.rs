@@ -31,12 +31,35 @@ use rocket::serde::Serialize;
 use rocket::{catch, catchers, get, routes, Build, Request, Rocket};
 use rocket_db_pools::Database;
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, SqlitePool};
+use rocket_warrant::{Cognito, CognitoUser, MysqlPool, PgPool, SqlitePool};
 
-/// The local users, in the embedded SQLite store.
+/// The local users in a SQLite file (the default)...
 #[derive(Database)]
 #[database("users")]
-pub struct Users(SqlitePool);
+pub struct SqliteUsers(SqlitePool);
+
+/// ...or in PostgreSQL, which several instances of the site can share...
+#[derive(Database)]
+#[database("users")]
+pub struct PgUsers(PgPool);
+
+/// ...or in MySQL or MariaDB.
+#[derive(Database)]
+#[database("users")]
+pub struct MysqlUsers(MysqlPool);
+
+/// Attaches the users' database that `databases.users.url` names, and the Cognito fairing on it.
+fn with_users(rocket: Rocket<Build>) -> Rocket<Build> {
+    let url: String = rocket.figment().extract_inner("databases.users.url").unwrap_or_default();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        rocket.attach(PgUsers::init()).attach(Cognito::fairing::<PgUsers>())
+    } else if url.starts_with("mysql://") {
+        rocket.attach(MysqlUsers::init()).attach(Cognito::fairing::<MysqlUsers>())
+    } else {
+        // SQLite, or a URL that its fairing refuses at launch with a message that names it.
+        rocket.attach(SqliteUsers::init()).attach(Cognito::fairing::<SqliteUsers>())
+    }
+}
 
 /// The example's own settings (`[default.cdu]`).
 #[derive(Debug, Clone, rocket::serde::Deserialize)]
@@ -61,9 +84,7 @@ fn default_admin_group() -> String {
 pub fn build(figment: Figment) -> Rocket<Build> {
     let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cdu/templates");
     let figment = figment.join(("template_dir", templates));
-    rocket::custom(figment)
-        .attach(Users::init())
-        .attach(Cognito::fairing::<Users>())
+    with_users(rocket::custom(figment))
         .attach(gateway::Gateway::fairing())
         .attach(Template::fairing())
         .attach(AdHoc::try_on_ignite("Site settings", |rocket| async {
