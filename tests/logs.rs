@@ -97,6 +97,41 @@ async fn logout(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>) -> &'stati
     "bye"
 }
 
+/// Installs the capturing logger and the tracing subscriber, once for the binary.
+fn capture_logs() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        log::set_logger(&Capture).expect("the only logger of this binary");
+        log::set_max_level(log::LevelFilter::Trace);
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(|| Writer)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guard_that_answers_503_says_why_in_the_log() {
+    capture_logs();
+    // A user the store lacks, whose attributes Cognito cannot give: the guard answers 503, and
+    // the log says what failed (a test that forgot to provision the row learns why).
+    let cognito_url = common::fault_server(vec![common::Fault::AwsError(500, "InternalErrorException")]).await;
+    let pool = rocket_warrant::testing::TestPool::new();
+    let figment = pool.figment().merge(("cognito.endpoint_url", cognito_url)).merge(("cognito.max_attempts", 1));
+    let rocket =
+        rocket::custom(figment).attach(Cognito::custom(rocket_warrant::MemoryStore::new())).mount("/", routes![me]);
+    let client = Client::tracked(rocket).await.unwrap();
+    let dora = pool.user("dora-503");
+    let bearer = Header::new("Authorization", format!("Bearer {}", dora.access_token()));
+    assert_eq!(client.get("/me").header(bearer).dispatch().await.status(), Status::ServiceUnavailable);
+    let logged = captured().lock().unwrap().clone();
+    let line =
+        logged.lines().find(|l| l.contains("answering 503")).unwrap_or_else(|| panic!("no 503 line in:\n{logged}"));
+    assert!(line.contains("InternalErrorException") || line.contains("Cognito"), "{line}");
+}
+
 const PASSWORD: &str = "Sup3r-Secret-Passw0rd!";
 const WRONG_PASSWORD: &str = "Wr0ng-But-Still-Secret!";
 const API_KEY: &str = "api-key-value-0123456789abcdef";
@@ -107,14 +142,7 @@ const AWS_SECRET: &str = "aws-secret-access-key-do-not-log";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
     need_emulator!();
-    log::set_logger(&Capture).expect("the only logger of this binary");
-    log::set_max_level(log::LevelFilter::Trace);
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(|| Writer)
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    capture_logs();
 
     let pool = Pool::new(true).await;
     pool.add_user("alice", PASSWORD, &[("email", "alice@example.com"), ("custom:api_key", API_KEY)]).await;

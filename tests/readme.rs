@@ -20,6 +20,18 @@ use rocket::http::{Accept, ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use serde_json::json;
 
+/// The README's application with its settings pointed at the emulator's `pool` and a SQLite file
+/// of its own; Rocket.toml and ROCKET_* stay out.
+async fn readme_app(pool: &Pool) -> Client {
+    let db = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(("secret_key", common::secret_key()))
+        .merge(("cognito", pool.settings()))
+        .merge(("databases.users", json!({ "url": db })));
+    Client::tracked(app::build().configure(figment)).await.expect("the README's app launches")
+}
+
 #[test]
 fn the_readme_shows_the_application_verbatim() {
     let readme = include_str!("../README.md");
@@ -36,14 +48,7 @@ async fn the_readme_application_signs_in_serves_and_signs_out() {
     let attrs = [("email", "ada@example.com"), ("custom:api_key", "ada-key")];
     pool.add_user("ada", "Corr3ct-Horse!", &attrs).await;
     pool.add_to_group("ada", "admin").await;
-    let db = common::database_url(StoreKind::Sqlite).await.unwrap();
-    // The README's settings, pointed at the emulator; Rocket.toml and ROCKET_* stay out.
-    let figment = Figment::from(rocket::Config::debug_default())
-        .merge(("log_level", "off"))
-        .merge(("secret_key", common::secret_key()))
-        .merge(("cognito", pool.settings()))
-        .merge(("databases.users", json!({ "url": db })));
-    let client = Client::tracked(app::build().configure(figment)).await.expect("the README's app launches");
+    let client = readme_app(&pool).await;
 
     let anonymous = client.get("/admin").header(Accept::HTML).dispatch().await;
     assert_eq!(anonymous.status(), Status::SeeOther);
@@ -82,13 +87,7 @@ async fn the_readme_application_takes_a_new_password_on_its_step_page() {
     need_emulator!();
     let pool = Pool::new(false).await;
     pool.add_user_with_temporary_password("newcomer", "Temp-Passw0rd!").await;
-    let db = common::database_url(StoreKind::Sqlite).await.unwrap();
-    let figment = Figment::from(rocket::Config::debug_default())
-        .merge(("log_level", "off"))
-        .merge(("secret_key", common::secret_key()))
-        .merge(("cognito", pool.settings()))
-        .merge(("databases.users", json!({ "url": db })));
-    let client = Client::tracked(app::build().configure(figment)).await.expect("the README's app launches");
+    let client = readme_app(&pool).await;
 
     assert_eq!(client.get("/accounts/login/step").dispatch().await.status(), Status::Unauthorized, "nothing pending");
     let body = "username=newcomer&password=Temp-Passw0rd!";

@@ -177,6 +177,10 @@ impl CognitoUser {
 }
 
 fn fail<T>(e: &AuthError) -> Outcome<T, AuthError> {
+    if let AuthError::Unavailable(cause) = e {
+        // A 503 is the site's trouble, not the visitor's: the operator (or a test) learns why.
+        log::error!("rocket_warrant: answering 503: {cause}");
+    }
     Outcome::Error((e.status(), e.clone()))
 }
 
