@@ -381,15 +381,23 @@ FLOW_SETTINGS = {
 DEFAULT_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
 
 
-def refuse_disallowed_flow(client, auth_flow):
+def refuse_disallowed_flow(client, auth_flow, admin=False):
     """Cognito signs in only with the flows the app client allows (its ExplicitAuthFlows, or the
-    default set), and refuses the rest with InvalidParameterException, worded as Cognito words it
-    ("USER_PASSWORD_AUTH flow not enabled for this client"). moto allows every flow."""
+    default set), and refuses the rest with InvalidParameterException, in the words its users
+    report for each: "USER_SRP_AUTH is not enabled for the client." (aws-samples/
+    aws-serverless-workshops#277), "USER_PASSWORD_AUTH flow not enabled for this client", and
+    from AdminInitiateAuth "Auth flow not enabled for this client". moto allows every flow. The
+    crate reads the type first and only then these words (test
+    a_flow_the_app_client_does_not_allow_is_misconfiguration, emulator_flow_wordings_*)."""
     from moto.cognitoidp.exceptions import InvalidParameterException
 
     flow = str(getattr(auth_flow, "value", auth_flow))
     allowed = client.extended_config.get("ExplicitAuthFlows") or DEFAULT_FLOWS
     if not any(setting in allowed for setting in FLOW_SETTINGS.get(flow, (flow,))):
+        if admin:
+            raise InvalidParameterException("Auth flow not enabled for this client")
+        if flow == "USER_SRP_AUTH":
+            raise InvalidParameterException("USER_SRP_AUTH is not enabled for the client.")
         raise InvalidParameterException("%s flow not enabled for this client" % flow)
 
 
@@ -471,7 +479,18 @@ def patch_moto():
         # token's user), and says so when it is wrong; moto checks only some flows, with the hash
         # itself as the message.
         pool, client = find_client(self, client_id)
-        if client is None or not client.generate_secret:
+        if client is None:
+            return
+        if not client.generate_secret:
+            # A SECRET_HASH sent to a client without a secret: InvalidParameterException, as
+            # Cognito's users report it ("App client <id> is not configured for secret but secret
+            # hash was received", pmill/aws-cognito#23). moto ignores the hash.
+            if auth_parameters.get("SECRET_HASH"):
+                from moto.cognitoidp.exceptions import InvalidParameterException
+
+                raise InvalidParameterException(
+                    "App client %s is not configured for secret but secret hash was received" % client.id
+                )
             return
         username = auth_parameters.get("USERNAME")
         if str(auth_flow) in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
@@ -513,13 +532,13 @@ def patch_moto():
 
     original_admin_initiate = backend.admin_initiate_auth
 
-    def refuse_flow(self, client_id, auth_flow):
+    def refuse_flow(self, client_id, auth_flow, admin=False):
         _, client = find_client(self, client_id)
         if client is not None:
-            refuse_disallowed_flow(client, auth_flow)
+            refuse_disallowed_flow(client, auth_flow, admin)
 
     def admin_initiate_auth(self, user_pool_id, client_id, auth_flow, auth_parameters):
-        refuse_flow(self, client_id, auth_flow)
+        refuse_flow(self, client_id, auth_flow, admin=True)
         refuse_refresh_under_rotation(self, client_id, auth_flow)
         check_secret(self, client_id, auth_flow, auth_parameters)
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)

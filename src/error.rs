@@ -188,24 +188,37 @@ impl<'r> rocket::response::Responder<'r, 'static> for Error {
 pub struct ServiceError {
     code: Option<String>,
     message: String,
+    setting: Option<&'static str>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl ServiceError {
     /// A failure described by `message` alone (a timeout, an unreadable answer).
     pub(crate) fn new(message: impl Into<String>) -> ServiceError {
-        ServiceError { code: None, message: message.into(), source: None }
+        ServiceError { code: None, message: message.into(), setting: None, source: None }
     }
 
     /// Cognito's answer: its error code and message.
     pub(crate) fn coded(code: &str, message: &str) -> ServiceError {
-        ServiceError { code: Some(code.to_owned()), message: message.to_owned(), source: None }
+        ServiceError { code: Some(code.to_owned()), message: message.to_owned(), setting: None, source: None }
     }
 
     /// The same, with the error that caused it.
     pub(crate) fn caused_by(mut self, source: impl std::error::Error + Send + Sync + 'static) -> ServiceError {
         self.source = Some(Arc::new(source));
         self
+    }
+
+    /// The same, about the setting `cognito.<setting>`.
+    pub(crate) fn about(mut self, setting: &'static str) -> ServiceError {
+        self.setting = Some(setting);
+        self
+    }
+
+    /// The setting under `[cognito]` that Cognito's answer points at (`auth_flow`,
+    /// `app_client_secret`, ...), when it points at one.
+    pub fn setting(&self) -> Option<&str> {
+        self.setting
     }
 
     /// Cognito's error code, e.g. `InvalidParameterException`, when it answered with one.
@@ -222,15 +235,24 @@ impl ServiceError {
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.code {
-            Some(code) => write!(f, "{code}: {}", self.message),
-            None => f.write_str(&self.message),
+            Some(code) => write!(f, "{code}: {}", self.message)?,
+            None => f.write_str(&self.message)?,
+        }
+        match self.setting {
+            Some(setting) => write!(f, " (check the setting cognito.{setting})"),
+            None => Ok(()),
         }
     }
 }
 
 impl fmt::Debug for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServiceError").field("code", &self.code).field("message", &self.message).finish()
+        let mut debug = f.debug_struct("ServiceError");
+        debug.field("code", &self.code).field("message", &self.message);
+        if let Some(setting) = self.setting {
+            debug.field("setting", &setting);
+        }
+        debug.finish()
     }
 }
 

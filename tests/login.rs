@@ -3,6 +3,8 @@
 
 mod common;
 
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType};
 use common::{dw_attributes, ignite, with, Pool, StoreKind};
 use rocket_warrant::{Answer, Challenge, Error};
 use serde_json::json;
@@ -777,16 +779,36 @@ async fn a_flow_the_app_client_does_not_allow_is_misconfiguration() {
     let pool = Pool { admin, pool_id, client_id, client_secret: None };
     pool.add_user("flows", PASSWORD, &[("email", "flows@example.com")]).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
-    for (flow, cognito_name) in
-        [("user_password", "USER_PASSWORD_AUTH"), ("admin_user_password", "ADMIN_USER_PASSWORD_AUTH")]
-    {
+    for flow in ["user_password", "admin_user_password"] {
         let (_rocket, cognito) =
             ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
         let err = cognito.login("flows", PASSWORD).await.unwrap_err();
-        assert!(matches!(err, Error::Misconfigured(_)), "{flow}: {err:?}");
-        let message = err.to_string();
-        assert!(message.contains(&format!("{cognito_name} flow not enabled for this client")), "{flow}: {message}");
+        // Read by its type, then Cognito's wording: the setting to check is named.
+        let Error::Misconfigured(service) = &err else { panic!("{flow}: {err:?}") };
+        assert_eq!((service.code(), service.setting()), (Some("InvalidParameterException"), Some("auth_flow")));
+        assert!(err.to_string().contains("cognito.auth_flow"), "{err}");
     }
+    // SRP, the default flow, on a client that allows the password flow only.
+    let password_only = (pool.admin.create_user_pool_client())
+        .user_pool_id(&pool.pool_id)
+        .client_name("password-only")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap();
+    let password_only = password_only.user_pool_client.unwrap().client_id.unwrap();
+    let settings = with(pool.settings(), json!({ "app_client_id": password_only }));
+    let (_rocket, srp) = ignite(StoreKind::Sqlite, &url, settings).await;
+    let err = srp.login("flows", PASSWORD).await.unwrap_err();
+    let Error::Misconfigured(service) = &err else { panic!("SRP refused: {err:?}") };
+    assert_eq!(service.setting(), Some("auth_flow"), "{err}");
+    // A secret set for a client that has none.
+    let settings = with(pool.settings(), json!({ "app_client_secret": "a-secret-the-client-lacks" }));
+    let (_rocket, secret) = ignite(StoreKind::Sqlite, &url, settings).await;
+    let err = secret.login("flows", PASSWORD).await.unwrap_err();
+    let Error::Misconfigured(service) = &err else { panic!("a secret the client lacks: {err:?}") };
+    assert_eq!(service.setting(), Some("app_client_secret"), "{err}");
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
     let login = cognito.login("flows", PASSWORD).await.expect("SRP is a default flow");
     // Refresh is a default flow too: the emulator answers REFRESH_TOKEN_AUTH for this client.
@@ -799,6 +821,87 @@ async fn a_flow_the_app_client_does_not_allow_is_misconfiguration() {
         .send()
         .await;
     assert!(refreshed.is_ok(), "{refreshed:?}");
+}
+
+/// Conformance: the emulator refuses a flow the app client does not allow, and a SECRET_HASH sent
+/// to a client without a secret, with InvalidParameterException in the words Cognito's users
+/// report: "USER_SRP_AUTH is not enabled for the client." (aws-samples/aws-serverless-workshops#277),
+/// "USER_PASSWORD_AUTH flow not enabled for this client", from AdminInitiateAuth "Auth flow not
+/// enabled for this client", and "App client <id> is not configured for secret but secret hash was
+/// received" (pmill/aws-cognito#23). moto allows every flow and ignores the hash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_flow_wordings_follow_cognitos_users_reports() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.add_user("words", PASSWORD, &[]).await;
+    let password_only = (pool.admin.create_user_pool_client())
+        .user_pool_id(&pool.pool_id)
+        .client_name("password-only")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let defaults = (pool.admin.create_user_pool_client())
+        .user_pool_id(&pool.pool_id)
+        .client_name("defaults")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let refusal = |e: &dyn ProvideErrorMetadata| (e.code().map(str::to_owned), e.message().map(str::to_owned));
+    let invalid = |message: &str| (Some("InvalidParameterException".to_owned()), Some(message.to_owned()));
+
+    let srp = (pool.admin.initiate_auth())
+        .client_id(&password_only)
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .auth_parameters("USERNAME", "words")
+        .auth_parameters("SRP_A", "abc123")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(srp.as_service_error().unwrap()), invalid("USER_SRP_AUTH is not enabled for the client."));
+
+    let password = (pool.admin.initiate_auth())
+        .client_id(&defaults)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "words")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .unwrap_err();
+    let expected = invalid("USER_PASSWORD_AUTH flow not enabled for this client");
+    assert_eq!(refusal(password.as_service_error().unwrap()), expected);
+
+    let admin = (pool.admin.admin_initiate_auth())
+        .user_pool_id(&pool.pool_id)
+        .client_id(&defaults)
+        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", "words")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(admin.as_service_error().unwrap()), invalid("Auth flow not enabled for this client"));
+
+    let hash = (pool.admin.initiate_auth())
+        .client_id(&password_only)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "words")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .auth_parameters("SECRET_HASH", "bm90IGEgaGFzaA==")
+        .send()
+        .await
+        .unwrap_err();
+    let expected =
+        invalid(&format!("App client {password_only} is not configured for secret but secret hash was received"));
+    assert_eq!(refusal(hash.as_service_error().unwrap()), expected);
 }
 
 /// The emulator's SMS outbox keeps the newest 256 texts (a phone's inbox, not a log that grows

@@ -401,13 +401,22 @@ impl CognitoClient {
             req = req.client_secret(secret.expose());
         }
         self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let with_secret = self.client_secret.is_some();
         let out = req.send().await.map_err(|e| {
             sdk_error(e, |code, message| match code {
-                "NotAuthorizedException" if about_secret_hash(message) => Some(misconfigured(code, message)),
                 // Rotated out past its grace period: by another refresh of the session, which
                 // may live on (GetTokensFromRefreshToken reference, Errors).
                 "RefreshTokenReuseException" => Some(Error::RefreshTokenReused),
-                // Revoked, expired, signed out.
+                // Revoked, expired, signed out. No public source gives Cognito's wording for a
+                // wrong ClientSecret in this call: should it be this same type, every session
+                // would end here, so the log names the setting to check.
+                "NotAuthorizedException" if with_secret => {
+                    log::warn!(
+                        "rocket_warrant: Cognito refused a refresh ({code}: {message}); the session ends. \
+                         Should every refresh be refused, check cognito.app_client_secret"
+                    );
+                    Some(Error::SessionExpired)
+                }
                 "NotAuthorizedException" | "UserNotFoundException" => Some(Error::SessionExpired),
                 _ => None,
             })
@@ -445,7 +454,8 @@ impl CognitoClient {
                 "UnsupportedTokenTypeException" => Some(Error::SessionExpired),
                 // Token revocation is off on the app client (EnableTokenRevocation), or the
                 // client secret is wrong: the application's settings.
-                "UnsupportedOperationException" | "UnauthorizedException" => Some(misconfigured(code, message)),
+                "UnsupportedOperationException" => Some(misconfigured(code, message, "app_client_id")),
+                "UnauthorizedException" => Some(misconfigured(code, message, "app_client_secret")),
                 _ => None,
             })
         })?;
@@ -537,7 +547,6 @@ where
     sdk_error(err, |code, message| match code {
         "InvalidPasswordException" => Some(Error::PasswordRejected(message.to_owned())),
         "CodeMismatchException" | "ExpiredCodeException" | "EnableSoftwareTokenMFAException" => Some(Error::WrongCode),
-        "NotAuthorizedException" if about_secret_hash(message) => Some(misconfigured(code, message)),
         // The challenge's session expired (three minutes) or was already used.
         "NotAuthorizedException" => Some(Error::SessionExpired),
         _ => None,
@@ -625,10 +634,9 @@ fn login_error<E>(err: SdkError<E, HttpResponse>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    sdk_error(err, |code, message| match code {
+    sdk_error(err, |code, _| match code {
         "UserNotFoundException" => Some(Error::InvalidCredentials),
-        // Cognito reuses NotAuthorized for a bad or missing SECRET_HASH: the app's fault, not the user's.
-        "NotAuthorizedException" if about_secret_hash(message) => Some(misconfigured(code, message)),
+        // (A bad or missing SECRET_HASH is NotAuthorized too, read before: see `misconfiguration`.)
         "NotAuthorizedException" => Some(Error::InvalidCredentials),
         _ => None,
     })
@@ -645,16 +653,31 @@ where
     })
 }
 
-/// Cognito's two messages about the SECRET_HASH: "Unable to verify secret hash for client ..."
-/// (a wrong one) and "Client ... is configured with secret but SECRET_HASH was not received"
-/// (none at all: `app_client_secret` left out of the settings).
-fn about_secret_hash(message: &str) -> bool {
+/// The setting an answer of Cognito's is about, when it is about the application's settings and
+/// its type alone does not say so: read by type first, then by Cognito's own wording (as its
+/// users report it; the emulator sends the same, and no test depends on its choice of words).
+fn misconfiguration(code: &str, message: &str) -> Option<&'static str> {
     let message = message.to_ascii_lowercase();
-    message.contains("secret hash") || message.contains("secret_hash")
+    match code {
+        // A wrong SECRET_HASH, "Unable to verify secret hash for client <id>" (aws-amplify/amplify-js#277),
+        // or none, "Client <id> is configured with secret but SECRET_HASH was not received"
+        // (aws-amplify/amplify-android#2504), where NotAuthorized otherwise means a wrong password.
+        "NotAuthorizedException" if message.contains("secret hash") || message.contains("secret_hash") => {
+            Some("app_client_secret")
+        }
+        // A SECRET_HASH sent for a client without a secret: "App client <id> is not configured
+        // for secret but secret hash was received" (pmill/aws-cognito#23).
+        "InvalidParameterException" if message.contains("not configured for secret") => Some("app_client_secret"),
+        // A flow the app client does not allow: "USER_SRP_AUTH is not enabled for the client."
+        // (aws-samples/aws-serverless-workshops#277), "USER_PASSWORD_AUTH flow not enabled for this
+        // client", and for AdminInitiateAuth "Auth flow not enabled for this client".
+        "InvalidParameterException" if message.contains("not enabled for") => Some("auth_flow"),
+        _ => None,
+    }
 }
 
-fn misconfigured(code: &str, message: &str) -> Error {
-    Error::Misconfigured(ServiceError::coded(code, message))
+fn misconfigured(code: &str, message: &str, setting: &'static str) -> Error {
+    Error::Misconfigured(ServiceError::coded(code, message).about(setting))
 }
 
 fn sdk_error<E>(err: SdkError<E, HttpResponse>, specific: impl Fn(&str, &str) -> Option<Error>) -> Error
@@ -678,6 +701,9 @@ where
         }
         _ => return Error::Unavailable(ServiceError::new("the call to Cognito failed").caused_by(err)),
     };
+    if let Some(setting) = misconfiguration(&code, &message) {
+        return misconfigured(&code, &message, setting);
+    }
     if let Some(mapped) = specific(&code, &message) {
         return mapped;
     }
@@ -699,7 +725,6 @@ where
         | "InvalidClientTokenId"
         | "AccessDeniedException"
         | "MissingAuthenticationToken" => Error::Misconfigured(service()),
-        "InvalidParameterException" if message.contains("flow") => Error::Misconfigured(service()),
         _ => Error::Cognito(service()),
     }
 }
@@ -718,11 +743,43 @@ mod tests {
     }
 
     #[test]
-    fn both_secret_hash_messages_are_misconfiguration() {
-        assert!(about_secret_hash("Unable to verify secret hash for client 1example23456789"));
-        assert!(about_secret_hash(
-            "Client 1example23456789 is configured with secret but SECRET_HASH was not received"
-        ));
-        assert!(!about_secret_hash("Incorrect username or password."));
+    fn each_known_wording_of_a_misconfiguration_names_its_setting() {
+        let cases = [
+            (
+                "NotAuthorizedException",
+                "Unable to verify secret hash for client 1example23456789",
+                Some("app_client_secret"),
+            ),
+            (
+                "NotAuthorizedException",
+                "Client 1example23456789 is configured with secret but SECRET_HASH was not received",
+                Some("app_client_secret"),
+            ),
+            (
+                "InvalidParameterException",
+                "App client 1example23456789 is not configured for secret but secret hash was received",
+                Some("app_client_secret"),
+            ),
+            ("InvalidParameterException", "USER_SRP_AUTH is not enabled for the client.", Some("auth_flow")),
+            ("InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client", Some("auth_flow")),
+            ("InvalidParameterException", "Auth flow not enabled for this client", Some("auth_flow")),
+            // The same words under another type, and the types' other meanings, are not.
+            ("NotAuthorizedException", "Incorrect username or password.", None),
+            ("NotAuthorizedException", "Refresh Token has been revoked", None),
+            ("InvalidParameterException", "Missing required parameter USERNAME", None),
+            ("UserNotFoundException", "USER_SRP_AUTH is not enabled for the client.", None),
+        ];
+        for (code, message, setting) in cases {
+            assert_eq!(misconfiguration(code, message), setting, "{code}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_misconfiguration_says_which_setting_to_check() {
+        let err =
+            misconfigured("InvalidParameterException", "USER_SRP_AUTH is not enabled for the client.", "auth_flow");
+        let Error::Misconfigured(service) = &err else { panic!("{err:?}") };
+        assert_eq!(service.setting(), Some("auth_flow"));
+        assert!(err.to_string().contains("cognito.auth_flow"), "{err}");
     }
 }
