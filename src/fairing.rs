@@ -7,8 +7,10 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Request, Response, Rocket};
 use rocket_db_pools::Database;
 
+use crate::client::CognitoClient;
 use crate::cognito::{self, Cognito};
 use crate::config::{Config, SessionMode};
+use crate::error::Error;
 use crate::session::{Sealer, Sessions};
 use crate::store::{CachedStore, SessionStore, UserStore};
 use crate::tokens::Clock;
@@ -268,15 +270,41 @@ impl Fairing for CognitoFairing {
         shared.revocations.first_read(shared.instant()).await;
         // What the app client's settings mean here; launch waits on Cognito two seconds at most.
         let describe = shared.client.describe();
+        let config = &shared.config;
         match tokio::time::timeout(std::time::Duration::from_secs(2), describe).await {
             Ok(Ok(facts)) => {
-                facts.log(&shared.config.app_client_id);
+                if let Some(refusal) = facts.refusal(config) {
+                    log::error!("rocket_warrant: {refusal}");
+                    return Err(rocket);
+                }
+                facts.log(&config.app_client_id);
                 shared.learn(&facts);
             }
-            Ok(Err(e)) => log::info!(
-                "rocket_warrant: the app client's settings could not be read ({e}); unless its \
-                 PreventUserExistenceErrors is ENABLED, response times tell which usernames exist"
-            ),
+            // By its type: the pool, or the app client in it, does not exist (every sign-in
+            // would be refused as if the password were wrong).
+            Ok(Err(Error::Misconfigured(e))) if e.code() == Some("ResourceNotFoundException") => {
+                log::error!(
+                    "rocket_warrant: cognito.user_pool_id {} or cognito.app_client_id {} names nothing in region {} \
+                     ({e}); check both, and the region",
+                    config.user_pool_id,
+                    config.app_client_id,
+                    config.region()
+                );
+                return Err(rocket);
+            }
+            Ok(Err(e)) => match CognitoClient::missing_credentials(&shared.sdk_config).await {
+                Some(why) => log::warn!(
+                    "rocket_warrant: no AWS credentials ({why}), so the app client's settings could not be read at \
+                     launch and auth_flow = \"admin_user_password\" cannot sign anyone in; the other flows, \
+                     refresh, sign-out and GetUser need none. Set cognito.aws_access_key_id and \
+                     cognito.aws_secret_access_key, or credentials the default chain finds (AWS_PROFILE, the \
+                     environment, an instance role)"
+                ),
+                None => log::info!(
+                    "rocket_warrant: the app client's settings could not be read ({e}); unless its \
+                     PreventUserExistenceErrors is ENABLED, response times tell which usernames exist"
+                ),
+            },
             Err(_) => log::info!("rocket_warrant: the app client's settings could not be read in time"),
         }
         Ok(rocket.manage(cognito))

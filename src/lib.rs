@@ -62,7 +62,10 @@
 //! ```
 //!
 //! Every setting is described on [`Config`]; a missing or malformed one stops launch with a
-//! message naming it.
+//! message naming it. So does what Cognito tells at launch (DescribeUserPoolClient): a pool or
+//! app client that does not exist, or a client secret set for an app client without one, or
+//! missing for one that has one. A site without AWS credentials launches and says what works
+//! without them: every flow but `admin_user_password`.
 //!
 //! ## The pieces
 //!

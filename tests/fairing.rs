@@ -89,3 +89,30 @@ async fn database_fairing_missing_stops_launch() {
         .expect_err("no database");
     assert!(ours_failed(err.kind()), "{:?}", err.kind());
 }
+
+/// What launch already knows from DescribeUserPoolClient: a pool or app client that does not
+/// exist (ResourceNotFoundException, read by its type) stops launch, as does a client secret set
+/// for an app client without one or missing for one that has one. Before, each launched and
+/// every sign-in was then refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_describe_user_pool_client_tells_stops_a_launch_that_cannot_sign_anyone_in() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    let region = pool.pool_id.split('_').next().unwrap().to_owned();
+    let cases = [
+        with(pool.settings(), json!({ "user_pool_id": format!("{region}_NoSuchPool1") })),
+        with(pool.settings(), json!({ "app_client_id": "nosuchclient0123456789abcd" })),
+        with(pool.settings(), json!({ "app_client_secret": "a-secret-the-client-lacks" })),
+    ];
+    for settings in cases {
+        assert!(stops_in_a_fairing(settings.clone()).await, "{settings}");
+    }
+    let with_secret = Pool::new(true).await;
+    assert!(stops_in_a_fairing(with(with_secret.settings(), json!({ "app_client_secret": null }))).await);
+    // The same pools, rightly set, launch.
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for settings in [pool.settings(), with_secret.settings()] {
+        let launched = common::rocket(StoreKind::Sqlite, &url, settings.clone()).ignite().await;
+        assert!(launched.is_ok(), "{settings}");
+    }
+}

@@ -803,12 +803,6 @@ async fn a_flow_the_app_client_does_not_allow_is_misconfiguration() {
     let err = srp.login("flows", PASSWORD).await.unwrap_err();
     let Error::Misconfigured(service) = &err else { panic!("SRP refused: {err:?}") };
     assert_eq!(service.setting(), Some("auth_flow"), "{err}");
-    // A secret set for a client that has none.
-    let settings = with(pool.settings(), json!({ "app_client_secret": "a-secret-the-client-lacks" }));
-    let (_rocket, secret) = ignite(StoreKind::Sqlite, &url, settings).await;
-    let err = secret.login("flows", PASSWORD).await.unwrap_err();
-    let Error::Misconfigured(service) = &err else { panic!("a secret the client lacks: {err:?}") };
-    assert_eq!(service.setting(), Some("app_client_secret"), "{err}");
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
     let login = cognito.login("flows", PASSWORD).await.expect("SRP is a default flow");
     // Refresh is a default flow too: the emulator answers REFRESH_TOKEN_AUTH for this client.

@@ -65,9 +65,29 @@ pub(crate) struct ClientFacts {
     pub(crate) token_revocation: Option<bool>,
     /// How long a refresh token lives after its sign-in (`RefreshTokenValidity`).
     pub(crate) refresh_token_validity: Option<Duration>,
+    /// Whether the app client has a client secret.
+    pub(crate) has_secret: Option<bool>,
 }
 
 impl ClientFacts {
+    /// Why the settings cannot work with this app client, when launch can tell: a secret set
+    /// for a client without one (Cognito refuses every sign-in with InvalidParameterException),
+    /// or none set for a client that has one.
+    pub(crate) fn refusal(&self, config: &Config) -> Option<String> {
+        let client = &config.app_client_id;
+        match (self.has_secret, config.app_client_secret.is_some()) {
+            (Some(false), true) => Some(format!(
+                "app client {client} has no client secret, but cognito.app_client_secret is set: Cognito would \
+                 refuse every sign-in; remove the setting (or use an app client with a secret)"
+            )),
+            (Some(true), false) => Some(format!(
+                "app client {client} has a client secret, and cognito.app_client_secret is not set: Cognito would \
+                 refuse every sign-in; set it to the app client's secret"
+            )),
+            _ => None,
+        }
+    }
+
     /// Says in the log what the settings mean for this site.
     pub(crate) fn log(&self, client_id: &str) {
         match self.prevents_user_existence_errors {
@@ -511,7 +531,22 @@ impl CognitoClient {
             prevents_user_existence_errors: client.prevent_user_existence_errors.map(|p| p == Prevent::Enabled),
             token_revocation: client.enable_token_revocation,
             refresh_token_validity,
+            has_secret: Some(client.client_secret.is_some()),
         })
+    }
+
+    /// Why no AWS credentials can be had, when none can. The SDK reports a failed credential
+    /// lookup as a failed dispatch ("Cognito could not be reached"), so launch asks directly.
+    pub(crate) async fn missing_credentials(sdk_config: &aws_config::SdkConfig) -> Option<String> {
+        use aws_credential_types::provider::ProvideCredentials;
+        let Some(provider) = sdk_config.credentials_provider() else {
+            return Some("no credentials provider is configured".to_owned());
+        };
+        match tokio::time::timeout(Duration::from_secs(2), provider.provide_credentials()).await {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some("the credentials provider did not answer in 2 s".to_owned()),
+        }
     }
 
     /// Signs the user out everywhere: the access and refresh tokens stop working at Cognito.
