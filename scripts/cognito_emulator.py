@@ -542,7 +542,8 @@ def patch_moto():
         refuse_refresh_under_rotation(self, client_id, auth_flow)
         check_secret(self, client_id, auth_flow, auth_parameters)
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)
-        return deliver_sms(self, original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters))
+        result = original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters)
+        return note_admin(deliver_sms(self, result))
 
     def initiate_auth(self, client_id, auth_flow, auth_parameters):
         refuse_flow(self, client_id, auth_flow)
@@ -617,6 +618,8 @@ def patch_moto():
         if session and result.get("Status") == "SUCCESS":
             with lock:
                 verified_sessions.add(result["Session"])
+                if session in admin_sessions:
+                    admin_sessions.add(result["Session"])
         return result
 
     # SMS_MFA: moto sends no text and accepts any code. Cognito texts a code to the user's
@@ -646,7 +649,39 @@ def patch_moto():
         params["CODE_DELIVERY_DESTINATION"] = mask_phone(phone)
         return result
 
+    # Cognito binds a challenge session to the API that started it: AdminInitiateAuth's are
+    # answered with AdminRespondToAuthChallenge (AdminInitiateAuth reference, Session: "Pass this
+    # session ID in the Session parameter of AdminRespondToAuthChallenge"), InitiateAuth's with
+    # RespondToAuthChallenge (its reference, the same of RespondToAuthChallenge). moto shares the
+    # sessions and its admin call runs the public one. The reference gives no wording for the
+    # other API's session: NotAuthorizedException, as for any session that is not the user's,
+    # and the crate reads only the type (test emulator_admin_sessions_are_answered_by_the_admin_api).
+    admin_sessions = set()
+    answering = threading.local()
+
+    def note_admin(result):
+        if isinstance(result, dict) and result.get("Session"):
+            with lock:
+                admin_sessions.add(result["Session"])
+        return result
+
+    def admin_respond_to_auth_challenge(self, session, client_id, challenge_name, challenge_responses):
+        with lock:
+            admin = session in admin_sessions
+        if not admin:
+            raise NotAuthorizedError("Invalid session for the user.")
+        answering.admin = True
+        try:
+            return note_admin(self.respond_to_auth_challenge(session, client_id, challenge_name, challenge_responses))
+        finally:
+            answering.admin = False
+
     def respond_to_auth_challenge(self, session, client_id, challenge_name, challenge_responses):
+        if not getattr(answering, "admin", False):
+            with lock:
+                admin = session in admin_sessions
+            if admin:
+                raise NotAuthorizedError("Invalid session for the user.")
         if challenge_name == "MFA_SETUP":
             # Cognito (RespondToAuthChallenge reference, MFA_SETUP): the session is the one
             # VerifySoftwareToken returned after a code that verified, the SECRET_HASH is checked,
@@ -743,6 +778,7 @@ def patch_moto():
     responses.CognitoIdpResponse.global_sign_out = global_sign_out
     patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash)
     backend.respond_to_auth_challenge = respond_to_auth_challenge
+    backend.admin_respond_to_auth_challenge = admin_respond_to_auth_challenge
     backend.verify_software_token = verify_software_token
 
 

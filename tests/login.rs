@@ -4,7 +4,7 @@
 mod common;
 
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType};
 use common::{dw_attributes, ignite, with, Pool, StoreKind};
 use rocket_warrant::{Answer, Challenge, Error};
 use serde_json::json;
@@ -137,10 +137,9 @@ store_tests! {
                 "{flow}: {err:?}"
             );
         }
+        // An app client that does not exist: launch reads it (DescribeUserPoolClient) and stops.
         let settings = with(pool.settings(), json!({ "app_client_id": "no-such-client" }));
-        let (_rocket, cognito) = ignite(kind, &url, settings).await;
-        let err = cognito.login("newbie", "Temp-Passw0rd!").await.unwrap_err();
-        assert!(matches!(err, Error::Misconfigured(_)), "{err:?}");
+        assert!(common::launch_stops(kind, &url, settings).await);
     };
 
     // Beyond django-warrant, which stopped at the challenge: an administrator-created user
@@ -526,9 +525,11 @@ async fn input_limits_count_characters_as_cognito_does() {
     assert!(matches!(cognito.login("testuser", &past).await.unwrap_err(), Error::InvalidCredentials), "refused here");
 }
 
-/// An application that left `app_client_secret` out of its settings sends no SECRET_HASH;
-/// Cognito says so ("... configured with secret but SECRET_HASH was not received"), and the
-/// crate must report its own misconfiguration, not every user's password as wrong.
+/// An application that left `app_client_secret` out of its settings would send no SECRET_HASH
+/// and every sign-in would be refused: launch reads the app client (DescribeUserPoolClient) and
+/// stops. Where it cannot read it, the sign-in's refusal ("Client ... is configured with secret
+/// but SECRET_HASH was not received", as the emulator answers here, in every flow) is the
+/// crate's misconfiguration naming the setting, not a wrong password (unit-tested on each wording).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forgotten_client_secret_is_misconfiguration_not_invalid_credentials() {
     need_emulator!();
@@ -536,14 +537,20 @@ async fn a_forgotten_client_secret_is_misconfiguration_not_invalid_credentials()
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     for flow in ["user_srp", "user_password", "admin_user_password"] {
         let settings = with(pool.settings(), json!({ "auth_flow": flow, "app_client_secret": null }));
-        let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
-        let err = cognito.login("testuser", PASSWORD).await.unwrap_err();
-        match &err {
-            Error::Misconfigured(e) => assert!(e.message().contains("SECRET_HASH was not received"), "{flow}: {e}"),
-            other => panic!("{flow}: {other:?}"),
-        }
-        assert_eq!(err.status(), rocket::http::Status::InternalServerError);
+        assert!(common::launch_stops(StoreKind::Sqlite, &url, settings).await, "{flow}: launch stops");
     }
+    let missing = (pool.admin.initiate_auth())
+        .client_id(&pool.client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "testuser")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .unwrap_err();
+    let missing = missing.as_service_error().unwrap();
+    assert_eq!(missing.code(), Some("NotAuthorizedException"));
+    let expected = format!("Client {} is configured with secret but SECRET_HASH was not received", pool.client_id);
+    assert_eq!(missing.message(), Some(expected.as_str()));
 }
 
 /// A user who signed up and never confirmed is told so ([`Error::UserNotConfirmed`], 403), and
@@ -896,6 +903,64 @@ async fn emulator_flow_wordings_follow_cognitos_users_reports() {
     let expected =
         invalid(&format!("App client {password_only} is not configured for secret but secret hash was received"));
     assert_eq!(refusal(hash.as_service_error().unwrap()), expected);
+}
+
+/// Conformance: a challenge session is answered through the API that started it (AdminInitiateAuth
+/// reference, Session: "Pass this session ID in the Session parameter of
+/// AdminRespondToAuthChallenge"); the other API's answer is refused (NotAuthorizedException: the
+/// reference gives no wording, and the crate reads only the type). moto shares the sessions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_admin_sessions_are_answered_by_the_admin_api() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    for name in ["admin-started", "public-started"] {
+        pool.add_user_with_temporary_password(name, "Temp-Passw0rd!").await;
+    }
+    let admin_started = (pool.admin.admin_initiate_auth())
+        .user_pool_id(&pool.pool_id)
+        .client_id(&pool.client_id)
+        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", "admin-started")
+        .auth_parameters("PASSWORD", "Temp-Passw0rd!")
+        .send()
+        .await
+        .unwrap();
+    let public_started = (pool.admin.initiate_auth())
+        .client_id(&pool.client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "public-started")
+        .auth_parameters("PASSWORD", "Temp-Passw0rd!")
+        .send()
+        .await
+        .unwrap();
+    let public = |session: &str, user: &str| {
+        (pool.admin.respond_to_auth_challenge())
+            .client_id(&pool.client_id)
+            .challenge_name(ChallengeNameType::NewPasswordRequired)
+            .session(session)
+            .challenge_responses("USERNAME", user)
+            .challenge_responses("NEW_PASSWORD", "N3w-Passw0rd!")
+            .send()
+    };
+    let admin = |session: &str, user: &str| {
+        (pool.admin.admin_respond_to_auth_challenge())
+            .user_pool_id(&pool.pool_id)
+            .client_id(&pool.client_id)
+            .challenge_name(ChallengeNameType::NewPasswordRequired)
+            .session(session)
+            .challenge_responses("USERNAME", user)
+            .challenge_responses("NEW_PASSWORD", "N3w-Passw0rd!")
+            .send()
+    };
+    let (admin_session, public_session) = (admin_started.session().unwrap(), public_started.session().unwrap());
+    let refused = public(admin_session, "admin-started").await.unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(|e| e.code()), Some("NotAuthorizedException"));
+    let refused = admin(public_session, "public-started").await.unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(|e| e.code()), Some("NotAuthorizedException"));
+    let signed_in = admin(admin_session, "admin-started").await.expect("its own API answers it");
+    assert!(signed_in.authentication_result().is_some());
+    let signed_in = public(public_session, "public-started").await.expect("its own API answers it");
+    assert!(signed_in.authentication_result().is_some());
 }
 
 /// The emulator's SMS outbox keeps the newest 256 texts (a phone's inbox, not a log that grows

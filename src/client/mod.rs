@@ -385,20 +385,36 @@ impl CognitoClient {
         answer: Option<(&str, &str)>,
     ) -> Result<Tokens, Error> {
         let username = pending.username();
-        let mut req = self
-            .client
-            .respond_to_auth_challenge()
+        let mut responses = HashMap::from([("USERNAME".to_owned(), username.to_owned())]);
+        if let Some((field, value)) = answer {
+            responses.insert(field.to_owned(), value.to_owned());
+        }
+        if let Some(hash) = self.secret_hash(username) {
+            responses.insert("SECRET_HASH".to_owned(), hash);
+        }
+        // A challenge AdminInitiateAuth started is answered through the admin API (its
+        // reference: "Pass this session ID in the Session parameter of
+        // AdminRespondToAuthChallenge"); the public flows' through RespondToAuthChallenge.
+        if self.flow == AuthFlow::AdminUserPassword {
+            let out = (self.client.admin_respond_to_auth_challenge())
+                .user_pool_id(&self.pool_id)
+                .client_id(&self.client_id)
+                .challenge_name(name)
+                .session(pending.session())
+                .set_challenge_responses(Some(responses))
+                .send()
+                .await
+                .map_err(challenge_error)?;
+            return tokens(&out, username);
+        }
+        let out = (self.client.respond_to_auth_challenge())
             .client_id(&self.client_id)
             .challenge_name(name)
             .session(pending.session())
-            .challenge_responses("USERNAME", username);
-        if let Some((field, value)) = answer {
-            req = req.challenge_responses(field, value);
-        }
-        if let Some(hash) = self.secret_hash(username) {
-            req = req.challenge_responses("SECRET_HASH", hash);
-        }
-        let out = req.send().await.map_err(challenge_error)?;
+            .set_challenge_responses(Some(responses))
+            .send()
+            .await
+            .map_err(challenge_error)?;
         tokens(&out, username)
     }
 
@@ -634,7 +650,8 @@ macro_rules! auth_answer {
 auth_answer!(
     cip::operation::initiate_auth::InitiateAuthOutput,
     cip::operation::admin_initiate_auth::AdminInitiateAuthOutput,
-    cip::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput
+    cip::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput,
+    cip::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeOutput
 );
 
 /// The tokens of an answer, or the challenge it asks for. `username` answers the challenge

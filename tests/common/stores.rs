@@ -131,6 +131,17 @@ pub async fn ignite(kind: StoreKind, db_url: &str, settings: Value) -> (Rocket<I
     (rocket, cognito)
 }
 
+/// Whether launch stops on these settings (Rocket's error read, as Rocket requires).
+pub async fn launch_stops(kind: StoreKind, db_url: &str, settings: Value) -> bool {
+    match rocket(kind, db_url, settings).ignite().await {
+        Ok(_) => false,
+        Err(e) => {
+            let _ = e.kind();
+            true
+        }
+    }
+}
+
 /// The session store of an ignited Rocket's database (the pool of `kind`), as the crate uses it.
 pub fn session_store(kind: StoreKind, rocket: &Rocket<Ignite>) -> Arc<dyn rocket_warrant::SessionStore> {
     match kind {
