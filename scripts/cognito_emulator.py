@@ -543,14 +543,14 @@ def patch_moto():
         check_secret(self, client_id, auth_flow, auth_parameters)
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)
         result = original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters)
-        return note_admin(deliver_sms(self, result))
+        return note_challenge(note_admin(deliver_sms(self, result)))
 
     def initiate_auth(self, client_id, auth_flow, auth_parameters):
         refuse_flow(self, client_id, auth_flow)
         refuse_refresh_under_rotation(self, client_id, auth_flow)
         check_secret(self, client_id, auth_flow, auth_parameters)
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)
-        result = deliver_sms(self, original_initiate(self, client_id, auth_flow, auth_parameters))
+        result = note_challenge(deliver_sms(self, original_initiate(self, client_id, auth_flow, auth_parameters)))
         if str(auth_flow) != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
             return result
         session = result["Session"]
@@ -620,6 +620,8 @@ def patch_moto():
                 verified_sessions.add(result["Session"])
                 if session in admin_sessions:
                     admin_sessions.add(result["Session"])
+                if session in issued_as:
+                    issued_as[result["Session"]] = issued_as[session]
         return result
 
     # SMS_MFA: moto sends no text and accepts any code. Cognito texts a code to the user's
@@ -665,6 +667,27 @@ def patch_moto():
                 admin_sessions.add(result["Session"])
         return result
 
+    # A challenge session answers the challenge it was issued for, for the user it was issued to
+    # (RespondToAuthChallenge reference: the Session "is returned by the previous call", with its
+    # ChallengeName; USERNAME is the user's). moto signs in whoever the answer's USERNAME names,
+    # under any challenge name. Refused as any session not the user's: NotAuthorizedException.
+    issued_as = {}  # session -> the challenge it was issued for
+
+    def note_challenge(result):
+        if isinstance(result, dict) and result.get("Session") and result.get("ChallengeName"):
+            with lock:
+                issued_as[result["Session"]] = result["ChallengeName"]
+        return result
+
+    def refuse_other_answer(self, session, challenge_name, challenge_responses):
+        with lock:
+            issued = issued_as.get(session)
+        if issued is not None and issued != challenge_name:
+            raise NotAuthorizedError("Invalid session for the user.")
+        owner = self.sessions.get(session)
+        if owner is not None and challenge_responses.get("USERNAME") not in (None, owner[0]):
+            raise NotAuthorizedError("Invalid session for the user.")
+
     def admin_respond_to_auth_challenge(self, session, client_id, challenge_name, challenge_responses):
         with lock:
             admin = session in admin_sessions
@@ -682,6 +705,11 @@ def patch_moto():
                 admin = session in admin_sessions
             if admin:
                 raise NotAuthorizedError("Invalid session for the user.")
+        if challenge_name != "PASSWORD_VERIFIER":
+            refuse_other_answer(self, session, challenge_name, challenge_responses)
+        return note_challenge(answer_challenge(self, session, client_id, challenge_name, challenge_responses))
+
+    def answer_challenge(self, session, client_id, challenge_name, challenge_responses):
         if challenge_name == "MFA_SETUP":
             # Cognito (RespondToAuthChallenge reference, MFA_SETUP): the session is the one
             # VerifySoftwareToken returned after a code that verified, the SECRET_HASH is checked,

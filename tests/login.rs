@@ -963,6 +963,49 @@ async fn emulator_admin_sessions_are_answered_by_the_admin_api() {
     assert!(signed_in.authentication_result().is_some());
 }
 
+/// Conformance: a challenge session answers the challenge it was issued for, for the user it was
+/// issued to (RespondToAuthChallenge reference: the Session is the previous call's, with its
+/// ChallengeName). moto signs in whoever the answer's USERNAME names, under any challenge name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_challenge_sessions_are_bound_to_their_user_and_challenge() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.add_user_with_temporary_password("bound", "Temp-Passw0rd!").await;
+    pool.add_user("bystander", PASSWORD, &[]).await;
+    let started = (pool.admin.initiate_auth())
+        .client_id(&pool.client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "bound")
+        .auth_parameters("PASSWORD", "Temp-Passw0rd!")
+        .send()
+        .await
+        .unwrap();
+    let session = started.session().unwrap();
+    let answer = |name: ChallengeNameType, user: &str, field: &str, value: &str| {
+        (pool.admin.respond_to_auth_challenge())
+            .client_id(&pool.client_id)
+            .challenge_name(name)
+            .session(session)
+            .challenge_responses("USERNAME", user)
+            .challenge_responses(field, value)
+            .send()
+    };
+    let code = |e: &aws_sdk_cognitoidentityprovider::error::SdkError<_, _>| {
+        e.as_service_error().and_then(ProvideErrorMetadata::code).map(str::to_owned)
+    };
+    let other_challenge = answer(ChallengeNameType::SoftwareTokenMfa, "bound", "SOFTWARE_TOKEN_MFA_CODE", "123456");
+    let refused = other_challenge.await.unwrap_err();
+    assert_eq!(code(&refused).as_deref(), Some("NotAuthorizedException"), "another challenge name");
+    let other_user = answer(ChallengeNameType::NewPasswordRequired, "bystander", "NEW_PASSWORD", "N3w-Passw0rd!");
+    let refused = other_user.await.unwrap_err();
+    assert_eq!(code(&refused).as_deref(), Some("NotAuthorizedException"), "another user");
+    let right = answer(ChallengeNameType::NewPasswordRequired, "bound", "NEW_PASSWORD", "N3w-Passw0rd!");
+    let signed_in = right.await.expect("the challenge it was issued for, by its user");
+    let access = signed_in.authentication_result().and_then(|r| r.access_token()).unwrap();
+    let me = pool.admin.get_user().access_token(access).send().await.unwrap();
+    assert_eq!(me.username(), "bound");
+}
+
 /// The emulator's SMS outbox keeps the newest 256 texts (a phone's inbox, not a log that grows
 /// as long as a demo runs).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
