@@ -518,13 +518,13 @@ def patch_moto():
         # Cognito: after AdminResetUserPassword, signing in with the old password ends in
         # PasswordResetRequiredException until the user resets it (InitiateAuth and
         # AdminInitiateAuth API reference, Errors). moto signs the user in (USER_PASSWORD_AUTH)
-        # or asks for a new password (ADMIN_USER_PASSWORD_AUTH). The SRP flow is left as moto
-        # has it; no test relies on it.
+        # or asks for a new password (ADMIN_USER_PASSWORD_AUTH). By username or alias (moto's
+        # _get_user). SRP: at PASSWORD_VERIFIER, once the proof shows the old password.
         flow = getattr(auth_flow, "value", auth_flow)
         if flow not in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
             return
         pool, _ = find_client(self, client_id)
-        user = pool.users.get(auth_parameters.get("USERNAME")) if pool else None
+        user = pool._get_user(auth_parameters.get("USERNAME") or "") if pool else None
         if user is None or user.status is not UserStatus.RESET_REQUIRED:
             return
         if user.password == auth_parameters.get("PASSWORD"):
@@ -774,6 +774,10 @@ def patch_moto():
             got = challenge_responses.get("PASSWORD_CLAIM_SIGNATURE") or ""
             if not hmac.compare_digest(want, got):
                 raise NotAuthorizedError("Incorrect username or password.")
+            # The old password after AdminResetUserPassword, proved: as in the password flows.
+            reset = pool.users.get(state["user_id"]) if pool else None
+            if reset is not None and reset.status is UserStatus.RESET_REQUIRED:
+                raise PasswordResetRequiredException("Password reset required for the user")
             # moto finds its session under the secret block it sent.
             challenge_responses = dict(challenge_responses)
             challenge_responses["PASSWORD_CLAIM_SECRET_BLOCK"] = state["session"]

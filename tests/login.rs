@@ -4,6 +4,7 @@
 mod common;
 
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use aws_sdk_cognitoidentityprovider::types as cip_types;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType};
 use common::{dw_attributes, ignite, with, Pool, StoreKind};
 use rocket_warrant::{Answer, Challenge, Error};
@@ -599,7 +600,7 @@ async fn a_reset_password_must_be_reset_before_signing_in() {
         ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": "user_password" }))).await;
     cognito.login("resetme", PASSWORD).await.expect("signs in before the reset");
     pool.admin.admin_reset_user_password().user_pool_id(&pool.pool_id).username("resetme").send().await.unwrap();
-    for flow in ["user_password", "admin_user_password"] {
+    for flow in ["user_srp", "user_password", "admin_user_password"] {
         let (_rocket, cognito) =
             ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
         let err = cognito.login("resetme", PASSWORD).await.unwrap_err();
@@ -721,6 +722,22 @@ async fn sign_in_by_email_on_a_pool_whose_usernames_are_emails() {
         assert_eq!(Some(user.username.as_str()), login.access_claims.cognito_username(), "{flow}");
         let err = cognito.login(email, "Wr0ng-Passw0rd!").await.unwrap_err();
         assert!(matches!(err, Error::InvalidCredentials), "{flow}: {err:?}");
+    }
+    // A reset password, signed in with by alias: reset required in every flow too.
+    let verified = cip_types::AttributeType::builder().name("email_verified").value("true").build().unwrap();
+    (pool.admin.admin_update_user_attributes())
+        .user_pool_id(&pool.pool_id)
+        .username(email)
+        .user_attributes(verified)
+        .send()
+        .await
+        .unwrap();
+    pool.admin.admin_reset_user_password().user_pool_id(&pool.pool_id).username(email).send().await.unwrap();
+    for flow in ["user_srp", "user_password", "admin_user_password"] {
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let err = cognito.login(email, PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::PasswordResetRequired), "{flow}, by alias: {err:?}");
     }
 }
 
