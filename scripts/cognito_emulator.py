@@ -361,6 +361,20 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
         return EmptyResult()
 
     responses.CognitoIdpResponse.get_tokens_from_refresh_token = get_tokens_from_refresh_token
+
+    # A disabled user cannot refresh, in either refresh call (AdminDisableUser reference: the
+    # user "can't sign in" and their tokens stop working; NotAuthorizedException "User is
+    # disabled.", as Cognito words a disabled user's sign-in). moto refreshes them.
+    original_from_refresh = models.CognitoIdpUserPool.create_tokens_from_refresh_token
+
+    def create_tokens_from_refresh_token(pool, refresh_token):
+        found = pool.refresh_tokens.get(refresh_token)
+        user = pool.users.get(found[1]) if found and found[1] else None
+        if user is not None and not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        return original_from_refresh(pool, refresh_token)
+
+    models.CognitoIdpUserPool.create_tokens_from_refresh_token = create_tokens_from_refresh_token
     responses.CognitoIdpResponse.revoke_token = revoke_token
 
 

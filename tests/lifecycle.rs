@@ -130,6 +130,31 @@ async fn emulator_without_rotation_answers_no_new_refresh_token() {
     assert_eq!(code(&forged), "NotAuthorizedException");
 }
 
+/// Conformance: a disabled user cannot refresh, in either refresh call (AdminDisableUser
+/// reference: the user can no longer sign in, and their tokens stop working); Cognito words it
+/// as a disabled user's sign-in, NotAuthorizedException "User is disabled.". moto refreshes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_refuses_to_refresh_a_disabled_user() {
+    need_emulator!();
+    let pool = pool_with_alice(false).await;
+    let signed_in = sign_in_directly(&pool, "alice").await;
+    let refresh = signed_in.refresh_token().unwrap();
+    get_tokens(&pool, refresh).await.expect("refreshes while enabled");
+    pool.admin.admin_disable_user().user_pool_id(&pool.pool_id).username("alice").send().await.unwrap();
+    let refused = get_tokens(&pool, refresh).await.unwrap_err();
+    assert_eq!(code(&refused), "NotAuthorizedException");
+    let refused = (pool.admin.initiate_auth())
+        .client_id(&pool.client_id)
+        .auth_flow(cip::types::AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", refresh)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "NotAuthorizedException");
+    pool.admin.admin_enable_user().user_pool_id(&pool.pool_id).username("alice").send().await.unwrap();
+    get_tokens(&pool, refresh).await.expect("refreshes once enabled again");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_revoke_token_ends_the_refresh_token_and_its_access_tokens_only() {
     need_emulator!();
