@@ -88,6 +88,11 @@ def expected_signature(state, secret_block, timestamp):
 
 # The kid Cognito gives its signing keys: the base64 of a SHA-256 (moto's is "dummy").
 REAL_KID = base64.b64encode(hashlib.sha256(b"rocket_warrant emulator signing key").digest()).decode()
+# Cognito "generates two pairs of RSA cryptographic keys for each user pool" (developer guide,
+# "Verifying a JSON web token"), and its users report one signing ID tokens and the other access
+# tokens (stackoverflow.com/questions/43978673): the pool's JWKS holds both. moto signs both kinds
+# with one key. The ID tokens' key is made at start (a key of this process's tokens only).
+REAL_ID_KID = base64.b64encode(hashlib.sha256(b"rocket_warrant emulator ID token key").digest()).decode()
 
 # The header of Cognito's refresh tokens, a compact JWE (RFC 7516), and the size of its
 # ciphertext: Cognito's refresh tokens are about 1,780 characters (moto's are 36-byte UUIDs).
@@ -116,6 +121,7 @@ def patch_tokens(models):
     email_verified (a boolean), iss, cognito:username, origin_jti, aud, event_id, token_use,
     auth_time, exp, iat, jti and every attribute the app client may read (the standard ones
     when the client sets no ReadAttributes). Refresh tokens are JWEs of Cognito's size."""
+    id_key = models.jwk.RSAKey.generate_key(2048)
     pool_class = models.CognitoIdpUserPool
     local = threading.local()
     # A sign-in's event: its tokens share one event_id (moto makes a login's tokens outside
@@ -156,6 +162,8 @@ def patch_tokens(models):
         if not revocation_enabled(self.clients.get(client_id)):
             payload.pop("origin_jti", None)
             payload.pop("jti", None)
+        if token_use == "id":
+            return models.jwt.encode({"kid": REAL_ID_KID, "alg": "RS256"}, payload, id_key), expires_in
         headers = {"kid": REAL_KID, "alg": "RS256"}
         return models.jwt.encode(headers, payload, self.json_web_key), expires_in
 
@@ -200,6 +208,9 @@ def patch_tokens(models):
     keys = json.loads(responses.CognitoIdpJsonWebKeyResponse.json_web_key)
     for key in keys["keys"]:
         key["kid"] = REAL_KID
+    id_public = id_key.as_dict(private=False)
+    keys["keys"].append({"alg": "RS256", "e": id_public["e"], "kid": REAL_ID_KID, "kty": "RSA",
+                         "n": id_public["n"], "use": "sig"})
     responses.CognitoIdpJsonWebKeyResponse.json_web_key = json.dumps(keys).encode("utf-8")
 
 

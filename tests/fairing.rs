@@ -56,11 +56,14 @@ async fn keys_are_fetched_at_ignite() {
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let (_rocket, cognito) = common::ignite(StoreKind::Sqlite, &url, pool.settings()).await;
-    // The emulator's one key, under a kid of Cognito's shape (the base64 of 32 bytes).
+    // The emulator's two keys (as Cognito's: one for ID tokens, one for access tokens), each
+    // under a kid of Cognito's shape (the base64 of 32 bytes), in one fetch.
     let kids = cognito.counters().cached_kids;
-    assert_eq!(kids.len(), 1, "{kids:?}");
-    let kid = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &kids[0]).unwrap();
-    assert_eq!(kid.len(), 32, "{kids:?}");
+    assert_eq!(kids.len(), 2, "{kids:?}");
+    for kid in &kids {
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, kid).unwrap();
+        assert_eq!(bytes.len(), 32, "{kids:?}");
+    }
     assert_eq!(cognito.counters().key_fetches, 1);
 }
 

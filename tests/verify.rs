@@ -85,6 +85,10 @@ async fn emulator_tokens_verify_against_its_key_endpoint() {
     let mut forged: Value = serde_json::to_value(&*access).unwrap();
     forged["sub"] = json!("mallory");
     let kid = jsonwebtoken::decode_header(result.access_token().unwrap()).unwrap().kid.unwrap();
+    // Two keys in one set, as Cognito's: the ID token's is not the access token's.
+    let id_kid = jsonwebtoken::decode_header(result.id_token().unwrap()).unwrap().kid.unwrap();
+    assert_ne!(id_kid, kid);
+    assert_eq!(cognito.counters().key_fetches, 1, "both keys from one fetch");
     let forged = sign_with(&forged, &kid, &other_key());
     assert_eq!(refusal(&cognito, &forged, TokenUse::Access).await, Some(VerifyError::Signature));
     // And a verifier for another client, with the pool's real keys, refuses the real token for
