@@ -567,14 +567,50 @@ def patch_moto():
         refuse_refresh_under_rotation(self, client_id, auth_flow)
         check_secret(self, client_id, auth_flow, auth_parameters)
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)
+        refuse_unknown_as_wrong_password(self, client_id, auth_flow, auth_parameters)
         result = original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters)
         return note_challenge(note_admin(deliver_sms(self, result)))
+
+    # PreventUserExistenceErrors = ENABLED (developer guide, "Managing error responses"): an
+    # unknown user gets what a wrong password gets. In the password flows NotAuthorizedException
+    # "Incorrect username or password." for UserNotFoundException; in SRP a simulated
+    # PASSWORD_VERIFIER challenge, whose answer is refused as a wrong password. moto answers
+    # UserNotFoundException whatever the setting. (Test emulator_hides_unknown_users_when_told_to.)
+    def hides_users(self, client_id):
+        _, client = find_client(self, client_id)
+        return client is not None and client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+
+    def unknown_user(self, client_id, auth_parameters):
+        pool, _ = find_client(self, client_id)
+        return pool is not None and pool._get_user(auth_parameters.get("USERNAME") or "") is None
+
+    def simulated_srp_challenge(auth_parameters):
+        username = auth_parameters.get("USERNAME") or ""
+        # No state is kept for its secret block: the answer is refused as a wrong password.
+        params = {
+            "SALT": secrets.token_hex(16),
+            "SECRET_BLOCK": base64.b64encode(secrets.token_bytes(64)).decode(),
+            "SRP_B": "%x" % (secrets.randbelow(N - 2) + 2),
+            "USERNAME": username,
+            "USER_ID_FOR_SRP": username,
+        }
+        return {"ChallengeName": "PASSWORD_VERIFIER", "Session": secrets.token_urlsafe(32), "ChallengeParameters": params}
+
+    def refuse_unknown_as_wrong_password(self, client_id, auth_flow, auth_parameters):
+        flow = str(getattr(auth_flow, "value", auth_flow))
+        if flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+            if hides_users(self, client_id) and unknown_user(self, client_id, auth_parameters):
+                raise NotAuthorizedError("Incorrect username or password.")
 
     def initiate_auth(self, client_id, auth_flow, auth_parameters):
         refuse_flow(self, client_id, auth_flow)
         refuse_refresh_under_rotation(self, client_id, auth_flow)
         check_secret(self, client_id, auth_flow, auth_parameters)
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)
+        refuse_unknown_as_wrong_password(self, client_id, auth_flow, auth_parameters)
+        if str(getattr(auth_flow, "value", auth_flow)) == "USER_SRP_AUTH" and hides_users(self, client_id):
+            if unknown_user(self, client_id, auth_parameters):
+                return simulated_srp_challenge(auth_parameters)
         result = note_challenge(deliver_sms(self, original_initiate(self, client_id, auth_flow, auth_parameters)))
         if str(auth_flow) != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
             return result

@@ -1023,6 +1023,54 @@ async fn emulator_challenge_sessions_are_bound_to_their_user_and_challenge() {
     assert_eq!(me.username(), "bound");
 }
 
+/// Conformance: with PreventUserExistenceErrors ENABLED (developer guide, "Managing error
+/// responses") an unknown user is answered as a wrong password: NotAuthorizedException in the
+/// password flows, and in SRP a simulated PASSWORD_VERIFIER challenge whose answer is refused.
+/// moto answers UserNotFoundException whatever the setting. The crate reads both as
+/// InvalidCredentials, in every flow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_hides_unknown_users_when_told_to() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.add_user("known", PASSWORD, &[]).await;
+    let update = pool.admin.update_user_pool_client().user_pool_id(&pool.pool_id).client_id(&pool.client_id);
+    update.prevent_user_existence_errors(cip_types::PreventUserExistenceErrorTypes::Enabled).send().await.unwrap();
+
+    let password = (pool.admin.initiate_auth())
+        .client_id(&pool.client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "nobody")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(password.as_service_error().and_then(ProvideErrorMetadata::code), Some("NotAuthorizedException"));
+    let srp = (pool.admin.initiate_auth())
+        .client_id(&pool.client_id)
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .auth_parameters("USERNAME", "nobody")
+        .auth_parameters("SRP_A", "abc123")
+        .send()
+        .await
+        .expect("a simulated challenge, as for a known user");
+    assert_eq!(srp.challenge_name(), Some(&ChallengeNameType::PasswordVerifier));
+    let params = srp.challenge_parameters().unwrap();
+    for name in ["SALT", "SECRET_BLOCK", "SRP_B", "USER_ID_FOR_SRP"] {
+        assert!(params.get(name).is_some_and(|v| !v.is_empty()), "{name}: {params:?}");
+    }
+
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for flow in ["user_srp", "user_password", "admin_user_password"] {
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let unknown = cognito.login("nobody", PASSWORD).await.unwrap_err();
+        assert!(matches!(unknown, Error::InvalidCredentials), "{flow}: {unknown:?}");
+        let wrong = cognito.login("known", "Wr0ng-Passw0rd!").await.unwrap_err();
+        assert!(matches!(wrong, Error::InvalidCredentials), "{flow}: {wrong:?}");
+        cognito.login("known", PASSWORD).await.unwrap_or_else(|e| panic!("{flow}: {e:?}"));
+    }
+}
+
 /// The emulator's SMS outbox keeps the newest 256 texts (a phone's inbox, not a log that grows
 /// as long as a demo runs).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
