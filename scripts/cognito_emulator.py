@@ -26,6 +26,8 @@ import sys
 import threading
 import time
 
+from cryptography.hazmat.primitives.twofactor import InvalidToken
+
 N_HEX = (
     "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
     "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
@@ -669,11 +671,44 @@ def patch_moto():
                 return pool.id, pool.access_tokens[access_token][1]
         return None, None
 
+    # A secret of their own for every user (AssociateSoftwareToken reference: it "generates a
+    # secret key for the user"; Cognito's are 32 base32 characters); moto gives every user the
+    # same one. Codes are checked against the user's secret here, then handed to moto as a code
+    # of its one secret, which it checks next (test an_authenticators_secret_is_the_users_own).
+    from moto.cognitoidp.models import COGNITO_TOTP_MFA_SECRET
+    from moto.cognitoidp.utils import cognito_totp, verify_totp
+
+    user_secrets = {}  # (pool id, username) -> the secret AssociateSoftwareToken gave them
+    original_associate = backend.associate_software_token
+
+    def associate_software_token(self, access_token, session):
+        pool_id, username = token_owner(self, access_token, session)
+        result = original_associate(self, access_token, session)
+        if username is not None:
+            secret = base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+            with lock:
+                user_secrets[(pool_id, username)] = secret
+            result = dict(result, SecretCode=secret)
+        return result
+
+    def as_moto_code(pool_id, username, code):
+        """The user's code checked against their own secret, as a code of moto's one secret."""
+        with lock:
+            secret = user_secrets.get((pool_id, username))
+        if secret is None:
+            return code
+        try:
+            verify_totp(cognito_totp(secret), (code or "").encode("utf-8"))
+        except InvalidToken:
+            raise CodeMismatchException("Invalid code received for user")
+        return cognito_totp(COGNITO_TOTP_MFA_SECRET).generate(time.time()).decode()
+
     def verify_software_token(self, access_token, session, user_code, friendly_device_name):
         pool_id, username = token_owner(self, access_token, session)
         if username is not None:
             refuse_spent_code(pool_id, username, user_code)
-        result = original_verify(self, access_token, session, user_code, friendly_device_name)
+        moto_code = as_moto_code(pool_id, username, user_code) if username is not None else user_code
+        result = original_verify(self, access_token, session, moto_code, friendly_device_name)
         if username is not None:
             spend_code(pool_id, username, user_code)
         if session and result.get("Status") == "SUCCESS":
@@ -809,7 +844,8 @@ def patch_moto():
             if challenge_name == "SOFTWARE_TOKEN_MFA":
                 code = challenge_responses.get("SOFTWARE_TOKEN_MFA_CODE") or ""
                 refuse_spent_code(pool.id, username, code)
-                result = original_respond(self, session, client_id, challenge_name, challenge_responses)
+                moto_responses = dict(challenge_responses, SOFTWARE_TOKEN_MFA_CODE=as_moto_code(pool.id, username, code))
+                result = original_respond(self, session, client_id, challenge_name, moto_responses)
                 spend_code(pool.id, username, code)
                 return result
             if challenge_name == "SMS_MFA":
@@ -873,6 +909,7 @@ def patch_moto():
     backend.respond_to_auth_challenge = respond_to_auth_challenge
     backend.admin_respond_to_auth_challenge = admin_respond_to_auth_challenge
     backend.verify_software_token = verify_software_token
+    backend.associate_software_token = associate_software_token
 
 
 def main():

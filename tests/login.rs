@@ -1071,6 +1071,40 @@ async fn emulator_hides_unknown_users_when_told_to() {
     }
 }
 
+/// Conformance: AssociateSoftwareToken gives every user a secret of their own (its reference: it
+/// "generates a secret key for the user"; Cognito's are 32 base32 characters), and a code of one
+/// user's secret does not enrol another. moto gives every user the same secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authenticators_secret_is_the_users_own() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    let mut access = Vec::new();
+    for name in ["ann", "ben"] {
+        pool.add_user(name, PASSWORD, &[]).await;
+        let signed_in = (pool.admin.admin_initiate_auth())
+            .user_pool_id(&pool.pool_id)
+            .client_id(&pool.client_id)
+            .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+            .auth_parameters("USERNAME", name)
+            .auth_parameters("PASSWORD", PASSWORD)
+            .send()
+            .await
+            .unwrap();
+        access.push(signed_in.authentication_result().unwrap().access_token().unwrap().to_owned());
+    }
+    let ann = pool.enable_totp(&access[0]).await;
+    let associated = pool.admin.associate_software_token().access_token(&access[1]).send().await.unwrap();
+    let ben_secret = associated.secret_code().unwrap().to_owned();
+    assert_eq!(ben_secret.len(), 32, "{ben_secret}");
+    assert_ne!(ann.secret(), ben_secret, "a secret of their own");
+    let anns_code = common::Authenticator::new(ann.secret()).code().await;
+    let verify = |code: String| pool.admin.verify_software_token().access_token(&access[1]).user_code(code).send();
+    let refused = verify(anns_code).await.unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(ProvideErrorMetadata::code), Some("CodeMismatchException"));
+    let bens_code = common::Authenticator::new(&ben_secret).code().await;
+    verify(bens_code).await.expect("the user's own code enrols them");
+}
+
 /// The emulator's SMS outbox keeps the newest 256 texts (a phone's inbox, not a log that grows
 /// as long as a demo runs).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
