@@ -540,14 +540,14 @@ async fn a_forgotten_client_secret_is_misconfiguration_not_invalid_credentials()
         let settings = with(pool.settings(), json!({ "auth_flow": flow, "app_client_secret": null }));
         assert!(common::launch_stops(StoreKind::Sqlite, &url, settings).await, "{flow}: launch stops");
     }
-    let missing = (pool.admin.initiate_auth())
-        .client_id(&pool.client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "testuser")
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
-        .await
-        .unwrap_err();
+    let missing = initiate(
+        &pool,
+        &pool.client_id,
+        AuthFlowType::UserPasswordAuth,
+        &[("USERNAME", "testuser"), ("PASSWORD", PASSWORD)],
+    )
+    .await
+    .unwrap_err();
     let missing = missing.as_service_error().unwrap();
     assert_eq!(missing.code(), Some("NotAuthorizedException"));
     let expected = format!("Client {} is configured with secret but SECRET_HASH was not received", pool.client_id);
@@ -876,47 +876,36 @@ async fn emulator_flow_wordings_follow_cognitos_users_reports() {
     let refusal = |e: &dyn ProvideErrorMetadata| (e.code().map(str::to_owned), e.message().map(str::to_owned));
     let invalid = |message: &str| (Some("InvalidParameterException".to_owned()), Some(message.to_owned()));
 
-    let srp = (pool.admin.initiate_auth())
-        .client_id(&password_only)
-        .auth_flow(AuthFlowType::UserSrpAuth)
-        .auth_parameters("USERNAME", "words")
-        .auth_parameters("SRP_A", "abc123")
-        .send()
+    let srp = initiate(&pool, &password_only, AuthFlowType::UserSrpAuth, &[("USERNAME", "words"), ("SRP_A", "abc123")])
         .await
         .unwrap_err();
     assert_eq!(refusal(srp.as_service_error().unwrap()), invalid("USER_SRP_AUTH is not enabled for the client."));
 
-    let password = (pool.admin.initiate_auth())
-        .client_id(&defaults)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "words")
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
-        .await
-        .unwrap_err();
+    let password =
+        initiate(&pool, &defaults, AuthFlowType::UserPasswordAuth, &[("USERNAME", "words"), ("PASSWORD", PASSWORD)])
+            .await
+            .unwrap_err();
     let expected = invalid("USER_PASSWORD_AUTH flow not enabled for this client");
     assert_eq!(refusal(password.as_service_error().unwrap()), expected);
 
-    let admin = (pool.admin.admin_initiate_auth())
-        .user_pool_id(&pool.pool_id)
-        .client_id(&defaults)
-        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-        .auth_parameters("USERNAME", "words")
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
-        .await
-        .unwrap_err();
+    let admin = admin_initiate(
+        &pool,
+        &defaults,
+        AuthFlowType::AdminUserPasswordAuth,
+        &[("USERNAME", "words"), ("PASSWORD", PASSWORD)],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(refusal(admin.as_service_error().unwrap()), invalid("Auth flow not enabled for this client"));
 
-    let hash = (pool.admin.initiate_auth())
-        .client_id(&password_only)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "words")
-        .auth_parameters("PASSWORD", PASSWORD)
-        .auth_parameters("SECRET_HASH", "bm90IGEgaGFzaA==")
-        .send()
-        .await
-        .unwrap_err();
+    let hash = initiate(
+        &pool,
+        &password_only,
+        AuthFlowType::UserPasswordAuth,
+        &[("USERNAME", "words"), ("PASSWORD", PASSWORD), ("SECRET_HASH", "bm90IGEgaGFzaA==")],
+    )
+    .await
+    .unwrap_err();
     let expected =
         invalid(&format!("App client {password_only} is not configured for secret but secret hash was received"));
     assert_eq!(refusal(hash.as_service_error().unwrap()), expected);
@@ -933,23 +922,22 @@ async fn emulator_admin_sessions_are_answered_by_the_admin_api() {
     for name in ["admin-started", "public-started"] {
         pool.add_user_with_temporary_password(name, "Temp-Passw0rd!").await;
     }
-    let admin_started = (pool.admin.admin_initiate_auth())
-        .user_pool_id(&pool.pool_id)
-        .client_id(&pool.client_id)
-        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-        .auth_parameters("USERNAME", "admin-started")
-        .auth_parameters("PASSWORD", "Temp-Passw0rd!")
-        .send()
-        .await
-        .unwrap();
-    let public_started = (pool.admin.initiate_auth())
-        .client_id(&pool.client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "public-started")
-        .auth_parameters("PASSWORD", "Temp-Passw0rd!")
-        .send()
-        .await
-        .unwrap();
+    let admin_started = admin_initiate(
+        &pool,
+        &pool.client_id,
+        AuthFlowType::AdminUserPasswordAuth,
+        &[("USERNAME", "admin-started"), ("PASSWORD", "Temp-Passw0rd!")],
+    )
+    .await
+    .unwrap();
+    let public_started = initiate(
+        &pool,
+        &pool.client_id,
+        AuthFlowType::UserPasswordAuth,
+        &[("USERNAME", "public-started"), ("PASSWORD", "Temp-Passw0rd!")],
+    )
+    .await
+    .unwrap();
     let public = |session: &str, user: &str| {
         (pool.admin.respond_to_auth_challenge())
             .client_id(&pool.client_id)
@@ -989,14 +977,14 @@ async fn emulator_challenge_sessions_are_bound_to_their_user_and_challenge() {
     let pool = Pool::new(false).await;
     pool.add_user_with_temporary_password("bound", "Temp-Passw0rd!").await;
     pool.add_user("bystander", PASSWORD, &[]).await;
-    let started = (pool.admin.initiate_auth())
-        .client_id(&pool.client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "bound")
-        .auth_parameters("PASSWORD", "Temp-Passw0rd!")
-        .send()
-        .await
-        .unwrap();
+    let started = initiate(
+        &pool,
+        &pool.client_id,
+        AuthFlowType::UserPasswordAuth,
+        &[("USERNAME", "bound"), ("PASSWORD", "Temp-Passw0rd!")],
+    )
+    .await
+    .unwrap();
     let session = started.session().unwrap();
     let answer = |name: ChallengeNameType, user: &str, field: &str, value: &str| {
         (pool.admin.respond_to_auth_challenge())
@@ -1036,23 +1024,19 @@ async fn emulator_hides_unknown_users_when_told_to() {
     let update = pool.admin.update_user_pool_client().user_pool_id(&pool.pool_id).client_id(&pool.client_id);
     update.prevent_user_existence_errors(cip_types::PreventUserExistenceErrorTypes::Enabled).send().await.unwrap();
 
-    let password = (pool.admin.initiate_auth())
-        .client_id(&pool.client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "nobody")
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
-        .await
-        .unwrap_err();
+    let password = initiate(
+        &pool,
+        &pool.client_id,
+        AuthFlowType::UserPasswordAuth,
+        &[("USERNAME", "nobody"), ("PASSWORD", PASSWORD)],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(password.as_service_error().and_then(ProvideErrorMetadata::code), Some("NotAuthorizedException"));
-    let srp = (pool.admin.initiate_auth())
-        .client_id(&pool.client_id)
-        .auth_flow(AuthFlowType::UserSrpAuth)
-        .auth_parameters("USERNAME", "nobody")
-        .auth_parameters("SRP_A", "abc123")
-        .send()
-        .await
-        .expect("a simulated challenge, as for a known user");
+    let srp =
+        initiate(&pool, &pool.client_id, AuthFlowType::UserSrpAuth, &[("USERNAME", "nobody"), ("SRP_A", "abc123")])
+            .await
+            .expect("a simulated challenge, as for a known user");
     assert_eq!(srp.challenge_name(), Some(&ChallengeNameType::PasswordVerifier));
     let params = srp.challenge_parameters().unwrap();
     for name in ["SALT", "SECRET_BLOCK", "SRP_B", "USER_ID_FOR_SRP"] {
@@ -1081,15 +1065,14 @@ async fn an_authenticators_secret_is_the_users_own() {
     let mut access = Vec::new();
     for name in ["ann", "ben"] {
         pool.add_user(name, PASSWORD, &[]).await;
-        let signed_in = (pool.admin.admin_initiate_auth())
-            .user_pool_id(&pool.pool_id)
-            .client_id(&pool.client_id)
-            .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-            .auth_parameters("USERNAME", name)
-            .auth_parameters("PASSWORD", PASSWORD)
-            .send()
-            .await
-            .unwrap();
+        let signed_in = admin_initiate(
+            &pool,
+            &pool.client_id,
+            AuthFlowType::AdminUserPasswordAuth,
+            &[("USERNAME", name), ("PASSWORD", PASSWORD)],
+        )
+        .await
+        .unwrap();
         access.push(signed_in.authentication_result().unwrap().access_token().unwrap().to_owned());
     }
     let ann = pool.enable_totp(&access[0]).await;
@@ -1141,4 +1124,42 @@ async fn emulator_sms_outbox_keeps_the_newest_texts_only() {
         .send()
         .await
         .expect("the newest text answers the newest challenge");
+}
+
+/// InitiateAuth straight to the emulator, for its conformance tests.
+async fn initiate(
+    pool: &Pool,
+    client_id: &str,
+    flow: AuthFlowType,
+    parameters: &[(&str, &str)],
+) -> Result<
+    aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput,
+    aws_sdk_cognitoidentityprovider::error::SdkError<
+        aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthError,
+    >,
+> {
+    let mut call = pool.admin.initiate_auth().client_id(client_id).auth_flow(flow);
+    for (name, value) in parameters {
+        call = call.auth_parameters(*name, *value);
+    }
+    call.send().await
+}
+
+/// AdminInitiateAuth straight to the emulator, for its conformance tests.
+async fn admin_initiate(
+    pool: &Pool,
+    client_id: &str,
+    flow: AuthFlowType,
+    parameters: &[(&str, &str)],
+) -> Result<
+    aws_sdk_cognitoidentityprovider::operation::admin_initiate_auth::AdminInitiateAuthOutput,
+    aws_sdk_cognitoidentityprovider::error::SdkError<
+        aws_sdk_cognitoidentityprovider::operation::admin_initiate_auth::AdminInitiateAuthError,
+    >,
+> {
+    let mut call = pool.admin.admin_initiate_auth().user_pool_id(&pool.pool_id).client_id(client_id).auth_flow(flow);
+    for (name, value) in parameters {
+        call = call.auth_parameters(*name, *value);
+    }
+    call.send().await
 }
