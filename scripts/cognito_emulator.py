@@ -375,9 +375,11 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
 
     responses.CognitoIdpResponse.get_tokens_from_refresh_token = get_tokens_from_refresh_token
 
-    # A disabled user cannot refresh, in either refresh call (AdminDisableUser reference: the
-    # user "can't sign in" and their tokens stop working; NotAuthorizedException "User is
-    # disabled.", as Cognito words a disabled user's sign-in). moto refreshes them.
+    # A disabled user cannot refresh, in either refresh call (AdminDisableUser reference:
+    # "Deactivates a user profile and revokes all access tokens for the user. A deactivated user
+    # can't sign in"). NotAuthorizedException, the type of every refused refresh; the wording,
+    # "User is disabled.", is a disabled user's sign-in's, and the crate reads only the type.
+    # moto refreshes them.
     original_from_refresh = models.CognitoIdpUserPool.create_tokens_from_refresh_token
 
     def create_tokens_from_refresh_token(pool, refresh_token):

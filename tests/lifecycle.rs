@@ -131,8 +131,8 @@ async fn emulator_without_rotation_answers_no_new_refresh_token() {
 }
 
 /// Conformance: a disabled user cannot refresh, in either refresh call (AdminDisableUser
-/// reference: the user can no longer sign in, and their tokens stop working); Cognito words it
-/// as a disabled user's sign-in, NotAuthorizedException "User is disabled.". moto refreshes them.
+/// reference: it "revokes all access tokens for the user. A deactivated user can't sign in");
+/// NotAuthorizedException, read by its type. moto refreshes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_refuses_to_refresh_a_disabled_user() {
     need_emulator!();
