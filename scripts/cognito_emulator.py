@@ -115,6 +115,19 @@ def real_refresh_token():
     return ".".join(b64url(p) for p in parts)
 
 
+# When each refresh token was issued, on its pool's clock (for RefreshTokenValidity).
+REFRESH_ISSUED = {}
+VALIDITY_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def refresh_lifetime(client):
+    """An app client's RefreshTokenValidity in seconds (CreateUserPoolClient reference: in
+    TokenValidityUnits.RefreshToken, days by default; 30 days when not set)."""
+    config = client.extended_config if client is not None else {}
+    units = (config.get("TokenValidityUnits") or {}).get("RefreshToken") or "days"
+    return float(config.get("RefreshTokenValidity") or 30) * VALIDITY_UNITS.get(units, 86400)
+
+
 def patch_tokens(models):
     """Tokens of Cognito's size and claim set, as the user-pool token reference lists them
     ("Understanding user pool JSON web tokens": the ID token's and access token's payloads):
@@ -181,6 +194,7 @@ def patch_tokens(models):
         origin_jti = str(models.random.uuid4())
         events[origin_jti] = str(models.random.uuid4())
         self.refresh_tokens[token] = (client_id, username, origin_jti)
+        REFRESH_ISSUED[token] = pool_now(self.id)
         return token, origin_jti
 
     def extra_data(self, client_id, username):
@@ -236,6 +250,10 @@ CLIENT_DEFAULTS = {
     "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
     "EnableTokenRevocation": True,
     "AuthSessionValidity": 3,
+    # CreateUserPoolClient reference, ExplicitAuthFlows: "If you don't specify a value for
+    # ExplicitAuthFlows, your app client supports ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH,
+    # and ALLOW_CUSTOM_AUTH" (the same set as DEFAULT_FLOWS below).
+    "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"],
 }
 
 
@@ -247,10 +265,61 @@ def patch_client_defaults(models):
         described = original_to_json(self, extended)
         if extended:
             for key, value in CLIENT_DEFAULTS.items():
-                described.setdefault(key, value)
+                if not described.get(key) and described.get(key) is not False:
+                    described[key] = value
         return described
 
     client_class.to_json = to_json
+
+
+def patch_client_updates(models):
+    """UpdateUserPoolClient replaces the app client's settings, and rotation excludes
+    REFRESH_TOKEN_AUTH.
+
+    UpdateUserPoolClient reference: "If you don't provide a value for an attribute, Amazon
+    Cognito sets it to its default value." moto merges the update into what the client had, so
+    a test that updates one setting keeps the others it would lose on Cognito. The client's id,
+    secret and name stay (the name is kept when the update does not give one).
+
+    Refresh-token rotation (developer guide, "Refresh tokens": "Refresh token rotation isn't
+    compatible with the authentication flow REFRESH_TOKEN_AUTH. To implement refresh token
+    rotation, you must disable this authentication flow in your app client"): a client whose
+    ExplicitAuthFlows list ALLOW_REFRESH_TOKEN_AUTH beside rotation ENABLED is refused with
+    InvalidParameterException. No public source gives Cognito's wording; the message here is the
+    emulator's own and the crate never reads it (it refreshes only with GetTokensFromRefreshToken).
+    A client given no ExplicitAuthFlows is accepted, and its REFRESH_TOKEN_AUTH refused at sign-in
+    (refuse_refresh_under_rotation). moto has no rotation."""
+    from moto.cognitoidp.exceptions import InvalidParameterException
+
+    backend = models.CognitoIdpBackend
+    original_create = backend.create_user_pool_client
+
+    def refuse_rotation_with_refresh_flow(config):
+        rotation = config.get("RefreshTokenRotation") or {}
+        if rotation.get("Feature") == "ENABLED" and "ALLOW_REFRESH_TOKEN_AUTH" in (config.get("ExplicitAuthFlows") or ()):
+            raise InvalidParameterException(
+                "Refresh token rotation cannot be enabled while ALLOW_REFRESH_TOKEN_AUTH is allowed"
+            )
+
+    def create_user_pool_client(self, user_pool_id, generate_secret, extended_config):
+        refuse_rotation_with_refresh_flow(extended_config or {})
+        return original_create(self, user_pool_id, generate_secret, extended_config)
+
+    def update_user_pool_client(self, user_pool_id, client_id, extended_config):
+        client = self.describe_user_pool(user_pool_id).clients.get(client_id)
+        if client is None:
+            raise models.ResourceNotFoundError(client_id)
+        refuse_rotation_with_refresh_flow(extended_config)
+        name = extended_config.get("ClientName") or client.extended_config.get("ClientName")
+        # moto's defaults for a new client, then the update, as Cognito resets the rest.
+        fresh = models.CognitoIdpUserPoolClient(user_pool_id, client.generate_secret, None).extended_config
+        client.extended_config = dict(fresh, **extended_config)
+        if name is not None:
+            client.extended_config["ClientName"] = name
+        return client
+
+    backend.create_user_pool_client = create_user_pool_client
+    backend.update_user_pool_client = update_user_pool_client
 
 
 def rotation_of(client):
@@ -387,6 +456,15 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
         user = pool.users.get(found[1]) if found and found[1] else None
         if user is not None and not user.enabled:
             raise NotAuthorizedError("User is disabled.")
+        # A refresh token lapses RefreshTokenValidity after it was issued (CreateUserPoolClient
+        # reference, RefreshTokenValidity: "users can't use a refresh token that's older than"
+        # it, and must sign in again). NotAuthorizedException, the type of every refused refresh
+        # (GetTokensFromRefreshToken and InitiateAuth references); the wording is the emulator's
+        # and the crate reads only the type. moto's refresh tokens never lapse.
+        issued = REFRESH_ISSUED.get(refresh_token)
+        client = pool.clients.get(found[0]) if found else None
+        if issued is not None and pool_now(pool.id) > issued + refresh_lifetime(client):
+            raise NotAuthorizedError("Refresh Token has expired")
         return original_from_refresh(pool, refresh_token)
 
     models.CognitoIdpUserPool.create_tokens_from_refresh_token = create_tokens_from_refresh_token
@@ -454,15 +532,37 @@ def keep_text(text):
             SMS_OUTBOX.popitem(last=False)
 
 
+# Time as each user pool sees it: the real clock plus what POST /_emulator/clock moved it on by.
+# It stands in for time passing, so that what lapses after minutes or days (a challenge
+# session's AuthSessionValidity, a refresh token's RefreshTokenValidity) is tested at once, one
+# pool at a time. Only the emulator's own deadlines read it: tokens are minted on the real clock.
+CLOCK_OFFSETS = {}
+
+
+def pool_now(pool_id):
+    return time.time() + CLOCK_OFFSETS.get(pool_id, 0)
+
+
 def with_outbox(app):
-    """Serves GET /_emulator/sms (the outbox as JSON) beside moto's own routes. Not a Cognito
-    call: it stands in for the user's phone."""
+    """Serves GET /_emulator/sms (the outbox as JSON) and POST /_emulator/clock ({"pool": id,
+    "advance": seconds}) beside moto's own routes. Not Cognito calls: they stand in for the
+    user's phone and for time passing."""
+    def answer(start_response, body):
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
     def serve(environ, start_response):
-        if environ.get("PATH_INFO") == "/_emulator/sms" and environ.get("REQUEST_METHOD") == "GET":
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/_emulator/sms" and method == "GET":
             with SMS_OUTBOX_LOCK:
                 body = json.dumps([t for box in SMS_OUTBOX.values() for t in box]).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
+            return answer(start_response, body)
+        if path == "/_emulator/clock" and method == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            asked = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            pool = str(asked["pool"])
+            CLOCK_OFFSETS[pool] = CLOCK_OFFSETS.get(pool, 0) + float(asked["advance"])
+            return answer(start_response, json.dumps({"pool": pool, "offset": CLOCK_OFFSETS[pool]}).encode())
         return app(environ, start_response)
     return serve
 
@@ -573,7 +673,8 @@ def patch_moto():
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)
         refuse_unknown_as_wrong_password(self, client_id, auth_flow, auth_parameters)
         result = original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters)
-        return note_challenge(note_admin(deliver_sms(self, result)))
+        result = require_mfa(self, client_id, auth_flow, result)
+        return note_challenge(self, client_id, note_admin(deliver_sms(self, result)))
 
     # PreventUserExistenceErrors = ENABLED (developer guide, "Managing error responses"): an
     # unknown user gets what a wrong password gets. In the password flows NotAuthorizedException
@@ -615,7 +716,8 @@ def patch_moto():
         if str(getattr(auth_flow, "value", auth_flow)) == "USER_SRP_AUTH" and hides_users(self, client_id):
             if unknown_user(self, client_id, auth_parameters):
                 return simulated_srp_challenge(auth_parameters)
-        result = note_challenge(deliver_sms(self, original_initiate(self, client_id, auth_flow, auth_parameters)))
+        result = original_initiate(self, client_id, auth_flow, auth_parameters)
+        result = note_challenge(self, client_id, deliver_sms(self, require_mfa(self, client_id, auth_flow, result)))
         if str(auth_flow) != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
             return result
         session = result["Session"]
@@ -684,6 +786,8 @@ def patch_moto():
     original_associate = backend.associate_software_token
 
     def associate_software_token(self, access_token, session):
+        if session:
+            refuse_lapsed(session)
         pool_id, username = token_owner(self, access_token, session)
         result = original_associate(self, access_token, session)
         if username is not None:
@@ -706,6 +810,8 @@ def patch_moto():
         return cognito_totp(COGNITO_TOTP_MFA_SECRET).generate(time.time()).decode()
 
     def verify_software_token(self, access_token, session, user_code, friendly_device_name):
+        if session:
+            refuse_lapsed(session)
         pool_id, username = token_owner(self, access_token, session)
         if username is not None:
             refuse_spent_code(pool_id, username, user_code)
@@ -720,6 +826,8 @@ def patch_moto():
                     admin_sessions.add(result["Session"])
                 if session in issued_as:
                     issued_as[result["Session"]] = issued_as[session]
+                if session in deadlines:
+                    deadlines[result["Session"]] = deadlines[session]
         return result
 
     # SMS_MFA: moto sends no text and accepts any code. Cognito texts a code to the user's
@@ -749,6 +857,50 @@ def patch_moto():
         params["CODE_DELIVERY_DESTINATION"] = mask_phone(phone)
         return result
 
+    # MFA in every flow. With MFA required (MfaConfiguration ON) a user without a factor enrols one
+    # at sign-in, and a user with one answers it, whichever flow proved the password (developer
+    # guide, "Adding MFA to a user pool": "MFA is required for all users"; InitiateAuth and
+    # AdminInitiateAuth reference, ChallengeName: MFA_SETUP "if MFA is required, users who don't
+    # have at least one of the MFA methods set up are prompted"). moto asks only after SRP, and
+    # in the password flows hands out tokens unless the user prefers a factor. The tokens it
+    # made are withdrawn and the challenge answered in their place, as its SRP branch decides it.
+    def mfa_due(pool, user):
+        mfa = pool.mfa_config
+        has_totp = user.software_token_mfa_enabled or (
+            pool.token_mfa_config == {"Enabled": True} and user.token_verified
+        )
+        if mfa == "ON" and not (has_totp or user.sms_mfa_enabled):
+            can = (["SOFTWARE_TOKEN_MFA"] if pool.token_mfa_config == {"Enabled": True} else []) + (
+                ["SMS_MFA"] if pool.sms_mfa_config else []
+            )
+            return "MFA_SETUP", {"MFAS_CAN_SETUP": json.dumps(can)}
+        if mfa in ("ON", "OPTIONAL") and has_totp and (mfa == "ON" or user.software_token_mfa_enabled):
+            return "SOFTWARE_TOKEN_MFA", {}
+        if mfa in ("ON", "OPTIONAL") and user.sms_mfa_enabled:
+            return "SMS_MFA", {}
+        return None, None
+
+    def require_mfa(self, client_id, auth_flow, result):
+        flow = str(getattr(auth_flow, "value", auth_flow))
+        if flow not in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+            return result
+        tokens = result.get("AuthenticationResult") if isinstance(result, dict) else None
+        if not tokens:
+            return result
+        pool, _ = find_client(self, client_id)
+        found = pool.refresh_tokens.get(tokens.get("RefreshToken")) if pool else None
+        user = pool.users.get(found[1]) if found else None
+        challenge, params = mfa_due(pool, user) if user is not None else (None, None)
+        if challenge is None:
+            return result
+        pool.refresh_tokens.pop(tokens["RefreshToken"], None)
+        pool.access_tokens.pop(tokens.get("AccessToken"), None)
+        pool.id_tokens.pop(tokens.get("IdToken"), None)
+        session = str(models.random.uuid4())
+        self.sessions[session] = (user.username, pool)
+        params = dict(params, USER_ID_FOR_SRP=user.username)
+        return {"ChallengeName": challenge, "ChallengeParameters": params, "Session": session}
+
     # Cognito binds a challenge session to the API that started it: AdminInitiateAuth's are
     # answered with AdminRespondToAuthChallenge (AdminInitiateAuth reference, Session: "Pass this
     # session ID in the Session parameter of AdminRespondToAuthChallenge"), InitiateAuth's with
@@ -771,11 +923,28 @@ def patch_moto():
     # under any challenge name. Refused as any session not the user's: NotAuthorizedException.
     issued_as = {}  # session -> the challenge it was issued for
 
-    def note_challenge(result):
+    # A challenge session lapses after the app client's AuthSessionValidity, 3 minutes unless set
+    # (CreateUserPoolClient reference: "The session token ... is valid for" 3 to 15 minutes); an
+    # answer after it, the PASSWORD_VERIFIER's included, is NotAuthorizedException "Invalid
+    # session for the user, session is expired." (the wording Cognito's users report for a spent
+    # or lapsed session). moto's sessions never lapse. On the pool's clock (POST /_emulator/clock).
+    deadlines = {}  # session -> (pool id, the instant it lapses)
+
+    def note_challenge(self, client_id, result):
         if isinstance(result, dict) and result.get("Session") and result.get("ChallengeName"):
+            pool, client = find_client(self, client_id)
+            minutes = float((client.extended_config.get("AuthSessionValidity") if client else None) or 3)
             with lock:
                 issued_as[result["Session"]] = result["ChallengeName"]
+                if pool is not None:
+                    deadlines[result["Session"]] = (pool.id, pool_now(pool.id) + minutes * 60)
         return result
+
+    def refuse_lapsed(session):
+        with lock:
+            deadline = deadlines.get(session)
+        if deadline is not None and pool_now(deadline[0]) > deadline[1]:
+            raise NotAuthorizedError("Invalid session for the user, session is expired.")
 
     def refuse_other_answer(self, session, challenge_name, challenge_responses):
         with lock:
@@ -803,9 +972,15 @@ def patch_moto():
                 admin = session in admin_sessions
             if admin:
                 raise NotAuthorizedError("Invalid session for the user.")
-        if challenge_name != "PASSWORD_VERIFIER":
+        if challenge_name == "PASSWORD_VERIFIER":
+            with lock:
+                state = srp_states.get(challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or "")
+            refuse_lapsed(state["session"] if state else session)
+        else:
+            refuse_lapsed(session)
             refuse_other_answer(self, session, challenge_name, challenge_responses)
-        return note_challenge(answer_challenge(self, session, client_id, challenge_name, challenge_responses))
+        result = answer_challenge(self, session, client_id, challenge_name, challenge_responses)
+        return note_challenge(self, client_id, result)
 
     def answer_challenge(self, session, client_id, challenge_name, challenge_responses):
         if challenge_name == "MFA_SETUP":
@@ -892,6 +1067,7 @@ def patch_moto():
 
     patch_tokens(models)
     patch_client_defaults(models)
+    patch_client_updates(models)
     backend.initiate_auth = initiate_auth
     backend.admin_initiate_auth = admin_initiate_auth
 

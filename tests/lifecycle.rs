@@ -77,6 +77,20 @@ async fn pool_with_alice(with_secret: bool) -> Pool {
 async fn emulator_with_rotation_refuses_refresh_token_auth_and_rotates_with_a_grace_period() {
     need_emulator!();
     let pool = pool_with_alice(true).await;
+    // Rotation beside ALLOW_REFRESH_TOKEN_AUTH is refused (the guide, "Refresh tokens": "you must
+    // disable this authentication flow in your app client"); the wording is not public.
+    let rotation =
+        cip::types::RefreshTokenRotationType::builder().feature(cip::types::FeatureType::Enabled).build().unwrap();
+    let both = pool
+        .admin
+        .update_user_pool_client()
+        .user_pool_id(&pool.pool_id)
+        .client_id(&pool.client_id)
+        .explicit_auth_flows(cip::types::ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .refresh_token_rotation(rotation)
+        .send()
+        .await;
+    assert_eq!(code(&both.unwrap_err()), "InvalidParameterException");
     pool.enable_rotation(1).await;
     let first = sign_in_directly(&pool, "alice").await;
     let old = first.refresh_token().unwrap();
@@ -92,7 +106,7 @@ async fn emulator_with_rotation_refuses_refresh_token_auth_and_rotates_with_a_gr
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&refused), "NotAuthorizedException", "REFRESH_TOKEN_AUTH is refused with rotation on");
+    assert_eq!(code(&refused), "InvalidParameterException", "REFRESH_TOKEN_AUTH is off with rotation on");
 
     let rotated = get_tokens(&pool, old).await.expect("GetTokensFromRefreshToken");
     let new = rotated.refresh_token().expect("a new refresh token with rotation on");
@@ -114,6 +128,46 @@ async fn emulator_with_rotation_refuses_refresh_token_auth_and_rotates_with_a_gr
     let revoke = pool.admin.revoke_token().client_id(&pool.client_id).token(new).send().await;
     assert_eq!(code(&revoke.unwrap_err()), "UnauthorizedException");
     get_tokens(&pool, new).await.expect("not revoked without the secret");
+}
+
+/// Conformance: a refresh token lapses RefreshTokenValidity after it was issued (30 days unless
+/// the app client sets it; CreateUserPoolClient reference: users "can't use a refresh token
+/// that's older than" it), in both refresh calls; moto's never lapse. The pool's clock is moved
+/// on (the emulator's POST /_emulator/clock). A site's session then ends: its refresh is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_refresh_tokens_lapse_after_their_validity() {
+    need_emulator!();
+    let pool = pool_with_alice(false).await;
+    let site = Site::new(&pool, json!({})).await;
+    site.login().await;
+    let refresh = sign_in_directly(&pool, "alice").await.refresh_token.unwrap();
+    pool.advance_clock(30 * 86_400 - 60).await;
+    get_tokens(&pool, &refresh).await.expect("a day short of 30, it refreshes");
+    pool.advance_clock(120).await;
+    assert_eq!(code(&get_tokens(&pool, &refresh).await.unwrap_err()), "NotAuthorizedException");
+    let initiate = pool
+        .admin
+        .initiate_auth()
+        .client_id(&pool.client_id)
+        .auth_flow(cip::types::AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", &refresh)
+        .send()
+        .await;
+    assert_eq!(code(&initiate.unwrap_err()), "NotAuthorizedException", "REFRESH_TOKEN_AUTH too");
+    // The site's session, signed in as long ago: its access token expired, the refresh refused,
+    // the user signed out.
+    let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
+    site.expire(&access).await;
+    assert_eq!(site.client.get("/me").dispatch().await.status(), Status::Unauthorized);
+    assert!(site.client.cookies().get("cognito_refresh").is_none(), "the dead session's cookies go");
+
+    // A client's own validity, in its units: an hour.
+    let units = cip::types::TokenValidityUnitsType::builder().refresh_token(cip::types::TimeUnitsType::Minutes).build();
+    pool.update_client(|u| u.refresh_token_validity(60).token_validity_units(units)).await;
+    let hourly = sign_in_directly(&pool, "alice").await.refresh_token.unwrap();
+    get_tokens(&pool, &hourly).await.expect("fresh");
+    pool.advance_clock(61 * 60).await;
+    assert_eq!(code(&get_tokens(&pool, &hourly).await.unwrap_err()), "NotAuthorizedException");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -672,14 +726,29 @@ async fn emulator_token_revocation_off_and_client_defaults() {
     let tokens = sign_in_directly(&pool, "alice").await;
     assert!(common::claims_of(tokens.access_token().unwrap()).get("origin_jti").is_some());
 
-    pool.admin
-        .update_user_pool_client()
+    // UpdateUserPoolClient resets what it is not given (its reference: "If you don't provide a
+    // value for an attribute, Amazon Cognito sets it to its default value"): the flows this
+    // client allowed go back to the default set, so its admin sign-in is refused. moto merged.
+    let update = pool.admin.update_user_pool_client().user_pool_id(&pool.pool_id).client_id(&pool.client_id);
+    update.enable_token_revocation(false).send().await.unwrap();
+    let reset = described(&pool).await;
+    assert_eq!(reset.enable_token_revocation, Some(false));
+    assert_eq!(reset.client_name(), Some("app"), "the name stays");
+    assert_eq!(reset.client_secret, None);
+    let flows: Vec<&str> = reset.explicit_auth_flows().iter().map(|f| f.as_str()).collect();
+    assert_eq!(flows, ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"], "the default set");
+    let refused = pool
+        .admin
+        .admin_initiate_auth()
         .user_pool_id(&pool.pool_id)
         .client_id(&pool.client_id)
-        .enable_token_revocation(false)
+        .auth_flow(cip::types::AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("PASSWORD", PASSWORD)
         .send()
-        .await
-        .unwrap();
+        .await;
+    assert_eq!(code(&refused.unwrap_err()), "InvalidParameterException", "the admin flow was reset");
+    pool.update_client(|u| u.enable_token_revocation(false)).await;
     assert_eq!(described(&pool).await.enable_token_revocation, Some(false));
     let tokens = sign_in_directly(&pool, "alice").await;
     for token in [tokens.access_token().unwrap(), tokens.id_token().unwrap()] {

@@ -4,6 +4,7 @@
 mod common;
 
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
 use aws_sdk_cognitoidentityprovider::types as cip_types;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType};
 use common::{dw_attributes, ignite, with, Pool, StoreKind};
@@ -238,40 +239,47 @@ store_tests! {
         }
     };
 
-    // A pool that requires MFA: a user without an authenticator enrols one while signing in.
-    // (moto asks for the enrolment only after SRP, the default flow.)
+    // A pool that requires MFA: a user without an authenticator enrols one while signing in,
+    // in every flow (Cognito asks whichever flow proved the password).
     an_authenticator_is_enrolled_while_signing_in => |kind: StoreKind, url: String| async move {
         let pool = Pool::new(true).await;
-        pool.add_user("enrolling", PASSWORD, &[("email", "enrol@example.com")]).await;
         pool.require_totp().await;
-        let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
-        let pending = match cognito.login("enrolling", PASSWORD).await {
-            Err(Error::ChallengeRequired(pending)) => pending,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(pending.challenge(), &Challenge::MfaSetup);
-        let crossed = cognito.answer(&pending, Answer::Code("123456")).await.unwrap_err();
-        assert!(matches!(&crossed, Error::WrongAnswer { .. }), "{crossed:?}");
+        for flow in ["user_srp", "user_password", "admin_user_password"] {
+            let name = format!("enrolling.{flow}");
+            pool.add_user(&name, PASSWORD, &[("email", "enrol@example.com")]).await;
+            let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+            let pending = match cognito.login(&name, PASSWORD).await {
+                Err(Error::ChallengeRequired(pending)) => pending,
+                other => panic!("{flow}: {other:?}"),
+            };
+            assert_eq!(pending.challenge(), &Challenge::MfaSetup, "{flow}");
+            let crossed = cognito.answer(&pending, Answer::Code("123456")).await.unwrap_err();
+            assert!(matches!(&crossed, Error::WrongAnswer { .. }), "{flow}: {crossed:?}");
 
-        let setup = cognito.setup_totp(&pending).await.expect("an authenticator secret");
-        assert!(!setup.secret().is_empty());
-        assert!(setup.otpauth_uri("Site").starts_with("otpauth://totp/Site:enrolling?secret="));
-        assert_eq!(setup.pending().username(), "enrolling");
-        assert_eq!(cognito.store().unwrap().find("enrolling").await.unwrap(), None, "not signed in yet");
-        let app = common::Authenticator::new(setup.secret());
-        let err = cognito.answer(setup.pending(), Answer::Code(&app.wrong_code())).await.unwrap_err();
-        assert!(matches!(err, Error::WrongCode), "{err:?}");
-        let login = cognito.answer(setup.pending(), Answer::Code(&app.code().await)).await.unwrap();
-        assert_eq!(login.user.as_ref().unwrap().email.as_deref(), Some("enrol@example.com"));
+            let setup = cognito.setup_totp(&pending).await.expect("an authenticator secret");
+            assert!(!setup.secret().is_empty());
+            let expected = format!("otpauth://totp/Site:{name}?secret=");
+            assert!(setup.otpauth_uri("Site").starts_with(&expected), "{flow}");
+            assert_eq!(setup.pending().username(), name);
+            assert_eq!(cognito.store().unwrap().find(&name).await.unwrap(), None, "{flow}: not signed in yet");
+            let app = common::Authenticator::new(setup.secret());
+            let err = cognito.answer(setup.pending(), Answer::Code(&app.wrong_code())).await.unwrap_err();
+            assert!(matches!(err, Error::WrongCode), "{flow}: {err:?}");
+            let login = cognito.answer(setup.pending(), Answer::Code(&app.code().await)).await.expect(flow);
+            assert_eq!(login.user.as_ref().unwrap().email.as_deref(), Some("enrol@example.com"));
 
-        // From now on the login asks for a code from the enrolled app.
-        let next = match cognito.login("enrolling", PASSWORD).await {
-            Err(Error::ChallengeRequired(pending)) => pending,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(next.challenge(), &Challenge::SoftwareTokenMfa);
-        // (the enrolment spent this step's code: the app's next one signs in)
-        cognito.answer(&next, Answer::Code(&app.code().await)).await.expect("signed in with a code");
+            // From now on the login asks for a code from the enrolled app.
+            let next = match cognito.login(&name, PASSWORD).await {
+                Err(Error::ChallengeRequired(pending)) => pending,
+                other => panic!("{flow}: {other:?}"),
+            };
+            assert_eq!(next.challenge(), &Challenge::SoftwareTokenMfa, "{flow}");
+            if flow == "user_srp" {
+                // (the enrolment spent this step's code: the app's next one signs in; once, as
+                // waiting for the next step takes up to 30 seconds)
+                cognito.answer(&next, Answer::Code(&app.code().await)).await.expect("signed in with a code");
+            }
+        }
     };
 
     // django-warrant: test_existing_user_updated
@@ -1021,8 +1029,7 @@ async fn emulator_hides_unknown_users_when_told_to() {
     need_emulator!();
     let pool = Pool::new(false).await;
     pool.add_user("known", PASSWORD, &[]).await;
-    let update = pool.admin.update_user_pool_client().user_pool_id(&pool.pool_id).client_id(&pool.client_id);
-    update.prevent_user_existence_errors(cip_types::PreventUserExistenceErrorTypes::Enabled).send().await.unwrap();
+    pool.update_client(|u| u.prevent_user_existence_errors(cip_types::PreventUserExistenceErrorTypes::Enabled)).await;
 
     let password = initiate(
         &pool,
@@ -1124,6 +1131,103 @@ async fn emulator_sms_outbox_keeps_the_newest_texts_only() {
         .send()
         .await
         .expect("the newest text answers the newest challenge");
+}
+
+/// Conformance: with MFA required (MfaConfiguration ON) a password flow asks a user without a
+/// factor to enrol one (MFA_SETUP), as SRP does, and hands out no tokens (developer guide,
+/// "Adding MFA to a user pool"; InitiateAuth and AdminInitiateAuth reference, ChallengeName
+/// MFA_SETUP). moto hands out tokens in the password flows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_requires_mfa_in_every_flow() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.add_user("unenrolled", PASSWORD, &[]).await;
+    pool.require_totp().await;
+    let credentials = [("USERNAME", "unenrolled"), ("PASSWORD", PASSWORD)];
+    let public = initiate(&pool, &pool.client_id, AuthFlowType::UserPasswordAuth, &credentials).await.unwrap();
+    let admin =
+        admin_initiate(&pool, &pool.client_id, AuthFlowType::AdminUserPasswordAuth, &credentials).await.unwrap();
+    for (flow, challenge, tokens, params) in [
+        ("USER_PASSWORD_AUTH", public.challenge_name(), public.authentication_result(), public.challenge_parameters()),
+        (
+            "ADMIN_USER_PASSWORD_AUTH",
+            admin.challenge_name(),
+            admin.authentication_result(),
+            admin.challenge_parameters(),
+        ),
+    ] {
+        assert_eq!(challenge, Some(&ChallengeNameType::MfaSetup), "{flow}");
+        assert!(tokens.is_none(), "{flow}: no tokens before the enrolment");
+        assert_eq!(params.and_then(|p| p.get("MFAS_CAN_SETUP")).map(String::as_str), Some(r#"["SOFTWARE_TOKEN_MFA"]"#));
+    }
+}
+
+/// Conformance: a challenge session lapses AuthSessionValidity after it was issued (3 minutes
+/// unless the app client sets it; CreateUserPoolClient reference), the PASSWORD_VERIFIER's
+/// included: an answer after it is NotAuthorizedException, however right. moto's sessions never
+/// lapse. The pool's clock is moved on (the emulator's POST /_emulator/clock). The crate reads
+/// the refusal as an expired session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_challenge_sessions_lapse_after_their_validity() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.add_user("prover", PASSWORD, &[]).await;
+    for name in ["early", "late", "crate"] {
+        pool.add_user_with_temporary_password(name, "Temp-Passw0rd!").await;
+    }
+    let temporary = |name: &'static str| {
+        let pool = &pool;
+        async move {
+            let parameters = [("USERNAME", name), ("PASSWORD", "Temp-Passw0rd!")];
+            initiate(pool, &pool.client_id, AuthFlowType::UserPasswordAuth, &parameters).await
+        }
+    };
+    let new_password = |session: String, name: &'static str| {
+        let call = pool.admin.respond_to_auth_challenge().client_id(&pool.client_id).session(session);
+        let call = call.challenge_name(ChallengeNameType::NewPasswordRequired).challenge_responses("USERNAME", name);
+        call.challenge_responses("NEW_PASSWORD", "Chosen-Passw0rd!").send()
+    };
+    let prove = |srp: &rocket_warrant::testing::SrpSteps, verifier: &InitiateAuthOutput| {
+        let params = verifier.challenge_parameters().unwrap();
+        let (signature, timestamp) = srp.answer(PASSWORD, params).expect("a well-formed challenge");
+        let call = pool.admin.respond_to_auth_challenge().client_id(&pool.client_id);
+        let call = call.challenge_name(ChallengeNameType::PasswordVerifier).session(verifier.session().unwrap());
+        let call = call.challenge_responses("USERNAME", "prover").challenge_responses("TIMESTAMP", timestamp);
+        let call = call.challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", params["SECRET_BLOCK"].clone());
+        call.challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature).send()
+    };
+    let verify = |srp: &rocket_warrant::testing::SrpSteps| {
+        let srp_a = srp.srp_a();
+        let pool = &pool;
+        async move {
+            let parameters = [("USERNAME", "prover"), ("SRP_A", srp_a.as_str())];
+            initiate(pool, &pool.client_id, AuthFlowType::UserSrpAuth, &parameters).await.unwrap()
+        }
+    };
+    let early = temporary("early").await.unwrap().session.unwrap();
+    let late = temporary("late").await.unwrap().session.unwrap();
+    let srp = rocket_warrant::testing::SrpSteps::new(&pool.pool_id).unwrap();
+    let verifier = verify(&srp).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    let pending = match cognito.login("crate", "Temp-Passw0rd!").await {
+        Err(Error::ChallengeRequired(pending)) => pending,
+        other => panic!("{other:?}"),
+    };
+
+    pool.advance_clock(170).await;
+    new_password(early, "early").await.expect("within three minutes");
+    pool.advance_clock(11).await;
+    let lapsed = new_password(late, "late").await.unwrap_err();
+    assert_eq!(lapsed.as_service_error().and_then(ProvideErrorMetadata::code), Some("NotAuthorizedException"));
+    let lapsed = prove(&srp, &verifier).await.unwrap_err();
+    assert_eq!(lapsed.as_service_error().and_then(ProvideErrorMetadata::code), Some("NotAuthorizedException"));
+    let err = cognito.answer(&pending, Answer::NewPassword("Chosen-Passw0rd!")).await.unwrap_err();
+    assert!(matches!(err, Error::SessionExpired), "{err:?}");
+    // The same proof on a fresh challenge signs in: the refusal was the deadline's.
+    let srp = rocket_warrant::testing::SrpSteps::new(&pool.pool_id).unwrap();
+    let fresh = verify(&srp).await;
+    assert!(prove(&srp, &fresh).await.expect("a fresh challenge").authentication_result.is_some());
 }
 
 /// InitiateAuth straight to the emulator, for its conformance tests.

@@ -235,17 +235,14 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
     // pool's client has the API's default (LEGACY), so response times tell usernames apart.
     let warning = format!("PreventUserExistenceErrors is not ENABLED on app client {}", pool.client_id);
     assert!(logged_soon(&warning).await, "the launch warns of it");
-    let admin = &pool.admin;
-    let update = admin.update_user_pool_client().user_pool_id(&pool.pool_id).client_id(&pool.client_id);
-    update.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled).send().await.unwrap();
+    pool.update_client(|u| u.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)).await;
     let settings = with(pool.settings(), json!({ "aws_secret_access_key": AWS_SECRET }));
     let _enabled = Client::tracked(common::rocket(StoreKind::Sqlite, &db, settings)).await.unwrap();
     assert!(logged_soon("PreventUserExistenceErrors is ENABLED").await, "and says when it is on");
     // Token revocation off on the app client: a logout revokes nothing at Cognito, and launch says so.
     let warning = format!("token revocation (EnableTokenRevocation) is off on app client {}", pool.client_id);
     assert!(!captured().lock().unwrap().contains(&warning), "not while it is on");
-    let update = admin.update_user_pool_client().user_pool_id(&pool.pool_id).client_id(&pool.client_id);
-    update.enable_token_revocation(false).send().await.unwrap();
+    pool.update_client(|u| u.enable_token_revocation(false)).await;
     let settings = with(pool.settings(), json!({ "aws_secret_access_key": AWS_SECRET }));
     let _off = Client::tracked(common::rocket(StoreKind::Sqlite, &db, settings)).await.unwrap();
     assert!(logged_soon(&warning).await, "the launch warns when token revocation is off");

@@ -586,6 +586,44 @@ pub(crate) fn srp_login_work(pool_id: &str, username: &str, password: &str) {
     std::hint::black_box(claim.expect("a well-formed challenge"));
 }
 
+/// SRP's client side, step by step, for a test that talks to Cognito itself (the emulator's
+/// conformance tests): `SRP_A` for InitiateAuth, then the PASSWORD_VERIFIER answer.
+#[doc(hidden)]
+pub struct SrpSteps(SrpClient);
+
+impl std::fmt::Debug for SrpSteps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SrpSteps(..)") // its secret `a` stays out of logs
+    }
+}
+
+impl SrpSteps {
+    /// A fresh secret for the pool `pool_id`; `None` for a pool id without `_`.
+    pub fn new(pool_id: &str) -> Option<SrpSteps> {
+        SrpClient::new(pool_id).ok().map(SrpSteps)
+    }
+
+    /// `SRP_A`.
+    pub fn srp_a(&self) -> String {
+        self.0.public_a()
+    }
+
+    /// `PASSWORD_CLAIM_SIGNATURE` and `TIMESTAMP` for the challenge's `USER_ID_FOR_SRP`, `SALT`,
+    /// `SRP_B` and `SECRET_BLOCK`; `None` when one of them is malformed.
+    pub fn answer(&self, password: &str, params: &HashMap<String, String>) -> Option<(String, String)> {
+        let param = |name: &str| params.get(name).map(String::as_str).unwrap_or_default();
+        let claim = self.0.claim(
+            param("USER_ID_FOR_SRP"),
+            password,
+            param("SALT"),
+            param("SRP_B"),
+            param("SECRET_BLOCK"),
+            &srp::timestamp(),
+        );
+        claim.ok().map(|c| (c.signature, c.timestamp))
+    }
+}
+
 /// Stand-ins for the challenge of an unknown user (any well-formed values cost the same).
 const DECOY_SECRET_BLOCK: &str = "cm9ja2V0X3dhcnJhbnQgZGVjb3kgc2VjcmV0IGJsb2NrIGZvciB1bmtub3duIHVzZXJz";
 const DECOY_SALT: &str = "8f3c2a1b9d7e6f5a4b3c2d1e0f9a8b7c";

@@ -517,6 +517,9 @@ pub fn sign_with_kid(claims: &Value, kid: &str) -> String {
         .expect("claims that serialize sign with the offline key")
 }
 
+#[doc(hidden)]
+pub use crate::client::SrpSteps;
+
 /// The client side of one SRP login, as [`Cognito::login`](crate::Cognito::login) computes it
 /// with the default `user_srp` flow: a fresh secret `a` and `A = g^a`, then the password proof
 /// against a fixed server value. For benchmarks: the arithmetic one login costs this server.

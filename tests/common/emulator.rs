@@ -97,6 +97,24 @@ pub struct Pool {
     pub client_secret: Option<String>,
 }
 
+/// One of the emulator's own routes (not Cognito's): its answer's body, after a 200.
+async fn emulator_route(method: &str, path: &str, body: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = emulator_url();
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("the emulator answers");
+    let request = format!(
+        "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"), "{head}");
+    body.to_owned()
+}
+
 /// The attributes django-warrant's tests give their user.
 pub fn dw_attributes() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -111,6 +129,17 @@ pub fn dw_attributes() -> Vec<(&'static str, &'static str)> {
         ("custom:api_key_id", "ab-1234"),
     ]
 }
+
+/// The sign-in flows the tests' app clients allow (and ALLOW_REFRESH_TOKEN_AUTH, but not with
+/// rotation).
+const SIGN_IN_FLOWS: [ExplicitAuthFlowsType; 3] = [
+    ExplicitAuthFlowsType::AllowUserSrpAuth,
+    ExplicitAuthFlowsType::AllowUserPasswordAuth,
+    ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
+];
+
+pub type UpdateClient =
+    aws_sdk_cognitoidentityprovider::operation::update_user_pool_client::builders::UpdateUserPoolClientFluentBuilder;
 
 impl Pool {
     pub async fn new(with_secret: bool) -> Pool {
@@ -129,12 +158,7 @@ impl Pool {
         let pool_id = pool.user_pool().and_then(|p| p.id()).expect("pool id").to_owned();
         let mut client =
             admin.create_user_pool_client().user_pool_id(&pool_id).client_name("app").generate_secret(with_secret);
-        for flow in [
-            ExplicitAuthFlowsType::AllowUserSrpAuth,
-            ExplicitAuthFlowsType::AllowUserPasswordAuth,
-            ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
-            ExplicitAuthFlowsType::AllowRefreshTokenAuth,
-        ] {
+        for flow in SIGN_IN_FLOWS.into_iter().chain([ExplicitAuthFlowsType::AllowRefreshTokenAuth]) {
             client = client.explicit_auth_flows(flow);
         }
         let client = client.send().await.expect("create_user_pool_client");
@@ -148,24 +172,28 @@ impl Pool {
     }
 
     /// Turns refresh-token rotation on for the app client, the rotated-out token kept for
-    /// `grace_secs` (UpdateUserPoolClient's RefreshTokenRotation; the other settings sent again,
-    /// as Cognito resets what an update leaves out).
+    /// `grace_secs`, and REFRESH_TOKEN_AUTH off, as Cognito requires of a rotating client.
     pub async fn enable_rotation(&self, grace_secs: i32) {
-        let mut update = self.admin.update_user_pool_client().user_pool_id(&self.pool_id).client_id(&self.client_id);
-        for flow in [
-            ExplicitAuthFlowsType::AllowUserSrpAuth,
-            ExplicitAuthFlowsType::AllowUserPasswordAuth,
-            ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
-            ExplicitAuthFlowsType::AllowRefreshTokenAuth,
-        ] {
-            update = update.explicit_auth_flows(flow);
-        }
         let rotation = cip::types::RefreshTokenRotationType::builder()
             .feature(cip::types::FeatureType::Enabled)
             .retry_grace_period_seconds(grace_secs)
             .build()
             .unwrap();
+        let mut update = self.admin.update_user_pool_client().user_pool_id(&self.pool_id).client_id(&self.client_id);
+        for flow in SIGN_IN_FLOWS {
+            update = update.explicit_auth_flows(flow);
+        }
         update.refresh_token_rotation(rotation).send().await.expect("update_user_pool_client");
+    }
+
+    /// UpdateUserPoolClient with `change`, the tests' flows sent again: Cognito resets whatever
+    /// an update leaves out (its reference), and so does the emulator.
+    pub async fn update_client(&self, change: impl FnOnce(UpdateClient) -> UpdateClient) {
+        let mut update = self.admin.update_user_pool_client().user_pool_id(&self.pool_id).client_id(&self.client_id);
+        for flow in SIGN_IN_FLOWS.into_iter().chain([ExplicitAuthFlowsType::AllowRefreshTokenAuth]) {
+            update = update.explicit_auth_flows(flow);
+        }
+        change(update).send().await.expect("update_user_pool_client");
     }
 
     /// A confirmed user with a permanent password.
@@ -206,22 +234,21 @@ impl Pool {
     /// The codes the emulator texted to `username` of this pool, oldest first: what the user's
     /// phone shows (the emulator's outbox, GET /_emulator/sms; not a Cognito call).
     pub async fn texts(&self, username: &str) -> Vec<String> {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let url = emulator_url();
-        let host = url.trim_start_matches("http://").trim_end_matches('/');
-        let mut stream = tokio::net::TcpStream::connect(host).await.expect("the emulator answers");
-        let request = format!("GET /_emulator/sms HTTP/1.0\r\nHost: {host}\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).await.unwrap();
-        let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP answer");
-        assert!(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"), "{head}");
-        let texts: Vec<serde_json::Value> = serde_json::from_str(body).expect("the outbox is JSON");
+        let texts: Vec<serde_json::Value> =
+            serde_json::from_str(&emulator_route("GET", "/_emulator/sms", "").await).expect("the outbox is JSON");
         texts
             .iter()
             .filter(|t| t["pool"] == self.pool_id.as_str() && t["username"] == username)
             .map(|t| t["code"].as_str().unwrap().to_owned())
             .collect()
+    }
+
+    /// Moves this pool's clock on by `secs`, as if that much time had passed: what lapses
+    /// (challenge sessions, refresh tokens) lapses at once (the emulator's POST /_emulator/clock;
+    /// not a Cognito call). Tokens are still minted on the real clock.
+    pub async fn advance_clock(&self, secs: u64) {
+        let asked = json!({ "pool": self.pool_id, "advance": secs }).to_string();
+        emulator_route("POST", "/_emulator/clock", &asked).await;
     }
 
     /// Puts `username` in `group`, creating the group.
