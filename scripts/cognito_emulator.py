@@ -128,6 +128,36 @@ def refresh_lifetime(client):
     return float(config.get("RefreshTokenValidity") or 30) * VALIDITY_UNITS.get(units, 86400)
 
 
+def readable(client, name):
+    """Whether an app client may read a user attribute (CreateUserPoolClient reference,
+    ReadAttributes: "When you don't specify the ReadAttributes for your app client, your app can
+    read the values of email_verified, phone_number_verified, and the Standard attributes of your
+    user pool"; with them, those listed). `sub` is always read."""
+    listed = client.get_readable_fields() if client is not None else []
+    if not listed:
+        return ":" not in name
+    return name == "sub" or name in listed
+
+
+def patch_get_user(responses):
+    """GetUser answers the attributes the access token's app client may read (readable());
+    moto answers them all, custom ones included. (Test emulator_reads_only_what_the_client_may.)"""
+    from moto.core.responses import ActionResult
+
+    def get_user(self):
+        access_token = self._get_param("AccessToken")
+        backend = self._get_region_agnostic_backend()._find_backend_by_access_token(access_token)
+        user = backend.get_user(access_token)
+        answer = user.to_json(extended=True, attributes_key="UserAttributes")
+        for pool in backend.user_pools.values():
+            if access_token in pool.access_tokens:
+                client = pool.clients.get(pool.access_tokens[access_token][0])
+                answer["UserAttributes"] = [a for a in answer["UserAttributes"] if readable(client, a["Name"])]
+        return ActionResult(answer)
+
+    responses.CognitoIdpResponse.get_user = get_user
+
+
 def patch_tokens(models):
     """Tokens of Cognito's size and claim set, as the user-pool token reference lists them
     ("Understanding user pool JSON web tokens": the ID token's and access token's payloads):
@@ -143,7 +173,6 @@ def patch_tokens(models):
     # create_tokens_from_refresh_token, so it is found by the sign-in's origin_jti).
     events = {}
     original_refresh = pool_class.create_tokens_from_refresh_token
-    original_extra = pool_class.get_user_extra_data_by_client_id
 
     def create_jwt(self, client_id, username, token_use, expires_in=60 * 60, extra_data=None):
         # moto's create_jwt, with Cognito's kid, event_id (one per authentication event: set
@@ -198,24 +227,33 @@ def patch_tokens(models):
         return token, origin_jti
 
     def extra_data(self, client_id, username):
-        # CreateUserPoolClient reference, ReadAttributes: without them the app client reads
-        # email_verified, phone_number_verified and the standard attributes (moto puts none in
-        # the ID token then). Custom attributes moto's create_id_token adds as before.
+        # The attributes the app client may read (readable(): without ReadAttributes the
+        # standard ones; moto puts none in the ID token then, and every custom one always).
         client = self.clients.get(client_id)
-        if client is not None and client.get_readable_fields():
-            data = original_extra(self, client_id, username)
-        else:
-            data = {
-                a["Name"]: a["Value"]
-                for a in self._get_user(username).attributes
-                if a["Name"] != "sub" and ":" not in a["Name"]
-            }
+        data = {
+            a["Name"]: a["Value"]
+            for a in self._get_user(username).attributes
+            if a["Name"] != "sub" and readable(client, a["Name"])
+        }
         for name in ("email_verified", "phone_number_verified"):
             if name in data:
                 data[name] = str(data[name]).lower() == "true"
         return data
 
+    def create_id_token(self, client_id, username, origin_jti):
+        # moto's, without the custom attributes it adds whatever the client may read: they come
+        # through extra_data only where ReadAttributes lists them (readable() below).
+        data = self.get_user_extra_data_by_client_id(client_id, username)
+        data["origin_jti"] = origin_jti
+        user = self._get_user(username)
+        if user.groups:
+            data["cognito:groups"] = [group.group_name for group in user.groups]
+        id_token, expires_in = self.create_jwt(client_id, username, "id", extra_data=data)
+        self.id_tokens[id_token] = (client_id, username)
+        return id_token, expires_in
+
     pool_class.create_jwt = create_jwt
+    pool_class.create_id_token = create_id_token
     pool_class.create_tokens_from_refresh_token = create_tokens_from_refresh_token
     pool_class.create_refresh_token = create_refresh_token
     pool_class.get_user_extra_data_by_client_id = extra_data
@@ -1083,6 +1121,7 @@ def patch_moto():
         return EmptyResult()
 
     responses.CognitoIdpResponse.global_sign_out = global_sign_out
+    patch_get_user(responses)
     patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash)
     backend.respond_to_auth_challenge = respond_to_auth_challenge
     backend.admin_respond_to_auth_challenge = admin_respond_to_auth_challenge

@@ -111,6 +111,13 @@ def main():
             "ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
             "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
         ],
+        # Without ReadAttributes an app client reads no custom attribute (CreateUserPoolClient
+        # reference): the demo maps custom:api_key and custom:api_key_id.
+        ReadAttributes=[
+            "email", "email_verified", "phone_number", "phone_number_verified", "name", "address",
+            "gender", "given_name", "family_name", "preferred_username", "custom:api_key",
+            "custom:api_key_id",
+        ],
     )["UserPoolClient"]
     idp.create_group(UserPoolId=pool_id, GroupName="admin", Description="Site administrators")
 

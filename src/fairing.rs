@@ -277,7 +277,7 @@ impl Fairing for CognitoFairing {
                     log::error!("rocket_warrant: {refusal}");
                     return Err(rocket);
                 }
-                facts.log(&config.app_client_id);
+                facts.log(config);
                 shared.learn(&facts);
             }
             // By its type: the pool, or the app client in it, does not exist (every sign-in

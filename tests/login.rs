@@ -1230,6 +1230,49 @@ async fn emulator_challenge_sessions_lapse_after_their_validity() {
     assert!(prove(&srp, &fresh).await.expect("a fresh challenge").authentication_result.is_some());
 }
 
+/// Conformance: GetUser and the ID token carry the attributes the app client may read
+/// (CreateUserPoolClient reference, ReadAttributes: without them "the Standard attributes",
+/// email_verified and phone_number_verified; with them, those listed). moto gives every client
+/// every custom attribute. The crate signed in through a client that may not read
+/// custom:api_key leaves its column empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_reads_only_what_the_client_may() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.add_user("reader", PASSWORD, &dw_attributes()).await;
+    let plain = (pool.admin.create_user_pool_client())
+        .user_pool_id(&pool.pool_id)
+        .client_name("no-read-attributes")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let credentials = [("USERNAME", "reader"), ("PASSWORD", PASSWORD)];
+    for (client_id, reads_custom) in [(pool.client_id.as_str(), true), (plain.as_str(), false)] {
+        let signed_in = initiate(&pool, client_id, AuthFlowType::UserPasswordAuth, &credentials).await.unwrap();
+        let tokens = signed_in.authentication_result().unwrap();
+        let claims = common::claims_of(tokens.id_token().unwrap());
+        assert_eq!(claims["email"], "test@email.com", "{client_id}");
+        assert_eq!(claims.get("custom:api_key").is_some(), reads_custom, "{client_id}: {claims}");
+        let user = pool.admin.get_user().access_token(tokens.access_token().unwrap()).send().await.unwrap();
+        let names: Vec<&str> = user.user_attributes().iter().map(|a| a.name()).collect();
+        assert!(names.contains(&"email") && names.contains(&"sub"), "{client_id}: {names:?}");
+        assert_eq!(names.contains(&"custom:api_key"), reads_custom, "{client_id}: {names:?}");
+    }
+
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) =
+        ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "app_client_id": plain }))).await;
+    let user = cognito.login("reader", PASSWORD).await.unwrap().user.unwrap();
+    assert_eq!(user.email.as_deref(), Some("test@email.com"));
+    assert_eq!(user.field("api_key"), None, "the client may not read it");
+}
+
 /// InitiateAuth straight to the emulator, for its conformance tests.
 async fn initiate(
     pool: &Pool,

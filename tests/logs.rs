@@ -246,6 +246,15 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
     let settings = with(pool.settings(), json!({ "aws_secret_access_key": AWS_SECRET }));
     let _off = Client::tracked(common::rocket(StoreKind::Sqlite, &db, settings)).await.unwrap();
     assert!(logged_soon(&warning).await, "the launch warns when token revocation is off");
+    // An attribute attr_mapping maps that the app client may not read (its ReadAttributes).
+    let warning =
+        format!("cognito.attr_mapping maps \"custom:api_key\", which app client {} may not read", pool.client_id);
+    assert!(!captured().lock().unwrap().contains(&warning), "not while the client reads it");
+    let update = pool.admin.update_user_pool_client().user_pool_id(&pool.pool_id).client_id(&pool.client_id);
+    update.read_attributes("email").send().await.unwrap();
+    let settings = with(pool.settings(), json!({ "aws_secret_access_key": AWS_SECRET }));
+    let _unread = Client::tracked(common::rocket(StoreKind::Sqlite, &db, settings)).await.unwrap();
+    assert!(logged_soon(&warning).await, "the launch names each mapped attribute the client may not read");
     // A debug site without a key of its own says that its sessions will not survive a restart.
     assert!(
         !captured().lock().unwrap().contains("will not survive a restart"),

@@ -67,6 +67,10 @@ pub(crate) struct ClientFacts {
     pub(crate) refresh_token_validity: Option<Duration>,
     /// Whether the app client has a client secret.
     pub(crate) has_secret: Option<bool>,
+    /// The attributes the app client may read (`ReadAttributes`); empty when it sets none, and
+    /// then it reads the standard ones only (CreateUserPoolClient reference); `None` where
+    /// nothing is known (the offline Cognito reads them all).
+    pub(crate) read_attributes: Option<Vec<String>>,
 }
 
 impl ClientFacts {
@@ -88,8 +92,26 @@ impl ClientFacts {
         }
     }
 
+    /// The attributes `attr_mapping` names that the app client may not read: GetUser leaves
+    /// them out, so their columns would stay empty.
+    pub(crate) fn unreadable<'a>(&self, config: &'a Config) -> Vec<&'a str> {
+        let Some(read) = &self.read_attributes else { return Vec::new() };
+        let readable = |name: &str| match read.is_empty() {
+            // Without ReadAttributes: the standard attributes, not the `custom:` (or `dev:`) ones.
+            true => !name.contains(':'),
+            false => name == "sub" || read.iter().any(|a| a == name),
+        };
+        config.attr_mapping.keys().map(String::as_str).filter(|name| !readable(name)).collect()
+    }
+
     /// Says in the log what the settings mean for this site.
-    pub(crate) fn log(&self, client_id: &str) {
+    pub(crate) fn log(&self, config: &Config) {
+        let client_id = &config.app_client_id;
+        for name in self.unreadable(config) {
+            log::warn!(
+                "rocket_warrant: cognito.attr_mapping maps {name:?}, which app client {client_id} may not read:                  Cognito leaves it out of GetUser and the ID token, so its column stays empty; add it to the app                  client's ReadAttributes (UpdateUserPoolClient, or the console's attribute read permissions)"
+            );
+        }
         match self.prevents_user_existence_errors {
             Some(true) => log::info!(
                 "rocket_warrant: PreventUserExistenceErrors is ENABLED: unknown users and wrong passwords look alike"
@@ -548,6 +570,7 @@ impl CognitoClient {
             token_revocation: client.enable_token_revocation,
             refresh_token_validity,
             has_secret: Some(client.client_secret.is_some()),
+            read_attributes: Some(client.read_attributes.unwrap_or_default()),
         })
     }
 
@@ -862,6 +885,28 @@ mod tests {
         for (code, message, setting) in cases {
             assert_eq!(misconfiguration(code, message), setting, "{code}: {message}");
         }
+    }
+
+    #[test]
+    fn mapped_attributes_the_app_client_may_not_read_are_named() {
+        let toml = r#"
+            [cognito]
+            user_pool_id = "eu-west-1_Abc"
+            app_client_id = "client"
+            attr_mapping = { email = "email", "custom:api_key" = "api_key" }
+        "#;
+        use rocket::figment::providers::{Format, Toml};
+        let figment = rocket::figment::Figment::from(Toml::string(toml));
+        let config = Config::from_figment(&figment).unwrap();
+        let facts = |read: Option<&[&str]>| ClientFacts {
+            read_attributes: read.map(|r| r.iter().map(|a| (*a).to_owned()).collect()),
+            ..ClientFacts::default()
+        };
+        // Without ReadAttributes only the standard attributes; with them, those listed.
+        assert_eq!(facts(Some(&[])).unreadable(&config), ["custom:api_key"]);
+        assert_eq!(facts(Some(&["custom:api_key"])).unreadable(&config), ["email"]);
+        assert!(facts(Some(&["email", "custom:api_key"])).unreadable(&config).is_empty());
+        assert!(facts(None).unreadable(&config).is_empty(), "unknown: nothing said");
     }
 
     #[test]

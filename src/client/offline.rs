@@ -163,6 +163,7 @@ impl OfflineCognito {
             token_revocation: Some(true),
             refresh_token_validity: Some(Duration::from_secs(30 * 24 * 3600)),
             has_secret: None,
+            read_attributes: None,
         }
     }
 }

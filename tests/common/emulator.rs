@@ -138,6 +138,32 @@ const SIGN_IN_FLOWS: [ExplicitAuthFlowsType; 3] = [
     ExplicitAuthFlowsType::AllowAdminUserPasswordAuth,
 ];
 
+/// What the tests' app clients may read: the standard attributes and the two custom ones
+/// (without ReadAttributes an app client reads no custom attribute).
+pub const READ_ATTRIBUTES: [&str; 21] = [
+    "address",
+    "birthdate",
+    "middle_name",
+    "picture",
+    "profile",
+    "website",
+    "zoneinfo",
+    "email",
+    "email_verified",
+    "phone_number",
+    "phone_number_verified",
+    "name",
+    "given_name",
+    "family_name",
+    "gender",
+    "preferred_username",
+    "nickname",
+    "locale",
+    "updated_at",
+    "custom:api_key",
+    "custom:api_key_id",
+];
+
 pub type UpdateClient =
     aws_sdk_cognitoidentityprovider::operation::update_user_pool_client::builders::UpdateUserPoolClientFluentBuilder;
 
@@ -161,6 +187,9 @@ impl Pool {
         for flow in SIGN_IN_FLOWS.into_iter().chain([ExplicitAuthFlowsType::AllowRefreshTokenAuth]) {
             client = client.explicit_auth_flows(flow);
         }
+        for attribute in READ_ATTRIBUTES {
+            client = client.read_attributes(attribute);
+        }
         let client = client.send().await.expect("create_user_pool_client");
         let client = client.user_pool_client().expect("client");
         Pool {
@@ -183,15 +212,21 @@ impl Pool {
         for flow in SIGN_IN_FLOWS {
             update = update.explicit_auth_flows(flow);
         }
+        for attribute in READ_ATTRIBUTES {
+            update = update.read_attributes(attribute);
+        }
         update.refresh_token_rotation(rotation).send().await.expect("update_user_pool_client");
     }
 
-    /// UpdateUserPoolClient with `change`, the tests' flows sent again: Cognito resets whatever
-    /// an update leaves out (its reference), and so does the emulator.
+    /// UpdateUserPoolClient with `change`, the tests' flows and read attributes sent again:
+    /// Cognito resets whatever an update leaves out (its reference), and so does the emulator.
     pub async fn update_client(&self, change: impl FnOnce(UpdateClient) -> UpdateClient) {
         let mut update = self.admin.update_user_pool_client().user_pool_id(&self.pool_id).client_id(&self.client_id);
         for flow in SIGN_IN_FLOWS.into_iter().chain([ExplicitAuthFlowsType::AllowRefreshTokenAuth]) {
             update = update.explicit_auth_flows(flow);
+        }
+        for attribute in READ_ATTRIBUTES {
+            update = update.read_attributes(attribute);
         }
         change(update).send().await.expect("update_user_pool_client");
     }
