@@ -25,6 +25,7 @@ import secrets
 import sys
 import threading
 import time
+import uuid
 
 from cryptography.hazmat.primitives.twofactor import InvalidToken
 
@@ -156,6 +157,37 @@ def patch_get_user(responses):
         return ActionResult(answer)
 
     responses.CognitoIdpResponse.get_user = get_user
+
+
+# Refresh tokens issued to a device of a pool that remembers devices: token -> its device key.
+DEVICE_BOUND = {}
+
+
+def attach_device(pool, result):
+    """A sign-in's tokens in a pool that remembers devices come with NewDeviceMetadata (InitiateAuth
+    reference, AuthenticationResult; CreateUserPool reference, DeviceConfiguration: "A null value
+    indicates that you have deactivated device remembering"), and its refresh token then needs the
+    device key (refuse_without_device). moto tracks no devices."""
+    tokens = result.get("AuthenticationResult") if isinstance(result, dict) else None
+    if pool is None or not tokens or not tokens.get("RefreshToken") or not pool.extended_config.get("DeviceConfiguration"):
+        return result
+    key = "%s_%s" % (pool.region, uuid.uuid4())
+    DEVICE_BOUND[tokens["RefreshToken"]] = key
+    tokens["NewDeviceMetadata"] = {"DeviceKey": key, "DeviceGroupKey": "-" + secrets.token_urlsafe(9)}
+    return result
+
+
+def refuse_without_device(refresh_token, device_key):
+    """GetTokensFromRefreshToken reference, DeviceKey: "You must provide the confirmed device key
+    in this request if device remembering is enabled"; InitiateAuth's REFRESH_TOKEN_AUTH takes it
+    as DEVICE_KEY. Refused as users report it, NotAuthorizedException "Invalid Refresh Token."
+    (aws/aws-sdk-java-v2#3418, a pool with device tracking on). The device need not be confirmed
+    here: the crate confirms none, and no test depends on the difference."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+
+    bound = DEVICE_BOUND.get(refresh_token)
+    if bound is not None and bound != device_key:
+        raise NotAuthorizedError("Invalid Refresh Token.")
 
 
 def patch_tokens(models):
@@ -438,6 +470,7 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
         found = pool.refresh_tokens.get(refresh_token)
         if not found or found[0] != client_id:
             raise NotAuthorizedError("Invalid Refresh Token")
+        refuse_without_device(refresh_token, self._get_param("DeviceKey"))
         enabled, grace = rotation_of(client)
         # The check and the rotation under one lock: with a grace period of 0, of two calls at
         # the same moment with one token exactly one rotates it (the reference: "a successful
@@ -458,6 +491,8 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
         result = {"AccessToken": access_token, "IdToken": id_token, "ExpiresIn": expires_in, "TokenType": "Bearer"}
         if enabled:
             result["RefreshToken"] = source
+            if refresh_token in DEVICE_BOUND:
+                DEVICE_BOUND[source] = DEVICE_BOUND[refresh_token]
         return json.dumps({"AuthenticationResult": result})
 
     def revoke_token(self):
@@ -704,14 +739,24 @@ def patch_moto():
         if client is not None:
             refuse_disallowed_flow(client, auth_flow, admin)
 
+    def refuse_refresh_without_device(auth_flow, auth_parameters):
+        if str(getattr(auth_flow, "value", auth_flow)) in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            refuse_without_device(auth_parameters.get("REFRESH_TOKEN"), auth_parameters.get("DEVICE_KEY"))
+
+    def with_device(self, client_id, auth_flow, result):
+        if str(getattr(auth_flow, "value", auth_flow)) in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            return result
+        return attach_device(find_client(self, client_id)[0], result)
+
     def admin_initiate_auth(self, user_pool_id, client_id, auth_flow, auth_parameters):
         refuse_flow(self, client_id, auth_flow, admin=True)
         refuse_refresh_under_rotation(self, client_id, auth_flow)
         check_secret(self, client_id, auth_flow, auth_parameters)
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)
         refuse_unknown_as_wrong_password(self, client_id, auth_flow, auth_parameters)
+        refuse_refresh_without_device(auth_flow, auth_parameters)
         result = original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters)
-        result = require_mfa(self, client_id, auth_flow, result)
+        result = with_device(self, client_id, auth_flow, require_mfa(self, client_id, auth_flow, result))
         return note_challenge(self, client_id, note_admin(deliver_sms(self, result)))
 
     # PreventUserExistenceErrors = ENABLED (developer guide, "Managing error responses"): an
@@ -754,8 +799,10 @@ def patch_moto():
         if str(getattr(auth_flow, "value", auth_flow)) == "USER_SRP_AUTH" and hides_users(self, client_id):
             if unknown_user(self, client_id, auth_parameters):
                 return simulated_srp_challenge(auth_parameters)
+        refuse_refresh_without_device(auth_flow, auth_parameters)
         result = original_initiate(self, client_id, auth_flow, auth_parameters)
-        result = note_challenge(self, client_id, deliver_sms(self, require_mfa(self, client_id, auth_flow, result)))
+        result = with_device(self, client_id, auth_flow, require_mfa(self, client_id, auth_flow, result))
+        result = note_challenge(self, client_id, deliver_sms(self, result))
         if str(auth_flow) != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
             return result
         session = result["Session"]
@@ -1018,7 +1065,7 @@ def patch_moto():
             refuse_lapsed(session)
             refuse_other_answer(self, session, challenge_name, challenge_responses)
         result = answer_challenge(self, session, client_id, challenge_name, challenge_responses)
-        return note_challenge(self, client_id, result)
+        return note_challenge(self, client_id, attach_device(find_client(self, client_id)[0], result))
 
     def answer_challenge(self, session, client_id, challenge_name, challenge_responses):
         if challenge_name == "MFA_SETUP":

@@ -144,6 +144,9 @@ pub(crate) struct CognitoClient {
     proofs: std::sync::Arc<std::sync::atomic::AtomicU64>,
     refreshes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     refresh_calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The user pool remembers devices (its DeviceConfiguration at launch, or a sign-in's
+    /// NewDeviceMetadata): Cognito then refuses a refresh without the device key.
+    devices: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The test pool's Cognito, in the process, when the settings name it.
     #[cfg(feature = "testing")]
     offline: Option<offline::OfflineCognito>,
@@ -207,6 +210,7 @@ impl CognitoClient {
             proofs: Default::default(),
             refreshes: Default::default(),
             refresh_calls: Default::default(),
+            devices: Default::default(),
             #[cfg(feature = "testing")]
             offline: (config.endpoint_url.as_deref() == Some(offline::ENDPOINT))
                 .then(|| offline::OfflineCognito::new(&config.user_pool_id, &config.app_client_id)),
@@ -252,7 +256,7 @@ impl CognitoClient {
                     .send()
                     .await
                     .map_err(login_error)?;
-                tokens(&out, username)
+                self.signed_in(&out, username)
             }
             AuthFlow::AdminUserPassword => {
                 let out = (self.client.admin_initiate_auth())
@@ -263,7 +267,7 @@ impl CognitoClient {
                     .send()
                     .await
                     .map_err(login_error)?;
-                tokens(&out, username)
+                self.signed_in(&out, username)
             }
         }
     }
@@ -313,7 +317,7 @@ impl CognitoClient {
             Err(e) => return Err(e),
         };
         if out.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
-            return tokens(&out, username);
+            return self.signed_in(&out, username);
         }
         let empty = HashMap::new();
         let challenge = out.challenge_parameters().unwrap_or(&empty);
@@ -342,7 +346,7 @@ impl CognitoClient {
             req = req.challenge_responses("SECRET_HASH", hash);
         }
         let out = req.send().await.map_err(login_error)?;
-        tokens(&out, &challenge_user)
+        self.signed_in(&out, &challenge_user)
     }
 
     /// Answers a pending challenge and returns the (not yet verified) tokens, or the next
@@ -427,7 +431,7 @@ impl CognitoClient {
                 .send()
                 .await
                 .map_err(challenge_error)?;
-            return tokens(&out, username);
+            return self.signed_in(&out, username);
         }
         let out = (self.client.respond_to_auth_challenge())
             .client_id(&self.client_id)
@@ -437,7 +441,27 @@ impl CognitoClient {
             .send()
             .await
             .map_err(challenge_error)?;
-        tokens(&out, username)
+        self.signed_in(&out, username)
+    }
+
+    /// The tokens of a sign-in's answer (or its next challenge), noting a device Cognito tracks.
+    fn signed_in(&self, out: &impl AuthAnswer, username: &str) -> Result<Tokens, Error> {
+        if out.result().is_some_and(|r| r.new_device_metadata().is_some()) {
+            self.note_devices();
+        }
+        tokens(out, username)
+    }
+
+    /// The user pool remembers devices, which the crate does not support yet: said once.
+    fn note_devices(&self) {
+        if !self.devices.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            log::error!(
+                "rocket_warrant: user pool {} remembers devices (its DeviceConfiguration), which rocket_warrant does \
+                 not support yet: Cognito refuses a refresh without the device key, so every session ends when its \
+                 access token expires; turn device remembering off in the user pool",
+                self.pool_id
+            );
+        }
     }
 
     /// New tokens for a refresh token (GetTokensFromRefreshToken, which works with refresh-token
@@ -460,11 +484,24 @@ impl CognitoClient {
         }
         self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let with_secret = self.client_secret.is_some();
+        let devices = self.devices.load(std::sync::atomic::Ordering::Relaxed);
         let out = req.send().await.map_err(|e| {
             sdk_error(e, |code, message| match code {
                 // Rotated out past its grace period: by another refresh of the session, which
                 // may live on (GetTokensFromRefreshToken reference, Errors).
                 "RefreshTokenReuseException" => Some(Error::RefreshTokenReused),
+                // "You must provide the confirmed device key in this request if device
+                // remembering is enabled" (GetTokensFromRefreshToken reference, DeviceKey):
+                // refused without it, as "Invalid Refresh Token." (aws/aws-sdk-java-v2#3418).
+                // The site's settings cannot work with this pool: not an ended session.
+                "NotAuthorizedException" if devices => Some(Error::Misconfigured(ServiceError::coded(
+                    code,
+                    &format!(
+                        "{message} (user pool {} remembers devices, which rocket_warrant does not support yet: a \
+                         refresh needs the device key; turn device remembering off)",
+                        self.pool_id
+                    ),
+                ))),
                 // Revoked, expired, signed out. No public source gives Cognito's wording for a
                 // wrong ClientSecret in this call: should it be this same type, every session
                 // would end here, so the log names the setting to check.
@@ -554,6 +591,13 @@ impl CognitoClient {
         let Some(client) = out.user_pool_client else {
             return Ok(ClientFacts::default());
         };
+        // CreateUserPool reference, DeviceConfiguration: "A null value indicates that you have
+        // deactivated device remembering in your user pool." Needs cognito-idp:DescribeUserPool;
+        // without it a sign-in's NewDeviceMetadata tells the same.
+        let pool = self.client.describe_user_pool().user_pool_id(&self.pool_id).send().await;
+        if pool.ok().and_then(|out| out.user_pool).is_some_and(|p| p.device_configuration.is_some()) {
+            self.note_devices();
+        }
         // RefreshTokenValidity counts the unit TokenValidityUnits gives (days when it gives none:
         // CreateUserPoolClient reference).
         let unit = client.token_validity_units.as_ref().and_then(|u| u.refresh_token.clone());
