@@ -446,6 +446,49 @@ async fn a_key_withdrawn_from_the_jwks_stops_being_trusted_cached_tokens_include
     assert_eq!(cognito.counters().cached_kids, ["next-key"]);
 }
 
+/// Cognito's key set as it is: two keys, one signing ID tokens and one access tokens ("two pairs
+/// of RSA cryptographic keys for each user pool", developer guide, "Verifying a JSON web
+/// token"). Both kinds verify from one fetch; when the pool withdraws the access tokens' key,
+/// its tokens are refused within the interval and the ID tokens' key keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_signing_keys_verify_from_one_fetch_and_are_withdrawn_one_at_a_time() {
+    let one: serde_json::Value = serde_json::from_str(include_str!("fixtures/test-jwks.json")).unwrap();
+    let key_set = |kids: &[&str]| {
+        let keys: Vec<serde_json::Value> =
+            kids.iter().map(|kid| tokens::set(one["keys"][0].clone(), "kid", json!(kid))).collect();
+        json!({ "keys": keys }).to_string()
+    };
+    let (url, fetches) = common::counting_fault_server(vec![
+        Fault::Answer(200, key_set(&["id-key", "access-key"])),
+        Fault::Answer(200, key_set(&["id-key", "access-key-2"])),
+    ])
+    .await;
+    let settings = with(token_settings(), json!({ "jwks": null, "jwks_url": url, "jwks_refresh_interval_secs": 0.3 }));
+    let client = client_with(settings).await;
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    let access = tokens::sign_with(&access_claims(), "access-key", &tokens::pool_key());
+    let id = tokens::sign_with(&id_claims(), "id-key", &tokens::pool_key());
+    assert_eq!(client.get("/me").header(bearer(&access)).dispatch().await.status(), Status::Forbidden, "verified");
+    cognito.verify(&id, rocket_warrant::TokenUse::Id).await.expect("the ID token under its own key");
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "one fetch at ignite served both keys");
+    assert_eq!(cognito.counters().cached_kids, ["access-key", "id-key"]);
+
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let mut refused = false;
+    for _ in 0..50 {
+        if client.get("/me").header(bearer(&access)).dispatch().await.status() == Status::Unauthorized {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(refused, "the withdrawn access key's token is refused within the interval");
+    cognito.verify(&id, rocket_warrant::TokenUse::Id).await.expect("the ID tokens' key was not withdrawn");
+    let renewed = tokens::sign_with(&access_claims(), "access-key-2", &tokens::pool_key());
+    assert_eq!(client.get("/me").header(bearer(&renewed)).dispatch().await.status(), Status::Forbidden);
+    assert_eq!(cognito.counters().cached_kids, ["access-key-2", "id-key"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_endpoint_down_at_and_after_start_answers_503_keeps_the_cookies_and_never_401() {
     let (url, fetches) = common::counting_fault_server(vec![Fault::Answer(500, "down".into())]).await;

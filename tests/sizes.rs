@@ -40,7 +40,7 @@ async fn tokens_of(pool: &Pool, username: &str) -> Tokens {
 async fn emulator_tokens_have_cognitos_shape_and_size() {
     need_emulator!();
     let pool = Pool::new(false).await;
-    pool.add_user("alice", PASSWORD, &common::dw_attributes()).await;
+    pool.add_user("alice", PASSWORD, &common::full_profile()).await;
     pool.add_to_group("alice", "staff").await;
     let tokens = tokens_of(&pool, "alice").await;
     let (access, id, refresh) = (tokens.access_token.len(), tokens.id_token.len(), tokens.refresh_token.len());
@@ -109,7 +109,9 @@ async fn emulator_tokens_have_cognitos_shape_and_size() {
     assert_eq!(base64::engine::general_purpose::STANDARD.decode(&kid).unwrap().len(), 32, "Cognito's kid shape: {kid}");
     // The access token within a tenth of Cognito's (its issuer is longer: moto's pool ids are).
     assert!(access * 10 >= COGNITO_TOKEN_SIZES.access * 9, "access token of {access} characters");
-    assert!(id > access, "the ID token carries the attributes: {id} characters");
+    // The ID token of a filled-in profile within a tenth of Cognito's, as the access token is.
+    assert!(id * 10 >= COGNITO_TOKEN_SIZES.id * 9, "ID token of {id} characters");
+    assert!(id * 10 <= COGNITO_TOKEN_SIZES.id * 11, "ID token of {id} characters");
 }
 
 /// A site of `settings` on the emulator; its Set-Cookie values after alice signs in, and the
@@ -144,7 +146,7 @@ async fn get_me(client: &Client, header: &str) -> String {
 async fn every_cookie_fits_with_fifty_groups_and_the_default_header_is_at_most_3_5_kb() {
     need_emulator!();
     let pool = Pool::new(false).await;
-    pool.add_user("alice", PASSWORD, &common::dw_attributes()).await;
+    pool.add_user("alice", PASSWORD, &common::full_profile()).await;
 
     // The default settings, at Cognito's sizes.
     let (set, header, client) = signed_in(pool.settings()).await;

@@ -167,6 +167,25 @@ pub const READ_ATTRIBUTES: [&str; 21] = [
 pub type UpdateClient =
     aws_sdk_cognitoidentityprovider::operation::update_user_pool_client::builders::UpdateUserPoolClientFluentBuilder;
 
+/// django-warrant's user with the rest of a filled-in profile: a user whose ID token is of the
+/// size Cognito's users report ([`COGNITO_TOKEN_SIZES`](rocket_warrant::testing::COGNITO_TOKEN_SIZES)`.id`).
+pub fn full_profile() -> Vec<(&'static str, &'static str)> {
+    let mut attributes = dw_attributes();
+    attributes.extend([
+        ("phone_number", "+15555550123"),
+        ("phone_number_verified", "true"),
+        ("middle_name", "Middle"),
+        ("nickname", "tester"),
+        ("birthdate", "1990-01-31"),
+        ("locale", "en-GB"),
+        ("zoneinfo", "Europe/London"),
+        ("address", "1 Example Street, Springfield"),
+        ("website", "https://example.com/testuser"),
+        ("updated_at", "1700000000"),
+    ]);
+    attributes
+}
+
 impl Pool {
     pub async fn new(with_secret: bool) -> Pool {
         let admin = admin().await;
