@@ -619,8 +619,9 @@ async fn a_reset_password_must_be_reset_before_signing_in() {
     }
 }
 
-/// The emulator answers MFA_SETUP as Cognito does: only on the session VerifySoftwareToken
-/// returned after a code that verified, with the SECRET_HASH, and once.
+/// Conformance: the emulator answers MFA_SETUP as RespondToAuthChallenge's reference has it:
+/// only on the session VerifySoftwareToken returned after a code that verified, with the
+/// SECRET_HASH, and once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_mfa_setup_needs_a_verified_session_and_the_secret_hash_and_spends_the_session() {
     need_emulator!();
@@ -1095,8 +1096,8 @@ async fn an_authenticators_secret_is_the_users_own() {
     verify(bens_code).await.expect("the user's own code enrols them");
 }
 
-/// The emulator's SMS outbox keeps the newest 256 texts (a phone's inbox, not a log that grows
-/// as long as a demo runs).
+/// The emulator's own SMS outbox (not a Cognito rule: it stands in for the user's phone) keeps
+/// the newest 256 texts, a phone's inbox, not a log that grows as long as a demo runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_sms_outbox_keeps_the_newest_texts_only() {
     need_emulator!();

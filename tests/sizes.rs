@@ -36,6 +36,9 @@ async fn tokens_of(pool: &Pool, username: &str) -> Tokens {
     cognito.login(username, PASSWORD).await.expect("login").tokens
 }
 
+/// Conformance: tokens of the claim set "Understanding user pool JSON web tokens" lists, and of
+/// the sizes Cognito's users report (COGNITO_TOKEN_SIZES: amazon-cognito-identity-js#688,
+/// next-auth#2213); moto's refresh tokens are UUIDs and its JWTs carry fewer claims.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_tokens_have_cognitos_shape_and_size() {
     need_emulator!();

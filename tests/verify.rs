@@ -53,8 +53,9 @@ async fn leeway_and_clock() {
     assert_eq!(at(exp + 31, 30).await, Some(VerifyError::Expired));
 }
 
-/// The emulator's own tokens and keys: a real login's tokens verify against the fetched keys,
-/// and a token under the emulator's `kid` signed with another key does not.
+/// Conformance: the emulator's tokens and keys ("Verifying a JSON web token": the pool's JWKS at
+/// /.well-known/jwks.json): a real login's tokens verify against the fetched keys, and a token
+/// under the emulator's `kid` signed with another key does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_tokens_verify_against_its_key_endpoint() {
     need_emulator!();
