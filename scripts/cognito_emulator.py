@@ -596,13 +596,26 @@ SMS_OUTBOX = collections.OrderedDict()
 SMS_OUTBOX_LOCK = threading.Lock()
 
 
-def keep_text(text):
+def keep_text(text, outbox=None):
+    outbox = SMS_OUTBOX if outbox is None else outbox
     with SMS_OUTBOX_LOCK:
-        box = SMS_OUTBOX.pop(text["pool"], None) or collections.deque(maxlen=SMS_OUTBOX_SIZE)
+        box = outbox.pop(text["pool"], None) or collections.deque(maxlen=SMS_OUTBOX_SIZE)
         box.append(text)
-        SMS_OUTBOX[text["pool"]] = box
-        while len(SMS_OUTBOX) > SMS_OUTBOX_POOLS:
-            SMS_OUTBOX.popitem(last=False)
+        outbox[text["pool"]] = box
+        while len(outbox) > SMS_OUTBOX_POOLS:
+            outbox.popitem(last=False)
+
+
+# The messages with codes the emulator "sent" for sign-up, password reset and attribute
+# verification, as a mailbox shows them (the address, the purpose and the code), bounded as the
+# SMS outbox is: GET /_emulator/mail. Each is also printed on one line, "mailbox: ...", for a
+# person trying the demo.
+MAILBOX = collections.OrderedDict()
+
+
+def outbox_json(outbox):
+    with SMS_OUTBOX_LOCK:
+        return json.dumps([t for box in outbox.values() for t in box]).encode()
 
 
 # Time as each user pool sees it: the real clock plus what POST /_emulator/clock moved it on by.
@@ -617,9 +630,9 @@ def pool_now(pool_id):
 
 
 def with_outbox(app):
-    """Serves GET /_emulator/sms (the outbox as JSON) and POST /_emulator/clock ({"pool": id,
-    "advance": seconds}) beside moto's own routes. Not Cognito calls: they stand in for the
-    user's phone and for time passing."""
+    """Serves GET /_emulator/sms and GET /_emulator/mail (the outboxes as JSON) and POST
+    /_emulator/clock ({"pool": id, "advance": seconds}) beside moto's own routes. Not Cognito
+    calls: they stand in for the user's phone and mailbox, and for time passing."""
     def answer(start_response, body):
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
@@ -627,9 +640,9 @@ def with_outbox(app):
     def serve(environ, start_response):
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/_emulator/sms" and method == "GET":
-            with SMS_OUTBOX_LOCK:
-                body = json.dumps([t for box in SMS_OUTBOX.values() for t in box]).encode()
-            return answer(start_response, body)
+            return answer(start_response, outbox_json(SMS_OUTBOX))
+        if path == "/_emulator/mail" and method == "GET":
+            return answer(start_response, outbox_json(MAILBOX))
         if path == "/_emulator/clock" and method == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             asked = json.loads(environ["wsgi.input"].read(length) or b"{}")
@@ -638,6 +651,211 @@ def with_outbox(app):
             return answer(start_response, json.dumps({"pool": pool, "offset": CLOCK_OFFSETS[pool]}).encode())
         return app(environ, start_response)
     return serve
+
+
+# How long a code lives (developer guide, "Signing up and confirming user accounts": a
+# confirmation code "remains valid for 24 hours"; ForgotPassword's reference: the code "is valid
+# for one hour"; attribute verification codes as sign-up's), and how many wrong codes are
+# allowed before LimitExceededException (the guide's five failed attempts).
+CODE_LIFETIMES = {"signup": 24 * 3600, "reset": 3600, "verify": 24 * 3600}
+MAX_WRONG_CODES = 5
+
+
+def mask_email(address):
+    """An address as Cognito shows it in CodeDeliveryDetails: a***@e***."""
+    local, _, domain = address.partition("@")
+    return "%s***@%s***" % (local[:1], domain[:1])
+
+
+def patch_self_service(models, responses, find_client, refuse_secret_hash, hides_users):
+    """Sign-up, its confirmation, ForgotPassword, ChangePassword and DeleteUser as Cognito's API
+    reference has them; moto confirms a sign-up with any code, checks reset codes only of a
+    format of its own, and lacks ResendConfirmationCode and DeleteUser.
+
+    Codes are random six digits, sent to the attribute Cognito would use (the pool's
+    AutoVerifiedAttributes for a sign-up; the verified email, else phone, for a reset), kept in
+    the mailbox, and refused with Cognito's errors, in the words its users report: a wrong one
+    CodeMismatchException "Invalid verification code provided, please try again.", an expired or
+    spent one ExpiredCodeException "Invalid code provided, please request a code again.", after
+    five wrong ones LimitExceededException "Attempt limit exceeded, please try after some time."
+    (the crate reads only the types). Every call with a client checks SecretHash as InitiateAuth
+    checks SECRET_HASH."""
+    from moto.cognitoidp.exceptions import (
+        CodeMismatchException, ExpiredCodeException, InvalidParameterException, NotAuthorizedError,
+        UserNotFoundError, UsernameExistsException,
+    )
+    from moto.cognitoidp.models import UserStatus
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.responses import ActionResult, EmptyResult
+
+    class LimitExceededException(JsonRESTError):
+        def __init__(self, message):
+            super().__init__(error_type="LimitExceededException", message=message)
+
+    codes = {}  # (pool id, username, purpose) -> {"code", "until", "wrong", "attribute"}
+    lock = threading.Lock()
+    unknown = "Username/client id combination not found."
+
+    def client_of(handler, username):
+        client_id = handler._get_param("ClientId") or ""
+        backend = handler._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+        pool, client = find_client(backend, client_id)
+        if client is None:
+            raise models.ResourceNotFoundError(client_id)
+        given = handler._get_param("SecretHash")
+        if client.generate_secret:
+            refuse_secret_hash(client, username, given)
+        elif given:
+            raise InvalidParameterException(
+                "App client %s is not configured for secret but secret hash was received" % client.id
+            )
+        return backend, pool, client
+
+    def send_code(pool, user, purpose, attribute, to=None):
+        destination = to or user.attribute_lookup.get(attribute) or ""
+        code = "%06d" % secrets.randbelow(1_000_000)
+        lifetime = CODE_LIFETIMES[purpose.split(":")[0]]
+        with lock:
+            codes[(pool.id, user.username, purpose)] = {
+                "code": code, "until": pool_now(pool.id) + lifetime, "wrong": 0, "attribute": attribute, "to": to,
+            }
+        medium = "EMAIL" if attribute == "email" else "SMS"
+        keep_text({"pool": pool.id, "username": user.username, "to": destination, "medium": medium,
+                   "purpose": purpose, "code": code}, MAILBOX)
+        print("mailbox: %s to %s, %s code %s" % (medium, destination, purpose, code), flush=True)
+        shown = mask_email(destination) if medium == "EMAIL" else mask_phone(destination)
+        return {"Destination": shown, "DeliveryMedium": medium, "AttributeName": attribute}
+
+    def spend_code(pool, username, purpose, given):
+        key = (pool.id, username, purpose)
+        with lock:
+            entry = codes.get(key)
+            if entry is None or pool_now(pool.id) > entry["until"]:
+                codes.pop(key, None)
+                raise ExpiredCodeException("Invalid code provided, please request a code again.")
+            if entry["wrong"] >= MAX_WRONG_CODES:
+                raise LimitExceededException("Attempt limit exceeded, please try after some time.")
+            if not hmac.compare_digest(entry["code"], str(given or "")):
+                entry["wrong"] += 1
+                raise CodeMismatchException("Invalid verification code provided, please try again.")
+            return codes.pop(key)
+
+    def verified(user, attribute):
+        return bool(user.attribute_lookup.get(attribute)) and str(
+            user.attribute_lookup.get(attribute + "_verified", "")).lower() == "true"
+
+    def sign_up(self):
+        username = self._get_param("Username") or ""
+        backend, pool, client = client_of(self, username)
+        try:
+            user, _ = backend.sign_up(client.id, username, self._get_param("Password"),
+                                      self._get_param("UserAttributes", []))
+        except UsernameExistsException:
+            raise UsernameExistsException("User already exists")
+        answer = {"UserConfirmed": False, "UserSub": user.id}
+        auto = pool.extended_config.get("AutoVerifiedAttributes") or []
+        attribute = next((a for a in ("email", "phone_number") if a in auto and user.attribute_lookup.get(a)), None)
+        if attribute:
+            answer["CodeDeliveryDetails"] = send_code(pool, user, "signup", attribute)
+        return ActionResult(answer)
+
+    def confirm_sign_up(self):
+        username = self._get_param("Username") or ""
+        _, pool, _ = client_of(self, username)
+        user = pool._get_user(username)
+        if user is None:
+            raise UserNotFoundError(unknown)
+        if user.status is not UserStatus.UNCONFIRMED:
+            raise NotAuthorizedError("User cannot be confirmed. Current status is %s" % user.status.value)
+        entry = spend_code(pool, user.username, "signup", self._get_param("ConfirmationCode"))
+        user.status = UserStatus.CONFIRMED
+        # The code reached the address: it is verified.
+        user.update_attributes([{"Name": entry["attribute"] + "_verified", "Value": "true"}])
+        return EmptyResult()
+
+    def resend_confirmation_code(self):
+        username = self._get_param("Username") or ""
+        _, pool, client = client_of(self, username)
+        user = pool._get_user(username)
+        if user is None:
+            if hides_users(client):
+                return ActionResult({"CodeDeliveryDetails": {"Destination": "%s***@e***" % username[:1],
+                                                             "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
+            raise UserNotFoundError(unknown)
+        if user.status is not UserStatus.UNCONFIRMED:
+            raise InvalidParameterException("User is already confirmed.")
+        attribute = "email" if user.attribute_lookup.get("email") else "phone_number"
+        return ActionResult({"CodeDeliveryDetails": send_code(pool, user, "signup", attribute)})
+
+    def forgot_password(self):
+        username = self._get_param("Username") or ""
+        _, pool, client = client_of(self, username)
+        user = pool._get_user(username)
+        if user is None:
+            # PreventUserExistenceErrors: "a simulated destination" (developer guide, "Managing
+            # error responses"); otherwise UserNotFoundException.
+            if hides_users(client):
+                return ActionResult({"CodeDeliveryDetails": {"Destination": "%s***@e***" % username[:1],
+                                                             "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
+            raise UserNotFoundError(unknown)
+        attribute = next((a for a in ("email", "phone_number") if verified(user, a)), None)
+        if attribute is None:
+            raise InvalidParameterException(
+                "Cannot reset password for the user as there is no registered/verified email or phone_number"
+            )
+        return ActionResult({"CodeDeliveryDetails": send_code(pool, user, "reset", attribute)})
+
+    def confirm_forgot_password(self):
+        username = self._get_param("Username") or ""
+        backend, pool, client = client_of(self, username)
+        user = pool._get_user(username)
+        if user is None:
+            if hides_users(client):
+                raise CodeMismatchException("Invalid verification code provided, please try again.")
+            raise UserNotFoundError(unknown)
+        # The policy first, so that a refused password does not spend the code.
+        password = self._get_param("Password") or ""
+        backend._validate_password(pool.id, password)
+        spend_code(pool, user.username, "reset", self._get_param("ConfirmationCode"))
+        user.password = password
+        if user.status is UserStatus.RESET_REQUIRED:
+            user.status = UserStatus.CONFIRMED
+        return EmptyResult()
+
+    def delete_user(self):
+        # DeleteUser (its reference): the user of the access token deletes their own profile;
+        # their tokens stop working. moto lacks the call.
+        access_token = self._get_param("AccessToken") or ""
+        backend = self._get_region_agnostic_backend()._find_backend_by_access_token(access_token)
+        for pool in backend.user_pools.values():
+            if access_token in pool.access_tokens:
+                username = pool.access_tokens[access_token][1]
+                pool.sign_out(username)
+                pool.users.pop(username, None)
+                return EmptyResult()
+        raise NotAuthorizedError("Invalid Access Token")
+
+    # ChangePassword: a wrong previous password is NotAuthorizedException "Incorrect username or
+    # password." (moto puts the username as the message) and an unknown token "Invalid Access
+    # Token" (its users' reports); the crate reads the type, then these words for the type they
+    # share (which of the two the user must fix).
+    original_change = models.CognitoIdpBackend.change_password
+
+    def change_password(self, access_token, previous_password, proposed_password):
+        for pool in self.user_pools.values():
+            if access_token in pool.access_tokens:
+                user = pool.users.get(pool.access_tokens[access_token][1])
+                if user is not None and user.password != previous_password:
+                    raise NotAuthorizedError("Incorrect username or password.")
+                return original_change(self, access_token, previous_password, proposed_password)
+        raise NotAuthorizedError("Invalid Access Token")
+
+    models.CognitoIdpBackend.change_password = change_password
+    for name, handler in [("sign_up", sign_up), ("confirm_sign_up", confirm_sign_up),
+                          ("resend_confirmation_code", resend_confirmation_code),
+                          ("forgot_password", forgot_password), ("confirm_forgot_password", confirm_forgot_password),
+                          ("delete_user", delete_user)]:
+        setattr(responses.CognitoIdpResponse, name, handler)
 
 
 def patch_moto():
@@ -764,9 +982,11 @@ def patch_moto():
     # "Incorrect username or password." for UserNotFoundException; in SRP a simulated
     # PASSWORD_VERIFIER challenge, whose answer is refused as a wrong password. moto answers
     # UserNotFoundException whatever the setting. (Test emulator_hides_unknown_users_when_told_to.)
-    def hides_users(self, client_id):
-        _, client = find_client(self, client_id)
+    def hides_client(client):
         return client is not None and client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+
+    def hides_users(self, client_id):
+        return hides_client(find_client(self, client_id)[1])
 
     def unknown_user(self, client_id, auth_parameters):
         pool, _ = find_client(self, client_id)
@@ -1170,6 +1390,7 @@ def patch_moto():
     responses.CognitoIdpResponse.global_sign_out = global_sign_out
     patch_get_user(responses)
     patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash)
+    patch_self_service(models, responses, find_client, refuse_secret_hash, lambda client: hides_client(client))
     backend.respond_to_auth_challenge = respond_to_auth_challenge
     backend.admin_respond_to_auth_challenge = admin_respond_to_auth_challenge
     backend.verify_software_token = verify_software_token

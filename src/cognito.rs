@@ -6,6 +6,7 @@ use rocket::http::{CookieJar, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
+use crate::account::{CodeDelivery, SignedUp};
 use crate::client::{CognitoClient, UserAttributes};
 use crate::config::{Config, ConfigError, SessionMode};
 use crate::error::Error;
@@ -292,6 +293,169 @@ impl Cognito {
     /// sessions cannot be deleted, and Cognito's errors as for [`Cognito::login`].
     pub async fn sign_out_everywhere(&self, jar: &CookieJar<'_>, access_token: &str) -> Result<u64, Error> {
         self.sessions().sign_out_everywhere(self.shared(), jar, access_token).await
+    }
+
+    /// Signs a new user up (SignUp), with `attributes` by their local names in `attr_mapping`
+    /// (`first_name`, `api_key`) or by Cognito's (`phone_number`, `custom:team`). The user is
+    /// unconfirmed until they give the code Cognito sent ([`Cognito::confirm_sign_up`]).
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm};
+    /// use rocket_warrant::{Cognito, Error};
+    ///
+    /// #[derive(FromForm)]
+    /// struct SignUpForm { username: String, password: String, email: String }
+    ///
+    /// #[post("/signup", data = "<form>")]
+    /// async fn signup(cognito: &Cognito, form: Form<SignUpForm>) -> Result<String, Error> {
+    ///     let attributes = [("email", form.email.as_str())];
+    ///     let signed_up = cognito.sign_up(&form.username, &form.password, &attributes).await?;
+    ///     Ok(match signed_up.delivery {
+    ///         Some(sent) => format!("We sent a code to {}", sent.destination),
+    ///         None => "An administrator will confirm your account".to_owned(),
+    ///     })
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UsernameExists`], [`Error::PasswordRejected`] (the pool's policy, in Cognito's
+    /// words), [`Error::InvalidInput`] (an attribute Cognito refuses), and Cognito's errors as
+    /// for [`Cognito::login`].
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        password: &str,
+        attributes: &[(&str, &str)],
+    ) -> Result<SignedUp, Error> {
+        let attributes = crate::account::cognito_attributes(self.shared(), attributes)?;
+        self.shared().client.sign_up(username, password, attributes).await
+    }
+
+    /// Confirms a sign-up with the code Cognito sent (ConfirmSignUp); the user can sign in then.
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn confirm(cognito: &Cognito) -> Result<(), Error> {
+    /// match cognito.confirm_sign_up("ada", "123456").await {
+    ///     Ok(()) | Err(Error::AlreadyConfirmed) => println!("confirmed: sign in"),
+    ///     Err(Error::WrongCode) => println!("that code is not right"),
+    ///     Err(Error::CodeExpired) => println!("ask for a new code"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongCode`] (for an unknown username too), [`Error::CodeExpired`],
+    /// [`Error::TooManyAttempts`], [`Error::AlreadyConfirmed`].
+    pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<(), Error> {
+        self.shared().client.confirm_sign_up(username, code).await
+    }
+
+    /// Sends the confirmation code again (ResendConfirmationCode): where it went, or `None` for
+    /// a username Cognito does not know (a page should answer the same either way).
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn resend(cognito: &Cognito) -> Result<(), Error> {
+    /// cognito.resend_confirmation_code("ada").await?;
+    /// println!("If that account waits for confirmation, a new code is on its way");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AlreadyConfirmed`], [`Error::TooManyAttempts`], and Cognito's errors.
+    pub async fn resend_confirmation_code(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
+        self.shared().client.resend_confirmation_code(username).await
+    }
+
+    /// Starts a reset of a forgotten password (ForgotPassword): Cognito sends a code to the
+    /// user's verified email or phone. Where it went, or `None` for a username Cognito does not
+    /// know: a page must answer the same either way, so as not to tell which usernames exist.
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn forgot(cognito: &Cognito) -> Result<&'static str, Error> {
+    /// cognito.forgot_password("ada").await?;
+    /// Ok("If that account exists, we sent it a code")
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooManyAttempts`], [`Error::InvalidInput`] (the user has no verified email or
+    /// phone), and Cognito's errors.
+    pub async fn forgot_password(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
+        self.shared().client.forgot_password(username).await
+    }
+
+    /// Sets a new password with the code [`Cognito::forgot_password`] sent
+    /// (ConfirmForgotPassword); the old password is dead then.
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn reset(cognito: &Cognito) -> Result<(), Error> {
+    /// cognito.confirm_forgot_password("ada", "123456", "Corr3ct-Horse-Battery").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongCode`] (for an unknown username too), [`Error::CodeExpired`],
+    /// [`Error::TooManyAttempts`], [`Error::PasswordRejected`].
+    pub async fn confirm_forgot_password(&self, username: &str, code: &str, new_password: &str) -> Result<(), Error> {
+        self.shared().client.confirm_forgot_password(username, code, new_password).await
+    }
+
+    /// Changes a signed-in user's password (ChangePassword with their access token: take it
+    /// from the request's [`CognitoUser`](crate::CognitoUser)).
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm};
+    /// use rocket_warrant::{Cognito, CognitoUser, Error};
+    ///
+    /// #[derive(FromForm)]
+    /// struct Change { old: String, new: String }
+    ///
+    /// #[post("/password", data = "<form>")]
+    /// async fn password(cognito: &Cognito, user: CognitoUser, form: Form<Change>) -> Result<&'static str, Error> {
+    ///     cognito.change_password(user.access_token(), &form.old, &form.new).await?;
+    ///     Ok("Password changed")
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidCredentials`] for a wrong current password, [`Error::PasswordRejected`],
+    /// [`Error::TooManyAttempts`], [`Error::SessionExpired`] for a token Cognito no longer takes.
+    pub async fn change_password(&self, access_token: &str, old: &str, new: &str) -> Result<(), Error> {
+        self.shared().client.change_password(access_token, old, new).await
+    }
+
+    /// Deletes the signed-in user's account (DeleteUser with their access token): at Cognito
+    /// first, then every session of theirs here (this browser's cookies are cleared), every
+    /// token they were issued is refused on every instance, and their local row is deleted.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, http::CookieJar};
+    /// use rocket_warrant::{Cognito, CognitoUser, Error};
+    ///
+    /// #[post("/account/delete")]
+    /// async fn delete(cognito: &Cognito, jar: &CookieJar<'_>, user: CognitoUser) -> Result<&'static str, Error> {
+    ///     cognito.delete_account(jar, user.access_token()).await?;
+    ///     Ok("Your account is deleted")
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] for an access token that does not verify, Cognito's errors (then nothing
+    /// was deleted), [`Error::Store`] when the row or the sessions cannot be deleted.
+    pub async fn delete_account(&self, jar: &CookieJar<'_>, access_token: &str) -> Result<(), Error> {
+        crate::account::delete_account(self.shared(), self.sessions(), jar, access_token).await
     }
 
     /// The server-side sessions of `username`, oldest first (for an account or admin page).

@@ -70,6 +70,22 @@ pub enum Error {
     /// The user has not confirmed the sign-up.
     #[error("the user has not confirmed the account")]
     UserNotConfirmed,
+    /// A sign-up's username (or alias) is taken.
+    #[error("that username is taken")]
+    UsernameExists,
+    /// The code has expired, or was used already: ask for a new one.
+    #[error("the code has expired; ask for a new one")]
+    CodeExpired,
+    /// Too many wrong codes or passwords: Cognito refuses this user's attempts for a while.
+    #[error("too many attempts; try again later")]
+    TooManyAttempts,
+    /// Cognito refused the input (an attribute's format, say); the message says why and may be
+    /// shown to the user.
+    #[error("refused: {0}")]
+    InvalidInput(String),
+    /// The account was confirmed already: the user can sign in.
+    #[error("the account is confirmed already")]
+    AlreadyConfirmed,
     /// An administrator reset the password; the user must set a new one.
     #[error("the user must reset the password")]
     PasswordResetRequired,
@@ -144,7 +160,11 @@ impl Error {
             | Error::UserNotConfirmed
             | Error::PasswordResetRequired => Status::Forbidden,
             Error::WrongAnswer { .. } => Status::BadRequest,
-            Error::PasswordRejected(_) | Error::WrongCode => Status::UnprocessableEntity,
+            Error::PasswordRejected(_) | Error::WrongCode | Error::CodeExpired | Error::InvalidInput(_) => {
+                Status::UnprocessableEntity
+            }
+            Error::UsernameExists | Error::AlreadyConfirmed => Status::Conflict,
+            Error::TooManyAttempts => Status::TooManyRequests,
             Error::Throttled | Error::Unavailable(_) | Error::Store(_) => Status::ServiceUnavailable,
             Error::Misconfigured(_) | Error::CookieTooLarge { .. } | Error::NoStore | Error::NoSessionStore => {
                 Status::InternalServerError

@@ -190,6 +190,7 @@
 #![cfg_attr(not(docsrs), allow(rustdoc::broken_intra_doc_links))]
 #![deny(missing_docs, missing_debug_implementations)]
 
+mod account;
 mod cache;
 mod catcher;
 mod client;
@@ -211,6 +212,7 @@ mod users;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
+pub use account::{CodeDelivery, SignedUp};
 pub use catcher::redirect_to_login;
 pub use client::UserAttributes;
 pub use cognito::Cognito;

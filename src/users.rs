@@ -99,6 +99,16 @@ impl Users {
         user.ok_or(Error::NotProvisioned)
     }
 
+    /// Deletes the local row of `username`, if the site keeps users.
+    pub(crate) async fn delete(&self, username: &str) -> Result<(), Error> {
+        if let Some(store) = &self.store {
+            store.delete(username).await?;
+            // Sessions that remember the row read it again.
+            self.writes.fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
+        Ok(())
+    }
+
     /// The count of this instance's row writes so far.
     pub(crate) fn writes(&self) -> u64 {
         self.writes.load(std::sync::atomic::Ordering::Acquire)

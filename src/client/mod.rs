@@ -2,6 +2,7 @@
 //! SECRET_HASH, refresh, GetUser and sign-out, with Cognito's errors mapped onto [`Error`].
 //! Every SDK call of the crate is here.
 
+mod account;
 mod modexp;
 #[cfg(feature = "testing")]
 pub(crate) mod offline;

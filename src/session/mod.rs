@@ -270,14 +270,7 @@ impl Sessions {
     ) -> Result<u64, Error> {
         let claims = shared.verify(access_token, TokenUse::Access).await?;
         let username = claims.cognito_username().unwrap_or(&claims.sub).to_owned();
-        let ended = match self {
-            Sessions::Cookies(mode) => {
-                mode.end(shared, jar).await;
-                Ok(0)
-            }
-            Sessions::Server(mode) => mode.end_user(&username).await,
-        };
-        shared.cookies.clear(jar);
+        let ended = self.end_all(shared, jar, &username).await;
         let signed_out = shared.client.global_sign_out(access_token).await;
         // Recorded once Cognito ended every refresh token (a refresh until then is covered),
         // whether or not it could: every token of the user issued until now plus the leeway,
@@ -285,6 +278,20 @@ impl Sessions {
         let leeway = shared.leeway();
         shared.revocations.user(&claims.sub, shared.now().saturating_add(leeway), leeway).await;
         signed_out?;
+        ended
+    }
+
+    /// Ends this browser's session and every server-side one of `username` (no call to
+    /// Cognito): how many server-side sessions ended.
+    pub(crate) async fn end_all(&self, shared: &Shared, jar: &CookieJar<'_>, username: &str) -> Result<u64, Error> {
+        let ended = match self {
+            Sessions::Cookies(mode) => {
+                mode.end(shared, jar).await;
+                Ok(0)
+            }
+            Sessions::Server(mode) => mode.end_user(username).await,
+        };
+        shared.cookies.clear(jar);
         ended
     }
 

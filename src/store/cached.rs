@@ -68,6 +68,14 @@ impl<S: UserStore> UserStore for CachedStore<S> {
         }
         Ok(found)
     }
+
+    async fn delete(&self, username: &str) -> Result<bool, StoreError> {
+        self.users.remove(username);
+        let deleted = self.inner.delete(username).await;
+        // A find between the two calls may have cached it again.
+        self.users.remove(username);
+        deleted
+    }
 }
 
 #[cfg(test)]

@@ -109,6 +109,10 @@ impl UserStore for MemoryStore {
     async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
         Ok(self.users.lock().by_name.get(username).cloned())
     }
+
+    async fn delete(&self, username: &str) -> Result<bool, StoreError> {
+        Ok(self.users.lock().by_name.remove(username).is_some())
+    }
 }
 
 #[rocket::async_trait]

@@ -203,6 +203,19 @@ pub trait UserStore: Send + Sync + 'static {
     ///
     /// [`StoreError`] when the store cannot be reached or the read fails.
     async fn find(&self, username: &str) -> Result<Option<User>, StoreError>;
+
+    /// Deletes the user with this Cognito username (after they deleted their account:
+    /// [`Cognito::delete_account`](crate::Cognito::delete_account)); whether there was one. The
+    /// crate's stores all delete; a store of an application's own that does not implement this
+    /// refuses, so that no account is deleted at Cognito while its row is silently kept.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or the write fails, and
+    /// [`StoreError::Query`] from a store that does not delete.
+    async fn delete(&self, username: &str) -> Result<bool, StoreError> {
+        Err(StoreError::Query(format!("this user store cannot delete users ({username:?} kept)")))
+    }
 }
 
 #[rocket::async_trait]
@@ -213,5 +226,9 @@ impl<S: UserStore + ?Sized> UserStore for std::sync::Arc<S> {
 
     async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
         (**self).find(username).await
+    }
+
+    async fn delete(&self, username: &str) -> Result<bool, StoreError> {
+        (**self).delete(username).await
     }
 }

@@ -297,6 +297,34 @@ impl Pool {
             .collect()
     }
 
+    /// The codes the emulator mailed (or texted) to `username` of this pool for `purpose`
+    /// (`signup`, `reset`), oldest first: what the user's mailbox shows (the emulator's
+    /// GET /_emulator/mail; not a Cognito call).
+    pub async fn mail(&self, username: &str, purpose: &str) -> Vec<String> {
+        let mail: Vec<serde_json::Value> =
+            serde_json::from_str(&emulator_route("GET", "/_emulator/mail", "").await).expect("the mailbox is JSON");
+        mail.iter()
+            .filter(|m| m["pool"] == self.pool_id.as_str() && m["username"] == username && m["purpose"] == purpose)
+            .map(|m| m["code"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The newest code of [`Pool::mail`].
+    pub async fn newest_code(&self, username: &str, purpose: &str) -> String {
+        self.mail(username, purpose).await.pop().unwrap_or_else(|| panic!("no {purpose} code for {username}"))
+    }
+
+    /// Makes Cognito verify users' email addresses (AutoVerifiedAttributes): a sign-up's code is
+    /// mailed there.
+    pub async fn verify_emails(&self) {
+        (self.admin.update_user_pool())
+            .user_pool_id(&self.pool_id)
+            .auto_verified_attributes(cip::types::VerifiedAttributeType::Email)
+            .send()
+            .await
+            .expect("update_user_pool");
+    }
+
     /// Moves this pool's clock on by `secs`, as if that much time had passed: what lapses
     /// (challenge sessions, refresh tokens) lapses at once (the emulator's POST /_emulator/clock;
     /// not a Cognito call). Tokens are still minted on the real clock.

@@ -69,6 +69,10 @@ macro_rules! store_pool {
             async fn find(&self, username: &str) -> Result<Option<$crate::User>, $crate::StoreError> {
                 self.0.find(username).await
             }
+
+            async fn delete(&self, username: &str) -> Result<bool, $crate::StoreError> {
+                self.0.delete(username).await
+            }
         }
 
         #[rocket::async_trait]

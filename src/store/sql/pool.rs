@@ -139,6 +139,10 @@ where
         let row = conn.find_user(username).await.map_err(query_error)?;
         Ok(row.map(User::from))
     }
+
+    pub(crate) async fn delete(&self, username: &str) -> Result<bool, StoreError> {
+        self.conn().await?.delete_user(username).await.map_err(query_error)
+    }
 }
 
 /// The server-side sessions' calls, each on a pooled connection.

@@ -13,6 +13,9 @@ pub(crate) trait UserQueries {
 
     /// The row of a username.
     async fn find_user(&mut self, name: &str) -> diesel::QueryResult<Option<super::models::UserRow>>;
+
+    /// Deletes the row of a username; whether there was one.
+    async fn delete_user(&mut self, name: &str) -> diesel::QueryResult<bool>;
 }
 
 /// The server-side sessions' queries on one connection type (see
@@ -83,6 +86,13 @@ macro_rules! user_queries {
                     .first(self)
                     .await
                     .optional()
+            }
+
+            async fn delete_user(&mut self, name: &str) -> diesel::QueryResult<bool> {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_users::dsl::*;
+                Ok(diesel::delete(cognito_users.filter(username.eq(name))).execute(self).await? > 0)
             }
         }
 

@@ -1,0 +1,96 @@
+//! Account self-service: sign-up and its confirmation, a forgotten password reset with a code,
+//! a changed password, and deleting one's own account (the local row and the sessions too).
+//! Each call sends the SecretHash of an app client with a secret; the errors a user can fix are
+//! typed ([`Error::UsernameExists`], [`Error::WrongCode`], [`Error::CodeExpired`],
+//! [`Error::TooManyAttempts`], [`Error::PasswordRejected`], ...), and the calls that take a
+//! username answer alike for a known and an unknown one where Cognito lets them.
+
+use aws_sdk_cognitoidentityprovider::types::AttributeType;
+use rocket::http::CookieJar;
+
+use crate::error::Error;
+use crate::session::Sessions;
+use crate::state::Shared;
+use crate::tokens::TokenUse;
+
+/// Where Cognito sent a code: `medium` `EMAIL` or `SMS`, the `destination` masked as Cognito
+/// shows it (`a***@e***`), and the `attribute` it went to (`email`, `phone_number`).
+///
+/// ```
+/// use rocket_warrant::CodeDelivery;
+///
+/// let sent = CodeDelivery { medium: "EMAIL".into(), destination: "a***@e***".into(), attribute: "email".into() };
+/// assert_eq!(sent.to_string(), "a***@e*** (EMAIL)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CodeDelivery {
+    /// `EMAIL` or `SMS`.
+    pub medium: String,
+    /// The address or number, masked.
+    pub destination: String,
+    /// The attribute the code went to.
+    pub attribute: String,
+}
+
+impl std::fmt::Display for CodeDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.destination, self.medium)
+    }
+}
+
+/// What a sign-up gave: whether the user is confirmed already (a pre-sign-up trigger may
+/// confirm them), their `sub`, and where the confirmation code went (none when the pool
+/// verifies no attribute: an administrator confirms the user then).
+///
+/// ```
+/// use rocket_warrant::SignedUp;
+///
+/// let signed_up = SignedUp { confirmed: false, sub: "6d1c...".into(), delivery: None };
+/// assert!(!signed_up.confirmed);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignedUp {
+    /// The user may sign in already.
+    pub confirmed: bool,
+    /// The new user's `sub`.
+    pub sub: String,
+    /// Where the confirmation code went.
+    pub delivery: Option<CodeDelivery>,
+}
+
+/// The attributes of a sign-up under Cognito's names: a local field of `attr_mapping`
+/// (`first_name`, `api_key`) becomes its Cognito attribute (`given_name`, `custom:api_key`); a
+/// name the mapping does not target is taken as Cognito's own (`phone_number`).
+pub(crate) fn cognito_attributes(shared: &Shared, attributes: &[(&str, &str)]) -> Result<Vec<AttributeType>, Error> {
+    let mapping = &shared.config.attr_mapping;
+    attributes
+        .iter()
+        .map(|(name, value)| {
+            let cognito = mapping.iter().find(|(_, local)| local.as_str() == *name).map_or(*name, |(c, _)| c);
+            AttributeType::builder()
+                .name(cognito)
+                .value(*value)
+                .build()
+                .map_err(|e| Error::InvalidInput(format!("attribute {name:?}: {e}")))
+        })
+        .collect()
+}
+
+/// Deletes the account of `access_token`'s user at Cognito first (should Cognito refuse,
+/// nothing here changes), then ends their sessions here, refuses every token they were issued,
+/// and deletes their local row.
+pub(crate) async fn delete_account(
+    shared: &Shared,
+    sessions: &Sessions,
+    jar: &CookieJar<'_>,
+    access_token: &str,
+) -> Result<(), Error> {
+    let claims = shared.verify(access_token, TokenUse::Access).await?;
+    let username = claims.cognito_username().unwrap_or(&claims.sub).to_owned();
+    shared.client.delete_user(access_token).await?;
+    let ended = sessions.end_all(shared, jar, &username).await;
+    let leeway = shared.leeway();
+    shared.revocations.user(&claims.sub, shared.now().saturating_add(leeway), leeway).await;
+    ended?;
+    shared.users.delete(&username).await
+}

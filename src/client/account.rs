@@ -1,0 +1,208 @@
+//! The account self-service calls: SignUp, ConfirmSignUp, ResendConfirmationCode,
+//! ForgotPassword, ConfirmForgotPassword, ChangePassword and DeleteUser, each with the
+//! SecretHash of an app client with a secret, their errors read by type.
+
+use aws_sdk_cognitoidentityprovider as cip;
+use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+
+use super::{sdk_error, CognitoClient};
+use crate::account::{CodeDelivery, SignedUp};
+use crate::error::{Error, ServiceError};
+
+/// Maps an error of a self-service call: the code and password errors a user can fix, typed;
+/// `unknown_user` is what an unknown username means for this call.
+fn account_error<E>(err: SdkError<E, HttpResponse>, unknown_user: Option<Error>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    sdk_error(err, |code, message| match code {
+        "UsernameExistsException" | "AliasExistsException" => Some(Error::UsernameExists),
+        "CodeMismatchException" => Some(Error::WrongCode),
+        "ExpiredCodeException" => Some(Error::CodeExpired),
+        // Too many wrong codes (or passwords): not throttling of the site, the user must wait.
+        "LimitExceededException" | "TooManyFailedAttemptsException" => Some(Error::TooManyAttempts),
+        "InvalidPasswordException" => Some(Error::PasswordRejected(message.to_owned())),
+        // A SecretHash wrong or missing was read before this (misconfiguration); what is left
+        // of this type is the user's input (an attribute's format, a user already confirmed).
+        "InvalidParameterException" => Some(Error::InvalidInput(message.to_owned())),
+        "UserNotFoundException" => unknown_user.clone(),
+        _ => None,
+    })
+}
+
+/// A call of the offline test pool, which has no self-service.
+#[cfg(feature = "testing")]
+fn offline_unsupported() -> Error {
+    Error::Cognito(ServiceError::new("the offline test pool (testing feature) has no account self-service"))
+}
+
+macro_rules! refuse_offline {
+    ($client:expr) => {
+        #[cfg(feature = "testing")]
+        if $client.offline.is_some() {
+            return Err(offline_unsupported());
+        }
+    };
+}
+
+fn delivery(details: Option<&cip::types::CodeDeliveryDetailsType>) -> Option<CodeDelivery> {
+    details.map(|d| CodeDelivery {
+        medium: d.delivery_medium().map(|m| m.as_str().to_owned()).unwrap_or_default(),
+        destination: d.destination().unwrap_or_default().to_owned(),
+        attribute: d.attribute_name().unwrap_or_default().to_owned(),
+    })
+}
+
+impl CognitoClient {
+    /// SignUp with the attributes under Cognito's names.
+    pub(crate) async fn sign_up(
+        &self,
+        username: &str,
+        password: &str,
+        attributes: Vec<cip::types::AttributeType>,
+    ) -> Result<SignedUp, Error> {
+        refuse_offline!(self);
+        let out = (self.client.sign_up())
+            .client_id(&self.client_id)
+            .username(username)
+            .password(password)
+            .set_user_attributes(Some(attributes))
+            .set_secret_hash(self.secret_hash(username))
+            .send()
+            .await
+            .map_err(|e| account_error(e, None))?;
+        Ok(SignedUp {
+            confirmed: out.user_confirmed(),
+            sub: out.user_sub().to_owned(),
+            delivery: delivery(out.code_delivery_details()),
+        })
+    }
+
+    /// ConfirmSignUp. An unknown username is a wrong code: the answer does not tell it apart.
+    pub(crate) async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<(), Error> {
+        refuse_offline!(self);
+        (self.client.confirm_sign_up())
+            .client_id(&self.client_id)
+            .username(username)
+            .confirmation_code(code)
+            .set_secret_hash(self.secret_hash(username))
+            .send()
+            .await
+            .map_err(|e| match account_error(e, Some(Error::WrongCode)) {
+                // "User cannot be confirmed. Current status is CONFIRMED": nothing left to do.
+                Error::Cognito(s) if s.code() == Some("NotAuthorizedException") => Error::AlreadyConfirmed,
+                other => other,
+            })?;
+        Ok(())
+    }
+
+    /// ResendConfirmationCode; `None` for an unknown user (or one Cognito pretends to know).
+    pub(crate) async fn resend_confirmation_code(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
+        refuse_offline!(self);
+        let out = (self.client.resend_confirmation_code())
+            .client_id(&self.client_id)
+            .username(username)
+            .set_secret_hash(self.secret_hash(username))
+            .send()
+            .await;
+        match out {
+            Ok(out) => Ok(delivery(out.code_delivery_details())),
+            Err(e) => match account_error(e, Some(Error::InvalidCredentials)) {
+                Error::InvalidCredentials => Ok(None),
+                Error::InvalidInput(_) => Err(Error::AlreadyConfirmed),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// ForgotPassword; `None` for an unknown user, as Cognito's PreventUserExistenceErrors has it.
+    pub(crate) async fn forgot_password(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
+        refuse_offline!(self);
+        let out = (self.client.forgot_password())
+            .client_id(&self.client_id)
+            .username(username)
+            .set_secret_hash(self.secret_hash(username))
+            .send()
+            .await;
+        match out {
+            Ok(out) => Ok(delivery(out.code_delivery_details())),
+            Err(e) => match account_error(e, Some(Error::InvalidCredentials)) {
+                Error::InvalidCredentials => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// ConfirmForgotPassword. An unknown username is a wrong code.
+    pub(crate) async fn confirm_forgot_password(
+        &self,
+        username: &str,
+        code: &str,
+        password: &str,
+    ) -> Result<(), Error> {
+        refuse_offline!(self);
+        (self.client.confirm_forgot_password())
+            .client_id(&self.client_id)
+            .username(username)
+            .confirmation_code(code)
+            .password(password)
+            .set_secret_hash(self.secret_hash(username))
+            .send()
+            .await
+            .map_err(|e| account_error(e, Some(Error::WrongCode)))?;
+        Ok(())
+    }
+
+    /// ChangePassword with the user's access token.
+    pub(crate) async fn change_password(&self, access_token: &str, old: &str, new: &str) -> Result<(), Error> {
+        refuse_offline!(self);
+        (self.client.change_password())
+            .access_token(access_token)
+            .previous_password(old)
+            .proposed_password(new)
+            .send()
+            .await
+            .map_err(|e| match account_error(e, Some(Error::SessionExpired)) {
+                // One type for two causes: a wrong previous password, "Incorrect username or
+                // password." (as every sign-in words it), or a token Cognito no longer takes.
+                Error::Cognito(s) if s.code() == Some("NotAuthorizedException") => {
+                    match s.message().to_ascii_lowercase().contains("password") {
+                        true => Error::InvalidCredentials,
+                        false => Error::SessionExpired,
+                    }
+                }
+                other => other,
+            })?;
+        Ok(())
+    }
+
+    /// DeleteUser with the user's access token.
+    pub(crate) async fn delete_user(&self, access_token: &str) -> Result<(), Error> {
+        refuse_offline!(self);
+        (self.client.delete_user())
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(|e| account_error(e, Some(Error::SessionExpired)))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_reads_cognitos_details() {
+        let details = cip::types::CodeDeliveryDetailsType::builder()
+            .destination("a***@e***")
+            .delivery_medium(cip::types::DeliveryMediumType::Email)
+            .attribute_name("email")
+            .build();
+        let delivery = delivery(Some(&details)).unwrap();
+        assert_eq!((delivery.medium.as_str(), delivery.destination.as_str()), ("EMAIL", "a***@e***"));
+        assert_eq!(delivery.attribute, "email");
+        assert_eq!(super::delivery(None), None);
+    }
+}

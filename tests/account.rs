@@ -1,0 +1,180 @@
+//! Account self-service against the emulator, on each real store, with and without a client
+//! secret: sign-up and its confirmation, the codes (wrong, expired, spent, too many), a
+//! forgotten password reset, a changed password, and an account deleted with its local row.
+
+mod common;
+
+use common::{ignite, with, Pool, StoreKind};
+use rocket::http::{ContentType, CookieJar, Header, Status};
+use rocket::local::asynchronous::Client;
+use rocket_warrant::{Cognito, CognitoUser, Error};
+use serde_json::json;
+
+const PASSWORD: &str = "Corr3ct-Horse!";
+const NEW_PASSWORD: &str = "Brand-N3w-Horse!";
+
+/// A pool whose sign-ups are confirmed by a code mailed to the user's email.
+async fn pool(secret: bool) -> Pool {
+    let pool = Pool::new(secret).await;
+    pool.verify_emails().await;
+    pool
+}
+
+#[rocket::get("/me")]
+fn me(user: CognitoUser) -> String {
+    user.username().to_owned()
+}
+
+#[rocket::get("/access")]
+fn access(user: CognitoUser) -> String {
+    user.access_token().to_owned()
+}
+
+#[rocket::post("/delete")]
+async fn delete(cognito: &Cognito, jar: &CookieJar<'_>, user: CognitoUser) -> Result<&'static str, Error> {
+    cognito.delete_account(jar, user.access_token()).await?;
+    Ok("deleted")
+}
+
+store_tests! {
+    a_sign_up_is_confirmed_by_its_code_and_then_signs_in => |kind: StoreKind, url: String| async move {
+        for secret in [false, true] {
+            let pool = pool(secret).await;
+            let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+            let name = format!("newbie-{secret}");
+            // Local names of attr_mapping go to Cognito under its names (custom: included).
+            let attributes = [("email", "newbie@example.com"), ("first_name", "New"), ("api_key", "k-1")];
+            let signed_up = cognito.sign_up(&name, PASSWORD, &attributes).await.expect("signed up");
+            assert!(!signed_up.confirmed);
+            let sent = signed_up.delivery.expect("a code was mailed");
+            assert_eq!((sent.medium.as_str(), sent.destination.as_str()), ("EMAIL", "n***@e***"));
+            let err = cognito.login(&name, PASSWORD).await.unwrap_err();
+            assert!(matches!(err, Error::UserNotConfirmed), "{secret}: {err:?}");
+
+            let taken = cognito.sign_up(&name, PASSWORD, &attributes).await.unwrap_err();
+            assert!(matches!(taken, Error::UsernameExists), "{taken:?}");
+            assert_eq!(taken.status(), Status::Conflict);
+            let weak = cognito.sign_up(&format!("weak-{secret}"), "short", &attributes).await.unwrap_err();
+            assert!(matches!(&weak, Error::PasswordRejected(m) if !m.is_empty()), "{weak:?}");
+
+            let code = pool.newest_code(&name, "signup").await;
+            let wrong = if code == "000000" { "111111" } else { "000000" };
+            let err = cognito.confirm_sign_up(&name, wrong).await.unwrap_err();
+            assert!(matches!(err, Error::WrongCode), "{err:?}");
+            // A new code replaces the old one.
+            let resent = cognito.resend_confirmation_code(&name).await.unwrap().expect("sent again");
+            assert_eq!(resent.destination, "n***@e***");
+            let newer = pool.newest_code(&name, "signup").await;
+            if newer != code {
+                assert!(matches!(cognito.confirm_sign_up(&name, &code).await, Err(Error::WrongCode)));
+            }
+            cognito.confirm_sign_up(&name, &newer).await.expect("the newest code confirms");
+            let again = cognito.confirm_sign_up(&name, &newer).await.unwrap_err();
+            assert!(matches!(again, Error::AlreadyConfirmed), "{again:?}");
+            assert!(matches!(cognito.resend_confirmation_code(&name).await, Err(Error::AlreadyConfirmed)));
+
+            let user = cognito.login(&name, PASSWORD).await.expect("signs in").user.unwrap();
+            assert_eq!(user.email.as_deref(), Some("newbie@example.com"));
+            assert!(user.email_verified, "the code proved the address");
+            assert_eq!(user.first_name.as_deref(), Some("New"));
+            assert_eq!(user.field("api_key"), Some("k-1"));
+            // An unknown username answers as a wrong code, and a resend as for anyone.
+            assert!(matches!(cognito.confirm_sign_up("nobody-at-all", "123456").await, Err(Error::WrongCode)));
+            assert_eq!(cognito.resend_confirmation_code("nobody-at-all").await.unwrap(), None);
+        }
+    };
+
+    a_forgotten_password_is_reset_with_its_code_and_the_old_one_dies => |kind: StoreKind, url: String| async move {
+        for secret in [false, true] {
+            let pool = pool(secret).await;
+            let name = format!("forgetful-{secret}");
+            pool.add_user(&name, PASSWORD, &[("email", "forgetful@example.com"), ("email_verified", "true")]).await;
+            let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+            let sent = cognito.forgot_password(&name).await.unwrap().expect("a code for a known user");
+            assert_eq!((sent.medium.as_str(), sent.destination.as_str()), ("EMAIL", "f***@e***"));
+            // An unknown user: the same Ok, nothing that tells the two apart but the delivery,
+            // which a page does not show.
+            assert_eq!(cognito.forgot_password("nobody-at-all").await.unwrap(), None);
+            let err = cognito.confirm_forgot_password("nobody-at-all", "123456", NEW_PASSWORD).await.unwrap_err();
+            assert!(matches!(err, Error::WrongCode), "{err:?}");
+
+            let code = pool.newest_code(&name, "reset").await;
+            let wrong = if code == "000000" { "111111" } else { "000000" };
+            let err = cognito.confirm_forgot_password(&name, wrong, NEW_PASSWORD).await.unwrap_err();
+            assert!(matches!(err, Error::WrongCode), "{err:?}");
+            // A password the policy refuses does not spend the code.
+            let err = cognito.confirm_forgot_password(&name, &code, "short").await.unwrap_err();
+            assert!(matches!(err, Error::PasswordRejected(_)), "{err:?}");
+            cognito.confirm_forgot_password(&name, &code, NEW_PASSWORD).await.expect("reset");
+            let spent = cognito.confirm_forgot_password(&name, &code, "Another-Passw0rd!").await.unwrap_err();
+            assert!(matches!(spent, Error::CodeExpired), "{spent:?}");
+
+            let old = cognito.login(&name, PASSWORD).await.unwrap_err();
+            assert!(matches!(old, Error::InvalidCredentials), "the old password is dead: {old:?}");
+            cognito.login(&name, NEW_PASSWORD).await.expect("the new password signs in");
+        }
+    };
+
+    a_signed_in_user_changes_their_password_and_deletes_their_account => |kind: StoreKind, url: String| async move {
+        for secret in [false, true] {
+            let pool = pool(secret).await;
+            let name = format!("leaving-{secret}");
+            pool.add_user(&name, PASSWORD, &[("email", "leaving@example.com")]).await;
+            let settings = with(pool.settings(), json!({}));
+            let rocket = common::rocket(kind, &url, settings)
+                .mount("/", rocket::routes![common::routes::login, me, access, delete]);
+            let client = Client::tracked(rocket).await.unwrap();
+            let cognito = client.rocket().state::<Cognito>().unwrap();
+            let body = format!("username={name}&password={PASSWORD}");
+            let signed_in = client.post("/login").header(ContentType::Form).body(body).dispatch().await;
+            assert_eq!(signed_in.status(), Status::Ok);
+            let token = client.get("/access").dispatch().await.into_string().await.unwrap();
+
+            let err = cognito.change_password(&token, "Wr0ng-Passw0rd!", NEW_PASSWORD).await.unwrap_err();
+            assert!(matches!(err, Error::InvalidCredentials), "a wrong current password: {err:?}");
+            let err = cognito.change_password(&token, PASSWORD, "short").await.unwrap_err();
+            assert!(matches!(err, Error::PasswordRejected(_)), "{err:?}");
+            cognito.change_password(&token, PASSWORD, NEW_PASSWORD).await.expect("changed");
+            assert!(matches!(cognito.login(&name, PASSWORD).await, Err(Error::InvalidCredentials)));
+            cognito.login(&name, NEW_PASSWORD).await.expect("the new password signs in");
+            assert!(cognito.store().unwrap().find(&name).await.unwrap().is_some());
+
+            assert_eq!(client.post("/delete").dispatch().await.status(), Status::Ok);
+            assert_eq!(cognito.store().unwrap().find(&name).await.unwrap(), None, "the local row is gone");
+            assert!(client.cookies().get("cognito_access").is_none(), "the session ended");
+            let bearer = Header::new("Authorization", format!("Bearer {token}"));
+            assert_eq!(client.get("/me").header(bearer).dispatch().await.status(), Status::Unauthorized);
+            let gone = cognito.login(&name, NEW_PASSWORD).await.unwrap_err();
+            assert!(matches!(gone, Error::InvalidCredentials), "deleted at Cognito: {gone:?}");
+        }
+    };
+}
+
+/// Conformance: codes as Cognito's API reference and guide have them: a code lapses (a sign-up's
+/// after 24 hours: "Signing up and confirming user accounts"), and after five wrong codes even
+/// the right one is refused for a while (LimitExceededException). moto confirms with any code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_codes_lapse_and_wrong_ones_are_limited() {
+    need_emulator!();
+    let pool = pool(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    for name in ["late", "guesser"] {
+        cognito.sign_up(name, PASSWORD, &[("email", "someone@example.com")]).await.unwrap();
+    }
+    let code = pool.newest_code("guesser", "signup").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        assert!(matches!(cognito.confirm_sign_up("guesser", wrong).await, Err(Error::WrongCode)));
+    }
+    let err = cognito.confirm_sign_up("guesser", &code).await.unwrap_err();
+    assert!(matches!(err, Error::TooManyAttempts), "{err:?}");
+    assert_eq!(err.status(), Status::TooManyRequests);
+
+    let code = pool.newest_code("late", "signup").await;
+    pool.advance_clock(24 * 3600 + 1).await;
+    let err = cognito.confirm_sign_up("late", &code).await.unwrap_err();
+    assert!(matches!(err, Error::CodeExpired), "{err:?}");
+    cognito.resend_confirmation_code("late").await.unwrap();
+    cognito.confirm_sign_up("late", &pool.newest_code("late", "signup").await).await.expect("a new code works");
+}
