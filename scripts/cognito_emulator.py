@@ -657,7 +657,7 @@ def with_outbox(app):
 # confirmation code "remains valid for 24 hours"; ForgotPassword's reference: the code "is valid
 # for one hour"; attribute verification codes as sign-up's), and how many wrong codes are
 # allowed before LimitExceededException (the guide's five failed attempts).
-CODE_LIFETIMES = {"signup": 24 * 3600, "reset": 3600, "verify": 24 * 3600}
+CODE_LIFETIMES = {"signup": 24 * 3600, "reset": 3600, "verify": 24 * 3600}  # by purpose, before its ":"
 MAX_WRONG_CODES = 5
 
 
@@ -835,6 +835,67 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
                 return EmptyResult()
         raise NotAuthorizedError("Invalid Access Token")
 
+    # Attribute changes (UpdateUserAttributes reference; developer guide, "Verifying updates to
+    # email addresses and phone numbers"): a change of an attribute the pool verifies
+    # (AutoVerifiedAttributes) sends a code to the new value. With the attribute in
+    # UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate the old value stays
+    # until the code is given (VerifyUserAttribute); without, the new value replaces it at once,
+    # unverified. GetUserAttributeVerificationCode sends a code again. moto changes every
+    # attribute at once, sends nothing and lacks the two verification calls.
+    pending = {}  # (pool id, username, attribute) -> the value waiting for its code
+
+    def token_user(handler):
+        access_token = handler._get_param("AccessToken") or ""
+        backend = handler._get_region_agnostic_backend()._find_backend_by_access_token(access_token)
+        for pool in backend.user_pools.values():
+            if access_token in pool.access_tokens:
+                user = pool.users.get(pool.access_tokens[access_token][1])
+                if user is not None:
+                    return pool, user
+        raise NotAuthorizedError("Invalid Access Token")
+
+    def update_user_attributes(self):
+        pool, user = token_user(self)
+        verified_ones = pool.extended_config.get("AutoVerifiedAttributes") or []
+        held = (pool.extended_config.get("UserAttributeUpdateSettings") or {}).get(
+            "AttributesRequireVerificationBeforeUpdate") or []
+        now, deliveries = [], []
+        for attribute in self._get_param("UserAttributes", []):
+            name, value = attribute["Name"], attribute.get("Value", "")
+            if name in verified_ones and value and value != user.attribute_lookup.get(name):
+                deliveries.append(send_code(pool, user, "verify:" + name, name, to=value))
+                if name in held:
+                    with lock:
+                        pending[(pool.id, user.username, name)] = value
+                    continue
+                now.append({"Name": name + "_verified", "Value": "false"})
+            now.append(attribute)
+        if now:
+            user.update_attributes(now)
+        return ActionResult({"CodeDeliveryDetailsList": deliveries})
+
+    def get_user_attribute_verification_code(self):
+        pool, user = token_user(self)
+        name = self._get_param("AttributeName") or ""
+        with lock:
+            value = pending.get((pool.id, user.username, name))
+        value = value or user.attribute_lookup.get(name)
+        if not value:
+            raise InvalidParameterException("The user has no %s to verify" % name)
+        return ActionResult({"CodeDeliveryDetails": send_code(pool, user, "verify:" + name, name, to=value)})
+
+    def verify_user_attribute(self):
+        pool, user = token_user(self)
+        name = self._get_param("AttributeName") or ""
+        spend_code(pool, user.username, "verify:" + name, self._get_param("Code"))
+        with lock:
+            value = pending.pop((pool.id, user.username, name), None)
+        changes = [{"Name": name + "_verified", "Value": "true"}]
+        if value is not None:
+            changes.insert(0, {"Name": name, "Value": value})
+        user.update_attributes(changes)
+        return EmptyResult()
+
     # ChangePassword: a wrong previous password is NotAuthorizedException "Incorrect username or
     # password." (moto puts the username as the message) and an unknown token "Invalid Access
     # Token" (its users' reports); the crate reads the type, then these words for the type they
@@ -854,7 +915,9 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
     for name, handler in [("sign_up", sign_up), ("confirm_sign_up", confirm_sign_up),
                           ("resend_confirmation_code", resend_confirmation_code),
                           ("forgot_password", forgot_password), ("confirm_forgot_password", confirm_forgot_password),
-                          ("delete_user", delete_user)]:
+                          ("delete_user", delete_user), ("update_user_attributes", update_user_attributes),
+                          ("get_user_attribute_verification_code", get_user_attribute_verification_code),
+                          ("verify_user_attribute", verify_user_attribute)]:
         setattr(responses.CognitoIdpResponse, name, handler)
 
 

@@ -11,6 +11,7 @@ use rocket::http::CookieJar;
 use crate::error::Error;
 use crate::session::Sessions;
 use crate::state::Shared;
+use crate::store::User;
 use crate::tokens::TokenUse;
 
 /// Where Cognito sent a code: `medium` `EMAIL` or `SMS`, the `destination` masked as Cognito
@@ -58,22 +59,50 @@ pub struct SignedUp {
     pub delivery: Option<CodeDelivery>,
 }
 
-/// The attributes of a sign-up under Cognito's names: a local field of `attr_mapping`
-/// (`first_name`, `api_key`) becomes its Cognito attribute (`given_name`, `custom:api_key`); a
-/// name the mapping does not target is taken as Cognito's own (`phone_number`).
-pub(crate) fn cognito_attributes(shared: &Shared, attributes: &[(&str, &str)]) -> Result<Vec<AttributeType>, Error> {
+/// An attribute under Cognito's name: a local field of `attr_mapping` (`first_name`,
+/// `api_key`) becomes its Cognito attribute (`given_name`, `custom:api_key`); a name the mapping
+/// does not target is taken as Cognito's own (`phone_number`).
+pub(crate) fn cognito_name<'a>(shared: &'a Shared, name: &'a str) -> &'a str {
     let mapping = &shared.config.attr_mapping;
+    mapping.iter().find(|(_, local)| local.as_str() == name).map_or(name, |(cognito, _)| cognito.as_str())
+}
+
+/// The attributes of a sign-up or a change under Cognito's names ([`cognito_name`]).
+pub(crate) fn cognito_attributes(shared: &Shared, attributes: &[(&str, &str)]) -> Result<Vec<AttributeType>, Error> {
     attributes
         .iter()
         .map(|(name, value)| {
-            let cognito = mapping.iter().find(|(_, local)| local.as_str() == *name).map_or(*name, |(c, _)| c);
             AttributeType::builder()
-                .name(cognito)
+                .name(cognito_name(shared, name))
                 .value(*value)
                 .build()
                 .map_err(|e| Error::InvalidInput(format!("attribute {name:?}: {e}")))
         })
         .collect()
+}
+
+/// Changes the signed-in user's attributes, then brings their local row in step (an attribute
+/// that waits for its code keeps its old value until then).
+pub(crate) async fn update_attributes(
+    shared: &Shared,
+    access_token: &str,
+    attributes: &[(&str, &str)],
+) -> Result<Vec<CodeDelivery>, Error> {
+    let attributes = cognito_attributes(shared, attributes)?;
+    let sent = shared.client.update_attributes(access_token, attributes).await?;
+    shared.users.sync(&shared.client, access_token, shared.users.creates_unknown()).await?;
+    Ok(sent)
+}
+
+/// Verifies an attribute with its code, then brings the local row in step: the row as stored.
+pub(crate) async fn verify_attribute(
+    shared: &Shared,
+    access_token: &str,
+    attribute: &str,
+    code: &str,
+) -> Result<Option<User>, Error> {
+    shared.client.verify_attribute(access_token, cognito_name(shared, attribute), code).await?;
+    Ok(shared.users.sync(&shared.client, access_token, shared.users.creates_unknown()).await?.1)
 }
 
 /// Deletes the account of `access_token`'s user at Cognito first (should Cognito refuse,

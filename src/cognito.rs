@@ -435,6 +435,79 @@ impl Cognito {
         self.shared().client.change_password(access_token, old, new).await
     }
 
+    /// Changes the signed-in user's attributes (UpdateUserAttributes), by their local names in
+    /// `attr_mapping` or by Cognito's, and brings the local row in step. Where the pool verifies
+    /// an attribute (an email), Cognito sends a code to the new value: the returned deliveries
+    /// say where. A pool that keeps the old value until the new one is verified (its
+    /// `AttributesRequireVerificationBeforeUpdate`) changes it at [`Cognito::verify_attribute`].
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form};
+    /// use rocket_warrant::{Cognito, CognitoUser, Error};
+    ///
+    /// #[post("/email", data = "<email>")]
+    /// async fn email(cognito: &Cognito, user: CognitoUser, email: Form<String>) -> Result<String, Error> {
+    ///     let sent = cognito.update_attributes(user.access_token(), &[("email", email.as_str())]).await?;
+    ///     Ok(sent.iter().map(|d| format!("A code went to {d}\n")).collect())
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a value Cognito refuses, [`Error::UsernameExists`] for an
+    /// email another user signs in with, [`Error::SessionExpired`], and Cognito's errors.
+    pub async fn update_attributes(
+        &self,
+        access_token: &str,
+        attributes: &[(&str, &str)],
+    ) -> Result<Vec<CodeDelivery>, Error> {
+        crate::account::update_attributes(self.shared(), access_token, attributes).await
+    }
+
+    /// Sends a code to verify `attribute` (GetUserAttributeVerificationCode): again after
+    /// [`Cognito::update_attributes`], or for an address not yet verified.
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn again(cognito: &Cognito, access_token: &str) -> Result<(), Error> {
+    /// let sent = cognito.send_verification_code(access_token, "email").await?;
+    /// println!("a new code went to {sent}");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooManyAttempts`], [`Error::InvalidInput`] (no such attribute to verify), and
+    /// Cognito's errors.
+    pub async fn send_verification_code(&self, access_token: &str, attribute: &str) -> Result<CodeDelivery, Error> {
+        let name = crate::account::cognito_name(self.shared(), attribute);
+        self.shared().client.verification_code(access_token, name).await
+    }
+
+    /// Verifies `attribute` with its code (VerifyUserAttribute); a new email waiting for it
+    /// takes effect now. Returns the local row, brought in step (`None` without a store).
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn verify(cognito: &Cognito, access_token: &str) -> Result<(), Error> {
+    /// let user = cognito.verify_attribute(access_token, "email", "123456").await?;
+    /// assert!(user.is_some_and(|u| u.email_verified));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongCode`], [`Error::CodeExpired`], [`Error::TooManyAttempts`], and Cognito's
+    /// errors.
+    pub async fn verify_attribute(
+        &self,
+        access_token: &str,
+        attribute: &str,
+        code: &str,
+    ) -> Result<Option<User>, Error> {
+        crate::account::verify_attribute(self.shared(), access_token, attribute, code).await
+    }
+
     /// Deletes the signed-in user's account (DeleteUser with their access token): at Cognito
     /// first, then every session of theirs here (this browser's cookies are cleared), every
     /// token they were issued is refused on every instance, and their local row is deleted.

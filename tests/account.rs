@@ -1,6 +1,7 @@
 //! Account self-service against the emulator, on each real store, with and without a client
 //! secret: sign-up and its confirmation, the codes (wrong, expired, spent, too many), a
-//! forgotten password reset, a changed password, and an account deleted with its local row.
+//! forgotten password reset, an email change verified by its code, a changed password, and an
+//! account deleted with its local row.
 
 mod common;
 
@@ -112,6 +113,38 @@ store_tests! {
             let old = cognito.login(&name, PASSWORD).await.unwrap_err();
             assert!(matches!(old, Error::InvalidCredentials), "the old password is dead: {old:?}");
             cognito.login(&name, NEW_PASSWORD).await.expect("the new password signs in");
+        }
+    };
+
+    an_email_change_takes_effect_only_after_its_code => |kind: StoreKind, url: String| async move {
+        for secret in [false, true] {
+            let pool = pool(secret).await;
+            let name = format!("mover-{secret}");
+            pool.add_user(&name, PASSWORD, &[("email", "old@example.com"), ("email_verified", "true")]).await;
+            let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
+            let token = cognito.login(&name, PASSWORD).await.unwrap().tokens.access_token;
+            let changes = [("email", "new@example.com"), ("first_name", "Moved")];
+            let sent = cognito.update_attributes(&token, &changes).await.expect("changed");
+            assert_eq!(sent.len(), 1, "{sent:?}");
+            assert_eq!((sent[0].attribute.as_str(), sent[0].destination.as_str()), ("email", "n***@e***"));
+            let row = cognito.store().unwrap().find(&name).await.unwrap().unwrap();
+            assert_eq!(row.email.as_deref(), Some("old@example.com"), "the old address until the code");
+            assert!(row.email_verified);
+            assert_eq!(row.first_name.as_deref(), Some("Moved"), "an attribute without a code at once");
+
+            let purpose = "verify:email";
+            let code = pool.newest_code(&name, purpose).await;
+            let wrong = if code == "000000" { "111111" } else { "000000" };
+            let err = cognito.verify_attribute(&token, "email", wrong).await.unwrap_err();
+            assert!(matches!(err, Error::WrongCode), "{err:?}");
+            let again = cognito.send_verification_code(&token, "email").await.expect("sent again");
+            assert_eq!(again.destination, "n***@e***", "to the new address");
+            let code = pool.newest_code(&name, purpose).await;
+            let row = cognito.verify_attribute(&token, "email", &code).await.expect("verified").unwrap();
+            assert_eq!(row.email.as_deref(), Some("new@example.com"));
+            assert!(row.email_verified);
+            let spent = cognito.verify_attribute(&token, "email", &code).await.unwrap_err();
+            assert!(matches!(spent, Error::CodeExpired), "{spent:?}");
         }
     };
 

@@ -1,6 +1,7 @@
 //! The account self-service calls: SignUp, ConfirmSignUp, ResendConfirmationCode,
-//! ForgotPassword, ConfirmForgotPassword, ChangePassword and DeleteUser, each with the
-//! SecretHash of an app client with a secret, their errors read by type.
+//! ForgotPassword, ConfirmForgotPassword, ChangePassword, UpdateUserAttributes and its
+//! verification, and DeleteUser; SecretHash on each of an app client with a secret, and their
+//! errors read by type.
 
 use aws_sdk_cognitoidentityprovider as cip;
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
@@ -174,6 +175,48 @@ impl CognitoClient {
                 }
                 other => other,
             })?;
+        Ok(())
+    }
+
+    /// UpdateUserAttributes: where each code went, for the attributes Cognito verifies.
+    pub(crate) async fn update_attributes(
+        &self,
+        access_token: &str,
+        attributes: Vec<cip::types::AttributeType>,
+    ) -> Result<Vec<CodeDelivery>, Error> {
+        refuse_offline!(self);
+        let out = (self.client.update_user_attributes())
+            .access_token(access_token)
+            .set_user_attributes(Some(attributes))
+            .send()
+            .await
+            .map_err(|e| account_error(e, Some(Error::SessionExpired)))?;
+        Ok(out.code_delivery_details_list().iter().filter_map(|d| delivery(Some(d))).collect())
+    }
+
+    /// GetUserAttributeVerificationCode: a code sent (again) for `attribute`.
+    pub(crate) async fn verification_code(&self, access_token: &str, attribute: &str) -> Result<CodeDelivery, Error> {
+        refuse_offline!(self);
+        let out = (self.client.get_user_attribute_verification_code())
+            .access_token(access_token)
+            .attribute_name(attribute)
+            .send()
+            .await
+            .map_err(|e| account_error(e, Some(Error::SessionExpired)))?;
+        delivery(out.code_delivery_details())
+            .ok_or_else(|| Error::Cognito(ServiceError::new("Cognito said nothing of where the code went")))
+    }
+
+    /// VerifyUserAttribute with the code sent for `attribute`.
+    pub(crate) async fn verify_attribute(&self, access_token: &str, attribute: &str, code: &str) -> Result<(), Error> {
+        refuse_offline!(self);
+        (self.client.verify_user_attribute())
+            .access_token(access_token)
+            .attribute_name(attribute)
+            .code(code)
+            .send()
+            .await
+            .map_err(|e| account_error(e, Some(Error::SessionExpired)))?;
         Ok(())
     }
 

@@ -315,11 +315,16 @@ impl Pool {
     }
 
     /// Makes Cognito verify users' email addresses (AutoVerifiedAttributes): a sign-up's code is
-    /// mailed there.
+    /// mailed there, and a changed address takes effect once its code is given
+    /// (AttributesRequireVerificationBeforeUpdate).
     pub async fn verify_emails(&self) {
+        let hold = cip::types::UserAttributeUpdateSettingsType::builder()
+            .attributes_require_verification_before_update(cip::types::VerifiedAttributeType::Email)
+            .build();
         (self.admin.update_user_pool())
             .user_pool_id(&self.pool_id)
             .auto_verified_attributes(cip::types::VerifiedAttributeType::Email)
+            .user_attribute_update_settings(hold)
             .send()
             .await
             .expect("update_user_pool");
