@@ -23,6 +23,7 @@ USERS = {
             "given_name": "Demo",
             "family_name": "User",
             "email": "demo@example.com",
+            "email_verified": "true",
             "address": "1 Example Street, Springfield",
             "phone_number": "+15555550100",
             "gender": "female",
@@ -36,6 +37,7 @@ USERS = {
             "given_name": "Ada",
             "family_name": "Admin",
             "email": "admin@example.com",
+            "email_verified": "true",
             "preferred_username": "admin",
         },
         "groups": ["admin"],
@@ -44,14 +46,14 @@ USERS = {
     "mfa": {
         "password": "Mfa-Passw0rd!",
         "totp": True,
-        "attributes": {"given_name": "Max", "family_name": "Factor", "email": "mfa@example.com"},
+        "attributes": {"given_name": "Max", "family_name": "Factor", "email": "mfa@example.com", "email_verified": "true"},
         "groups": [],
     },
     # Created by an administrator with a temporary password: the first login asks for a new one.
     "newcomer": {
         "password": "Temp-Passw0rd!",
         "temporary": True,
-        "attributes": {"given_name": "Nora", "family_name": "Newcomer", "email": "newcomer@example.com"},
+        "attributes": {"given_name": "Nora", "family_name": "Newcomer", "email": "newcomer@example.com", "email_verified": "true"},
         "groups": [],
     },
 }
@@ -98,6 +100,10 @@ def main():
     )
     pool = idp.create_user_pool(
         PoolName="rocket-warrant-demo",
+        # Sign-ups confirm their email with a mailed code, and a changed email takes effect
+        # once its code is given.
+        AutoVerifiedAttributes=["email"],
+        UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
         Schema=[
             {"Name": "api_key", "AttributeDataType": "String", "Mutable": True},
             {"Name": "api_key_id", "AttributeDataType": "String", "Mutable": True},

@@ -695,3 +695,168 @@ store_tests! {
         assert_eq!(b.cognito().user_sessions("demo").await.unwrap().len(), 1, "one session, seen by both");
     };
 }
+
+/// The newest code the emulator mailed to `username` for `purpose`, as their mailbox shows it.
+async fn mailed(demo: &Demo, username: &str, purpose: &str) -> String {
+    demo.pool.newest_code(username, purpose).await
+}
+
+fn other_than(code: &str) -> &'static str {
+    if code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_signs_up_confirms_and_signs_in_on_the_pages() {
+    need_emulator!();
+    let demo = cdu::demo().await;
+    demo.pool.verify_emails().await;
+    let browser = Browser::new(&demo).await;
+    let form = browser.get("/accounts/signup/").await;
+    assert_eq!(form.status, Status::Ok);
+    let csrf = form.csrf();
+    let signup = |username: &'static str, password: &'static str, token: String| {
+        let browser = &browser;
+        async move {
+            let fields = [
+                ("csrf_token", token.as_str()),
+                ("username", username),
+                ("email", "newbie@example.com"),
+                ("first_name", "New"),
+                ("last_name", "Comer"),
+                ("password", password),
+            ];
+            browser.post("/accounts/signup/", &fields).await
+        }
+    };
+    assert_eq!(signup("newbie", DEMO_PASSWORD, "forged".into()).await.status, Status::Forbidden);
+    let taken = signup("demo", DEMO_PASSWORD, csrf.clone()).await;
+    assert_eq!(taken.status, Status::Conflict);
+    assert!(taken.has("id=\"error_username\">That username is taken."), "{}", taken.body);
+    assert!(taken.has("value=\"newbie@example.com\""), "the form keeps what was typed");
+    let weak = signup("newbie", "short", csrf.clone()).await;
+    assert_eq!(weak.status, Status::UnprocessableEntity);
+    assert!(weak.has("id=\"error_password\""), "{}", weak.body);
+
+    let done = signup("newbie", DEMO_PASSWORD, csrf).await;
+    assert_eq!(done.status, Status::SeeOther);
+    let confirm = browser.get(done.location.as_deref().unwrap()).await;
+    assert!(confirm.has("We sent a code to n***@e***"), "{}", confirm.body);
+    let early = browser.login("newbie", DEMO_PASSWORD, None).await;
+    assert_eq!(early.status, Status::Forbidden);
+    assert!(early.has("not confirmed yet"), "{}", early.body);
+
+    let code = mailed(&demo, "newbie", "signup").await;
+    let csrf = confirm.csrf();
+    let fields = [("csrf_token", csrf.as_str()), ("username", "newbie"), ("code", other_than(&code))];
+    let wrong = browser.post("/accounts/confirm/", &fields).await;
+    assert!(wrong.has("id=\"error_code\">That code is not right."), "{}", wrong.body);
+    let resent = browser.post("/accounts/confirm/resend", &[("csrf_token", &csrf), ("username", "newbie")]).await;
+    assert_eq!(resent.status, Status::SeeOther);
+    let code = mailed(&demo, "newbie", "signup").await;
+    let confirmed =
+        browser.post("/accounts/confirm/", &[("csrf_token", &csrf), ("username", "newbie"), ("code", &code)]).await;
+    assert_eq!(confirmed.location.as_deref(), Some("/accounts/login/"));
+    let signed_in = browser.login("newbie", DEMO_PASSWORD, None).await;
+    assert_eq!(signed_in.location.as_deref(), Some("/accounts/profile/"));
+    let row = browser.cognito().store().unwrap().find("newbie").await.unwrap().unwrap();
+    assert_eq!((row.first_name.as_deref(), row.email_verified), (Some("New"), true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_password_is_reset_on_the_pages_alike_for_known_and_unknown_users() {
+    need_emulator!();
+    let demo = cdu::demo().await;
+    let verified = aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+        .name("email_verified")
+        .value("true")
+        .build()
+        .unwrap();
+    (demo.pool.admin.admin_update_user_attributes())
+        .user_pool_id(&demo.pool.pool_id)
+        .username("demo")
+        .user_attributes(verified)
+        .send()
+        .await
+        .unwrap();
+    let browser = Browser::new(&demo).await;
+    let csrf = browser.get("/accounts/password/forgot/").await.csrf();
+    let mut answers = Vec::new();
+    // A known user, an unknown one, and one without a verified address: one answer.
+    for username in ["demo", "nobody-at-all", "admin"] {
+        let sent = browser.post("/accounts/password/forgot/", &[("csrf_token", &csrf), ("username", username)]).await;
+        assert_eq!(sent.status, Status::SeeOther, "{username}");
+        let page = browser.get(sent.location.as_deref().unwrap()).await;
+        answers.push((page.status, page.body.replace(username, "<username>")));
+    }
+    assert!(answers.iter().all(|a| *a == answers[0]), "the same page whoever asked");
+    assert!(answers[0].1.contains("If an account with that username exists, we sent it a code."));
+
+    let code = mailed(&demo, "demo", "reset").await;
+    let reset = |code: &str, password: &str| {
+        let fields = [
+            ("csrf_token", csrf.clone()),
+            ("username", "demo".to_owned()),
+            ("code", code.to_owned()),
+            ("password", password.to_owned()),
+        ];
+        let browser = &browser;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.post("/accounts/password/reset/", &fields).await
+        }
+    };
+    let wrong = reset(other_than(&code), "Brand-N3w-Horse!").await;
+    assert!(wrong.has("id=\"error_code\">That code is not right."), "{}", wrong.body);
+    let weak = reset(&code, "short").await;
+    assert!(weak.has("id=\"error_password\""), "{}", weak.body);
+    let done = reset(&code, "Brand-N3w-Horse!").await;
+    assert_eq!(done.location.as_deref(), Some("/accounts/login/"));
+    assert_eq!(browser.login("demo", DEMO_PASSWORD, None).await.status, Status::Unauthorized, "the old one is dead");
+    assert_eq!(browser.login("demo", "Brand-N3w-Horse!", None).await.status, Status::SeeOther);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_user_changes_password_and_email_and_deletes_the_account_on_the_pages() {
+    need_emulator!();
+    let (demo, browser) = signed_in_as_demo().await;
+    demo.pool.verify_emails().await;
+    let csrf = browser.get("/accounts/password/change/").await.csrf();
+    let change = |old: &'static str| {
+        let browser = &browser;
+        let csrf = csrf.clone();
+        async move {
+            let fields = [("csrf_token", csrf.as_str()), ("old_password", old), ("password", "Brand-N3w-Horse!")];
+            browser.post("/accounts/password/change/", &fields).await
+        }
+    };
+    let wrong = change("Wr0ng-Passw0rd!").await;
+    assert!(wrong.has("id=\"error_old_password\">Your current password is not right."), "{}", wrong.body);
+    assert_eq!(change(DEMO_PASSWORD).await.location.as_deref(), Some("/accounts/profile/"));
+
+    let sent = browser.post("/accounts/email/", &[("csrf_token", &csrf), ("email", "moved@example.com")]).await;
+    assert_eq!(sent.location.as_deref(), Some("/accounts/email?sent=true"));
+    let store = browser.cognito().store().unwrap();
+    assert_eq!(store.find("demo").await.unwrap().unwrap().email.as_deref(), Some("demo@example.com"), "not yet");
+    let code_page = browser.get("/accounts/email?sent=true").await;
+    assert!(code_page.has("We sent a code to m***@e***."), "{}", code_page.body);
+    let code = mailed(&demo, "demo", "verify:email").await;
+    let wrong = browser.post("/accounts/email/verify", &[("csrf_token", &csrf), ("code", other_than(&code))]).await;
+    assert!(wrong.has("id=\"error_code\""), "{}", wrong.body);
+    let verified = browser.post("/accounts/email/verify", &[("csrf_token", &csrf), ("code", &code)]).await;
+    assert_eq!(verified.location.as_deref(), Some("/accounts/profile/"));
+    assert_eq!(store.find("demo").await.unwrap().unwrap().email.as_deref(), Some("moved@example.com"));
+
+    let unsure = browser.post("/accounts/delete/", &[("csrf_token", &csrf), ("confirm", "yes")]).await;
+    assert_eq!(unsure.status, Status::UnprocessableEntity);
+    assert!(unsure.has("id=\"error_confirm\""));
+    let deleted = browser.post("/accounts/delete/", &[("csrf_token", &csrf), ("confirm", "DELETE")]).await;
+    assert_eq!(deleted.status, Status::Ok);
+    assert!(deleted.has("Account Deleted"));
+    assert_eq!(store.find("demo").await.unwrap(), None, "the local row is gone");
+    assert_ne!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed out");
+    assert_eq!(browser.login("demo", "Brand-N3w-Horse!", None).await.status, Status::Unauthorized);
+}

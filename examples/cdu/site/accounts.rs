@@ -78,6 +78,7 @@ async fn login(
                 Status::ServiceUnavailable,
             ))
         }
+        Err(Error::UserNotConfirmed) => Err(super::self_service::unconfirmed(&csrf, &form.username)),
         // A new password or an MFA code first: its own page.
         Err(Error::ChallengeRequired(pending)) => super::challenge::step(pending, next).map_err(|pending| {
             login_page(
@@ -210,35 +211,27 @@ async fn update(
     if !errors.is_empty() {
         return Err(update_page(&user, config, &csrf, &form, errors, Status::UnprocessableEntity));
     }
-    // The site's attr_mapping, reversed: a local field saves to the attribute it maps from.
-    let mapping = &cognito.config().attr_mapping;
-    let attributes = form.attributes().into_iter().map(|(attribute, value)| {
-        let local = FIELDS.iter().find(|f| f.1 == attribute).map_or(attribute, |f| f.0);
-        let name = mapping.iter().find(|(_, l)| l.as_str() == local).map_or(attribute, |(c, _)| c.as_str());
-        aws_sdk_cognitoidentityprovider::types::AttributeType::builder().name(name).value(value).build()
-    });
-    let attributes: Result<Vec<_>, _> = attributes.collect();
-    let saved = match attributes {
-        Ok(attributes) => cognito
-            .sdk()
-            .update_user_attributes()
-            .access_token(user.access_token())
-            .set_user_attributes(Some(attributes))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| aws_smithy_types::error::display::DisplayErrorContext(e).to_string()),
-        Err(e) => Err(e.to_string()),
+    // UpdateUserAttributes under Cognito's names; the crate brings the local row in step.
+    let attributes = form.attributes();
+    let pairs: Vec<(&str, &str)> = attributes.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    let sent = match cognito.update_attributes(user.access_token(), &pairs).await {
+        Ok(sent) => sent,
+        Err(e) => {
+            rocket::warn!("UpdateUserAttributes: {e}");
+            let mut errors = std::collections::BTreeMap::new();
+            let message = match e {
+                rocket_warrant::Error::InvalidInput(why) => why,
+                _ => "Cognito refused the update; please check the values and try again.".to_owned(),
+            };
+            errors.insert("first_name", message);
+            return Err(update_page(&user, config, &csrf, &form, errors, Status::BadGateway));
+        }
     };
-    if let Err(e) = saved {
-        rocket::warn!("UpdateUserAttributes: {e}");
-        let mut errors = std::collections::BTreeMap::new();
-        errors.insert("first_name", "Cognito refused the update; please check the values and try again.".to_owned());
-        return Err(update_page(&user, config, &csrf, &form, errors, Status::BadGateway));
-    }
-    // Keep the local row in step, as a login would.
-    if let Err(e) = cognito.sync_user(user.access_token()).await {
-        rocket::warn!("updating the local user: {e}");
+    // A new email waits for the code mailed to it (where the pool verifies emails).
+    if let Some(sent) = sent.first() {
+        let message =
+            format!("Your profile is saved; type the code we sent to {} to confirm the new email.", sent.destination);
+        return Ok(Flash::success(Redirect::to("/accounts/email?sent=true"), message));
     }
     Ok(Flash::success(Redirect::to(PROFILE), "You have successfully updated your profile."))
 }

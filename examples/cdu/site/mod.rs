@@ -11,6 +11,12 @@
 //! | `/accounts/profile/update/` | signed in | the profile form; saves with UpdateUserAttributes |
 //! | `/accounts/profile/subscriptions/` | signed in | the usage plans of the user's API key |
 //! | `/accounts/user_info/` | signed in | the local user row and the tokens held |
+//! | `/accounts/signup/` | anyone | sign up; a code is mailed to the address |
+//! | `/accounts/confirm/` | anyone | confirm a sign-up with its code, or have it sent again |
+//! | `/accounts/password/forgot/`, `/accounts/password/reset/` | anyone | a code to reset a forgotten password, then the new password |
+//! | `/accounts/password/change/` | signed in | change the password |
+//! | `/accounts/email/` | signed in | change the email; it takes effect with the code sent to it |
+//! | `/accounts/delete/` | signed in | delete the account, its local row and sessions |
 //! | `/accounts/admin/cognito-users/` | the admin group | every user of the pool |
 //! | `/accounts/admin/cognito-users/<username>` | the admin group | a user's plans; subscribe to another |
 
@@ -21,6 +27,7 @@ pub mod challenge;
 pub mod csrf;
 pub mod gateway;
 pub mod profile_form;
+pub mod self_service;
 
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
@@ -103,6 +110,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .mount("/", routes![index])
         .mount("/accounts", accounts::routes())
         .mount("/accounts", challenge::routes())
+        .mount("/accounts", self_service::routes())
         .mount("/accounts/admin", admin::routes())
         .attach(AdHoc::on_ignite("Benchmark routes", |rocket| async {
             let wanted = rocket.state::<SiteConfig>().is_some_and(|c| c.bench_routes);
