@@ -63,47 +63,85 @@ async fn arrive(browser: &Client, path: &str, heading: &str) -> Result<(), fanto
     panic!("expected {path} headed {heading:?}; the browser is on {url}, showing:\n{shown}");
 }
 
+/// The example site served on loopback for `demo`, and a headless Chromium session on it.
+struct Running {
+    browser: Client,
+    site: String,
+    shutdown: rocket::Shutdown,
+    server: tokio::task::JoinHandle<Result<rocket::Rocket<rocket::Ignite>, rocket::Error>>,
+    _driver: Driver,
+    profile_dir: std::path::PathBuf,
+}
+
+impl Running {
+    async fn start(demo: &cdu::Demo) -> Running {
+        assert!(
+            std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+            "Chromium is not installed: ./scripts/test installs Debian's chromium and chromium-driver"
+        );
+        let site_port = free_port();
+        let rocket = demo.rocket();
+        let figment = rocket.figment().clone().merge(("port", site_port)).merge(("address", "127.0.0.1"));
+        let rocket = rocket.configure(figment).ignite().await.expect("the site ignites");
+        let shutdown = rocket.shutdown();
+        let server = tokio::spawn(rocket.launch());
+        wait_for_port(site_port).await;
+
+        let driver_port = free_port();
+        let driver = Driver(
+            Command::new(CHROMEDRIVER)
+                .arg(format!("--port={driver_port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts"),
+        );
+        wait_for_port(driver_port).await;
+        let profile_dir = std::env::temp_dir().join(format!("rw-chromium-{}", common::unique()));
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", format!("--user-data-dir={}", profile_dir.display())],
+            }
+        });
+        let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities.as_object().unwrap().clone())
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .expect("a Chromium session");
+        let site = format!("http://127.0.0.1:{site_port}");
+        Running { browser, site, shutdown, server, _driver: driver, profile_dir }
+    }
+
+    /// Closes the browser and stops the site, then reports how the walk went.
+    async fn finish(self, result: Result<(), fantoccini::error::CmdError>) {
+        let _ = self.browser.close().await;
+        self.shutdown.notify();
+        let _ = self.server.await;
+        let _ = std::fs::remove_dir_all(&self.profile_dir);
+        result.expect("the browser session");
+    }
+}
+
+/// Types `value` into the field `id`, after clearing it.
+async fn fill(browser: &Client, id: &str, value: &str) -> Result<(), fantoccini::error::CmdError> {
+    let field = browser.find(Locator::Id(id)).await?;
+    field.clear().await?;
+    field.send_keys(value).await
+}
+
+async fn submit(browser: &Client) -> Result<(), fantoccini::error::CmdError> {
+    browser.find(Locator::Css("#account_form button[type=submit], form button[type=submit]")).await?.click().await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_logs_in_updates_the_profile_and_logs_out() {
     need_emulator!();
-    assert!(
-        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
-        "Chromium is not installed: ./scripts/test installs Debian's chromium and chromium-driver"
-    );
     let demo = cdu::demo().await;
-    let site_port = free_port();
-    let rocket = demo.rocket();
-    let figment = rocket.figment().clone().merge(("port", site_port)).merge(("address", "127.0.0.1"));
-    let rocket = rocket.configure(figment).ignite().await.expect("the site ignites");
-    let shutdown = rocket.shutdown();
-    let server = tokio::spawn(rocket.launch());
-    wait_for_port(site_port).await;
-
-    let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    wait_for_port(driver_port).await;
-    let profile_dir = std::env::temp_dir().join(format!("rw-chromium-{}", common::unique()));
-    let capabilities = json!({
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", format!("--user-data-dir={}", profile_dir.display())],
-        }
-    });
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities.as_object().unwrap().clone())
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("a Chromium session");
-    let site = format!("http://127.0.0.1:{site_port}");
+    let running = Running::start(&demo).await;
+    let (browser, site) = (&running.browser, running.site.clone());
     let result = async {
         // An anonymous visit to the profile lands on the login page.
         browser.goto(&format!("{site}/accounts/profile/")).await?;
@@ -113,7 +151,7 @@ async fn a_person_logs_in_updates_the_profile_and_logs_out() {
         browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
 
         // Back where it wanted to go, signed in.
-        arrive(&browser, "/accounts/profile/", "demo").await?;
+        arrive(browser, "/accounts/profile/", "demo").await?;
         // The browser holds the session cookie (the example keeps sessions in its database), and
         // no page script can read it (HttpOnly).
         let held = browser.get_all_cookies().await?;
@@ -126,13 +164,13 @@ async fn a_person_logs_in_updates_the_profile_and_logs_out() {
         assert_eq!(first_name.text().await?, "Demo");
 
         browser.find(Locator::LinkText("Update your Profile")).await?.click().await?;
-        arrive(&browser, "/accounts/profile/update/", "Update your Profile").await?;
+        arrive(browser, "/accounts/profile/update/", "Update your Profile").await?;
         let field = browser.find(Locator::Id("id_first_name")).await?;
         field.clear().await?;
         field.send_keys("Demelza").await?;
         browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
 
-        arrive(&browser, "/accounts/profile/", "demo").await?;
+        arrive(browser, "/accounts/profile/", "demo").await?;
         let flash = browser.find(Locator::Css(".flash.success")).await?.text().await?;
         assert_eq!(flash, "You have successfully updated your profile.");
         let first_name = browser.find(Locator::Css("dd[data-field='First Name']")).await?;
@@ -140,18 +178,77 @@ async fn a_person_logs_in_updates_the_profile_and_logs_out() {
 
         // The link offers the button; the button (a POST with the CSRF token) signs out.
         browser.find(Locator::Id("logout")).await?.click().await?;
-        arrive(&browser, "/accounts/logout/", "Log out").await?;
+        arrive(browser, "/accounts/logout/", "Log out").await?;
         browser.find(Locator::Id("logout-confirm")).await?.click().await?;
-        arrive(&browser, "/accounts/logout/", "Logged Out").await?;
+        arrive(browser, "/accounts/logout/", "Logged Out").await?;
 
         browser.goto(&format!("{site}/accounts/profile/")).await?;
         assert_eq!(browser.current_url().await?.path(), "/accounts/login/");
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
-    let _ = browser.close().await;
-    shutdown.notify();
-    let _ = server.await;
-    let _ = std::fs::remove_dir_all(&profile_dir);
-    result.expect("the browser session");
+    running.finish(result).await;
+}
+
+/// A visitor signs up, types the mailed code, signs in; then forgets the password, resets it
+/// with the code, and signs in with the new one: the old one is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_up_confirms_signs_in_and_resets_the_password() {
+    need_emulator!();
+    let demo = cdu::demo().await;
+    demo.pool.verify_emails().await;
+    let running = Running::start(&demo).await;
+    let (browser, site) = (&running.browser, running.site.clone());
+    let result = async {
+        browser.goto(&format!("{site}/accounts/login/")).await?;
+        browser.find(Locator::LinkText("Sign up")).await?.click().await?;
+        arrive(browser, "/accounts/signup/", "Sign up").await?;
+        for (id, value) in [
+            ("id_username", "walker"),
+            ("id_email", "walker@example.com"),
+            ("id_first_name", "Wal"),
+            ("id_last_name", "Ker"),
+            ("id_password", "Walk-Passw0rd!"),
+        ] {
+            fill(browser, id, value).await?;
+        }
+        submit(browser).await?;
+        arrive(browser, "/accounts/confirm", "Confirm your account").await?;
+        let flash = browser.find(Locator::Css(".flash.success")).await?.text().await?;
+        assert!(flash.contains("w***@e***"), "{flash}");
+        fill(browser, "id_code", &demo.pool.newest_code("walker", "signup").await).await?;
+        submit(browser).await?;
+        arrive(browser, "/accounts/login/", "Login").await?;
+        fill(browser, "id_username", "walker").await?;
+        fill(browser, "id_password", "Walk-Passw0rd!").await?;
+        submit(browser).await?;
+        arrive(browser, "/accounts/profile/", "walker").await?;
+
+        // Signed out, the password forgotten: a code, a new password, and back in.
+        browser.find(Locator::Id("logout")).await?.click().await?;
+        arrive(browser, "/accounts/logout/", "Log out").await?;
+        browser.find(Locator::Id("logout-confirm")).await?.click().await?;
+        arrive(browser, "/accounts/logout/", "Logged Out").await?;
+        browser.goto(&format!("{site}/accounts/login/")).await?;
+        browser.find(Locator::LinkText("Forgot your password?")).await?.click().await?;
+        arrive(browser, "/accounts/password/forgot/", "Forgot your password?").await?;
+        fill(browser, "id_username", "walker").await?;
+        submit(browser).await?;
+        arrive(browser, "/accounts/password/reset", "Set a new password").await?;
+        fill(browser, "id_code", &demo.pool.newest_code("walker", "reset").await).await?;
+        fill(browser, "id_password", "Walk-Again-Passw0rd!").await?;
+        submit(browser).await?;
+        arrive(browser, "/accounts/login/", "Login").await?;
+        fill(browser, "id_username", "walker").await?;
+        fill(browser, "id_password", "Walk-Passw0rd!").await?;
+        submit(browser).await?;
+        let refused = browser.wait().for_element(Locator::Css("p.error")).await?.text().await?;
+        assert!(refused.contains("correct username and password"), "the old password is dead: {refused}");
+        fill(browser, "id_password", "Walk-Again-Passw0rd!").await?;
+        submit(browser).await?;
+        arrive(browser, "/accounts/profile/", "walker").await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    running.finish(result).await;
 }
