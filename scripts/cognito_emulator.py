@@ -657,7 +657,8 @@ def with_outbox(app):
 # confirmation code "remains valid for 24 hours"; ForgotPassword's reference: the code "is valid
 # for one hour"; attribute verification codes as sign-up's), and how many wrong codes are
 # allowed before LimitExceededException (the guide's five failed attempts).
-CODE_LIFETIMES = {"signup": 24 * 3600, "reset": 3600, "verify": 24 * 3600}  # by purpose, before its ":"
+# An email MFA code lives as long as its challenge session (three minutes).
+CODE_LIFETIMES = {"signup": 24 * 3600, "reset": 3600, "verify": 24 * 3600, "mfa": 180}  # by purpose, before its ":"
 MAX_WRONG_CODES = 5
 
 
@@ -912,6 +913,7 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         raise NotAuthorizedError("Invalid Access Token")
 
     models.CognitoIdpBackend.change_password = change_password
+    patch_mfa_settings(models, responses)
     for name, handler in [("sign_up", sign_up), ("confirm_sign_up", confirm_sign_up),
                           ("resend_confirmation_code", resend_confirmation_code),
                           ("forgot_password", forgot_password), ("confirm_forgot_password", confirm_forgot_password),
@@ -919,12 +921,57 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
                           ("get_user_attribute_verification_code", get_user_attribute_verification_code),
                           ("verify_user_attribute", verify_user_attribute)]:
         setattr(responses.CognitoIdpResponse, name, handler)
+    return send_code, spend_code
+
+
+def patch_mfa_settings(models, responses):
+    """Email MFA's settings, which moto drops: the pool's EmailMfaConfiguration
+    (SetUserPoolMfaConfig) and a user's EmailMfaSettings (AdminSetUserMFAPreference,
+    SetUserMFAPreference), Enabled and PreferredMfa as for the other factors."""
+    response_class = responses.CognitoIdpResponse
+    original_pool = response_class.set_user_pool_mfa_config
+    original_admin = response_class.admin_set_user_mfa_preference
+    original_own = response_class.set_user_mfa_preference
+
+    def note(user, settings):
+        if settings is None:
+            return
+        user.email_mfa_enabled = bool(settings.get("Enabled"))
+        if settings.get("PreferredMfa"):
+            user.preferred_mfa_setting = "EMAIL_OTP"
+        elif user.preferred_mfa_setting == "EMAIL_OTP":
+            user.preferred_mfa_setting = ""
+
+    def set_user_pool_mfa_config(self):
+        answer = original_pool(self)
+        pool = self.backend.describe_user_pool(self._get_param("UserPoolId"))
+        pool.email_mfa_config = self._get_param("EmailMfaConfiguration")
+        return answer
+
+    def admin_set_user_mfa_preference(self):
+        answer = original_admin(self)
+        user = self.backend.admin_get_user(self._get_param("UserPoolId"), self._get_param("Username"))
+        note(user, self._get_param("EmailMfaSettings"))
+        return answer
+
+    def set_user_mfa_preference(self):
+        answer = original_own(self)
+        access_token = self._get_param("AccessToken")
+        backend = self._get_region_agnostic_backend()._find_backend_by_access_token(access_token)
+        for pool in backend.user_pools.values():
+            if access_token in pool.access_tokens:
+                note(pool.users[pool.access_tokens[access_token][1]], self._get_param("EmailMfaSettings"))
+        return answer
+
+    response_class.set_user_pool_mfa_config = set_user_pool_mfa_config
+    response_class.admin_set_user_mfa_preference = admin_set_user_mfa_preference
+    response_class.set_user_mfa_preference = set_user_mfa_preference
 
 
 def patch_moto():
     from moto.cognitoidp import models
     from moto.cognitoidp.exceptions import (
-        CodeMismatchException, InvalidParameterException, NotAuthorizedError,
+        CodeMismatchException, ExpiredCodeException, InvalidParameterException, NotAuthorizedError,
     )
     from moto.cognitoidp.models import UserStatus
     from moto.core.exceptions import JsonRESTError
@@ -1038,7 +1085,7 @@ def patch_moto():
         refuse_refresh_without_device(auth_flow, auth_parameters)
         result = original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters)
         result = with_device(self, client_id, auth_flow, require_mfa(self, client_id, auth_flow, result))
-        return note_challenge(self, client_id, note_admin(deliver_sms(self, result)))
+        return note_challenge(self, client_id, note_admin(deliver_codes(self, result)))
 
     # PreventUserExistenceErrors = ENABLED (developer guide, "Managing error responses"): an
     # unknown user gets what a wrong password gets. In the password flows NotAuthorizedException
@@ -1085,7 +1132,7 @@ def patch_moto():
         refuse_refresh_without_device(auth_flow, auth_parameters)
         result = original_initiate(self, client_id, auth_flow, auth_parameters)
         result = with_device(self, client_id, auth_flow, require_mfa(self, client_id, auth_flow, result))
-        result = note_challenge(self, client_id, deliver_sms(self, result))
+        result = note_challenge(self, client_id, deliver_codes(self, result))
         if str(auth_flow) != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
             return result
         session = result["Session"]
@@ -1232,42 +1279,87 @@ def patch_moto():
     # have at least one of the MFA methods set up are prompted"). moto asks only after SRP, and
     # in the password flows hands out tokens unless the user prefers a factor. The tokens it
     # made are withdrawn and the challenge answered in their place, as its SRP branch decides it.
+    #
+    # With several factors and none preferred, Cognito asks which (SELECT_MFA_TYPE, MFAS_CAN_CHOOSE:
+    # RespondToAuthChallenge reference), and a preferred one is asked for at once. Email MFA
+    # (EMAIL_OTP) counts where the pool has EmailMfaConfiguration and the user EmailMfaSettings
+    # enabled (SetUserPoolMfaConfig, AdminSetUserMFAPreference references); moto knows neither.
     def mfa_due(pool, user):
         mfa = pool.mfa_config
-        has_totp = user.software_token_mfa_enabled or (
-            pool.token_mfa_config == {"Enabled": True} and user.token_verified
-        )
-        if mfa == "ON" and not (has_totp or user.sms_mfa_enabled):
+        if mfa not in ("ON", "OPTIONAL"):
+            return None, None
+        factors = []
+        if user.software_token_mfa_enabled or (
+            mfa == "ON" and pool.token_mfa_config == {"Enabled": True} and user.token_verified
+        ):
+            factors.append("SOFTWARE_TOKEN_MFA")
+        if user.sms_mfa_enabled:
+            factors.append("SMS_MFA")
+        if getattr(user, "email_mfa_enabled", False) and getattr(pool, "email_mfa_config", None):
+            factors.append("EMAIL_OTP")
+        if not factors:
+            if mfa == "OPTIONAL":
+                return None, None
             can = (["SOFTWARE_TOKEN_MFA"] if pool.token_mfa_config == {"Enabled": True} else []) + (
                 ["SMS_MFA"] if pool.sms_mfa_config else []
             )
             return "MFA_SETUP", {"MFAS_CAN_SETUP": json.dumps(can)}
-        if mfa in ("ON", "OPTIONAL") and has_totp and (mfa == "ON" or user.software_token_mfa_enabled):
-            return "SOFTWARE_TOKEN_MFA", {}
-        if mfa in ("ON", "OPTIONAL") and user.sms_mfa_enabled:
-            return "SMS_MFA", {}
-        return None, None
+        if user.preferred_mfa_setting in factors:
+            return user.preferred_mfa_setting, {}
+        if len(factors) == 1:
+            return factors[0], {}
+        return "SELECT_MFA_TYPE", {"MFAS_CAN_CHOOSE": json.dumps(factors)}
 
     def require_mfa(self, client_id, auth_flow, result):
+        """The second factor Cognito asks for once a password is proved (in a password flow, or
+        at PASSWORD_VERIFIER), in place of moto's tokens or challenge where they differ."""
         flow = str(getattr(auth_flow, "value", auth_flow))
-        if flow not in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+        if flow not in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "PASSWORD_VERIFIER"):
             return result
-        tokens = result.get("AuthenticationResult") if isinstance(result, dict) else None
-        if not tokens:
+        if not isinstance(result, dict):
             return result
         pool, _ = find_client(self, client_id)
-        found = pool.refresh_tokens.get(tokens.get("RefreshToken")) if pool else None
-        user = pool.users.get(found[1]) if found else None
-        challenge, params = mfa_due(pool, user) if user is not None else (None, None)
-        if challenge is None:
+        tokens = result.get("AuthenticationResult")
+        if tokens and pool is not None:
+            found = pool.refresh_tokens.get(tokens.get("RefreshToken"))
+            username = found[1] if found else None
+        elif result.get("ChallengeName") in ("SMS_MFA", "SOFTWARE_TOKEN_MFA") and pool is not None:
+            username = self.sessions.get(result.get("Session"), (None, None))[0]
+        else:
             return result
-        pool.refresh_tokens.pop(tokens["RefreshToken"], None)
-        pool.access_tokens.pop(tokens.get("AccessToken"), None)
-        pool.id_tokens.pop(tokens.get("IdToken"), None)
-        session = str(models.random.uuid4())
+        user = pool.users.get(username) if username else None
+        challenge, params = mfa_due(pool, user) if user is not None else (None, None)
+        if challenge is None or challenge == result.get("ChallengeName"):
+            return result
+        session = result.get("Session")
+        if tokens:
+            pool.refresh_tokens.pop(tokens["RefreshToken"], None)
+            pool.access_tokens.pop(tokens.get("AccessToken"), None)
+            pool.id_tokens.pop(tokens.get("IdToken"), None)
+            session = str(models.random.uuid4())
         self.sessions[session] = (user.username, pool)
         params = dict(params, USER_ID_FOR_SRP=user.username)
+        if challenge == "SELECT_MFA_TYPE":
+            with lock:
+                choices[session] = json.loads(params["MFAS_CAN_CHOOSE"])
         return {"ChallengeName": challenge, "ChallengeParameters": params, "Session": session}
+
+    choices = {}  # SELECT_MFA_TYPE session -> the factors it offered
+
+    def deliver_email(self, result):
+        """EMAIL_OTP: a code mailed to the user's email, where the challenge says (masked)."""
+        if not isinstance(result, dict) or result.get("ChallengeName") != "EMAIL_OTP":
+            return result
+        username, pool = self.sessions[result["Session"]]
+        user = self.admin_get_user(pool.id, username)
+        params = result.setdefault("ChallengeParameters", {})
+        delivered = mail_code(pool, user, "mfa", "email")
+        params["CODE_DELIVERY_DELIVERY_MEDIUM"] = "EMAIL"
+        params["CODE_DELIVERY_DESTINATION"] = delivered["Destination"]
+        return result
+
+    def deliver_codes(self, result):
+        return deliver_email(self, deliver_sms(self, result))
 
     # Cognito binds a challenge session to the API that started it: AdminInitiateAuth's are
     # answered with AdminRespondToAuthChallenge (AdminInitiateAuth reference, Session: "Pass this
@@ -1398,6 +1490,35 @@ def patch_moto():
                 with lock:
                     sms_codes.pop(session, None)
                 return result
+        if challenge_name in ("EMAIL_OTP", "SELECT_MFA_TYPE"):
+            # moto knows neither: answered here. The session as for SMS_MFA, then the mailed code
+            # (spent once right; wrong ones counted), or the choice among the offered factors,
+            # which moves the sign-in on to that factor's challenge under a new session.
+            if session not in self.sessions:
+                raise NotAuthorizedError("Invalid session for the user, session is expired.")
+            _, client = find_client(self, client_id)
+            if client is not None and client.generate_secret:
+                refuse_secret_hash(
+                    client, challenge_responses.get("USERNAME") or "", challenge_responses.get("SECRET_HASH")
+                )
+            username, pool = self.sessions[session]
+            if challenge_name == "EMAIL_OTP":
+                try:
+                    spend_mailed_code(pool, username, "mfa", challenge_responses.get("EMAIL_OTP_CODE"))
+                except ExpiredCodeException:
+                    raise CodeMismatchException("Invalid code or auth state for the user.")
+                self.sessions.pop(session, None)
+                return self._log_user_in(pool, pool.clients[client_id], username)
+            with lock:
+                offered = choices.get(session) or []
+            chosen = challenge_responses.get("ANSWER") or ""
+            if chosen not in offered:
+                raise InvalidParameterException("%s is not a factor offered to the user" % chosen)
+            self.sessions.pop(session, None)
+            moved = str(models.random.uuid4())
+            self.sessions[moved] = (username, pool)
+            return deliver_codes(self, {"ChallengeName": chosen, "Session": moved,
+                                        "ChallengeParameters": {"USER_ID_FOR_SRP": username}})
         if challenge_name == "PASSWORD_VERIFIER":
             block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
             with lock:
@@ -1423,7 +1544,10 @@ def patch_moto():
             # moto finds its session under the secret block it sent.
             challenge_responses = dict(challenge_responses)
             challenge_responses["PASSWORD_CLAIM_SECRET_BLOCK"] = state["session"]
-        result = deliver_sms(self, original_respond(self, session, client_id, challenge_name, challenge_responses))
+        result = original_respond(self, session, client_id, challenge_name, challenge_responses)
+        if challenge_name == "PASSWORD_VERIFIER":
+            result = require_mfa(self, client_id, challenge_name, result)
+        result = deliver_codes(self, result)
         # Cognito's challenge parameters are strings (MFAS_CAN_SETUP is a JSON list in a
         # string); moto puts the list itself, which the SDKs cannot read.
         params = result.get("ChallengeParameters") if isinstance(result, dict) else None
@@ -1453,7 +1577,9 @@ def patch_moto():
     responses.CognitoIdpResponse.global_sign_out = global_sign_out
     patch_get_user(responses)
     patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash)
-    patch_self_service(models, responses, find_client, refuse_secret_hash, lambda client: hides_client(client))
+    mail_code, spend_mailed_code = patch_self_service(
+        models, responses, find_client, refuse_secret_hash, lambda client: hides_client(client)
+    )
     backend.respond_to_auth_challenge = respond_to_auth_challenge
     backend.admin_respond_to_auth_challenge = admin_respond_to_auth_challenge
     backend.verify_software_token = verify_software_token

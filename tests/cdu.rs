@@ -590,6 +590,30 @@ async fn a_texted_code_is_asked_for_on_the_mfa_page() {
     assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed in");
 }
 
+/// A user with texted and mailed codes, neither preferred, chooses one, then types it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_factor_is_chosen_then_its_mailed_code_typed() {
+    need_emulator!();
+    let demo = cdu::demo().await;
+    demo.pool.offer_email_mfa().await;
+    let attributes = [("email", "both@example.com"), ("email_verified", "true"), ("phone_number", "+15555550124")];
+    demo.pool.add_user("both", DEMO_PASSWORD, &attributes).await;
+    demo.pool.set_factors("both", true, true).await;
+    let browser = Browser::new(&demo).await;
+    let page = browser.login("both", DEMO_PASSWORD, None).await;
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/login/choose/")));
+    let form = browser.get("/accounts/login/choose/").await;
+    assert!(form.has("A code by text message") && form.has("A code by email"), "{}", form.body);
+    let page = browser.post("/accounts/login/choose/", &[("csrf_token", &form.csrf()), ("factor", "EMAIL_OTP")]).await;
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/login/mfa/")));
+    let form = browser.get("/accounts/login/mfa/").await;
+    assert!(form.has("We sent a code by email"), "{}", form.body);
+    assert!(form.has(r#"<span id="destination">b***@e***</span>"#), "{}", form.body);
+    let code = mailed(&demo, "both", "mfa").await;
+    let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &form.csrf()), ("code", &code)]).await;
+    assert_eq!((page.status, page.location.as_deref()), (Status::SeeOther, Some("/accounts/profile/")));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authenticator_is_enrolled_on_the_mfa_setup_page() {
     need_emulator!();

@@ -1311,3 +1311,54 @@ async fn admin_initiate(
     }
     call.send().await
 }
+
+/// EMAIL_OTP as a second factor, and SELECT_MFA_TYPE when a user has several and prefers none,
+/// in every flow. Conformance as well: the emulator mails the code (CODE_DELIVERY_DESTINATION
+/// masked) and offers the factors in MFAS_CAN_CHOOSE, as the RespondToAuthChallenge reference
+/// has them; moto knows neither (its pools drop EmailMfaConfiguration).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_code_and_a_choice_of_factor_complete_the_login() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.offer_email_mfa().await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for flow in ["user_srp", "user_password", "admin_user_password"] {
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let (mailed, chooser) = (format!("mailed.{flow}"), format!("chooser.{flow}"));
+        let verified = [("email", "me@example.com"), ("email_verified", "true"), ("phone_number", "+15555550199")];
+        for (name, sms) in [(&mailed, false), (&chooser, true)] {
+            pool.add_user(name, PASSWORD, &verified).await;
+            pool.set_factors(name, sms, true).await;
+        }
+
+        let pending = match cognito.login(&mailed, PASSWORD).await {
+            Err(Error::ChallengeRequired(pending)) => pending,
+            other => panic!("{flow}: {other:?}"),
+        };
+        assert_eq!(pending.challenge(), &Challenge::EmailOtp, "{flow}");
+        assert_eq!(pending.destination(), Some("m***@e***"), "{flow}");
+        let code = pool.newest_code(&mailed, "mfa").await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        assert!(matches!(cognito.answer(&pending, Answer::Code(wrong)).await, Err(Error::WrongCode)), "{flow}");
+        cognito.answer(&pending, Answer::Code(&code)).await.unwrap_or_else(|e| panic!("{flow}: {e:?}"));
+
+        let pending = match cognito.login(&chooser, PASSWORD).await {
+            Err(Error::ChallengeRequired(pending)) => pending,
+            other => panic!("{flow}: {other:?}"),
+        };
+        assert_eq!(pending.challenge(), &Challenge::SelectMfaType, "{flow}");
+        assert_eq!(pending.options(), ["SMS_MFA", "EMAIL_OTP"], "{flow}");
+        for not_offered in [Answer::Code("123456"), Answer::Choose("SOFTWARE_TOKEN_MFA")] {
+            let err = cognito.answer(&pending, not_offered).await.unwrap_err();
+            assert!(matches!(err, Error::WrongAnswer { .. }), "{flow}: {err:?}");
+        }
+        let next = match cognito.answer(&pending, Answer::Choose("EMAIL_OTP")).await {
+            Err(Error::ChallengeRequired(next)) => next,
+            other => panic!("{flow}: {other:?}"),
+        };
+        assert_eq!(next.challenge(), &Challenge::EmailOtp, "{flow}");
+        let login = cognito.answer(&next, Answer::Code(&pool.newest_code(&chooser, "mfa").await)).await.unwrap();
+        assert_eq!(login.user.unwrap().username, chooser, "{flow}");
+    }
+}

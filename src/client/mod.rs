@@ -369,6 +369,13 @@ impl CognitoClient {
                 self.respond(pending, ChallengeNameType::SoftwareTokenMfa, Some(("SOFTWARE_TOKEN_MFA_CODE", code)))
                     .await
             }
+            (Challenge::EmailOtp, Answer::Code(code)) => {
+                self.respond(pending, ChallengeNameType::EmailOtp, Some(("EMAIL_OTP_CODE", code))).await
+            }
+            // Only a factor the challenge offered: anything else is the application's mistake.
+            (Challenge::SelectMfaType, Answer::Choose(factor)) if pending.options().iter().any(|o| o == factor) => {
+                self.respond(pending, ChallengeNameType::SelectMfaType, Some(("ANSWER", factor))).await
+            }
             // The authenticator's first code proves the enrolment (VerifySoftwareToken on the
             // challenge's session), then the challenge is answered with the moved-on session.
             (Challenge::MfaSetup, Answer::Code(code)) if pending.is_enrolling() => {
@@ -772,7 +779,9 @@ fn tokens(out: &impl AuthAnswer, username: &str) -> Result<Tokens, Error> {
                 username.to_owned(),
                 out.session().unwrap_or_default().to_owned(),
             )
-            .sent_to(param("CODE_DELIVERY_DESTINATION").cloned()),
+            .sent_to(param("CODE_DELIVERY_DESTINATION").cloned())
+            // MFAS_CAN_CHOOSE is a JSON list in a string, as Cognito's challenge parameters are.
+            .offering(param("MFAS_CAN_CHOOSE").and_then(|list| serde_json::from_str(list).ok()).unwrap_or_default()),
         ));
     }
     let result = out

@@ -12,6 +12,7 @@ use std::fmt;
 /// assert_eq!(Challenge::Other("CUSTOM_CHALLENGE".into()).name(), "CUSTOM_CHALLENGE");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Challenge {
     /// The user must choose a new password (an admin-created user's first login).
     NewPasswordRequired,
@@ -19,6 +20,12 @@ pub enum Challenge {
     SmsMfa,
     /// A code from an authenticator app is required.
     SoftwareTokenMfa,
+    /// A code sent by email is required ([`PendingChallenge::destination`] says where).
+    EmailOtp,
+    /// The user has several second factors and none preferred: they choose one
+    /// ([`PendingChallenge::options`]) with [`Answer::Choose`], and that factor's challenge
+    /// follows.
+    SelectMfaType,
     /// The user must enrol an authenticator app first ([`Cognito::setup_totp`](crate::Cognito::setup_totp)),
     /// then answer with its first code.
     MfaSetup,
@@ -32,6 +39,8 @@ impl Challenge {
             "NEW_PASSWORD_REQUIRED" => Challenge::NewPasswordRequired,
             "SMS_MFA" => Challenge::SmsMfa,
             "SOFTWARE_TOKEN_MFA" => Challenge::SoftwareTokenMfa,
+            "EMAIL_OTP" => Challenge::EmailOtp,
+            "SELECT_MFA_TYPE" => Challenge::SelectMfaType,
             "MFA_SETUP" => Challenge::MfaSetup,
             other => Challenge::Other(other.to_owned()),
         }
@@ -67,14 +76,40 @@ pub struct PendingChallenge {
     /// its first code may answer. Before that, a code answers nothing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     enrolling: bool,
-    /// Where Cognito sent the code (`CODE_DELIVERY_DESTINATION`, masked), for `SMS_MFA`.
+    /// Where Cognito sent the code (`CODE_DELIVERY_DESTINATION`, masked), for `SMS_MFA` and
+    /// `EMAIL_OTP`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     destination: Option<String>,
+    /// The factors to choose from (`MFAS_CAN_CHOOSE`), for `SELECT_MFA_TYPE`.
+    #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
+    options: Box<[String]>,
 }
 
 impl PendingChallenge {
     pub(crate) fn new(challenge: Challenge, username: String, session: String) -> PendingChallenge {
-        PendingChallenge { challenge, username, session, enrolling: false, destination: None }
+        PendingChallenge { challenge, username, session, enrolling: false, destination: None, options: Box::default() }
+    }
+
+    /// The same challenge, with the factors it offers.
+    pub(crate) fn offering(mut self, options: Vec<String>) -> PendingChallenge {
+        self.options = options.into_boxed_slice();
+        self
+    }
+
+    /// The second factors a [`SelectMfaType`](Challenge::SelectMfaType) challenge offers, by
+    /// Cognito's names (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`): answer with one of them
+    /// ([`Answer::Choose`]). Empty for the other challenges.
+    ///
+    /// ```
+    /// use rocket_warrant::PendingChallenge;
+    ///
+    /// let pending: PendingChallenge = serde_json::from_str(
+    ///     r#"{"challenge":"SELECT_MFA_TYPE","username":"ann","session":"AYABeD...","options":["SMS_MFA","EMAIL_OTP"]}"#,
+    /// ).unwrap();
+    /// assert_eq!(pending.options(), ["SMS_MFA", "EMAIL_OTP"]);
+    /// ```
+    pub fn options(&self) -> &[String] {
+        &self.options
     }
 
     /// The same challenge, saying where Cognito sent its code.
@@ -132,6 +167,7 @@ impl fmt::Debug for PendingChallenge {
             .field("session", &"***")
             .field("enrolling", &self.enrolling)
             .field("destination", &self.destination)
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -143,6 +179,8 @@ impl Challenge {
             Challenge::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
             Challenge::SmsMfa => "SMS_MFA",
             Challenge::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
+            Challenge::EmailOtp => "EMAIL_OTP",
+            Challenge::SelectMfaType => "SELECT_MFA_TYPE",
             Challenge::MfaSetup => "MFA_SETUP",
             Challenge::Other(name) => name,
         }
@@ -237,9 +275,13 @@ fn percent_encode(s: &str) -> String {
 pub enum Answer<'a> {
     /// The new password, for [`Challenge::NewPasswordRequired`].
     NewPassword(&'a str),
-    /// A code: sent by SMS ([`Challenge::SmsMfa`]), or from an authenticator app
-    /// ([`Challenge::SoftwareTokenMfa`], and its first code for [`Challenge::MfaSetup`]).
+    /// A code: sent by SMS ([`Challenge::SmsMfa`]) or email ([`Challenge::EmailOtp`]), or from
+    /// an authenticator app ([`Challenge::SoftwareTokenMfa`], and its first code for
+    /// [`Challenge::MfaSetup`]).
     Code(&'a str),
+    /// The second factor chosen, by Cognito's name, for [`Challenge::SelectMfaType`]: one of
+    /// [`PendingChallenge::options`].
+    Choose(&'a str),
 }
 
 impl Answer<'_> {
@@ -248,6 +290,7 @@ impl Answer<'_> {
         match self {
             Answer::NewPassword(_) => "a new password",
             Answer::Code(_) => "a code",
+            Answer::Choose(_) => "a choice of factor",
         }
     }
 }
@@ -257,6 +300,7 @@ impl fmt::Debug for Answer<'_> {
         match self {
             Answer::NewPassword(_) => f.write_str("NewPassword(***)"),
             Answer::Code(_) => f.write_str("Code(***)"),
+            Answer::Choose(factor) => write!(f, "Choose({factor})"),
         }
     }
 }

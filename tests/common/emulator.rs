@@ -410,6 +410,37 @@ impl Pool {
             .expect("set_user_pool_mfa_config");
     }
 
+    /// Makes MFA optional in the pool, by authenticator app or by email (EmailMfaConfiguration).
+    pub async fn offer_email_mfa(&self) {
+        let email = cip::types::EmailMfaConfigType::builder().message("Your code is {####}").subject("Code").build();
+        (self.admin.set_user_pool_mfa_config())
+            .user_pool_id(&self.pool_id)
+            .mfa_configuration(cip::types::UserPoolMfaType::Optional)
+            .software_token_mfa_configuration(cip::types::SoftwareTokenMfaConfigType::builder().enabled(true).build())
+            .email_mfa_configuration(email)
+            .send()
+            .await
+            .expect("set_user_pool_mfa_config");
+    }
+
+    /// Turns a user's texted (`sms`) and mailed (`email`) codes on or off, preferring neither
+    /// (with both on, the user chooses at each sign-in) or the one on alone.
+    pub async fn set_factors(&self, username: &str, sms: bool, email: bool) {
+        let alone = sms != email;
+        (self.admin.admin_set_user_mfa_preference())
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .email_mfa_settings(
+                cip::types::EmailMfaSettingsType::builder().enabled(email).preferred_mfa(email && alone).build(),
+            )
+            .sms_mfa_settings(
+                cip::types::SmsMfaSettingsType::builder().enabled(sms).preferred_mfa(sms && alone).build(),
+            )
+            .send()
+            .await
+            .expect("admin_set_user_mfa_preference");
+    }
+
     /// Turns on authenticator-app MFA for a user, as the user would: associate a secret with
     /// their access token, prove a code, prefer it. Returns the secret.
     pub async fn enable_totp(&self, access_token: &str) -> Authenticator {

@@ -15,13 +15,25 @@ use super::csrf::CsrfToken;
 use super::{error_page, Layout};
 
 pub fn routes() -> Vec<Route> {
-    routes![new_password_form, new_password, mfa_form, mfa, mfa_setup_form, mfa_setup_key, mfa_setup]
+    routes![
+        new_password_form,
+        new_password,
+        mfa_form,
+        mfa,
+        choose_form,
+        choose,
+        mfa_setup_form,
+        mfa_setup_key,
+        mfa_setup
+    ]
 }
 
 /// Where a user who must choose a password goes.
 pub const NEW_PASSWORD: &str = "/accounts/login/new-password/";
 /// Where a user who must type an MFA code goes.
 pub const MFA: &str = "/accounts/login/mfa/";
+/// Where a user with several second factors chooses one.
+pub const CHOOSE: &str = "/accounts/login/choose/";
 /// Where a user who must enrol an authenticator app goes.
 pub const MFA_SETUP: &str = "/accounts/login/mfa-setup/";
 
@@ -44,7 +56,8 @@ pub fn step(pending: PendingChallenge, next: Option<&str>) -> Result<Redirect, P
 fn page_for(challenge: &Challenge) -> Option<&'static str> {
     match challenge {
         Challenge::NewPasswordRequired => Some(NEW_PASSWORD),
-        Challenge::SmsMfa | Challenge::SoftwareTokenMfa => Some(MFA),
+        Challenge::SmsMfa | Challenge::SoftwareTokenMfa | Challenge::EmailOtp => Some(MFA),
+        Challenge::SelectMfaType => Some(CHOOSE),
         Challenge::MfaSetup => Some(MFA_SETUP),
         _ => None,
     }
@@ -87,10 +100,11 @@ fn mfa_page(
 ) -> (Status, Template) {
     let layout = Layout::default();
     let sms = *pending.challenge() == Challenge::SmsMfa;
+    let email = *pending.challenge() == Challenge::EmailOtp;
     let next = next.and_then(safe_next);
     let destination = pending.destination();
-    let context =
-        context! { layout, csrf_token: csrf.value(), username: pending.username(), next, sms, destination, error };
+    let username = pending.username();
+    let context = context! { layout, csrf_token: csrf.value(), username, next, sms, email, destination, error };
     (status, Template::render("mfa", context))
 }
 
@@ -224,6 +238,60 @@ async fn mfa(
         Error::WrongCode => {
             mfa_page(&csrf, &pending, next, Some("That code is wrong or has expired."), Status::UnprocessableEntity)
         }
+        e => failed(e),
+    })
+}
+
+/// The factors a user may choose among, each with what the page calls it.
+fn factors(pending: &PendingChallenge) -> Vec<(String, &'static str)> {
+    let label = |factor: &str| match factor {
+        "SMS_MFA" => "A code by text message",
+        "EMAIL_OTP" => "A code by email",
+        "SOFTWARE_TOKEN_MFA" => "A code from my authenticator app",
+        _ => "Another way",
+    };
+    pending.options().iter().map(|f| (f.clone(), label(f))).collect()
+}
+
+fn choose_page(csrf: &CsrfToken, pending: &PendingChallenge, next: Option<&str>) -> (Status, Template) {
+    let layout = Layout::default();
+    let next = next.and_then(safe_next);
+    let context = context! { layout, csrf_token: csrf.value(), next, factors: factors(pending) };
+    (Status::Ok, Template::render("choose_factor", context))
+}
+
+#[get("/login/choose?<next>")]
+fn choose_form(pending: Option<PendingChallenge>, csrf: CsrfToken, next: Option<&str>) -> (Status, Template) {
+    match kept_for(pending, CHOOSE) {
+        Some(pending) => choose_page(&csrf, &pending, next),
+        None => start_again(&csrf),
+    }
+}
+
+#[derive(FromForm)]
+pub struct ChooseForm {
+    csrf_token: String,
+    factor: String,
+    next: Option<String>,
+}
+
+#[post("/login/choose", data = "<form>")]
+async fn choose(
+    cognito: &Cognito,
+    jar: &CookieJar<'_>,
+    pending: Option<PendingChallenge>,
+    csrf: CsrfToken,
+    form: Form<ChooseForm>,
+) -> Result<Redirect, (Status, Template)> {
+    csrf.check(&form.csrf_token)?;
+    let next = form.next.as_deref();
+    let Some(pending) = kept_for(pending, CHOOSE) else {
+        return Err(start_again(&csrf));
+    };
+    // The chosen factor's challenge follows, on its own page.
+    let result = cognito.keep(jar, cognito.answer(&pending, Answer::Choose(&form.factor)).await).await;
+    after(&csrf, jar, next, result, |e| match e {
+        Error::WrongAnswer { .. } => choose_page(&csrf, &pending, next),
         e => failed(e),
     })
 }
