@@ -554,6 +554,7 @@ FLOW_SETTINGS = {
     "REFRESH_TOKEN_AUTH": ("ALLOW_REFRESH_TOKEN_AUTH",),
     "REFRESH_TOKEN": ("ALLOW_REFRESH_TOKEN_AUTH",),
     "CUSTOM_AUTH": ("ALLOW_CUSTOM_AUTH",),
+    "USER_AUTH": ("ALLOW_USER_AUTH",),
 }
 # CreateUserPoolClient reference, ExplicitAuthFlows: "If you don't specify a value for
 # ExplicitAuthFlows, your app client supports ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH, and
@@ -1124,6 +1125,8 @@ def patch_moto():
         refuse_flow(self, client_id, auth_flow)
         refuse_refresh_under_rotation(self, client_id, auth_flow)
         check_secret(self, client_id, auth_flow, auth_parameters)
+        if str(getattr(auth_flow, "value", auth_flow)) == "USER_AUTH":
+            return note_challenge(self, client_id, deliver_codes(self, user_auth(self, client_id, auth_parameters)))
         refuse_reset_required(self, client_id, auth_flow, auth_parameters)
         refuse_unknown_as_wrong_password(self, client_id, auth_flow, auth_parameters)
         if str(getattr(auth_flow, "value", auth_flow)) == "USER_SRP_AUTH" and hides_users(self, client_id):
@@ -1135,10 +1138,16 @@ def patch_moto():
         result = note_challenge(self, client_id, deliver_codes(self, result))
         if str(auth_flow) != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
             return result
+        username, pool = self.sessions[result["Session"]]
+        return srp_verifier(self, pool, self.admin_get_user(pool.id, username), auth_parameters.get("SRP_A"), result)
+
+    def srp_verifier(self, pool, user, srp_a, result):
+        """The PASSWORD_VERIFIER challenge of real SRP for `user`, in `result` (its session kept)."""
         session = result["Session"]
-        username, pool = self.sessions[session]
-        user = self.admin_get_user(pool.id, username)
-        a_pub = int(auth_parameters["SRP_A"], 16)
+        try:
+            a_pub = int(srp_a or "", 16)
+        except ValueError:
+            raise NotAuthorizedError("Invalid SRP_A.")
         if a_pub % N == 0:
             raise NotAuthorizedError("Invalid SRP_A.")
         salt = secrets.token_hex(16)
@@ -1153,7 +1162,7 @@ def patch_moto():
                 "A": a_pub, "B": b_pub, "b": b, "v": v, "session": session,
                 "pool_name": pool_name, "user_id": user.username,
             }
-        params = result["ChallengeParameters"]
+        params = result.setdefault("ChallengeParameters", {})
         params["SECRET_BLOCK"] = secret_block
         params["SALT"] = salt
         params["SRP_B"] = "%x" % b_pub
@@ -1161,6 +1170,70 @@ def patch_moto():
         params["USER_ID_FOR_SRP"] = user.username
         params["USERNAME"] = user.username
         return result
+
+    # USER_AUTH, choice-based sign-in (InitiateAuth reference, AuthFlow USER_AUTH; developer
+    # guide, "Authentication flows: choice-based"): the first factors the pool allows
+    # (Policies.SignInPolicy.AllowedFirstAuthFactors, PASSWORD alone unless set) that the user
+    # can use: PASSWORD and PASSWORD_SRP, EMAIL_OTP with a verified email, SMS_OTP with a
+    # verified phone. PREFERRED_CHALLENGE starts one at once; without it SELECT_CHALLENGE lists
+    # them (AVAILABLE_CHALLENGES, a JSON list in a string) and its ANSWER starts one (with
+    # PASSWORD, or SRP_A). A passwordless factor's code signs the user in. moto has no USER_AUTH.
+    offered_first = {}  # SELECT_CHALLENGE session -> the factors it offered
+
+    def first_factors(pool, user):
+        policy = (pool.extended_config.get("Policies") or {}).get("SignInPolicy") or {}
+        allowed = policy.get("AllowedFirstAuthFactors") or ["PASSWORD"]
+        lookup = user.attribute_lookup
+        available = ["PASSWORD", "PASSWORD_SRP"] if "PASSWORD" in allowed else []
+        if "EMAIL_OTP" in allowed and lookup.get("email") and str(lookup.get("email_verified")).lower() == "true":
+            available.append("EMAIL_OTP")
+        if "SMS_OTP" in allowed and lookup.get("phone_number") and str(lookup.get("phone_number_verified")).lower() == "true":
+            available.append("SMS_OTP")
+        return available
+
+    def user_auth(self, client_id, auth_parameters):
+        from moto.cognitoidp.exceptions import UserNotConfirmedException, UserNotFoundError
+
+        pool, _ = find_client(self, client_id)
+        user = pool._get_user(auth_parameters.get("USERNAME") or "")
+        if user is None:
+            if hides_users(self, client_id):
+                # As for a known user with a password only: no factor tells the two apart.
+                session = str(models.random.uuid4())
+                return {"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {
+                    "AVAILABLE_CHALLENGES": json.dumps(["PASSWORD", "PASSWORD_SRP"])}}
+            raise UserNotFoundError("User does not exist.")
+        if not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        if user.status is UserStatus.UNCONFIRMED:
+            raise UserNotConfirmedException("User is not confirmed.")
+        available = first_factors(pool, user)
+        session = str(models.random.uuid4())
+        self.sessions[session] = (user.username, pool)
+        preferred = auth_parameters.get("PREFERRED_CHALLENGE")
+        if preferred in available:
+            return start_factor(self, client_id, pool, user, session, preferred, auth_parameters)
+        with lock:
+            offered_first[session] = available
+        return {"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {
+            "AVAILABLE_CHALLENGES": json.dumps(available), "USERNAME": user.username}}
+
+    def start_factor(self, client_id, pool, user, session, factor, given):
+        if factor == "PASSWORD":
+            if user.password != given.get("PASSWORD"):
+                raise NotAuthorizedError("Incorrect username or password.")
+            if user.status is UserStatus.RESET_REQUIRED:
+                raise PasswordResetRequiredException("Password reset required for the user")
+            if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+                return {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": session,
+                        "ChallengeParameters": {"USERNAME": user.username}}
+            self.sessions.pop(session, None)
+            tokens = self._log_user_in(pool, pool.clients[client_id], user.username)
+            return require_mfa(self, client_id, "USER_PASSWORD_AUTH", tokens)
+        if factor == "PASSWORD_SRP":
+            challenge = {"ChallengeName": "PASSWORD_VERIFIER", "Session": session, "ChallengeParameters": {}}
+            return srp_verifier(self, pool, user, given.get("SRP_A"), challenge)
+        return {"ChallengeName": factor, "Session": session, "ChallengeParameters": {"USERNAME": user.username}}
 
     # Sessions VerifySoftwareToken answered SUCCESS for: the only ones MFA_SETUP accepts.
     verified_sessions = set()
@@ -1255,7 +1328,7 @@ def patch_moto():
     sms_codes = {}  # challenge session -> code
 
     def deliver_sms(self, result):
-        if not isinstance(result, dict) or result.get("ChallengeName") != "SMS_MFA":
+        if not isinstance(result, dict) or result.get("ChallengeName") not in ("SMS_MFA", "SMS_OTP"):
             return result
         session = result["Session"]
         username, pool = self.sessions[session]
@@ -1490,6 +1563,31 @@ def patch_moto():
                 with lock:
                     sms_codes.pop(session, None)
                 return result
+        if challenge_name in ("SELECT_CHALLENGE", "SMS_OTP"):
+            if session not in self.sessions:
+                raise NotAuthorizedError("Invalid session for the user, session is expired.")
+            _, client = find_client(self, client_id)
+            if client is not None and client.generate_secret:
+                refuse_secret_hash(
+                    client, challenge_responses.get("USERNAME") or "", challenge_responses.get("SECRET_HASH")
+                )
+            username, pool = self.sessions[session]
+            if challenge_name == "SMS_OTP":
+                with lock:
+                    sent = sms_codes.get(session)
+                if sent is None or not hmac.compare_digest(sent, challenge_responses.get("SMS_OTP_CODE") or ""):
+                    raise CodeMismatchException("Invalid code or auth state for the user.")
+                with lock:
+                    sms_codes.pop(session, None)
+                self.sessions.pop(session, None)
+                return self._log_user_in(pool, pool.clients[client_id], username)
+            with lock:
+                offered = offered_first.pop(session, None) or []
+            chosen = challenge_responses.get("ANSWER") or ""
+            if chosen not in offered:
+                raise InvalidParameterException("%s is not a challenge available to the user" % chosen)
+            user = pool.users[username]
+            return deliver_codes(self, start_factor(self, client_id, pool, user, session, chosen, challenge_responses))
         if challenge_name in ("EMAIL_OTP", "SELECT_MFA_TYPE"):
             # moto knows neither: answered here. The session as for SMS_MFA, then the mailed code
             # (spent once right; wrong ones counted), or the choice among the offered factors,

@@ -163,6 +163,34 @@ impl Cognito {
         signin::login(self.shared(), username, password).await
     }
 
+    /// Starts a sign-in without a password (the `user_auth` flow): Cognito answers with the
+    /// ways the user may sign in ([`Challenge::SelectChallenge`](crate::Challenge::SelectChallenge),
+    /// its [`options`](PendingChallenge::options)); [`Cognito::answer`] with
+    /// [`Answer::Choose`]`("EMAIL_OTP")` has a code mailed, and the code signs the user in.
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Answer, Challenge, Cognito, Error};
+    /// # async fn passwordless(cognito: &Cognito) -> Result<(), Error> {
+    /// let Err(Error::ChallengeRequired(choice)) = cognito.start_sign_in("ada").await else { return Ok(()) };
+    /// if choice.options().iter().any(|o| o == "EMAIL_OTP") {
+    ///     let Err(Error::ChallengeRequired(code)) = cognito.answer(&choice, Answer::Choose("EMAIL_OTP")).await
+    ///     else { return Ok(()) };
+    ///     assert_eq!(code.challenge(), &Challenge::EmailOtp);
+    ///     // ...keep it, ask the user for the mailed code, then:
+    ///     cognito.answer(&code, Answer::Code("123456")).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ChallengeRequired`] (the usual answer), [`Error::InvalidCredentials`] for an
+    /// unknown user, [`Error::Misconfigured`] unless `auth_flow = "user_auth"`, and Cognito's
+    /// errors as for [`Cognito::login`].
+    pub async fn start_sign_in(&self, username: &str) -> Result<Login, Error> {
+        signin::start(self.shared(), username).await
+    }
+
     /// Answers a login's pending challenge (the [`PendingChallenge`] guard reads it back from
     /// the cookie [`Cognito::keep`] wrote): a new password for
     /// [`NewPasswordRequired`](crate::Challenge::NewPasswordRequired), a code for

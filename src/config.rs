@@ -59,6 +59,10 @@ pub enum AuthFlow {
     UserPassword,
     /// `ADMIN_USER_PASSWORD_AUTH`: needs AWS credentials allowed to call `AdminInitiateAuth`.
     AdminUserPassword,
+    /// `USER_AUTH`, choice-based sign-in: a password is proved by SRP as with `user_srp`, and
+    /// [`Cognito::start_sign_in`](crate::Cognito::start_sign_in) signs in without one, by a code
+    /// sent by email or text (the factors the user pool allows).
+    UserAuth,
 }
 
 /// Cookie `SameSite` policy, as written in the settings.

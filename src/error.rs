@@ -83,6 +83,9 @@ pub enum Error {
     /// shown to the user.
     #[error("refused: {0}")]
     InvalidInput(String),
+    /// Something Cognito offers that this crate does not support yet (passkeys).
+    #[error("{0} are not supported yet")]
+    Unsupported(&'static str),
     /// The account was confirmed already: the user can sign in.
     #[error("the account is confirmed already")]
     AlreadyConfirmed,
@@ -164,6 +167,7 @@ impl Error {
                 Status::UnprocessableEntity
             }
             Error::UsernameExists | Error::AlreadyConfirmed => Status::Conflict,
+            Error::Unsupported(_) => Status::NotImplemented,
             Error::TooManyAttempts => Status::TooManyRequests,
             Error::Throttled | Error::Unavailable(_) | Error::Store(_) => Status::ServiceUnavailable,
             Error::Misconfigured(_) | Error::CookieTooLarge { .. } | Error::NoStore | Error::NoSessionStore => {

@@ -1362,3 +1362,87 @@ async fn an_email_code_and_a_choice_of_factor_complete_the_login() {
         assert_eq!(login.user.unwrap().username, chooser, "{flow}");
     }
 }
+
+/// USER_AUTH, choice-based sign-in: a password proved by SRP, and without one a choice among
+/// the first factors the pool allows: a mailed code, a texted code, or the password. With and
+/// without a client secret. Conformance as well: SELECT_CHALLENGE lists AVAILABLE_CHALLENGES and
+/// each answer starts its factor, as the InitiateAuth and RespondToAuthChallenge references have
+/// them; moto has no USER_AUTH.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_auth_signs_in_with_each_first_factor() {
+    need_emulator!();
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for secret in [false, true] {
+        let pool = Pool::new(secret).await;
+        pool.update_client(|u| u.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)).await;
+        let factors = cip_types::SignInPolicyType::builder()
+            .allowed_first_auth_factors(cip_types::AuthFactorType::Password)
+            .allowed_first_auth_factors(cip_types::AuthFactorType::EmailOtp)
+            .allowed_first_auth_factors(cip_types::AuthFactorType::SmsOtp)
+            .build();
+        let policies = cip_types::UserPoolPolicyType::builder().sign_in_policy(factors).build();
+        pool.admin.update_user_pool().user_pool_id(&pool.pool_id).policies(policies).send().await.unwrap();
+        let contact = [
+            ("email", "free@example.com"),
+            ("email_verified", "true"),
+            ("phone_number", "+15555550177"),
+            ("phone_number_verified", "true"),
+        ];
+        let name = format!("passwordless-{secret}");
+        pool.add_user(&name, PASSWORD, &contact).await;
+        let (_rocket, srp) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+        let refused = srp.start_sign_in(&name).await.unwrap_err();
+        assert!(matches!(&refused, Error::Misconfigured(e) if e.setting() == Some("auth_flow")), "{refused:?}");
+        let settings = with(pool.settings(), json!({ "auth_flow": "user_auth" }));
+        let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
+
+        // A password, proved by SRP within USER_AUTH.
+        cognito.login(&name, PASSWORD).await.unwrap_or_else(|e| panic!("{secret}: {e:?}"));
+        assert!(matches!(cognito.login(&name, "Wr0ng-Passw0rd!").await, Err(Error::InvalidCredentials)));
+
+        let choice = || async {
+            match cognito.start_sign_in(&name).await {
+                Err(Error::ChallengeRequired(pending)) => pending,
+                other => panic!("{secret}: {other:?}"),
+            }
+        };
+        let pending = choice().await;
+        assert_eq!(pending.challenge(), &Challenge::SelectChallenge);
+        assert_eq!(pending.options(), ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "SMS_OTP"], "{secret}");
+        let err = cognito.answer(&pending, Answer::Choose("WEB_AUTHN")).await.unwrap_err();
+        assert!(matches!(err, Error::WrongAnswer { .. }), "not offered: {err:?}");
+        // A mailed code.
+        let code_step = match cognito.answer(&pending, Answer::Choose("EMAIL_OTP")).await {
+            Err(Error::ChallengeRequired(next)) => next,
+            other => panic!("{secret}: {other:?}"),
+        };
+        assert_eq!((code_step.challenge(), code_step.destination()), (&Challenge::EmailOtp, Some("f***@e***")));
+        let code = pool.newest_code(&name, "mfa").await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        assert!(matches!(cognito.answer(&code_step, Answer::Code(wrong)).await, Err(Error::WrongCode)));
+        let login = cognito.answer(&code_step, Answer::Code(&code)).await.expect("the mailed code signs in");
+        assert_eq!(login.user.unwrap().username, name);
+        // A texted code.
+        let code_step = match cognito.answer(&choice().await, Answer::Choose("SMS_OTP")).await {
+            Err(Error::ChallengeRequired(next)) => next,
+            other => panic!("{secret}: {other:?}"),
+        };
+        assert_eq!((code_step.challenge(), code_step.destination()), (&Challenge::SmsOtp, Some("+*******0177")));
+        let text = pool.texts(&name).await.pop().expect("a text");
+        cognito.answer(&code_step, Answer::Code(&text)).await.expect("the texted code signs in");
+        // The password, chosen.
+        let wrong = cognito.answer(&choice().await, Answer::Password("Wr0ng-Passw0rd!")).await.unwrap_err();
+        assert!(matches!(wrong, Error::InvalidCredentials), "{wrong:?}");
+        cognito.answer(&choice().await, Answer::Password(PASSWORD)).await.expect("the password signs in");
+    }
+    // A passkey challenge is not supported yet, and says so.
+    let passkey: rocket_warrant::PendingChallenge =
+        serde_json::from_str(r#"{"challenge":"WEB_AUTHN","username":"p","session":"s"}"#).unwrap();
+    assert_eq!(passkey.challenge(), &Challenge::WebAuthn);
+    let url2 = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let pool = Pool::new(false).await;
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url2, pool.settings()).await;
+    let err = cognito.answer(&passkey, Answer::Code("123456")).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert_eq!(err.to_string(), "passkeys (WEB_AUTHN) are not supported yet");
+}

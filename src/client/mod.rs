@@ -248,7 +248,7 @@ impl CognitoClient {
             return Err(offline.sign_in());
         }
         match self.flow {
-            AuthFlow::UserSrp => self.authenticate_srp(username, password).await,
+            AuthFlow::UserSrp | AuthFlow::UserAuth => self.authenticate_srp(username, password).await,
             AuthFlow::UserPassword => {
                 let out = (self.client.initiate_auth())
                     .client_id(&self.client_id)
@@ -273,6 +273,28 @@ impl CognitoClient {
         }
     }
 
+    /// Starts a USER_AUTH sign-in without a password: Cognito answers with the first factors the
+    /// user may choose (SELECT_CHALLENGE), or a code challenge at once.
+    pub(crate) async fn start_user_auth(&self, username: &str) -> Result<Tokens, Error> {
+        #[cfg(feature = "testing")]
+        if let Some(offline) = &self.offline {
+            return Err(offline.sign_in());
+        }
+        if self.flow != AuthFlow::UserAuth {
+            let message = "a sign-in without a password needs the USER_AUTH flow";
+            return Err(Error::Misconfigured(ServiceError::new(message).about("auth_flow")));
+        }
+        let mut req = (self.client.initiate_auth())
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::UserAuth)
+            .auth_parameters("USERNAME", username);
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = req.send().await.map_err(login_error)?;
+        self.signed_in(&out, username)
+    }
+
     /// What both password flows send: the username, the password, and the SECRET_HASH when the
     /// client has a secret.
     fn password_parameters(&self, username: &str, password: &str) -> HashMap<String, String> {
@@ -292,9 +314,15 @@ impl CognitoClient {
             .client
             .initiate_auth()
             .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::UserSrpAuth)
             .auth_parameters("USERNAME", username)
             .auth_parameters("SRP_A", srp.public_a());
+        // USER_AUTH with the password proved by SRP, as USER_SRP_AUTH does.
+        req = match self.flow {
+            AuthFlow::UserAuth => {
+                req.auth_flow(AuthFlowType::UserAuth).auth_parameters("PREFERRED_CHALLENGE", "PASSWORD_SRP")
+            }
+            _ => req.auth_flow(AuthFlowType::UserSrpAuth),
+        };
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
@@ -360,22 +388,42 @@ impl CognitoClient {
         }
         match (pending.challenge(), answer) {
             (Challenge::NewPasswordRequired, Answer::NewPassword(password)) => {
-                self.respond(pending, ChallengeNameType::NewPasswordRequired, Some(("NEW_PASSWORD", password))).await
+                self.respond(pending, ChallengeNameType::NewPasswordRequired, &[("NEW_PASSWORD", password)]).await
             }
             (Challenge::SmsMfa, Answer::Code(code)) => {
-                self.respond(pending, ChallengeNameType::SmsMfa, Some(("SMS_MFA_CODE", code))).await
+                self.respond(pending, ChallengeNameType::SmsMfa, &[("SMS_MFA_CODE", code)]).await
             }
             (Challenge::SoftwareTokenMfa, Answer::Code(code)) => {
-                self.respond(pending, ChallengeNameType::SoftwareTokenMfa, Some(("SOFTWARE_TOKEN_MFA_CODE", code)))
-                    .await
+                self.respond(pending, ChallengeNameType::SoftwareTokenMfa, &[("SOFTWARE_TOKEN_MFA_CODE", code)]).await
             }
             (Challenge::EmailOtp, Answer::Code(code)) => {
-                self.respond(pending, ChallengeNameType::EmailOtp, Some(("EMAIL_OTP_CODE", code))).await
+                self.respond(pending, ChallengeNameType::EmailOtp, &[("EMAIL_OTP_CODE", code)]).await
             }
             // Only a factor the challenge offered: anything else is the application's mistake.
-            (Challenge::SelectMfaType, Answer::Choose(factor)) if pending.options().iter().any(|o| o == factor) => {
-                self.respond(pending, ChallengeNameType::SelectMfaType, Some(("ANSWER", factor))).await
+            (Challenge::SelectMfaType, Answer::Choose(factor)) if pending.offers(factor) => {
+                self.respond(pending, ChallengeNameType::SelectMfaType, &[("ANSWER", factor)]).await
             }
+            // USER_AUTH's first factor: a code by email or text, or the password.
+            (Challenge::SelectChallenge, Answer::Choose("WEB_AUTHN")) if pending.offers("WEB_AUTHN") => {
+                Err(Error::Unsupported("passkeys (WEB_AUTHN)"))
+            }
+            (Challenge::SelectChallenge, Answer::Choose(factor @ ("EMAIL_OTP" | "SMS_OTP")))
+                if pending.offers(factor) =>
+            {
+                self.respond(pending, ChallengeNameType::SelectChallenge, &[("ANSWER", factor)]).await
+            }
+            (Challenge::SelectChallenge, Answer::Password(password)) if pending.offers("PASSWORD") => {
+                let answer = [("ANSWER", "PASSWORD"), ("PASSWORD", password)];
+                self.respond(pending, ChallengeNameType::SelectChallenge, &answer).await.map_err(|e| match e {
+                    // As every password refused: an unknown user and a wrong password alike.
+                    Error::SessionExpired => Error::InvalidCredentials,
+                    other => other,
+                })
+            }
+            (Challenge::SmsOtp, Answer::Code(code)) => {
+                self.respond(pending, ChallengeNameType::SmsOtp, &[("SMS_OTP_CODE", code)]).await
+            }
+            (Challenge::WebAuthn, _) => Err(Error::Unsupported("passkeys (WEB_AUTHN)")),
             // The authenticator's first code proves the enrolment (VerifySoftwareToken on the
             // challenge's session), then the challenge is answered with the moved-on session.
             (Challenge::MfaSetup, Answer::Code(code)) if pending.is_enrolling() => {
@@ -389,7 +437,7 @@ impl CognitoClient {
                     .map_err(challenge_error)?;
                 let session = out.session().unwrap_or(pending.session()).to_owned();
                 let verified = PendingChallenge::new(Challenge::MfaSetup, pending.username().to_owned(), session);
-                self.respond(&verified, ChallengeNameType::MfaSetup, None).await
+                self.respond(&verified, ChallengeNameType::MfaSetup, &[]).await
             }
             (challenge, answer) => Err(Error::WrongAnswer { challenge: challenge.clone(), answer: answer.what() }),
         }
@@ -416,12 +464,12 @@ impl CognitoClient {
         &self,
         pending: &PendingChallenge,
         name: ChallengeNameType,
-        answer: Option<(&str, &str)>,
+        answer: &[(&str, &str)],
     ) -> Result<Tokens, Error> {
         let username = pending.username();
         let mut responses = HashMap::from([("USERNAME".to_owned(), username.to_owned())]);
-        if let Some((field, value)) = answer {
-            responses.insert(field.to_owned(), value.to_owned());
+        for (field, value) in answer {
+            responses.insert((*field).to_owned(), (*value).to_owned());
         }
         if let Some(hash) = self.secret_hash(username) {
             responses.insert("SECRET_HASH".to_owned(), hash);
@@ -781,7 +829,13 @@ fn tokens(out: &impl AuthAnswer, username: &str) -> Result<Tokens, Error> {
             )
             .sent_to(param("CODE_DELIVERY_DESTINATION").cloned())
             // MFAS_CAN_CHOOSE is a JSON list in a string, as Cognito's challenge parameters are.
-            .offering(param("MFAS_CAN_CHOOSE").and_then(|list| serde_json::from_str(list).ok()).unwrap_or_default()),
+            // (MFAS_CAN_CHOOSE for SELECT_MFA_TYPE, AVAILABLE_CHALLENGES for SELECT_CHALLENGE.)
+            .offering(
+                param("MFAS_CAN_CHOOSE")
+                    .or_else(|| param("AVAILABLE_CHALLENGES"))
+                    .and_then(|list| serde_json::from_str(list).ok())
+                    .unwrap_or_default(),
+            ),
         ));
     }
     let result = out

@@ -22,6 +22,14 @@ pub enum Challenge {
     SoftwareTokenMfa,
     /// A code sent by email is required ([`PendingChallenge::destination`] says where).
     EmailOtp,
+    /// USER_AUTH: the user chooses how to sign in ([`PendingChallenge::options`]: `PASSWORD`,
+    /// `PASSWORD_SRP`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`), with [`Answer::Choose`] for a code
+    /// or [`Answer::Password`].
+    SelectChallenge,
+    /// A code sent by text message as the first factor (USER_AUTH).
+    SmsOtp,
+    /// A passkey: not supported yet; answering it is [`Error::Unsupported`](crate::Error::Unsupported).
+    WebAuthn,
     /// The user has several second factors and none preferred: they choose one
     /// ([`PendingChallenge::options`]) with [`Answer::Choose`], and that factor's challenge
     /// follows.
@@ -41,6 +49,9 @@ impl Challenge {
             "SOFTWARE_TOKEN_MFA" => Challenge::SoftwareTokenMfa,
             "EMAIL_OTP" => Challenge::EmailOtp,
             "SELECT_MFA_TYPE" => Challenge::SelectMfaType,
+            "SELECT_CHALLENGE" => Challenge::SelectChallenge,
+            "SMS_OTP" => Challenge::SmsOtp,
+            "WEB_AUTHN" => Challenge::WebAuthn,
             "MFA_SETUP" => Challenge::MfaSetup,
             other => Challenge::Other(other.to_owned()),
         }
@@ -112,6 +123,11 @@ impl PendingChallenge {
         &self.options
     }
 
+    /// Whether the challenge offers `option`.
+    pub(crate) fn offers(&self, option: &str) -> bool {
+        self.options.iter().any(|o| o == option)
+    }
+
     /// The same challenge, saying where Cognito sent its code.
     pub(crate) fn sent_to(mut self, destination: Option<String>) -> PendingChallenge {
         self.destination = destination;
@@ -181,6 +197,9 @@ impl Challenge {
             Challenge::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
             Challenge::EmailOtp => "EMAIL_OTP",
             Challenge::SelectMfaType => "SELECT_MFA_TYPE",
+            Challenge::SelectChallenge => "SELECT_CHALLENGE",
+            Challenge::SmsOtp => "SMS_OTP",
+            Challenge::WebAuthn => "WEB_AUTHN",
             Challenge::MfaSetup => "MFA_SETUP",
             Challenge::Other(name) => name,
         }
@@ -279,9 +298,12 @@ pub enum Answer<'a> {
     /// an authenticator app ([`Challenge::SoftwareTokenMfa`], and its first code for
     /// [`Challenge::MfaSetup`]).
     Code(&'a str),
-    /// The second factor chosen, by Cognito's name, for [`Challenge::SelectMfaType`]: one of
+    /// The factor chosen, by Cognito's name, for [`Challenge::SelectMfaType`] and
+    /// [`Challenge::SelectChallenge`] (a code: `EMAIL_OTP`, `SMS_OTP`): one of
     /// [`PendingChallenge::options`].
     Choose(&'a str),
+    /// The password, chosen as the first factor of a [`Challenge::SelectChallenge`].
+    Password(&'a str),
 }
 
 impl Answer<'_> {
@@ -291,6 +313,7 @@ impl Answer<'_> {
             Answer::NewPassword(_) => "a new password",
             Answer::Code(_) => "a code",
             Answer::Choose(_) => "a choice of factor",
+            Answer::Password(_) => "a password",
         }
     }
 }
@@ -301,6 +324,7 @@ impl fmt::Debug for Answer<'_> {
             Answer::NewPassword(_) => f.write_str("NewPassword(***)"),
             Answer::Code(_) => f.write_str("Code(***)"),
             Answer::Choose(factor) => write!(f, "Choose({factor})"),
+            Answer::Password(_) => f.write_str("Password(***)"),
         }
     }
 }

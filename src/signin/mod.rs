@@ -70,6 +70,16 @@ pub(crate) async fn login(shared: &Shared, username: &str, password: &str) -> Re
     finish(shared, tokens).await
 }
 
+/// Starts a sign-in without a password; see [`Cognito::start_sign_in`](crate::Cognito::start_sign_in).
+pub(crate) async fn start(shared: &Shared, username: &str) -> Result<Login, Error> {
+    let username = username.trim();
+    if username.is_empty() || username.chars().count() > MAX_USERNAME {
+        return Err(Error::InvalidCredentials);
+    }
+    let tokens = shared.client.start_user_auth(username).await?;
+    finish(shared, tokens).await
+}
+
 /// Answers a pending challenge; see [`Cognito::answer`](crate::Cognito::answer).
 pub(crate) async fn answer(shared: &Shared, pending: &PendingChallenge, answer: Answer<'_>) -> Result<Login, Error> {
     let answer = match answer {
