@@ -1515,6 +1515,23 @@ def patch_moto():
         result = answer_challenge(self, session, client_id, challenge_name, challenge_responses)
         return note_challenge(self, client_id, attach_device(find_client(self, client_id)[0], result))
 
+    def live_session(self, session, client_id, challenge_responses):
+        """The user and pool of a challenge session Cognito would still answer: an unknown or spent
+        one is NotAuthorized (moto: ResourceNotFound, which reads as a misconfigured app), and
+        SECRET_HASH is checked (moto: not)."""
+        if session not in self.sessions:
+            raise NotAuthorizedError("Invalid session for the user, session is expired.")
+        _, client = find_client(self, client_id)
+        if client is not None and client.generate_secret:
+            refuse_secret_hash(client, challenge_responses.get("USERNAME") or "", challenge_responses.get("SECRET_HASH"))
+        return self.sessions[session]
+
+    def refuse_wrong_text(session, given):
+        with lock:
+            sent = sms_codes.get(session)
+        if sent is None or not hmac.compare_digest(sent, given or ""):
+            raise CodeMismatchException("Invalid code or auth state for the user.")
+
     def answer_challenge(self, session, client_id, challenge_name, challenge_responses):
         if challenge_name == "MFA_SETUP":
             # Cognito (RespondToAuthChallenge reference, MFA_SETUP): the session is the one
@@ -1536,21 +1553,9 @@ def patch_moto():
             self.sessions.pop(session, None)
             return result
         if challenge_name in ("NEW_PASSWORD_REQUIRED", "SMS_MFA", "SOFTWARE_TOKEN_MFA"):
-            # Cognito: an unknown or spent session is NotAuthorized (moto: ResourceNotFound, which
-            # reads as a misconfigured app), and SECRET_HASH is checked here too (moto: not).
-            if session not in self.sessions:
-                raise NotAuthorizedError("Invalid session for the user, session is expired.")
-            _, client = find_client(self, client_id)
-            if client is not None and client.generate_secret:
-                refuse_secret_hash(
-                    client, challenge_responses.get("USERNAME") or "", challenge_responses.get("SECRET_HASH")
-                )
-            username, pool = self.sessions[session]
+            username, pool = live_session(self, session, client_id, challenge_responses)
             if challenge_name == "SMS_MFA":
-                with lock:
-                    sent = sms_codes.get(session)
-                if sent is None or not hmac.compare_digest(sent, challenge_responses.get("SMS_MFA_CODE") or ""):
-                    raise CodeMismatchException("Invalid code or auth state for the user.")
+                refuse_wrong_text(session, challenge_responses.get("SMS_MFA_CODE"))
             if challenge_name == "SOFTWARE_TOKEN_MFA":
                 code = challenge_responses.get("SOFTWARE_TOKEN_MFA_CODE") or ""
                 refuse_spent_code(pool.id, username, code)
@@ -1564,19 +1569,9 @@ def patch_moto():
                     sms_codes.pop(session, None)
                 return result
         if challenge_name in ("SELECT_CHALLENGE", "SMS_OTP"):
-            if session not in self.sessions:
-                raise NotAuthorizedError("Invalid session for the user, session is expired.")
-            _, client = find_client(self, client_id)
-            if client is not None and client.generate_secret:
-                refuse_secret_hash(
-                    client, challenge_responses.get("USERNAME") or "", challenge_responses.get("SECRET_HASH")
-                )
-            username, pool = self.sessions[session]
+            username, pool = live_session(self, session, client_id, challenge_responses)
             if challenge_name == "SMS_OTP":
-                with lock:
-                    sent = sms_codes.get(session)
-                if sent is None or not hmac.compare_digest(sent, challenge_responses.get("SMS_OTP_CODE") or ""):
-                    raise CodeMismatchException("Invalid code or auth state for the user.")
+                refuse_wrong_text(session, challenge_responses.get("SMS_OTP_CODE"))
                 with lock:
                     sms_codes.pop(session, None)
                 self.sessions.pop(session, None)
@@ -1592,14 +1587,7 @@ def patch_moto():
             # moto knows neither: answered here. The session as for SMS_MFA, then the mailed code
             # (spent once right; wrong ones counted), or the choice among the offered factors,
             # which moves the sign-in on to that factor's challenge under a new session.
-            if session not in self.sessions:
-                raise NotAuthorizedError("Invalid session for the user, session is expired.")
-            _, client = find_client(self, client_id)
-            if client is not None and client.generate_secret:
-                refuse_secret_hash(
-                    client, challenge_responses.get("USERNAME") or "", challenge_responses.get("SECRET_HASH")
-                )
-            username, pool = self.sessions[session]
+            username, pool = live_session(self, session, client_id, challenge_responses)
             if challenge_name == "EMAIL_OTP":
                 try:
                     spend_mailed_code(pool, username, "mfa", challenge_responses.get("EMAIL_OTP_CODE"))

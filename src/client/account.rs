@@ -47,6 +47,21 @@ macro_rules! refuse_offline {
     };
 }
 
+/// Where a code went, or `None` for a username Cognito does not know (an answer that must not
+/// tell the two apart); any other error through `other`.
+fn unless_unknown<E>(
+    out: Result<Option<CodeDelivery>, SdkError<E, HttpResponse>>,
+    other: impl FnOnce(Error) -> Error,
+) -> Result<Option<CodeDelivery>, Error>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    out.or_else(|e| match account_error(e, Some(Error::InvalidCredentials)) {
+        Error::InvalidCredentials => Ok(None),
+        e => Err(other(e)),
+    })
+}
+
 fn delivery(details: Option<&cip::types::CodeDeliveryDetailsType>) -> Option<CodeDelivery> {
     details.map(|d| CodeDelivery {
         medium: d.delivery_medium().map(|m| m.as_str().to_owned()).unwrap_or_default(),
@@ -107,14 +122,11 @@ impl CognitoClient {
             .set_secret_hash(self.secret_hash(username))
             .send()
             .await;
-        match out {
-            Ok(out) => Ok(delivery(out.code_delivery_details())),
-            Err(e) => match account_error(e, Some(Error::InvalidCredentials)) {
-                Error::InvalidCredentials => Ok(None),
-                Error::InvalidInput(_) => Err(Error::AlreadyConfirmed),
-                other => Err(other),
-            },
-        }
+        // "User is already confirmed." is the only input error left to this call.
+        unless_unknown(out.map(|o| delivery(o.code_delivery_details())), |e| match e {
+            Error::InvalidInput(_) => Error::AlreadyConfirmed,
+            other => other,
+        })
     }
 
     /// ForgotPassword; `None` for an unknown user, as Cognito's PreventUserExistenceErrors has it.
@@ -126,13 +138,7 @@ impl CognitoClient {
             .set_secret_hash(self.secret_hash(username))
             .send()
             .await;
-        match out {
-            Ok(out) => Ok(delivery(out.code_delivery_details())),
-            Err(e) => match account_error(e, Some(Error::InvalidCredentials)) {
-                Error::InvalidCredentials => Ok(None),
-                other => Err(other),
-            },
-        }
+        unless_unknown(out.map(|o| delivery(o.code_delivery_details())), |e| e)
     }
 
     /// ConfirmForgotPassword. An unknown username is a wrong code.
