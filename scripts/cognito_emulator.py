@@ -646,9 +646,13 @@ def with_outbox(app):
             return answer(start_response, outbox_json(MAILBOX))
         if path == "/_emulator/clock" and method == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
-            asked = json.loads(environ["wsgi.input"].read(length) or b"{}")
-            pool = str(asked["pool"])
-            CLOCK_OFFSETS[pool] = CLOCK_OFFSETS.get(pool, 0) + float(asked["advance"])
+            try:
+                asked = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                pool, advance = str(asked["pool"]), float(asked["advance"])
+            except (ValueError, KeyError, TypeError):
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b'POST /_emulator/clock wants {"pool": id, "advance": seconds}']
+            CLOCK_OFFSETS[pool] = CLOCK_OFFSETS.get(pool, 0) + advance
             return answer(start_response, json.dumps({"pool": pool, "offset": CLOCK_OFFSETS[pool]}).encode())
         return app(environ, start_response)
     return serve
@@ -828,6 +832,7 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         # DeleteUser (its reference): the user of the access token deletes their own profile;
         # their tokens stop working. moto lacks the call.
         access_token = self._get_param("AccessToken") or ""
+        refuse_expired(access_token)
         backend = self._get_region_agnostic_backend()._find_backend_by_access_token(access_token)
         for pool in backend.user_pools.values():
             if access_token in pool.access_tokens:
@@ -846,8 +851,19 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
     # attribute at once, sends nothing and lacks the two verification calls.
     pending = {}  # (pool id, username, attribute) -> the value waiting for its code
 
+    def refuse_expired(access_token):
+        # An access token past its `exp` is refused, as every call with one is (moto never
+        # looks): NotAuthorizedException "Access Token has expired" (its users' reports).
+        try:
+            expired = float(claims_of(access_token).get("exp") or 0) < time.time()
+        except (ValueError, IndexError):
+            expired = False
+        if expired:
+            raise NotAuthorizedError("Access Token has expired")
+
     def token_user(handler):
         access_token = handler._get_param("AccessToken") or ""
+        refuse_expired(access_token)
         backend = handler._get_region_agnostic_backend()._find_backend_by_access_token(access_token)
         for pool in backend.user_pools.values():
             if access_token in pool.access_tokens:
@@ -905,6 +921,7 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
     original_change = models.CognitoIdpBackend.change_password
 
     def change_password(self, access_token, previous_password, proposed_password):
+        refuse_expired(access_token)
         for pool in self.user_pools.values():
             if access_token in pool.access_tokens:
                 user = pool.users.get(pool.access_tokens[access_token][1])
@@ -1195,6 +1212,8 @@ def patch_moto():
         from moto.cognitoidp.exceptions import UserNotConfirmedException, UserNotFoundError
 
         pool, _ = find_client(self, client_id)
+        if pool is None:
+            raise models.ResourceNotFoundError(client_id)
         user = pool._get_user(auth_parameters.get("USERNAME") or "")
         if user is None:
             if hides_users(self, client_id):
@@ -1387,7 +1406,8 @@ def patch_moto():
         """The second factor Cognito asks for once a password is proved (in a password flow, or
         at PASSWORD_VERIFIER), in place of moto's tokens or challenge where they differ."""
         flow = str(getattr(auth_flow, "value", auth_flow))
-        if flow not in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "PASSWORD_VERIFIER"):
+        if flow not in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "PASSWORD_VERIFIER",
+                        "NEW_PASSWORD_REQUIRED"):
             return result
         if not isinstance(result, dict):
             return result
@@ -1426,7 +1446,8 @@ def patch_moto():
         username, pool = self.sessions[result["Session"]]
         user = self.admin_get_user(pool.id, username)
         params = result.setdefault("ChallengeParameters", {})
-        delivered = mail_code(pool, user, "mfa", "email")
+        # One code per challenge session: another sign-in's code answers nothing here.
+        delivered = mail_code(pool, user, "mfa:" + result["Session"], "email")
         params["CODE_DELIVERY_DELIVERY_MEDIUM"] = "EMAIL"
         params["CODE_DELIVERY_DESTINATION"] = delivered["Destination"]
         return result
@@ -1590,7 +1611,7 @@ def patch_moto():
             username, pool = live_session(self, session, client_id, challenge_responses)
             if challenge_name == "EMAIL_OTP":
                 try:
-                    spend_mailed_code(pool, username, "mfa", challenge_responses.get("EMAIL_OTP_CODE"))
+                    spend_mailed_code(pool, username, "mfa:" + session, challenge_responses.get("EMAIL_OTP_CODE"))
                 except ExpiredCodeException:
                     raise CodeMismatchException("Invalid code or auth state for the user.")
                 self.sessions.pop(session, None)
@@ -1631,7 +1652,7 @@ def patch_moto():
             challenge_responses = dict(challenge_responses)
             challenge_responses["PASSWORD_CLAIM_SECRET_BLOCK"] = state["session"]
         result = original_respond(self, session, client_id, challenge_name, challenge_responses)
-        if challenge_name == "PASSWORD_VERIFIER":
+        if challenge_name in ("PASSWORD_VERIFIER", "NEW_PASSWORD_REQUIRED"):
             result = require_mfa(self, client_id, challenge_name, result)
         result = deliver_codes(self, result)
         # Cognito's challenge parameters are strings (MFAS_CAN_SETUP is a JSON list in a

@@ -116,6 +116,10 @@ pub(crate) async fn delete_account(
 ) -> Result<(), Error> {
     let claims = shared.verify(access_token, TokenUse::Access).await?;
     let username = claims.cognito_username().unwrap_or(&claims.sub).to_owned();
+    if !shared.users.can_delete() {
+        let why = "the user store cannot delete users (UserStore::deletes): the account was not deleted";
+        return Err(Error::Store(crate::store::StoreError::Query(why.to_owned())));
+    }
     shared.client.delete_user(access_token).await?;
     let ended = sessions.end_all(shared, jar, &username).await;
     let leeway = shared.leeway();

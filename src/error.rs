@@ -86,7 +86,9 @@ pub enum Error {
     /// Something Cognito offers that this crate does not support yet (passkeys).
     #[error("{0} are not supported yet")]
     Unsupported(&'static str),
-    /// The account was confirmed already: the user can sign in.
+    /// The account was confirmed already: the user can sign in. Cognito says so whatever the
+    /// code, so it tells that the username exists: a page that must not tell should answer it
+    /// as it answers a wrong code.
     #[error("the account is confirmed already")]
     AlreadyConfirmed,
     /// An administrator reset the password; the user must set a new one.

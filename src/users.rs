@@ -99,6 +99,11 @@ impl Users {
         user.ok_or(Error::NotProvisioned)
     }
 
+    /// Whether a deleted account's row can go too: no store, or one that deletes.
+    pub(crate) fn can_delete(&self) -> bool {
+        self.store.as_ref().is_none_or(|store| store.deletes())
+    }
+
     /// Deletes the local row of `username`, if the site keeps users.
     pub(crate) async fn delete(&self, username: &str) -> Result<(), Error> {
         if let Some(store) = &self.store {

@@ -211,3 +211,40 @@ async fn emulator_codes_lapse_and_wrong_ones_are_limited() {
     cognito.resend_confirmation_code("late").await.unwrap();
     cognito.confirm_sign_up("late", &pool.newest_code("late", "signup").await).await.expect("a new code works");
 }
+
+/// A store of the application's own that cannot delete users: the account is not deleted at
+/// Cognito either, so that no row outlives its account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_whose_row_cannot_be_deleted_is_not_deleted() {
+    need_emulator!();
+    struct Keeper(rocket_warrant::MemoryStore);
+    #[rocket::async_trait]
+    impl rocket_warrant::UserStore for Keeper {
+        async fn save(
+            &self,
+            profile: &rocket_warrant::Profile,
+            create: bool,
+        ) -> Result<Option<rocket_warrant::User>, rocket_warrant::StoreError> {
+            self.0.save(profile, create).await
+        }
+        async fn find(&self, username: &str) -> Result<Option<rocket_warrant::User>, rocket_warrant::StoreError> {
+            self.0.find(username).await
+        }
+    }
+    let pool = pool(false).await;
+    pool.add_user("kept", PASSWORD, &[("email", "kept@example.com")]).await;
+    let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(("secret_key", common::secret_key()))
+        .merge(("cognito", pool.settings()));
+    let rocket = rocket::custom(figment)
+        .attach(Cognito::custom(Keeper(rocket_warrant::MemoryStore::new())))
+        .mount("/", rocket::routes![common::routes::login, access, delete]);
+    let client = Client::tracked(rocket).await.unwrap();
+    let body = format!("username=kept&password={PASSWORD}");
+    assert_eq!(client.post("/login").header(ContentType::Form).body(body).dispatch().await.status(), Status::Ok);
+    assert_eq!(client.post("/delete").dispatch().await.status(), Status::ServiceUnavailable);
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    cognito.login("kept", PASSWORD).await.expect("the account lives on at Cognito");
+    assert!(cognito.store().unwrap().find("kept").await.unwrap().is_some(), "and here");
+}

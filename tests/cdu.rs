@@ -784,6 +784,17 @@ async fn a_visitor_signs_up_confirms_and_signs_in_on_the_pages() {
     let confirmed =
         browser.post("/accounts/confirm/", &[("csrf_token", &csrf), ("username", "newbie"), ("code", &code)]).await;
     assert_eq!(confirmed.location.as_deref(), Some("/accounts/login/"));
+    // Confirmed now: the pages answer as for anyone, not "confirmed already" (which tells that
+    // the username exists).
+    let again =
+        browser.post("/accounts/confirm/", &[("csrf_token", &csrf), ("username", "newbie"), ("code", &code)]).await;
+    assert!(again.has("id=\"error_code\">That code is not right."), "{}", again.body);
+    for username in ["newbie", "nobody-at-all"] {
+        let resent = browser.post("/accounts/confirm/resend", &[("csrf_token", &csrf), ("username", username)]).await;
+        assert_eq!(resent.status, Status::SeeOther, "{username}");
+        let page = browser.get(resent.location.as_deref().unwrap()).await;
+        assert!(page.has("If that account waits for confirmation, a new code is on its way."), "{username}");
+    }
     let signed_in = browser.login("newbie", DEMO_PASSWORD, None).await;
     assert_eq!(signed_in.location.as_deref(), Some("/accounts/profile/"));
     let row = browser.cognito().store().unwrap().find("newbie").await.unwrap().unwrap();
@@ -834,7 +845,7 @@ async fn a_forgotten_password_is_reset_on_the_pages_alike_for_known_and_unknown_
         }
     };
     let wrong = reset(other_than(&code), "Brand-N3w-Horse!").await;
-    assert!(wrong.has("id=\"error_code\">That code is not right."), "{}", wrong.body);
+    assert!(wrong.has("id=\"error_code\">That code is wrong or has expired."), "{}", wrong.body);
     let weak = reset(&code, "short").await;
     assert!(weak.has("id=\"error_password\""), "{}", weak.body);
     let done = reset(&code, "Brand-N3w-Horse!").await;

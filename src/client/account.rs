@@ -32,6 +32,18 @@ where
     })
 }
 
+/// Maps an error of a call made with the user's access token: a token Cognito no longer takes
+/// (expired, revoked, its user deleted) ends the session.
+fn token_call_error<E>(err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match account_error(err, Some(Error::SessionExpired)) {
+        Error::Cognito(s) if s.code() == Some("NotAuthorizedException") => Error::SessionExpired,
+        other => other,
+    }
+}
+
 /// A call of the offline test pool, which has no self-service.
 #[cfg(feature = "testing")]
 fn offline_unsupported() -> Error {
@@ -106,8 +118,14 @@ impl CognitoClient {
             .send()
             .await
             .map_err(|e| match account_error(e, Some(Error::WrongCode)) {
-                // "User cannot be confirmed. Current status is CONFIRMED": nothing left to do.
-                Error::Cognito(s) if s.code() == Some("NotAuthorizedException") => Error::AlreadyConfirmed,
+                // By type, then by the words Cognito's users report: "User cannot be confirmed.
+                // Current status is CONFIRMED".
+                Error::Cognito(s)
+                    if s.code() == Some("NotAuthorizedException")
+                        && s.message().to_ascii_lowercase().contains("status is confirmed") =>
+                {
+                    Error::AlreadyConfirmed
+                }
                 other => other,
             })?;
         Ok(())
@@ -122,9 +140,10 @@ impl CognitoClient {
             .set_secret_hash(self.secret_hash(username))
             .send()
             .await;
-        // "User is already confirmed." is the only input error left to this call.
+        // By type, then by the words Cognito's users report for a confirmed user: "User is
+        // already confirmed."
         unless_unknown(out.map(|o| delivery(o.code_delivery_details())), |e| match e {
-            Error::InvalidInput(_) => Error::AlreadyConfirmed,
+            Error::InvalidInput(m) if m.to_ascii_lowercase().contains("already confirmed") => Error::AlreadyConfirmed,
             other => other,
         })
     }
@@ -196,7 +215,7 @@ impl CognitoClient {
             .set_user_attributes(Some(attributes))
             .send()
             .await
-            .map_err(|e| account_error(e, Some(Error::SessionExpired)))?;
+            .map_err(token_call_error)?;
         Ok(out.code_delivery_details_list().iter().filter_map(|d| delivery(Some(d))).collect())
     }
 
@@ -208,7 +227,7 @@ impl CognitoClient {
             .attribute_name(attribute)
             .send()
             .await
-            .map_err(|e| account_error(e, Some(Error::SessionExpired)))?;
+            .map_err(token_call_error)?;
         delivery(out.code_delivery_details())
             .ok_or_else(|| Error::Cognito(ServiceError::new("Cognito said nothing of where the code went")))
     }
@@ -222,18 +241,14 @@ impl CognitoClient {
             .code(code)
             .send()
             .await
-            .map_err(|e| account_error(e, Some(Error::SessionExpired)))?;
+            .map_err(token_call_error)?;
         Ok(())
     }
 
     /// DeleteUser with the user's access token.
     pub(crate) async fn delete_user(&self, access_token: &str) -> Result<(), Error> {
         refuse_offline!(self);
-        (self.client.delete_user())
-            .access_token(access_token)
-            .send()
-            .await
-            .map_err(|e| account_error(e, Some(Error::SessionExpired)))?;
+        (self.client.delete_user()).access_token(access_token).send().await.map_err(token_call_error)?;
         Ok(())
     }
 }

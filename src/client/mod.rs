@@ -93,8 +93,8 @@ impl ClientFacts {
         }
     }
 
-    /// The attributes `attr_mapping` names that the app client may not read: GetUser leaves
-    /// them out, so their columns would stay empty.
+    /// The attributes `attr_mapping` names (and `email_verified`, which the row keeps) that the
+    /// app client may not read: GetUser leaves them out, so their columns would stay empty.
     pub(crate) fn unreadable<'a>(&self, config: &'a Config) -> Vec<&'a str> {
         let Some(read) = &self.read_attributes else { return Vec::new() };
         let readable = |name: &str| match read.is_empty() {
@@ -102,7 +102,8 @@ impl ClientFacts {
             true => !name.contains(':'),
             false => name == "sub" || read.iter().any(|a| a == name),
         };
-        config.attr_mapping.keys().map(String::as_str).filter(|name| !readable(name)).collect()
+        let names = config.attr_mapping.keys().map(String::as_str).chain(["email_verified"]);
+        names.filter(|name| !readable(name)).collect()
     }
 
     /// Says in the log what the settings mean for this site.
@@ -110,7 +111,9 @@ impl ClientFacts {
         let client_id = &config.app_client_id;
         for name in self.unreadable(config) {
             log::warn!(
-                "rocket_warrant: cognito.attr_mapping maps {name:?}, which app client {client_id} may not read:                  Cognito leaves it out of GetUser and the ID token, so its column stays empty; add it to the app                  client's ReadAttributes (UpdateUserPoolClient, or the console's attribute read permissions)"
+                "rocket_warrant: cognito.attr_mapping maps {name:?}, which app client {client_id} may not read: \
+                 Cognito leaves it out of GetUser and the ID token, so its column stays empty; add it to the app \
+                 client's ReadAttributes (UpdateUserPoolClient, or the console's attribute read permissions)"
             );
         }
         match self.prevents_user_existence_errors {
@@ -346,6 +349,21 @@ impl CognitoClient {
             Err(e) => return Err(e),
         };
         if out.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
+            // USER_AUTH asked for PASSWORD_SRP and got the choice of factor instead: the user has
+            // no password factor here, or is unknown (Cognito's stand-in): a wrong password, as
+            // the password flows have it, and the proof's work done all the same.
+            if self.flow == AuthFlow::UserAuth && out.challenge_name() == Some(&ChallengeNameType::SelectChallenge) {
+                let (user, pass) = (username.to_owned(), password.to_owned());
+                let decoy = srp.public_a();
+                let proof = blocking(move || {
+                    srp.claim(&user, &pass, DECOY_SALT, &decoy, DECOY_SECRET_BLOCK, &srp::timestamp())
+                })
+                .await?;
+                if proof.is_ok() {
+                    self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                return Err(Error::InvalidCredentials);
+            }
             return self.signed_in(&out, username);
         }
         let empty = HashMap::new();
@@ -1012,8 +1030,13 @@ mod tests {
         };
         // Without ReadAttributes only the standard attributes; with them, those listed.
         assert_eq!(facts(Some(&[])).unreadable(&config), ["custom:api_key"]);
-        assert_eq!(facts(Some(&["custom:api_key"])).unreadable(&config), ["email"]);
-        assert!(facts(Some(&["email", "custom:api_key"])).unreadable(&config).is_empty());
+        assert_eq!(facts(Some(&["custom:api_key"])).unreadable(&config), ["email", "email_verified"]);
+        assert_eq!(
+            facts(Some(&["email", "custom:api_key"])).unreadable(&config),
+            ["email_verified"],
+            "the row keeps it"
+        );
+        assert!(facts(Some(&["email", "email_verified", "custom:api_key"])).unreadable(&config).is_empty());
         assert!(facts(None).unreadable(&config).is_empty(), "unknown: nothing said");
     }
 

@@ -87,6 +87,9 @@ pub(crate) async fn answer(shared: &Shared, pending: &PendingChallenge, answer: 
             return Err(Error::PasswordRejected(format!("a password has 1 to {MAX_PASSWORD} characters")));
         }
         Answer::Code(code) => Answer::Code(well_formed_code(code)?),
+        Answer::Password(p) if p.is_empty() || p.chars().count() > MAX_PASSWORD => {
+            return Err(Error::InvalidCredentials);
+        }
         other => other,
     };
     let tokens = shared.client.answer(pending, answer).await?;

@@ -76,6 +76,10 @@ impl<S: UserStore> UserStore for CachedStore<S> {
         self.users.remove(username);
         deleted
     }
+
+    fn deletes(&self) -> bool {
+        self.inner.deletes()
+    }
 }
 
 #[cfg(test)]

@@ -113,6 +113,10 @@ impl UserStore for MemoryStore {
     async fn delete(&self, username: &str) -> Result<bool, StoreError> {
         Ok(self.users.lock().by_name.remove(username).is_some())
     }
+
+    fn deletes(&self) -> bool {
+        true
+    }
 }
 
 #[rocket::async_trait]

@@ -216,6 +216,13 @@ pub trait UserStore: Send + Sync + 'static {
     async fn delete(&self, username: &str) -> Result<bool, StoreError> {
         Err(StoreError::Query(format!("this user store cannot delete users ({username:?} kept)")))
     }
+
+    /// Whether [`UserStore::delete`] deletes: asked before an account is deleted at Cognito, so
+    /// that a store that cannot never leaves a row behind a deleted account. Implement it (to
+    /// return true) with `delete`.
+    fn deletes(&self) -> bool {
+        false
+    }
 }
 
 #[rocket::async_trait]
@@ -230,5 +237,9 @@ impl<S: UserStore + ?Sized> UserStore for std::sync::Arc<S> {
 
     async fn delete(&self, username: &str) -> Result<bool, StoreError> {
         (**self).delete(username).await
+    }
+
+    fn deletes(&self) -> bool {
+        (**self).deletes()
     }
 }

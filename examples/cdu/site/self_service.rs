@@ -258,8 +258,11 @@ struct ConfirmForm {
 async fn confirm(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<ConfirmForm>) -> Answer {
     csrf.check(&form.csrf_token)?;
     match cognito.confirm_sign_up(&form.username, form.code.trim()).await {
-        Ok(()) | Err(Error::AlreadyConfirmed) => {
-            Ok(Flash::success(Redirect::to("/accounts/login/"), "Your account is confirmed: sign in."))
+        Ok(()) => Ok(Flash::success(Redirect::to("/accounts/login/"), "Your account is confirmed: sign in.")),
+        // Cognito says "confirmed already" whatever the code: answered as a wrong code, so that
+        // the page does not tell which usernames exist.
+        Err(Error::AlreadyConfirmed) => {
+            Err(refused(&csrf, layout(None, config, None), confirm_page(&form.username).failed(&Error::WrongCode)))
         }
         Err(e) => Err(refused(&csrf, layout(None, config, None), confirm_page(&form.username).failed(&e))),
     }
@@ -276,10 +279,9 @@ async fn resend(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>, 
     csrf.check(&form.csrf_token)?;
     let back = || Redirect::to(uri!("/accounts", confirm_form(username = Some(form.username.as_str()))));
     match cognito.resend_confirmation_code(&form.username).await {
-        // Known or not, the same answer.
-        Ok(_) => Ok(Flash::success(back(), "If that account waits for confirmation, a new code is on its way.")),
-        Err(Error::AlreadyConfirmed) => {
-            Ok(Flash::success(Redirect::to("/accounts/login/"), "That account is confirmed already: sign in."))
+        // Unknown, waiting or confirmed already: the same answer.
+        Ok(_) | Err(Error::AlreadyConfirmed) => {
+            Ok(Flash::success(back(), "If that account waits for confirmation, a new code is on its way."))
         }
         Err(e) => Err(refused(&csrf, layout(None, config, None), confirm_page(&form.username).failed(&e))),
     }
@@ -306,13 +308,22 @@ fn forgot_form(csrf: CsrfToken, config: &State<SiteConfig>, flash: Option<FlashM
 async fn forgot(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<UsernameForm>) -> Answer {
     csrf.check(&form.csrf_token)?;
     match cognito.forgot_password(&form.username).await {
-        // The same page for a known and an unknown username, and for one without a verified
-        // address to send the code to (Cognito says so, which would tell that the user exists).
-        Ok(_) | Err(Error::InvalidInput(_)) => Ok(Flash::success(
-            Redirect::to(uri!("/accounts", reset_form(username = Some(form.username.as_str())))),
-            "If an account with that username exists, we sent it a code.",
-        )),
-        Err(e) => Err(refused(&csrf, layout(None, config, None), forgot_page(&form.username).failed(&e))),
+        // Only the service's own trouble has a page of its own.
+        Err(e @ (Error::Unavailable(_) | Error::Throttled)) => {
+            Err(refused(&csrf, layout(None, config, None), forgot_page(&form.username).failed(&e)))
+        }
+        // The same page for a known and an unknown username, and for any state of the account
+        // Cognito would name (no verified address, unconfirmed, disabled, too many attempts):
+        // each would tell that the user exists.
+        answer => {
+            if let Err(e) = answer {
+                rocket::info!("password reset not started: {e}");
+            }
+            Ok(Flash::success(
+                Redirect::to(uri!("/accounts", reset_form(username = Some(form.username.as_str())))),
+                "If an account with that username exists, we sent it a code.",
+            ))
+        }
     }
 }
 
@@ -352,6 +363,11 @@ async fn reset(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>, f
     csrf.check(&form.csrf_token)?;
     match cognito.confirm_forgot_password(&form.username, form.code.trim(), &form.password).await {
         Ok(()) => Ok(Flash::success(Redirect::to("/accounts/login/"), "Your password is set: sign in with it.")),
+        // A wrong code and an expired one read alike: an unknown user's code is only ever wrong.
+        Err(Error::WrongCode | Error::CodeExpired) => {
+            let page = reset_page(&form.username).error("code", "That code is wrong or has expired.");
+            Err(refused(&csrf, layout(None, config, None), (Status::UnprocessableEntity, page)))
+        }
         Err(e) => Err(refused(&csrf, layout(None, config, None), reset_page(&form.username).failed(&e))),
     }
 }

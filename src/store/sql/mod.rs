@@ -73,6 +73,10 @@ macro_rules! store_pool {
             async fn delete(&self, username: &str) -> Result<bool, $crate::StoreError> {
                 self.0.delete(username).await
             }
+
+            fn deletes(&self) -> bool {
+                true
+            }
         }
 
         #[rocket::async_trait]
