@@ -779,15 +779,20 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         user.update_attributes([{"Name": entry["attribute"] + "_verified", "Value": "true"}])
         return EmptyResult()
 
+    def simulated_delivery(client, username):
+        # PreventUserExistenceErrors: "a simulated destination" for an unknown user (developer
+        # guide, "Managing error responses"); otherwise UserNotFoundException.
+        if not hides_users(client):
+            raise UserNotFoundError(unknown)
+        return ActionResult({"CodeDeliveryDetails": {"Destination": "%s***@e***" % username[:1],
+                                                     "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
+
     def resend_confirmation_code(self):
         username = self._get_param("Username") or ""
         _, pool, client = client_of(self, username)
         user = pool._get_user(username)
         if user is None:
-            if hides_users(client):
-                return ActionResult({"CodeDeliveryDetails": {"Destination": "%s***@e***" % username[:1],
-                                                             "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
-            raise UserNotFoundError(unknown)
+            return simulated_delivery(client, username)
         if user.status is not UserStatus.UNCONFIRMED:
             raise InvalidParameterException("User is already confirmed.")
         attribute = "email" if user.attribute_lookup.get("email") else "phone_number"
@@ -798,12 +803,7 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         _, pool, client = client_of(self, username)
         user = pool._get_user(username)
         if user is None:
-            # PreventUserExistenceErrors: "a simulated destination" (developer guide, "Managing
-            # error responses"); otherwise UserNotFoundException.
-            if hides_users(client):
-                return ActionResult({"CodeDeliveryDetails": {"Destination": "%s***@e***" % username[:1],
-                                                             "DeliveryMedium": "EMAIL", "AttributeName": "email"}})
-            raise UserNotFoundError(unknown)
+            return simulated_delivery(client, username)
         attribute = next((a for a in ("email", "phone_number") if verified(user, a)), None)
         if attribute is None:
             raise InvalidParameterException(

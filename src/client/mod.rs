@@ -309,6 +309,21 @@ impl CognitoClient {
         parameters
     }
 
+    /// `InvalidCredentials`, after the arithmetic of a proof all the same, so that a refusal
+    /// before the proof costs this server what a wrong password's does.
+    async fn refuse_after_decoy_proof(&self, srp: SrpClient, username: &str, password: &str) -> Result<Tokens, Error> {
+        let (user, pass) = (username.to_owned(), password.to_owned());
+        let decoy = srp.public_a();
+        let proof =
+            blocking(move || srp.claim(&user, &pass, DECOY_SALT, &decoy, DECOY_SECRET_BLOCK, &srp::timestamp()))
+                .await?;
+        // Counted once computed, so a test of equal work sees the arithmetic done.
+        if proof.is_ok() {
+            self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Err(Error::InvalidCredentials)
+    }
+
     async fn authenticate_srp(&self, username: &str, password: &str) -> Result<Tokens, Error> {
         let pool_id = self.pool_id.clone();
         // 3072-bit modular arithmetic: milliseconds of CPU, kept off the async workers.
@@ -331,21 +346,8 @@ impl CognitoClient {
         }
         let out = match req.send().await.map_err(login_error) {
             Ok(out) => out,
-            Err(Error::InvalidCredentials) => {
-                // An unknown user is refused here, a wrong password only after the proof: do
-                // the proof's arithmetic anyway, so that the two cost this server the same.
-                let (user, pass) = (username.to_owned(), password.to_owned());
-                let decoy = srp.public_a();
-                let proof = blocking(move || {
-                    srp.claim(&user, &pass, DECOY_SALT, &decoy, DECOY_SECRET_BLOCK, &srp::timestamp())
-                })
-                .await?;
-                // Counted once computed, so a test of equal work sees the arithmetic done.
-                if proof.is_ok() {
-                    self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-                return Err(Error::InvalidCredentials);
-            }
+            // An unknown user is refused here, a wrong password only after the proof.
+            Err(Error::InvalidCredentials) => return self.refuse_after_decoy_proof(srp, username, password).await,
             Err(e) => return Err(e),
         };
         if out.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
@@ -353,16 +355,7 @@ impl CognitoClient {
             // no password factor here, or is unknown (Cognito's stand-in): a wrong password, as
             // the password flows have it, and the proof's work done all the same.
             if self.flow == AuthFlow::UserAuth && out.challenge_name() == Some(&ChallengeNameType::SelectChallenge) {
-                let (user, pass) = (username.to_owned(), password.to_owned());
-                let decoy = srp.public_a();
-                let proof = blocking(move || {
-                    srp.claim(&user, &pass, DECOY_SALT, &decoy, DECOY_SECRET_BLOCK, &srp::timestamp())
-                })
-                .await?;
-                if proof.is_ok() {
-                    self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-                return Err(Error::InvalidCredentials);
+                return self.refuse_after_decoy_proof(srp, username, password).await;
             }
             return self.signed_in(&out, username);
         }
