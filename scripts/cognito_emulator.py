@@ -832,10 +832,10 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         # DeleteUser (its reference): the user of the access token deletes their own profile;
         # their tokens stop working. moto lacks the call.
         access_token = self._get_param("AccessToken") or ""
-        refuse_expired(access_token)
         backend = self._get_region_agnostic_backend()._find_backend_by_access_token(access_token)
         for pool in backend.user_pools.values():
             if access_token in pool.access_tokens:
+                refuse_expired(access_token, pool)
                 username = pool.access_tokens[access_token][1]
                 pool.sign_out(username)
                 pool.users.pop(username, None)
@@ -851,11 +851,13 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
     # attribute at once, sends nothing and lacks the two verification calls.
     pending = {}  # (pool id, username, attribute) -> the value waiting for its code
 
-    def refuse_expired(access_token):
-        # An access token past its `exp` is refused, as every call with one is (moto never
-        # looks): NotAuthorizedException "Access Token has expired" (its users' reports).
+    def refuse_expired(access_token, pool):
+        # An access token past its `exp` (on the pool's clock) is refused, as every call with
+        # one is (moto never looks): NotAuthorizedException (the type the references give for an
+        # expired token; "Access Token has expired" is its users' reports, and the crate reads
+        # only the type). Test emulator_refuses_expired_access_tokens.
         try:
-            expired = float(claims_of(access_token).get("exp") or 0) < time.time()
+            expired = float(claims_of(access_token).get("exp") or 0) < pool_now(pool.id)
         except (ValueError, IndexError):
             expired = False
         if expired:
@@ -863,10 +865,10 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
 
     def token_user(handler):
         access_token = handler._get_param("AccessToken") or ""
-        refuse_expired(access_token)
         backend = handler._get_region_agnostic_backend()._find_backend_by_access_token(access_token)
         for pool in backend.user_pools.values():
             if access_token in pool.access_tokens:
+                refuse_expired(access_token, pool)
                 user = pool.users.get(pool.access_tokens[access_token][1])
                 if user is not None:
                     return pool, user
@@ -921,9 +923,9 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
     original_change = models.CognitoIdpBackend.change_password
 
     def change_password(self, access_token, previous_password, proposed_password):
-        refuse_expired(access_token)
         for pool in self.user_pools.values():
             if access_token in pool.access_tokens:
+                refuse_expired(access_token, pool)
                 user = pool.users.get(pool.access_tokens[access_token][1])
                 if user is not None and user.password != previous_password:
                     raise NotAuthorizedError("Incorrect username or password.")

@@ -248,3 +248,25 @@ async fn an_account_whose_row_cannot_be_deleted_is_not_deleted() {
     cognito.login("kept", PASSWORD).await.expect("the account lives on at Cognito");
     assert!(cognito.store().unwrap().find("kept").await.unwrap().is_some(), "and here");
 }
+
+/// Conformance: an access token past its `exp` is refused by the calls made with it
+/// (NotAuthorizedException, the type every reference gives for a token Cognito no longer
+/// takes); moto never looks. The pool's clock is moved on past the hour. The crate reads the
+/// refusal as an ended session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_refuses_expired_access_tokens() {
+    need_emulator!();
+    let pool = pool(false).await;
+    pool.add_user("expiring", PASSWORD, &[("email", "expiring@example.com")]).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    let token = cognito.login("expiring", PASSWORD).await.unwrap().tokens.access_token;
+    pool.advance_clock(3601).await;
+    let err = cognito.change_password(&token, PASSWORD, NEW_PASSWORD).await.unwrap_err();
+    assert!(matches!(err, Error::SessionExpired), "{err:?}");
+    let err = cognito.update_attributes(&token, &[("first_name", "Late")]).await.unwrap_err();
+    assert!(matches!(err, Error::SessionExpired), "{err:?}");
+    let deleted = pool.admin.delete_user().access_token(&token).send().await.unwrap_err();
+    assert_eq!(deleted.as_service_error().and_then(|e| e.meta().code()), Some("NotAuthorizedException"));
+    cognito.login("expiring", PASSWORD).await.expect("nothing changed or deleted");
+}

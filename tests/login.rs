@@ -1360,6 +1360,32 @@ async fn an_email_code_and_a_choice_of_factor_complete_the_login() {
         assert_eq!(next.challenge(), &Challenge::EmailOtp, "{flow}");
         let login = cognito.answer(&next, Answer::Code(&pool.newest_code(&chooser, "mfa").await)).await.unwrap();
         assert_eq!(login.user.unwrap().username, chooser, "{flow}");
+
+        // A temporary password replaced: the second factor is asked for next, not skipped.
+        let newcomer = format!("newcomer.{flow}");
+        pool.add_user_with_temporary_password(&newcomer, "Temp-Passw0rd!").await;
+        pool.set_factors(&newcomer, false, true).await;
+        let update = pool.admin.admin_update_user_attributes().user_pool_id(&pool.pool_id).username(&newcomer);
+        let email =
+            |name: &str, value: &str| cip_types::AttributeType::builder().name(name).value(value).build().unwrap();
+        update
+            .user_attributes(email("email", "new@example.com"))
+            .user_attributes(email("email_verified", "true"))
+            .send()
+            .await
+            .unwrap();
+        let pending = match cognito.login(&newcomer, "Temp-Passw0rd!").await {
+            Err(Error::ChallengeRequired(pending)) => pending,
+            other => panic!("{flow}: {other:?}"),
+        };
+        assert_eq!(pending.challenge(), &Challenge::NewPasswordRequired, "{flow}");
+        let next = match cognito.answer(&pending, Answer::NewPassword("Chosen-Passw0rd!")).await {
+            Err(Error::ChallengeRequired(next)) => next,
+            other => panic!("{flow}: the email code is still due: {other:?}"),
+        };
+        assert_eq!(next.challenge(), &Challenge::EmailOtp, "{flow}");
+        let code = pool.newest_code(&newcomer, "mfa").await;
+        cognito.answer(&next, Answer::Code(&code)).await.unwrap_or_else(|e| panic!("{flow}: {e:?}"));
     }
 }
 
