@@ -19,6 +19,7 @@ import base64
 import collections
 import hashlib
 import hmac
+import io
 import json
 import os
 import secrets
@@ -163,17 +164,71 @@ def patch_get_user(responses):
 DEVICE_BOUND = {}
 
 
-def attach_device(pool, result):
-    """A sign-in's tokens in a pool that remembers devices come with NewDeviceMetadata (InitiateAuth
-    reference, AuthenticationResult; CreateUserPool reference, DeviceConfiguration: "A null value
-    indicates that you have deactivated device remembering"), and its refresh token then needs the
-    device key (refuse_without_device). moto tracks no devices."""
-    tokens = result.get("AuthenticationResult") if isinstance(result, dict) else None
-    if pool is None or not tokens or not tokens.get("RefreshToken") or not pool.extended_config.get("DeviceConfiguration"):
-        return result
+# Remembered devices (developer guide, "Working with user devices in your user pool"; the
+# ConfirmDevice, UpdateDeviceStatus, ListDevices, ForgetDevice and RespondToAuthChallenge
+# references). In a pool with a DeviceConfiguration a sign-in that names no device gets a new
+# one (NewDeviceMetadata), which ConfirmDevice confirms with the verifier of a secret the client
+# made. A later sign-in that names a confirmed device (DEVICE_KEY) is asked, once the password is
+# proved, to prove the device by SRP (DEVICE_SRP_AUTH, then DEVICE_PASSWORD_VERIFIER, the device
+# group key standing for the pool's name and the device key for the user's); a remembered
+# device then skips the second factor, a device not remembered is asked for it. A device key
+# the user does not have is refused with ResourceNotFoundException "Device does not exist." (as
+# Cognito's users report it: amazon-cognito-identity-js#200, aws-amplify/amplify-android#2605).
+# The refresh tokens of a sign-in are bound to its device (refuse_without_device). moto has no
+# devices at all.
+DEVICES = {}  # device key -> {"pool", "user", "group", "verifier", "salt", "remembered", ...}
+SESSION_DEVICES = {}  # challenge session -> the confirmed device the sign-in named
+DEVICE_LOCK = threading.Lock()
+
+
+def device_config(pool):
+    return pool.extended_config.get("DeviceConfiguration") if pool is not None else None
+
+
+def user_device(pool, username, key):
+    """The device `key` of the user, or ResourceNotFoundException as Cognito answers."""
+    from moto.cognitoidp.exceptions import ResourceNotFoundError
+
+    with DEVICE_LOCK:
+        device = DEVICES.get(key or "")
+    if device is None or device["pool"] != pool.id or device["user"] != username:
+        raise ResourceNotFoundError("Device does not exist.")
+    return device
+
+
+def new_device(pool, username):
     key = "%s_%s" % (pool.region, uuid.uuid4())
+    now = pool_now(pool.id)
+    with DEVICE_LOCK:
+        DEVICES[key] = {"pool": pool.id, "user": username, "group": "-" + secrets.token_urlsafe(9),
+                        "verifier": None, "salt": None, "remembered": False, "name": None,
+                        "created": now, "last": now}
+    return key
+
+
+def bind_device(pool, tokens, key):
+    """Binds a sign-in's refresh token to its device: the one it proved, or a new one."""
+    found = pool.refresh_tokens.get(tokens.get("RefreshToken"))
+    if key is None:
+        key = new_device(pool, found[1] if found else "")
+        tokens["NewDeviceMetadata"] = {"DeviceKey": key, "DeviceGroupKey": DEVICES[key]["group"]}
+    else:
+        with DEVICE_LOCK:
+            DEVICES[key]["last"] = pool_now(pool.id)
     DEVICE_BOUND[tokens["RefreshToken"]] = key
-    tokens["NewDeviceMetadata"] = {"DeviceKey": key, "DeviceGroupKey": "-" + secrets.token_urlsafe(9)}
+
+
+def attach_device(pool, result, session=None):
+    """A sign-in's tokens in a pool that remembers devices: bound to the device the sign-in
+    proved (its session's), or to a new one, named in NewDeviceMetadata (InitiateAuth reference,
+    AuthenticationResult; CreateUserPool reference, DeviceConfiguration: "A null value indicates
+    that you have deactivated device remembering")."""
+    tokens = result.get("AuthenticationResult") if isinstance(result, dict) else None
+    if not tokens or not tokens.get("RefreshToken") or not device_config(pool):
+        return result
+    with DEVICE_LOCK:
+        key = SESSION_DEVICES.pop(session, None) if session else None
+    bind_device(pool, tokens, key)
     return result
 
 
@@ -181,13 +236,137 @@ def refuse_without_device(refresh_token, device_key):
     """GetTokensFromRefreshToken reference, DeviceKey: "You must provide the confirmed device key
     in this request if device remembering is enabled"; InitiateAuth's REFRESH_TOKEN_AUTH takes it
     as DEVICE_KEY. Refused as users report it, NotAuthorizedException "Invalid Refresh Token."
-    (aws/aws-sdk-java-v2#3418, a pool with device tracking on). The device need not be confirmed
-    here: the crate confirms none, and no test depends on the difference."""
-    from moto.cognitoidp.exceptions import NotAuthorizedError
+    (aws/aws-sdk-java-v2#3418, a pool with device tracking on); the refresh of a forgotten
+    device as its sign-in, "Device does not exist."."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError, ResourceNotFoundError
 
     bound = DEVICE_BOUND.get(refresh_token)
-    if bound is not None and bound != device_key:
+    if bound is None:
+        return
+    if bound != device_key:
         raise NotAuthorizedError("Invalid Refresh Token.")
+    with DEVICE_LOCK:
+        if bound not in DEVICES:
+            raise ResourceNotFoundError("Device does not exist.")
+
+
+def patch_devices(responses, token_user, srp_states, lock, refuse_secret_hash):
+    """ConfirmDevice, UpdateDeviceStatus, ListDevices and ForgetDevice, and the device's proof at
+    sign-in (device_gate, answer_device). Returns the two sign-in hooks."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError, ResourceNotFoundError
+    from moto.core.responses import ActionResult, EmptyResult
+
+    def own_device(handler):
+        pool, user = token_user(handler)
+        return pool, user, user_device(pool, user.username, handler._get_param("DeviceKey"))
+
+    def confirm_device(self):
+        pool, user, device = own_device(self)
+        config = self._get_param("DeviceSecretVerifierConfig") or {}
+        try:
+            verifier = int.from_bytes(base64.b64decode(config["PasswordVerifier"]), "big")
+            salt = base64.b64decode(config["Salt"]).hex()
+        except (KeyError, ValueError, TypeError):
+            from moto.cognitoidp.exceptions import InvalidParameterException
+            raise InvalidParameterException("DeviceSecretVerifierConfig needs PasswordVerifier and Salt.")
+        # DeviceOnlyRememberedOnUserPrompt: the user is asked (UserConfirmationNecessary) and
+        # the device is remembered only by UpdateDeviceStatus; otherwise it is remembered now.
+        asks = bool((device_config(pool) or {}).get("DeviceOnlyRememberedOnUserPrompt"))
+        with DEVICE_LOCK:
+            device.update(verifier=verifier, salt=salt, remembered=not asks, name=self._get_param("DeviceName"))
+        return ActionResult({"UserConfirmationNecessary": asks})
+
+    def update_device_status(self):
+        _, _, device = own_device(self)
+        with DEVICE_LOCK:
+            device["remembered"] = self._get_param("DeviceRememberedStatus") == "remembered"
+        return EmptyResult()
+
+    def forget_device(self):
+        _, _, device = own_device(self)
+        with DEVICE_LOCK:
+            DEVICES.pop(self._get_param("DeviceKey"), None)
+        return EmptyResult()
+
+    def list_devices(self):
+        pool, user = token_user(self)
+        with DEVICE_LOCK:
+            mine = [(k, dict(d)) for k, d in DEVICES.items()
+                    if d["pool"] == pool.id and d["user"] == user.username and d["verifier"] is not None]
+        listed = []
+        for key, d in mine:
+            attributes = [{"Name": "device_status", "Value": "remembered" if d["remembered"] else "not_remembered"}]
+            if d["name"]:
+                attributes.append({"Name": "device_name", "Value": d["name"]})
+            listed.append({"DeviceKey": key, "DeviceAttributes": attributes, "DeviceCreateDate": d["created"],
+                           "DeviceLastModifiedDate": d["last"], "DeviceLastAuthenticatedDate": d["last"]})
+        limit = int(self._get_param("Limit") or 60)
+        start = int(self._get_param("PaginationToken") or 0)
+        page = {"Devices": listed[start:start + limit]}
+        if start + limit < len(listed):
+            page["PaginationToken"] = str(start + limit)
+        return ActionResult(page)
+
+    for name, handler in [("confirm_device", confirm_device), ("update_device_status", update_device_status),
+                          ("forget_device", forget_device), ("list_devices", list_devices)]:
+        setattr(responses.CognitoIdpResponse, name, handler)
+
+    def device_gate(backend, pool, username, key, result, discard):
+        """After a password is proved by a sign-in that named a device: the device's own proof
+        (DEVICE_SRP_AUTH) in place of the tokens or the second factor, when it is confirmed."""
+        if key is None or not device_config(pool):
+            return None
+        device = user_device(pool, username, key)
+        if device["verifier"] is None:
+            return None
+        discard(result)
+        session = str(uuid.uuid4())
+        backend.sessions[session] = (username, pool)
+        with DEVICE_LOCK:
+            SESSION_DEVICES[session] = key
+        return {"ChallengeName": "DEVICE_SRP_AUTH", "Session": session, "ChallengeParameters": {"USERNAME": username}}
+
+    def answer_device(backend, session, client_id, challenge_name, responses_given, finish):
+        """DEVICE_SRP_AUTH (SRP_A in, the device's B, salt and secret block out) and
+        DEVICE_PASSWORD_VERIFIER (the proof, checked as the user's is), under the sign-in's
+        session; `finish(pool, username, session)` hands out what a proved device gets."""
+        if session not in backend.sessions:
+            raise NotAuthorizedError("Invalid session for the user, session is expired.")
+        username, pool = backend.sessions[session]
+        client = pool.clients.get(client_id)
+        if client is not None and client.generate_secret:
+            refuse_secret_hash(client, responses_given.get("USERNAME") or "", responses_given.get("SECRET_HASH"))
+        with DEVICE_LOCK:
+            key = SESSION_DEVICES.get(session)
+        if key is None or responses_given.get("DEVICE_KEY") != key:
+            raise NotAuthorizedError("Invalid session for the user.")
+        device = user_device(pool, username, key)
+        if challenge_name == "DEVICE_SRP_AUTH":
+            try:
+                a_pub = int(responses_given.get("SRP_A") or "", 16)
+            except ValueError:
+                raise NotAuthorizedError("Invalid SRP_A.")
+            if a_pub % N == 0:
+                raise NotAuthorizedError("Invalid SRP_A.")
+            b = secrets.randbelow(N - 1) + 1
+            b_pub = (K * device["verifier"] + pow(G, b, N)) % N
+            block = base64.b64encode(secrets.token_bytes(64)).decode()
+            with lock:
+                srp_states[block] = {"A": a_pub, "B": b_pub, "b": b, "v": device["verifier"], "session": session,
+                                     "pool_name": device["group"], "user_id": key}
+            return {"ChallengeName": "DEVICE_PASSWORD_VERIFIER", "Session": session, "ChallengeParameters": {
+                "SRP_B": "%x" % b_pub, "SALT": device["salt"], "SECRET_BLOCK": block, "USERNAME": username}}
+        block = responses_given.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
+        with lock:
+            state = srp_states.pop(block, None)
+        if state is None or state["session"] != session:
+            raise NotAuthorizedError("Incorrect username or password.")
+        want = expected_signature(state, block, responses_given.get("TIMESTAMP") or "")
+        if not hmac.compare_digest(want, responses_given.get("PASSWORD_CLAIM_SIGNATURE") or ""):
+            raise NotAuthorizedError("Incorrect username or password.")
+        return finish(pool, username, session, device["remembered"])
+
+    return device_gate, answer_device
 
 
 def patch_tokens(models):
@@ -630,10 +809,38 @@ def pool_now(pool_id):
     return time.time() + CLOCK_OFFSETS.get(pool_id, 0)
 
 
+# What each call brought of threat protection's context and the client metadata, as received
+# (UserContextData on the public calls, ContextData on the admin ones, ClientMetadata): GET
+# /_emulator/context, newest last, bounded. Cognito keeps them for its risk scores and shows
+# them nowhere; the tests read here that the crate sends them.
+CONTEXTS = collections.deque(maxlen=512)
+CONTEXT_KEYS = ("UserContextData", "ContextData", "ClientMetadata")
+
+
+def record_context(environ):
+    """Notes the context a Cognito call carries, and puts its body back for moto."""
+    target = environ.get("HTTP_X_AMZ_TARGET") or ""
+    if environ.get("REQUEST_METHOD") != "POST" or not target:
+        return
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        given = json.loads(body or b"{}")
+    except ValueError:
+        return
+    if isinstance(given, dict) and any(k in given for k in CONTEXT_KEYS):
+        entry = {k: given[k] for k in CONTEXT_KEYS if k in given}
+        entry["Action"] = target.rsplit(".", 1)[-1]
+        with SMS_OUTBOX_LOCK:
+            CONTEXTS.append(entry)
+
+
 def with_outbox(app):
-    """Serves GET /_emulator/sms and GET /_emulator/mail (the outboxes as JSON) and POST
-    /_emulator/clock ({"pool": id, "advance": seconds}) beside moto's own routes. Not Cognito
-    calls: they stand in for the user's phone and mailbox, and for time passing."""
+    """Serves GET /_emulator/sms and GET /_emulator/mail (the outboxes as JSON), GET
+    /_emulator/context (what the calls brought of context), and POST /_emulator/clock
+    ({"pool": id, "advance": seconds}) beside moto's own routes. Not Cognito calls: they stand in
+    for the user's phone and mailbox, Cognito's risk records, and for time passing."""
     def answer(start_response, body):
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
@@ -644,6 +851,9 @@ def with_outbox(app):
             return answer(start_response, outbox_json(SMS_OUTBOX))
         if path == "/_emulator/mail" and method == "GET":
             return answer(start_response, outbox_json(MAILBOX))
+        if path == "/_emulator/context" and method == "GET":
+            with SMS_OUTBOX_LOCK:
+                return answer(start_response, json.dumps(list(CONTEXTS)).encode())
         if path == "/_emulator/clock" and method == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             try:
@@ -654,6 +864,7 @@ def with_outbox(app):
                 return [b'POST /_emulator/clock wants {"pool": id, "advance": seconds}']
             CLOCK_OFFSETS[pool] = CLOCK_OFFSETS.get(pool, 0) + advance
             return answer(start_response, json.dumps({"pool": pool, "offset": CLOCK_OFFSETS[pool]}).encode())
+        record_context(environ)
         return app(environ, start_response)
     return serve
 
@@ -941,7 +1152,7 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
                           ("get_user_attribute_verification_code", get_user_attribute_verification_code),
                           ("verify_user_attribute", verify_user_attribute)]:
         setattr(responses.CognitoIdpResponse, name, handler)
-    return send_code, spend_code
+    return send_code, spend_code, token_user
 
 
 def patch_mfa_settings(models, responses):
@@ -1091,6 +1302,36 @@ def patch_moto():
         if str(getattr(auth_flow, "value", auth_flow)) in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
             refuse_without_device(auth_parameters.get("REFRESH_TOKEN"), auth_parameters.get("DEVICE_KEY"))
 
+    def discard_tokens(pool, tokens):
+        pool.refresh_tokens.pop(tokens.get("RefreshToken"), None)
+        pool.access_tokens.pop(tokens.get("AccessToken"), None)
+        pool.id_tokens.pop(tokens.get("IdToken"), None)
+
+    def gate_tokens(self, client_id, result, key):
+        """A password proved by a sign-in that named a confirmed device: the device's proof next,
+        in place of the tokens or of the second factor moto asks for."""
+        pool, _ = find_client(self, client_id)
+        if key is None or pool is None or not isinstance(result, dict):
+            return None
+        tokens = result.get("AuthenticationResult")
+        if tokens:
+            found = pool.refresh_tokens.get(tokens.get("RefreshToken"))
+            username = found[1] if found else None
+        elif result.get("ChallengeName") in ("SMS_MFA", "SOFTWARE_TOKEN_MFA"):
+            username = self.sessions.get(result.get("Session"), (None, None))[0]
+        else:
+            return None
+        if username is None:
+            return None
+
+        def discard(r):
+            if tokens:
+                discard_tokens(pool, tokens)
+            self.sessions.pop(r.get("Session"), None)
+
+        gated = device_gate(self, pool, username, key, result, discard)
+        return note_challenge(self, client_id, gated) if gated else None
+
     def with_device(self, client_id, auth_flow, result):
         if str(getattr(auth_flow, "value", auth_flow)) in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
             return result
@@ -1104,7 +1345,8 @@ def patch_moto():
         refuse_unknown_as_wrong_password(self, client_id, auth_flow, auth_parameters)
         refuse_refresh_without_device(auth_flow, auth_parameters)
         result = original_admin_initiate(self, user_pool_id, client_id, auth_flow, auth_parameters)
-        result = with_device(self, client_id, auth_flow, require_mfa(self, client_id, auth_flow, result))
+        result = gate_tokens(self, client_id, result, auth_parameters.get("DEVICE_KEY")) or with_device(
+            self, client_id, auth_flow, require_mfa(self, client_id, auth_flow, result))
         return note_challenge(self, client_id, note_admin(deliver_codes(self, result)))
 
     # PreventUserExistenceErrors = ENABLED (developer guide, "Managing error responses"): an
@@ -1153,7 +1395,8 @@ def patch_moto():
                 return simulated_srp_challenge(auth_parameters)
         refuse_refresh_without_device(auth_flow, auth_parameters)
         result = original_initiate(self, client_id, auth_flow, auth_parameters)
-        result = with_device(self, client_id, auth_flow, require_mfa(self, client_id, auth_flow, result))
+        result = gate_tokens(self, client_id, result, auth_parameters.get("DEVICE_KEY")) or with_device(
+            self, client_id, auth_flow, require_mfa(self, client_id, auth_flow, result))
         result = note_challenge(self, client_id, deliver_codes(self, result))
         if str(auth_flow) != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
             return result
@@ -1428,9 +1671,7 @@ def patch_moto():
             return result
         session = result.get("Session")
         if tokens:
-            pool.refresh_tokens.pop(tokens["RefreshToken"], None)
-            pool.access_tokens.pop(tokens.get("AccessToken"), None)
-            pool.id_tokens.pop(tokens.get("IdToken"), None)
+            discard_tokens(pool, tokens)
             session = str(models.random.uuid4())
         self.sessions[session] = (user.username, pool)
         params = dict(params, USER_ID_FOR_SRP=user.username)
@@ -1536,7 +1777,7 @@ def patch_moto():
             refuse_lapsed(session)
             refuse_other_answer(self, session, challenge_name, challenge_responses)
         result = answer_challenge(self, session, client_id, challenge_name, challenge_responses)
-        return note_challenge(self, client_id, attach_device(find_client(self, client_id)[0], result))
+        return note_challenge(self, client_id, attach_device(find_client(self, client_id)[0], result, session))
 
     def live_session(self, session, client_id, challenge_responses):
         """The user and pool of a challenge session Cognito would still answer: an unknown or spent
@@ -1591,6 +1832,25 @@ def patch_moto():
                 with lock:
                     sms_codes.pop(session, None)
                 return result
+        if challenge_name in ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"):
+            def finish(pool, username, session, remembered):
+                # A remembered device skips the second factor; another is asked for it, under a
+                # session that keeps the device for the tokens.
+                challenge, params = (None, None) if remembered else mfa_due(pool, pool.users[username])
+                if challenge is None:
+                    self.sessions.pop(session, None)
+                    return self._log_user_in(pool, pool.clients[client_id], username)
+                moved = str(models.random.uuid4())
+                self.sessions.pop(session, None)
+                self.sessions[moved] = (username, pool)
+                with DEVICE_LOCK:
+                    SESSION_DEVICES[moved] = SESSION_DEVICES.pop(session, None)
+                if challenge == "SELECT_MFA_TYPE":
+                    with lock:
+                        choices[moved] = json.loads(params["MFAS_CAN_CHOOSE"])
+                params = dict(params, USER_ID_FOR_SRP=username)
+                return deliver_codes(self, {"ChallengeName": challenge, "Session": moved, "ChallengeParameters": params})
+            return answer_device(self, session, client_id, challenge_name, challenge_responses, finish)
         if challenge_name in ("SELECT_CHALLENGE", "SMS_OTP"):
             username, pool = live_session(self, session, client_id, challenge_responses)
             if challenge_name == "SMS_OTP":
@@ -1654,6 +1914,11 @@ def patch_moto():
             challenge_responses = dict(challenge_responses)
             challenge_responses["PASSWORD_CLAIM_SECRET_BLOCK"] = state["session"]
         result = original_respond(self, session, client_id, challenge_name, challenge_responses)
+        gated = None
+        if challenge_name == "PASSWORD_VERIFIER":
+            gated = gate_tokens(self, client_id, result, challenge_responses.get("DEVICE_KEY"))
+        if gated:
+            return gated
         if challenge_name in ("PASSWORD_VERIFIER", "NEW_PASSWORD_REQUIRED"):
             result = require_mfa(self, client_id, challenge_name, result)
         result = deliver_codes(self, result)
@@ -1686,9 +1951,10 @@ def patch_moto():
     responses.CognitoIdpResponse.global_sign_out = global_sign_out
     patch_get_user(responses)
     patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash)
-    mail_code, spend_mailed_code = patch_self_service(
+    mail_code, spend_mailed_code, token_user = patch_self_service(
         models, responses, find_client, refuse_secret_hash, lambda client: hides_client(client)
     )
+    device_gate, answer_device = patch_devices(responses, token_user, srp_states, lock, refuse_secret_hash)
     backend.respond_to_auth_challenge = respond_to_auth_challenge
     backend.admin_respond_to_auth_challenge = admin_respond_to_auth_challenge
     backend.verify_software_token = verify_software_token

@@ -121,6 +121,10 @@ pub(crate) async fn delete_account(
         return Err(Error::Store(crate::store::StoreError::Query(why.to_owned())));
     }
     shared.client.delete_user(access_token).await?;
+    // The browser's device went with the account.
+    if crate::device::kept(&shared.cookies, jar).is_some_and(|d| d.username == username) {
+        crate::device::forget(&shared.cookies, jar);
+    }
     let ended = sessions.end_all(shared, jar, &username).await;
     let leeway = shared.leeway();
     shared.revocations.user(&claims.sub, shared.now().saturating_add(leeway), leeway).await;

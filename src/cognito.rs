@@ -12,7 +12,7 @@ use crate::config::{Config, ConfigError, SessionMode};
 use crate::error::Error;
 use crate::revocation::Revocations;
 use crate::session::{CookieSessions, Sealer, ServerSessions, Sessions, TokenCookies};
-use crate::signin::{self, Answer, Login, PendingChallenge, Step, TotpSetup};
+use crate::signin::{self, Answer, Ctx, Login, PendingChallenge, Step, TotpSetup};
 use crate::state::{Parts, Shared};
 use crate::store::{SessionInfo, SessionStore, User, UserStore};
 use crate::tokens::{Claims, Clock, Jwks, TokenUse, Tokens, Verifier};
@@ -160,7 +160,7 @@ impl Cognito {
     /// - [`Error::Misconfigured`], [`Error::Throttled`], [`Error::Unavailable`],
     ///   [`Error::Cognito`], [`Error::Token`], [`Error::Store`] for the rest.
     pub async fn login(&self, username: &str, password: &str) -> Result<Login, Error> {
-        signin::login(self.shared(), username, password).await
+        signin::login(self.shared(), username, password, &Ctx::default()).await
     }
 
     /// Starts a sign-in without a password (the `user_auth` flow): Cognito answers with the
@@ -188,7 +188,7 @@ impl Cognito {
     /// unknown user, [`Error::Misconfigured`] unless `auth_flow = "user_auth"`, and Cognito's
     /// errors as for [`Cognito::login`].
     pub async fn start_sign_in(&self, username: &str) -> Result<Login, Error> {
-        signin::start(self.shared(), username).await
+        signin::start(self.shared(), username, &Ctx::default()).await
     }
 
     /// Answers a login's pending challenge (the [`PendingChallenge`] guard reads it back from
@@ -222,7 +222,7 @@ impl Cognito {
     /// - [`Error::ChallengeRequired`] for the next step (a new password, then a code);
     /// - the errors of [`Cognito::login`] for the rest.
     pub async fn answer(&self, pending: &PendingChallenge, answer: Answer<'_>) -> Result<Login, Error> {
-        signin::answer(self.shared(), pending, answer).await
+        signin::answer(self.shared(), pending, answer, &Ctx::default()).await
     }
 
     /// Starts enrolling an authenticator app for a login that stopped at
@@ -357,7 +357,7 @@ impl Cognito {
         attributes: &[(&str, &str)],
     ) -> Result<SignedUp, Error> {
         let attributes = crate::account::cognito_attributes(self.shared(), attributes)?;
-        self.shared().client.sign_up(username, password, attributes).await
+        self.shared().client.sign_up(username, password, attributes, &Ctx::default()).await
     }
 
     /// Confirms a sign-up with the code Cognito sent (ConfirmSignUp); the user can sign in then.
@@ -379,7 +379,7 @@ impl Cognito {
     /// [`Error::WrongCode`] (for an unknown username too), [`Error::CodeExpired`],
     /// [`Error::TooManyAttempts`], [`Error::AlreadyConfirmed`].
     pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<(), Error> {
-        self.shared().client.confirm_sign_up(username, code).await
+        self.shared().client.confirm_sign_up(username, code, &Ctx::default()).await
     }
 
     /// Sends the confirmation code again (ResendConfirmationCode): where it went, or `None` for
@@ -397,7 +397,7 @@ impl Cognito {
     ///
     /// [`Error::AlreadyConfirmed`], [`Error::TooManyAttempts`], and Cognito's errors.
     pub async fn resend_confirmation_code(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
-        self.shared().client.resend_confirmation_code(username).await
+        self.shared().client.resend_confirmation_code(username, &Ctx::default()).await
     }
 
     /// Starts a reset of a forgotten password (ForgotPassword): Cognito sends a code to the
@@ -417,7 +417,7 @@ impl Cognito {
     /// [`Error::TooManyAttempts`], [`Error::InvalidInput`] (the user has no verified email or
     /// phone), and Cognito's errors.
     pub async fn forgot_password(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
-        self.shared().client.forgot_password(username).await
+        self.shared().client.forgot_password(username, &Ctx::default()).await
     }
 
     /// Sets a new password with the code [`Cognito::forgot_password`] sent
@@ -435,7 +435,7 @@ impl Cognito {
     /// [`Error::WrongCode`] (for an unknown username too), [`Error::CodeExpired`],
     /// [`Error::TooManyAttempts`], [`Error::PasswordRejected`].
     pub async fn confirm_forgot_password(&self, username: &str, code: &str, new_password: &str) -> Result<(), Error> {
-        self.shared().client.confirm_forgot_password(username, code, new_password).await
+        self.shared().client.confirm_forgot_password(username, code, new_password, &Ctx::default()).await
     }
 
     /// Changes a signed-in user's password (ChangePassword with their access token: take it
@@ -632,7 +632,64 @@ impl Cognito {
     /// [`Error::RefreshTokenReused`] when refresh-token rotation replaced it already, else
     /// Cognito's errors as for [`Cognito::login`].
     pub async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Tokens, Error> {
-        Ok(self.shared().refresh(refresh_token, username).await?.tokens)
+        Ok(self.shared().refresh(refresh_token, username, None).await?.tokens)
+    }
+
+    /// [`Cognito::refresh`] for a refresh token issued to a device, in a pool that remembers
+    /// devices: Cognito refuses it without the device's key ([`Login::new_device`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::refresh`]; [`Error::SessionExpired`] too when the device was forgotten.
+    pub async fn refresh_on_device(
+        &self,
+        refresh_token: &str,
+        username: &str,
+        device_key: &str,
+    ) -> Result<Tokens, Error> {
+        Ok(self.shared().refresh(refresh_token, username, Some(device_key)).await?.tokens)
+    }
+
+    /// The devices Cognito tracks for the user of `access_token` (ListDevices), remembered or
+    /// not. [`SignIn::devices`](crate::SignIn::devices) also marks the one of the request's
+    /// browser.
+    ///
+    /// ```no_run
+    /// # use rocket::get;
+    /// use rocket_warrant::{Cognito, CognitoUser, Error};
+    ///
+    /// #[get("/devices")]
+    /// async fn devices(cognito: &Cognito, user: CognitoUser) -> Result<String, Error> {
+    ///     let devices = cognito.devices(user.access_token()).await?;
+    ///     Ok(devices.iter().map(|d| d.key.as_str()).collect::<Vec<_>>().join("\n"))
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SessionExpired`] when Cognito no longer takes the token, else its errors.
+    pub async fn devices(&self, access_token: &str) -> Result<Vec<crate::Device>, Error> {
+        self.shared().client.list_devices(access_token).await
+    }
+
+    /// Marks one of the user's devices remembered (its sign-ins then skip the second factor,
+    /// where the pool allows it) or not (UpdateDeviceStatus).
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::devices`].
+    pub async fn remember_device(&self, access_token: &str, device_key: &str, remembered: bool) -> Result<(), Error> {
+        self.shared().client.set_device_remembered(access_token, device_key, remembered).await
+    }
+
+    /// Forgets one of the user's devices (ForgetDevice): its next sign-in asks for the second
+    /// factor again, and the refresh tokens issued to it stop working.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::devices`].
+    pub async fn forget_device(&self, access_token: &str, device_key: &str) -> Result<(), Error> {
+        self.shared().client.forget_device(access_token, device_key).await
     }
 
     /// Verifies a token of kind `token_use` against the pool's keys and every rule (issuer,

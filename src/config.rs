@@ -221,6 +221,11 @@ pub struct Config {
     /// keep it.
     #[serde(default)]
     pub id_token_cookie: bool,
+    /// The header a proxy in front of the site puts the client's address in (`X-Forwarded-For`,
+    /// `X-Real-IP`), trusted for the address [`SignIn`](crate::SignIn) sends Cognito's threat
+    /// protection. None by default: the connection's address, which a client cannot forge.
+    #[serde(default)]
+    pub trusted_ip_header: Option<String>,
     /// Server-side sessions: how long an instance trusts its memory of a session before it
     /// reads the row again (`session_cache_ttl_secs`). A session ended on another instance is
     /// refused within this time; ended on this one, at once.
@@ -484,6 +489,12 @@ impl Config {
         if self.max_attempts == 0 {
             return Err(invalid("max_attempts", "must be at least 1"));
         }
+        if let Some(header) = &self.trusted_ip_header {
+            let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            if header.is_empty() || !header.bytes().all(token) {
+                return Err(invalid("trusted_ip_header", format!("`{header}` is not an HTTP header name")));
+            }
+        }
         let prefix_ok = !self.cookie_prefix.is_empty()
             && self.cookie_prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !prefix_ok {
@@ -623,6 +634,7 @@ mod tests {
             (&format!("{BASE}cognito_timeout_secs = \"ten\"\n"), "cognito_timeout_secs"),
             (&format!("{BASE}cookie_max_age_secs = 0\n"), "cookie_max_age_secs"),
             (&format!("{BASE}jwks_timeout_ms = 100\n"), "jwks_timeout_ms"),
+            (&format!("{BASE}trusted_ip_header = \"X Forwarded\"\n"), "trusted_ip_header"),
         ];
         for (toml, key) in cases {
             let err = parse(toml).expect_err(toml).to_string();

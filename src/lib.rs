@@ -73,7 +73,8 @@
 //!   [`keep`](Cognito::keep), [`sign_out`](Cognito::sign_out), and the rest.
 //! - Guards: [`CognitoUser`] (verified claims and the local row), [`CognitoClaims`] (the claims
 //!   alone, no database), [`Member`] (a user in a Cognito group, declared with [`group!`]),
-//!   [`ApiKey`] (the API key header), [`PendingChallenge`] (a sign-in step kept for its page).
+//!   [`ApiKey`] (the API key header), [`PendingChallenge`] (a sign-in step kept for its page),
+//!   [`SignIn`] (the sign-in and sign-up calls with the request's context and device).
 //! - Stores: [`SqlitePool`], [`PgPool`], [`MysqlPool`] (Diesel, with rocket_db_pools; the
 //!   migrations ship with the crate), [`MemoryStore`], [`CachedStore`], or your own
 //!   [`UserStore`]; or none at all ([`Cognito::without_store`]).
@@ -115,6 +116,32 @@
 //! ```
 //!
 //! For a pool that requires MFA, [`Cognito::setup_totp`] enrols an authenticator app first.
+//!
+//! ## The request's side: threat protection and remembered devices
+//!
+//! Take [`SignIn`] in place of `&Cognito` and the cookie jar on the pages that sign users in
+//! or up: the same calls send Cognito's threat protection the user's address (the connection's,
+//! or `trusted_ip_header`'s behind a proxy), and in a pool that remembers devices the browser's
+//! device is confirmed at its first sign-in, kept sealed in a cookie of its own, proved at the
+//! next (a remembered device skips the second factor) and named on every refresh. A signed-in
+//! user lists their devices and forgets one ([`SignIn::devices`], [`SignIn::forget_device`]).
+//!
+//! ```no_run
+//! # use rocket::{post, form::Form, FromForm, response::Redirect};
+//! use rocket_warrant::{Error, SignIn};
+//!
+//! #[derive(FromForm)]
+//! struct Credentials { username: String, password: String }
+//!
+//! #[post("/login", data = "<form>")]
+//! async fn login(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<Redirect, Error> {
+//!     match sign_in.keep(sign_in.login(&form.username, &form.password).await).await {
+//!         Ok(_) => Ok(Redirect::to("/")),
+//!         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/login/step")),
+//!         Err(e) => Err(e),
+//!     }
+//! }
+//! ```
 //!
 //! ## Your own user model
 //!
@@ -196,6 +223,7 @@ mod catcher;
 mod client;
 mod cognito;
 mod config;
+mod device;
 mod error;
 mod fairing;
 mod guards;
@@ -217,9 +245,10 @@ pub use catcher::redirect_to_login;
 pub use client::UserAttributes;
 pub use cognito::Cognito;
 pub use config::{AuthFlow, Config, ConfigError, SameSite, Secret, SessionMode};
+pub use device::Device;
 pub use error::{AuthError, Error, ServiceError};
 pub use fairing::CognitoFairing;
-pub use guards::{ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Group, Member};
+pub use guards::{ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Group, Member, SignIn};
 pub use next::safe_next;
 pub use revocation::{Revocation, RevocationKey};
 // `Step` is the bound of `Cognito::keep`, sealed: no application names it.

@@ -101,10 +101,15 @@ impl Shared {
         self.verifier.leeway()
     }
 
-    /// New tokens for a refresh token (GetTokensFromRefreshToken, SECRET_HASH from the Cognito
-    /// username), verified; concurrent calls with the same refresh token make one call, and
+    /// New tokens for a refresh token (GetTokensFromRefreshToken, naming the device it was
+    /// issued to in a pool that remembers devices), verified; concurrent calls with the same refresh token make one call, and
     /// whatever is handed out, made now or shared, is checked like any credential.
-    pub(crate) async fn refresh(&self, refresh_token: &str, username: &str) -> Result<Refreshed, Error> {
+    pub(crate) async fn refresh(
+        &self,
+        refresh_token: &str,
+        username: &str,
+        device_key: Option<&str>,
+    ) -> Result<Refreshed, Error> {
         // Signed out here while Cognito could not revoke it: not sent.
         if self.revocations.refuses_token(&digest(refresh_token)) {
             return Err(Error::SessionExpired);
@@ -112,7 +117,7 @@ impl Shared {
         let refreshed = self
             .refreshes
             .run(refresh_token, async {
-                let tokens = self.client.refresh(refresh_token, username).await?;
+                let tokens = self.client.refresh(refresh_token, username, device_key).await?;
                 let (_, access_claims) = self.verify_pair(&tokens).await?;
                 Ok(Refreshed { tokens, access_claims })
             })

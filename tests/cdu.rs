@@ -895,3 +895,45 @@ async fn a_signed_in_user_changes_password_and_email_and_deletes_the_account_on_
     assert_ne!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed out");
     assert_eq!(browser.login("demo", "Brand-N3w-Horse!", None).await.status, Status::Unauthorized);
 }
+
+/// The devices page: in a pool that remembers a device once the user says so, a texted-code
+/// sign-in leads to the question; the user remembers this browser, and its next sign-in skips the
+/// code; forgotten on the page, the code is asked for again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_is_remembered_on_the_devices_page_and_then_skips_the_code() {
+    need_emulator!();
+    let demo = cdu::demo().await;
+    demo.pool
+        .add_user("roaming", DEMO_PASSWORD, &[("email", "roaming@example.com"), ("phone_number", "+15555550177")])
+        .await;
+    demo.pool.enable_sms_mfa("roaming").await;
+    demo.pool.remember_devices(true).await;
+    let browser = Browser::new(&demo).await;
+    browser.login("roaming", DEMO_PASSWORD, None).await;
+    let form = browser.get("/accounts/login/mfa/").await;
+    let code = demo.pool.texts("roaming").await.pop().expect("a text was sent");
+    let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &form.csrf()), ("code", &code)]).await;
+    assert_eq!(page.location.as_deref(), Some("/accounts/devices?ask=true"), "the pool asks the user first");
+    let devices = browser.get("/accounts/devices?ask=true").await;
+    assert!(devices.has("Remember this browser, so that it need not ask"), "{}", devices.body);
+    assert!(devices.has("(this browser)") && devices.has("<td>no</td>"), "{}", devices.body);
+    let remembered = browser.post("/accounts/devices/remember", &[("csrf_token", &devices.csrf())]).await;
+    assert_eq!(remembered.location.as_deref(), Some("/accounts/devices"));
+    let devices = browser.get("/accounts/devices").await;
+    assert!(devices.has("<td>yes</td>") && !devices.has("id=\"remember_form\""), "{}", devices.body);
+
+    let logout = browser.get("/accounts/logout/").await;
+    browser.post("/accounts/logout/", &[("csrf_token", &logout.csrf())]).await;
+    let page = browser.login("roaming", DEMO_PASSWORD, None).await;
+    assert_eq!(page.location.as_deref(), Some("/accounts/profile/"), "remembered: no code");
+
+    let devices = browser.get("/accounts/devices").await;
+    let key = devices.body.split("name=\"key\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+    let forgotten = browser.post("/accounts/devices/forget", &[("csrf_token", &devices.csrf()), ("key", key)]).await;
+    assert_eq!(forgotten.location.as_deref(), Some("/accounts/devices"));
+    assert!(browser.get("/accounts/devices").await.has("No device is remembered."));
+    let logout = browser.get("/accounts/logout/").await;
+    browser.post("/accounts/logout/", &[("csrf_token", &logout.csrf())]).await;
+    let page = browser.login("roaming", DEMO_PASSWORD, None).await;
+    assert_eq!(page.location.as_deref(), Some("/accounts/login/mfa/"), "forgotten: the code again");
+}

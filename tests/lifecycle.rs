@@ -174,52 +174,6 @@ async fn emulator_refresh_tokens_lapse_after_their_validity() {
     assert_eq!(code(&get_tokens(&pool, &hourly).await.unwrap_err()), "NotAuthorizedException");
 }
 
-/// A pool that remembers devices: its sign-ins carry NewDeviceMetadata, and a refresh without
-/// the device key is refused (GetTokensFromRefreshToken reference, DeviceKey: "You must provide
-/// the confirmed device key in this request if device remembering is enabled"; "Invalid Refresh
-/// Token.", aws/aws-sdk-java-v2#3418). The crate does not support devices yet: its refresh fails
-/// as Misconfigured, saying why, and the session is not taken for an ended one.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pool_that_remembers_devices_is_misconfiguration_not_a_signed_out_user() {
-    need_emulator!();
-    let pool = pool_with_alice(false).await;
-    let remember = cip::types::DeviceConfigurationType::builder()
-        .challenge_required_on_new_device(false)
-        .device_only_remembered_on_user_prompt(false)
-        .build();
-    pool.admin.update_user_pool().user_pool_id(&pool.pool_id).device_configuration(remember).send().await.unwrap();
-
-    // The emulator, call by call.
-    let tokens = sign_in_directly(&pool, "alice").await;
-    let device = tokens.new_device_metadata().and_then(|d| d.device_key()).expect("a device key").to_owned();
-    let refresh = tokens.refresh_token().unwrap();
-    assert_eq!(code(&get_tokens(&pool, refresh).await.unwrap_err()), "NotAuthorizedException");
-    let initiate = pool
-        .admin
-        .initiate_auth()
-        .client_id(&pool.client_id)
-        .auth_flow(cip::types::AuthFlowType::RefreshTokenAuth)
-        .auth_parameters("REFRESH_TOKEN", refresh)
-        .send()
-        .await;
-    assert_eq!(code(&initiate.unwrap_err()), "NotAuthorizedException", "REFRESH_TOKEN_AUTH without DEVICE_KEY");
-    let call = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh);
-    call.device_key(&device).send().await.expect("with the device key");
-
-    // The crate: launch learns it from DescribeUserPool, and a refresh says what is wrong.
-    let site = Site::new(&pool, json!({})).await;
-    let login = site.cognito().login("alice", PASSWORD).await.unwrap();
-    let err = site.cognito().refresh(&login.tokens.refresh_token, "alice").await.unwrap_err();
-    let Error::Misconfigured(service) = &err else { panic!("{err:?}") };
-    assert!(service.message().contains("remembers devices"), "{service}");
-    site.login().await;
-    let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
-    site.expire(&access).await;
-    // The guard's answer to a failure on the site's side (logged in full), as when Cognito is down.
-    assert_eq!(site.client.get("/me").dispatch().await.status(), Status::ServiceUnavailable);
-    assert!(site.client.cookies().get("cognito_refresh").is_some(), "not signed out: the site is misconfigured");
-}
-
 /// Conformance: without rotation GetTokensFromRefreshToken answers no refresh token
 /// (RefreshTokenRotationType: "When disabled, token refresh issues only ID and access tokens").
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

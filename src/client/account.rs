@@ -10,6 +10,7 @@ use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use super::{sdk_error, CognitoClient};
 use crate::account::{CodeDelivery, SignedUp};
 use crate::error::{Error, ServiceError};
+use crate::signin::Ctx;
 
 /// Maps an error of a self-service call: the code and password errors a user can fix, typed;
 /// `unknown_user` is what an unknown username means for this call.
@@ -34,7 +35,7 @@ where
 
 /// Maps an error of a call made with the user's access token: a token Cognito no longer takes
 /// (expired, revoked, its user deleted) ends the session.
-fn token_call_error<E>(err: SdkError<E, HttpResponse>) -> Error
+pub(super) fn token_call_error<E>(err: SdkError<E, HttpResponse>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -89,6 +90,7 @@ impl CognitoClient {
         username: &str,
         password: &str,
         attributes: Vec<cip::types::AttributeType>,
+        ctx: &Ctx,
     ) -> Result<SignedUp, Error> {
         refuse_offline!(self);
         let out = (self.client.sign_up())
@@ -97,6 +99,8 @@ impl CognitoClient {
             .password(password)
             .set_user_attributes(Some(attributes))
             .set_secret_hash(self.secret_hash(username))
+            .set_user_context_data(ctx.user_context())
+            .set_client_metadata(ctx.metadata())
             .send()
             .await
             .map_err(|e| account_error(e, None))?;
@@ -108,13 +112,15 @@ impl CognitoClient {
     }
 
     /// ConfirmSignUp. An unknown username is a wrong code: the answer does not tell it apart.
-    pub(crate) async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<(), Error> {
+    pub(crate) async fn confirm_sign_up(&self, username: &str, code: &str, ctx: &Ctx) -> Result<(), Error> {
         refuse_offline!(self);
         (self.client.confirm_sign_up())
             .client_id(&self.client_id)
             .username(username)
             .confirmation_code(code)
             .set_secret_hash(self.secret_hash(username))
+            .set_user_context_data(ctx.user_context())
+            .set_client_metadata(ctx.metadata())
             .send()
             .await
             .map_err(|e| match account_error(e, Some(Error::WrongCode)) {
@@ -132,12 +138,18 @@ impl CognitoClient {
     }
 
     /// ResendConfirmationCode; `None` for an unknown user (or one Cognito pretends to know).
-    pub(crate) async fn resend_confirmation_code(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
+    pub(crate) async fn resend_confirmation_code(
+        &self,
+        username: &str,
+        ctx: &Ctx,
+    ) -> Result<Option<CodeDelivery>, Error> {
         refuse_offline!(self);
         let out = (self.client.resend_confirmation_code())
             .client_id(&self.client_id)
             .username(username)
             .set_secret_hash(self.secret_hash(username))
+            .set_user_context_data(ctx.user_context())
+            .set_client_metadata(ctx.metadata())
             .send()
             .await;
         // By type, then by the words Cognito's users report for a confirmed user: "User is
@@ -149,12 +161,14 @@ impl CognitoClient {
     }
 
     /// ForgotPassword; `None` for an unknown user, as Cognito's PreventUserExistenceErrors has it.
-    pub(crate) async fn forgot_password(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
+    pub(crate) async fn forgot_password(&self, username: &str, ctx: &Ctx) -> Result<Option<CodeDelivery>, Error> {
         refuse_offline!(self);
         let out = (self.client.forgot_password())
             .client_id(&self.client_id)
             .username(username)
             .set_secret_hash(self.secret_hash(username))
+            .set_user_context_data(ctx.user_context())
+            .set_client_metadata(ctx.metadata())
             .send()
             .await;
         unless_unknown(out.map(|o| delivery(o.code_delivery_details())), |e| e)
@@ -166,6 +180,7 @@ impl CognitoClient {
         username: &str,
         code: &str,
         password: &str,
+        ctx: &Ctx,
     ) -> Result<(), Error> {
         refuse_offline!(self);
         (self.client.confirm_forgot_password())
@@ -174,6 +189,8 @@ impl CognitoClient {
             .confirmation_code(code)
             .password(password)
             .set_secret_hash(self.secret_hash(username))
+            .set_user_context_data(ctx.user_context())
+            .set_client_metadata(ctx.metadata())
             .send()
             .await
             .map_err(|e| account_error(e, Some(Error::WrongCode)))?;

@@ -3,6 +3,7 @@
 //! Every SDK call of the crate is here.
 
 mod account;
+mod devices;
 mod modexp;
 #[cfg(feature = "testing")]
 pub(crate) mod offline;
@@ -24,10 +25,12 @@ use cip::types::{AuthFlowType, ChallengeNameType};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+pub(crate) use self::srp::device_secret;
 use self::srp::SrpClient;
 use crate::config::{AuthFlow, Config, Secret};
+use crate::device::KeptDevice;
 use crate::error::{Error, ServiceError};
-use crate::signin::{Answer, Challenge, PendingChallenge, TotpSetup};
+use crate::signin::{Answer, Challenge, Ctx, PendingChallenge, TotpSetup};
 use crate::tokens::Tokens;
 
 /// A user's attributes as GetUser returns them ([`Cognito::user_attributes`](crate::Cognito::user_attributes)).
@@ -148,9 +151,6 @@ pub(crate) struct CognitoClient {
     proofs: std::sync::Arc<std::sync::atomic::AtomicU64>,
     refreshes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     refresh_calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    /// The user pool remembers devices (its DeviceConfiguration at launch, or a sign-in's
-    /// NewDeviceMetadata): Cognito then refuses a refresh without the device key.
-    devices: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The test pool's Cognito, in the process, when the settings name it.
     #[cfg(feature = "testing")]
     offline: Option<offline::OfflineCognito>,
@@ -214,7 +214,6 @@ impl CognitoClient {
             proofs: Default::default(),
             refreshes: Default::default(),
             refresh_calls: Default::default(),
-            devices: Default::default(),
             #[cfg(feature = "testing")]
             offline: (config.endpoint_url.as_deref() == Some(offline::ENDPOINT))
                 .then(|| offline::OfflineCognito::new(&config.user_pool_id, &config.app_client_id)),
@@ -244,41 +243,61 @@ impl CognitoClient {
         self.client_secret.as_ref().map(|s| secret_hash(s.expose(), username, &self.client_id))
     }
 
-    /// Authenticates with the configured flow and returns the (not yet verified) tokens.
-    pub(crate) async fn authenticate(&self, username: &str, password: &str) -> Result<Tokens, Error> {
+    /// Authenticates with the configured flow and returns the (not yet verified) tokens. A
+    /// device this browser remembers is named, and proved when Cognito asks; one Cognito no
+    /// longer knows (forgotten elsewhere) is dropped and the sign-in made again without it, as
+    /// Amplify does ("Device does not exist.": amazon-cognito-identity-js#200, amplify-flutter#2621).
+    pub(crate) async fn authenticate(&self, username: &str, password: &str, ctx: &Ctx) -> Result<Issued, Error> {
         #[cfg(feature = "testing")]
         if let Some(offline) = &self.offline {
             return Err(offline.sign_in());
         }
-        match self.flow {
-            AuthFlow::UserSrp | AuthFlow::UserAuth => self.authenticate_srp(username, password).await,
-            AuthFlow::UserPassword => {
-                let out = (self.client.initiate_auth())
-                    .client_id(&self.client_id)
-                    .auth_flow(AuthFlowType::UserPasswordAuth)
-                    .set_auth_parameters(Some(self.password_parameters(username, password)))
-                    .send()
-                    .await
-                    .map_err(login_error)?;
-                self.signed_in(&out, username)
+        match self.authenticate_once(username, password, ctx).await {
+            Err(e) if ctx.device_for(username).is_some() && device_unknown(&e) => {
+                let without = Ctx { device: None, ..ctx.clone() };
+                let mut issued = self.authenticate_once(username, password, &without).await?;
+                issued.device_dropped = true;
+                Ok(issued)
             }
-            AuthFlow::AdminUserPassword => {
-                let out = (self.client.admin_initiate_auth())
-                    .user_pool_id(&self.pool_id)
-                    .client_id(&self.client_id)
-                    .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-                    .set_auth_parameters(Some(self.password_parameters(username, password)))
-                    .send()
-                    .await
-                    .map_err(login_error)?;
-                self.signed_in(&out, username)
-            }
+            other => other,
         }
+    }
+
+    async fn authenticate_once(&self, username: &str, password: &str, ctx: &Ctx) -> Result<Issued, Error> {
+        let mut parameters = self.password_parameters(username, password);
+        if let Some(device) = ctx.device_for(username) {
+            parameters.insert("DEVICE_KEY".to_owned(), device.key.clone());
+        }
+        let reply = match self.flow {
+            AuthFlow::UserSrp | AuthFlow::UserAuth => return self.authenticate_srp(username, password, ctx).await,
+            AuthFlow::UserPassword => (self.client.initiate_auth())
+                .client_id(&self.client_id)
+                .auth_flow(AuthFlowType::UserPasswordAuth)
+                .set_auth_parameters(Some(parameters))
+                .set_user_context_data(ctx.user_context())
+                .set_client_metadata(ctx.metadata())
+                .send()
+                .await
+                .map(Reply::from)
+                .map_err(login_error)?,
+            AuthFlow::AdminUserPassword => (self.client.admin_initiate_auth())
+                .user_pool_id(&self.pool_id)
+                .client_id(&self.client_id)
+                .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+                .set_auth_parameters(Some(parameters))
+                .set_context_data(ctx.admin_context())
+                .set_client_metadata(ctx.metadata())
+                .send()
+                .await
+                .map(Reply::from)
+                .map_err(login_error)?,
+        };
+        self.signed_in(reply, username, ctx).await
     }
 
     /// Starts a USER_AUTH sign-in without a password: Cognito answers with the first factors the
     /// user may choose (SELECT_CHALLENGE), or a code challenge at once.
-    pub(crate) async fn start_user_auth(&self, username: &str) -> Result<Tokens, Error> {
+    pub(crate) async fn start_user_auth(&self, username: &str, ctx: &Ctx) -> Result<Issued, Error> {
         #[cfg(feature = "testing")]
         if let Some(offline) = &self.offline {
             return Err(offline.sign_in());
@@ -290,12 +309,14 @@ impl CognitoClient {
         let mut req = (self.client.initiate_auth())
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::UserAuth)
-            .auth_parameters("USERNAME", username);
+            .auth_parameters("USERNAME", username)
+            .set_user_context_data(ctx.user_context())
+            .set_client_metadata(ctx.metadata());
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
-        let out = req.send().await.map_err(login_error)?;
-        self.signed_in(&out, username)
+        let reply = req.send().await.map(Reply::from).map_err(login_error)?;
+        self.signed_in(reply, username, ctx).await
     }
 
     /// What both password flows send: the username, the password, and the SECRET_HASH when the
@@ -311,7 +332,7 @@ impl CognitoClient {
 
     /// `InvalidCredentials`, after the arithmetic of a proof all the same, so that a refusal
     /// before the proof costs this server what a wrong password's does.
-    async fn refuse_after_decoy_proof(&self, srp: SrpClient, username: &str, password: &str) -> Result<Tokens, Error> {
+    async fn refuse_after_decoy_proof(&self, srp: SrpClient, username: &str, password: &str) -> Result<Issued, Error> {
         let (user, pass) = (username.to_owned(), password.to_owned());
         let decoy = srp.public_a();
         let proof =
@@ -324,16 +345,19 @@ impl CognitoClient {
         Err(Error::InvalidCredentials)
     }
 
-    async fn authenticate_srp(&self, username: &str, password: &str) -> Result<Tokens, Error> {
+    async fn authenticate_srp(&self, username: &str, password: &str, ctx: &Ctx) -> Result<Issued, Error> {
         let pool_id = self.pool_id.clone();
         // 3072-bit modular arithmetic: milliseconds of CPU, kept off the async workers.
         let srp = blocking(move || SrpClient::new(&pool_id)).await?.map_err(srp_error)?;
+        let device = ctx.device_for(username);
         let mut req = self
             .client
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_parameters("USERNAME", username)
-            .auth_parameters("SRP_A", srp.public_a());
+            .auth_parameters("SRP_A", srp.public_a())
+            .set_user_context_data(ctx.user_context())
+            .set_client_metadata(ctx.metadata());
         // USER_AUTH with the password proved by SRP, as USER_SRP_AUTH does.
         req = match self.flow {
             AuthFlow::UserAuth => {
@@ -344,75 +368,88 @@ impl CognitoClient {
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
-        let out = match req.send().await.map_err(login_error) {
-            Ok(out) => out,
+        if let Some(device) = device {
+            req = req.auth_parameters("DEVICE_KEY", &device.key);
+        }
+        let reply = match req.send().await.map_err(login_error) {
+            Ok(out) => Reply::from(out),
             // An unknown user is refused here, a wrong password only after the proof.
             Err(Error::InvalidCredentials) => return self.refuse_after_decoy_proof(srp, username, password).await,
             Err(e) => return Err(e),
         };
-        if out.challenge_name() != Some(&ChallengeNameType::PasswordVerifier) {
+        if reply.challenge.as_ref() != Some(&ChallengeNameType::PasswordVerifier) {
             // USER_AUTH asked for PASSWORD_SRP and got the choice of factor instead: the user has
             // no password factor here, or is unknown (Cognito's stand-in): a wrong password, as
             // the password flows have it, and the proof's work done all the same.
-            if self.flow == AuthFlow::UserAuth && out.challenge_name() == Some(&ChallengeNameType::SelectChallenge) {
+            if self.flow == AuthFlow::UserAuth && reply.challenge.as_ref() == Some(&ChallengeNameType::SelectChallenge)
+            {
                 return self.refuse_after_decoy_proof(srp, username, password).await;
             }
-            return self.signed_in(&out, username);
+            return self.signed_in(reply, username, ctx).await;
         }
-        let empty = HashMap::new();
-        let challenge = out.challenge_parameters().unwrap_or(&empty);
-        let param = |name: &str| challenge.get(name).cloned().unwrap_or_default();
-        let user_id = param("USER_ID_FOR_SRP");
+        let user_id = reply.param("USER_ID_FOR_SRP").to_owned();
         // The SECRET_HASH and USERNAME of the answer are Cognito's internal username, not what
         // the user typed (an email alias, say): the bug most Cognito SDKs shipped.
-        let challenge_user = challenge.get("USERNAME").cloned().unwrap_or_else(|| user_id.clone());
-        let (secret_block, salt, srp_b) = (param("SECRET_BLOCK"), param("SALT"), param("SRP_B"));
+        let challenge_user = reply.parameters.get("USERNAME").cloned().unwrap_or_else(|| user_id.clone());
+        let secret_block = reply.param("SECRET_BLOCK").to_owned();
+        let (salt, srp_b) = (reply.param("SALT").to_owned(), reply.param("SRP_B").to_owned());
         let (uid, pass, block) = (user_id.clone(), password.to_owned(), secret_block.clone());
         let claim = blocking(move || srp.claim(&uid, &pass, &salt, &srp_b, &block, &srp::timestamp()))
             .await?
             .map_err(srp_error)?;
         self.proofs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut req = self
-            .client
-            .respond_to_auth_challenge()
-            .client_id(&self.client_id)
-            .challenge_name(ChallengeNameType::PasswordVerifier)
-            .set_session(out.session().map(str::to_owned))
-            .challenge_responses("USERNAME", &challenge_user)
-            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", secret_block)
-            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", claim.signature)
-            .challenge_responses("TIMESTAMP", claim.timestamp);
-        if let Some(hash) = self.secret_hash(&challenge_user) {
-            req = req.challenge_responses("SECRET_HASH", hash);
+        let mut responses = self.responses(&challenge_user, device);
+        responses.insert("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), secret_block);
+        responses.insert("PASSWORD_CLAIM_SIGNATURE".to_owned(), claim.signature);
+        responses.insert("TIMESTAMP".to_owned(), claim.timestamp);
+        let session = reply.session.unwrap_or_default();
+        let reply =
+            self.send_answer(ChallengeNameType::PasswordVerifier, &session, responses, ctx, Mapping::Login).await?;
+        self.signed_in(reply, &challenge_user, ctx).await
+    }
+
+    /// An answer's USERNAME, SECRET_HASH and DEVICE_KEY.
+    fn responses(&self, username: &str, device: Option<&KeptDevice>) -> HashMap<String, String> {
+        let mut responses = HashMap::from([("USERNAME".to_owned(), username.to_owned())]);
+        if let Some(hash) = self.secret_hash(username) {
+            responses.insert("SECRET_HASH".to_owned(), hash);
         }
-        let out = req.send().await.map_err(login_error)?;
-        self.signed_in(&out, &challenge_user)
+        if let Some(device) = device {
+            responses.insert("DEVICE_KEY".to_owned(), device.key.clone());
+        }
+        responses
     }
 
     /// Answers a pending challenge and returns the (not yet verified) tokens, or the next
     /// challenge. An answer of the wrong kind is refused here, not left to Cognito: an emulator
     /// that let a new password answer an MFA challenge would let it skip the second factor.
-    pub(crate) async fn answer(&self, pending: &PendingChallenge, answer: Answer<'_>) -> Result<Tokens, Error> {
+    pub(crate) async fn answer(
+        &self,
+        pending: &PendingChallenge,
+        answer: Answer<'_>,
+        ctx: &Ctx,
+    ) -> Result<Issued, Error> {
         #[cfg(feature = "testing")]
         if let Some(offline) = &self.offline {
             return Err(offline.sign_in());
         }
         match (pending.challenge(), answer) {
             (Challenge::NewPasswordRequired, Answer::NewPassword(password)) => {
-                self.respond(pending, ChallengeNameType::NewPasswordRequired, &[("NEW_PASSWORD", password)]).await
+                self.respond(pending, ChallengeNameType::NewPasswordRequired, &[("NEW_PASSWORD", password)], ctx).await
             }
             (Challenge::SmsMfa, Answer::Code(code)) => {
-                self.respond(pending, ChallengeNameType::SmsMfa, &[("SMS_MFA_CODE", code)]).await
+                self.respond(pending, ChallengeNameType::SmsMfa, &[("SMS_MFA_CODE", code)], ctx).await
             }
             (Challenge::SoftwareTokenMfa, Answer::Code(code)) => {
-                self.respond(pending, ChallengeNameType::SoftwareTokenMfa, &[("SOFTWARE_TOKEN_MFA_CODE", code)]).await
+                let answer = [("SOFTWARE_TOKEN_MFA_CODE", code)];
+                self.respond(pending, ChallengeNameType::SoftwareTokenMfa, &answer, ctx).await
             }
             (Challenge::EmailOtp, Answer::Code(code)) => {
-                self.respond(pending, ChallengeNameType::EmailOtp, &[("EMAIL_OTP_CODE", code)]).await
+                self.respond(pending, ChallengeNameType::EmailOtp, &[("EMAIL_OTP_CODE", code)], ctx).await
             }
             // Only a factor the challenge offered: anything else is the application's mistake.
             (Challenge::SelectMfaType, Answer::Choose(factor)) if pending.offers(factor) => {
-                self.respond(pending, ChallengeNameType::SelectMfaType, &[("ANSWER", factor)]).await
+                self.respond(pending, ChallengeNameType::SelectMfaType, &[("ANSWER", factor)], ctx).await
             }
             // USER_AUTH's first factor: a code by email or text, or the password.
             (Challenge::SelectChallenge, Answer::Choose("WEB_AUTHN")) if pending.offers("WEB_AUTHN") => {
@@ -421,18 +458,18 @@ impl CognitoClient {
             (Challenge::SelectChallenge, Answer::Choose(factor @ ("EMAIL_OTP" | "SMS_OTP")))
                 if pending.offers(factor) =>
             {
-                self.respond(pending, ChallengeNameType::SelectChallenge, &[("ANSWER", factor)]).await
+                self.respond(pending, ChallengeNameType::SelectChallenge, &[("ANSWER", factor)], ctx).await
             }
             (Challenge::SelectChallenge, Answer::Password(password)) if pending.offers("PASSWORD") => {
                 let answer = [("ANSWER", "PASSWORD"), ("PASSWORD", password)];
-                self.respond(pending, ChallengeNameType::SelectChallenge, &answer).await.map_err(|e| match e {
+                self.respond(pending, ChallengeNameType::SelectChallenge, &answer, ctx).await.map_err(|e| match e {
                     // As every password refused: an unknown user and a wrong password alike.
                     Error::SessionExpired => Error::InvalidCredentials,
                     other => other,
                 })
             }
             (Challenge::SmsOtp, Answer::Code(code)) => {
-                self.respond(pending, ChallengeNameType::SmsOtp, &[("SMS_OTP_CODE", code)]).await
+                self.respond(pending, ChallengeNameType::SmsOtp, &[("SMS_OTP_CODE", code)], ctx).await
             }
             (Challenge::WebAuthn, _) => Err(Error::Unsupported("passkeys (WEB_AUTHN)")),
             // The authenticator's first code proves the enrolment (VerifySoftwareToken on the
@@ -448,7 +485,7 @@ impl CognitoClient {
                     .map_err(challenge_error)?;
                 let session = out.session().unwrap_or(pending.session()).to_owned();
                 let verified = PendingChallenge::new(Challenge::MfaSetup, pending.username().to_owned(), session);
-                self.respond(&verified, ChallengeNameType::MfaSetup, &[]).await
+                self.respond(&verified, ChallengeNameType::MfaSetup, &[], ctx).await
             }
             (challenge, answer) => Err(Error::WrongAnswer { challenge: challenge.clone(), answer: answer.what() }),
         }
@@ -476,66 +513,106 @@ impl CognitoClient {
         pending: &PendingChallenge,
         name: ChallengeNameType,
         answer: &[(&str, &str)],
-    ) -> Result<Tokens, Error> {
+        ctx: &Ctx,
+    ) -> Result<Issued, Error> {
         let username = pending.username();
-        let mut responses = HashMap::from([("USERNAME".to_owned(), username.to_owned())]);
+        let mut responses = self.responses(username, ctx.device_for(username));
         for (field, value) in answer {
             responses.insert((*field).to_owned(), (*value).to_owned());
         }
-        if let Some(hash) = self.secret_hash(username) {
-            responses.insert("SECRET_HASH".to_owned(), hash);
-        }
-        // A challenge AdminInitiateAuth started is answered through the admin API (its
-        // reference: "Pass this session ID in the Session parameter of
-        // AdminRespondToAuthChallenge"); the public flows' through RespondToAuthChallenge.
+        let reply = self.send_answer(name, pending.session(), responses, ctx, Mapping::Challenge).await?;
+        self.signed_in(reply, username, ctx).await
+    }
+
+    /// Sends a challenge's answer through the API that started the sign-in: a challenge
+    /// AdminInitiateAuth started is answered through the admin API (its reference: "Pass this
+    /// session ID in the Session parameter of AdminRespondToAuthChallenge"), the public flows'
+    /// through RespondToAuthChallenge.
+    async fn send_answer(
+        &self,
+        name: ChallengeNameType,
+        session: &str,
+        responses: HashMap<String, String>,
+        ctx: &Ctx,
+        mapping: Mapping,
+    ) -> Result<Reply, Error> {
         if self.flow == AuthFlow::AdminUserPassword {
-            let out = (self.client.admin_respond_to_auth_challenge())
+            return (self.client.admin_respond_to_auth_challenge())
                 .user_pool_id(&self.pool_id)
                 .client_id(&self.client_id)
                 .challenge_name(name)
-                .session(pending.session())
+                .session(session)
                 .set_challenge_responses(Some(responses))
+                .set_context_data(ctx.admin_context())
+                .set_client_metadata(ctx.metadata())
                 .send()
                 .await
-                .map_err(challenge_error)?;
-            return self.signed_in(&out, username);
+                .map(Reply::from)
+                .map_err(|e| mapping.map(e));
         }
-        let out = (self.client.respond_to_auth_challenge())
+        (self.client.respond_to_auth_challenge())
             .client_id(&self.client_id)
             .challenge_name(name)
-            .session(pending.session())
+            .session(session)
             .set_challenge_responses(Some(responses))
+            .set_user_context_data(ctx.user_context())
+            .set_client_metadata(ctx.metadata())
             .send()
             .await
-            .map_err(challenge_error)?;
-        self.signed_in(&out, username)
+            .map(Reply::from)
+            .map_err(|e| mapping.map(e))
     }
 
-    /// The tokens of a sign-in's answer (or its next challenge), noting a device Cognito tracks.
-    fn signed_in(&self, out: &impl AuthAnswer, username: &str) -> Result<Tokens, Error> {
-        if out.result().is_some_and(|r| r.new_device_metadata().is_some()) {
-            self.note_devices();
-        }
-        tokens(out, username)
+    /// The tokens of a sign-in's answer, or its next challenge; a remembered device's proof
+    /// (DEVICE_SRP_AUTH, then DEVICE_PASSWORD_VERIFIER) is made here, never shown to the
+    /// application.
+    async fn signed_in(&self, reply: Reply, username: &str, ctx: &Ctx) -> Result<Issued, Error> {
+        let reply = match (&reply.challenge, ctx.device_for(username)) {
+            (Some(ChallengeNameType::DeviceSrpAuth), Some(device)) => self.prove_device(reply, device, ctx).await?,
+            _ => reply,
+        };
+        issued(reply, username)
     }
 
-    /// The user pool remembers devices, which the crate does not support yet: said once.
-    fn note_devices(&self) {
-        if !self.devices.swap(true, std::sync::atomic::Ordering::Relaxed) {
-            log::error!(
-                "rocket_warrant: user pool {} remembers devices (its DeviceConfiguration), which rocket_warrant does \
-                 not support yet: Cognito refuses a refresh without the device key, so every session ends when its \
-                 access token expires; turn device remembering off in the user pool",
-                self.pool_id
-            );
+    /// Proves this browser's device to Cognito: SRP with the device's secret, the device group
+    /// key standing for the pool's name and the device key for the user's.
+    async fn prove_device(&self, reply: Reply, device: &KeptDevice, ctx: &Ctx) -> Result<Reply, Error> {
+        let username = reply.parameters.get("USERNAME").cloned().unwrap_or_else(|| device.username.clone());
+        let group = device.group_key.clone();
+        let srp = blocking(move || SrpClient::for_device(&group)).await?.map_err(srp_error)?;
+        let mut responses = self.responses(&username, Some(device));
+        responses.insert("SRP_A".to_owned(), srp.public_a());
+        let session = reply.session.unwrap_or_default();
+        let verifier =
+            self.send_answer(ChallengeNameType::DeviceSrpAuth, &session, responses, ctx, Mapping::Login).await?;
+        if verifier.challenge.as_ref() != Some(&ChallengeNameType::DevicePasswordVerifier) {
+            return Ok(verifier);
         }
+        let (key, password) = (device.key.clone(), device.password.clone());
+        let (salt, srp_b) = (verifier.param("SALT").to_owned(), verifier.param("SRP_B").to_owned());
+        let block = verifier.param("SECRET_BLOCK").to_owned();
+        let signed = block.clone();
+        let claim = blocking(move || srp.claim(&key, &password, &salt, &srp_b, &signed, &srp::timestamp()))
+            .await?
+            .map_err(srp_error)?;
+        let mut responses = self.responses(&username, Some(device));
+        responses.insert("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), block);
+        responses.insert("PASSWORD_CLAIM_SIGNATURE".to_owned(), claim.signature);
+        responses.insert("TIMESTAMP".to_owned(), claim.timestamp);
+        let session = verifier.session.unwrap_or_default();
+        self.send_answer(ChallengeNameType::DevicePasswordVerifier, &session, responses, ctx, Mapping::Login).await
     }
 
     /// New tokens for a refresh token (GetTokensFromRefreshToken, which works with refresh-token
     /// rotation on or off, where `REFRESH_TOKEN_AUTH` is refused with it on). With rotation a new
     /// refresh token comes back and replaces the old one; without, the old one stays valid.
     /// `cognito_username` is the token's `cognito:username`.
-    pub(crate) async fn refresh(&self, refresh_token: &str, cognito_username: &str) -> Result<Tokens, Error> {
+    pub(crate) async fn refresh(
+        &self,
+        refresh_token: &str,
+        cognito_username: &str,
+        device_key: Option<&str>,
+    ) -> Result<Tokens, Error> {
         #[cfg(feature = "testing")]
         if let Some(offline) = &self.offline {
             self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -543,35 +620,26 @@ impl CognitoClient {
             self.refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return Ok(tokens);
         }
-        let mut req =
-            self.client.get_tokens_from_refresh_token().client_id(&self.client_id).refresh_token(refresh_token);
+        // "You must provide the confirmed device key in this request if device remembering is
+        // enabled" (GetTokensFromRefreshToken reference, DeviceKey).
+        let mut req = (self.client.get_tokens_from_refresh_token())
+            .client_id(&self.client_id)
+            .refresh_token(refresh_token)
+            .set_device_key(device_key.map(str::to_owned));
         if let Some(secret) = &self.client_secret {
             // This call takes the client secret itself, not a SECRET_HASH.
             req = req.client_secret(secret.expose());
         }
         self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let with_secret = self.client_secret.is_some();
-        let devices = self.devices.load(std::sync::atomic::Ordering::Relaxed);
         let out = req.send().await.map_err(|e| {
             sdk_error(e, |code, message| match code {
                 // Rotated out past its grace period: by another refresh of the session, which
                 // may live on (GetTokensFromRefreshToken reference, Errors).
                 "RefreshTokenReuseException" => Some(Error::RefreshTokenReused),
-                // "You must provide the confirmed device key in this request if device
-                // remembering is enabled" (GetTokensFromRefreshToken reference, DeviceKey):
-                // refused without it, as "Invalid Refresh Token." (aws/aws-sdk-java-v2#3418).
-                // The site's settings cannot work with this pool: not an ended session.
-                "NotAuthorizedException" if devices => Some(Error::Misconfigured(ServiceError::coded(
-                    code,
-                    &format!(
-                        "{message} (user pool {} remembers devices, which rocket_warrant does not support yet: a \
-                         refresh needs the device key; turn device remembering off)",
-                        self.pool_id
-                    ),
-                ))),
-                // Revoked, expired, signed out. No public source gives Cognito's wording for a
-                // wrong ClientSecret in this call: should it be this same type, every session
-                // would end here, so the log names the setting to check.
+                // Revoked, expired, signed out, its device forgotten. No public source gives
+                // Cognito's wording for a wrong ClientSecret in this call: should it be this same
+                // type, every session would end here, so the log names the setting to check.
                 "NotAuthorizedException" if with_secret => {
                     log::warn!(
                         "rocket_warrant: Cognito refused a refresh ({code}: {message}); the session ends. \
@@ -579,7 +647,10 @@ impl CognitoClient {
                     );
                     Some(Error::SessionExpired)
                 }
-                "NotAuthorizedException" | "UserNotFoundException" => Some(Error::SessionExpired),
+                // The device was forgotten ("Device does not exist.").
+                "NotAuthorizedException" | "UserNotFoundException" | "ResourceNotFoundException" => {
+                    Some(Error::SessionExpired)
+                }
                 _ => None,
             })
         })?;
@@ -658,13 +729,6 @@ impl CognitoClient {
         let Some(client) = out.user_pool_client else {
             return Ok(ClientFacts::default());
         };
-        // CreateUserPool reference, DeviceConfiguration: "A null value indicates that you have
-        // deactivated device remembering in your user pool." Needs cognito-idp:DescribeUserPool;
-        // without it a sign-in's NewDeviceMetadata tells the same.
-        let pool = self.client.describe_user_pool().user_pool_id(&self.pool_id).send().await;
-        if pool.ok().and_then(|out| out.user_pool).is_some_and(|p| p.device_configuration.is_some()) {
-            self.note_devices();
-        }
         // RefreshTokenValidity counts the unit TokenValidityUnits gives (days when it gives none:
         // CreateUserPoolClient reference).
         let unit = client.token_validity_units.as_ref().and_then(|u| u.refresh_token.clone());
@@ -792,51 +856,90 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
         .map_err(|e| Error::Unavailable(ServiceError::new("the SRP computation failed").caused_by(e)))
 }
 
-/// What the three authentication calls answer: tokens, or a challenge with its session.
-trait AuthAnswer {
-    fn result(&self) -> Option<&cip::types::AuthenticationResultType>;
-    fn challenge(&self) -> Option<&ChallengeNameType>;
-    fn session(&self) -> Option<&str>;
-    fn parameters(&self) -> Option<&HashMap<String, String>>;
+/// What a sign-in call answered: tokens, or a challenge with its session and parameters.
+struct Reply {
+    challenge: Option<ChallengeNameType>,
+    session: Option<String>,
+    parameters: HashMap<String, String>,
+    result: Option<cip::types::AuthenticationResultType>,
 }
 
-macro_rules! auth_answer {
+impl Reply {
+    /// A challenge parameter, empty when absent.
+    fn param(&self, name: &str) -> &str {
+        self.parameters.get(name).map_or("", String::as_str)
+    }
+}
+
+macro_rules! reply_from {
     ($($output:ty),*) => {$(
-        impl AuthAnswer for $output {
-            fn result(&self) -> Option<&cip::types::AuthenticationResultType> {
-                self.authentication_result()
-            }
-            fn challenge(&self) -> Option<&ChallengeNameType> {
-                self.challenge_name()
-            }
-            fn session(&self) -> Option<&str> {
-                <$output>::session(self)
-            }
-            fn parameters(&self) -> Option<&HashMap<String, String>> {
-                self.challenge_parameters()
+        impl From<$output> for Reply {
+            fn from(out: $output) -> Reply {
+                Reply {
+                    challenge: out.challenge_name,
+                    session: out.session,
+                    parameters: out.challenge_parameters.unwrap_or_default(),
+                    result: out.authentication_result,
+                }
             }
         }
     )*};
 }
 
-auth_answer!(
+reply_from!(
     cip::operation::initiate_auth::InitiateAuthOutput,
     cip::operation::admin_initiate_auth::AdminInitiateAuthOutput,
     cip::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput,
     cip::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeOutput
 );
 
+/// What a sign-in gave: the (not yet verified) tokens, the device Cognito began to track with
+/// them (`NewDeviceMetadata`: its key and group key), and whether the browser's device was
+/// dropped because Cognito no longer knows it.
+pub(crate) struct Issued {
+    pub(crate) tokens: Tokens,
+    pub(crate) new_device: Option<(String, String)>,
+    pub(crate) device_dropped: bool,
+}
+
+/// How an answer's errors read: as a sign-in's (a refusal is wrong credentials) or a
+/// challenge's (a refusal is a spent or lapsed session).
+#[derive(Clone, Copy)]
+enum Mapping {
+    Login,
+    Challenge,
+}
+
+impl Mapping {
+    fn map<E>(self, err: SdkError<E, HttpResponse>) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match self {
+            Mapping::Login => login_error(err),
+            Mapping::Challenge => challenge_error(err),
+        }
+    }
+}
+
+/// Whether a sign-in that named a device was refused for the device: ResourceNotFoundException
+/// "Device does not exist." (amazon-cognito-identity-js#200). The pool and client were found at
+/// launch, so by type it can be nothing else here.
+fn device_unknown(e: &Error) -> bool {
+    matches!(e, Error::Misconfigured(s) if s.code() == Some("ResourceNotFoundException"))
+}
+
 /// The tokens of an answer, or the challenge it asks for. `username` answers the challenge
 /// unless Cognito names the user itself (its canonical username, for alias sign-in).
-fn tokens(out: &impl AuthAnswer, username: &str) -> Result<Tokens, Error> {
-    if let Some(challenge) = out.challenge() {
-        let param = |name: &str| out.parameters().and_then(|p| p.get(name)).filter(|v| !v.is_empty());
+fn issued(reply: Reply, username: &str) -> Result<Issued, Error> {
+    if let Some(challenge) = &reply.challenge {
+        let param = |name: &str| reply.parameters.get(name).filter(|v| !v.is_empty());
         let username = param("USER_ID_FOR_SRP").or_else(|| param("USERNAME")).map_or(username, String::as_str);
         return Err(Error::ChallengeRequired(
             PendingChallenge::new(
                 Challenge::from_name(challenge.as_str()),
                 username.to_owned(),
-                out.session().unwrap_or_default().to_owned(),
+                reply.session.clone().unwrap_or_default(),
             )
             .sent_to(param("CODE_DELIVERY_DESTINATION").cloned())
             // MFAS_CAN_CHOOSE is a JSON list in a string, as Cognito's challenge parameters are.
@@ -849,12 +952,14 @@ fn tokens(out: &impl AuthAnswer, username: &str) -> Result<Tokens, Error> {
             ),
         ));
     }
-    let result = out
-        .result()
+    let result = reply
+        .result
         .ok_or_else(|| Error::Cognito(ServiceError::new("Cognito answered neither tokens nor a challenge")))?;
-    match (result.id_token(), result.access_token(), result.refresh_token()) {
-        (Some(id), Some(access), Some(refresh)) => {
-            Ok(Tokens { id_token: id.to_owned(), access_token: access.to_owned(), refresh_token: refresh.to_owned() })
+    let new_device =
+        result.new_device_metadata.as_ref().and_then(|d| Some((d.device_key.clone()?, d.device_group_key.clone()?)));
+    match (result.id_token, result.access_token, result.refresh_token) {
+        (Some(id_token), Some(access_token), Some(refresh_token)) => {
+            Ok(Issued { tokens: Tokens { id_token, access_token, refresh_token }, new_device, device_dropped: false })
         }
         _ => Err(Error::Cognito(ServiceError::new("Cognito's answer lacks a token"))),
     }

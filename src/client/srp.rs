@@ -131,6 +131,16 @@ impl SrpClient {
     /// A fresh random `a` and its `A`, for the pool `pool_id` (`region_name`).
     pub(crate) fn new(pool_id: &str) -> Result<SrpClient, SrpError> {
         let pool_name = pool_id.split_once('_').map(|(_, name)| name.to_owned()).ok_or(SrpError::InvalidPoolId)?;
+        SrpClient::named(pool_name)
+    }
+
+    /// A fresh `a` for a remembered device's proof (`DEVICE_SRP_AUTH`): the device group key
+    /// stands where the pool's name does, and the device key where the user's id does.
+    pub(crate) fn for_device(group_key: &str) -> Result<SrpClient, SrpError> {
+        SrpClient::named(group_key.to_owned())
+    }
+
+    fn named(pool_name: String) -> Result<SrpClient, SrpError> {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|_| SrpError::NoRandomness)?;
         let a = U256::from_be_slice(&bytes);
@@ -190,6 +200,39 @@ impl SrpClient {
             timestamp: timestamp.to_owned(),
         })
     }
+}
+
+/// What ConfirmDevice is given for a new device, and the secret the device keeps.
+pub(crate) struct DeviceSecret {
+    /// The device's random password (40 random bytes, base64), never sent.
+    pub(crate) password: String,
+    /// `DeviceSecretVerifierConfig.Salt` and `.PasswordVerifier`, base64 of their bytes.
+    pub(crate) salt: String,
+    pub(crate) verifier: String,
+}
+
+/// A new device's secret and its verifier `g^x`, `x = H(salt | H(group key | device key | ":" |
+/// password))`: the user's SRP with the device's names (as Amplify's `generateHashDevice`).
+/// The power of g is the constant-time one of the sign-in.
+pub(crate) fn device_secret(group_key: &str, device_key: &str) -> Result<DeviceSecret, SrpError> {
+    let mut random = [0u8; 40];
+    getrandom::fill(&mut random).map_err(|_| SrpError::NoRandomness)?;
+    let password = base64::engine::general_purpose::STANDARD.encode(random);
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|_| SrpError::NoRandomness)?;
+    // Cognito reads the salt as an integer and hands it back in hex: with a first byte of 1 to
+    // 0x7f it needs neither padding nor a leading zero, so every reading of it agrees.
+    salt[0] = (salt[0] & 0x7f).max(1);
+    let identity = Sha256::new()
+        .chain_update(group_key.as_bytes())
+        .chain_update(device_key.as_bytes())
+        .chain_update(b":")
+        .chain_update(password.as_bytes())
+        .finalize();
+    let x = hash(&[&salt[..], &identity]);
+    let verifier = pad(&pow_of_g(&x).retrieve());
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    Ok(DeviceSecret { password, salt: b64(&salt), verifier: b64(&verifier) })
 }
 
 /// A public value Cognito sends in hex (`SRP_B`), as an integer below N; `None` for anything
@@ -312,6 +355,21 @@ mod tests {
         pub(super) fn pad(n: &BigUint) -> Vec<u8> {
             super::pad_bytes(&n.to_bytes_be())
         }
+    }
+
+    #[test]
+    fn a_device_verifier_is_g_to_the_hash_of_its_salt_and_secret() {
+        use num_bigint::BigUint;
+        let secret = device_secret("-grp", "us-east-1_dev").unwrap();
+        let b64 = |v: &str| base64::engine::general_purpose::STANDARD.decode(v).unwrap();
+        let salt = b64(&secret.salt);
+        assert!(salt.len() == 16 && (1..0x80).contains(&salt[0]), "no padding, no leading zero");
+        let identity = Sha256::digest(format!("-grpus-east-1_dev:{}", secret.password));
+        let x = server::hash(&[&salt, &identity]);
+        let verifier = BigUint::from(2u32).modpow(&x, &server::n());
+        assert_eq!(b64(&secret.verifier), server::pad(&verifier));
+        assert_eq!(b64(&secret.password).len(), 40);
+        assert_ne!(device_secret("-grp", "us-east-1_dev").unwrap().password, secret.password, "fresh each time");
     }
 
     #[test]

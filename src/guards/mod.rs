@@ -1,13 +1,16 @@
 //! Request guards, used straight in route signatures: [`CognitoUser`] (the verified user and
 //! the local row), [`CognitoClaims`] (the verified claims alone), [`Member`] (a user in a
 //! Cognito group), [`ApiKey`] (the API key header) and [`PendingChallenge`](crate::PendingChallenge)
-//! (a sign-in step kept for its page).
+//! (a sign-in step kept for its page), and [`SignIn`] (the sign-in calls with the request's context
+//! and the browser's remembered device).
 
 mod api_key;
 mod group;
 mod pending;
+mod sign_in;
 mod user;
 
 pub use api_key::{ApiKey, ApiKeyError};
 pub use group::{Group, Member};
+pub use sign_in::SignIn;
 pub use user::{CognitoClaims, CognitoUser};

@@ -73,7 +73,9 @@ impl CookieSessions {
             return Err(AuthError::SessionEnded);
         }
         // Boxed, as every cold path here: the common request's future stays small.
-        let refreshed = Box::pin(shared.refresh(&refresh.token, &refresh.username)).await?;
+        let device = crate::device::kept(cookies, jar).filter(|d| d.username == refresh.username);
+        let device_key = device.as_ref().map(|d| d.key.as_str());
+        let refreshed = Box::pin(shared.refresh(&refresh.token, &refresh.username, device_key)).await?;
         cookies.set(jar, &refreshed.tokens, &refresh.username, refresh.started, now.unix)?;
         let credentials =
             Credentials::session(refreshed.access_claims, refreshed.tokens.access_token.into(), None, Some(ends_at));

@@ -34,6 +34,7 @@ pub(crate) struct TokenCookies {
     refresh: String,
     session: String,
     challenge: String,
+    device: String,
     id_token_cookie: bool,
     secure: bool,
     same_site: SameSite,
@@ -123,6 +124,7 @@ impl TokenCookies {
             refresh: format!("{prefix}_refresh"),
             session: format!("{prefix}_session"),
             challenge: format!("{prefix}_challenge"),
+            device: format!("{prefix}_device"),
             id_token_cookie: config.id_token_cookie,
             secure,
             same_site: match config.cookie_same_site {
@@ -277,6 +279,11 @@ impl TokenCookies {
     /// The name of the cookie that keeps a sign-in's pending challenge.
     pub(crate) fn challenge_name(&self) -> &str {
         &self.challenge
+    }
+
+    /// The name of the cookie that keeps this browser's remembered device (it outlives sessions).
+    pub(crate) fn device_name(&self) -> &str {
+        &self.device
     }
 
     /// A cookie of the crate's named `name`, `plaintext` sealed for it, for `max_age`.

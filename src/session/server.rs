@@ -352,7 +352,7 @@ impl ServerSessions {
         match verified {
             Ok(verified) => Ok(verified.clone()),
             Err(VerifyError::Expired) => {
-                let refreshed = Box::pin(self.refresh(shared, &live)).await?;
+                let refreshed = Box::pin(self.refresh(shared, &live, jar)).await?;
                 let tokens = refreshed.tokens;
                 let credentials = Credentials::session(refreshed.access_claims, tokens.access_token.into(), None, None);
                 Ok(Arc::new(credentials.with_id_token(tokens.id_token.into(), None)))
@@ -364,7 +364,8 @@ impl ServerSessions {
     /// Refreshes a session once for every request of this instance that needs it; the row is
     /// read again first, since another instance may have refreshed it already, and the new
     /// tokens are written only over the version read.
-    async fn refresh(&self, shared: &Shared, live: &Live) -> Result<Refreshed, Error> {
+    async fn refresh(&self, shared: &Shared, live: &Live, jar: &CookieJar<'_>) -> Result<Refreshed, Error> {
+        let device = crate::device::kept(&shared.cookies, jar);
         // One flight per version of the row: a later expiry of the same session is a new refresh.
         let refreshed = shared
             .refreshes
@@ -376,7 +377,8 @@ impl ServerSessions {
                         return Ok(refreshed);
                     }
                 }
-                let new = match shared.client.refresh(&tokens.refresh_token, &record.username).await {
+                let device_key = device.as_ref().filter(|d| d.username == record.username).map(|d| d.key.as_str());
+                let new = match shared.client.refresh(&tokens.refresh_token, &record.username, device_key).await {
                     Ok(new) => new,
                     // Refused because another instance refreshed (and rotated) the session at the
                     // same moment: its tokens are in the row by now, or shortly.

@@ -4,6 +4,7 @@
 //! kept by the session. [`Cognito`](crate::Cognito)'s sign-in methods are these.
 
 mod challenge;
+mod context;
 mod kept;
 
 use std::sync::Arc;
@@ -11,7 +12,10 @@ use std::sync::Arc;
 use rocket::http::CookieJar;
 
 pub use self::challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
+pub(crate) use self::context::Ctx;
 pub(crate) use self::kept::kept;
+use crate::client::Issued;
+use crate::device::{self, KeptDevice, NewDevice};
 use crate::error::Error;
 use crate::session::Sessions;
 use crate::state::Shared;
@@ -53,10 +57,29 @@ pub struct Login {
     pub id_claims: Arc<Claims>,
     /// The verified claims of the access token.
     pub access_claims: Arc<Claims>,
+    /// The device Cognito began to track with this sign-in, confirmed here.
+    pub(crate) device: Option<NewDevice>,
+    /// The browser's device, which Cognito no longer knew, was left out.
+    pub(crate) device_dropped: bool,
+}
+
+impl Login {
+    /// The key of the device Cognito began to track with this sign-in (a pool that remembers
+    /// devices), which [`Cognito::keep`](crate::Cognito::keep) keeps in this browser.
+    pub fn new_device(&self) -> Option<&str> {
+        self.device.as_ref().map(|d| d.device.key.as_str())
+    }
+
+    /// Whether the pool remembers the new device only when the user says so (its
+    /// `DeviceOnlyRememberedOnUserPrompt`): ask them, then call
+    /// [`SignIn::remember_device`](crate::SignIn::remember_device).
+    pub fn asks_to_remember_device(&self) -> bool {
+        self.device.as_ref().is_some_and(|d| d.asks_to_remember)
+    }
 }
 
 /// Authenticates with the configured flow; see [`Cognito::login`](crate::Cognito::login).
-pub(crate) async fn login(shared: &Shared, username: &str, password: &str) -> Result<Login, Error> {
+pub(crate) async fn login(shared: &Shared, username: &str, password: &str, ctx: &Ctx) -> Result<Login, Error> {
     let username = username.trim();
     let too_long = |s: &str, max| s.chars().count() > max;
     if username.is_empty()
@@ -66,22 +89,27 @@ pub(crate) async fn login(shared: &Shared, username: &str, password: &str) -> Re
     {
         return Err(Error::InvalidCredentials);
     }
-    let tokens = shared.client.authenticate(username, password).await?;
-    finish(shared, tokens).await
+    let issued = shared.client.authenticate(username, password, ctx).await?;
+    finish(shared, issued, Some(username), ctx).await
 }
 
 /// Starts a sign-in without a password; see [`Cognito::start_sign_in`](crate::Cognito::start_sign_in).
-pub(crate) async fn start(shared: &Shared, username: &str) -> Result<Login, Error> {
+pub(crate) async fn start(shared: &Shared, username: &str, ctx: &Ctx) -> Result<Login, Error> {
     let username = username.trim();
     if username.is_empty() || username.chars().count() > MAX_USERNAME {
         return Err(Error::InvalidCredentials);
     }
-    let tokens = shared.client.start_user_auth(username).await?;
-    finish(shared, tokens).await
+    let issued = shared.client.start_user_auth(username, ctx).await?;
+    finish(shared, issued, Some(username), ctx).await
 }
 
 /// Answers a pending challenge; see [`Cognito::answer`](crate::Cognito::answer).
-pub(crate) async fn answer(shared: &Shared, pending: &PendingChallenge, answer: Answer<'_>) -> Result<Login, Error> {
+pub(crate) async fn answer(
+    shared: &Shared,
+    pending: &PendingChallenge,
+    answer: Answer<'_>,
+    ctx: &Ctx,
+) -> Result<Login, Error> {
     let answer = match answer {
         Answer::NewPassword(p) if p.is_empty() || p.chars().count() > MAX_PASSWORD => {
             return Err(Error::PasswordRejected(format!("a password has 1 to {MAX_PASSWORD} characters")));
@@ -92,8 +120,8 @@ pub(crate) async fn answer(shared: &Shared, pending: &PendingChallenge, answer: 
         }
         other => other,
     };
-    let tokens = shared.client.answer(pending, answer).await?;
-    finish(shared, tokens).await
+    let issued = shared.client.answer(pending, answer, ctx).await?;
+    finish(shared, issued, None, ctx).await
 }
 
 /// Starts an authenticator enrolment; see [`Cognito::setup_totp`](crate::Cognito::setup_totp).
@@ -101,12 +129,44 @@ pub(crate) async fn setup_totp(shared: &Shared, pending: &PendingChallenge) -> R
     shared.client.associate_totp(pending).await
 }
 
-/// The last step of every sign-in: the tokens verified, the attributes read, the local user saved.
-async fn finish(shared: &Shared, tokens: Tokens) -> Result<Login, Error> {
+/// The last step of every sign-in: the tokens verified, the attributes read, the local user
+/// saved, and a new device confirmed. `typed` is the name the user signed in with, when known.
+async fn finish(shared: &Shared, issued: Issued, typed: Option<&str>, ctx: &Ctx) -> Result<Login, Error> {
+    let Issued { tokens, new_device, device_dropped } = issued;
     let (id_claims, access_claims) = shared.verify_pair(&tokens).await?;
     let (profile, user) =
         shared.users.sync(&shared.client, &tokens.access_token, shared.users.creates_unknown()).await?;
-    Ok(Login { profile, user, tokens, id_claims, access_claims })
+    let device = match new_device {
+        Some((key, group_key)) => {
+            let name = ctx.device_name.clone();
+            match shared.client.confirm_device(&tokens.access_token, &key, &group_key, name).await {
+                Ok((password, asks_to_remember)) => {
+                    let aliases = [typed, id_claims.email.as_deref(), claim(&id_claims, "phone_number")]
+                        .into_iter()
+                        .chain([claim(&id_claims, "preferred_username")])
+                        .flatten()
+                        .map(|a| a.trim().to_owned())
+                        .filter(|a| !a.is_empty())
+                        .collect();
+                    let username = profile.username.clone();
+                    let device = KeptDevice { username, aliases, key, group_key, password };
+                    Some(NewDevice { device, asks_to_remember })
+                }
+                // The sign-in stands; the next one gets a device again.
+                Err(e) => {
+                    log::warn!("rocket_warrant: the new device could not be confirmed at Cognito: {e}");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    Ok(Login { profile, user, tokens, id_claims, access_claims, device, device_dropped })
+}
+
+/// A string claim of the ID token outside the named ones.
+fn claim<'a>(claims: &'a Claims, name: &str) -> Option<&'a str> {
+    claims.extra.get(name).and_then(|v| v.as_str())
 }
 
 /// Keeps what a sign-in step returned; see [`Cognito::keep`](crate::Cognito::keep).
@@ -121,6 +181,11 @@ pub(crate) async fn keep<T: Step>(
             if let Some(login) = step.login() {
                 sessions.keep(shared, jar, &login.profile.username, &login.tokens).await?;
                 kept::forget(&shared.cookies, jar);
+                match &login.device {
+                    Some(new) => device::keep(&shared.cookies, jar, &new.device),
+                    None if login.device_dropped => device::forget(&shared.cookies, jar),
+                    None => {}
+                }
             }
             if let Some(pending) = step.challenge() {
                 kept::keep(&shared.cookies, jar, pending, shared.now());

@@ -273,6 +273,25 @@ impl Pool {
             .expect("admin_set_user_password");
     }
 
+    /// Makes the pool remember devices (its DeviceConfiguration): each device at once, or only
+    /// when the user says so (`on_prompt`).
+    pub async fn remember_devices(&self, on_prompt: bool) {
+        let config = cip::types::DeviceConfigurationType::builder()
+            .challenge_required_on_new_device(true)
+            .device_only_remembered_on_user_prompt(on_prompt)
+            .build();
+        let update = self.admin.update_user_pool().user_pool_id(&self.pool_id).device_configuration(config);
+        update.send().await.expect("update_user_pool");
+    }
+
+    /// What the emulator received of context and client metadata with each call carrying
+    /// `marker` in its ClientMetadata (GET /_emulator/context; not a Cognito call), oldest first.
+    pub async fn contexts(&self, marker: &str) -> Vec<serde_json::Value> {
+        let all: Vec<serde_json::Value> =
+            serde_json::from_str(&emulator_route("GET", "/_emulator/context", "").await).expect("JSON");
+        all.into_iter().filter(|c| c["ClientMetadata"]["test"] == marker).collect()
+    }
+
     /// Turns SMS MFA on for `username` (who needs a `phone_number`), as the user's preference.
     pub async fn enable_sms_mfa(&self, username: &str) {
         self.admin

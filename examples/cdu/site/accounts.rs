@@ -6,7 +6,7 @@ use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, Error, SessionMode, UserAttributes};
+use rocket_warrant::{Cognito, CognitoUser, Error, SessionMode, SignIn, UserAttributes};
 
 use super::csrf::CsrfToken;
 use super::gateway::Gateway;
@@ -47,15 +47,20 @@ fn login_form(csrf: CsrfToken, next: Option<&str>) -> (Status, Template) {
 
 #[post("/login", data = "<form>")]
 async fn login(
-    cognito: &Cognito,
+    sign_in: SignIn<'_>,
     jar: &CookieJar<'_>,
     csrf: CsrfToken,
     form: Form<LoginForm>,
 ) -> Result<Redirect, (Status, Template)> {
     csrf.check(&form.csrf_token)?;
     let next = form.next.as_deref();
-    match cognito.keep(jar, cognito.login(&form.username, &form.password).await).await {
+    match sign_in.keep(sign_in.login(&form.username, &form.password).await).await {
         // Only a path on this site: never an open redirect.
+        // The pool remembers this browser only if the user says so: ask them.
+        Ok(login) if login.asks_to_remember_device() => {
+            csrf.renew(jar);
+            Ok(Redirect::to("/accounts/devices?ask=true"))
+        }
         Ok(_) => {
             csrf.renew(jar);
             Ok(Redirect::to(next.and_then(rocket_warrant::safe_next).unwrap_or(PROFILE).to_owned()))

@@ -9,7 +9,7 @@ use rocket::http::{CookieJar, RawStr, Status};
 use rocket::response::Redirect;
 use rocket::{get, post, routes, FromForm, Route};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{safe_next, Answer, Challenge, Cognito, Error, Login, PendingChallenge};
+use rocket_warrant::{safe_next, Answer, Challenge, Error, Login, PendingChallenge, SignIn};
 
 use super::csrf::CsrfToken;
 use super::{error_page, Layout};
@@ -119,9 +119,13 @@ fn after(
     refused: impl FnOnce(Error) -> (Status, Template),
 ) -> Result<Redirect, (Status, Template)> {
     match result {
-        Ok(_) => {
+        Ok(login) => {
             // Signed in: a new CSRF token, so that one planted before is worth nothing.
             csrf.renew(jar);
+            // The pool remembers this browser only if the user says so: ask them.
+            if login.asks_to_remember_device() {
+                return Ok(Redirect::to("/accounts/devices?ask=true"));
+            }
             Ok(Redirect::to(next.and_then(safe_next).unwrap_or(super::accounts::PROFILE).to_owned()))
         }
         // A new password, then a code: one more page.
@@ -179,7 +183,7 @@ pub struct NewPasswordForm {
 
 #[post("/login/new-password", data = "<form>")]
 async fn new_password(
-    cognito: &Cognito,
+    sign_in: SignIn<'_>,
     jar: &CookieJar<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
@@ -194,7 +198,7 @@ async fn new_password(
         let mismatch = [("new_password2", "The two password fields didn't match.".to_owned())];
         return Err(new_password_page(&csrf, &pending, next, &mismatch, Status::UnprocessableEntity));
     }
-    let result = cognito.keep(jar, cognito.answer(&pending, Answer::NewPassword(&form.new_password1)).await).await;
+    let result = sign_in.keep(sign_in.answer(&pending, Answer::NewPassword(&form.new_password1)).await).await;
     after(&csrf, jar, next, result, |e| match e {
         // Cognito's message names the policy rule the password breaks.
         Error::PasswordRejected(why) => {
@@ -221,7 +225,7 @@ pub struct CodeForm {
 
 #[post("/login/mfa", data = "<form>")]
 async fn mfa(
-    cognito: &Cognito,
+    sign_in: SignIn<'_>,
     jar: &CookieJar<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
@@ -232,7 +236,7 @@ async fn mfa(
     let Some(pending) = kept_for(pending, MFA) else {
         return Err(start_again(&csrf));
     };
-    let result = cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await).await;
+    let result = sign_in.keep(sign_in.answer(&pending, Answer::Code(&form.code)).await).await;
     after(&csrf, jar, next, result, |e| match e {
         // Cognito allows a few tries within the challenge's three minutes.
         Error::WrongCode => {
@@ -277,7 +281,7 @@ pub struct ChooseForm {
 
 #[post("/login/choose", data = "<form>")]
 async fn choose(
-    cognito: &Cognito,
+    sign_in: SignIn<'_>,
     jar: &CookieJar<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
@@ -289,7 +293,7 @@ async fn choose(
         return Err(start_again(&csrf));
     };
     // The chosen factor's challenge follows, on its own page.
-    let result = cognito.keep(jar, cognito.answer(&pending, Answer::Choose(&form.factor)).await).await;
+    let result = sign_in.keep(sign_in.answer(&pending, Answer::Choose(&form.factor)).await).await;
     after(&csrf, jar, next, result, |e| match e {
         Error::WrongAnswer { .. } => choose_page(&csrf, &pending, next),
         e => failed(e),
@@ -332,8 +336,7 @@ struct KeyForm {
 /// challenge on, which `keep` follows.
 #[post("/login/mfa-setup/key", data = "<form>")]
 async fn mfa_setup_key(
-    cognito: &Cognito,
-    jar: &CookieJar<'_>,
+    sign_in: SignIn<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
     form: Form<KeyForm>,
@@ -345,7 +348,7 @@ async fn mfa_setup_key(
     let Some(pending) = kept_for(pending, MFA_SETUP) else {
         return start_again(&csrf);
     };
-    match cognito.keep(jar, cognito.setup_totp(&pending).await).await {
+    match sign_in.keep(sign_in.setup_totp(&pending).await).await {
         Ok(setup) => {
             let secret = Some((setup.secret(), setup.otpauth_uri(ISSUER)));
             mfa_setup_page(&csrf, setup.pending(), next, secret, None, Status::Ok)
@@ -357,7 +360,7 @@ async fn mfa_setup_key(
 
 #[post("/login/mfa-setup", data = "<form>")]
 async fn mfa_setup(
-    cognito: &Cognito,
+    sign_in: SignIn<'_>,
     jar: &CookieJar<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
@@ -368,7 +371,7 @@ async fn mfa_setup(
     let Some(pending) = kept_for(pending, MFA_SETUP) else {
         return Err(start_again(&csrf));
     };
-    let result = cognito.keep(jar, cognito.answer(&pending, Answer::Code(&form.code)).await).await;
+    let result = sign_in.keep(sign_in.answer(&pending, Answer::Code(&form.code)).await).await;
     after(&csrf, jar, next, result, |e| match e {
         Error::WrongCode => {
             let error = "That code is wrong or has expired; type the code your app shows now.";

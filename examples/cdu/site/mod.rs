@@ -25,6 +25,7 @@ pub mod admin;
 pub mod bench;
 pub mod challenge;
 pub mod csrf;
+pub mod devices;
 pub mod gateway;
 pub mod profile_form;
 pub mod self_service;
@@ -111,6 +112,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .mount("/accounts", accounts::routes())
         .mount("/accounts", challenge::routes())
         .mount("/accounts", self_service::routes())
+        .mount("/accounts", devices::routes())
         .mount("/accounts/admin", admin::routes())
         .attach(AdHoc::on_ignite("Benchmark routes", |rocket| async {
             let wanted = rocket.state::<SiteConfig>().is_some_and(|c| c.bench_routes);

@@ -11,7 +11,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::serde::Serialize;
 use rocket::{get, post, routes, uri, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, Error};
+use rocket_warrant::{Cognito, CognitoUser, Error, SignIn};
 
 use super::csrf::CsrfToken;
 use super::{Layout, SiteConfig};
@@ -195,7 +195,7 @@ struct SignUpForm {
 }
 
 #[post("/signup", data = "<form>")]
-async fn signup(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<SignUpForm>) -> Answer {
+async fn signup(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<SignUpForm>) -> Answer {
     csrf.check(&form.csrf_token)?;
     let attributes = [
         ("email", form.email.as_str()),
@@ -203,7 +203,7 @@ async fn signup(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>, 
         ("last_name", form.last_name.as_str()),
     ];
     let page = || signup_page(&form.username, &form.email, &form.first_name, &form.last_name);
-    match cognito.sign_up(&form.username, &form.password, &attributes).await {
+    match sign_in.sign_up(&form.username, &form.password, &attributes).await {
         Ok(signed_up) => {
             let next = Redirect::to(uri!("/accounts", confirm_form(username = Some(form.username.as_str()))));
             let message = match signed_up.delivery {
@@ -255,9 +255,9 @@ struct ConfirmForm {
 }
 
 #[post("/confirm", data = "<form>")]
-async fn confirm(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<ConfirmForm>) -> Answer {
+async fn confirm(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<ConfirmForm>) -> Answer {
     csrf.check(&form.csrf_token)?;
-    match cognito.confirm_sign_up(&form.username, form.code.trim()).await {
+    match sign_in.confirm_sign_up(&form.username, form.code.trim()).await {
         Ok(()) => Ok(Flash::success(Redirect::to("/accounts/login/"), "Your account is confirmed: sign in.")),
         // Cognito says "confirmed already" whatever the code: answered as a wrong code, so that
         // the page does not tell which usernames exist.
@@ -275,10 +275,10 @@ struct UsernameForm {
 }
 
 #[post("/confirm/resend", data = "<form>")]
-async fn resend(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<UsernameForm>) -> Answer {
+async fn resend(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<UsernameForm>) -> Answer {
     csrf.check(&form.csrf_token)?;
     let back = || Redirect::to(uri!("/accounts", confirm_form(username = Some(form.username.as_str()))));
-    match cognito.resend_confirmation_code(&form.username).await {
+    match sign_in.resend_confirmation_code(&form.username).await {
         // Unknown, waiting or confirmed already: the same answer.
         Ok(_) | Err(Error::AlreadyConfirmed) => {
             Ok(Flash::success(back(), "If that account waits for confirmation, a new code is on its way."))
@@ -305,9 +305,9 @@ fn forgot_form(csrf: CsrfToken, config: &State<SiteConfig>, flash: Option<FlashM
 }
 
 #[post("/password/forgot", data = "<form>")]
-async fn forgot(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<UsernameForm>) -> Answer {
+async fn forgot(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<UsernameForm>) -> Answer {
     csrf.check(&form.csrf_token)?;
-    match cognito.forgot_password(&form.username).await {
+    match sign_in.forgot_password(&form.username).await {
         // Only the service's own trouble has a page of its own.
         Err(e @ (Error::Unavailable(_) | Error::Throttled)) => {
             Err(refused(&csrf, layout(None, config, None), forgot_page(&form.username).failed(&e)))
@@ -359,9 +359,9 @@ struct ResetForm {
 }
 
 #[post("/password/reset", data = "<form>")]
-async fn reset(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<ResetForm>) -> Answer {
+async fn reset(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<ResetForm>) -> Answer {
     csrf.check(&form.csrf_token)?;
-    match cognito.confirm_forgot_password(&form.username, form.code.trim(), &form.password).await {
+    match sign_in.confirm_forgot_password(&form.username, form.code.trim(), &form.password).await {
         Ok(()) => Ok(Flash::success(Redirect::to("/accounts/login/"), "Your password is set: sign in with it.")),
         // A wrong code and an expired one read alike: an unknown user's code is only ever wrong.
         Err(Error::WrongCode | Error::CodeExpired) => {

@@ -1,0 +1,104 @@
+//! The devices page: the browsers Cognito remembers for the signed-in user, this one marked,
+//! each with a button to forget it; and, when the pool remembers a device only once the user
+//! says so, a button to remember this one. Cognito's remembered devices skip the second factor.
+
+use rocket::form::Form;
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::serde::Serialize;
+use rocket::{get, post, routes, FromForm, Route, State};
+use rocket_dyn_templates::{context, Template};
+use rocket_warrant::{CognitoUser, SignIn};
+
+use super::csrf::CsrfToken;
+use super::{error_page, Layout, SiteConfig};
+
+pub fn routes() -> Vec<Route> {
+    routes![devices, remember, forget]
+}
+
+/// A device as the page shows it.
+#[derive(Serialize)]
+#[serde(crate = "rocket::serde")]
+struct Row {
+    key: String,
+    name: String,
+    remembered: bool,
+    this_browser: bool,
+    last_signed_in: String,
+}
+
+fn when(secs: Option<i64>) -> String {
+    secs.and_then(|s| rocket::time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()))
+        .unwrap_or_default()
+}
+
+/// A failure of Cognito's, as a page.
+fn unavailable(e: rocket_warrant::Error) -> (Status, Template) {
+    rocket::warn!("devices: {e}");
+    error_page(Status::ServiceUnavailable, "Unavailable", "Your devices could not be read; please try again shortly.")
+}
+
+#[get("/devices?<ask>")]
+async fn devices(
+    sign_in: SignIn<'_>,
+    user: CognitoUser,
+    csrf: CsrfToken,
+    config: &State<SiteConfig>,
+    ask: Option<bool>,
+) -> Result<Template, (Status, Template)> {
+    let listed = sign_in.devices(user.access_token()).await.map_err(unavailable)?;
+    let this_remembered = listed.iter().any(|d| d.this_browser && d.remembered);
+    let rows: Vec<Row> = listed
+        .into_iter()
+        .map(|d| Row {
+            name: d.name.clone().unwrap_or_else(|| "A browser".to_owned()),
+            last_signed_in: when(d.last_signed_in),
+            key: d.key,
+            remembered: d.remembered,
+            this_browser: d.this_browser,
+        })
+        .collect();
+    let can_remember = sign_in.this_device(user.username()).is_some() && !this_remembered;
+    let layout = Layout::new(Some(&user), config, None);
+    Ok(Template::render(
+        "devices",
+        context! { layout, csrf_token: csrf.value(), devices: rows, can_remember, ask: ask.unwrap_or(false) },
+    ))
+}
+
+#[derive(FromForm)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+#[post("/devices/remember", data = "<form>")]
+async fn remember(
+    sign_in: SignIn<'_>,
+    user: CognitoUser,
+    csrf: CsrfToken,
+    form: Form<CsrfForm>,
+) -> Result<Redirect, (Status, Template)> {
+    csrf.check(&form.csrf_token)?;
+    sign_in.remember_device(user.access_token(), true).await.map_err(unavailable)?;
+    Ok(Redirect::to("/accounts/devices"))
+}
+
+#[derive(FromForm)]
+struct ForgetForm {
+    csrf_token: String,
+    key: String,
+}
+
+#[post("/devices/forget", data = "<form>")]
+async fn forget(
+    sign_in: SignIn<'_>,
+    user: CognitoUser,
+    csrf: CsrfToken,
+    form: Form<ForgetForm>,
+) -> Result<Redirect, (Status, Template)> {
+    csrf.check(&form.csrf_token)?;
+    sign_in.forget_device(user.access_token(), &form.key).await.map_err(unavailable)?;
+    Ok(Redirect::to("/accounts/devices"))
+}

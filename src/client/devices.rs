@@ -1,0 +1,103 @@
+//! The device calls, each with the user's access token: ConfirmDevice (with the verifier of
+//! the device's secret), UpdateDeviceStatus, ListDevices and ForgetDevice.
+
+use aws_sdk_cognitoidentityprovider::types::{DeviceRememberedStatusType, DeviceSecretVerifierConfigType};
+
+use super::account::token_call_error;
+use super::{blocking, device_secret, srp_error, CognitoClient};
+use crate::device::Device;
+use crate::error::Error;
+
+/// ListDevices pages of at most this many (its reference's maximum, 60).
+const PAGE: i32 = 60;
+
+impl CognitoClient {
+    /// Confirms a device Cognito began to track at this sign-in: a secret made here, its
+    /// verifier given to Cognito. The device's password, and whether the user must be asked
+    /// before it is remembered (UserConfirmationNecessary).
+    pub(crate) async fn confirm_device(
+        &self,
+        access_token: &str,
+        key: &str,
+        group_key: &str,
+        name: Option<String>,
+    ) -> Result<(String, bool), Error> {
+        let (group, device) = (group_key.to_owned(), key.to_owned());
+        let secret = blocking(move || device_secret(&group, &device)).await?.map_err(srp_error)?;
+        let verifier =
+            DeviceSecretVerifierConfigType::builder().password_verifier(&secret.verifier).salt(&secret.salt).build();
+        let out = (self.client.confirm_device())
+            .access_token(access_token)
+            .device_key(key)
+            .device_secret_verifier_config(verifier)
+            .set_device_name(name)
+            .send()
+            .await
+            .map_err(token_call_error)?;
+        Ok((secret.password, out.user_confirmation_necessary))
+    }
+
+    /// UpdateDeviceStatus: remembered, or not.
+    pub(crate) async fn set_device_remembered(
+        &self,
+        access_token: &str,
+        key: &str,
+        remembered: bool,
+    ) -> Result<(), Error> {
+        let status = match remembered {
+            true => DeviceRememberedStatusType::Remembered,
+            false => DeviceRememberedStatusType::NotRemembered,
+        };
+        (self.client.update_device_status())
+            .access_token(access_token)
+            .device_key(key)
+            .device_remembered_status(status)
+            .send()
+            .await
+            .map_err(token_call_error)?;
+        Ok(())
+    }
+
+    /// ListDevices, every page.
+    pub(crate) async fn list_devices(&self, access_token: &str) -> Result<Vec<Device>, Error> {
+        let mut devices = Vec::new();
+        let mut page = None;
+        loop {
+            let out = (self.client.list_devices())
+                .access_token(access_token)
+                .limit(PAGE)
+                .set_pagination_token(page)
+                .send()
+                .await
+                .map_err(token_call_error)?;
+            for d in out.devices() {
+                let attribute = |name: &str| {
+                    d.device_attributes().iter().find(|a| a.name() == name).and_then(|a| a.value()).map(str::to_owned)
+                };
+                devices.push(Device {
+                    key: d.device_key().unwrap_or_default().to_owned(),
+                    name: attribute("device_name"),
+                    remembered: attribute("device_status").as_deref() == Some("remembered"),
+                    created: d.device_create_date().map(|t| t.secs()),
+                    last_signed_in: d.device_last_authenticated_date().map(|t| t.secs()),
+                    this_browser: false,
+                });
+            }
+            match out.pagination_token {
+                Some(next) if !next.is_empty() => page = Some(next),
+                _ => return Ok(devices),
+            }
+        }
+    }
+
+    /// ForgetDevice: it is no longer tracked, and its refresh tokens stop working.
+    pub(crate) async fn forget_device(&self, access_token: &str, key: &str) -> Result<(), Error> {
+        (self.client.forget_device())
+            .access_token(access_token)
+            .device_key(key)
+            .send()
+            .await
+            .map_err(token_call_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,257 @@
+//! `SignIn`, the request guard of the sign-in and account pages: [`Cognito`]'s calls with what
+//! the request tells Cognito (threat protection's context data) and the browser's remembered
+//! device.
+
+use std::collections::HashMap;
+use std::ops::Deref;
+
+use rocket::http::{CookieJar, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::{Ignite, Rocket, Sentinel};
+
+use crate::account::{CodeDelivery, SignedUp};
+use crate::cognito::{missing_fairing, Cognito};
+use crate::device::{self, Device};
+use crate::error::Error;
+use crate::signin::{self, Answer, Ctx, Login, PendingChallenge, Step};
+
+/// [`Cognito`] in a request: the same sign-in and account calls, each sending Cognito's threat
+/// protection what it scores a sign-in by (the user's address, taken from the connection or from
+/// the proxy header `trusted_ip_header` names; on the admin flow the server's name, the path and
+/// the request's headers, credentials left out), and using the device this browser remembers:
+/// named at sign-in, proved when Cognito asks (so that a remembered device skips the second
+/// factor), named on each refresh. Take it in place of `&Cognito` and `&CookieJar` on the pages
+/// that sign users in or manage their account; it derefs to [`Cognito`] for the rest.
+///
+/// ```no_run
+/// # use rocket::{post, form::Form, FromForm, response::Redirect};
+/// use rocket_warrant::{Error, SignIn};
+///
+/// #[derive(FromForm)]
+/// struct Credentials { username: String, password: String }
+///
+/// #[post("/login", data = "<form>")]
+/// async fn login(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<Redirect, Error> {
+///     match sign_in.keep(sign_in.login(&form.username, &form.password).await).await {
+///         Ok(login) if login.asks_to_remember_device() => Ok(Redirect::to("/devices/remember")),
+///         Ok(_) => Ok(Redirect::to("/")),
+///         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/login/step")),
+///         Err(e) => Err(e),
+///     }
+/// }
+/// ```
+///
+/// A route that takes it stops launch when the fairing is not attached, as `&Cognito` does.
+pub struct SignIn<'r> {
+    cognito: &'r Cognito,
+    jar: &'r CookieJar<'r>,
+    ctx: Ctx,
+}
+
+impl std::fmt::Debug for SignIn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignIn").field("ip", &self.ctx.ip).finish_non_exhaustive()
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for SignIn<'r> {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let Some(cognito) = req.rocket().state::<Cognito>() else {
+            // Unreachable when the Sentinel ran; a clear status rather than a panic otherwise.
+            return Outcome::Forward(Status::InternalServerError);
+        };
+        let shared = cognito.shared();
+        let device = device::kept(&shared.cookies, req.cookies());
+        let ctx = Ctx::of(req, shared.config.trusted_ip_header.as_deref(), device);
+        Outcome::Success(SignIn { cognito, jar: req.cookies(), ctx })
+    }
+}
+
+impl Sentinel for SignIn<'_> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        missing_fairing(rocket)
+    }
+}
+
+impl Deref for SignIn<'_> {
+    type Target = Cognito;
+
+    fn deref(&self) -> &Cognito {
+        self.cognito
+    }
+}
+
+impl<'r> SignIn<'r> {
+    /// Adds what the page's threat-protection script collected (`EncodedData`: Cognito's
+    /// `amazon-cognito-advanced-security-data.js`, posted with the form) to every call.
+    pub fn with_encoded_data(mut self, encoded_data: impl Into<String>) -> Self {
+        self.ctx.encoded_data = Some(encoded_data.into()).filter(|d: &String| !d.is_empty());
+        self
+    }
+
+    /// Passes `metadata` to the pool's Lambda triggers on every call (`ClientMetadata`).
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Error, SignIn};
+    /// # async fn sign_up(sign_in: SignIn<'_>) -> Result<(), Error> {
+    /// let sign_in = sign_in.with_client_metadata([("campaign", "winter")]);
+    /// sign_in.sign_up("ada", "Corr3ct-Horse!", &[("email", "ada@example.com")]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_client_metadata<K: Into<String>, V: Into<String>>(
+        mut self,
+        metadata: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.ctx.metadata = metadata.into_iter().map(|(k, v)| (k.into(), v.into())).collect::<HashMap<_, _>>();
+        self
+    }
+
+    /// The user's address as sent to Cognito.
+    pub fn client_ip(&self) -> Option<&str> {
+        self.ctx.ip.as_deref()
+    }
+
+    /// [`Cognito::login`], with the request's context and this browser's device.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::login`].
+    pub async fn login(&self, username: &str, password: &str) -> Result<Login, Error> {
+        signin::login(self.cognito.shared(), username, password, &self.ctx).await
+    }
+
+    /// [`Cognito::start_sign_in`], with the request's context.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::start_sign_in`].
+    pub async fn start_sign_in(&self, username: &str) -> Result<Login, Error> {
+        signin::start(self.cognito.shared(), username, &self.ctx).await
+    }
+
+    /// [`Cognito::answer`], with the request's context and this browser's device.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::answer`].
+    pub async fn answer(&self, pending: &PendingChallenge, answer: Answer<'_>) -> Result<Login, Error> {
+        signin::answer(self.cognito.shared(), pending, answer, &self.ctx).await
+    }
+
+    /// [`Cognito::keep`] in this request's cookies; a new device is kept in the browser too.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::keep`].
+    pub async fn keep<T: Step>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        self.cognito.keep(self.jar, result).await
+    }
+
+    /// Signs this session out ([`Cognito::sign_out`]); the browser's device stays remembered.
+    pub async fn sign_out(&self) {
+        self.cognito.sign_out(self.jar).await
+    }
+
+    /// [`Cognito::sign_up`], with the request's context.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::sign_up`].
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        password: &str,
+        attributes: &[(&str, &str)],
+    ) -> Result<SignedUp, Error> {
+        let attributes = crate::account::cognito_attributes(self.cognito.shared(), attributes)?;
+        self.cognito.shared().client.sign_up(username, password, attributes, &self.ctx).await
+    }
+
+    /// [`Cognito::confirm_sign_up`], with the request's context.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::confirm_sign_up`].
+    pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<(), Error> {
+        self.cognito.shared().client.confirm_sign_up(username, code, &self.ctx).await
+    }
+
+    /// [`Cognito::resend_confirmation_code`], with the request's context.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::resend_confirmation_code`].
+    pub async fn resend_confirmation_code(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
+        self.cognito.shared().client.resend_confirmation_code(username, &self.ctx).await
+    }
+
+    /// [`Cognito::forgot_password`], with the request's context.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::forgot_password`].
+    pub async fn forgot_password(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
+        self.cognito.shared().client.forgot_password(username, &self.ctx).await
+    }
+
+    /// [`Cognito::confirm_forgot_password`], with the request's context.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::confirm_forgot_password`].
+    pub async fn confirm_forgot_password(&self, username: &str, code: &str, new_password: &str) -> Result<(), Error> {
+        self.cognito.shared().client.confirm_forgot_password(username, code, new_password, &self.ctx).await
+    }
+
+    /// The key of the device this browser remembers for the user of `username`, if any.
+    pub fn this_device(&self, username: &str) -> Option<&str> {
+        self.ctx.device_for(username).map(|d| d.key.as_str())
+    }
+
+    /// [`Cognito::devices`], the one of this browser marked [`Device::this_browser`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::devices`].
+    pub async fn devices(&self, access_token: &str) -> Result<Vec<Device>, Error> {
+        let mut devices = self.cognito.devices(access_token).await?;
+        let ours = self.ctx.device.as_ref().map(|d| d.key.as_str());
+        for device in &mut devices {
+            device.this_browser = Some(device.key.as_str()) == ours;
+        }
+        Ok(devices)
+    }
+
+    /// Remembers this browser's device for the user of `access_token` (or stops remembering
+    /// it): the answer to [`Login::asks_to_remember_device`]. `false` when this browser keeps
+    /// no device of that user.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::remember_device`].
+    pub async fn remember_device(&self, access_token: &str, remembered: bool) -> Result<bool, Error> {
+        let claims = self.cognito.verify(access_token, crate::TokenUse::Access).await?;
+        let username = claims.cognito_username().unwrap_or(&claims.sub);
+        let Some(key) = self.ctx.device.as_ref().filter(|d| d.username == username).map(|d| d.key.clone()) else {
+            return Ok(false);
+        };
+        self.cognito.remember_device(access_token, &key, remembered).await?;
+        Ok(true)
+    }
+
+    /// [`Cognito::forget_device`]; forgetting this browser's device drops it from the browser too.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::forget_device`].
+    pub async fn forget_device(&self, access_token: &str, device_key: &str) -> Result<(), Error> {
+        self.cognito.forget_device(access_token, device_key).await?;
+        if self.ctx.device.as_ref().is_some_and(|d| d.key == device_key) {
+            device::forget(&self.cognito.shared().cookies, self.jar);
+        }
+        Ok(())
+    }
+}

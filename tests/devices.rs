@@ -1,0 +1,317 @@
+//! Remembered devices and threat protection's context, through `SignIn` on a site, against the
+//! emulator: a device confirmed at the first sign-in skips the second factor at the next, names
+//! itself on refresh, and asks for the code again once forgotten; each call carries the user's
+//! address (from the connection, or the trusted proxy header) and the client metadata.
+
+#[macro_use]
+mod common;
+
+use common::{with, Pool, StoreKind};
+use rocket::form::Form;
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::serde::json::{json, Json, Value};
+use rocket::{get, post, routes, FromForm};
+use rocket_warrant::{Answer, CognitoUser, Error, PendingChallenge, SignIn, TokenUse};
+
+const PASSWORD: &str = "Corr3ct-Horse-Battery!";
+
+#[derive(FromForm)]
+struct Credentials {
+    username: String,
+    password: String,
+    marker: String,
+}
+
+/// Signs in: "signed in", "remember?" when the pool asks the user first, or the challenge's name.
+#[post("/login", data = "<form>")]
+async fn login(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<String, Error> {
+    let sign_in = sign_in.with_client_metadata([("test", form.marker.as_str())]);
+    match sign_in.keep(sign_in.login(&form.username, &form.password).await).await {
+        Ok(login) if login.asks_to_remember_device() => Ok("remember?".into()),
+        Ok(_) => Ok("signed in".into()),
+        Err(Error::ChallengeRequired(pending)) => Ok(format!("{:?}", pending.challenge())),
+        Err(e) => Err(e),
+    }
+}
+
+#[post("/code", data = "<code>")]
+async fn code(sign_in: SignIn<'_>, pending: PendingChallenge, code: String) -> Result<&'static str, Error> {
+    sign_in.keep(sign_in.answer(&pending, Answer::Code(&code)).await).await?;
+    Ok("signed in")
+}
+
+#[get("/me")]
+fn me(user: CognitoUser) -> String {
+    user.username().to_owned()
+}
+
+#[get("/devices")]
+async fn devices(sign_in: SignIn<'_>, user: CognitoUser) -> Result<Json<Vec<Value>>, Error> {
+    let devices = sign_in.devices(user.access_token()).await?;
+    Ok(Json(
+        devices
+            .iter()
+            .map(|d| json!({ "key": d.key, "remembered": d.remembered, "this": d.this_browser, "name": d.name }))
+            .collect(),
+    ))
+}
+
+#[post("/devices/remember")]
+async fn remember(sign_in: SignIn<'_>, user: CognitoUser) -> Result<String, Error> {
+    Ok(sign_in.remember_device(user.access_token(), true).await?.to_string())
+}
+
+#[post("/devices/forget", data = "<key>")]
+async fn forget(sign_in: SignIn<'_>, user: CognitoUser, key: String) -> Result<&'static str, Error> {
+    sign_in.forget_device(user.access_token(), &key).await?;
+    Ok("forgotten")
+}
+
+#[post("/logout")]
+async fn logout(sign_in: SignIn<'_>) -> &'static str {
+    sign_in.sign_out().await;
+    "signed out"
+}
+
+struct Site {
+    client: Client,
+    clock: std::sync::Arc<common::PinnedClock>,
+    marker: String,
+}
+
+impl Site {
+    async fn new(pool: &Pool, extra: Value) -> Site {
+        let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+        let clock = std::sync::Arc::new(common::PinnedClock::default());
+        let settings = with(with(pool.settings(), json!({ "leeway_secs": 0 })), extra);
+        let rocket = common::rocket_with_clock(StoreKind::Sqlite, &url, settings, Some(clock.clone()))
+            .mount("/", routes![login, code, me, devices, remember, forget, logout]);
+        Site { client: Client::tracked(rocket).await.expect("ignites"), clock, marker: common::unique() }
+    }
+
+    async fn login_as(&self, username: &str, header: Option<Header<'static>>) -> String {
+        let mut request = self
+            .client
+            .post("/login")
+            .header(ContentType::Form)
+            .remote("192.0.2.10:50000".parse().unwrap())
+            .body(format!("username={username}&password={PASSWORD}&marker={}", self.marker));
+        if let Some(header) = header {
+            request = request.header(header);
+        }
+        text(request.dispatch().await).await
+    }
+
+    async fn post(&self, path: &str, body: &str) -> String {
+        text(self.client.post(path.to_owned()).body(body).dispatch().await).await
+    }
+
+    async fn devices(&self) -> Vec<Value> {
+        let response = self.client.get("/devices").dispatch().await;
+        assert_eq!(response.status(), Status::Ok);
+        response.into_json().await.unwrap()
+    }
+
+    fn access_token(&self) -> String {
+        common::cookie_token(&self.client.cookies(), "cognito_access").unwrap()
+    }
+
+    /// Moves the verifier's clock past the current access token's expiry.
+    async fn expire(&self) {
+        let cognito = self.client.rocket().state::<rocket_warrant::Cognito>().unwrap();
+        let exp = cognito.verify(&self.access_token(), TokenUse::Access).await.unwrap().exp.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        self.clock.set(exp);
+    }
+}
+
+async fn text(response: LocalResponse<'_>) -> String {
+    let status = response.status();
+    let body = response.into_string().await.unwrap_or_default();
+    assert_eq!(status, Status::Ok, "{body}");
+    body
+}
+
+async fn pool_with_texted_user(with_secret: bool, on_prompt: bool) -> Pool {
+    let pool = Pool::new(with_secret).await;
+    pool.add_user("dev", PASSWORD, &[("email", "dev@example.com"), ("phone_number", "+15555550142")]).await;
+    pool.enable_sms_mfa("dev").await;
+    pool.remember_devices(on_prompt).await;
+    let role = aws_sdk_cognitoidentityprovider::types::SmsConfigurationType::builder()
+        .sns_caller_arn("arn:aws:iam::123456789012:role/sms")
+        .build();
+    let sms = aws_sdk_cognitoidentityprovider::types::SmsMfaConfigType::builder()
+        .sms_authentication_message("{####}")
+        .sms_configuration(role);
+    (pool.admin.set_user_pool_mfa_config())
+        .user_pool_id(&pool.pool_id)
+        .sms_mfa_configuration(sms.build())
+        .mfa_configuration(aws_sdk_cognitoidentityprovider::types::UserPoolMfaType::Optional)
+        .send()
+        .await
+        .expect("set_user_pool_mfa_config");
+    pool
+}
+
+/// In each flow: the first sign-in asks for the texted code and confirms a device, kept in the
+/// browser; the next sign-in proves the device (DEVICE_SRP_AUTH) and skips the code; a refresh
+/// names the device; forgotten from the devices page, the code is asked for again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remembered_device_skips_the_code_refreshes_with_its_key_and_once_forgotten_asks_again() {
+    need_emulator!();
+    for (flow, with_secret) in [("user_srp", true), ("user_password", false), ("admin_user_password", true)] {
+        let pool = pool_with_texted_user(with_secret, false).await;
+        let site = Site::new(&pool, json!({ "auth_flow": flow })).await;
+
+        assert_eq!(site.login_as("dev", None).await, "SmsMfa", "{flow}: a new device asks for the code");
+        let code = pool.texts("dev").await.pop().unwrap();
+        assert_eq!(site.post("/code", &code).await, "signed in");
+        assert!(site.client.cookies().get("cognito_device").is_some(), "{flow}: the device is kept");
+        let listed = site.devices().await;
+        assert_eq!(listed.len(), 1, "{flow}: {listed:?}");
+        assert_eq!((listed[0]["remembered"].as_bool(), listed[0]["this"].as_bool()), (Some(true), Some(true)));
+        assert_eq!(listed[0]["name"], Value::Null, "the local client sends no User-Agent");
+
+        site.post("/logout", "").await;
+        let texts = pool.texts("dev").await.len();
+        assert_eq!(site.login_as("dev", None).await, "signed in", "{flow}: the remembered device skips the code");
+        assert_eq!(pool.texts("dev").await.len(), texts, "{flow}: no code was sent");
+        assert_eq!(site.devices().await.len(), 1, "{flow}: the same device, not a new one");
+
+        // The refresh names the device: the emulator refuses it otherwise.
+        site.expire().await;
+        assert_eq!(site.client.get("/me").dispatch().await.status(), Status::Ok, "{flow}: refreshed");
+
+        let key = listed[0]["key"].as_str().unwrap().to_owned();
+        assert_eq!(site.post("/devices/forget", &key).await, "forgotten");
+        assert!(site.client.cookies().get("cognito_device").is_none(), "{flow}: forgotten here too");
+        site.post("/logout", "").await;
+        assert_eq!(site.login_as("dev", None).await, "SmsMfa", "{flow}: forgotten, the code is asked again");
+    }
+}
+
+/// A device forgotten from another browser: this browser still names it, Cognito answers
+/// "Device does not exist.", and the sign-in is made again without it (the code asked, a new
+/// device kept); a session of that device cannot refresh any more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_forgotten_elsewhere_is_replaced_at_the_next_sign_in_and_its_session_ends() {
+    need_emulator!();
+    let pool = pool_with_texted_user(false, false).await;
+    let site = Site::new(&pool, json!({})).await;
+    site.login_as("dev", None).await;
+    site.post("/code", &pool.texts("dev").await.pop().unwrap()).await;
+    let old = site.devices().await[0]["key"].as_str().unwrap().to_owned();
+
+    let cognito = site.client.rocket().state::<rocket_warrant::Cognito>().unwrap();
+    cognito.forget_device(&site.access_token(), &old).await.unwrap();
+    site.expire().await;
+    assert_eq!(site.client.get("/me").dispatch().await.status(), Status::Unauthorized, "its session ended");
+
+    assert!(site.client.cookies().get("cognito_device").is_some(), "this browser still names it");
+    assert_eq!(site.login_as("dev", None).await, "SmsMfa", "signed in again without it");
+    site.post("/code", &pool.texts("dev").await.pop().unwrap()).await;
+    let listed = site.devices().await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_ne!(listed[0]["key"].as_str(), Some(old.as_str()), "a new device");
+    assert_eq!(listed[0]["this"], true);
+}
+
+/// A pool that remembers a device only when the user says so (DeviceOnlyRememberedOnUserPrompt):
+/// the sign-in says it asks; until the user agrees the device is proved but the code is still
+/// asked for; once remembered, it is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_that_asks_first_remembers_the_device_once_the_user_agrees() {
+    need_emulator!();
+    let pool = pool_with_texted_user(true, true).await;
+    let site = Site::new(&pool, json!({})).await;
+    site.login_as("dev", None).await;
+    let code = pool.texts("dev").await.pop().unwrap();
+    let answer = site.client.post("/code").body(code).dispatch().await;
+    assert_eq!(answer.status(), Status::Ok);
+    assert_eq!(site.devices().await[0]["remembered"], false);
+
+    site.post("/logout", "").await;
+    assert_eq!(site.login_as("dev", None).await, "SmsMfa", "not remembered yet: the code is asked");
+    site.post("/code", &pool.texts("dev").await.pop().unwrap()).await;
+    assert_eq!(site.devices().await.len(), 1, "the device was proved, not replaced");
+    assert_eq!(site.post("/devices/remember", "").await, "true");
+    assert_eq!(site.devices().await[0]["remembered"], true);
+    site.post("/logout", "").await;
+    assert_eq!(site.login_as("dev", None).await, "signed in", "remembered: no code");
+}
+
+/// Conformance: a device key the user does not have is refused with ResourceNotFoundException
+/// (Cognito's users report "Device does not exist.": amazon-cognito-identity-js#200), and a
+/// refresh token of a device is refused without its key (GetTokensFromRefreshToken reference,
+/// DeviceKey). moto knows no devices.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_refuses_a_device_the_user_does_not_have_and_a_refresh_without_the_device() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.add_user("dev", PASSWORD, &[("email", "dev@example.com")]).await;
+    pool.remember_devices(false).await;
+    let sign_in = |device: Option<&str>| {
+        let mut call = pool
+            .admin
+            .initiate_auth()
+            .client_id(&pool.client_id)
+            .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "dev")
+            .auth_parameters("PASSWORD", PASSWORD);
+        if let Some(device) = device {
+            call = call.auth_parameters("DEVICE_KEY", device);
+        }
+        call.send()
+    };
+    let first = sign_in(None).await.unwrap().authentication_result.unwrap();
+    let device = first.new_device_metadata().and_then(|d| d.device_key()).expect("a new device").to_owned();
+    let refused = sign_in(Some("us-east-1_00000000-0000-0000-0000-000000000000")).await.unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(|e| e.meta().code()), Some("ResourceNotFoundException"));
+    let refresh = first.refresh_token().unwrap();
+    let without = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh);
+    let refused = without.send().await.unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(|e| e.meta().code()), Some("NotAuthorizedException"));
+    let with_key = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh);
+    with_key.device_key(&device).send().await.expect("with the device key");
+}
+
+/// Threat protection's context reaches Cognito with each call: the user's address (from the
+/// trusted proxy header when the settings name one, its last entry; never from a header the
+/// settings do not trust) and the client metadata; the admin flow's ContextData has the server's
+/// name, the path and the headers, the cookies left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_context_and_client_metadata_reach_cognito_with_each_sign_in() {
+    need_emulator!();
+    let pool = Pool::new(true).await;
+    pool.add_user("ctx", PASSWORD, &[("email", "ctx@example.com")]).await;
+    let forwarded = || Some(Header::new("X-Forwarded-For", "198.51.100.7, 203.0.113.9"));
+
+    let trusting = Site::new(&pool, json!({ "trusted_ip_header": "X-Forwarded-For" })).await;
+    assert_eq!(trusting.login_as("ctx", forwarded()).await, "signed in");
+    let seen = pool.contexts(&trusting.marker).await;
+    let actions: Vec<&str> = seen.iter().map(|c| c["Action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["InitiateAuth", "RespondToAuthChallenge"], "SRP's two calls");
+    assert!(seen.iter().all(|c| c["UserContextData"]["IpAddress"] == "203.0.113.9"), "{seen:?}");
+
+    let untrusting = Site::new(&pool, json!({})).await;
+    untrusting.login_as("ctx", forwarded()).await;
+    let seen = pool.contexts(&untrusting.marker).await;
+    assert!(!seen.is_empty());
+    // The connection's address, whatever the untrusted header says.
+    assert!(seen.iter().all(|c| c["UserContextData"]["IpAddress"] == "192.0.2.10"), "{seen:?}");
+
+    let admin = Site::new(&pool, json!({ "auth_flow": "admin_user_password" })).await;
+    admin.client.cookies().add(rocket::http::Cookie::new("tracking", "secret-cookie"));
+    admin.login_as("ctx", Some(Header::new("User-Agent", "Tester/1.0"))).await;
+    let seen = pool.contexts(&admin.marker).await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let context = &seen[0]["ContextData"];
+    assert_eq!(
+        (seen[0]["Action"].as_str(), context["ServerPath"].as_str()),
+        (Some("AdminInitiateAuth"), Some("/login"))
+    );
+    let headers = context["HttpHeaders"].as_array().unwrap();
+    assert!(headers.iter().any(|h| h["headerName"] == "user-agent" && h["headerValue"] == "Tester/1.0"), "{headers:?}");
+    assert!(!headers.iter().any(|h| h["headerName"] == "cookie"), "cookies are not sent: {headers:?}");
+}
