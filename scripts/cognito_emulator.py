@@ -141,6 +141,26 @@ def readable(client, name):
     return name == "sub" or name in listed
 
 
+def writable(client, name):
+    """Whether an app client may write a user attribute (CreateUserPoolClient reference,
+    WriteAttributes: "When you don't specify the WriteAttributes for your app client, your app can
+    write the values of the Standard attributes of your user pool"; with them, those listed). An
+    attribute it may not write is refused, in SignUp and UpdateUserAttributes, with
+    NotAuthorizedException "A client attempted to write unauthorized attribute" (the words its
+    users report: aws/aws-sdk-js#1319, padok-team/cognito-scanner#6)."""
+    listed = (client.extended_config.get("WriteAttributes") or []) if client is not None else []
+    if not listed:
+        return ":" not in name and not name.endswith("_verified")
+    return name in listed
+
+
+def refuse_unwritable(client, attributes):
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+
+    if any(not writable(client, a.get("Name") or "") for a in attributes):
+        raise NotAuthorizedError("A client attempted to write unauthorized attribute")
+
+
 def patch_get_user(responses):
     """GetUser answers the attributes the access token's app client may read (readable());
     moto answers them all, custom ones included. (Test emulator_reads_only_what_the_client_may.)"""
@@ -964,6 +984,7 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
     def sign_up(self):
         username = self._get_param("Username") or ""
         backend, pool, client = client_of(self, username)
+        refuse_unwritable(client, self._get_param("UserAttributes", []))
         try:
             user, _ = backend.sign_up(client.id, username, self._get_param("Password"),
                                       self._get_param("UserAttributes", []))
@@ -1015,6 +1036,13 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         user = pool._get_user(username)
         if user is None:
             return simulated_delivery(client, username)
+        # As Cognito's users report it: a disabled user, "User is disabled."; one who has not yet
+        # replaced an administrator's temporary password, "User password cannot be reset in the
+        # current state." (aws-amplify/amplify-flutter#3048, aws-amplify/amplify-js#1340).
+        if not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+            raise NotAuthorizedError("User password cannot be reset in the current state.")
         attribute = next((a for a in ("email", "phone_number") if verified(user, a)), None)
         if attribute is None:
             raise InvalidParameterException(
@@ -1050,6 +1078,11 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
                 username = pool.access_tokens[access_token][1]
                 pool.sign_out(username)
                 pool.users.pop(username, None)
+                # Its codes die with it: a user signing up again under the name gets new ones.
+                with lock:
+                    for key in [k for k in list(codes) + list(pending) if k[:2] == (pool.id, username)]:
+                        codes.pop(key, None)
+                        pending.pop(key, None)
                 return EmptyResult()
         raise NotAuthorizedError("Invalid Access Token")
 
@@ -1085,8 +1118,12 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
                     return pool, user
         raise NotAuthorizedError("Invalid Access Token")
 
+    def token_client(handler, pool):
+        return pool.clients.get(pool.access_tokens.get(handler._get_param("AccessToken") or "", ("",))[0])
+
     def update_user_attributes(self):
         pool, user = token_user(self)
+        refuse_unwritable(token_client(self, pool), self._get_param("UserAttributes", []))
         verified_ones = pool.extended_config.get("AutoVerifiedAttributes") or []
         held = (pool.extended_config.get("UserAttributeUpdateSettings") or {}).get(
             "AttributesRequireVerificationBeforeUpdate") or []
@@ -1719,6 +1756,10 @@ def patch_moto():
     # ChallengeName; USERNAME is the user's). moto signs in whoever the answer's USERNAME names,
     # under any challenge name. Refused as any session not the user's: NotAuthorizedException.
     issued_as = {}  # session -> the challenge it was issued for
+    # ... and to the app client that started the sign-in (RespondToAuthChallenge reference:
+    # ClientId is "the app client ID"; a session is the answer to that client's call). moto
+    # looks the answering client up in the session's pool and fails (500) on another pool's.
+    issued_to = {}  # session -> the app client id
 
     # A challenge session lapses after the app client's AuthSessionValidity, 3 minutes unless set
     # (CreateUserPoolClient reference: "The session token ... is valid for" 3 to 15 minutes); an
@@ -1733,6 +1774,7 @@ def patch_moto():
             minutes = float((client.extended_config.get("AuthSessionValidity") if client else None) or 3)
             with lock:
                 issued_as[result["Session"]] = result["ChallengeName"]
+                issued_to[result["Session"]] = client_id
                 if pool is not None:
                     deadlines[result["Session"]] = (pool.id, pool_now(pool.id) + minutes * 60)
         return result
@@ -1769,6 +1811,10 @@ def patch_moto():
                 admin = session in admin_sessions
             if admin:
                 raise NotAuthorizedError("Invalid session for the user.")
+        with lock:
+            started_by = issued_to.get(session)
+        if started_by is not None and started_by != client_id:
+            raise NotAuthorizedError("Invalid session for the user.")
         if challenge_name == "PASSWORD_VERIFIER":
             with lock:
                 state = srp_states.get(challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or "")

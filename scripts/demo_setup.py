@@ -130,6 +130,12 @@ def main():
             "gender", "given_name", "family_name", "preferred_username", "custom:api_key",
             "custom:api_key_id",
         ],
+        # And writes them (WriteAttributes: without, only the standard ones), but the _verified
+        # flags, which only an administrator sets.
+        WriteAttributes=[
+            "email", "phone_number", "name", "address", "gender", "given_name", "family_name",
+            "preferred_username", "custom:api_key", "custom:api_key_id",
+        ],
     )["UserPoolClient"]
     idp.create_group(UserPoolId=pool_id, GroupName="admin", Description="Site administrators")
 

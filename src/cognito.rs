@@ -348,8 +348,10 @@ impl Cognito {
     /// # Errors
     ///
     /// [`Error::UsernameExists`], [`Error::PasswordRejected`] (the pool's policy, in Cognito's
-    /// words), [`Error::InvalidInput`] (an attribute Cognito refuses), and Cognito's errors as
-    /// for [`Cognito::login`].
+    /// words), [`Error::InvalidInput`] (an attribute Cognito refuses),
+    /// [`Error::Misconfigured`] for an attribute the app client may not write (its
+    /// `WriteAttributes`, which leave out every `custom:` one unless listed), and Cognito's
+    /// errors as for [`Cognito::login`].
     pub async fn sign_up(
         &self,
         username: &str,
@@ -402,7 +404,9 @@ impl Cognito {
 
     /// Starts a reset of a forgotten password (ForgotPassword): Cognito sends a code to the
     /// user's verified email or phone. Where it went, or `None` for a username Cognito does not
-    /// know: a page must answer the same either way, so as not to tell which usernames exist.
+    /// know, or one whose password cannot be reset now (disabled, or not yet signed in with an
+    /// administrator's temporary password): a page must answer the same either way, so as not
+    /// to tell which usernames exist.
     ///
     /// ```no_run
     /// # use rocket_warrant::{Cognito, Error};

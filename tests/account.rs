@@ -270,3 +270,135 @@ async fn emulator_refuses_expired_access_tokens() {
     assert_eq!(deleted.as_service_error().and_then(|e| e.meta().code()), Some("NotAuthorizedException"));
     cognito.login("expiring", PASSWORD).await.expect("nothing changed or deleted");
 }
+
+/// The service's error code of an SDK call's failure.
+fn code_of<E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata>(
+    err: &aws_sdk_cognitoidentityprovider::error::SdkError<E>,
+) -> Option<&str> {
+    err.as_service_error().and_then(|e| e.code())
+}
+
+/// Conformance: an app client writes only the attributes its WriteAttributes list (without any,
+/// the standard ones: CreateUserPoolClient reference), else NotAuthorizedException "A client
+/// attempted to write unauthorized attribute" (aws/aws-sdk-js#1319); moto lets every client write
+/// everything. The crate reads it as the application's misconfiguration, never as an ended
+/// session: the user stays signed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_refuses_attributes_the_client_may_not_write_and_the_crate_says_whose_setting() {
+    need_emulator!();
+    let pool = pool(false).await;
+    let mut plain = pool.admin.create_user_pool_client().user_pool_id(&pool.pool_id).client_name("plain");
+    for attribute in common::READ_ATTRIBUTES {
+        plain = plain.read_attributes(attribute);
+    }
+    let plain = plain.send().await.unwrap().user_pool_client.unwrap().client_id.unwrap();
+    let custom = aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+        .name("custom:api_key")
+        .value("k")
+        .build()
+        .unwrap();
+    let call = pool.admin.sign_up().client_id(&plain).username("writer").password(PASSWORD).user_attributes(custom);
+    assert_eq!(code_of(&call.send().await.unwrap_err()), Some("NotAuthorizedException"));
+
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let settings = with(pool.settings(), json!({ "app_client_id": plain }));
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings).await;
+    let err = cognito.sign_up("writer", PASSWORD, &[("email", "w@example.com"), ("api_key", "k")]).await.unwrap_err();
+    assert!(matches!(&err, Error::Misconfigured(s) if s.message().contains("WriteAttributes")), "{err:?}");
+    cognito.sign_up("writer", PASSWORD, &[("email", "w@example.com"), ("first_name", "W")]).await.expect("standard");
+
+    pool.add_user("profiled", PASSWORD, &[("email", "profiled@example.com")]).await;
+    let token = cognito.login("profiled", PASSWORD).await.unwrap().tokens.access_token;
+    let err = cognito.update_attributes(&token, &[("api_key", "mine")]).await.unwrap_err();
+    assert!(matches!(err, Error::Misconfigured(_)), "not an ended session: {err:?}");
+    cognito.update_attributes(&token, &[("first_name", "Pro")]).await.expect("the token still works");
+}
+
+/// Conformance: ForgotPassword refuses a disabled user and one who has not yet replaced an
+/// administrator's temporary password (NotAuthorizedException, "User is disabled." and "User
+/// password cannot be reset in the current state.": aws-amplify/amplify-js#1340); moto sends them
+/// a code. The crate answers as for an unknown user: no code went, nothing told apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_refuses_a_reset_for_disabled_and_temporary_password_users() {
+    need_emulator!();
+    let pool = pool(false).await;
+    pool.add_user_with_temporary_password("fresh", PASSWORD).await;
+    pool.add_user("gone", PASSWORD, &[("email", "gone@example.com")]).await;
+    pool.verify_emails().await;
+    pool.admin.admin_disable_user().user_pool_id(&pool.pool_id).username("gone").send().await.unwrap();
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    for name in ["fresh", "gone"] {
+        let call = pool.admin.forgot_password().client_id(&pool.client_id).username(name);
+        assert_eq!(code_of(&call.send().await.unwrap_err()), Some("NotAuthorizedException"), "{name}");
+        assert_eq!(cognito.forgot_password(name).await.unwrap(), None, "{name}");
+        assert!(pool.mail(name, "reset").await.is_empty(), "{name}: no code went");
+    }
+}
+
+/// Conformance: a challenge session is answered by the app client that started the sign-in
+/// (RespondToAuthChallenge reference: ClientId, the session of that client's call): another
+/// client of the pool, or of another pool, is refused as a session not the user's
+/// (NotAuthorizedException); moto answered another pool's client with a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_answers_a_challenge_only_from_the_client_that_started_it() {
+    need_emulator!();
+    let pool = pool(false).await;
+    let other_pool = Pool::new(false).await;
+    pool.add_user_with_temporary_password("starter", PASSWORD).await;
+    let start = pool
+        .admin
+        .initiate_auth()
+        .client_id(&pool.client_id)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "starter")
+        .auth_parameters("PASSWORD", PASSWORD);
+    let session = start.send().await.unwrap().session.expect("NEW_PASSWORD_REQUIRED");
+    let sibling = pool.admin.create_user_pool_client().user_pool_id(&pool.pool_id).client_name("sibling");
+    let sibling = sibling.send().await.unwrap().user_pool_client.unwrap().client_id.unwrap();
+    for client in [sibling.as_str(), other_pool.client_id.as_str(), pool.client_id.as_str()] {
+        let answer = pool
+            .admin
+            .respond_to_auth_challenge()
+            .client_id(client)
+            .challenge_name(aws_sdk_cognitoidentityprovider::types::ChallengeNameType::NewPasswordRequired)
+            .session(&session)
+            .challenge_responses("USERNAME", "starter")
+            .challenge_responses("NEW_PASSWORD", NEW_PASSWORD)
+            .send()
+            .await;
+        match client == pool.client_id {
+            true => assert!(answer.unwrap().authentication_result.is_some(), "its own client"),
+            false => assert_eq!(code_of(&answer.unwrap_err()), Some("NotAuthorizedException"), "{client}"),
+        }
+    }
+}
+
+/// Conformance: DeleteUser takes the user's codes with it (DeleteUser reference: the user's
+/// profile is deleted); moto keeps nothing, the emulator kept them. A user of the same name
+/// created afterwards cannot verify an attribute with the code mailed to the deleted one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_forgets_a_deleted_users_codes() {
+    need_emulator!();
+    let pool = pool(false).await;
+    pool.add_user("twice", PASSWORD, &[("email", "twice@example.com")]).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    let token = cognito.login("twice", PASSWORD).await.unwrap().tokens.access_token;
+    cognito.update_attributes(&token, &[("email", "new@example.com")]).await.unwrap();
+    let old_code = pool.newest_code("twice", "verify:email").await;
+    pool.admin.delete_user().access_token(&token).send().await.unwrap();
+
+    // (Through the SDK: the site's row of the deleted user refuses the new one's sign-in.)
+    pool.add_user("twice", PASSWORD, &[("email", "twice@example.com")]).await;
+    let sign_in = pool
+        .admin
+        .initiate_auth()
+        .client_id(&pool.client_id)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "twice")
+        .auth_parameters("PASSWORD", PASSWORD);
+    let token = sign_in.send().await.unwrap().authentication_result.unwrap().access_token.unwrap();
+    let verify = pool.admin.verify_user_attribute().access_token(&token).attribute_name("email").code(&old_code);
+    assert_eq!(code_of(&verify.send().await.unwrap_err()), Some("ExpiredCodeException"));
+}

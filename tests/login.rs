@@ -1460,6 +1460,11 @@ async fn user_auth_signs_in_with_each_first_factor() {
         let wrong = cognito.answer(&choice().await, Answer::Password("Wr0ng-Passw0rd!")).await.unwrap_err();
         assert!(matches!(wrong, Error::InvalidCredentials), "{wrong:?}");
         cognito.answer(&choice().await, Answer::Password(PASSWORD)).await.expect("the password signs in");
+        // A choice left past the session's three minutes has lapsed: not a wrong password.
+        let late = choice().await;
+        pool.advance_clock(181).await;
+        let lapsed = cognito.answer(&late, Answer::Password(PASSWORD)).await.unwrap_err();
+        assert!(matches!(lapsed, Error::SessionExpired), "{lapsed:?}");
     }
     // A passkey challenge is not supported yet, and says so.
     let passkey: rocket_warrant::PendingChallenge =

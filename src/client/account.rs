@@ -171,7 +171,14 @@ impl CognitoClient {
             .set_client_metadata(ctx.metadata())
             .send()
             .await;
-        unless_unknown(out.map(|o| delivery(o.code_delivery_details())), |e| e)
+        match unless_unknown(out.map(|o| delivery(o.code_delivery_details())), |e| e) {
+            // A user whose password cannot be reset now (disabled, "User is disabled."; waiting
+            // for a first sign-in with a temporary password, "User password cannot be reset in
+            // the current state.": aws-amplify/amplify-js#1340): no code went, and the answer
+            // must not tell them apart from an unknown user.
+            Err(Error::Cognito(s)) if s.code() == Some("NotAuthorizedException") => Ok(None),
+            other => other,
+        }
     }
 
     /// ConfirmForgotPassword. An unknown username is a wrong code.

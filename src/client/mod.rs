@@ -462,11 +462,8 @@ impl CognitoClient {
             }
             (Challenge::SelectChallenge, Answer::Password(password)) if pending.offers("PASSWORD") => {
                 let answer = [("ANSWER", "PASSWORD"), ("PASSWORD", password)];
-                self.respond(pending, ChallengeNameType::SelectChallenge, &answer, ctx).await.map_err(|e| match e {
-                    // As every password refused: an unknown user and a wrong password alike.
-                    Error::SessionExpired => Error::InvalidCredentials,
-                    other => other,
-                })
+                let name = ChallengeNameType::SelectChallenge;
+                self.respond_as(pending, name, &answer, ctx, Mapping::Password).await
             }
             (Challenge::SmsOtp, Answer::Code(code)) => {
                 self.respond(pending, ChallengeNameType::SmsOtp, &[("SMS_OTP_CODE", code)], ctx).await
@@ -515,12 +512,23 @@ impl CognitoClient {
         answer: &[(&str, &str)],
         ctx: &Ctx,
     ) -> Result<Issued, Error> {
+        self.respond_as(pending, name, answer, ctx, Mapping::Challenge).await
+    }
+
+    async fn respond_as(
+        &self,
+        pending: &PendingChallenge,
+        name: ChallengeNameType,
+        answer: &[(&str, &str)],
+        ctx: &Ctx,
+        mapping: Mapping,
+    ) -> Result<Issued, Error> {
         let username = pending.username();
         let mut responses = self.responses(username, ctx.device_for(username));
         for (field, value) in answer {
             responses.insert((*field).to_owned(), (*value).to_owned());
         }
-        let reply = self.send_answer(name, pending.session(), responses, ctx, Mapping::Challenge).await?;
+        let reply = self.send_answer(name, pending.session(), responses, ctx, mapping).await?;
         self.signed_in(reply, username, ctx).await
     }
 
@@ -902,12 +910,14 @@ pub(crate) struct Issued {
     pub(crate) device_dropped: bool,
 }
 
-/// How an answer's errors read: as a sign-in's (a refusal is wrong credentials) or a
-/// challenge's (a refusal is a spent or lapsed session).
+/// How an answer's errors read: as a sign-in's (a refusal is wrong credentials), a
+/// challenge's (a refusal is a spent or lapsed session), or a password given at a challenge
+/// (either, told apart by Cognito's words).
 #[derive(Clone, Copy)]
 enum Mapping {
     Login,
     Challenge,
+    Password,
 }
 
 impl Mapping {
@@ -918,6 +928,16 @@ impl Mapping {
         match self {
             Mapping::Login => login_error(err),
             Mapping::Challenge => challenge_error(err),
+            // A lapsed session, "Invalid session for the user, session is expired." (as
+            // Cognito's users report it), or else the password refused: an unknown user and a
+            // wrong password alike.
+            Mapping::Password => sdk_error(err, |code, message| match code {
+                "NotAuthorizedException" if message.to_ascii_lowercase().contains("session") => {
+                    Some(Error::SessionExpired)
+                }
+                "NotAuthorizedException" | "UserNotFoundException" => Some(Error::InvalidCredentials),
+                _ => None,
+            }),
         }
     }
 }
@@ -1040,6 +1060,13 @@ where
     };
     if let Some(setting) = misconfiguration(&code, &message) {
         return misconfigured(&code, &message, setting);
+    }
+    // An attribute the app client may not write, "A client attempted to write unauthorized
+    // attribute" (aws/aws-sdk-js#1319): the application's settings at Cognito, where this type
+    // otherwise means a token Cognito no longer takes.
+    if code == "NotAuthorizedException" && message.to_ascii_lowercase().contains("unauthorized attribute") {
+        let why = format!("{message} (the app client's WriteAttributes at Cognito do not include it)");
+        return Error::Misconfigured(ServiceError::coded(&code, &why));
     }
     if let Some(mapped) = specific(&code, &message) {
         return mapped;

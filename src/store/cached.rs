@@ -1,6 +1,7 @@
 //! A store with recently used users kept in memory, in front of any other.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{Profile, StoreError, User, UserStore};
@@ -25,6 +26,9 @@ use crate::cache::BoundedCache;
 pub struct CachedStore<S> {
     inner: S,
     users: BoundedCache<String, User>,
+    /// Deletions so far: a read that overlapped one does not cache what it read, which may be
+    /// the row deleted meanwhile.
+    deletions: AtomicU64,
     ttl: Duration,
     capacity: usize,
 }
@@ -33,7 +37,13 @@ impl<S: UserStore> CachedStore<S> {
     /// `inner` behind a cache of `capacity` users kept for `ttl` (a zero `ttl` or `capacity`
     /// disables it).
     pub fn new(inner: S, ttl: Duration, capacity: usize) -> CachedStore<S> {
-        CachedStore { inner, users: BoundedCache::new(capacity, Some(ttl)), ttl, capacity }
+        CachedStore {
+            inner,
+            users: BoundedCache::new(capacity, Some(ttl)),
+            deletions: AtomicU64::new(0),
+            ttl,
+            capacity,
+        }
     }
 }
 
@@ -62,8 +72,9 @@ impl<S: UserStore> UserStore for CachedStore<S> {
         if let Some(user) = self.users.get(username, Instant::now()) {
             return Ok(Some(user));
         }
+        let before = self.deletions.load(Ordering::Acquire);
         let found = self.inner.find(username).await?;
-        if let Some(user) = &found {
+        if let Some(user) = found.as_ref().filter(|_| self.deletions.load(Ordering::Acquire) == before) {
             self.users.insert(user.username.clone(), user.clone(), Instant::now());
         }
         Ok(found)
@@ -72,7 +83,9 @@ impl<S: UserStore> UserStore for CachedStore<S> {
     async fn delete(&self, username: &str) -> Result<bool, StoreError> {
         self.users.remove(username);
         let deleted = self.inner.delete(username).await;
-        // A find between the two calls may have cached it again.
+        // A find under way keeps what it read out of the cache; one that finished between the
+        // two calls may have cached it again.
+        self.deletions.fetch_add(1, Ordering::AcqRel);
         self.users.remove(username);
         deleted
     }
@@ -152,5 +165,50 @@ mod tests {
         cached.inner.deleted.store(true, std::sync::atomic::Ordering::SeqCst);
         assert_eq!(cached.save(&profile("ghost", "e"), false).await.unwrap(), None);
         assert!(cached.find("ghost").await.unwrap().is_none());
+    }
+
+    /// A store whose reads stop, the row read, until the test lets them go on.
+    #[derive(Default)]
+    struct Paused {
+        users: MemoryStore,
+        reading: tokio::sync::Notify,
+        go_on: tokio::sync::Notify,
+    }
+
+    #[rocket::async_trait]
+    impl UserStore for Paused {
+        async fn save(&self, profile: &Profile, create: bool) -> Result<Option<User>, StoreError> {
+            self.users.save(profile, create).await
+        }
+
+        async fn find(&self, username: &str) -> Result<Option<User>, StoreError> {
+            let found = self.users.find(username).await;
+            self.reading.notify_one();
+            self.go_on.notified().await;
+            found
+        }
+
+        async fn delete(&self, username: &str) -> Result<bool, StoreError> {
+            self.users.delete(username).await
+        }
+
+        fn deletes(&self) -> bool {
+            true
+        }
+    }
+
+    #[rocket::async_test]
+    async fn a_read_that_overlaps_a_deletion_does_not_bring_the_row_back() {
+        let cached = std::sync::Arc::new(CachedStore::new(Paused::default(), Duration::from_secs(60), 10));
+        cached.inner.users.save(&profile("leaving", "e"), true).await.unwrap();
+        let reader = tokio::spawn({
+            let cached = cached.clone();
+            async move { cached.find("leaving").await }
+        });
+        cached.inner.reading.notified().await;
+        assert!(cached.delete("leaving").await.unwrap());
+        cached.inner.go_on.notify_one();
+        assert!(reader.await.unwrap().unwrap().is_some(), "the read saw the row before the deletion");
+        assert_eq!(cached.users.len(), 0, "but did not cache it");
     }
 }

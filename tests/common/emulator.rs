@@ -164,6 +164,12 @@ pub const READ_ATTRIBUTES: [&str; 21] = [
     "custom:api_key_id",
 ];
 
+/// What the tests' app clients may write: what they read, but the `_verified` flags, which only
+/// an administrator sets (a client listing none may write the standard attributes alone).
+pub fn write_attributes() -> impl Iterator<Item = &'static str> {
+    READ_ATTRIBUTES.into_iter().filter(|a| !a.ends_with("_verified"))
+}
+
 pub type UpdateClient =
     aws_sdk_cognitoidentityprovider::operation::update_user_pool_client::builders::UpdateUserPoolClientFluentBuilder;
 
@@ -209,6 +215,9 @@ impl Pool {
         for attribute in READ_ATTRIBUTES {
             client = client.read_attributes(attribute);
         }
+        for attribute in write_attributes() {
+            client = client.write_attributes(attribute);
+        }
         let client = client.send().await.expect("create_user_pool_client");
         let client = client.user_pool_client().expect("client");
         Pool {
@@ -234,6 +243,9 @@ impl Pool {
         for attribute in READ_ATTRIBUTES {
             update = update.read_attributes(attribute);
         }
+        for attribute in write_attributes() {
+            update = update.write_attributes(attribute);
+        }
         update.refresh_token_rotation(rotation).send().await.expect("update_user_pool_client");
     }
 
@@ -246,6 +258,9 @@ impl Pool {
         }
         for attribute in READ_ATTRIBUTES {
             update = update.read_attributes(attribute);
+        }
+        for attribute in write_attributes() {
+            update = update.write_attributes(attribute);
         }
         change(update).send().await.expect("update_user_pool_client");
     }
