@@ -46,6 +46,11 @@ fn me(user: CognitoUser) -> String {
     user.username().to_owned()
 }
 
+#[get("/access")]
+fn access(user: CognitoUser) -> String {
+    user.access_token().to_owned()
+}
+
 #[get("/devices")]
 async fn devices(sign_in: SignIn<'_>, user: CognitoUser) -> Result<Json<Vec<Value>>, Error> {
     let devices = sign_in.devices(user.access_token()).await?;
@@ -68,6 +73,48 @@ async fn forget(sign_in: SignIn<'_>, user: CognitoUser, key: String) -> Result<&
     Ok("forgotten")
 }
 
+#[derive(FromForm)]
+struct Account<'r> {
+    username: &'r str,
+    code: Option<&'r str>,
+    marker: &'r str,
+}
+
+#[post("/signup", data = "<form>")]
+async fn signup(sign_in: SignIn<'_>, form: Form<Account<'_>>) -> Result<&'static str, Error> {
+    let sign_in = sign_in.with_client_metadata([("test", form.marker)]);
+    sign_in.sign_up(form.username, PASSWORD, &[("email", "someone@example.com")]).await?;
+    Ok("signed up")
+}
+
+#[post("/confirm", data = "<form>")]
+async fn confirm(sign_in: SignIn<'_>, form: Form<Account<'_>>) -> Result<&'static str, Error> {
+    let sign_in = sign_in.with_client_metadata([("test", form.marker)]);
+    sign_in.confirm_sign_up(form.username, form.code.unwrap_or_default()).await?;
+    Ok("confirmed")
+}
+
+#[post("/resend", data = "<form>")]
+async fn resend(sign_in: SignIn<'_>, form: Form<Account<'_>>) -> Result<&'static str, Error> {
+    let sign_in = sign_in.with_client_metadata([("test", form.marker)]);
+    sign_in.resend_confirmation_code(form.username).await?;
+    Ok("sent")
+}
+
+#[post("/forgot", data = "<form>")]
+async fn forgot(sign_in: SignIn<'_>, form: Form<Account<'_>>) -> Result<&'static str, Error> {
+    let sign_in = sign_in.with_client_metadata([("test", form.marker)]);
+    sign_in.forgot_password(form.username).await?;
+    Ok("sent")
+}
+
+#[post("/reset", data = "<form>")]
+async fn reset(sign_in: SignIn<'_>, form: Form<Account<'_>>) -> Result<&'static str, Error> {
+    let sign_in = sign_in.with_client_metadata([("test", form.marker)]);
+    sign_in.confirm_forgot_password(form.username, form.code.unwrap_or_default(), "N3w-Horse-Battery!").await?;
+    Ok("reset")
+}
+
 #[post("/logout")]
 async fn logout(sign_in: SignIn<'_>) -> &'static str {
     sign_in.sign_out().await;
@@ -85,8 +132,10 @@ impl Site {
         let url = common::database_url(StoreKind::Sqlite).await.unwrap();
         let clock = std::sync::Arc::new(common::PinnedClock::default());
         let settings = with(with(pool.settings(), json!({ "leeway_secs": 0 })), extra);
-        let rocket = common::rocket_with_clock(StoreKind::Sqlite, &url, settings, Some(clock.clone()))
-            .mount("/", routes![login, code, me, devices, remember, forget, logout]);
+        let rocket = common::rocket_with_clock(StoreKind::Sqlite, &url, settings, Some(clock.clone())).mount(
+            "/",
+            routes![login, code, me, access, devices, remember, forget, logout, signup, confirm, resend, forgot, reset],
+        );
         Site { client: Client::tracked(rocket).await.expect("ignites"), clock, marker: common::unique() }
     }
 
@@ -113,14 +162,14 @@ impl Site {
         response.into_json().await.unwrap()
     }
 
-    fn access_token(&self) -> String {
-        common::cookie_token(&self.client.cookies(), "cognito_access").unwrap()
+    async fn access_token(&self) -> String {
+        text(self.client.get("/access").dispatch().await).await
     }
 
     /// Moves the verifier's clock past the current access token's expiry.
     async fn expire(&self) {
         let cognito = self.client.rocket().state::<rocket_warrant::Cognito>().unwrap();
-        let exp = cognito.verify(&self.access_token(), TokenUse::Access).await.unwrap().exp.unwrap();
+        let exp = cognito.verify(&self.access_token().await, TokenUse::Access).await.unwrap().exp.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         self.clock.set(exp);
     }
@@ -160,9 +209,16 @@ async fn pool_with_texted_user(with_secret: bool, on_prompt: bool) -> Pool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remembered_device_skips_the_code_refreshes_with_its_key_and_once_forgotten_asks_again() {
     need_emulator!();
-    for (flow, with_secret) in [("user_srp", true), ("user_password", false), ("admin_user_password", true)] {
+    let cases = [
+        ("user_srp", true, "cookies"),
+        ("user_password", false, "cookies"),
+        ("admin_user_password", true, "cookies"),
+        ("user_srp", false, "database"),
+    ];
+    for (flow, with_secret, sessions) in cases {
         let pool = pool_with_texted_user(with_secret, false).await;
-        let site = Site::new(&pool, json!({ "auth_flow": flow })).await;
+        let site = Site::new(&pool, json!({ "auth_flow": flow, "session_store": sessions })).await;
+        let flow = format!("{flow}, {sessions}");
 
         assert_eq!(site.login_as("dev", None).await, "SmsMfa", "{flow}: a new device asks for the code");
         let code = pool.texts("dev").await.pop().unwrap();
@@ -204,7 +260,7 @@ async fn a_device_forgotten_elsewhere_is_replaced_at_the_next_sign_in_and_its_se
     let old = site.devices().await[0]["key"].as_str().unwrap().to_owned();
 
     let cognito = site.client.rocket().state::<rocket_warrant::Cognito>().unwrap();
-    cognito.forget_device(&site.access_token(), &old).await.unwrap();
+    cognito.forget_device(&site.access_token().await, &old).await.unwrap();
     site.expire().await;
     assert_eq!(site.client.get("/me").dispatch().await.status(), Status::Unauthorized, "its session ended");
 
@@ -314,4 +370,26 @@ async fn the_request_context_and_client_metadata_reach_cognito_with_each_sign_in
     let headers = context["HttpHeaders"].as_array().unwrap();
     assert!(headers.iter().any(|h| h["headerName"] == "user-agent" && h["headerValue"] == "Tester/1.0"), "{headers:?}");
     assert!(!headers.iter().any(|h| h["headerName"] == "cookie"), "cookies are not sent: {headers:?}");
+
+    // Sign-up and reset, each call with the user's address and the metadata.
+    pool.verify_emails().await;
+    let account = Site::new(&pool, json!({})).await;
+    let form = |path: &'static str, code: &str| {
+        let body = format!("username=joiner&marker={}&code={code}", account.marker);
+        account.client.post(path).header(ContentType::Form).remote("192.0.2.10:50000".parse().unwrap()).body(body)
+    };
+    text(form("/signup", "").dispatch().await).await;
+    text(form("/resend", "").dispatch().await).await;
+    let code = pool.newest_code("joiner", "signup").await;
+    text(form("/confirm", &code).dispatch().await).await;
+    text(form("/forgot", "").dispatch().await).await;
+    let code = pool.newest_code("joiner", "reset").await;
+    text(form("/reset", &code).dispatch().await).await;
+    let seen = pool.contexts(&account.marker).await;
+    let actions: Vec<&str> = seen.iter().map(|c| c["Action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        ["SignUp", "ResendConfirmationCode", "ConfirmSignUp", "ForgotPassword", "ConfirmForgotPassword"]
+    );
+    assert!(seen.iter().all(|c| c["UserContextData"]["IpAddress"] == "192.0.2.10"), "{seen:?}");
 }
