@@ -937,3 +937,48 @@ async fn a_browser_is_remembered_on_the_devices_page_and_then_skips_the_code() {
     let page = browser.login("roaming", DEMO_PASSWORD, None).await;
     assert_eq!(page.location.as_deref(), Some("/accounts/login/mfa/"), "forgotten: the code again");
 }
+
+/// Signing in with a mailed code and no password, on a site of the `user_auth` flow: the code
+/// page, then the profile; an account that cannot (or a name Cognito does not know) is told to
+/// use its password, alike. On a site of another flow the page says it is not set up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_signs_in_with_a_mailed_code_and_no_password() {
+    need_emulator!();
+    use aws_sdk_cognitoidentityprovider::types as cip;
+    let demo = cdu::demo().await;
+    let srp_site = Browser::new(&demo).await;
+    assert!(srp_site.get("/accounts/login/code/").await.has("is not set up on this site"));
+
+    demo.pool.update_client(|u| u.explicit_auth_flows(cip::ExplicitAuthFlowsType::AllowUserAuth)).await;
+    let factors = cip::SignInPolicyType::builder()
+        .allowed_first_auth_factors(cip::AuthFactorType::Password)
+        .allowed_first_auth_factors(cip::AuthFactorType::EmailOtp)
+        .build();
+    let policies = cip::UserPoolPolicyType::builder().sign_in_policy(factors).build();
+    demo.pool.admin.update_user_pool().user_pool_id(&demo.pool.pool_id).policies(policies).send().await.unwrap();
+    demo.pool.add_user("mailer", DEMO_PASSWORD, &[("email", "mailer@example.com"), ("email_verified", "true")]).await;
+    let user_auth = || crate::site::build(demo.figment().merge(("cognito.auth_flow", "user_auth")));
+    let browser = Browser { client: Client::tracked(user_auth()).await.unwrap() };
+    let form = browser.get("/accounts/login/code/").await;
+    assert!(!form.has("is not set up"), "{}", form.body);
+
+    let page = browser.post("/accounts/login/code/", &[("csrf_token", &form.csrf()), ("username", "mailer")]).await;
+    assert_eq!(page.location.as_deref(), Some("/accounts/login/mfa/"));
+    let code_form = browser.get("/accounts/login/mfa/").await;
+    assert!(code_form.has("m***@e***"), "{}", code_form.body);
+    let code = demo.pool.newest_code("mailer", "mfa").await;
+    let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &code_form.csrf()), ("code", &code)]).await;
+    assert_eq!(page.location.as_deref(), Some("/accounts/profile/"));
+    assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed in without a password");
+
+    let other = Browser { client: Client::tracked(user_auth()).await.unwrap() };
+    let form = other.get("/accounts/login/code/").await;
+    let refusals = [
+        other.post("/accounts/login/code/", &[("csrf_token", &form.csrf()), ("username", "admin")]).await,
+        other.post("/accounts/login/code/", &[("csrf_token", &form.csrf()), ("username", "nobody-at-all")]).await,
+    ];
+    for page in &refusals {
+        assert_eq!(page.status, Status::Forbidden);
+        assert!(page.has("cannot sign in with a code"), "{}", page.body);
+    }
+}

@@ -56,7 +56,7 @@ pub fn step(pending: PendingChallenge, next: Option<&str>) -> Result<Redirect, P
 fn page_for(challenge: &Challenge) -> Option<&'static str> {
     match challenge {
         Challenge::NewPasswordRequired => Some(NEW_PASSWORD),
-        Challenge::SmsMfa | Challenge::SoftwareTokenMfa | Challenge::EmailOtp => Some(MFA),
+        Challenge::SmsMfa | Challenge::SoftwareTokenMfa | Challenge::EmailOtp | Challenge::SmsOtp => Some(MFA),
         Challenge::SelectMfaType => Some(CHOOSE),
         Challenge::MfaSetup => Some(MFA_SETUP),
         _ => None,
@@ -99,7 +99,7 @@ fn mfa_page(
     status: Status,
 ) -> (Status, Template) {
     let layout = Layout::default();
-    let sms = *pending.challenge() == Challenge::SmsMfa;
+    let sms = matches!(pending.challenge(), Challenge::SmsMfa | Challenge::SmsOtp);
     let email = *pending.challenge() == Challenge::EmailOtp;
     let next = next.and_then(safe_next);
     let destination = pending.destination();

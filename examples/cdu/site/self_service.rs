@@ -33,7 +33,9 @@ pub fn routes() -> Vec<Route> {
         email,
         verify_email,
         delete_form,
-        delete
+        delete,
+        code_sign_in_form,
+        code_sign_in
     ]
 }
 
@@ -525,5 +527,75 @@ async fn delete(
     match cognito.delete_account(jar, user.access_token()).await {
         Ok(()) => Ok(Template::render("logged_out", context! { layout: Layout::default(), deleted: true })),
         Err(e) => Err(refused(&csrf, layout(Some(&user), config, None), delete_page().failed(&e))),
+    }
+}
+
+// Signing in without a password (the `user_auth` flow): a code by email.
+
+fn code_sign_in_page(username: &str) -> Page {
+    Page::new(
+        "Sign in with a code",
+        "/accounts/login/code/",
+        "Email me a code",
+        vec![field("username", "Username", "text", username)],
+    )
+    .intro("No password: we mail a code to the verified email address of your account.")
+    .link("/accounts/login/", "Sign in with your password")
+}
+
+#[get("/login/code")]
+fn code_sign_in_form(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConfig>) -> Template {
+    let page = code_sign_in_page("");
+    // Only the `user_auth` flow signs in without a password: the page says so up front.
+    let page = match cognito.config().auth_flow {
+        rocket_warrant::AuthFlow::UserAuth => page,
+        _ => page.error("", "Signing in with a code is not set up on this site (it needs auth_flow = \"user_auth\")."),
+    };
+    page.render(&csrf, layout(None, config, None))
+}
+
+#[post("/login/code", data = "<form>")]
+async fn code_sign_in(
+    sign_in: SignIn<'_>,
+    csrf: CsrfToken,
+    config: &State<SiteConfig>,
+    form: Form<UsernameForm>,
+) -> Result<Redirect, (Status, Template)> {
+    csrf.check(&form.csrf_token)?;
+    let page = |message: &str, status: Status| {
+        let page = code_sign_in_page(&form.username).error("", message);
+        refused(&csrf, layout(None, config, None), (status, page))
+    };
+    let choice = match sign_in.start_sign_in(&form.username).await {
+        Err(Error::ChallengeRequired(choice)) => choice,
+        Err(Error::Misconfigured(_)) => {
+            return Err(page("Signing in with a code is not set up on this site.", Status::NotImplemented))
+        }
+        Err(e @ (Error::Unavailable(_) | Error::Throttled)) => {
+            rocket::warn!("code sign-in: {e}");
+            return Err(page(
+                "The sign-in service is unavailable; please try again shortly.",
+                Status::ServiceUnavailable,
+            ));
+        }
+        // Cognito's stand-in for an unknown user offers the password only, as for a known user
+        // without a verified email: the two read the same here.
+        _ => {
+            return Err(page("This account cannot sign in with a code: sign in with its password.", Status::Forbidden))
+        }
+    };
+    if !choice.options().iter().any(|o| o == "EMAIL_OTP") {
+        return Err(page("This account cannot sign in with a code: sign in with its password.", Status::Forbidden));
+    }
+    let answer = rocket_warrant::Answer::Choose("EMAIL_OTP");
+    match sign_in.keep(sign_in.answer(&choice, answer).await).await {
+        // The mailed code's page, as for a second factor.
+        Err(Error::ChallengeRequired(code)) => super::challenge::step(code, None)
+            .map_err(|_| page("That failed on our side.", Status::InternalServerError)),
+        Ok(_) => Ok(Redirect::to(super::accounts::PROFILE)),
+        Err(e) => {
+            rocket::warn!("code sign-in: {e}");
+            Err(page("That failed on our side; please try again later.", Status::InternalServerError))
+        }
     }
 }
