@@ -117,6 +117,31 @@
 //!
 //! For a pool that requires MFA, [`Cognito::setup_totp`] enrols an authenticator app first.
 //!
+//! ## Account self-service
+//!
+//! Each call sends the SECRET_HASH of a client with a secret, and the errors a user can fix are
+//! typed ([`Error::UsernameExists`], [`Error::WrongCode`], [`Error::CodeExpired`],
+//! [`Error::TooManyAttempts`], [`Error::PasswordRejected`]):
+//!
+//! ```no_run
+//! # use rocket_warrant::{Cognito, Error};
+//! # async fn pages(cognito: &Cognito, access_token: &str) -> Result<(), Error> {
+//! // Sign-up, then the mailed code (sent again on request).
+//! cognito.sign_up("ada", "Corr3ct-Horse!", &[("email", "ada@example.com"), ("first_name", "Ada")]).await?;
+//! cognito.confirm_sign_up("ada", "123456").await?;
+//! // A forgotten password: a code, then a new password. `None` alike for an unknown user.
+//! cognito.forgot_password("ada").await?;
+//! cognito.confirm_forgot_password("ada", "654321", "N3w-Horse-Battery!").await?;
+//! // Signed in (the token from the request's `CognitoUser`): password, email with its code.
+//! cognito.change_password(access_token, "N3w-Horse-Battery!", "Th1rd-Horse!").await?;
+//! cognito.update_attributes(access_token, &[("email", "ada@new.example")]).await?;
+//! cognito.verify_attribute(access_token, "email", "112233").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`Cognito::delete_account`] deletes the account, its sessions and its row;
+//! [`Cognito::start_sign_in`] signs in without a password (`auth_flow = "user_auth"`).
+//!
 //! ## The request's side: threat protection and remembered devices
 //!
 //! Take [`SignIn`] in place of `&Cognito` and the cookie jar on the pages that sign users in
