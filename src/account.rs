@@ -10,6 +10,7 @@ use rocket::http::CookieJar;
 
 use crate::error::Error;
 use crate::session::Sessions;
+use crate::signin::Ctx;
 use crate::state::Shared;
 use crate::store::User;
 use crate::tokens::TokenUse;
@@ -79,6 +80,17 @@ pub(crate) fn cognito_attributes(shared: &Shared, attributes: &[(&str, &str)]) -
                 .map_err(|e| Error::InvalidInput(format!("attribute {name:?}: {e}")))
         })
         .collect()
+}
+
+/// Signs a user up, the attributes under Cognito's names; see [`Cognito::sign_up`](crate::Cognito::sign_up).
+pub(crate) async fn sign_up(
+    shared: &Shared,
+    (username, password): (&str, &str),
+    attributes: &[(&str, &str)],
+    ctx: &Ctx,
+) -> Result<SignedUp, Error> {
+    let attributes = cognito_attributes(shared, attributes)?;
+    shared.client.sign_up(username, password, attributes, ctx).await
 }
 
 /// Changes the signed-in user's attributes, then brings their local row in step (an attribute

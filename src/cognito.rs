@@ -358,8 +358,7 @@ impl Cognito {
         password: &str,
         attributes: &[(&str, &str)],
     ) -> Result<SignedUp, Error> {
-        let attributes = crate::account::cognito_attributes(self.shared(), attributes)?;
-        self.shared().client.sign_up(username, password, attributes, &Ctx::default()).await
+        crate::account::sign_up(self.shared(), (username, password), attributes, &Ctx::default()).await
     }
 
     /// Confirms a sign-up with the code Cognito sent (ConfirmSignUp); the user can sign in then.

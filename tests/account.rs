@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::routes::{access, me};
 use common::{ignite, with, Pool, StoreKind};
 use rocket::http::{ContentType, CookieJar, Header, Status};
 use rocket::local::asynchronous::Client;
@@ -19,16 +20,6 @@ async fn pool(secret: bool) -> Pool {
     let pool = Pool::new(secret).await;
     pool.verify_emails().await;
     pool
-}
-
-#[rocket::get("/me")]
-fn me(user: CognitoUser) -> String {
-    user.username().to_owned()
-}
-
-#[rocket::get("/access")]
-fn access(user: CognitoUser) -> String {
-    user.access_token().to_owned()
 }
 
 #[rocket::post("/delete")]

@@ -6,6 +6,7 @@
 #[macro_use]
 mod common;
 
+use common::routes::{access, me};
 use common::{with, Pool, StoreKind};
 use rocket::form::Form;
 use rocket::http::{ContentType, Header, Status};
@@ -39,16 +40,6 @@ async fn login(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<String, E
 async fn code(sign_in: SignIn<'_>, pending: PendingChallenge, code: String) -> Result<&'static str, Error> {
     sign_in.keep(sign_in.answer(&pending, Answer::Code(&code)).await).await?;
     Ok("signed in")
-}
-
-#[get("/me")]
-fn me(user: CognitoUser) -> String {
-    user.username().to_owned()
-}
-
-#[get("/access")]
-fn access(user: CognitoUser) -> String {
-    user.access_token().to_owned()
 }
 
 #[get("/devices")]

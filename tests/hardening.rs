@@ -13,21 +13,17 @@ mod tokens;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use common::routes::me;
 use common::{with, Fault, Pool, StoreKind};
 use rocket::http::{ContentType, Cookie, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{get, post, routes};
 use rocket_warrant::testing::TestPool;
-use rocket_warrant::{Cognito, CognitoUser};
+use rocket_warrant::Cognito;
 use serde_json::json;
 use tokens::*;
 
 const PASSWORD: &str = "Corr3ct-Horse!";
-
-#[get("/me")]
-fn me(user: CognitoUser) -> String {
-    user.username().to_owned()
-}
 
 #[post("/login", data = "<form>")]
 async fn login(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>, form: rocket::form::Form<Creds>) -> Status {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider as cip;
+use common::routes::{access, me};
 use common::{with, Pool, StoreKind};
 use rocket::http::{ContentType, Cookie, CookieJar, Status};
 use rocket::local::asynchronous::Client;
@@ -16,16 +17,6 @@ use rocket::{get, routes};
 use rocket_warrant::{Cognito, CognitoUser, Error, TokenUse};
 
 const PASSWORD: &str = "Corr3ct-Horse!";
-
-#[get("/me")]
-fn me(user: CognitoUser) -> String {
-    user.username().to_owned()
-}
-
-#[get("/access")]
-fn access(user: CognitoUser) -> String {
-    user.access_token().to_owned()
-}
 
 #[get("/logout")]
 async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> &'static str {

@@ -11,11 +11,12 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_sdk_cognitoidentityprovider::types::PreventUserExistenceErrorTypes;
+use common::routes::me;
 use common::{with, Pool, StoreKind};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{get, post, routes};
-use rocket_warrant::{Answer, ApiKey, Cognito, CognitoUser};
+use rocket_warrant::{Answer, ApiKey, Cognito};
 use serde_json::json;
 
 static CAPTURED: OnceLock<Arc<Mutex<String>>> = OnceLock::new();
@@ -79,11 +80,6 @@ async fn login(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>, form: rocke
         Ok(_) => Status::Ok,
         Err(e) => e.status(),
     }
-}
-
-#[get("/me")]
-fn me(user: CognitoUser) -> String {
-    user.username().to_owned()
 }
 
 #[get("/key")]

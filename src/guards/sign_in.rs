@@ -166,8 +166,7 @@ impl<'r> SignIn<'r> {
         password: &str,
         attributes: &[(&str, &str)],
     ) -> Result<SignedUp, Error> {
-        let attributes = crate::account::cognito_attributes(self.cognito.shared(), attributes)?;
-        self.cognito.shared().client.sign_up(username, password, attributes, &self.ctx).await
+        crate::account::sign_up(self.cognito.shared(), (username, password), attributes, &self.ctx).await
     }
 
     /// [`Cognito::confirm_sign_up`], with the request's context.

@@ -66,8 +66,20 @@ pub fn with(mut settings: Value, extra: Value) -> Value {
 pub mod routes {
     use rocket::form::Form;
     use rocket::http::CookieJar;
-    use rocket::{post, FromForm};
-    use rocket_warrant::{Cognito, Error};
+    use rocket::{get, post, FromForm};
+    use rocket_warrant::{Cognito, CognitoUser, Error};
+
+    /// The signed-in user's username.
+    #[get("/me")]
+    pub fn me(user: CognitoUser) -> String {
+        user.username().to_owned()
+    }
+
+    /// The session's current access token, as the guard sees it.
+    #[get("/access")]
+    pub fn access(user: CognitoUser) -> String {
+        user.access_token().to_owned()
+    }
 
     #[derive(FromForm)]
     pub struct Credentials {
