@@ -26,6 +26,7 @@ import secrets
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 
 from cryptography.hazmat.primitives.twofactor import InvalidToken
@@ -856,6 +857,84 @@ def record_context(environ):
             CONTEXTS.append(entry)
 
 
+# Managed login's token endpoint, POST /oauth2/token (developer guide, "The token endpoint";
+# "Scopes, M2M, and resource servers"), for the client-credentials grant: a machine client (an
+# app client with a secret, AllowedOAuthFlows client_credentials, AllowedOAuthFlowsUserPoolClient)
+# authenticates with HTTP Basic (or client_id and client_secret in the form) and gets an access
+# token with the resource-server scopes it asks for among its AllowedOAuthScopes (all of them
+# when it asks for none), signed with the pool's access-token key: sub and client_id the client,
+# no username, token_use access, scope, auth_time, iss, exp, iat, version 2, jti. Errors are
+# HTTP 400 with {"error": ...}: invalid_request, invalid_client (unknown client, wrong secret),
+# unauthorized_client (the grant not allowed), invalid_scope, unsupported_grant_type. moto has
+# no managed login at all.
+def oauth_error(start_response, error):
+    body = json.dumps({"error": error}).encode()
+    start_response("400 Bad Request", [("Content-Type", "application/json;charset=UTF-8"),
+                                       ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def oauth_client(environ, form):
+    """The client id and secret of a token request: HTTP Basic, else the form's."""
+    header = environ.get("HTTP_AUTHORIZATION") or ""
+    if header.startswith("Basic "):
+        try:
+            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+            return urllib.parse.unquote(client_id), urllib.parse.unquote(secret)
+        except (ValueError, UnicodeDecodeError):
+            return None, None
+    return (form.get("client_id") or [None])[0], (form.get("client_secret") or [None])[0]
+
+
+def find_pool_client(client_id):
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    for account in cognitoidp_backends.values():
+        for region, backend in account.items():
+            if region == "global":
+                continue
+            for pool in backend.user_pools.values():
+                if client_id in pool.clients:
+                    return pool, pool.clients[client_id]
+    return None, None
+
+
+def oauth_token(environ, start_response):
+    from moto.cognitoidp import models
+
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    form = urllib.parse.parse_qs(environ["wsgi.input"].read(length).decode("utf-8", "replace"))
+    grant = (form.get("grant_type") or [""])[0]
+    client_id, secret = oauth_client(environ, form)
+    if not grant or not client_id:
+        return oauth_error(start_response, "invalid_request")
+    pool, client = find_pool_client(client_id)
+    if client is None or (client.generate_secret and not hmac.compare_digest(client.secret, secret or "")):
+        return oauth_error(start_response, "invalid_client")
+    config = client.extended_config
+    if grant != "client_credentials":
+        return oauth_error(start_response, "unsupported_grant_type")
+    if not client.generate_secret or "client_credentials" not in (config.get("AllowedOAuthFlows") or []) \
+            or not config.get("AllowedOAuthFlowsUserPoolClient"):
+        return oauth_error(start_response, "unauthorized_client")
+    allowed = [s for s in (config.get("AllowedOAuthScopes") or []) if "/" in s]
+    asked = (form.get("scope") or [""])[0].split()
+    if any(s not in allowed for s in asked) or not (asked or allowed):
+        return oauth_error(start_response, "invalid_scope")
+    now = int(time.time())
+    units = (config.get("TokenValidityUnits") or {}).get("AccessToken") or "minutes"
+    lifetime = int(float(config.get("AccessTokenValidity") or 60) * VALIDITY_UNITS.get(units, 60))
+    payload = {
+        "sub": client_id, "token_use": "access", "scope": " ".join(asked or allowed), "auth_time": now,
+        "iss": f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}", "exp": now + lifetime, "iat": now,
+        "version": 2, "jti": str(uuid.uuid4()), "client_id": client_id,
+    }
+    token = models.jwt.encode({"kid": REAL_KID, "alg": "RS256"}, payload, pool.json_web_key)
+    body = json.dumps({"access_token": token, "expires_in": lifetime, "token_type": "Bearer"}).encode()
+    start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def with_outbox(app):
     """Serves GET /_emulator/sms and GET /_emulator/mail (the outboxes as JSON), GET
     /_emulator/context (what the calls brought of context), and POST /_emulator/clock
@@ -884,6 +963,8 @@ def with_outbox(app):
                 return [b'POST /_emulator/clock wants {"pool": id, "advance": seconds}']
             CLOCK_OFFSETS[pool] = CLOCK_OFFSETS.get(pool, 0) + advance
             return answer(start_response, json.dumps({"pool": pool, "offset": CLOCK_OFFSETS[pool]}).encode())
+        if path == "/oauth2/token" and method == "POST":
+            return oauth_token(environ, start_response)
         record_context(environ)
         return app(environ, start_response)
     return serve

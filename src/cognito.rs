@@ -117,6 +117,7 @@ impl Cognito {
             ),
         };
         let mut verifier = Verifier::new(config.issuer(), config.app_client_id.clone(), jwks)
+            .with_other_clients(&config.app_client_ids)
             .with_leeway(config.leeway.as_secs())
             .with_cache_capacity(config.token_cache_capacity);
         if let Some(clock) = clock {

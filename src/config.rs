@@ -140,6 +140,11 @@ pub struct Config {
     pub user_pool_id: String,
     /// The app client id (`COGNITO_APP_ID` in django-warrant).
     pub app_client_id: String,
+    /// Other app clients of the pool (a mobile app, a back office, machine clients of the
+    /// client-credentials grant) whose access tokens `Authorization: Bearer` may carry. The
+    /// site's own sign-ins use `app_client_id`; the guards tell which client a token came from.
+    #[serde(default)]
+    pub app_client_ids: Vec<String>,
     /// The app client's secret, when it has one: every call that needs it carries a SECRET_HASH.
     #[serde(default)]
     pub app_client_secret: Option<Secret>,
@@ -489,6 +494,9 @@ impl Config {
         if self.max_attempts == 0 {
             return Err(invalid("max_attempts", "must be at least 1"));
         }
+        if self.app_client_ids.iter().any(|c| c.is_empty() || c.chars().any(char::is_whitespace)) {
+            return Err(invalid("app_client_ids", "each is an app client id: not empty, no spaces"));
+        }
         if let Some(header) = &self.trusted_ip_header {
             let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
             if header.is_empty() || !header.bytes().all(token) {
@@ -635,6 +643,7 @@ mod tests {
             (&format!("{BASE}cookie_max_age_secs = 0\n"), "cookie_max_age_secs"),
             (&format!("{BASE}jwks_timeout_ms = 100\n"), "jwks_timeout_ms"),
             (&format!("{BASE}trusted_ip_header = \"X Forwarded\"\n"), "trusted_ip_header"),
+            (&format!("{BASE}app_client_ids = [\"\"]\n"), "app_client_ids"),
         ];
         for (toml, key) in cases {
             let err = parse(toml).expect_err(toml).to_string();

@@ -318,6 +318,13 @@ pub enum AuthError {
     /// The user is not in the group the route requires: 403.
     #[error("not a member of the {0} group")]
     NotInGroup(&'static str),
+    /// The access token lacks the OAuth scope the route requires: 403.
+    #[error("the access token lacks the scope {0}")]
+    MissingScope(&'static str),
+    /// A machine client's access token (the client-credentials grant, no user) where a route
+    /// needs a user: 403.
+    #[error("a machine client's token names no user")]
+    MachineClient,
     /// No sign-in step is pending (none was kept, it was answered, or its three minutes are
     /// over): 401.
     #[error("no sign-in step is pending")]
@@ -340,7 +347,10 @@ impl AuthError {
             AuthError::Missing | AuthError::Invalid(_) | AuthError::SessionEnded | AuthError::NoChallenge => {
                 Status::Unauthorized
             }
-            AuthError::NotProvisioned | AuthError::NotInGroup(_) => Status::Forbidden,
+            AuthError::NotProvisioned
+            | AuthError::NotInGroup(_)
+            | AuthError::MissingScope(_)
+            | AuthError::MachineClient => Status::Forbidden,
             AuthError::RefreshedElsewhere => Status::Conflict,
             AuthError::Unavailable(_) => Status::ServiceUnavailable,
         }

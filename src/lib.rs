@@ -74,7 +74,9 @@
 //! - Guards: [`CognitoUser`] (verified claims and the local row), [`CognitoClaims`] (the claims
 //!   alone, no database), [`Member`] (a user in a Cognito group, declared with [`group!`]),
 //!   [`ApiKey`] (the API key header), [`PendingChallenge`] (a sign-in step kept for its page),
-//!   [`SignIn`] (the sign-in and sign-up calls with the request's context and device).
+//!   [`SignIn`] (the sign-in and sign-up calls with the request's context and device),
+//!   [`Scope`] (an access token with an OAuth scope, declared with [`scope!`]: machine clients
+//!   of the client-credentials grant too, their app clients listed in `app_client_ids`).
 //! - Stores: [`SqlitePool`], [`PgPool`], [`MysqlPool`] (Diesel, with rocket_db_pools; the
 //!   migrations ship with the crate), [`MemoryStore`], [`CachedStore`], or your own
 //!   [`UserStore`]; or none at all ([`Cognito::without_store`]).
@@ -273,7 +275,7 @@ pub use config::{AuthFlow, Config, ConfigError, SameSite, Secret, SessionMode};
 pub use device::Device;
 pub use error::{AuthError, Error, ServiceError};
 pub use fairing::CognitoFairing;
-pub use guards::{ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Group, Member, SignIn};
+pub use guards::{ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Group, Member, OAuthScope, Scope, SignIn};
 pub use next::safe_next;
 pub use revocation::{Revocation, RevocationKey};
 // `Step` is the bound of `Cognito::keep`, sealed: no application names it.

@@ -7,10 +7,12 @@
 mod api_key;
 mod group;
 mod pending;
+mod scope;
 mod sign_in;
 mod user;
 
 pub use api_key::{ApiKey, ApiKeyError};
 pub use group::{Group, Member};
+pub use scope::{OAuthScope, Scope};
 pub use sign_in::SignIn;
 pub use user::{CognitoClaims, CognitoUser};

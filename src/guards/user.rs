@@ -52,7 +52,8 @@ pub struct CognitoClaims(pub(crate) Arc<Credentials>);
 /// - **Success**: the verified claims and the user's row.
 /// - **Error** 401 ([`AuthError::Missing`], [`AuthError::Invalid`], [`AuthError::SessionEnded`]):
 ///   as for [`CognitoClaims`]; `Option<CognitoUser>` gives `None` instead.
-/// - **Error** 403 ([`AuthError::NotProvisioned`]): no local row, and `create_unknown_users` is off.
+/// - **Error** 403 ([`AuthError::NotProvisioned`]): no local row, and `create_unknown_users` is off;
+///   ([`AuthError::MachineClient`]) a machine client's token, which names no user.
 /// - **Error** 503 ([`AuthError::Unavailable`]): Cognito, the keys or the database could not be
 ///   reached.
 ///
@@ -131,13 +132,36 @@ macro_rules! credential_accessors {
         pub fn is_bearer(&self) -> bool {
             self.$($credentials)+.bearer
         }
+
+        /// The app client the token was issued to: `app_client_id`, or one of `app_client_ids`.
+        pub fn client_id(&self) -> &str {
+            self.$($credentials)+.claims.client_id.as_deref().unwrap_or_default()
+        }
+
+        /// The token's OAuth scopes (`scope`, space separated): `aws.cognito.signin.user.admin`
+        /// for a sign-in through the API, a resource server's (`orders/read`) for a machine client.
+        pub fn scopes(&self) -> impl Iterator<Item = &str> {
+            self.$($credentials)+.claims.scope.as_deref().unwrap_or_default().split_ascii_whitespace()
+        }
+
+        /// Whether the token carries the OAuth scope `scope`.
+        pub fn has_scope(&self, scope: &str) -> bool {
+            self.scopes().any(|s| s == scope)
+        }
     };
 }
 
 impl CognitoClaims {
-    /// The Cognito username, from the access token.
+    /// The Cognito username, from the access token; a machine client's token (the
+    /// client-credentials grant) names none, and this is its `sub`, the client's id.
     pub fn username(&self) -> &str {
         self.0.claims.cognito_username().unwrap_or(&self.0.claims.sub)
+    }
+
+    /// Whether the token is a machine client's (the client-credentials grant): no user, only the
+    /// client and its scopes. [`CognitoUser`] refuses such a token (403).
+    pub fn is_machine(&self) -> bool {
+        self.0.claims.cognito_username().is_none()
     }
 
     credential_accessors!(0);

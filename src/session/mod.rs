@@ -118,6 +118,10 @@ impl Sessions {
     pub(crate) async fn user(&self, shared: &Shared, req: &Request<'_>) -> Result<Authenticated, AuthError> {
         let auth = self.authenticate(shared, req).await;
         let credentials = auth.result.clone()?;
+        // A machine client's token (the client-credentials grant) names no user to keep a row of.
+        if credentials.claims.cognito_username().is_none() {
+            return Err(AuthError::MachineClient);
+        }
         let user = self.local_user(shared, auth, &credentials).await.clone()?;
         let id_token = self.id_token(shared, req, auth, &credentials).await;
         Ok(Authenticated { credentials, user, id_token })

@@ -88,6 +88,8 @@ impl From<KeyError> for VerifyError {
 pub(crate) struct Verifier {
     issuer: String,
     client_id: String,
+    /// Other app clients of the pool whose tokens are accepted (`app_client_ids`).
+    other_clients: Box<[String]>,
     jwks: Jwks,
     leeway: i64,
     clock: Arc<dyn Clock>,
@@ -116,11 +118,18 @@ impl Verifier {
         Verifier {
             issuer: issuer.into(),
             client_id: client_id.into(),
+            other_clients: Box::new([]),
             jwks,
             leeway: crate::config::DEFAULT_LEEWAY_SECS as i64,
             clock: Arc::new(SystemClock),
             cache: TokenCache::new(crate::config::DEFAULT_TOKEN_CACHE),
         }
+    }
+
+    /// Accepts the tokens of these app clients of the pool too.
+    pub(crate) fn with_other_clients(mut self, clients: &[String]) -> Verifier {
+        self.other_clients = clients.into();
+        self
     }
 
     /// Keeps at most `capacity` verified tokens so that they are not verified again (0: none).
@@ -255,7 +264,8 @@ impl Verifier {
             TokenUse::Id => claims.aud.as_deref(),
             TokenUse::Access => claims.client_id.as_deref(),
         };
-        if client != Some(self.client_id.as_str()) {
+        let listed = |c: &str| c == self.client_id || self.other_clients.iter().any(|o| o == c);
+        if !client.is_some_and(listed) {
             return Err(VerifyError::Audience);
         }
         let now = at.unix;

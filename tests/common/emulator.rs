@@ -115,6 +115,24 @@ async fn emulator_route(method: &str, path: &str, body: &str) -> String {
     body.to_owned()
 }
 
+/// A request to the emulator's HTTP endpoints beside the API (managed login's): the status and
+/// the body, whatever the status.
+pub async fn emulator_http(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = emulator_url();
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("the emulator answers");
+    let extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
+    let request =
+        format!("{method} {path} HTTP/1.0\r\nHost: {host}\r\n{extra}Content-Length: {}\r\n\r\n{body}", body.len());
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP answer");
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    (status, body.to_owned())
+}
+
 /// The attributes django-warrant's tests give their user.
 pub fn dw_attributes() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -286,6 +304,47 @@ impl Pool {
             .send()
             .await
             .expect("admin_set_user_password");
+    }
+
+    /// A resource server `orders` with the scopes `orders/read` and `orders/write`, and a
+    /// machine client (a secret, the client-credentials grant) allowed `scopes`: its id and secret.
+    pub async fn machine_client(&self, scopes: &[&str]) -> (String, String) {
+        let scope = |name: &str| {
+            cip::types::ResourceServerScopeType::builder().scope_name(name).scope_description(name).build().unwrap()
+        };
+        let server =
+            self.admin.create_resource_server().user_pool_id(&self.pool_id).identifier("orders").name("Orders");
+        // A second call for the same pool finds it made.
+        let _ = server.scopes(scope("read")).scopes(scope("write")).send().await;
+        let mut client = (self.admin.create_user_pool_client())
+            .user_pool_id(&self.pool_id)
+            .client_name("machine")
+            .generate_secret(true)
+            .allowed_o_auth_flows(cip::types::OAuthFlowType::ClientCredentials)
+            .allowed_o_auth_flows_user_pool_client(true);
+        for scope in scopes {
+            client = client.allowed_o_auth_scopes(*scope);
+        }
+        let client = client.send().await.expect("create_user_pool_client").user_pool_client.unwrap();
+        (client.client_id.unwrap(), client.client_secret.unwrap())
+    }
+
+    /// The client-credentials grant at the emulator's token endpoint (HTTP Basic): the status
+    /// and the answer's JSON.
+    pub async fn client_credentials(&self, client_id: &str, secret: &str, scope: Option<&str>) -> (u16, Value) {
+        use base64::Engine;
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:{secret}"));
+        let body = match scope {
+            Some(scope) => {
+                format!("grant_type=client_credentials&scope={}", scope.replace('/', "%2F").replace(' ', "+"))
+            }
+            None => "grant_type=client_credentials".to_owned(),
+        };
+        let headers =
+            [("Authorization", format!("Basic {basic}")), ("Content-Type", "application/x-www-form-urlencoded".into())];
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let (status, body) = emulator_http("POST", "/oauth2/token", &headers, &body).await;
+        (status, serde_json::from_str(&body).expect("the token endpoint answers JSON"))
     }
 
     /// Makes the pool remember devices (its DeviceConfiguration): each device at once, or only
