@@ -19,6 +19,7 @@ import base64
 import collections
 import hashlib
 import hmac
+import html
 import io
 import json
 import os
@@ -162,6 +163,17 @@ def refuse_unwritable(client, attributes):
         raise NotAuthorizedError("A client attempted to write unauthorized attribute")
 
 
+def federated_user(backend, access_token):
+    """The federated user of an access token (status EXTERNAL_PROVIDER), whom Cognito answers
+    GetUser for as for any signed-in user; moto answers only CONFIRMED users."""
+    for pool in backend.user_pools.values():
+        if access_token in pool.access_tokens:
+            user = pool.users.get(pool.access_tokens[access_token][1])
+            if user is not None and user.enabled and str(user.status) == "EXTERNAL_PROVIDER":
+                return user
+    return None
+
+
 def patch_get_user(responses):
     """GetUser answers the attributes the access token's app client may read (readable());
     moto answers them all, custom ones included. (Test emulator_reads_only_what_the_client_may.)"""
@@ -170,7 +182,7 @@ def patch_get_user(responses):
     def get_user(self):
         access_token = self._get_param("AccessToken")
         backend = self._get_region_agnostic_backend()._find_backend_by_access_token(access_token)
-        user = backend.get_user(access_token)
+        user = federated_user(backend, access_token) or backend.get_user(access_token)
         answer = user.to_json(extended=True, attributes_key="UserAttributes")
         for pool in backend.user_pools.values():
             if access_token in pool.access_tokens:
@@ -477,6 +489,7 @@ def patch_tokens(models):
         # through extra_data only where ReadAttributes lists them (readable() below).
         data = self.get_user_extra_data_by_client_id(client_id, username)
         data["origin_jti"] = origin_jti
+        data.update(getattr(ID_TOKEN_EXTRA, "claims", None) or {})
         user = self._get_user(username)
         if user.groups:
             data["cognito:groups"] = [group.group_name for group in user.groups]
@@ -887,6 +900,7 @@ def oauth_client(environ, form):
 
 
 def find_pool_client(client_id):
+    """The backend, pool and app client of a client id, or Nones."""
     from moto.cognitoidp.models import cognitoidp_backends
 
     for account in cognitoidp_backends.values():
@@ -895,8 +909,8 @@ def find_pool_client(client_id):
                 continue
             for pool in backend.user_pools.values():
                 if client_id in pool.clients:
-                    return pool, pool.clients[client_id]
-    return None, None
+                    return backend, pool, pool.clients[client_id]
+    return None, None, None
 
 
 def oauth_token(environ, start_response):
@@ -908,10 +922,12 @@ def oauth_token(environ, start_response):
     client_id, secret = oauth_client(environ, form)
     if not grant or not client_id:
         return oauth_error(start_response, "invalid_request")
-    pool, client = find_pool_client(client_id)
+    backend, pool, client = find_pool_client(client_id)
     if client is None or (client.generate_secret and not hmac.compare_digest(client.secret, secret or "")):
         return oauth_error(start_response, "invalid_client")
     config = client.extended_config
+    if grant == "authorization_code":
+        return oauth_code_grant(start_response, {k: v[0] for k, v in form.items()}, pool, client, backend)
     if grant != "client_credentials":
         return oauth_error(start_response, "unsupported_grant_type")
     if not client.generate_secret or "client_credentials" not in (config.get("AllowedOAuthFlows") or []) \
@@ -933,6 +949,175 @@ def oauth_token(environ, start_response):
     body = json.dumps({"access_token": token, "expires_in": lifetime, "token_type": "Bearer"}).encode()
     start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", str(len(body)))])
     return [body]
+
+
+# Managed login's pages (developer guide, "User pool endpoints and managed login reference":
+# the authorize, login, token and logout endpoints; moto has none), enough for an application's
+# authorization-code round trip: GET /oauth2/authorize checks the client (its CallbackURLs hold
+# redirect_uri exactly, it allows the code grant and the scopes asked for, S256 the only PKCE
+# method) and shows a plain sign-in form, POSTed to /login and checked against the pool's
+# users; with identity_provider (one of the client's SupportedIdentityProviders) a stand-in
+# provider page instead, whose sign-in creates the federated user as Cognito names them
+# (`<provider>_<id>`, status EXTERNAL_PROVIDER, the provider's email). Either redirects to
+# redirect_uri with a code (one use, five minutes) and the state. An error the client can be
+# told of goes to redirect_uri as `error=`; one it cannot (unknown client, a redirect_uri not
+# registered) is a 400 page, as Cognito's "redirect_mismatch". GET /logout checks logout_uri
+# against the client's LogoutURLs and redirects there.
+AUTH_CODES = {}  # code -> what its token request must match
+ID_TOKEN_EXTRA = threading.local()  # claims the next ID token carries (the authorize request's nonce)
+
+
+def html_page(start_response, status, body):
+    data = ("<!doctype html><html><head><title>Sign in</title></head><body>%s</body></html>" % body).encode()
+    start_response(status, [("Content-Type", "text/html;charset=UTF-8"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def redirect(start_response, location):
+    start_response("302 Found", [("Location", location), ("Content-Length", "0")])
+    return [b""]
+
+
+def with_query(url, **params):
+    params = {k: v for k, v in params.items() if v is not None}
+    return url + ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
+
+
+def read_form(environ):
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    form = urllib.parse.parse_qs(environ["wsgi.input"].read(length).decode("utf-8", "replace"))
+    return {k: v[0] for k, v in form.items()}
+
+
+AUTHORIZE_FIELDS = ("client_id", "redirect_uri", "state", "scope", "nonce", "code_challenge",
+                    "code_challenge_method", "identity_provider", "response_type")
+
+
+def check_authorize(given):
+    """The authorize request's client and its answer for a refusal: (pool, client, None), or
+    (None, None, the WSGI answer to give)."""
+    pool, client = find_pool_client(given.get("client_id") or "")[1:]
+    redirect_uri = given.get("redirect_uri") or ""
+    config = client.extended_config if client is not None else {}
+    if client is None or redirect_uri not in (config.get("CallbackURLs") or []):
+        return None, None, lambda sr: html_page(sr, "400 Bad Request", "<p id='error'>redirect_mismatch</p>")
+    refuse = lambda error: (None, None, lambda sr: redirect(sr, with_query(redirect_uri, error=error,
+                                                                          state=given.get("state"))))
+    if given.get("response_type") != "code" or "code" not in (config.get("AllowedOAuthFlows") or []) \
+            or not config.get("AllowedOAuthFlowsUserPoolClient"):
+        return refuse("unauthorized_client")
+    if any(s not in (config.get("AllowedOAuthScopes") or []) for s in (given.get("scope") or "").split()):
+        return refuse("invalid_scope")
+    if given.get("code_challenge") and given.get("code_challenge_method") != "S256":
+        return refuse("invalid_request")
+    provider = given.get("identity_provider")
+    if provider and provider not in (config.get("SupportedIdentityProviders") or []):
+        return refuse("invalid_request")
+    return pool, client, None
+
+
+def sign_in_form(given, action, fields, error=None):
+    hidden = "".join("<input type='hidden' name='%s' value='%s'>" % (k, html.escape(given[k], quote=True))
+                     for k in AUTHORIZE_FIELDS if given.get(k))
+    inputs = "".join("<label>%s <input name='%s' type='%s'></label>" % (label, name, kind) for name, label, kind in fields)
+    shown = "<p id='error'>%s</p>" % html.escape(error) if error else ""
+    return "%s<form method='post' action='%s' id='signin'>%s%s<button type='submit'>Sign in</button></form>" % (
+        shown, action, hidden, inputs)
+
+
+def issue_code(start_response, pool, given, username):
+    code = str(uuid.uuid4())
+    with SMS_OUTBOX_LOCK:
+        AUTH_CODES[code] = {"pool": pool.id, "client_id": given["client_id"], "redirect_uri": given["redirect_uri"],
+                            "username": username, "nonce": given.get("nonce"), "until": pool_now(pool.id) + 300,
+                            "challenge": given.get("code_challenge")}
+    return redirect(start_response, with_query(given["redirect_uri"], code=code, state=given.get("state")))
+
+
+def oauth_authorize(environ, start_response):
+    given = {k: v[0] for k, v in urllib.parse.parse_qs(environ.get("QUERY_STRING") or "").items()}
+    pool, client, refusal = check_authorize(given)
+    if refusal:
+        return refusal(start_response)
+    provider = given.get("identity_provider")
+    if provider:
+        fields = [("email", "Your %s email" % html.escape(provider), "email")]
+        return html_page(start_response, "200 OK", "<h1>%s (stand-in)</h1>" % html.escape(provider)
+                         + sign_in_form(given, "/_emulator/idp", fields))
+    fields = [("username", "Username", "text"), ("password", "Password", "password")]
+    return html_page(start_response, "200 OK", sign_in_form(given, "/login", fields))
+
+
+def hosted_sign_in(environ, start_response):
+    """POST /login: the sign-in form's answer."""
+    given = read_form(environ)
+    pool, client, refusal = check_authorize(given)
+    if refusal:
+        return refusal(start_response)
+    user = pool._get_user(given.get("username") or "")
+    password = given.get("password") or ""
+    if user is None or not user.enabled or not hmac.compare_digest(user.password or "", password) \
+            or str(getattr(user.status, "value", user.status)) != "CONFIRMED":
+        fields = [("username", "Username", "text"), ("password", "Password", "password")]
+        return html_page(start_response, "200 OK", sign_in_form(given, "/login", fields,
+                                                                "Incorrect username or password."))
+    return issue_code(start_response, pool, given, user.username)
+
+
+def federated_sign_in(environ, start_response):
+    """POST /_emulator/idp: the stand-in identity provider's answer; the first sign-in creates
+    the federated user as Cognito does (named `<provider>_<the provider's id>`)."""
+    from moto.cognitoidp.models import CognitoIdpUser
+
+    given = read_form(environ)
+    pool, client, refusal = check_authorize(given)
+    if refusal:
+        return refusal(start_response)
+    email = (given.get("email") or "").strip().lower()
+    provider = given.get("identity_provider") or ""
+    if not email or not provider:
+        return redirect(start_response, with_query(given["redirect_uri"], error="access_denied",
+                                                   error_description="the provider refused", state=given.get("state")))
+    username = "%s_%s" % (provider, hashlib.sha256(email.encode()).hexdigest()[:21])
+    if pool._get_user(username) is None:
+        attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
+                      {"Name": "identities", "Value": json.dumps([{"providerName": provider, "userId": email}])}]
+        user = CognitoIdpUser(pool.id, username, None, "EXTERNAL_PROVIDER", attributes)
+        pool.users[username] = user
+    return issue_code(start_response, pool, given, username)
+
+
+def oauth_code_grant(start_response, form, pool, client, backend):
+    """grant_type=authorization_code: the code of this client, for this redirect_uri, proved by
+    its PKCE verifier (RFC 7636: BASE64URL(SHA256(verifier)) is the challenge); else invalid_grant."""
+    with SMS_OUTBOX_LOCK:
+        issued = AUTH_CODES.pop(form.get("code") or "", None)
+    if issued is None or issued["client_id"] != client.id or pool_now(pool.id) > issued["until"] \
+            or issued["redirect_uri"] != (form.get("redirect_uri") or ""):
+        return oauth_error(start_response, "invalid_grant")
+    if issued["challenge"]:
+        proof = base64.urlsafe_b64encode(hashlib.sha256((form.get("code_verifier") or "").encode()).digest())
+        if not hmac.compare_digest(proof.rstrip(b"=").decode(), issued["challenge"]):
+            return oauth_error(start_response, "invalid_grant")
+    ID_TOKEN_EXTRA.claims = {"nonce": issued["nonce"]} if issued["nonce"] else {}
+    try:
+        tokens = backend._log_user_in(pool, client, issued["username"])["AuthenticationResult"]
+    finally:
+        ID_TOKEN_EXTRA.claims = {}
+    body = json.dumps({"id_token": tokens["IdToken"], "access_token": tokens["AccessToken"],
+                       "refresh_token": tokens["RefreshToken"], "expires_in": tokens["ExpiresIn"],
+                       "token_type": "Bearer"}).encode()
+    start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def hosted_logout(environ, start_response):
+    given = {k: v[0] for k, v in urllib.parse.parse_qs(environ.get("QUERY_STRING") or "").items()}
+    _, _, client = find_pool_client(given.get("client_id") or "")
+    logout_uri = given.get("logout_uri") or ""
+    if client is None or logout_uri not in (client.extended_config.get("LogoutURLs") or []):
+        return html_page(start_response, "400 Bad Request", "<p id='error'>invalid logout_uri</p>")
+    return redirect(start_response, logout_uri)
 
 
 def with_outbox(app):
@@ -965,6 +1150,14 @@ def with_outbox(app):
             return answer(start_response, json.dumps({"pool": pool, "offset": CLOCK_OFFSETS[pool]}).encode())
         if path == "/oauth2/token" and method == "POST":
             return oauth_token(environ, start_response)
+        if path == "/oauth2/authorize" and method == "GET":
+            return oauth_authorize(environ, start_response)
+        if path == "/login" and method == "POST":
+            return hosted_sign_in(environ, start_response)
+        if path == "/_emulator/idp" and method == "POST":
+            return federated_sign_in(environ, start_response)
+        if path == "/logout" and method == "GET":
+            return hosted_logout(environ, start_response)
         record_context(environ)
         return app(environ, start_response)
     return serve

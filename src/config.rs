@@ -231,6 +231,22 @@ pub struct Config {
     /// protection. None by default: the connection's address, which a client cannot forge.
     #[serde(default)]
     pub trusted_ip_header: Option<String>,
+    /// Managed login (Cognito's hosted pages): the user pool's domain, a prefix (`myapp`, for
+    /// `https://myapp.auth.<region>.amazoncognito.com`) or the URL of a custom domain.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// Managed login: where it sends the user back with the code, the absolute URL of the route
+    /// that calls [`Cognito::hosted_callback`](crate::Cognito::hosted_callback); one of the
+    /// app client's callback URLs.
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    /// Managed login: where its logout sends the user, one of the app client's sign-out URLs.
+    #[serde(default)]
+    pub logout_uri: Option<String>,
+    /// Managed login: the OAuth scopes asked for. `aws.cognito.signin.user.admin` lets the
+    /// crate read the user's attributes (GetUser) as a password sign-in does.
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
     /// Server-side sessions: how long an instance trusts its memory of a session before it
     /// reads the row again (`session_cache_ttl_secs`). A session ended on another instance is
     /// refused within this time; ended on this one, at once.
@@ -297,6 +313,9 @@ fn default_session_cache_ttl() -> Duration {
 }
 fn default_session_cache() -> usize {
     10_000
+}
+fn default_scopes() -> Vec<String> {
+    ["openid", "email", "profile", "aws.cognito.signin.user.admin"].map(String::from).to_vec()
 }
 fn default_cookie_prefix() -> String {
     "cognito".into()
@@ -437,6 +456,40 @@ impl Config {
     }
 
     /// Checks what serde cannot: formats, ranges and pairs of keys.
+    /// The managed-login settings: a domain of a prefix's letters or an http(s) URL, and with it
+    /// an absolute callback URL; scopes without spaces.
+    fn validate_managed_login(&self) -> Result<(), ConfigError> {
+        let absolute = |url: &str| {
+            (url.starts_with("https://") || url.starts_with("http://"))
+                && rocket::http::uri::Absolute::parse(url).is_ok()
+                && !url.contains('#')
+        };
+        if let Some(domain) = &self.domain {
+            let prefix =
+                |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !(prefix(domain) || absolute(domain)) {
+                return Err(invalid(
+                    "domain",
+                    format!("`{domain}` is neither a domain prefix (`myapp`) nor an https URL"),
+                ));
+            }
+            match &self.redirect_uri {
+                None => return Err(invalid("redirect_uri", "managed login (`domain`) needs the callback URL")),
+                Some(uri) if !absolute(uri) => {
+                    return Err(invalid("redirect_uri", format!("`{uri}` is not an absolute http(s) URL")))
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(uri) = self.logout_uri.as_deref().filter(|u| !absolute(u)) {
+            return Err(invalid("logout_uri", format!("`{uri}` is not an absolute http(s) URL")));
+        }
+        if self.scopes.is_empty() || self.scopes.iter().any(|s| s.is_empty() || s.contains(char::is_whitespace)) {
+            return Err(invalid("scopes", "a list of OAuth scopes, none empty or with spaces"));
+        }
+        Ok(())
+    }
+
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let (region, pool) = self.user_pool_id.split_once('_').unwrap_or(("", ""));
         if region.is_empty() || pool.is_empty() {
@@ -497,6 +550,7 @@ impl Config {
         if self.app_client_ids.iter().any(|c| c.is_empty() || c.chars().any(char::is_whitespace)) {
             return Err(invalid("app_client_ids", "each is an app client id: not empty, no spaces"));
         }
+        self.validate_managed_login()?;
         if let Some(header) = &self.trusted_ip_header {
             let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
             if header.is_empty() || !header.bytes().all(token) {
@@ -547,6 +601,15 @@ impl Config {
     /// ```
     pub fn issuer(&self) -> String {
         format!("https://cognito-idp.{}.amazonaws.com/{}", self.region(), self.user_pool_id)
+    }
+
+    /// Managed login's base URL, from `domain`: `None` when it is not set.
+    pub fn domain_url(&self) -> Option<String> {
+        let domain = self.domain.as_deref()?.trim_end_matches('/');
+        Some(match domain.contains("://") {
+            true => domain.to_owned(),
+            false => format!("https://{domain}.auth.{}.amazoncognito.com", self.region()),
+        })
     }
 
     /// Where the signing keys are fetched: an emulator serves them beside its API.
@@ -644,6 +707,11 @@ mod tests {
             (&format!("{BASE}jwks_timeout_ms = 100\n"), "jwks_timeout_ms"),
             (&format!("{BASE}trusted_ip_header = \"X Forwarded\"\n"), "trusted_ip_header"),
             (&format!("{BASE}app_client_ids = [\"\"]\n"), "app_client_ids"),
+            (&format!("{BASE}domain = \"My App\"\n"), "domain"),
+            (&format!("{BASE}domain = \"myapp\"\n"), "redirect_uri"),
+            (&format!("{BASE}domain = \"myapp\"\nredirect_uri = \"/callback\"\n"), "redirect_uri"),
+            (&format!("{BASE}logout_uri = \"nowhere\"\n"), "logout_uri"),
+            (&format!("{BASE}scopes = [\"open id\"]\n"), "scopes"),
         ];
         for (toml, key) in cases {
             let err = parse(toml).expect_err(toml).to_string();

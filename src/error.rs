@@ -115,6 +115,9 @@ pub enum Error {
     /// credentials).
     #[error("Cognito refused the application's settings: {0}")]
     Misconfigured(#[source] ServiceError),
+    /// A managed-login round trip was refused: see [`HostedLoginError`]. Nothing was signed in.
+    #[error("the sign-in through Cognito's hosted pages failed: {0}")]
+    HostedLogin(HostedLoginError),
     /// Cognito is throttling this application.
     #[error("Cognito is throttling requests; try again shortly")]
     Throttled,
@@ -165,6 +168,10 @@ impl Error {
             | Error::UserNotConfirmed
             | Error::PasswordResetRequired => Status::Forbidden,
             Error::WrongAnswer { .. } => Status::BadRequest,
+            Error::HostedLogin(HostedLoginError::Refused { error, .. }) if error == "access_denied" => {
+                Status::Forbidden
+            }
+            Error::HostedLogin(_) => Status::BadRequest,
             Error::PasswordRejected(_) | Error::WrongCode | Error::CodeExpired | Error::InvalidInput(_) => {
                 Status::UnprocessableEntity
             }
@@ -196,6 +203,48 @@ impl<'r> rocket::response::Responder<'r, 'static> for Error {
         };
         (status, message).respond_to(req)
     }
+}
+
+/// Why a managed-login round trip ([`Cognito::hosted_callback`](crate::Cognito::hosted_callback))
+/// was refused.
+///
+/// ```
+/// use rocket_warrant::{Error, HostedLoginError};
+///
+/// let refused = Error::HostedLogin(HostedLoginError::Refused { error: "access_denied".into(), description: None });
+/// assert_eq!(refused.status().code, 403);
+/// assert_eq!(Error::HostedLogin(HostedLoginError::StateMismatch).status().code, 400);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostedLoginError {
+    /// No sign-in of this browser is under way (never started here, finished already, or older
+    /// than ten minutes): a callback URL opened twice, or from another browser.
+    #[error("no sign-in is under way in this browser; start again")]
+    NotStarted,
+    /// The answer's `state` is not the one this browser's sign-in sent: a forged or crossed
+    /// callback.
+    #[error("the answer does not belong to this browser's sign-in (state)")]
+    StateMismatch,
+    /// Cognito (or the identity provider) answered with an OAuth error instead of a code:
+    /// `access_denied` when the user declined, say.
+    #[error("Cognito answered {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Refused {
+        /// The OAuth error code (`access_denied`, `invalid_request`, ...).
+        error: String,
+        /// Its description, when Cognito gave one.
+        description: Option<String>,
+    },
+    /// The callback carried no code.
+    #[error("the answer carries no code")]
+    NoCode,
+    /// The token endpoint refused the code (`invalid_grant`: spent, expired, or not this
+    /// sign-in's PKCE verifier; `invalid_client`: the app client's id or secret).
+    #[error("the token endpoint refused the code: {0}")]
+    CodeRefused(String),
+    /// The ID token's `nonce` is not this sign-in's: a token of another sign-in.
+    #[error("the ID token belongs to another sign-in (nonce)")]
+    NonceMismatch,
 }
 
 /// What Cognito (or the way to it) answered: an error code when it gave one, a message, and the

@@ -119,6 +119,27 @@
 //!
 //! For a pool that requires MFA, [`Cognito::setup_totp`] enrols an authenticator app first.
 //!
+//! ## Managed login
+//!
+//! With `domain`, `redirect_uri` and `logout_uri` set (the app client allowing the code grant,
+//! those URLs registered), [`hosted::routes`] mounted where `redirect_uri` points sign users in
+//! through Cognito's hosted pages, and through them its identity providers: `GET login?next=`
+//! (`&provider=Google` goes straight to one), `GET callback` (PKCE, `state` and `nonce`
+//! checked; the same session as a password sign-in), `POST logout`.
+//!
+//! ```no_run
+//! # use rocket::launch;
+//! use rocket_db_pools::Database;
+//! use rocket_warrant::{hosted, Cognito};
+//! # #[derive(Database)] #[database("users")] struct Db(rocket_warrant::SqlitePool);
+//!
+//! #[launch]
+//! fn rocket() -> _ {
+//!     // [default.cognito] domain = "myapp", redirect_uri = "https://site.example/auth/callback"
+//!     rocket::build().attach(Db::init()).attach(Cognito::fairing::<Db>()).mount("/auth", hosted::routes())
+//! }
+//! ```
+//!
 //! ## Account self-service
 //!
 //! Each call sends the SECRET_HASH of a client with a secret, and the errors a user can fix are
@@ -254,6 +275,7 @@ mod device;
 mod error;
 mod fairing;
 mod guards;
+pub mod hosted;
 mod next;
 mod revocation;
 mod session;
@@ -273,7 +295,7 @@ pub use client::UserAttributes;
 pub use cognito::Cognito;
 pub use config::{AuthFlow, Config, ConfigError, SameSite, Secret, SessionMode};
 pub use device::Device;
-pub use error::{AuthError, Error, ServiceError};
+pub use error::{AuthError, Error, HostedLoginError, ServiceError};
 pub use fairing::CognitoFairing;
 pub use guards::{ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Group, Member, OAuthScope, Scope, SignIn};
 pub use next::safe_next;

@@ -35,6 +35,7 @@ pub(crate) struct TokenCookies {
     session: String,
     challenge: String,
     device: String,
+    oauth: String,
     id_token_cookie: bool,
     secure: bool,
     same_site: SameSite,
@@ -125,6 +126,7 @@ impl TokenCookies {
             session: format!("{prefix}_session"),
             challenge: format!("{prefix}_challenge"),
             device: format!("{prefix}_device"),
+            oauth: format!("{prefix}_oauth"),
             id_token_cookie: config.id_token_cookie,
             secure,
             same_site: match config.cookie_same_site {
@@ -279,6 +281,11 @@ impl TokenCookies {
     /// The name of the cookie that keeps a sign-in's pending challenge.
     pub(crate) fn challenge_name(&self) -> &str {
         &self.challenge
+    }
+
+    /// The name of the cookie that keeps a managed-login sign-in under way.
+    pub(crate) fn oauth_name(&self) -> &str {
+        &self.oauth
     }
 
     /// The name of the cookie that keeps this browser's remembered device (it outlives sessions).

@@ -61,9 +61,17 @@ pub struct Login {
     pub(crate) device: Option<NewDevice>,
     /// The browser's device, which Cognito no longer knew, was left out.
     pub(crate) device_dropped: bool,
+    /// Where a managed-login sign-in goes next (a local path only).
+    pub(crate) next: Option<String>,
 }
 
 impl Login {
+    /// Where a sign-in through the hosted pages goes next: the local `next` its start was
+    /// given, kept through the round trip ([`safe_next`](crate::safe_next) applied).
+    pub fn next(&self) -> Option<&str> {
+        self.next.as_deref()
+    }
+
     /// The key of the device Cognito began to track with this sign-in (a pool that remembers
     /// devices), which [`Cognito::keep`](crate::Cognito::keep) keeps in this browser.
     pub fn new_device(&self) -> Option<&str> {
@@ -131,7 +139,7 @@ pub(crate) async fn setup_totp(shared: &Shared, pending: &PendingChallenge) -> R
 
 /// The last step of every sign-in: the tokens verified, the attributes read, the local user
 /// saved, and a new device confirmed. `typed` is the name the user signed in with, when known.
-async fn finish(shared: &Shared, issued: Issued, typed: Option<&str>, ctx: &Ctx) -> Result<Login, Error> {
+pub(crate) async fn finish(shared: &Shared, issued: Issued, typed: Option<&str>, ctx: &Ctx) -> Result<Login, Error> {
     let Issued { tokens, new_device, device_dropped } = issued;
     let (id_claims, access_claims) = shared.verify_pair(&tokens).await?;
     let (profile, user) =
@@ -161,7 +169,7 @@ async fn finish(shared: &Shared, issued: Issued, typed: Option<&str>, ctx: &Ctx)
         }
         None => None,
     };
-    Ok(Login { profile, user, tokens, id_claims, access_claims, device, device_dropped })
+    Ok(Login { profile, user, tokens, id_claims, access_claims, device, device_dropped, next: None })
 }
 
 /// A string claim of the ID token outside the named ones.

@@ -329,6 +329,30 @@ impl Pool {
         (client.client_id.unwrap(), client.client_secret.unwrap())
     }
 
+    /// An app client of managed login: the code grant, the scopes the crate asks for by default,
+    /// `callback` and `logout` registered, the pool's own users and a `Google` provider; its id
+    /// and its secret (`with_secret`).
+    pub async fn hosted_client(&self, callback: &str, logout: &str, with_secret: bool) -> (String, Option<String>) {
+        let mut client = (self.admin.create_user_pool_client())
+            .user_pool_id(&self.pool_id)
+            .client_name("hosted")
+            .generate_secret(with_secret)
+            .allowed_o_auth_flows(cip::types::OAuthFlowType::Code)
+            .allowed_o_auth_flows_user_pool_client(true)
+            .callback_urls(callback)
+            .logout_urls(logout)
+            .supported_identity_providers("COGNITO")
+            .supported_identity_providers("Google");
+        for scope in ["openid", "email", "profile", "aws.cognito.signin.user.admin"] {
+            client = client.allowed_o_auth_scopes(scope);
+        }
+        for attribute in READ_ATTRIBUTES {
+            client = client.read_attributes(attribute);
+        }
+        let client = client.send().await.expect("create_user_pool_client").user_pool_client.unwrap();
+        (client.client_id.unwrap(), client.client_secret)
+    }
+
     /// The client-credentials grant at the emulator's token endpoint (HTTP Basic): the status
     /// and the answer's JSON.
     pub async fn client_credentials(&self, client_id: &str, secret: &str, scope: Option<&str>) -> (u16, Value) {

@@ -1,0 +1,330 @@
+//! Managed login: the OAuth 2.0 authorization-code flow with PKCE through Cognito's hosted
+//! pages (and through them the pool's identity providers: Google, Apple, SAML, OIDC). The start
+//! keeps `state`, `nonce`, the PKCE verifier and the local `next` in a sealed cookie of ten
+//! minutes and sends the browser to `/oauth2/authorize`; the callback checks `state`, exchanges
+//! the code at `/oauth2/token`, verifies both tokens (the ID token's `nonce` included) and ends
+//! as a password sign-in does, in the same session. Logout revokes the refresh token and ends at
+//! the hosted `/logout`.
+
+use std::sync::LazyLock;
+
+use base64::Engine;
+use rocket::http::CookieJar;
+use rocket::response::Redirect;
+use rocket::time::Duration;
+use rocket::{get, post, routes, Route};
+use sha2::{Digest, Sha256};
+
+use crate::client::Issued;
+use crate::cognito::Cognito;
+use crate::error::{Error, HostedLoginError, ServiceError};
+use crate::signin::{self, Ctx, Login};
+use crate::state::Shared;
+use crate::tokens::TokenUse;
+
+/// How long a sign-in may stay at the hosted pages (its cookie's life).
+const PENDING_MAX_AGE: Duration = Duration::minutes(10);
+
+/// One token-endpoint client for the process: its connections are reused.
+static HTTP: LazyLock<reqwest::Client> = LazyLock::new(|| {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+});
+
+/// A sign-in under way at the hosted pages, as its cookie keeps it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Pending {
+    state: String,
+    nonce: String,
+    verifier: String,
+    next: Option<String>,
+    at: i64,
+}
+
+/// `bytes` random bytes, base64url without padding (an unreserved string, fit for PKCE).
+fn random(bytes: usize) -> Result<String, Error> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer)
+        .map_err(|e| Error::Unavailable(ServiceError::new(format!("no randomness for managed login: {e}"))))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buffer))
+}
+
+/// A query value, percent-encoded (all but the unreserved characters).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn not_configured(what: &'static str) -> Error {
+    let message = format!("managed login needs cognito.{what}");
+    Error::Misconfigured(ServiceError::new(message).about(what))
+}
+
+/// Starts a sign-in at the hosted pages: the URL to send the browser to. `provider` skips to an
+/// identity provider's page (`identity_provider`, `Google`, a SAML provider's name).
+pub(crate) fn start(
+    shared: &Shared,
+    jar: &CookieJar<'_>,
+    next: Option<&str>,
+    provider: Option<&str>,
+) -> Result<String, Error> {
+    let config = &shared.config;
+    let domain = config.domain_url().ok_or_else(|| not_configured("domain"))?;
+    let redirect_uri = config.redirect_uri.as_deref().ok_or_else(|| not_configured("redirect_uri"))?;
+    let pending = Pending {
+        state: random(32)?,
+        nonce: random(32)?,
+        // 64 characters of [A-Za-z0-9-_]: within RFC 7636's 43 to 128.
+        verifier: random(48)?,
+        next: next.and_then(crate::safe_next).map(str::to_owned),
+        at: shared.now(),
+    };
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(&pending.verifier));
+    let mut url = format!(
+        "{domain}/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope={}&state={}&nonce={}\
+         &code_challenge={challenge}&code_challenge_method=S256",
+        encode(&config.app_client_id),
+        encode(redirect_uri),
+        encode(&config.scopes.join(" ")),
+        pending.state,
+        pending.nonce,
+    );
+    if let Some(provider) = provider.filter(|p| !p.is_empty()) {
+        url.push_str(&format!("&identity_provider={}", encode(provider)));
+    }
+    let value = serde_json::to_vec(&pending).map_err(|e| Error::Cognito(ServiceError::new(e.to_string())))?;
+    jar.add(shared.cookies.seal_cookie(shared.cookies.oauth_name(), &value, PENDING_MAX_AGE));
+    Ok(url)
+}
+
+/// What the hosted pages sent back to `redirect_uri`.
+#[derive(Debug, Default, Clone, rocket::FromForm)]
+pub struct CallbackQuery {
+    /// The authorization code.
+    pub code: Option<String>,
+    /// The `state` the sign-in sent.
+    pub state: Option<String>,
+    /// An OAuth error in place of the code.
+    pub error: Option<String>,
+    /// Its description.
+    pub error_description: Option<String>,
+}
+
+/// Finishes a sign-in at the hosted pages; see [`Cognito::hosted_callback`].
+pub(crate) async fn callback(shared: &Shared, jar: &CookieJar<'_>, answer: &CallbackQuery) -> Result<Login, Error> {
+    let name = shared.cookies.oauth_name();
+    let opened = shared.cookies.open_cookie(jar, name);
+    // One use: whatever the answer, this sign-in is over.
+    shared.cookies.remove_cookie(jar, name);
+    let pending: Pending = opened
+        .and_then(|value| serde_json::from_slice(&value).ok())
+        .filter(|p: &Pending| (0..PENDING_MAX_AGE.whole_seconds()).contains(&shared.now().saturating_sub(p.at)))
+        .ok_or(Error::HostedLogin(HostedLoginError::NotStarted))?;
+    let same = |a: &str, b: &str| equal(a.as_bytes(), b.as_bytes());
+    if !answer.state.as_deref().is_some_and(|s| same(s, &pending.state)) {
+        return Err(Error::HostedLogin(HostedLoginError::StateMismatch));
+    }
+    if let Some(error) = &answer.error {
+        let description = answer.error_description.clone();
+        return Err(Error::HostedLogin(HostedLoginError::Refused { error: error.clone(), description }));
+    }
+    let code = answer.code.as_deref().filter(|c| !c.is_empty()).ok_or(Error::HostedLogin(HostedLoginError::NoCode))?;
+    let tokens = exchange(shared, code, &pending.verifier).await?;
+    // The ID token is this sign-in's: its nonce, before anything is written.
+    let id_claims = shared.verify(&tokens.id_token, TokenUse::Id).await?;
+    let nonce = id_claims.extra.get("nonce").and_then(|n| n.as_str()).unwrap_or_default();
+    if !same(nonce, &pending.nonce) {
+        return Err(Error::HostedLogin(HostedLoginError::NonceMismatch));
+    }
+    let issued = Issued { tokens, new_device: None, device_dropped: false };
+    let mut login = signin::finish(shared, issued, None, &Ctx::default()).await?;
+    login.next = pending.next;
+    Ok(login)
+}
+
+/// Equality of two byte strings in time independent of where they differ.
+fn equal(a: &[u8], b: &[u8]) -> bool {
+    let diff = a.iter().zip(b).fold(u8::from(a.len() != b.len()), |diff, (x, y)| diff | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// The token endpoint's answer.
+#[derive(serde::Deserialize)]
+struct TokenAnswer {
+    id_token: Option<String>,
+    access_token: Option<String>,
+    refresh_token: Option<String>,
+    error: Option<String>,
+}
+
+/// The code exchanged at `/oauth2/token` (HTTP Basic with the client secret when there is one).
+async fn exchange(shared: &Shared, code: &str, verifier: &str) -> Result<crate::Tokens, Error> {
+    let config = &shared.config;
+    let domain = config.domain_url().ok_or_else(|| not_configured("domain"))?;
+    let redirect_uri = config.redirect_uri.as_deref().ok_or_else(|| not_configured("redirect_uri"))?;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", config.app_client_id.as_str()),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", verifier),
+    ];
+    let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    let mut request = HTTP
+        .post(format!("{domain}/oauth2/token"))
+        .timeout(config.cognito_timeout)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body.join("&"));
+    if let Some(secret) = &config.app_client_secret {
+        request = request.basic_auth(&config.app_client_id, Some(secret.expose()));
+    }
+    let unavailable =
+        |e: reqwest::Error| Error::Unavailable(ServiceError::new("the token endpoint failed").caused_by(e));
+    let response = request.send().await.map_err(unavailable)?;
+    let status = response.status();
+    let answer: TokenAnswer = response.json().await.map_err(unavailable)?;
+    match answer {
+        TokenAnswer {
+            id_token: Some(id_token),
+            access_token: Some(access_token),
+            refresh_token: Some(refresh_token),
+            ..
+        } if status.is_success() => Ok(crate::Tokens { id_token, access_token, refresh_token }),
+        // The application's settings: the client or its secret.
+        TokenAnswer { error: Some(error), .. } if error == "invalid_client" || error == "unauthorized_client" => {
+            Err(Error::Misconfigured(ServiceError::coded(&error, "the token endpoint refused the app client")))
+        }
+        TokenAnswer { error: Some(error), .. } if status.is_client_error() => {
+            Err(Error::HostedLogin(HostedLoginError::CodeRefused(error)))
+        }
+        _ => Err(Error::Unavailable(ServiceError::new(format!("the token endpoint answered {status} without tokens")))),
+    }
+}
+
+/// Where the hosted logout sends the browser; see [`Cognito::hosted_logout`].
+pub(crate) fn logout_url(shared: &Shared) -> Result<String, Error> {
+    let config = &shared.config;
+    let domain = config.domain_url().ok_or_else(|| not_configured("domain"))?;
+    let logout_uri = config.logout_uri.as_deref().ok_or_else(|| not_configured("logout_uri"))?;
+    Ok(format!("{domain}/logout?client_id={}&logout_uri={}", encode(&config.app_client_id), encode(logout_uri)))
+}
+
+/// Managed login's calls.
+impl Cognito {
+    /// Starts a sign-in at Cognito's hosted pages (managed login): the URL of `/oauth2/authorize`
+    /// to redirect the browser to, with a PKCE challenge, `state` and `nonce` kept in a sealed
+    /// cookie of ten minutes. `next` (a local path) is where [`Cognito::hosted_callback`]'s
+    /// [`Login::next`] leads; `provider` goes straight to an identity provider (`Google`). The
+    /// routes of [`routes`] do all of it.
+    ///
+    /// ```no_run
+    /// # use rocket::{get, http::CookieJar, response::Redirect};
+    /// use rocket_warrant::{hosted::CallbackQuery, Cognito, Error};
+    ///
+    /// #[get("/auth/login")]
+    /// fn login(cognito: &Cognito, jar: &CookieJar<'_>) -> Result<Redirect, Error> {
+    ///     Ok(Redirect::to(cognito.hosted_login(jar, Some("/profile"), None)?))
+    /// }
+    ///
+    /// #[get("/auth/callback?<answer..>")]
+    /// async fn callback(cognito: &Cognito, jar: &CookieJar<'_>, answer: CallbackQuery) -> Result<Redirect, Error> {
+    ///     let login = cognito.keep(jar, cognito.hosted_callback(jar, &answer).await).await?;
+    ///     Ok(Redirect::to(login.next().unwrap_or("/").to_owned()))
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Misconfigured`] without `domain` or `redirect_uri`.
+    pub fn hosted_login(
+        &self,
+        jar: &CookieJar<'_>,
+        next: Option<&str>,
+        provider: Option<&str>,
+    ) -> Result<String, Error> {
+        start(self.shared(), jar, next, provider)
+    }
+
+    /// Finishes a sign-in at the hosted pages with what they sent back to `redirect_uri`: the
+    /// `state` checked against this browser's sign-in, the code exchanged at `/oauth2/token`
+    /// (with the PKCE verifier, and the client secret when there is one), both tokens verified
+    /// (the ID token's `nonce` included), the local user created or updated (a federated user
+    /// arrives as Cognito names them, `Google_1234...`). Hand the result to [`Cognito::keep`]:
+    /// the session is the one a password sign-in gets.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::HostedLogin`] for a round trip refused ([`HostedLoginError`](crate::HostedLoginError):
+    /// no sign-in under way, a wrong `state` or `nonce`, an `error=` answer, a code refused);
+    /// nothing is signed in. Otherwise as [`Cognito::login`].
+    pub async fn hosted_callback(&self, jar: &CookieJar<'_>, answer: &CallbackQuery) -> Result<Login, Error> {
+        callback(self.shared(), jar, answer).await
+    }
+
+    /// Signs this session out ([`Cognito::sign_out`]: the refresh token revoked) and returns the
+    /// hosted `/logout` URL to redirect to, which ends the hosted pages' own session and sends
+    /// the browser on to `logout_uri`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Misconfigured`] without `domain` or `logout_uri` (the session here ends all the same).
+    pub async fn hosted_logout(&self, jar: &CookieJar<'_>) -> Result<String, Error> {
+        self.sign_out(jar).await;
+        logout_url(self.shared())
+    }
+}
+
+/// Starts a sign-in at the hosted pages.
+#[get("/login?<next>&<provider>")]
+async fn login(
+    cognito: &Cognito,
+    jar: &CookieJar<'_>,
+    next: Option<&str>,
+    provider: Option<&str>,
+) -> Result<Redirect, Error> {
+    Ok(Redirect::to(cognito.hosted_login(jar, next, provider)?))
+}
+
+/// The callback: signed in, to `next` (or `/`).
+#[get("/callback?<answer..>")]
+async fn callback_route(cognito: &Cognito, jar: &CookieJar<'_>, answer: CallbackQuery) -> Result<Redirect, Error> {
+    let login = cognito.keep(jar, cognito.hosted_callback(jar, &answer).await).await?;
+    Ok(Redirect::to(login.next().unwrap_or("/").to_owned()))
+}
+
+/// Signs out, here and at the hosted pages.
+#[post("/logout")]
+async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> Result<Redirect, Error> {
+    Ok(Redirect::to(cognito.hosted_logout(jar).await?))
+}
+
+/// The three routes of managed login, to mount where `redirect_uri` points (`/auth` for
+/// `https://site.example/auth/callback`): `GET login?next=&provider=`, `GET callback`,
+/// `POST logout`.
+pub fn routes() -> Vec<Route> {
+    routes![login, callback_route, logout]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_percent_encoded_and_compared_whole() {
+        assert_eq!(encode("openid email"), "openid%20email");
+        assert_eq!(encode("https://a.example/cb?x=1"), "https%3A%2F%2Fa.example%2Fcb%3Fx%3D1");
+        assert!(equal(b"abc", b"abc"));
+        assert!(!equal(b"abc", b"abd"));
+        assert!(!equal(b"abc", b"abcd"), "a prefix is not equal");
+        let verifier = random(48).unwrap();
+        assert_eq!(verifier.len(), 64);
+        assert!(verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    }
+}
