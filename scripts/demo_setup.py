@@ -116,7 +116,24 @@ def main():
         ],
     )["UserPool"]
     pool_id = pool["Id"]
+    # For the demo (DEMO_SITE=<its URL>), managed login too: the emulator's hosted pages, the
+    # pool's users and a stand-in Google.
+    site = os.environ.get("DEMO_SITE")
+    hosted = {}
+    if site:
+        idp.create_identity_provider(
+            UserPoolId=pool_id, ProviderName="Google", ProviderType="Google",
+            ProviderDetails={"client_id": "demo", "client_secret": "demo", "authorize_scopes": "openid email"},
+            AttributeMapping={"email": "email"},
+        )
+        hosted = {
+            "AllowedOAuthFlows": ["code"], "AllowedOAuthFlowsUserPoolClient": True,
+            "AllowedOAuthScopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+            "CallbackURLs": [site + "/accounts/hosted/callback"], "LogoutURLs": [site + "/accounts/login/"],
+            "SupportedIdentityProviders": ["COGNITO", "Google"],
+        }
     client = idp.create_user_pool_client(
+        **hosted,
         UserPoolId=pool_id,
         ClientName="cdu",
         ExplicitAuthFlows=[
@@ -178,6 +195,9 @@ def main():
         "aws_access_key_id": "demo",
         "aws_secret_access_key": "demo",
     }
+    if site:
+        settings.update(domain=endpoint.rstrip("/"), redirect_uri=site + "/accounts/hosted/callback",
+                        logout_uri=site + "/accounts/login/")
     print("{" + ",".join('%s="%s"' % (k, v) for k, v in settings.items()) + "}")
 
 

@@ -75,14 +75,18 @@ struct Running {
 
 impl Running {
     async fn start(demo: &cdu::Demo) -> Running {
+        Running::start_on(demo, free_port(), demo.figment()).await
+    }
+
+    /// The site on `site_port`, with the settings of `figment`.
+    async fn start_on(demo: &cdu::Demo, site_port: u16, figment: rocket::figment::Figment) -> Running {
         assert!(
             std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
             "Chromium is not installed: ./scripts/test installs Debian's chromium and chromium-driver"
         );
-        let site_port = free_port();
-        let rocket = demo.rocket();
-        let figment = rocket.figment().clone().merge(("port", site_port)).merge(("address", "127.0.0.1"));
-        let rocket = rocket.configure(figment).ignite().await.expect("the site ignites");
+        let _ = demo;
+        let figment = figment.merge(("port", site_port)).merge(("address", "127.0.0.1"));
+        let rocket = site::build(figment).ignite().await.expect("the site ignites");
         let shutdown = rocket.shutdown();
         let server = tokio::spawn(rocket.launch());
         wait_for_port(site_port).await;
@@ -248,6 +252,44 @@ async fn a_person_signs_up_confirms_signs_in_and_resets_the_password() {
         submit(browser).await?;
         arrive(browser, "/accounts/profile/", "walker").await?;
         Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    running.finish(result).await;
+}
+
+/// Managed login in the browser: the login page's button, the hosted page's form, and back on
+/// the site signed in, at the profile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_in_through_the_hosted_page() {
+    need_emulator!();
+    let demo = cdu::demo().await;
+    let site_port = free_port();
+    let site = format!("http://127.0.0.1:{site_port}");
+    let callback = format!("{site}/accounts/hosted/callback");
+    let (client_id, _) = demo.pool.hosted_client(&callback, &format!("{site}/accounts/login/"), false).await;
+    let figment = demo
+        .figment()
+        .merge(("cognito.app_client_id", client_id))
+        .merge(("cognito.domain", common::emulator_url().trim_end_matches('/').to_owned()))
+        .merge(("cognito.redirect_uri", callback));
+    let running = Running::start_on(&demo, site_port, figment).await;
+    let browser = &running.browser;
+    let result = async {
+        browser.goto(&format!("{site}/accounts/login/")).await?;
+        browser.find(Locator::Id("hosted_login")).await?.click().await?;
+        for _ in 0..100 {
+            if browser.find(Locator::Css("form#signin")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        browser.find(Locator::Css("input[name=username]")).await?.send_keys("demo").await?;
+        browser.find(Locator::Css("input[name=password]")).await?.send_keys(cdu::DEMO_PASSWORD).await?;
+        browser.find(Locator::Css("form#signin button[type=submit]")).await?.click().await?;
+        arrive(browser, "/accounts/profile/", "demo").await?;
+        let shown = browser.find(Locator::Css("body")).await?.text().await?;
+        assert!(shown.contains("demo@example.com"), "{shown}");
+        Ok(())
     }
     .await;
     running.finish(result).await;

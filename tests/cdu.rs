@@ -103,6 +103,7 @@ async fn login_page_and_anonymous_visits() {
     let login = browser.get("/accounts/login/").await;
     assert_eq!(login.status, Status::Ok);
     assert!(login.has("<title>Login</title>") && login.has("name=\"username\"") && login.has("name=\"password\""));
+    assert!(!login.has("id=\"hosted\""), "no managed login without cognito.domain");
     assert!(!login.csrf().is_empty());
     for page in [
         "/accounts/profile/",

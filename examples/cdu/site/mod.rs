@@ -92,9 +92,11 @@ fn default_admin_group() -> String {
 pub fn build(figment: Figment) -> Rocket<Build> {
     let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cdu/templates");
     let figment = figment.join(("template_dir", templates));
+    // Managed login's buttons show when the pool's hosted pages are set up (`cognito.domain`).
+    let hosted = figment.extract_inner::<String>("cognito.domain").is_ok();
     with_users(rocket::custom(figment))
         .attach(gateway::Gateway::fairing())
-        .attach(Template::fairing())
+        .attach(Template::custom(move |engines| engines.minijinja.add_global("hosted_login", hosted)))
         .attach(AdHoc::try_on_ignite("Site settings", |rocket| async {
             // `[default.cdu]`; every key has a default.
             match rocket.figment().focus("cdu").extract::<SiteConfig>() {
@@ -113,6 +115,8 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .mount("/accounts", challenge::routes())
         .mount("/accounts", self_service::routes())
         .mount("/accounts", devices::routes())
+        // Sign-in through Cognito's hosted pages: redirect_uri is .../accounts/hosted/callback.
+        .mount("/accounts/hosted", rocket_warrant::hosted::routes())
         .mount("/accounts/admin", admin::routes())
         .attach(AdHoc::on_ignite("Benchmark routes", |rocket| async {
             let wanted = rocket.state::<SiteConfig>().is_some_and(|c| c.bench_routes);
