@@ -92,13 +92,49 @@ def expected_signature(state, secret_block, timestamp):
     return base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
 
 
-# The kid Cognito gives its signing keys: the base64 of a SHA-256 (moto's is "dummy").
-REAL_KID = base64.b64encode(hashlib.sha256(b"rocket_warrant emulator signing key").digest()).decode()
 # Cognito "generates two pairs of RSA cryptographic keys for each user pool" (developer guide,
 # "Verifying a JSON web token"), and its users report one signing ID tokens and the other access
-# tokens (stackoverflow.com/questions/43978673): the pool's JWKS holds both. moto signs both kinds
-# with one key. The ID tokens' key is made at start (a key of this process's tokens only).
-REAL_ID_KID = base64.b64encode(hashlib.sha256(b"rocket_warrant emulator ID token key").digest()).decode()
+# tokens (stackoverflow.com/questions/43978673): each pool's JWKS holds its own two, under kids
+# of Cognito's shape (the base64 of a SHA-256; moto's is "dummy"). moto signs every pool's
+# tokens of both kinds with one key it ships. Made at a pool's first token or key fetch.
+POOL_KEYS = {}  # pool id -> {"access": (kid, key), "id": (kid, key)}
+POOL_KEYS_LOCK = threading.Lock()
+
+
+def pool_keys(pool_id):
+    from joserfc import jwk
+
+    with POOL_KEYS_LOCK:
+        keys = POOL_KEYS.get(pool_id)
+        if keys is None:
+            kid = lambda use: base64.b64encode(hashlib.sha256(("%s %s" % (pool_id, use)).encode()).digest()).decode()
+            keys = {use: (kid(use), jwk.RSAKey.generate_key(2048)) for use in ("access", "id")}
+            POOL_KEYS[pool_id] = keys
+        return keys
+
+
+def pool_issuer(pool):
+    """The `iss` of the pool's tokens (IssuerConfigurationType reference): ORIGINAL,
+    https://cognito-idp.<region>.amazonaws.com/<pool>, unless the pool's IssuerConfiguration
+    is UPDATED, https://issuer-cognito-idp.<region>.amazonaws.com/<pool>. moto knows only the first."""
+    updated = (pool.extended_config.get("IssuerConfiguration") or {}).get("Type") == "UPDATED"
+    return "https://%s.%s.amazonaws.com/%s" % ("issuer-cognito-idp" if updated else "cognito-idp", pool.region, pool.id)
+
+
+def pool_jwks(pool_id):
+    """The pool's JWKS document: its two public keys."""
+    listed = []
+    for kid, key in pool_keys(pool_id).values():
+        public = key.as_dict(private=False)
+        listed.append({"alg": "RS256", "e": public["e"], "kid": kid, "kty": "RSA", "n": public["n"], "use": "sig"})
+    return json.dumps({"keys": listed}).encode()
+
+
+def sign(pool_id, use, payload):
+    from moto.cognitoidp import models
+
+    kid, key = pool_keys(pool_id)[use]
+    return models.jwt.encode({"kid": kid, "alg": "RS256"}, payload, key)
 
 # The header of Cognito's refresh tokens, a compact JWE (RFC 7516), and the size of its
 # ciphertext: Cognito's refresh tokens are about 1,780 characters (moto's are 36-byte UUIDs).
@@ -410,7 +446,6 @@ def patch_tokens(models):
     email_verified (a boolean), iss, cognito:username, origin_jti, aud, event_id, token_use,
     auth_time, exp, iat, jti and every attribute the app client may read (the standard ones
     when the client sets no ReadAttributes). Refresh tokens are JWEs of Cognito's size."""
-    id_key = models.jwk.RSAKey.generate_key(2048)
     pool_class = models.CognitoIdpUserPool
     local = threading.local()
     # A sign-in's event: its tokens share one event_id (moto makes a login's tokens outside
@@ -425,7 +460,7 @@ def patch_tokens(models):
         sub = self._get_user(username).id
         payload = {
             "sub": sub,
-            "iss": f"https://cognito-idp.{self.region}.amazonaws.com/{self.id}",
+            "iss": pool_issuer(self),
             "client_id" if token_use == "access" else "aud": client_id,
             "event_id": getattr(local, "event_id", None) or events.get((extra_data or {}).get("origin_jti"))
             or str(models.random.uuid4()),
@@ -450,10 +485,7 @@ def patch_tokens(models):
         if not revocation_enabled(self.clients.get(client_id)):
             payload.pop("origin_jti", None)
             payload.pop("jti", None)
-        if token_use == "id":
-            return models.jwt.encode({"kid": REAL_ID_KID, "alg": "RS256"}, payload, id_key), expires_in
-        headers = {"kid": REAL_KID, "alg": "RS256"}
-        return models.jwt.encode(headers, payload, self.json_web_key), expires_in
+        return sign(self.id, "id" if token_use == "id" else "access", payload), expires_in
 
     def create_tokens_from_refresh_token(self, refresh_token):
         local.event_id = str(models.random.uuid4())
@@ -503,14 +535,6 @@ def patch_tokens(models):
     pool_class.create_refresh_token = create_refresh_token
     pool_class.get_user_extra_data_by_client_id = extra_data
 
-    from moto.cognitoidp import responses
-    keys = json.loads(responses.CognitoIdpJsonWebKeyResponse.json_web_key)
-    for key in keys["keys"]:
-        key["kid"] = REAL_KID
-    id_public = id_key.as_dict(private=False)
-    keys["keys"].append({"alg": "RS256", "e": id_public["e"], "kid": REAL_ID_KID, "kty": "RSA",
-                         "n": id_public["n"], "use": "sig"})
-    responses.CognitoIdpJsonWebKeyResponse.json_web_key = json.dumps(keys).encode("utf-8")
 
 
 def revocation_enabled(client):
@@ -914,8 +938,6 @@ def find_pool_client(client_id):
 
 
 def oauth_token(environ, start_response):
-    from moto.cognitoidp import models
-
     length = int(environ.get("CONTENT_LENGTH") or 0)
     form = urllib.parse.parse_qs(environ["wsgi.input"].read(length).decode("utf-8", "replace"))
     grant = (form.get("grant_type") or [""])[0]
@@ -942,10 +964,10 @@ def oauth_token(environ, start_response):
     lifetime = int(float(config.get("AccessTokenValidity") or 60) * VALIDITY_UNITS.get(units, 60))
     payload = {
         "sub": client_id, "token_use": "access", "scope": " ".join(asked or allowed), "auth_time": now,
-        "iss": f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}", "exp": now + lifetime, "iat": now,
+        "iss": pool_issuer(pool), "exp": now + lifetime, "iat": now,
         "version": 2, "jti": str(uuid.uuid4()), "client_id": client_id,
     }
-    token = models.jwt.encode({"kid": REAL_KID, "alg": "RS256"}, payload, pool.json_web_key)
+    token = sign(pool.id, "access", payload)
     body = json.dumps({"access_token": token, "expires_in": lifetime, "token_type": "Bearer"}).encode()
     start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", str(len(body)))])
     return [body]
@@ -1158,6 +1180,8 @@ def with_outbox(app):
             return federated_sign_in(environ, start_response)
         if path == "/logout" and method == "GET":
             return hosted_logout(environ, start_response)
+        if path and path.endswith("/.well-known/jwks.json") and method == "GET" and path.count("/") == 3:
+            return answer(start_response, pool_jwks(path.split("/")[1]))
         record_context(environ)
         return app(environ, start_response)
     return serve

@@ -116,24 +116,49 @@ impl Cognito {
                 config.jwks_refresh_interval,
             ),
         };
-        let mut verifier = Verifier::new(config.issuer(), config.app_client_id.clone(), jwks)
-            .with_other_clients(&config.app_client_ids)
-            .with_leeway(config.leeway.as_secs())
-            .with_cache_capacity(config.token_cache_capacity);
-        if let Some(clock) = clock {
-            verifier = verifier.with_clock(clock);
-        }
+        let settle = |verifier: Verifier| {
+            let verifier =
+                verifier.with_leeway(config.leeway.as_secs()).with_cache_capacity(config.token_cache_capacity);
+            match &clock {
+                Some(clock) => verifier.with_clock(clock.clone()),
+                None => verifier,
+            }
+        };
+        let verifier = settle(
+            Verifier::new(config.issuer(), config.app_client_id.clone(), jwks)
+                .with_other_clients(&config.app_client_ids),
+        );
+        // Each other pool with its own keys and clients.
+        let other_pools = (config.other_pools.iter())
+            .map(|pool| {
+                let jwks = Jwks::from_url(
+                    config.other_jwks_url(pool),
+                    config.jwks_timeout,
+                    config.jwks_refetch_interval,
+                    config.jwks_refresh_interval,
+                );
+                let (first, rest) = pool.app_client_ids.split_first().map_or(("", &[][..]), |(f, r)| (f.as_str(), r));
+                settle(Verifier::new(pool.issuer_url(), first, jwks).with_other_clients(rest))
+            })
+            .collect();
         let sdk_config = crate::client::sdk_config(&config).await;
         let client = CognitoClient::new(&config, &sdk_config);
         let users = Users::new(users, config.attr_mapping.clone(), config.create_unknown_users, row_ttl);
         let cookies = TokenCookies::new(&config, sealer);
-        let shared = Shared::new(Parts { config, sdk_config, verifier, client, users, revocations, cookies });
+        let parts = Parts { config, sdk_config, verifier, other_pools, client, users, revocations, cookies };
+        let shared = Shared::new(parts);
         Ok(Cognito { inner: Arc::new(Inner { shared, sessions }) })
     }
 
     /// Fetches the signing keys now, whatever the rate limit (the fairing, at ignite): the
     /// count loaded, or why they could not be had (the cached keys stay).
     pub(crate) async fn load_keys(&self) -> Result<usize, String> {
+        for other in self.shared().other_pools.iter() {
+            // Another pool's keys can be fetched later, on its first token: said, not fatal.
+            if let Err(why) = other.jwks().refresh().await {
+                log::warn!("rocket_warrant: the signing keys of {} could not be fetched: {why}", other.issuer());
+            }
+        }
         self.shared().verifier.jwks().refresh().await
     }
 

@@ -65,6 +65,58 @@ pub enum AuthFlow {
     UserAuth,
 }
 
+/// Which issuer a user pool's tokens carry (its `IssuerConfiguration`, DescribeUserPool):
+/// `original`, `https://cognito-idp.<region>.amazonaws.com/<pool>`, or `updated`,
+/// `https://issuer-cognito-idp.<region>.amazonaws.com/<pool>` (multi-Region replication). A
+/// verifier accepts the one, never both.
+///
+/// ```
+/// use rocket_warrant::Issuer;
+/// assert_eq!(Issuer::default(), Issuer::Original);
+/// assert_eq!(Issuer::Updated.url("eu-west-1", "eu-west-1_Abc"), "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issuer {
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool>`.
+    #[default]
+    Original,
+    /// `https://issuer-cognito-idp.<region>.amazonaws.com/<pool>`.
+    Updated,
+}
+
+impl Issuer {
+    /// The issuer URL of `pool_id` in `region`.
+    pub fn url(self, region: &str, pool_id: &str) -> String {
+        let host = match self {
+            Issuer::Original => "cognito-idp",
+            Issuer::Updated => "issuer-cognito-idp",
+        };
+        format!("https://{host}.{region}.amazonaws.com/{pool_id}")
+    }
+}
+
+/// Another user pool whose access tokens a Bearer header may carry (`[[cognito.other_pools]]`):
+/// one per tenant, or per environment. Each is verified against its own keys.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherPool {
+    /// The pool, e.g. `us-east-1_XyZ`; its region is the part before `_`.
+    pub user_pool_id: String,
+    /// Its app clients whose tokens are accepted (at least one).
+    pub app_client_ids: Vec<String>,
+    /// The issuer its tokens carry.
+    #[serde(default)]
+    pub issuer: Issuer,
+}
+
+impl OtherPool {
+    /// Its issuer URL.
+    pub fn issuer_url(&self) -> String {
+        self.issuer.url(self.user_pool_id.split_once('_').map_or("", |(r, _)| r), &self.user_pool_id)
+    }
+}
+
 /// Cookie `SameSite` policy, as written in the settings.
 ///
 /// ```
@@ -145,6 +197,13 @@ pub struct Config {
     /// site's own sign-ins use `app_client_id`; the guards tell which client a token came from.
     #[serde(default)]
     pub app_client_ids: Vec<String>,
+    /// The issuer the pool's tokens carry (its `IssuerConfiguration`); launch stops when
+    /// DescribeUserPool says otherwise.
+    #[serde(default)]
+    pub issuer: Issuer,
+    /// Other user pools whose access tokens a Bearer header may carry, each with its clients.
+    #[serde(default)]
+    pub other_pools: Vec<OtherPool>,
     /// The app client's secret, when it has one: every call that needs it carries a SECRET_HASH.
     #[serde(default)]
     pub app_client_secret: Option<Secret>,
@@ -550,6 +609,18 @@ impl Config {
         if self.app_client_ids.iter().any(|c| c.is_empty() || c.chars().any(char::is_whitespace)) {
             return Err(invalid("app_client_ids", "each is an app client id: not empty, no spaces"));
         }
+        for pool in &self.other_pools {
+            let (region, id) = pool.user_pool_id.split_once('_').unwrap_or(("", ""));
+            if !is_region(region) || id.is_empty() || pool.user_pool_id == self.user_pool_id {
+                let why = format!("`{}` is not another user pool id of the form `<region>_<id>`", pool.user_pool_id);
+                return Err(invalid("other_pools", why));
+            }
+            if pool.app_client_ids.is_empty() || pool.app_client_ids.iter().any(|c| c.is_empty()) {
+                let why =
+                    format!("user pool {} needs app_client_ids, the clients whose tokens count", pool.user_pool_id);
+                return Err(invalid("other_pools", why));
+            }
+        }
         self.validate_managed_login()?;
         if let Some(header) = &self.trusted_ip_header {
             let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
@@ -600,7 +671,16 @@ impl Config {
     /// assert_eq!(config.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc");
     /// ```
     pub fn issuer(&self) -> String {
-        format!("https://cognito-idp.{}.amazonaws.com/{}", self.region(), self.user_pool_id)
+        self.issuer.url(self.region(), &self.user_pool_id)
+    }
+
+    /// Where another pool's signing keys are: beside the emulator's API (`endpoint_url`), else
+    /// at its issuer.
+    pub(crate) fn other_jwks_url(&self, pool: &OtherPool) -> String {
+        match &self.endpoint_url {
+            Some(endpoint) => format!("{}/{}/.well-known/jwks.json", endpoint.trim_end_matches('/'), pool.user_pool_id),
+            None => format!("{}/.well-known/jwks.json", pool.issuer_url()),
+        }
     }
 
     /// Managed login's base URL, from `domain`: `None` when it is not set.

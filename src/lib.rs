@@ -76,7 +76,9 @@
 //!   [`ApiKey`] (the API key header), [`PendingChallenge`] (a sign-in step kept for its page),
 //!   [`SignIn`] (the sign-in and sign-up calls with the request's context and device),
 //!   [`Scope`] (an access token with an OAuth scope, declared with [`scope!`]: machine clients
-//!   of the client-credentials grant too, their app clients listed in `app_client_ids`).
+//!   of the client-credentials grant too, their app clients listed in `app_client_ids`); the
+//!   tokens of other user pools (`other_pools`) are verified against their own keys, and every
+//!   guard says which pool and app client a token came from.
 //! - Stores: [`SqlitePool`], [`PgPool`], [`MysqlPool`] (Diesel, with rocket_db_pools; the
 //!   migrations ship with the crate), [`MemoryStore`], [`CachedStore`], or your own
 //!   [`UserStore`]; or none at all ([`Cognito::without_store`]).
@@ -293,7 +295,7 @@ pub use account::{CodeDelivery, SignedUp};
 pub use catcher::redirect_to_login;
 pub use client::UserAttributes;
 pub use cognito::Cognito;
-pub use config::{AuthFlow, Config, ConfigError, SameSite, Secret, SessionMode};
+pub use config::{AuthFlow, Config, ConfigError, Issuer, OtherPool, SameSite, Secret, SessionMode};
 pub use device::Device;
 pub use error::{AuthError, Error, HostedLoginError, ServiceError};
 pub use fairing::CognitoFairing;

@@ -19,6 +19,8 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) sdk_config: aws_config::SdkConfig,
     pub(crate) verifier: Verifier,
+    /// The verifiers of `other_pools`, whose Bearer tokens are accepted too.
+    pub(crate) other_pools: Box<[Verifier]>,
     pub(crate) client: CognitoClient,
     pub(crate) users: Users,
     pub(crate) revocations: Revocations,
@@ -40,6 +42,7 @@ pub(crate) struct Parts {
     pub(crate) config: Config,
     pub(crate) sdk_config: aws_config::SdkConfig,
     pub(crate) verifier: Verifier,
+    pub(crate) other_pools: Box<[Verifier]>,
     pub(crate) client: CognitoClient,
     pub(crate) users: Users,
     pub(crate) revocations: Revocations,
@@ -48,11 +51,12 @@ pub(crate) struct Parts {
 
 impl Shared {
     pub(crate) fn new(parts: Parts) -> Shared {
-        let Parts { config, sdk_config, verifier, client, users, revocations, cookies } = parts;
+        let Parts { config, sdk_config, verifier, other_pools, client, users, revocations, cookies } = parts;
         Shared {
             config,
             sdk_config,
             verifier,
+            other_pools,
             client,
             users,
             revocations,
@@ -64,8 +68,20 @@ impl Shared {
 
     /// Verifies `token` as a token of kind `token_use`: every rule of the verifier, then the
     /// revocations.
+    /// A token of another pool (`other_pools`) is verified by that pool's verifier, found by the
+    /// token's `iss`, never by the first that accepts it.
     pub(crate) async fn verify(&self, token: &str, token_use: TokenUse) -> Result<Arc<Claims>, VerifyError> {
-        let claims = self.verifier.verify(token, token_use).await?;
+        let claims = match self.verifier.verify(token, token_use).await {
+            // Not this pool's key or issuer: another pool's token, when its `iss` names one.
+            Err(e @ (VerifyError::UnknownKid | VerifyError::Issuer)) if !self.other_pools.is_empty() => {
+                let iss = crate::tokens::unverified_claims(token).map(|c| c.iss);
+                match self.other_pools.iter().find(|v| iss.as_deref() == Some(v.issuer())) {
+                    Some(other) => other.verify(token, token_use).await?,
+                    None => return Err(e),
+                }
+            }
+            verified => verified?,
+        };
         self.revocations.check(&claims)?;
         Ok(claims)
     }

@@ -75,6 +75,9 @@ pub(crate) struct ClientFacts {
     /// then it reads the standard ones only (CreateUserPoolClient reference); `None` where
     /// nothing is known (the offline Cognito reads them all).
     pub(crate) read_attributes: Option<Vec<String>>,
+    /// The issuer the pool's tokens carry (DescribeUserPool's `IssuerConfiguration`, which
+    /// needs `cognito-idp:DescribeUserPool`).
+    pub(crate) issuer: Option<crate::config::Issuer>,
 }
 
 impl ClientFacts {
@@ -92,7 +95,19 @@ impl ClientFacts {
                 "app client {client} has a client secret, and cognito.app_client_secret is not set: Cognito would \
                  refuse every sign-in; set it to the app client's secret"
             )),
-            _ => None,
+            _ => self.issuer.filter(|issuer| *issuer != config.issuer).map(|issuer| {
+                let pool = &config.user_pool_id;
+                format!(
+                    "user pool {pool} issues its tokens as {} (its IssuerConfiguration), and cognito.issuer says {}: \
+                     every token would be refused; set cognito.issuer = \"{}\"",
+                    issuer.url(config.region(), pool),
+                    config.issuer(),
+                    match issuer {
+                        crate::config::Issuer::Original => "original",
+                        crate::config::Issuer::Updated => "updated",
+                    }
+                )
+            }),
         }
     }
 
@@ -748,7 +763,14 @@ impl CognitoClient {
         };
         let refresh_token_validity = (client.refresh_token_validity > 0)
             .then(|| Duration::from_secs(u64::try_from(client.refresh_token_validity).unwrap_or(0) * seconds));
+        // Without the permission, or from a Cognito that does not say: the setting stands.
+        let pool = self.client.describe_user_pool().user_pool_id(&self.pool_id).send().await.ok();
+        let issuer = pool.and_then(|out| out.user_pool?.issuer_configuration?.r#type).map(|kind| match kind {
+            cip::types::IssuerType::Updated => crate::config::Issuer::Updated,
+            _ => crate::config::Issuer::Original,
+        });
         Ok(ClientFacts {
+            issuer,
             prevents_user_existence_errors: client.prevent_user_existence_errors.map(|p| p == Prevent::Enabled),
             token_revocation: client.enable_token_revocation,
             refresh_token_validity,

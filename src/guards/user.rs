@@ -133,6 +133,12 @@ macro_rules! credential_accessors {
             self.$($credentials)+.bearer
         }
 
+        /// The user pool the token came from: `user_pool_id`, or one of `other_pools`.
+        pub fn pool_id(&self) -> &str {
+            let iss = &self.$($credentials)+.claims.iss;
+            iss.rsplit('/').next().unwrap_or(iss)
+        }
+
         /// The app client the token was issued to: `app_client_id`, or one of `app_client_ids`.
         pub fn client_id(&self) -> &str {
             self.$($credentials)+.claims.client_id.as_deref().unwrap_or_default()

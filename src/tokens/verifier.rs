@@ -126,6 +126,11 @@ impl Verifier {
         }
     }
 
+    /// The issuer its tokens carry.
+    pub(crate) fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// Accepts the tokens of these app clients of the pool too.
     pub(crate) fn with_other_clients(mut self, clients: &[String]) -> Verifier {
         self.other_clients = clients.into();
