@@ -67,14 +67,31 @@ fn not_configured(what: &'static str) -> Error {
     Error::Misconfigured(ServiceError::new(message).about(what))
 }
 
-/// Starts a sign-in at the hosted pages: the URL to send the browser to. `provider` skips to an
-/// identity provider's page (`identity_provider`, `Google`, a SAML provider's name).
-pub(crate) fn start(
-    shared: &Shared,
-    jar: &CookieJar<'_>,
-    next: Option<&str>,
-    provider: Option<&str>,
-) -> Result<String, Error> {
+/// Where a sign-in at the hosted pages goes, besides the settings: the local `next`, an identity
+/// provider to skip to (by name, `identity_provider`, or by one of its identifiers, such as an
+/// email domain, `idp_identifier`), and the pages' language (`lang`, `fr`, `de`, ...).
+///
+/// ```
+/// use rocket_warrant::hosted::Options;
+///
+/// let google = Options { identity_provider: Some("Google"), next: Some("/orders"), ..Options::default() };
+/// assert_eq!(google.lang, None);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Where the sign-in leads ([`Login::next`]); a local path only.
+    pub next: Option<&'a str>,
+    /// The identity provider's name in the pool (`Google`, a SAML provider's).
+    pub identity_provider: Option<&'a str>,
+    /// One of an identity provider's identifiers (`example.com`).
+    pub idp_identifier: Option<&'a str>,
+    /// The language of the hosted pages.
+    pub lang: Option<&'a str>,
+}
+
+/// Starts a sign-in at the hosted pages: the URL to send the browser to.
+pub(crate) fn start(shared: &Shared, jar: &CookieJar<'_>, options: Options<'_>) -> Result<String, Error> {
+    let Options { next, identity_provider, idp_identifier, lang } = options;
     let config = &shared.config;
     let domain = config.domain_url().ok_or_else(|| not_configured("domain"))?;
     let redirect_uri = config.redirect_uri.as_deref().ok_or_else(|| not_configured("redirect_uri"))?;
@@ -96,8 +113,11 @@ pub(crate) fn start(
         pending.state,
         pending.nonce,
     );
-    if let Some(provider) = provider.filter(|p| !p.is_empty()) {
-        url.push_str(&format!("&identity_provider={}", encode(provider)));
+    let extra = [("identity_provider", identity_provider), ("idp_identifier", idp_identifier), ("lang", lang)];
+    for (name, value) in extra {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            url.push_str(&format!("&{name}={}", encode(value)));
+        }
     }
     let value = serde_json::to_vec(&pending).map_err(|e| Error::Cognito(ServiceError::new(e.to_string())))?;
     jar.add(shared.cookies.seal_cookie(shared.cookies.oauth_name(), &value, PENDING_MAX_AGE));
@@ -220,17 +240,17 @@ pub(crate) fn logout_url(shared: &Shared) -> Result<String, Error> {
 impl Cognito {
     /// Starts a sign-in at Cognito's hosted pages (managed login): the URL of `/oauth2/authorize`
     /// to redirect the browser to, with a PKCE challenge, `state` and `nonce` kept in a sealed
-    /// cookie of ten minutes. `next` (a local path) is where [`Cognito::hosted_callback`]'s
-    /// [`Login::next`] leads; `provider` goes straight to an identity provider (`Google`). The
-    /// routes of [`routes`] do all of it.
+    /// cookie of ten minutes. [`Options`] say where the sign-in leads ([`Login::next`]), and
+    /// which identity provider to go straight to (`Google`). The routes of [`routes`] do all of it.
     ///
     /// ```no_run
     /// # use rocket::{get, http::CookieJar, response::Redirect};
-    /// use rocket_warrant::{hosted::CallbackQuery, Cognito, Error};
+    /// use rocket_warrant::{hosted, hosted::CallbackQuery, Cognito, Error};
     ///
     /// #[get("/auth/login")]
     /// fn login(cognito: &Cognito, jar: &CookieJar<'_>) -> Result<Redirect, Error> {
-    ///     Ok(Redirect::to(cognito.hosted_login(jar, Some("/profile"), None)?))
+    ///     let options = hosted::Options { next: Some("/profile"), ..Default::default() };
+    ///     Ok(Redirect::to(cognito.hosted_login(jar, options)?))
     /// }
     ///
     /// #[get("/auth/callback?<answer..>")]
@@ -243,13 +263,8 @@ impl Cognito {
     /// # Errors
     ///
     /// [`Error::Misconfigured`] without `domain` or `redirect_uri`.
-    pub fn hosted_login(
-        &self,
-        jar: &CookieJar<'_>,
-        next: Option<&str>,
-        provider: Option<&str>,
-    ) -> Result<String, Error> {
-        start(self.shared(), jar, next, provider)
+    pub fn hosted_login(&self, jar: &CookieJar<'_>, options: Options<'_>) -> Result<String, Error> {
+        start(self.shared(), jar, options)
     }
 
     /// Finishes a sign-in at the hosted pages with what they sent back to `redirect_uri`: the
@@ -282,14 +297,17 @@ impl Cognito {
 }
 
 /// Starts a sign-in at the hosted pages.
-#[get("/login?<next>&<provider>")]
+#[get("/login?<next>&<provider>&<idp>&<lang>")]
 async fn login(
     cognito: &Cognito,
     jar: &CookieJar<'_>,
     next: Option<&str>,
     provider: Option<&str>,
+    idp: Option<&str>,
+    lang: Option<&str>,
 ) -> Result<Redirect, Error> {
-    Ok(Redirect::to(cognito.hosted_login(jar, next, provider)?))
+    let options = Options { next, identity_provider: provider, idp_identifier: idp, lang };
+    Ok(Redirect::to(cognito.hosted_login(jar, options)?))
 }
 
 /// The callback: signed in, to `next` (or `/`).
@@ -306,8 +324,8 @@ async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> Result<Redirect, Erro
 }
 
 /// The three routes of managed login, to mount where `redirect_uri` points (`/auth` for
-/// `https://site.example/auth/callback`): `GET login?next=&provider=`, `GET callback`,
-/// `POST logout`.
+/// `https://site.example/auth/callback`): `GET login?next=&provider=&idp=&lang=` (each optional,
+/// as [`Options`]), `GET callback`, `POST logout`.
 pub fn routes() -> Vec<Route> {
     routes![login, callback_route, logout]
 }

@@ -150,6 +150,12 @@ async fn a_callback_without_its_sign_in_or_with_another_state_signs_no_one_in() 
     let callback = through_hosted_page(&site, "/auth/login", &[("username", "alice"), ("password", PASSWORD)]).await;
     let code = callback.split("code=").nth(1).unwrap().split('&').next().unwrap().to_owned();
 
+    // The options reach the authorize request.
+    let started = site.get("/auth/login?idp=example.com&lang=fr&next=https://evil.example/").dispatch().await;
+    let authorize = started.headers().get_one("Location").unwrap().to_owned();
+    assert!(authorize.contains("&idp_identifier=example.com") && authorize.contains("&lang=fr"), "{authorize}");
+    assert!(!authorize.contains("evil"), "next stays on the site, and in the cookie");
+
     // Another browser, which started nothing.
     let stranger = hosted.site().await;
     assert_eq!(status_of(&stranger, &local(&callback)).await, Status::BadRequest);

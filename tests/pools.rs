@@ -75,6 +75,9 @@ async fn tokens_of_two_pools_are_each_verified_against_their_own_keys_and_told_a
     let cognito = alone.rocket().state::<rocket_warrant::Cognito>().unwrap();
     let refused = cognito.verify(&bob, TokenUse::Access).await.unwrap_err();
     assert!(matches!(refused, rocket_warrant::Error::Token(VerifyError::UnknownKid)), "{refused:?}");
+    // And the other way round: the tenant's site refuses the home pool's token by its keys.
+    let tenant_site = site(&tenant, json!({})).await;
+    assert_eq!(whoami_with(&tenant_site, &alice).await.0, Status::Unauthorized);
     // Listed with another client only: refused for its client.
     let other_client =
         site(&home, json!({ "other_pools": [{ "user_pool_id": tenant.pool_id, "app_client_ids": ["someone-else"] }] }))

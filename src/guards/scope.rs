@@ -47,6 +47,14 @@ macro_rules! scope {
 /// - Otherwise those of [`CognitoClaims`]: 401 without valid credentials (a token of an app
 ///   client neither `app_client_id` nor in `app_client_ids` included), 503 in an outage.
 ///
+/// A machine client gets its token from the pool's token endpoint, then calls the route:
+///
+/// ```sh
+/// TOKEN=$(curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials -d scope=orders/read \
+///   https://myapp.auth.eu-west-1.amazoncognito.com/oauth2/token | jq -r .access_token)
+/// curl -H "Authorization: Bearer $TOKEN" https://site.example/orders
+/// ```
+///
 /// ```no_run
 /// # use rocket::get;
 /// use rocket_warrant::Scope;
