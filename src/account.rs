@@ -127,7 +127,7 @@ pub(crate) async fn delete_account(
     access_token: &str,
 ) -> Result<(), Error> {
     let claims = shared.verify(access_token, TokenUse::Access).await?;
-    let username = claims.cognito_username().unwrap_or(&claims.sub).to_owned();
+    let username = claims.cognito_username().ok_or(Error::MachineClient)?.to_owned();
     if !shared.users.can_delete() {
         let why = "the user store cannot delete users (UserStore::deletes): the account was not deleted";
         return Err(Error::Store(crate::store::StoreError::Query(why.to_owned())));

@@ -723,13 +723,18 @@ impl Cognito {
 
     /// Verifies a token of kind `token_use` against the pool's keys and every rule (issuer,
     /// app client, `token_use`, expiry), for tokens that do not arrive in a request's cookies
-    /// or `Authorization` header (a WebSocket's first message, say).
+    /// or `Authorization` header (a WebSocket's first message, say). An access token may be one
+    /// of `app_client_ids` or of `other_pools`, as a Bearer header's; an ID token is the site's
+    /// own client's only.
     ///
     /// # Errors
     ///
     /// [`Error::Token`] with the reason the token was refused.
     pub async fn verify(&self, token: &str, token_use: TokenUse) -> Result<Arc<Claims>, Error> {
-        Ok(self.shared().verify(token, token_use).await?)
+        Ok(match token_use {
+            TokenUse::Access => self.shared().verify_bearer(token).await?,
+            TokenUse::Id => self.shared().verify(token, token_use).await?,
+        })
     }
 
     /// The user's attributes, read live from Cognito with their access token (GetUser).

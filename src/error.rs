@@ -115,6 +115,10 @@ pub enum Error {
     /// credentials).
     #[error("Cognito refused the application's settings: {0}")]
     Misconfigured(#[source] ServiceError),
+    /// A machine client's access token (the client-credentials grant) names no user: the call
+    /// needs one.
+    #[error("a machine client's token names no user")]
+    MachineClient,
     /// A managed-login round trip was refused: see [`HostedLoginError`]. Nothing was signed in.
     #[error("the sign-in through Cognito's hosted pages failed: {0}")]
     HostedLogin(HostedLoginError),
@@ -164,6 +168,7 @@ impl Error {
             }
             Error::ChallengeRequired(_) => Status::Unauthorized,
             Error::NotProvisioned
+            | Error::MachineClient
             | Error::UsernameReused { .. }
             | Error::UserNotConfirmed
             | Error::PasswordResetRequired => Status::Forbidden,
@@ -374,6 +379,10 @@ pub enum AuthError {
     /// needs a user: 403.
     #[error("a machine client's token names no user")]
     MachineClient,
+    /// A token of another user pool (`other_pools`) where a route needs this site's user, or
+    /// the home pool's group or scope: 403.
+    #[error("a token of another user pool has no user, group or scope here")]
+    OtherPool,
     /// No sign-in step is pending (none was kept, it was answered, or its three minutes are
     /// over): 401.
     #[error("no sign-in step is pending")]
@@ -399,7 +408,8 @@ impl AuthError {
             AuthError::NotProvisioned
             | AuthError::NotInGroup(_)
             | AuthError::MissingScope(_)
-            | AuthError::MachineClient => Status::Forbidden,
+            | AuthError::MachineClient
+            | AuthError::OtherPool => Status::Forbidden,
             AuthError::RefreshedElsewhere => Status::Conflict,
             AuthError::Unavailable(_) => Status::ServiceUnavailable,
         }

@@ -120,12 +120,12 @@ pub(crate) fn start(shared: &Shared, jar: &CookieJar<'_>, options: Options<'_>) 
         }
     }
     let value = serde_json::to_vec(&pending).map_err(|e| Error::Cognito(ServiceError::new(e.to_string())))?;
-    jar.add(shared.cookies.seal_cookie(shared.cookies.oauth_name(), &value, PENDING_MAX_AGE));
+    jar.add(shared.cookies.seal_oauth_cookie(&value, PENDING_MAX_AGE));
     Ok(url)
 }
 
 /// What the hosted pages sent back to `redirect_uri`.
-#[derive(Debug, Default, Clone, rocket::FromForm)]
+#[derive(Default, Clone, rocket::FromForm)]
 pub struct CallbackQuery {
     /// The authorization code.
     pub code: Option<String>,
@@ -135,6 +135,17 @@ pub struct CallbackQuery {
     pub error: Option<String>,
     /// Its description.
     pub error_description: Option<String>,
+}
+
+impl std::fmt::Debug for CallbackQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The code is a credential until it is spent: kept out of logs.
+        f.debug_struct("CallbackQuery")
+            .field("code", &self.code.as_ref().map(|_| "***"))
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Finishes a sign-in at the hosted pages; see [`Cognito::hosted_callback`].

@@ -68,22 +68,32 @@ impl Shared {
 
     /// Verifies `token` as a token of kind `token_use`: every rule of the verifier, then the
     /// revocations.
-    /// A token of another pool (`other_pools`) is verified by that pool's verifier, found by the
-    /// token's `iss`, never by the first that accepts it.
+    /// Only the site's own tokens: the home pool's, of `app_client_id` (and, for access
+    /// tokens, `app_client_ids`). Sign-in, sessions and the account calls take no other.
     pub(crate) async fn verify(&self, token: &str, token_use: TokenUse) -> Result<Arc<Claims>, VerifyError> {
-        let claims = match self.verifier.verify(token, token_use).await {
-            // Not this pool's key or issuer: another pool's token, when its `iss` names one.
-            Err(e @ (VerifyError::UnknownKid | VerifyError::Issuer)) if !self.other_pools.is_empty() => {
-                let iss = crate::tokens::unverified_claims(token).map(|c| c.iss);
-                match self.other_pools.iter().find(|v| iss.as_deref() == Some(v.issuer())) {
-                    Some(other) => other.verify(token, token_use).await?,
-                    None => return Err(e),
-                }
-            }
-            verified => verified?,
-        };
+        let claims = self.verifier.verify(token, token_use).await?;
         self.revocations.check(&claims)?;
         Ok(claims)
+    }
+
+    /// An access token a request or an application hands over: the home pool's, or one of
+    /// `other_pools`, each verified by its own pool's verifier, chosen by the token's `iss`
+    /// (never the first that accepts it, and never hanging on another pool's keys).
+    pub(crate) async fn verify_bearer(&self, token: &str) -> Result<Arc<Claims>, VerifyError> {
+        if !self.other_pools.is_empty() {
+            let iss = crate::tokens::unverified_claims(token).map(|c| c.iss);
+            if let Some(other) = self.other_pools.iter().find(|v| iss.as_deref() == Some(v.issuer())) {
+                let claims = other.verify(token, TokenUse::Access).await?;
+                self.revocations.check(&claims)?;
+                return Ok(claims);
+            }
+        }
+        self.verify(token, TokenUse::Access).await
+    }
+
+    /// Whether claims are the home pool's (not one of `other_pools`').
+    pub(crate) fn is_home(&self, claims: &Claims) -> bool {
+        claims.iss == self.verifier.issuer()
     }
 
     /// Checks again claims verified before (kept by a session), at the request's `now`.
@@ -133,7 +143,7 @@ impl Shared {
         let refreshed = self
             .refreshes
             .run(refresh_token, async {
-                let tokens = self.client.refresh(refresh_token, username, device_key).await?;
+                let tokens = self.client.refresh_naming(refresh_token, username, device_key).await?;
                 let (_, access_claims) = self.verify_pair(&tokens).await?;
                 Ok(Refreshed { tokens, access_claims })
             })

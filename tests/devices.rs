@@ -131,14 +131,18 @@ impl Site {
     }
 
     async fn login_as(&self, username: &str, header: Option<Header<'static>>) -> String {
+        self.login_as_with(username, header.as_slice()).await
+    }
+
+    async fn login_as_with(&self, username: &str, headers: &[Header<'static>]) -> String {
         let mut request = self
             .client
             .post("/login")
             .header(ContentType::Form)
             .remote("192.0.2.10:50000".parse().unwrap())
             .body(format!("username={username}&password={PASSWORD}&marker={}", self.marker));
-        if let Some(header) = header {
-            request = request.header(header);
+        for header in headers {
+            request = request.header(header.clone());
         }
         text(request.dispatch().await).await
     }
@@ -350,7 +354,9 @@ async fn the_request_context_and_client_metadata_reach_cognito_with_each_sign_in
 
     let admin = Site::new(&pool, json!({ "auth_flow": "admin_user_password" })).await;
     admin.client.cookies().add(rocket::http::Cookie::new("tracking", "secret-cookie"));
-    admin.login_as("ctx", Some(Header::new("User-Agent", "Tester/1.0"))).await;
+    admin
+        .login_as_with("ctx", &[Header::new("User-Agent", "Tester/1.0"), Header::new("Authorization-Id", "api-key-1")])
+        .await;
     let seen = pool.contexts(&admin.marker).await;
     assert_eq!(seen.len(), 1, "{seen:?}");
     let context = &seen[0]["ContextData"];
@@ -361,6 +367,7 @@ async fn the_request_context_and_client_metadata_reach_cognito_with_each_sign_in
     let headers = context["HttpHeaders"].as_array().unwrap();
     assert!(headers.iter().any(|h| h["headerName"] == "user-agent" && h["headerValue"] == "Tester/1.0"), "{headers:?}");
     assert!(!headers.iter().any(|h| h["headerName"] == "cookie"), "cookies are not sent: {headers:?}");
+    assert!(!headers.iter().any(|h| h["headerName"] == "authorization-id"), "nor the API key: {headers:?}");
 
     // Sign-up and reset, each call with the user's address and the metadata.
     pool.verify_emails().await;

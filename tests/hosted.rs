@@ -33,6 +33,10 @@ async fn hosted(with_secret: bool) -> Hosted {
 
 impl Hosted {
     async fn site(&self) -> Client {
+        self.site_with(json!({})).await
+    }
+
+    async fn site_with(&self, extra: serde_json::Value) -> Client {
         let url = common::database_url(StoreKind::Sqlite).await.unwrap();
         let settings = with(
             self.pool.settings(),
@@ -44,6 +48,7 @@ impl Hosted {
                 "logout_uri": LOGOUT,
             }),
         );
+        let settings = with(settings, extra);
         let rocket = common::rocket(StoreKind::Sqlite, &url, settings)
             .mount("/auth", rocket_warrant::hosted::routes())
             .mount("/", routes![me]);
@@ -155,6 +160,13 @@ async fn a_callback_without_its_sign_in_or_with_another_state_signs_no_one_in() 
     let authorize = started.headers().get_one("Location").unwrap().to_owned();
     assert!(authorize.contains("&idp_identifier=example.com") && authorize.contains("&lang=fr"), "{authorize}");
     assert!(!authorize.contains("evil"), "next stays on the site, and in the cookie");
+
+    // The sign-in's cookie goes back on the redirect from Cognito's domain whatever the site's
+    // SameSite policy: Lax, never Strict.
+    let strict = hosted.site_with(json!({ "cookie_same_site": "strict" })).await;
+    let started = strict.get("/auth/login").dispatch().await;
+    let set = started.headers().get("Set-Cookie").find(|c| c.starts_with("cognito_oauth=")).unwrap().to_owned();
+    assert!(set.contains("SameSite=Lax"), "{set}");
 
     // Another browser, which started nothing.
     let stranger = hosted.site().await;

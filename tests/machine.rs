@@ -120,7 +120,7 @@ async fn bearer_tokens_of_two_listed_app_clients_are_accepted_and_told_apart() {
         async move { create.send().await.unwrap().user_pool_client.unwrap().client_id.unwrap() }
     };
     let (mobile, unlisted) = (client("mobile").await, client("unlisted").await);
-    let sign_in = |client_id: String| {
+    let tokens = |client_id: String| {
         let call = pool
             .admin
             .initiate_auth()
@@ -128,7 +128,11 @@ async fn bearer_tokens_of_two_listed_app_clients_are_accepted_and_told_apart() {
             .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
             .auth_parameters("USERNAME", "alice")
             .auth_parameters("PASSWORD", PASSWORD);
-        async move { call.send().await.unwrap().authentication_result.unwrap().access_token.unwrap() }
+        async move { call.send().await.unwrap().authentication_result.unwrap() }
+    };
+    let sign_in = |client_id: String| {
+        let tokens = tokens(client_id);
+        async move { tokens.await.access_token.unwrap() }
     };
     let site = site(&pool, json!({ "app_client_ids": [mobile] })).await;
     let own = sign_in(pool.client_id.clone()).await;
@@ -138,4 +142,9 @@ async fn bearer_tokens_of_two_listed_app_clients_are_accepted_and_told_apart() {
     assert_eq!(get(&site, "/me", &from_mobile).await, (Status::Ok, "alice".to_owned()), "a user of that client");
     assert_eq!(get(&site, "/orders", &from_mobile).await.0, Status::Forbidden, "no resource-server scope");
     assert_eq!(get(&site, "/whoami", &sign_in(unlisted).await).await.0, Status::Unauthorized);
+    // An ID token is the site's own client's only: the mobile client's is not one of its sign-ins.
+    let cognito = site.rocket().state::<rocket_warrant::Cognito>().unwrap();
+    let mobile_id = tokens(mobile.clone()).await.id_token.unwrap();
+    let refused = cognito.verify(&mobile_id, rocket_warrant::TokenUse::Id).await.unwrap_err();
+    assert!(matches!(refused, rocket_warrant::Error::Token(rocket_warrant::VerifyError::Audience)), "{refused:?}");
 }

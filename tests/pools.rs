@@ -20,14 +20,33 @@ fn whoami(claims: CognitoClaims) -> String {
     format!("{} of {} via {}", claims.username(), claims.pool_id(), claims.client_id())
 }
 
+rocket_warrant::group!(Admins = "admin");
+
+#[get("/admin")]
+fn admin(admin: rocket_warrant::Member<Admins>) -> String {
+    admin.username().to_owned()
+}
+
 async fn site(pool: &Pool, extra: Value) -> Client {
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
-    let rocket = common::rocket(StoreKind::Sqlite, &url, with(pool.settings(), extra)).mount("/", routes![whoami]);
+    let rocket = common::rocket(StoreKind::Sqlite, &url, with(pool.settings(), extra))
+        .mount("/", routes![whoami, admin, common::routes::me]);
     Client::tracked(rocket).await.expect("ignites")
 }
 
 async fn access_token(pool: &Pool, username: &str) -> String {
     pool.add_user(username, PASSWORD, &[("email", "someone@example.com")]).await;
+    let call = pool
+        .admin
+        .initiate_auth()
+        .client_id(&pool.client_id)
+        .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", username)
+        .auth_parameters("PASSWORD", PASSWORD);
+    call.send().await.unwrap().authentication_result.unwrap().access_token.unwrap()
+}
+
+async fn access_token_again(pool: &Pool, username: &str) -> String {
     let call = pool
         .admin
         .initiate_auth()
@@ -68,6 +87,29 @@ async fn tokens_of_two_pools_are_each_verified_against_their_own_keys_and_told_a
     assert_eq!((status, body), (Status::Ok, format!("alice of {} via {}", home.pool_id, home.client_id)));
     let (status, body) = whoami_with(&listing, &bob).await;
     assert_eq!((status, body), (Status::Ok, format!("bob of {} via {}", tenant.pool_id, tenant.client_id)));
+
+    // Another pool's user is not this site's user, and its groups are that pool's: an `admin`
+    // there is no admin here.
+    tenant.add_to_group("bob", "admin").await;
+    let bob_admin = {
+        let call = tenant
+            .admin
+            .initiate_auth()
+            .client_id(&tenant.client_id)
+            .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "bob")
+            .auth_parameters("PASSWORD", PASSWORD);
+        call.send().await.unwrap().authentication_result.unwrap().access_token.unwrap()
+    };
+    let get = |path: &'static str, token: String| {
+        let request = listing.get(path).header(Header::new("Authorization", format!("Bearer {token}")));
+        async move { request.dispatch().await.status() }
+    };
+    assert_eq!(get("/admin", bob_admin.clone()).await, Status::Forbidden, "another pool's group");
+    assert_eq!(get("/me", bob_admin).await, Status::Forbidden, "another pool's user");
+    home.add_to_group("alice", "admin").await;
+    let alice_admin = access_token_again(&home, "alice").await;
+    assert_eq!(get("/admin", alice_admin).await, Status::Ok, "the home pool's group");
 
     // A site of the home pool alone: the tenant's token is refused by its keys.
     let alone = site(&home, json!({})).await;

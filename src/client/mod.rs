@@ -693,6 +693,23 @@ impl CognitoClient {
         }
     }
 
+    /// [`refresh`](CognitoClient::refresh), naming this browser's device; refused with it, once
+    /// more without: the browser's device need not be the one the token was issued to (a
+    /// device cookie left by an earlier sign-in, a sign-in through the hosted pages).
+    pub(crate) async fn refresh_naming(
+        &self,
+        refresh_token: &str,
+        cognito_username: &str,
+        device_key: Option<&str>,
+    ) -> Result<Tokens, Error> {
+        match self.refresh(refresh_token, cognito_username, device_key).await {
+            Err(Error::SessionExpired) if device_key.is_some() => {
+                self.refresh(refresh_token, cognito_username, None).await
+            }
+            other => other,
+        }
+    }
+
     /// Revokes a refresh token (RevokeToken): it, and every access token issued from it, stop
     /// working at Cognito, whether or not the access token has expired.
     pub(crate) async fn revoke(&self, refresh_token: &str) -> Result<(), Error> {

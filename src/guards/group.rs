@@ -6,6 +6,7 @@ use std::ops::Deref;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
+use super::user::home;
 use super::user::CognitoClaims;
 use crate::cognito::missing_fairing;
 use crate::error::AuthError;
@@ -41,7 +42,8 @@ macro_rules! group {
 /// # Outcomes
 ///
 /// - **Success**: the user is in `G`.
-/// - **Error** 403 ([`AuthError::NotInGroup`]): signed in, not in `G`.
+/// - **Error** 403 ([`AuthError::NotInGroup`]): signed in, not in `G`; or a token of another
+///   user pool (`other_pools`), whose groups are that pool's.
 /// - Otherwise those of [`CognitoClaims`]: 401 without valid credentials, 503 in an outage.
 ///
 /// ```no_run
@@ -87,7 +89,7 @@ impl<'r, G: Group> FromRequest<'r> for Member<G> {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         match CognitoClaims::from_request(req).await {
-            Outcome::Success(claims) if claims.in_group(G::NAME) => {
+            Outcome::Success(claims) if claims.in_group(G::NAME) && home(req, &claims) => {
                 Outcome::Success(Member { claims, _group: PhantomData })
             }
             Outcome::Success(_) => {

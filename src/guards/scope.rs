@@ -6,6 +6,7 @@ use std::ops::Deref;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
+use super::user::home;
 use super::user::CognitoClaims;
 use crate::cognito::missing_fairing;
 use crate::error::AuthError;
@@ -43,7 +44,8 @@ macro_rules! scope {
 /// # Outcomes
 ///
 /// - **Success**: the token carries `S`.
-/// - **Error** 403 ([`AuthError::MissingScope`]): a valid token without `S`.
+/// - **Error** 403 ([`AuthError::MissingScope`]): a valid token without `S`, or a token of
+///   another user pool (`other_pools`): resource-server scopes are chosen per pool.
 /// - Otherwise those of [`CognitoClaims`]: 401 without valid credentials (a token of an app
 ///   client neither `app_client_id` nor in `app_client_ids` included), 503 in an outage.
 ///
@@ -98,7 +100,7 @@ impl<'r, S: OAuthScope> FromRequest<'r> for Scope<S> {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         match CognitoClaims::from_request(req).await {
-            Outcome::Success(claims) if claims.has_scope(S::NAME) => {
+            Outcome::Success(claims) if claims.has_scope(S::NAME) && home(req, &claims) => {
                 Outcome::Success(Scope { claims, _scope: PhantomData })
             }
             Outcome::Success(_) => {

@@ -53,7 +53,9 @@ pub struct CognitoClaims(pub(crate) Arc<Credentials>);
 /// - **Error** 401 ([`AuthError::Missing`], [`AuthError::Invalid`], [`AuthError::SessionEnded`]):
 ///   as for [`CognitoClaims`]; `Option<CognitoUser>` gives `None` instead.
 /// - **Error** 403 ([`AuthError::NotProvisioned`]): no local row, and `create_unknown_users` is off;
-///   ([`AuthError::MachineClient`]) a machine client's token, which names no user.
+///   ([`AuthError::MachineClient`]) a machine client's token, which names no user;
+///   ([`AuthError::OtherPool`]) a token of another user pool (`other_pools`), whose users are
+///   not this site's.
 /// - **Error** 503 ([`AuthError::Unavailable`]): Cognito, the keys or the database could not be
 ///   reached.
 ///
@@ -204,6 +206,13 @@ impl CognitoUser {
     }
 
     credential_accessors!(credentials);
+}
+
+/// Whether a token is the home pool's: group names and resource-server scopes are chosen per
+/// pool, so another pool's (`other_pools`) never pass [`Member`](crate::Member) or
+/// [`Scope`](crate::Scope).
+pub(crate) fn home(req: &Request<'_>, claims: &CognitoClaims) -> bool {
+    req.rocket().state::<Cognito>().is_some_and(|cognito| cognito.shared().is_home(claims.claims()))
 }
 
 fn fail<T>(e: &AuthError) -> Outcome<T, AuthError> {

@@ -283,6 +283,15 @@ impl TokenCookies {
         &self.challenge
     }
 
+    /// The managed-login cookie, `plaintext` sealed: `SameSite=Lax` whatever the site's policy,
+    /// since the browser must send it on the redirect back from Cognito's domain (a top-level
+    /// GET; `Strict` would withhold it and no callback could finish).
+    pub(crate) fn seal_oauth_cookie(&self, plaintext: &[u8], max_age: Duration) -> Cookie<'static> {
+        let mut cookie = self.seal_cookie(&self.oauth, plaintext, max_age);
+        cookie.set_same_site(SameSite::Lax);
+        cookie
+    }
+
     /// The name of the cookie that keeps a managed-login sign-in under way.
     pub(crate) fn oauth_name(&self) -> &str {
         &self.oauth

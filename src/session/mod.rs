@@ -84,7 +84,7 @@ impl Sessions {
             shared.revocations.refresh(now).await;
             let (result, from_cookies) = match authorization(req).and_then(bearer) {
                 Some(token) => {
-                    let result = shared.verify(token, TokenUse::Access).await;
+                    let result = shared.verify_bearer(token).await;
                     (
                         result
                             .map(|claims| Arc::new(Credentials::bearer(claims, token.into())))
@@ -118,9 +118,13 @@ impl Sessions {
     pub(crate) async fn user(&self, shared: &Shared, req: &Request<'_>) -> Result<Authenticated, AuthError> {
         let auth = self.authenticate(shared, req).await;
         let credentials = auth.result.clone()?;
-        // A machine client's token (the client-credentials grant) names no user to keep a row of.
+        // A machine client's token (the client-credentials grant) names no user to keep a row of;
+        // another pool's user is not this site's user of the same name.
         if credentials.claims.cognito_username().is_none() {
             return Err(AuthError::MachineClient);
+        }
+        if !shared.is_home(&credentials.claims) {
+            return Err(AuthError::OtherPool);
         }
         let user = self.local_user(shared, auth, &credentials).await.clone()?;
         let id_token = self.id_token(shared, req, auth, &credentials).await;
@@ -273,7 +277,7 @@ impl Sessions {
         access_token: &str,
     ) -> Result<u64, Error> {
         let claims = shared.verify(access_token, TokenUse::Access).await?;
-        let username = claims.cognito_username().unwrap_or(&claims.sub).to_owned();
+        let username = claims.cognito_username().ok_or(Error::MachineClient)?.to_owned();
         let ended = self.end_all(shared, jar, &username).await;
         let signed_out = shared.client.global_sign_out(access_token).await;
         // Recorded once Cognito ended every refresh token (a refresh until then is covered),

@@ -378,7 +378,8 @@ impl ServerSessions {
                     }
                 }
                 let device_key = device.as_ref().filter(|d| d.username == record.username).map(|d| d.key.as_str());
-                let new = match shared.client.refresh(&tokens.refresh_token, &record.username, device_key).await {
+                let new = match shared.client.refresh_naming(&tokens.refresh_token, &record.username, device_key).await
+                {
                     Ok(new) => new,
                     // Refused because another instance refreshed (and rotated) the session at the
                     // same moment: its tokens are in the row by now, or shortly.

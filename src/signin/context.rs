@@ -12,8 +12,23 @@ use rocket::Request;
 
 use crate::device::KeptDevice;
 
-/// Headers never sent to Cognito: credentials of the user or the site.
-const WITHHELD: [&str; 5] = ["cookie", "authorization", "proxy-authorization", "authorization-id", "x-api-key"];
+/// The headers sent to Cognito's threat protection: those that describe the browser and the
+/// way to the site, never a credential (cookies, authorization, the site's API key header, a
+/// CSRF token, an AWS session token all stay here).
+const SENT: [&str; 12] = [
+    "host",
+    "user-agent",
+    "accept",
+    "accept-language",
+    "accept-encoding",
+    "referer",
+    "origin",
+    "content-type",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "forwarded",
+];
 /// At most this many headers, of at most this many bytes each, go in `HttpHeaders`.
 const MAX_HEADERS: usize = 32;
 const MAX_HEADER_BYTES: usize = 1024;
@@ -43,7 +58,7 @@ impl Ctx {
         let headers = req
             .headers()
             .iter()
-            .filter(|h| !WITHHELD.iter().any(|w| h.name().as_str().eq_ignore_ascii_case(w)))
+            .filter(|h| SENT.iter().any(|w| h.name().as_str().eq_ignore_ascii_case(w)))
             .filter(|h| h.value().len() <= MAX_HEADER_BYTES)
             .take(MAX_HEADERS)
             .map(|h| (h.name().as_str().to_ascii_lowercase(), h.value().to_owned()))

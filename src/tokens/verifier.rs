@@ -269,7 +269,10 @@ impl Verifier {
             TokenUse::Id => claims.aud.as_deref(),
             TokenUse::Access => claims.client_id.as_deref(),
         };
-        let listed = |c: &str| c == self.client_id || self.other_clients.iter().any(|o| o == c);
+        // ID tokens are the site's own sign-ins': of `app_client_id` alone.
+        let listed = |c: &str| {
+            c == self.client_id || (expected == TokenUse::Access && self.other_clients.iter().any(|o| o == c))
+        };
         if !client.is_some_and(listed) {
             return Err(VerifyError::Audience);
         }
