@@ -700,6 +700,8 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
             except ValueError:
                 continue
 
+    REFRESH_HOOKS["revoke_access_tokens"] = revoke_access_tokens
+
     def get_tokens_from_refresh_token(self):
         refresh_token = self._get_param("RefreshToken") or ""
         client_id = self._get_param("ClientId") or ""
@@ -950,6 +952,8 @@ def oauth_token(environ, start_response):
     config = client.extended_config
     if grant == "authorization_code":
         return oauth_code_grant(start_response, {k: v[0] for k, v in form.items()}, pool, client, backend)
+    if grant == "refresh_token":
+        return oauth_refresh_grant(start_response, {k: v[0] for k, v in form.items()}, pool, client)
     if grant != "client_credentials":
         return oauth_error(start_response, "unsupported_grant_type")
     if not client.generate_secret or "client_credentials" not in (config.get("AllowedOAuthFlows") or []) \
@@ -1142,6 +1146,81 @@ def hosted_logout(environ, start_response):
     return redirect(start_response, logout_uri)
 
 
+# The rest of managed login's endpoints (developer guide, "The revoke endpoint", "The userInfo
+# endpoint", "The token endpoint": the refresh_token grant). REFRESH_HOOKS is filled by
+# patch_refresh_lifecycle, which keeps the refresh tokens' rules.
+REFRESH_HOOKS = {}
+
+
+def oauth_refresh_grant(start_response, form, pool, client):
+    """grant_type=refresh_token: new ID and access tokens for one of this client's live refresh
+    tokens (not revoked, not past the client's RefreshTokenValidity); else invalid_grant.
+    Refresh-token rotation is not applied here (GetTokensFromRefreshToken applies it)."""
+    token = form.get("refresh_token") or ""
+    found = pool.refresh_tokens.get(token)
+    issued = REFRESH_ISSUED.get(token)
+    if not found or found[0] != client.id or (issued is not None and pool_now(pool.id) > issued + refresh_lifetime(client)):
+        return oauth_error(start_response, "invalid_grant")
+    access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(token)
+    body = json.dumps({"id_token": id_token, "access_token": access_token, "expires_in": expires_in,
+                       "token_type": "Bearer"}).encode()
+    start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def oauth_revoke(environ, start_response):
+    """POST /oauth2/revoke: the refresh token, and the access tokens issued with it, stop working
+    (as RevokeToken); HTTP 200 with an empty body, also for a token already dead; invalid_client
+    for a wrong client or secret, unsupported_token_type for another client's token."""
+    form = {k: v[0] for k, v in urllib.parse.parse_qs(read_body(environ)).items()}
+    client_id, secret = oauth_client(environ, {k: [v] for k, v in form.items()})
+    _, pool, client = find_pool_client(client_id or "")
+    if client is None or (client.generate_secret and not hmac.compare_digest(client.secret, secret or "")):
+        return oauth_error(start_response, "invalid_client")
+    token = form.get("token") or ""
+    found = pool.refresh_tokens.get(token)
+    if found is not None:
+        if found[0] != client.id:
+            return oauth_error(start_response, "unsupported_token_type")
+        pool.refresh_tokens[token] = None
+        REFRESH_HOOKS["revoke_access_tokens"](pool, found[2])
+    start_response("200 OK", [("Content-Length", "0")])
+    return [b""]
+
+
+def oauth_user_info(environ, start_response):
+    """GET /oauth2/userInfo with `Authorization: Bearer <access token>`: the user's attributes
+    the token's client may read, and `username`; 401 with error invalid_token otherwise."""
+    token = (environ.get("HTTP_AUTHORIZATION") or "").removeprefix("Bearer ").strip()
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    for account in cognitoidp_backends.values():
+        for region, backend in account.items():
+            if region == "global":
+                continue
+            for pool in backend.user_pools.values():
+                if token and token in pool.access_tokens:
+                    client_id, username = pool.access_tokens[token]
+                    user = pool.users.get(username)
+                    if user is None or not user.enabled:
+                        break
+                    client = pool.clients.get(client_id)
+                    info = {a["Name"]: a["Value"] for a in user.attributes if readable(client, a["Name"])}
+                    info.update(sub=user.id, username=user.username)
+                    body = json.dumps(info).encode()
+                    start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"),
+                                              ("Content-Length", str(len(body)))])
+                    return [body]
+    body = json.dumps({"error": "invalid_token", "error_description": "Access token is expired, disabled, or deleted, or the user has globally signed out."}).encode()
+    start_response("401 Unauthorized", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def read_body(environ):
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return environ["wsgi.input"].read(length).decode("utf-8", "replace")
+
+
 def with_outbox(app):
     """Serves GET /_emulator/sms and GET /_emulator/mail (the outboxes as JSON), GET
     /_emulator/context (what the calls brought of context), and POST /_emulator/clock
@@ -1180,6 +1259,10 @@ def with_outbox(app):
             return federated_sign_in(environ, start_response)
         if path == "/logout" and method == "GET":
             return hosted_logout(environ, start_response)
+        if path == "/oauth2/revoke" and method == "POST":
+            return oauth_revoke(environ, start_response)
+        if path == "/oauth2/userInfo" and method == "GET":
+            return oauth_user_info(environ, start_response)
         if path and path.endswith("/.well-known/jwks.json") and method == "GET" and path.count("/") == 3:
             return answer(start_response, pool_jwks(path.split("/")[1]))
         record_context(environ)

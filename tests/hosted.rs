@@ -331,3 +331,39 @@ async fn hosted_logout_revokes_the_refresh_token_and_ends_at_the_logout_uri() {
     let code = refreshed.unwrap_err().as_service_error().and_then(|e| e.meta().code()).map(str::to_owned);
     assert_eq!(code.as_deref(), Some("NotAuthorizedException"), "the refresh token is dead");
 }
+
+/// Conformance: the rest of managed login's endpoints (developer guide, "The userInfo endpoint",
+/// "The revoke endpoint", the token endpoint's refresh_token grant): the user's attributes for
+/// an access token; new tokens for a live refresh token; a revoked refresh token and the access
+/// tokens issued with it dead. moto has none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_answers_user_info_refreshes_and_revokes() {
+    need_emulator!();
+    let hosted = hosted(false).await;
+    let site = hosted.site().await;
+    let callback = through_hosted_page(&site, "/auth/login", &[("username", "alice"), ("password", PASSWORD)]).await;
+    site.get(local(&callback)).dispatch().await;
+    let refresh = common::cookie_token(&site.cookies(), "cognito_refresh").unwrap();
+    let access = common::cookie_token(&site.cookies(), "cognito_access").unwrap();
+    let bearer = format!("Bearer {access}");
+
+    let (status, info) = common::emulator_http("GET", "/oauth2/userInfo", &[("Authorization", &bearer)], "").await;
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(
+        (status, info["username"].as_str(), info["email"].as_str()),
+        (200, Some("alice"), Some("alice@example.com"))
+    );
+
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let grant = format!("grant_type=refresh_token&client_id={}&refresh_token={refresh}", hosted.client_id);
+    let (status, answer) = common::emulator_http("POST", "/oauth2/token", &form, &grant).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("access_token") && answer.contains("id_token"), "{answer}");
+
+    let revoke = format!("token={refresh}&client_id={}", hosted.client_id);
+    assert_eq!(common::emulator_http("POST", "/oauth2/revoke", &form, &revoke).await.0, 200);
+    let (status, answer) = common::emulator_http("POST", "/oauth2/token", &form, &grant).await;
+    assert_eq!((status, answer.contains("invalid_grant")), (400, true), "{answer}");
+    let (status, _) = common::emulator_http("GET", "/oauth2/userInfo", &[("Authorization", &bearer)], "").await;
+    assert_eq!(status, 401, "the access tokens issued with it die too");
+}
