@@ -113,6 +113,14 @@ async fn location_of(path: &str, body: &str) -> Option<String> {
     response.lines().find_map(|l| l.strip_prefix("Location: ")).map(str::to_owned)
 }
 
+/// A site signed in as alice through the hosted pages.
+async fn signed_in(hosted: &Hosted) -> Client {
+    let site = hosted.site().await;
+    let callback = through_hosted_page(&site, "/auth/login", &[("username", "alice"), ("password", PASSWORD)]).await;
+    assert_eq!(site.get(local(&callback)).dispatch().await.status(), Status::SeeOther);
+    site
+}
+
 /// The site's path of a callback URL.
 fn local(callback: &str) -> String {
     callback.strip_prefix("http://localhost").unwrap().to_owned()
@@ -308,9 +316,7 @@ async fn a_federated_first_sign_in_creates_the_local_user() {
 async fn hosted_logout_revokes_the_refresh_token_and_ends_at_the_logout_uri() {
     need_emulator!();
     let hosted = hosted(false).await;
-    let site = hosted.site().await;
-    let callback = through_hosted_page(&site, "/auth/login", &[("username", "alice"), ("password", PASSWORD)]).await;
-    site.get(local(&callback)).dispatch().await;
+    let site = signed_in(&hosted).await;
     let refresh = common::cookie_token(&site.cookies(), "cognito_refresh").unwrap();
 
     let out = site.post("/auth/logout").dispatch().await;
@@ -340,9 +346,7 @@ async fn hosted_logout_revokes_the_refresh_token_and_ends_at_the_logout_uri() {
 async fn emulator_answers_user_info_refreshes_and_revokes() {
     need_emulator!();
     let hosted = hosted(false).await;
-    let site = hosted.site().await;
-    let callback = through_hosted_page(&site, "/auth/login", &[("username", "alice"), ("password", PASSWORD)]).await;
-    site.get(local(&callback)).dispatch().await;
+    let site = signed_in(&hosted).await;
     let refresh = common::cookie_token(&site.cookies(), "cognito_refresh").unwrap();
     let access = common::cookie_token(&site.cookies(), "cognito_access").unwrap();
     let bearer = format!("Bearer {access}");

@@ -34,18 +34,13 @@ async fn site(pool: &Pool, extra: Value) -> Client {
     Client::tracked(rocket).await.expect("ignites")
 }
 
+/// A new user's access token.
 async fn access_token(pool: &Pool, username: &str) -> String {
     pool.add_user(username, PASSWORD, &[("email", "someone@example.com")]).await;
-    let call = pool
-        .admin
-        .initiate_auth()
-        .client_id(&pool.client_id)
-        .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", username)
-        .auth_parameters("PASSWORD", PASSWORD);
-    call.send().await.unwrap().authentication_result.unwrap().access_token.unwrap()
+    access_token_again(pool, username).await
 }
 
+/// A known user's access token (after a change of their groups, say).
 async fn access_token_again(pool: &Pool, username: &str) -> String {
     let call = pool
         .admin
@@ -91,16 +86,7 @@ async fn tokens_of_two_pools_are_each_verified_against_their_own_keys_and_told_a
     // Another pool's user is not this site's user, and its groups are that pool's: an `admin`
     // there is no admin here.
     tenant.add_to_group("bob", "admin").await;
-    let bob_admin = {
-        let call = tenant
-            .admin
-            .initiate_auth()
-            .client_id(&tenant.client_id)
-            .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", "bob")
-            .auth_parameters("PASSWORD", PASSWORD);
-        call.send().await.unwrap().authentication_result.unwrap().access_token.unwrap()
-    };
+    let bob_admin = access_token_again(&tenant, "bob").await;
     let get = |path: &'static str, token: String| {
         let request = listing.get(path).header(Header::new("Authorization", format!("Bearer {token}")));
         async move { request.dispatch().await.status() }
