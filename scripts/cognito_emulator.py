@@ -1190,7 +1190,8 @@ def oauth_revoke(environ, start_response):
 
 def oauth_user_info(environ, start_response):
     """GET /oauth2/userInfo with `Authorization: Bearer <access token>`: the user's attributes
-    the token's client may read, and `username`; 401 with error invalid_token otherwise."""
+    the token's client may read, and `username`; otherwise 401 with the error in a
+    WWW-Authenticate header, as the userInfo endpoint's page shows it (no body)."""
     token = (environ.get("HTTP_AUTHORIZATION") or "").removeprefix("Bearer ").strip()
     from moto.cognitoidp.models import cognitoidp_backends
 
@@ -1211,9 +1212,10 @@ def oauth_user_info(environ, start_response):
                     start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"),
                                               ("Content-Length", str(len(body)))])
                     return [body]
-    body = json.dumps({"error": "invalid_token", "error_description": "Access token is expired, disabled, or deleted, or the user has globally signed out."}).encode()
-    start_response("401 Unauthorized", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", str(len(body)))])
-    return [body]
+    challenge = ('error="invalid_token", error_description="Access token is expired, disabled, or deleted, '
+                 'or the user has globally signed out."')
+    start_response("401 Unauthorized", [("WWW-Authenticate", challenge), ("Content-Length", "0")])
+    return [b""]
 
 
 def read_body(environ):

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::client::Issued;
 use crate::cognito::Cognito;
 use crate::error::{Error, HostedLoginError, ServiceError};
+use crate::next::percent_encode;
 use crate::signin::{self, Ctx, Login};
 use crate::state::Shared;
 use crate::tokens::TokenUse;
@@ -49,17 +50,6 @@ fn random(bytes: usize) -> Result<String, Error> {
     getrandom::fill(&mut buffer)
         .map_err(|e| Error::Unavailable(ServiceError::new(format!("no randomness for managed login: {e}"))))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buffer))
-}
-
-/// A query value, percent-encoded (all but the unreserved characters).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn not_configured(what: &'static str) -> Error {
@@ -107,16 +97,16 @@ pub(crate) fn start(shared: &Shared, jar: &CookieJar<'_>, options: Options<'_>) 
     let mut url = format!(
         "{domain}/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope={}&state={}&nonce={}\
          &code_challenge={challenge}&code_challenge_method=S256",
-        encode(&config.app_client_id),
-        encode(redirect_uri),
-        encode(&config.scopes.join(" ")),
+        percent_encode(&config.app_client_id),
+        percent_encode(redirect_uri),
+        percent_encode(&config.scopes.join(" ")),
         pending.state,
         pending.nonce,
     );
     let extra = [("identity_provider", identity_provider), ("idp_identifier", idp_identifier), ("lang", lang)];
     for (name, value) in extra {
         if let Some(value) = value.filter(|v| !v.is_empty()) {
-            url.push_str(&format!("&{name}={}", encode(value)));
+            url.push_str(&format!("&{name}={}", percent_encode(value)));
         }
     }
     let value = serde_json::to_vec(&pending).map_err(|e| Error::Cognito(ServiceError::new(e.to_string())))?;
@@ -182,8 +172,7 @@ pub(crate) async fn callback(shared: &Shared, jar: &CookieJar<'_>, answer: &Call
 
 /// Equality of two byte strings in time independent of where they differ.
 fn equal(a: &[u8], b: &[u8]) -> bool {
-    let diff = a.iter().zip(b).fold(u8::from(a.len() != b.len()), |diff, (x, y)| diff | (x ^ y));
-    std::hint::black_box(diff) == 0
+    bool::from(subtle::ConstantTimeEq::ct_eq(a, b))
 }
 
 /// The token endpoint's answer.
@@ -207,7 +196,7 @@ async fn exchange(shared: &Shared, code: &str, verifier: &str) -> Result<crate::
         ("redirect_uri", redirect_uri),
         ("code_verifier", verifier),
     ];
-    let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect();
     let mut request = HTTP
         .post(format!("{domain}/oauth2/token"))
         .timeout(config.cognito_timeout)
@@ -244,7 +233,11 @@ pub(crate) fn logout_url(shared: &Shared) -> Result<String, Error> {
     let config = &shared.config;
     let domain = config.domain_url().ok_or_else(|| not_configured("domain"))?;
     let logout_uri = config.logout_uri.as_deref().ok_or_else(|| not_configured("logout_uri"))?;
-    Ok(format!("{domain}/logout?client_id={}&logout_uri={}", encode(&config.app_client_id), encode(logout_uri)))
+    Ok(format!(
+        "{domain}/logout?client_id={}&logout_uri={}",
+        percent_encode(&config.app_client_id),
+        percent_encode(logout_uri)
+    ))
 }
 
 /// Managed login's calls.
@@ -347,8 +340,8 @@ mod tests {
 
     #[test]
     fn values_are_percent_encoded_and_compared_whole() {
-        assert_eq!(encode("openid email"), "openid%20email");
-        assert_eq!(encode("https://a.example/cb?x=1"), "https%3A%2F%2Fa.example%2Fcb%3Fx%3D1");
+        assert_eq!(percent_encode("openid email"), "openid%20email");
+        assert_eq!(percent_encode("https://a.example/cb?x=1"), "https%3A%2F%2Fa.example%2Fcb%3Fx%3D1");
         assert!(equal(b"abc", b"abc"));
         assert!(!equal(b"abc", b"abd"));
         assert!(!equal(b"abc", b"abcd"), "a prefix is not equal");

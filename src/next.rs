@@ -1,4 +1,16 @@
-//! `next`: where to go after signing in, and only ever a path on this site.
+//! The URLs the crate builds and follows: `next`, where to go after signing in, only ever a
+//! path on this site; and the values it puts in a query, percent-encoded.
+
+/// RFC 3986: everything but the unreserved characters, percent-encoded (a query value of the
+/// URLs the crate builds: an `otpauth://` URI, managed login's authorize and logout URLs).
+pub(crate) fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 /// `next` when it is a path on this site that a redirect can carry, else `None`: never an open
 /// redirect, and never a value that would make the redirect itself fail (a form field arrives

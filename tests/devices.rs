@@ -391,3 +391,28 @@ async fn the_request_context_and_client_metadata_reach_cognito_with_each_sign_in
     );
     assert!(seen.iter().all(|c| c["UserContextData"]["IpAddress"] == "192.0.2.10"), "{seen:?}");
 }
+
+/// Conformance: ListDevices pages as its reference has it (Limit, PaginationToken): two
+/// browsers' devices, one a page; moto has no devices.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_lists_devices_a_page_at_a_time() {
+    need_emulator!();
+    let pool = pool_with_texted_user(false, false).await;
+    for _ in 0..2 {
+        let browser = Site::new(&pool, json!({})).await;
+        assert_eq!(browser.login_as("dev", None).await, "SmsMfa");
+        browser.post("/code", &pool.texts("dev").await.pop().unwrap()).await;
+    }
+    let site = Site::new(&pool, json!({})).await;
+    site.login_as("dev", None).await;
+    site.post("/code", &pool.texts("dev").await.pop().unwrap()).await;
+    let token = site.access_token().await;
+    let first = pool.admin.list_devices().access_token(&token).limit(2).send().await.unwrap();
+    assert_eq!(first.devices().len(), 2);
+    let next = first.pagination_token().expect("a second page");
+    let second = pool.admin.list_devices().access_token(&token).limit(2).pagination_token(next).send().await.unwrap();
+    assert_eq!((second.devices().len(), second.pagination_token()), (1, None));
+    let keys: std::collections::HashSet<_> =
+        first.devices().iter().chain(second.devices()).filter_map(|d| d.device_key()).collect();
+    assert_eq!(keys.len(), 3, "three browsers, three devices");
+}

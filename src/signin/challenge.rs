@@ -1,6 +1,7 @@
 //! The steps Cognito can put between a password and the tokens: which challenge, what answers
 //! it, and the authenticator secret of an MFA enrolment. Plain data: nothing here calls Cognito.
 
+use crate::next::percent_encode;
 use std::fmt;
 
 /// A challenge Cognito answered instead of tokens.
@@ -269,16 +270,6 @@ impl fmt::Debug for TotpSetup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TotpSetup").field("secret", &"***").field("pending", &self.pending).finish()
     }
-}
-
-/// RFC 3986: everything but the unreserved characters, percent-encoded.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// What a user gives to answer a pending challenge ([`Cognito::answer`](crate::Cognito::answer)).
