@@ -147,11 +147,13 @@ def main():
             "gender", "given_name", "family_name", "preferred_username", "custom:api_key",
             "custom:api_key_id",
         ],
-        # And writes them (WriteAttributes: without, only the standard ones), but the _verified
-        # flags, which only an administrator sets.
+        # And writes the profile's (WriteAttributes: without, only the standard ones), but the
+        # _verified flags and the API key's, which only an administrator sets: the site decides
+        # access by the key (its `authorization_attributes`), and a user who could write it
+        # through Cognito's public API could take another user's.
         WriteAttributes=[
             "email", "phone_number", "name", "address", "gender", "given_name", "family_name",
-            "preferred_username", "custom:api_key", "custom:api_key_id",
+            "preferred_username",
         ],
     )["UserPoolClient"]
     idp.create_group(UserPoolId=pool_id, GroupName="admin", Description="Site administrators")

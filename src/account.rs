@@ -137,9 +137,12 @@ pub(crate) async fn delete_account(
     if crate::device::kept(&shared.cookies, jar).is_some_and(|d| d.username == username) {
         crate::device::forget(&shared.cookies, jar);
     }
-    let ended = sessions.end_all(shared, jar, &username).await;
+    // The account is gone at Cognito: everything here goes too, whatever fails on the way, and
+    // the first failure is told.
     let leeway = shared.leeway();
     shared.revocations.user(&claims.sub, shared.now().saturating_add(leeway), leeway).await;
+    let ended = sessions.end_all(shared, jar, &username).await;
+    let deleted = shared.users.delete(&username).await;
     ended?;
-    shared.users.delete(&username).await
+    deleted
 }

@@ -319,7 +319,57 @@ impl Cognito {
     /// }
     /// ```
     pub async fn sign_out(&self, jar: &CookieJar<'_>) {
-        self.sessions().sign_out(self.shared(), jar).await
+        self.sessions().sign_out(self.shared(), jar, false).await
+    }
+
+    /// Signs this session out as [`Cognito::sign_out`] does, and forgets this browser's
+    /// remembered device (its cookie, and at Cognito, ForgetDevice): the next sign-in from it
+    /// asks for the second factor again. For "forget this browser" at sign-out, on a shared
+    /// computer say.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, http::CookieJar};
+    /// use rocket_warrant::Cognito;
+    ///
+    /// #[post("/logout?<forget>")]
+    /// async fn logout(cognito: &Cognito, jar: &CookieJar<'_>, forget: bool) -> &'static str {
+    ///     match forget {
+    ///         true => cognito.sign_out_forgetting_device(jar).await,
+    ///         false => cognito.sign_out(jar).await,
+    ///     }
+    ///     "Logged out"
+    /// }
+    /// ```
+    pub async fn sign_out_forgetting_device(&self, jar: &CookieJar<'_>) {
+        self.sessions().sign_out(self.shared(), jar, true).await
+    }
+
+    /// Ends every other server-side session of the user of `access_token` (a verified one: take it
+    /// from the request's guard), keeping this browser's:
+    /// each as a sign-out ends it (its row deleted, its refresh token revoked at Cognito, its
+    /// tokens refused on every instance). How many ended. For "sign out my other sessions"
+    /// after a password change, say.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, http::CookieJar};
+    /// use rocket_warrant::{Cognito, Error, Fresh};
+    ///
+    /// #[post("/account/sessions/end-others")]
+    /// async fn end_others(cognito: &Cognito, jar: &CookieJar<'_>, user: Fresh<300>) -> Result<String, Error> {
+    ///     Ok(format!("{} other sessions ended", cognito.end_other_sessions(jar, user.access_token()).await?))
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSessionStore`] with cookie sessions, which this site cannot list (sign out
+    /// everywhere instead, [`Cognito::sign_out_everywhere`]); [`Error::Token`] for a token that
+    /// does not verify, [`Error::MachineClient`] for a machine's; [`Error::Store`] when the store
+    /// fails.
+    pub async fn end_other_sessions(&self, jar: &CookieJar<'_>, access_token: &str) -> Result<u64, Error> {
+        let claims = self.shared().verify(access_token, TokenUse::Access).await?;
+        let username = claims.cognito_username().ok_or(Error::MachineClient)?;
+        self.sessions().end_others(self.shared(), jar, username).await
     }
 
     /// Signs the user of `access_token` (a verified one: take it from the request's
@@ -723,18 +773,26 @@ impl Cognito {
 
     /// Verifies a token of kind `token_use` against the pool's keys and every rule (issuer,
     /// app client, `token_use`, expiry), for tokens that do not arrive in a request's cookies
-    /// or `Authorization` header (a WebSocket's first message, say). An access token may be one
-    /// of `app_client_ids` or of `other_pools`, as a Bearer header's; an ID token is the site's
-    /// own client's only.
+    /// or `Authorization` header (a WebSocket's first message, say). The home pool's only: an
+    /// access token may be one of `app_client_ids`, an ID token is the site's own client's.
+    /// [`Cognito::verify_any_pool`] takes `other_pools`' too.
     ///
     /// # Errors
     ///
     /// [`Error::Token`] with the reason the token was refused.
     pub async fn verify(&self, token: &str, token_use: TokenUse) -> Result<Arc<Claims>, Error> {
-        Ok(match token_use {
-            TokenUse::Access => self.shared().verify_bearer(token).await?,
-            TokenUse::Id => self.shared().verify(token, token_use).await?,
-        })
+        Ok(self.shared().verify(token, token_use).await?)
+    }
+
+    /// Verifies an access token of the home pool or of any of `other_pools`, each against its
+    /// own keys, issuer and app clients, as [`AnyPoolClaims`](crate::AnyPoolClaims) does. Its
+    /// `iss` says which pool it is of; a username means something only within that pool.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] with the reason the token was refused.
+    pub async fn verify_any_pool(&self, access_token: &str) -> Result<Arc<Claims>, Error> {
+        Ok(self.shared().verify_bearer(access_token).await?)
     }
 
     /// The user's attributes, read live from Cognito with their access token (GetUser).

@@ -286,10 +286,24 @@ pub struct Config {
     #[serde(default)]
     pub id_token_cookie: bool,
     /// The header a proxy in front of the site puts the client's address in (`X-Forwarded-For`,
-    /// `X-Real-IP`), trusted for the address [`SignIn`](crate::SignIn) sends Cognito's threat
-    /// protection. None by default: the connection's address, which a client cannot forge.
+    /// `X-Real-IP`, or RFC 7239's `Forwarded` with its `for=`), trusted for the address
+    /// [`SignIn`](crate::SignIn) sends Cognito's threat protection, and only on a request from
+    /// one of `trusted_proxies`. None by default: the connection's address, which a client
+    /// cannot forge.
     #[serde(default)]
     pub trusted_ip_header: Option<String>,
+    /// The proxies whose `trusted_ip_header` is believed, as addresses or CIDR ranges
+    /// (`["10.0.0.0/8", "192.0.2.7"]`); loopback by default (a proxy on the same host). The
+    /// client is the right-most address of the header that is not one of them.
+    #[serde(default = "default_trusted_proxies", deserialize_with = "proxies")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The Cognito attributes the application decides access by (an API key's, a tenant's, a
+    /// role's: `["custom:api_key", "custom:api_key_id"]`). Launch warns of each one the app
+    /// client may write (its `WriteAttributes`): any user could then set it for themselves
+    /// through Cognito's public API (UpdateUserAttributes), whatever the site's forms allow.
+    /// Groups are safe: only an administrator sets them.
+    #[serde(default)]
+    pub authorization_attributes: Vec<String>,
     /// Managed login (Cognito's hosted pages): the user pool's domain, a prefix (`myapp`, for
     /// `https://myapp.auth.<region>.amazoncognito.com`) or the URL of a custom domain.
     #[serde(default)]
@@ -326,6 +340,11 @@ pub struct Config {
     /// Where `redirect_to_login` sends anonymous visitors of protected pages.
     #[serde(default = "default_login_url")]
     pub login_url: String,
+    /// Where `redirect_to_login` sends a signed-in browser whose proof of identity is older than
+    /// a [`Fresh`](crate::Fresh) route allows, with `?next=`: the page that re-authenticates
+    /// ([`SignIn::reauthenticate`](crate::SignIn::reauthenticate)).
+    #[serde(default = "default_reauthenticate_url")]
+    pub reauthenticate_url: String,
     /// The header the `ApiKey` guard reads (django-warrant's `Authorization-Id`).
     #[serde(default = "default_api_key_header")]
     pub api_key_header: String,
@@ -406,6 +425,28 @@ fn secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
 }
 fn default_login_url() -> String {
     "/accounts/login/".into()
+}
+fn default_reauthenticate_url() -> String {
+    "/accounts/reauthenticate/".into()
+}
+/// Addresses (`192.0.2.7`, a range of one) or CIDR ranges (`10.0.0.0/8`).
+fn proxies<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    let listed: Vec<String> = Deserialize::deserialize(d)?;
+    listed
+        .iter()
+        .map(|entry| {
+            let entry = entry.trim();
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| serde::de::Error::custom(format!("`{entry}` is neither an address nor a CIDR range")))
+        })
+        .collect()
+}
+
+fn default_trusted_proxies() -> Vec<ipnet::IpNet> {
+    // Infallible: two well-formed ranges.
+    ["127.0.0.0/8", "::1/128"].iter().filter_map(|net| net.parse().ok()).collect()
 }
 fn default_api_key_header() -> String {
     "Authorization-Id".into()
@@ -498,6 +539,18 @@ fn closest(key: &str, settings: &[&'static str]) -> Option<&'static str> {
     settings.iter().map(|s| (distance(key, s), *s)).filter(|(d, _)| *d <= 2).min().map(|(_, s)| s)
 }
 
+/// Whether an http(s) URL's host is this machine (`localhost`, a loopback address).
+fn loopback_url(url: &str) -> bool {
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid { key, reason: reason.into() }
 }
@@ -530,6 +583,16 @@ impl Config {
                 return Err(invalid(
                     "domain",
                     format!("`{domain}` is neither a domain prefix (`myapp`) nor an https URL"),
+                ));
+            }
+            // The token endpoint receives the client secret and the codes: never in clear, but
+            // for an emulator on this machine.
+            if domain.starts_with("http://") && !loopback_url(domain) {
+                return Err(invalid(
+                    "domain",
+                    format!(
+                        "`{domain}` is plain http: the client secret and the codes would travel in clear; use https"
+                    ),
                 ));
             }
             match &self.redirect_uri {
@@ -635,6 +698,9 @@ impl Config {
         }
         if crate::next::safe_next(&self.login_url).is_none() {
             return Err(invalid("login_url", "must be a path on this site, starting with `/`"));
+        }
+        if crate::next::safe_next(&self.reauthenticate_url).is_none() {
+            return Err(invalid("reauthenticate_url", "must be a path on this site, starting with `/`"));
         }
         if self.cookie_max_age.is_zero() || self.cookie_max_age.as_secs() > i64::MAX as u64 {
             return Err(invalid("cookie_max_age_secs", "must be positive"));
@@ -792,11 +858,40 @@ mod tests {
             (&format!("{BASE}domain = \"myapp\"\nredirect_uri = \"/callback\"\n"), "redirect_uri"),
             (&format!("{BASE}logout_uri = \"nowhere\"\n"), "logout_uri"),
             (&format!("{BASE}scopes = [\"open id\"]\n"), "scopes"),
+            (&format!("{BASE}trusted_proxies = [\"10.0.0.0/33\"]\n"), "trusted_proxies"),
+            (&format!("{BASE}trusted_proxies = \"10.0.0.1\"\n"), "trusted_proxies"),
+            (&format!("{BASE}reauthenticate_url = \"https://evil.example/\"\n"), "reauthenticate_url"),
+            (&format!("{BASE}authorization_attributes = \"custom:api_key\"\n"), "authorization_attributes"),
+            // The client secret and the codes would travel in clear.
+            (
+                &format!("{BASE}domain = \"http://auth.example.com\"\nredirect_uri = \"https://s.example/cb\"\n"),
+                "domain",
+            ),
         ];
         for (toml, key) in cases {
             let err = parse(toml).expect_err(toml).to_string();
             assert!(err.contains(key), "{toml:?}: {err}");
         }
+    }
+
+    /// Plain http for managed login's domain on this machine only (an emulator), and the
+    /// trusted proxies' defaults and forms.
+    #[test]
+    fn an_http_domain_only_on_this_machine_and_proxies_by_address_or_range() {
+        for local in ["http://localhost:9229", "http://127.0.0.1:5000/x", "http://[::1]:80"] {
+            let toml = format!("{BASE}domain = \"{local}\"\nredirect_uri = \"http://localhost/cb\"\n");
+            assert!(parse(&toml).is_ok(), "{local}");
+        }
+        for remote in ["http://127.0.0.1.evil.example", "http://user@localhost.example", "http://10.0.0.1"] {
+            let toml = format!("{BASE}domain = \"{remote}\"\nredirect_uri = \"http://localhost/cb\"\n");
+            let err = parse(&toml).expect_err(remote).to_string();
+            assert!(err.contains("cognito.domain") && err.contains("in clear"), "{remote}: {err}");
+        }
+        let defaults = parse(BASE).unwrap().trusted_proxies;
+        assert!(defaults.iter().any(|n| n.contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap())));
+        assert!(!defaults.iter().any(|n| n.contains(&"10.0.0.1".parse::<std::net::IpAddr>().unwrap())));
+        let set = parse(&format!("{BASE}trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\n")).unwrap();
+        assert_eq!(set.trusted_proxies.len(), 2);
     }
 
     #[test]

@@ -387,6 +387,13 @@ pub enum AuthError {
     /// over): 401.
     #[error("no sign-in step is pending")]
     NoChallenge,
+    /// The user is signed in, but last proved who they are longer ago than the route allows
+    /// ([`Fresh`](crate::Fresh)): they must re-authenticate (their password, or a code).
+    #[error("this page needs a sign-in of the last {max_age} seconds: confirm who you are again")]
+    ReauthenticationRequired {
+        /// The largest age of proof the route takes, in seconds.
+        max_age: u64,
+    },
     /// The session's cookies carry a refresh token that another request rotated out a moment
     /// ago (on another instance): 409, and the cookies are kept, since the browser holds the
     /// newer ones already (its other response set them). The next request succeeds.
@@ -402,9 +409,11 @@ impl AuthError {
     /// The status the guard fails with.
     pub fn status(&self) -> Status {
         match self {
-            AuthError::Missing | AuthError::Invalid(_) | AuthError::SessionEnded | AuthError::NoChallenge => {
-                Status::Unauthorized
-            }
+            AuthError::Missing
+            | AuthError::Invalid(_)
+            | AuthError::SessionEnded
+            | AuthError::NoChallenge
+            | AuthError::ReauthenticationRequired { .. } => Status::Unauthorized,
             AuthError::NotProvisioned
             | AuthError::NotInGroup(_)
             | AuthError::MissingScope(_)

@@ -19,6 +19,7 @@ use crate::client::Issued;
 use crate::cognito::Cognito;
 use crate::error::{Error, HostedLoginError, ServiceError};
 use crate::next::percent_encode;
+use crate::proof::{Factor, Factors};
 use crate::signin::{self, Ctx, Login};
 use crate::state::Shared;
 use crate::tokens::TokenUse;
@@ -164,8 +165,9 @@ pub(crate) async fn callback(shared: &Shared, jar: &CookieJar<'_>, answer: &Call
     if !same(nonce, &pending.nonce) {
         return Err(Error::HostedLogin(HostedLoginError::NonceMismatch));
     }
-    let issued = Issued { tokens, new_device: None, device_dropped: false };
-    let mut login = signin::finish(shared, issued, None, &Ctx::default()).await?;
+    let issued = Issued { tokens, new_device: None, device_dropped: false, device_proved: false };
+    let proved = Factors::default().with(Factor::Hosted);
+    let mut login = signin::finish(shared, issued, None, &Ctx::default(), proved).await?;
     login.next = pending.next;
     Ok(login)
 }
@@ -317,13 +319,19 @@ async fn login(
 /// The callback: signed in, to `next` (or `/`).
 #[get("/callback?<answer..>")]
 async fn callback_route(cognito: &Cognito, jar: &CookieJar<'_>, answer: CallbackQuery) -> Result<Redirect, Error> {
-    let login = cognito.keep(jar, cognito.hosted_callback(jar, &answer).await).await?;
+    // A refused callback (of no sign-in of this browser's, a link from another site) is kept
+    // nowhere: it touches neither the session nor another sign-in's pending step.
+    let login = cognito.hosted_callback(jar, &answer).await?;
+    let login = cognito.keep(jar, Ok(login)).await?;
     Ok(Redirect::to(login.next().unwrap_or("/").to_owned()))
 }
 
-/// Signs out, here and at the hosted pages.
+/// Signs out, here and at the hosted pages; from a page of the site only ([`SameOrigin`]): a
+/// form of another site cannot sign the user out.
+///
+/// [`SameOrigin`]: crate::SameOrigin
 #[post("/logout")]
-async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> Result<Redirect, Error> {
+async fn logout(_same: crate::SameOrigin, cognito: &Cognito, jar: &CookieJar<'_>) -> Result<Redirect, Error> {
     Ok(Redirect::to(cognito.hosted_logout(jar).await?))
 }
 

@@ -22,11 +22,10 @@
 //!
 //! ```no_run
 //! # #[macro_use] extern crate rocket;
-//! use rocket::form::Form;
 //! use rocket::http::CookieJar;
-//! use rocket::response::Redirect;
+//! use rocket::response::{content::RawHtml, Redirect};
 //! use rocket_db_pools::Database;
-//! use rocket_warrant::{Cognito, CognitoUser, Error, SqlitePool};
+//! use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, SignIn, SqlitePool};
 //!
 //! #[derive(Database)]
 //! #[database("users")]
@@ -35,9 +34,17 @@
 //! #[derive(FromForm)]
 //! struct Credentials { username: String, password: String }
 //!
+//! /// Every form carries the browser's CSRF token...
+//! #[get("/login")]
+//! fn login_page(csrf: CsrfToken) -> RawHtml<String> {
+//!     RawHtml(format!(r#"<form method="post"><input type="hidden" name="csrf_token" value="{}">
+//!         <input name="username"> <input name="password" type="password"> <button>Sign in</button></form>"#, csrf.value()))
+//! }
+//!
+//! /// ...and `CsrfForm` refuses one without it: no other site signs a visitor in or out.
 //! #[post("/login", data = "<form>")]
-//! async fn login(cognito: &Cognito, jar: &CookieJar<'_>, form: Form<Credentials>) -> Result<Redirect, Error> {
-//!     cognito.keep(jar, cognito.login(&form.username, &form.password).await).await?;
+//! async fn login(sign_in: SignIn<'_>, form: CsrfForm<Credentials>) -> Result<Redirect, Error> {
+//!     sign_in.keep(sign_in.login(&form.username, &form.password).await).await?;
 //!     Ok(Redirect::to("/"))
 //! }
 //!
@@ -46,8 +53,8 @@
 //!     format!("hello {}", user.username())
 //! }
 //!
-//! #[post("/logout")]
-//! async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> Redirect {
+//! #[post("/logout", data = "<_form>")]
+//! async fn logout(cognito: &Cognito, jar: &CookieJar<'_>, _form: CsrfForm) -> Redirect {
 //!     cognito.sign_out(jar).await;
 //!     Redirect::to("/login")
 //! }
@@ -57,7 +64,7 @@
 //!     rocket::build()
 //!         .attach(Users::init())
 //!         .attach(Cognito::fairing::<Users>())
-//!         .mount("/", routes![login, home, logout])
+//!         .mount("/", routes![login_page, login, home, logout])
 //! }
 //! ```
 //!
@@ -73,12 +80,15 @@
 //!   [`keep`](Cognito::keep), [`sign_out`](Cognito::sign_out), and the rest.
 //! - Guards: [`CognitoUser`] (verified claims and the local row), [`CognitoClaims`] (the claims
 //!   alone, no database), [`Member`] (a user in a Cognito group, declared with [`group!`]),
-//!   [`ApiKey`] (the API key header), [`PendingChallenge`] (a sign-in step kept for its page),
-//!   [`SignIn`] (the sign-in and sign-up calls with the request's context and device),
-//!   [`Scope`] (an access token with an OAuth scope, declared with [`scope!`]: machine clients
-//!   of the client-credentials grant too, their app clients listed in `app_client_ids`); the
-//!   tokens of other user pools (`other_pools`) are verified against their own keys, and every
-//!   guard says which pool and app client a token came from.
+//!   [`Fresh`] (a user who proved who they are in the last minutes: the pages that change how
+//!   the account is protected), [`ApiKey`] (the API key header), [`PendingChallenge`] (a sign-in
+//!   step kept for its page), [`SignIn`] (the sign-in and sign-up calls with the request's
+//!   context and device), [`Scope`] (an access token with an OAuth scope, declared with
+//!   [`scope!`]: machine clients of the client-credentials grant too, their app clients listed in
+//!   `app_client_ids`). Each is the home pool's (`user_pool_id`); a route that serves the users
+//!   of `other_pools` takes [`AnyPoolClaims`], which names each user with their pool.
+//! - Forms: [`CsrfToken`] for the page, [`CsrfForm`] for the handler (a form without the
+//!   browser's token is refused with 403), [`SameOrigin`] for a request that carries none.
 //! - Stores: [`SqlitePool`], [`PgPool`], [`MysqlPool`] (Diesel, with rocket_db_pools; the
 //!   migrations ship with the crate), [`MemoryStore`], [`CachedStore`], or your own
 //!   [`UserStore`]; or none at all ([`Cognito::without_store`]).
@@ -166,6 +176,29 @@
 //!
 //! [`Cognito::delete_account`] deletes the account, its sessions and its row;
 //! [`Cognito::start_sign_in`] signs in without a password (`auth_flow = "user_auth"`).
+//!
+//! ## A recent proof of identity
+//!
+//! A copied session cookie lives as long as the session. The pages that change how an account
+//! is protected (its password, email, second factor, devices) take [`Fresh<SECS>`](Fresh): a
+//! sign-in, or a re-authentication, at most `SECS` old. An older one is sent by
+//! [`redirect_to_login`] to `reauthenticate_url`, whose page asks for the password again (and
+//! the second factor, as at a sign-in); [`SignIn::reauthenticate`] renews the session's proof,
+//! the session staying as it was.
+//!
+//! ```no_run
+//! # use rocket::{post, FromForm, response::Redirect};
+//! use rocket_warrant::{CognitoClaims, CsrfForm, Error, SignIn};
+//!
+//! #[derive(FromForm)]
+//! struct Password { password: String }
+//!
+//! #[post("/accounts/reauthenticate?<next>", data = "<form>")]
+//! async fn reauthenticate(sign_in: SignIn<'_>, user: CognitoClaims, form: CsrfForm<Password>, next: &str) -> Result<Redirect, Error> {
+//!     sign_in.keep(sign_in.reauthenticate(&user, &form.password).await).await?;
+//!     Ok(Redirect::to(rocket_warrant::safe_next(next).unwrap_or("/").to_owned()))
+//! }
+//! ```
 //!
 //! ## The request's side: threat protection and remembered devices
 //!
@@ -273,12 +306,14 @@ mod catcher;
 mod client;
 mod cognito;
 mod config;
+mod csrf;
 mod device;
 mod error;
 mod fairing;
 mod guards;
 pub mod hosted;
 mod next;
+mod proof;
 mod revocation;
 mod session;
 mod signin;
@@ -292,15 +327,19 @@ mod users;
 pub mod testing;
 
 pub use account::{CodeDelivery, SignedUp};
-pub use catcher::redirect_to_login;
+pub use catcher::{redirect_to_login, Unauthorized};
 pub use client::UserAttributes;
 pub use cognito::Cognito;
 pub use config::{AuthFlow, Config, ConfigError, Issuer, OtherPool, SameSite, Secret, SessionMode};
+pub use csrf::{CsrfError, CsrfForm, CsrfFormError, CsrfToken, NoFields, SameOrigin, CSRF_FIELD, CSRF_HEADER};
 pub use device::Device;
 pub use error::{AuthError, Error, HostedLoginError, ServiceError};
 pub use fairing::CognitoFairing;
-pub use guards::{ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Group, Member, OAuthScope, Scope, SignIn};
+pub use guards::{
+    AnyPoolClaims, ApiKey, ApiKeyError, CognitoClaims, CognitoUser, Fresh, Group, Member, OAuthScope, Scope, SignIn,
+};
 pub use next::safe_next;
+pub use proof::{Factor, Factors, Proof};
 pub use revocation::{Revocation, RevocationKey};
 // `Step` is the bound of `Cognito::keep`, sealed: no application names it.
 #[doc(hidden)]

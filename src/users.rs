@@ -78,7 +78,8 @@ impl Users {
         access_token: &str,
     ) -> Result<User, Error> {
         let store = self.store.as_ref().ok_or(Error::NoStore)?;
-        let username = claims.cognito_username().unwrap_or(&claims.sub);
+        // Only a user has a row (the guards refuse a machine client's token before this).
+        let username = claims.cognito_username().ok_or(Error::MachineClient)?;
         if let Some(user) = store.find(username).await? {
             refuse_another_sub(&user, &claims.sub)?;
             return Ok(user);

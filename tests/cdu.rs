@@ -16,6 +16,8 @@ use rocket_warrant::Cognito;
 
 struct Browser {
     client: Client,
+    /// Cookies sent with every request besides the ones the client tracks (a copied session).
+    copied: Vec<rocket::http::Cookie<'static>>,
 }
 
 struct Page {
@@ -54,18 +56,19 @@ fn encode(s: &str) -> String {
 
 impl Browser {
     async fn new(demo: &Demo) -> Browser {
-        Browser { client: Client::tracked(demo.rocket()).await.expect("the site ignites") }
+        Browser { client: Client::tracked(demo.rocket()).await.expect("the site ignites"), copied: Vec::new() }
     }
 
     async fn get(&self, path: &str) -> Page {
-        Page::from(self.client.get(path.to_owned()).header(Accept::HTML).dispatch().await).await
+        let request = self.client.get(path.to_owned()).header(Accept::HTML);
+        Page::from(request.cookies(self.copied.clone()).dispatch().await).await
     }
 
     async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
         let request =
             self.client.post(path.to_owned()).header(ContentType::Form).header(Accept::HTML).body(body.join("&"));
-        Page::from(request.dispatch().await).await
+        Page::from(request.cookies(self.copied.clone()).dispatch().await).await
     }
 
     /// Fills and submits the login form, as a person would.
@@ -180,7 +183,7 @@ async fn forms_refuse_a_missing_or_wrong_csrf_token() {
             .post("/accounts/login/", &[("csrf_token", token), ("username", "demo"), ("password", DEMO_PASSWORD)])
             .await;
         assert_eq!(page.status, Status::Forbidden, "{token:?}");
-        assert!(page.has("CSRF verification failed"));
+        assert!(page.has("CSRF token"), "{}", page.body);
     }
     assert!(browser.client.cookies().get("cognito_session").is_none(), "no login through a forged form");
     browser.login("admin", ADMIN_PASSWORD, None).await;
@@ -454,7 +457,7 @@ async fn the_admin_group_is_read_from_the_settings() {
     need_emulator!();
     let demo = cdu::demo().await;
     let figment = demo.figment().merge(("cdu", serde_json::json!({ "admin_group": "staff" })));
-    let browser = Browser { client: Client::tracked(site::build(figment)).await.unwrap() };
+    let browser = Browser { client: Client::tracked(site::build(figment)).await.unwrap(), copied: Vec::new() };
     browser.login("admin", ADMIN_PASSWORD, None).await;
     assert_eq!(browser.get("/accounts/admin/cognito-users/").await.status, Status::Forbidden, "admin is not staff");
     assert!(browser.get("/bench/bare").await.status == Status::NotFound, "benchmark routes are off by default");
@@ -667,7 +670,8 @@ async fn a_new_password_for_a_user_the_site_does_not_keep_is_refused_clearly() {
     let demo = cdu::demo().await;
     demo.pool.add_user_with_temporary_password("stranger", "Temp-Passw0rd!").await;
     let figment = demo.figment().merge(("cognito.create_unknown_users", false));
-    let browser = Browser { client: Client::tracked(site::build(figment)).await.expect("the site ignites") };
+    let browser =
+        Browser { client: Client::tracked(site::build(figment)).await.expect("the site ignites"), copied: Vec::new() };
     let login = browser.login("stranger", "Temp-Passw0rd!", None).await;
     assert_eq!(login.location.as_deref(), Some("/accounts/login/new-password/"));
     let csrf = browser.get("/accounts/login/new-password/").await.csrf();
@@ -686,19 +690,21 @@ async fn behind_tls_the_csrf_cookie_is_host_only_and_a_sign_in_renews_it() {
     let demo = cdu::demo().await;
     // The crate's default, cookie_secure unset: a site behind a TLS proxy.
     let figment = demo.figment().merge(("cognito.cookie_secure", None::<bool>));
-    let browser = Browser { client: Client::tracked(site::build(figment)).await.expect("the site ignites") };
+    let browser =
+        Browser { client: Client::tracked(site::build(figment)).await.expect("the site ignites"), copied: Vec::new() };
     let response = browser.client.get("/accounts/login/").header(Accept::HTML).dispatch().await;
     let set: Vec<String> = response.headers().get("Set-Cookie").map(str::to_owned).collect();
     drop(response);
-    let csrf = set.iter().find(|c| c.starts_with("__Host-csrf=")).unwrap_or_else(|| panic!("{set:?}"));
+    let csrf = set.iter().find(|c| c.starts_with("__Host-cognito_csrf=")).unwrap_or_else(|| panic!("{set:?}"));
     assert!(csrf.contains("; Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"), "{csrf}");
-    assert!(browser.client.cookies().get("csrf").is_none(), "no cookie a plain-http page could plant");
-    let before = browser.client.cookies().get("__Host-csrf").unwrap().value().to_owned();
+    assert!(csrf.contains("SameSite=Lax") && csrf.contains("HttpOnly"), "{csrf}");
+    assert!(browser.client.cookies().get("cognito_csrf").is_none(), "no cookie a plain-http page could plant");
+    let before = browser.client.cookies().get("__Host-cognito_csrf").unwrap().value().to_owned();
 
     let page = browser.login("demo", DEMO_PASSWORD, None).await;
     assert_eq!(page.status, Status::SeeOther);
     assert!(browser.client.cookies().get("__Host-cognito_session").is_some(), "signed in, host-only too");
-    let after = browser.client.cookies().get("__Host-csrf").unwrap().value().to_owned();
+    let after = browser.client.cookies().get("__Host-cognito_csrf").unwrap().value().to_owned();
     assert_ne!(after, before, "a new CSRF token at sign-in");
 }
 
@@ -826,7 +832,7 @@ async fn a_forgotten_password_is_reset_on_the_pages_alike_for_known_and_unknown_
         let sent = browser.post("/accounts/password/forgot/", &[("csrf_token", &csrf), ("username", username)]).await;
         assert_eq!(sent.status, Status::SeeOther, "{username}");
         let page = browser.get(sent.location.as_deref().unwrap()).await;
-        answers.push((page.status, page.body.replace(username, "<username>")));
+        answers.push((page.status, page.body.replace(&page.csrf(), "<csrf>").replace(username, "<username>")));
     }
     assert!(answers.iter().all(|a| *a == answers[0]), "the same page whoever asked");
     assert!(answers[0].1.contains("If an account with that username exists, we sent it a code."));
@@ -872,6 +878,10 @@ async fn a_signed_in_user_changes_password_and_email_and_deletes_the_account_on_
     let wrong = change("Wr0ng-Passw0rd!").await;
     assert!(wrong.has("id=\"error_old_password\">Your current password is not right."), "{}", wrong.body);
     assert_eq!(change(DEMO_PASSWORD).await.location.as_deref(), Some("/accounts/profile/"));
+    // The change took: the old password is refused, the new one signs in (another browser).
+    let elsewhere = Browser::new(&demo).await;
+    assert_eq!(elsewhere.login("demo", DEMO_PASSWORD, None).await.status, Status::Unauthorized, "the old one");
+    assert_eq!(elsewhere.login("demo", "Brand-N3w-Horse!", None).await.status, Status::SeeOther, "the new one");
 
     let sent = browser.post("/accounts/email/", &[("csrf_token", &csrf), ("email", "moved@example.com")]).await;
     assert_eq!(sent.location.as_deref(), Some("/accounts/email?sent=true"));
@@ -893,8 +903,13 @@ async fn a_signed_in_user_changes_password_and_email_and_deletes_the_account_on_
     assert_eq!(deleted.status, Status::Ok);
     assert!(deleted.has("Account Deleted"));
     assert_eq!(store.find("demo").await.unwrap(), None, "the local row is gone");
-    assert_ne!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed out");
+    let profile = browser.get("/accounts/profile/").await;
+    assert_eq!(profile.location.as_deref(), Some("/accounts/login/?next=%2Faccounts%2Fprofile%2F"), "signed out");
     assert_eq!(browser.login("demo", "Brand-N3w-Horse!", None).await.status, Status::Unauthorized);
+    // The other browser's instance forgets the session within `session_cache_ttl_secs` (2 s).
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    let other = elsewhere.get("/accounts/user_info/").await;
+    assert_eq!(other.status, Status::SeeOther, "the other browser's session ended with the account");
 }
 
 /// The devices page: in a pool that remembers a device once the user says so, a texted-code
@@ -940,8 +955,10 @@ async fn a_browser_is_remembered_on_the_devices_page_and_then_skips_the_code() {
 }
 
 /// Signing in with a mailed code and no password, on a site of the `user_auth` flow: the code
-/// page, then the profile; an account that cannot (or a name Cognito does not know) is told to
-/// use its password, alike. On a site of another flow the page says it is not set up.
+/// page, then the profile. A known user, one who cannot get a code (no verified address) and a
+/// name Cognito does not know get the same answer and the same code page, which names no
+/// address; only a mailed code signs in. On a site of another flow the page says it is not set
+/// up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_signs_in_with_a_mailed_code_and_no_password() {
     need_emulator!();
@@ -959,27 +976,225 @@ async fn a_user_signs_in_with_a_mailed_code_and_no_password() {
     demo.pool.admin.update_user_pool().user_pool_id(&demo.pool.pool_id).policies(policies).send().await.unwrap();
     demo.pool.add_user("mailer", DEMO_PASSWORD, &[("email", "mailer@example.com"), ("email_verified", "true")]).await;
     let user_auth = || crate::site::build(demo.figment().merge(("cognito.auth_flow", "user_auth")));
-    let browser = Browser { client: Client::tracked(user_auth()).await.unwrap() };
-    let form = browser.get("/accounts/login/code/").await;
-    assert!(!form.has("is not set up"), "{}", form.body);
 
-    let page = browser.post("/accounts/login/code/", &[("csrf_token", &form.csrf()), ("username", "mailer")]).await;
-    assert_eq!(page.location.as_deref(), Some("/accounts/login/mfa/"));
-    let code_form = browser.get("/accounts/login/mfa/").await;
-    assert!(code_form.has("m***@e***"), "{}", code_form.body);
-    let code = demo.pool.newest_code("mailer", "mfa").await;
-    let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &code_form.csrf()), ("code", &code)]).await;
-    assert_eq!(page.location.as_deref(), Some("/accounts/profile/"));
-    assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed in without a password");
-
-    let other = Browser { client: Client::tracked(user_auth()).await.unwrap() };
-    let form = other.get("/accounts/login/code/").await;
-    let refusals = [
-        other.post("/accounts/login/code/", &[("csrf_token", &form.csrf()), ("username", "admin")]).await,
-        other.post("/accounts/login/code/", &[("csrf_token", &form.csrf()), ("username", "nobody-at-all")]).await,
-    ];
-    for page in &refusals {
-        assert_eq!(page.status, Status::Forbidden);
-        assert!(page.has("cannot sign in with a code"), "{}", page.body);
+    // Each name in a browser of its own: the answer, and the code page it leads to.
+    let mut answers = Vec::new();
+    for username in ["mailer", "admin", "nobody-at-all"] {
+        let browser = Browser { client: Client::tracked(user_auth()).await.unwrap(), copied: Vec::new() };
+        let form = browser.get("/accounts/login/code/").await;
+        assert!(!form.has("is not set up"), "{}", form.body);
+        let sent = browser.post("/accounts/login/code/", &[("csrf_token", &form.csrf()), ("username", username)]).await;
+        let code_page = browser.get("/accounts/login/mfa/").await;
+        let normalized = code_page.body.replace(&code_page.csrf(), "<csrf>");
+        answers.push(((sent.status, sent.location.clone()), (code_page.status, normalized), browser));
     }
+    for (sent, page, _) in &answers {
+        assert_eq!(*sent, (Status::SeeOther, Some("/accounts/login/mfa/".to_owned())));
+        assert_eq!(*page, answers[0].1, "the same code page for every name");
+    }
+    assert!(answers[0].1 .1.contains("If that account can sign in with a code"), "{}", answers[0].1 .1);
+    assert!(!answers[0].1 .1.contains("m***@e***"), "no address that would tell the account exists");
+    assert!(demo.pool.mail("admin", "mfa").await.is_empty(), "no address, no code");
+
+    // Only the mailed code signs in; the stand-ins' pages take any code as a wrong one.
+    let code = demo.pool.newest_code("mailer", "mfa").await;
+    for (i, (_, _, browser)) in answers.iter().enumerate() {
+        let form = browser.get("/accounts/login/mfa/").await;
+        let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &form.csrf()), ("code", &code)]).await;
+        match i {
+            0 => {
+                assert_eq!(page.location.as_deref(), Some("/accounts/profile/"));
+                assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed in without a password");
+            }
+            _ => {
+                assert_eq!(page.status, Status::UnprocessableEntity, "{}", page.body);
+                assert!(page.has("That code is wrong or has expired."), "{}", page.body);
+                assert_eq!(browser.get("/accounts/profile/").await.status, Status::SeeOther, "not signed in");
+            }
+        }
+    }
+}
+
+/// Every form of the site that changes something refuses a request without this browser's CSRF
+/// token (none, a forged one, another browser's), with 403 and a message saying why, and changes
+/// nothing: the routes are read from the site itself, so that a form added later is covered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_state_changing_form_refuses_a_request_without_the_browsers_token_and_changes_nothing() {
+    need_emulator!();
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    assert_eq!(browser.login("admin", ADMIN_PASSWORD, None).await.status, Status::SeeOther);
+    let theirs = Browser::new(&demo).await.get("/accounts/login/").await.csrf();
+    let normalized = |page: Page| page.body.replace(&page.csrf(), "<csrf>");
+    let profile_before = normalized(browser.get("/accounts/profile/update/").await);
+    let admin_page_before = normalized(browser.get("/accounts/admin/cognito-users/demo").await);
+
+    let plan = demo.plans[1].0.clone();
+    let fields = [
+        ("username", "mallory-new"),
+        ("password", "N3w-Passw0rd!x"),
+        ("old_password", ADMIN_PASSWORD),
+        ("new_password1", "N3w-Passw0rd!x"),
+        ("new_password2", "N3w-Passw0rd!x"),
+        ("code", "123456"),
+        ("email", "mallory@example.com"),
+        ("first_name", "Mallory"),
+        ("last_name", "X"),
+        ("confirm", "DELETE"),
+        ("plan", plan.as_str()),
+        ("key", "a-device"),
+        ("factor", "EMAIL_OTP"),
+        ("end_sessions", "true"),
+        ("forget_browser", "true"),
+        ("next", "/accounts/profile/"),
+    ];
+    let routes: Vec<String> = (browser.client.rocket().routes())
+        .filter(|r| r.method == rocket::http::Method::Post)
+        .map(|r| r.uri.path().to_string())
+        // Managed login's sign-out carries no token: it checks the origin (its own test).
+        .filter(|path| !path.starts_with("/accounts/hosted"))
+        .collect();
+    assert!(routes.len() >= 24, "every form of the site: {routes:?}");
+    for route in &routes {
+        let path = route.replace("<username>", "demo").replace("<id>", "a-session");
+        for token in [None, Some("forged"), Some(theirs.as_str())] {
+            let mut sent: Vec<(&str, &str)> = fields.to_vec();
+            if let Some(token) = token {
+                sent.push(("csrf_token", token));
+            }
+            let page = browser.post(&path, &sent).await;
+            assert_eq!(page.status, Status::Forbidden, "{path} with {token:?}: {}", page.body);
+            assert!(page.has("CSRF"), "{path}: the page says why: {}", page.body);
+        }
+    }
+
+    // Nothing changed: still signed in, the same profile and plans, both passwords, no account
+    // made, no code mailed.
+    assert_eq!(normalized(browser.get("/accounts/profile/update/").await), profile_before);
+    assert_eq!(normalized(browser.get("/accounts/admin/cognito-users/demo").await), admin_page_before);
+    for (username, password) in [("admin", ADMIN_PASSWORD), ("demo", DEMO_PASSWORD)] {
+        let fresh = Browser::new(&demo).await;
+        assert_eq!(fresh.login(username, password, None).await.location.as_deref(), Some("/accounts/profile/"));
+    }
+    let made = demo.pool.admin.admin_get_user().user_pool_id(&demo.pool.pool_id).username("mallory-new").send().await;
+    assert!(made.is_err(), "no sign-up went through");
+    for purpose in ["signup", "reset", "verify", "mfa"] {
+        for username in ["admin", "demo", "mallory-new"] {
+            assert!(demo.pool.mail(username, purpose).await.is_empty(), "{username} was mailed a {purpose} code");
+        }
+    }
+}
+
+/// The pages that change what protects the account (password, email, deletion, devices) need a
+/// proof of identity of the last five minutes. The session's cookies without it (a copied
+/// cookie) are sent to confirm the password, and after it back where they were going, in the
+/// same session; a wrong password renews nothing. A user with a second factor is asked for it
+/// too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sensitive_pages_need_a_recent_proof_and_the_password_again_renews_it() {
+    need_emulator!();
+    let (demo, browser) = signed_in_as_demo().await;
+    let session = browser.client.cookies().get("cognito_session").unwrap().value().to_owned();
+    let csrf = browser.get("/accounts/profile/update/").await.csrf();
+    // What a thief copies: the session cookie, not the proof of the sign-in beside it.
+    let browser = without_proof(&demo, &browser).await;
+
+    let change = browser.get("/accounts/password/change/").await;
+    let reauth = "/accounts/reauthenticate/?next=%2Faccounts%2Fpassword%2Fchange%2F";
+    assert_eq!((change.status, change.location.as_deref()), (Status::SeeOther, Some(reauth)));
+    let posted = [
+        ("/accounts/email/", vec![("csrf_token", csrf.as_str()), ("email", "thief@example.com")]),
+        ("/accounts/delete/", vec![("csrf_token", csrf.as_str()), ("confirm", "DELETE")]),
+        ("/accounts/devices/forget", vec![("csrf_token", csrf.as_str()), ("key", "any")]),
+    ];
+    for (path, fields) in &posted {
+        let page = browser.post(path, fields).await;
+        assert_eq!(page.status, Status::SeeOther, "{path}: {}", page.body);
+        assert!(page.location.as_deref().unwrap_or_default().starts_with("/accounts/reauthenticate/?next="), "{path}");
+    }
+    assert!(browser.get("/accounts/profile/").await.has("demo@example.com"), "the email is unchanged");
+
+    let form = browser.get(reauth).await;
+    assert_eq!(form.status, Status::Ok);
+    assert!(form.has("Confirm it is you"), "{}", form.body);
+    let next = ("next", "/accounts/password/change/");
+    let wrong = browser
+        .post("/accounts/reauthenticate/", &[("csrf_token", &form.csrf()), ("password", "Wr0ng-Passw0rd!"), next])
+        .await;
+    assert_eq!(wrong.status, Status::Unauthorized);
+    assert!(wrong.has("That password is not right."));
+    assert_eq!(browser.get("/accounts/password/change/").await.status, Status::SeeOther, "still no proof");
+    let right = browser
+        .post("/accounts/reauthenticate/", &[("csrf_token", &form.csrf()), ("password", DEMO_PASSWORD), next])
+        .await;
+    assert_eq!(right.location.as_deref(), Some("/accounts/password/change/"));
+    assert_eq!(browser.get("/accounts/password/change/").await.status, Status::Ok, "a proof of just now");
+    assert!(browser.client.cookies().get("cognito_session").is_none(), "no new session cookie was set");
+    assert_eq!(browser.cognito().user_sessions("demo").await.unwrap().len(), 1, "no second session");
+
+    // With an authenticator app: the password, then its code.
+    let login = browser.cognito().login("demo", DEMO_PASSWORD).await.unwrap();
+    let app = demo.pool.enable_totp(&login.tokens.access_token).await;
+    let browser = without_proof(&demo, &browser).await;
+    let form = browser.get(reauth).await;
+    let step = browser
+        .post("/accounts/reauthenticate/", &[("csrf_token", &form.csrf()), ("password", DEMO_PASSWORD), next])
+        .await;
+    assert_eq!(step.location.as_deref(), Some("/accounts/login/mfa/?next=%2Faccounts%2Fpassword%2Fchange%2F"));
+    assert_eq!(browser.get("/accounts/password/change/").await.status, Status::SeeOther, "not before the code");
+    let code_form = browser.get(step.location.as_deref().unwrap()).await;
+    let code = app.code().await;
+    let done = browser.post("/accounts/login/mfa/", &[("csrf_token", &code_form.csrf()), ("code", &code), next]).await;
+    assert_eq!(done.location.as_deref(), Some("/accounts/password/change/"));
+    assert_eq!(browser.get("/accounts/password/change/").await.status, Status::Ok);
+    assert!(browser.client.cookies().get("cognito_session").is_none(), "no new session cookie was set");
+    assert_eq!(browser.copied.iter().find(|c| c.name() == "cognito_session").unwrap().value(), session);
+}
+
+/// Another browser (and instance of the site) with `browser`'s cookies but the proof of its
+/// sign-in: what a thief copies of a session.
+async fn without_proof(demo: &Demo, browser: &Browser) -> Browser {
+    let mut thief = Browser::new(demo).await;
+    let jar = browser.client.cookies();
+    let tracked = jar.iter().map(|c| c.clone().into_owned());
+    // What the browser sends: its copied cookies, those it tracks taking their place.
+    let mut sent: Vec<rocket::http::Cookie<'static>> = browser.copied.clone();
+    for cookie in tracked {
+        sent.retain(|c| c.name() != cookie.name());
+        sent.push(cookie);
+    }
+    thief.copied = sent.into_iter().filter(|c| c.name() != "cognito_proof").collect();
+    assert!(thief.copied.iter().any(|c| c.name() == "cognito_session"));
+    thief
+}
+
+/// A password change offers to end the user's other sessions; with server-side sessions it
+/// ends them and keeps this one (each refused at once), as the box says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_ends_the_other_sessions_and_keeps_this_one() {
+    need_emulator!();
+    let (demo, browser) = signed_in_as_demo().await;
+    let elsewhere = Browser::new(&demo).await;
+    assert_eq!(elsewhere.login("demo", DEMO_PASSWORD, None).await.status, Status::SeeOther);
+    assert_eq!(browser.cognito().user_sessions("demo").await.unwrap().len(), 2);
+    let form = browser.get("/accounts/password/change/").await;
+    assert!(form.has("Sign out my other sessions"), "{}", form.body);
+    let fields = [
+        ("csrf_token", form.csrf()),
+        ("old_password", DEMO_PASSWORD.to_owned()),
+        ("password", "N3w-Passw0rd!x".to_owned()),
+        ("end_sessions", "true".to_owned()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let changed = browser.post("/accounts/password/change/", &fields).await;
+    assert_eq!(changed.location.as_deref(), Some("/accounts/profile/"), "{}", changed.body);
+    let profile = browser.get("/accounts/profile/").await;
+    assert!(profile.has("1 other session(s) ended"), "{}", profile.body);
+    // Refused at once by this instance; the other browser's is another instance, which forgets
+    // the session within `session_cache_ttl_secs` (2 s).
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    assert_eq!(elsewhere.get("/accounts/user_info/").await.status, Status::SeeOther, "the other browser is signed out");
+    assert_eq!(browser.cognito().user_sessions("demo").await.unwrap().len(), 1, "this one stays");
+    let fresh = Browser::new(&demo).await;
+    assert_eq!(fresh.login("demo", "N3w-Passw0rd!x", None).await.location.as_deref(), Some("/accounts/profile/"));
 }

@@ -338,25 +338,34 @@ async fn the_request_context_and_client_metadata_reach_cognito_with_each_sign_in
     pool.add_user("ctx", PASSWORD, &[("email", "ctx@example.com")]).await;
     let forwarded = || Some(Header::new("X-Forwarded-For", "198.51.100.7, 203.0.113.9"));
 
-    let trusting = Site::new(&pool, json!({ "trusted_ip_header": "X-Forwarded-For" })).await;
+    // The site's proxy (the tests' connections come from 192.0.2.10) adds the right-most hop.
+    let proxies = json!({ "trusted_ip_header": "X-Forwarded-For", "trusted_proxies": ["192.0.2.0/24"] });
+    let trusting = Site::new(&pool, proxies).await;
     assert_eq!(trusting.login_as("ctx", forwarded()).await, "signed in");
     let seen = pool.contexts(&trusting.marker).await;
     let actions: Vec<&str> = seen.iter().map(|c| c["Action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["InitiateAuth", "RespondToAuthChallenge"], "SRP's two calls");
     assert!(seen.iter().all(|c| c["UserContextData"]["IpAddress"] == "203.0.113.9"), "{seen:?}");
 
-    let untrusting = Site::new(&pool, json!({})).await;
-    untrusting.login_as("ctx", forwarded()).await;
-    let seen = pool.contexts(&untrusting.marker).await;
-    assert!(!seen.is_empty());
-    // The connection's address, whatever the untrusted header says.
-    assert!(seen.iter().all(|c| c["UserContextData"]["IpAddress"] == "192.0.2.10"), "{seen:?}");
+    // The connection's address, whatever the header says: with no header trusted, and with a
+    // header trusted from proxies the connection is not from (the loopback ones by default).
+    for settings in [json!({}), json!({ "trusted_ip_header": "X-Forwarded-For" })] {
+        let untrusting = Site::new(&pool, settings.clone()).await;
+        untrusting.login_as("ctx", forwarded()).await;
+        let seen = pool.contexts(&untrusting.marker).await;
+        assert!(!seen.is_empty());
+        assert!(seen.iter().all(|c| c["UserContextData"]["IpAddress"] == "192.0.2.10"), "{settings}: {seen:?}");
+    }
 
     let admin = Site::new(&pool, json!({ "auth_flow": "admin_user_password" })).await;
-    admin.client.cookies().add(rocket::http::Cookie::new("tracking", "secret-cookie"));
-    admin
-        .login_as_with("ctx", &[Header::new("User-Agent", "Tester/1.0"), Header::new("Authorization-Id", "api-key-1")])
-        .await;
+    // The request carries a cookie, an API key and credentials: none may reach Cognito.
+    let sent = [
+        Header::new("User-Agent", "Tester/1.0"),
+        Header::new("Authorization-Id", "api-key-1"),
+        Header::new("Cookie", "tracking=secret-cookie"),
+        Header::new("Proxy-Authorization", "Basic c2VjcmV0"),
+    ];
+    admin.login_as_with("ctx", &sent).await;
     let seen = pool.contexts(&admin.marker).await;
     assert_eq!(seen.len(), 1, "{seen:?}");
     let context = &seen[0]["ContextData"];
@@ -368,6 +377,11 @@ async fn the_request_context_and_client_metadata_reach_cognito_with_each_sign_in
     assert!(headers.iter().any(|h| h["headerName"] == "user-agent" && h["headerValue"] == "Tester/1.0"), "{headers:?}");
     assert!(!headers.iter().any(|h| h["headerName"] == "cookie"), "cookies are not sent: {headers:?}");
     assert!(!headers.iter().any(|h| h["headerName"] == "authorization-id"), "nor the API key: {headers:?}");
+    assert!(!headers.iter().any(|h| h["headerName"] == "proxy-authorization"), "nor credentials: {headers:?}");
+    let everything = seen[0].to_string();
+    for secret in ["secret-cookie", "api-key-1", "c2VjcmV0"] {
+        assert!(!everything.contains(secret), "{secret} reached Cognito: {everything}");
+    }
 
     // Sign-up and reset, each call with the user's address and the metadata.
     pool.verify_emails().await;

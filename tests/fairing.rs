@@ -10,10 +10,47 @@ use rocket::{get, routes};
 use rocket_warrant::Cognito;
 use serde_json::json;
 
-async fn stops_in_a_fairing(settings: serde_json::Value) -> bool {
+/// Every `log` record of this binary (installed before any Rocket, whose own logger would
+/// otherwise take the place): launch errors are what the fairing logs.
+fn captured() -> &'static std::sync::Mutex<String> {
+    static CAPTURED: std::sync::OnceLock<std::sync::Mutex<String>> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(Default::default)
+}
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Warn
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let line = format!("{} {}\n", record.level(), record.args());
+            captured().lock().unwrap().push_str(&line);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Installs the capturing logger, once for the binary; every test calls it first.
+fn capture_logs() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        log::set_logger(&Capture).expect("the only logger of this binary");
+        log::set_max_level(log::LevelFilter::Warn);
+    });
+}
+
+/// Whether launch stops in this crate's fairing; and the error it logged that mentions `marker`
+/// (a value of the case's own: tests run side by side).
+async fn stops_in_a_fairing_saying(settings: serde_json::Value, marker: &str) -> (bool, String) {
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let err = common::rocket(StoreKind::Sqlite, &url, settings).ignite().await.expect_err("launch must stop");
-    ours_failed(err.kind())
+    let logged = captured().lock().unwrap().clone();
+    let said = logged.lines().filter(|l| l.starts_with("ERROR") && l.contains(marker)).collect::<Vec<_>>().join("\n");
+    (ours_failed(err.kind()), said)
 }
 
 /// Launch stopped because this crate's fairing failed (not any fairing).
@@ -21,25 +58,31 @@ fn ours_failed(kind: &ErrorKind) -> bool {
     matches!(kind, ErrorKind::FailedFairings(failed) if failed.iter().any(|f| f.name == "Cognito authentication"))
 }
 
+/// Each bad setting stops launch with a message that names it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_settings_stop_launch() {
+    capture_logs();
     need_emulator!();
     let pool = Pool::new(false).await;
     let cases = [
-        json!({ "app_client_id": "c" }),
-        with(pool.settings(), json!({ "user_pool_id": "no-region" })),
-        with(pool.settings(), json!({ "auth_flow": "telepathy" })),
-        with(pool.settings(), json!({ "attr_mapping": "email" })),
-        with(pool.settings(), json!({ "attr_mapping": { "email": 42 } })),
-        with(pool.settings(), json!({ "attr_mapping": { "email": "id" } })),
+        // (No value of its own to tell it by: the only case of this binary with a key missing.)
+        (json!({ "app_client_id": "lonely-client-0" }), "is required", "cognito.user_pool_id"),
+        (with(pool.settings(), json!({ "user_pool_id": "no-region" })), "no-region", "cognito.user_pool_id"),
+        (with(pool.settings(), json!({ "auth_flow": "telepathy" })), "telepathy", "cognito.auth_flow"),
+        (with(pool.settings(), json!({ "attr_mapping": "email-only" })), "email-only", "cognito.attr_mapping"),
+        (with(pool.settings(), json!({ "attr_mapping": { "email": 4242 } })), "4242", "cognito.attr_mapping"),
+        (with(pool.settings(), json!({ "attr_mapping": { "zoneinfo": "id" } })), "zoneinfo", "cognito.attr_mapping"),
     ];
-    for settings in cases {
-        assert!(stops_in_a_fairing(settings.clone()).await, "{settings}");
+    for (settings, marker, key) in cases {
+        let (stopped, said) = stops_in_a_fairing_saying(settings.clone(), marker).await;
+        assert!(stopped, "{settings}");
+        assert!(said.contains(key), "{settings}: the error names {key}: {said:?}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_endpoint_down_at_ignite_is_not_fatal() {
+    capture_logs();
     need_emulator!();
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
@@ -52,6 +95,7 @@ async fn key_endpoint_down_at_ignite_is_not_fatal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_are_fetched_at_ignite() {
+    capture_logs();
     need_emulator!();
     let pool = Pool::new(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
@@ -74,6 +118,7 @@ fn uses_cognito(cognito: &Cognito) -> String {
 
 #[tokio::test]
 async fn sentinel_stops_launch_without_the_fairing() {
+    capture_logs();
     let figment = Figment::from(rocket::Config::debug_default()).merge(("log_level", "off"));
     let err = rocket::custom(figment).mount("/", routes![uses_cognito]).ignite().await.expect_err("sentinel");
     assert!(matches!(err.kind(), ErrorKind::SentinelAborts(_)), "{:?}", err.kind());
@@ -81,6 +126,7 @@ async fn sentinel_stops_launch_without_the_fairing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_fairing_missing_stops_launch() {
+    capture_logs();
     need_emulator!();
     let pool = Pool::new(false).await;
     let figment =
@@ -99,23 +145,70 @@ async fn database_fairing_missing_stops_launch() {
 /// every sign-in was then refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_describe_user_pool_client_tells_stops_a_launch_that_cannot_sign_anyone_in() {
+    capture_logs();
     need_emulator!();
     let pool = Pool::new(false).await;
     let region = pool.pool_id.split('_').next().unwrap().to_owned();
+    let no_pool = format!("{region}_NoSuchPool1");
     let cases = [
-        with(pool.settings(), json!({ "user_pool_id": format!("{region}_NoSuchPool1") })),
-        with(pool.settings(), json!({ "app_client_id": "nosuchclient0123456789abcd" })),
-        with(pool.settings(), json!({ "app_client_secret": "a-secret-the-client-lacks" })),
+        (with(pool.settings(), json!({ "user_pool_id": no_pool })), no_pool.clone(), "cognito.user_pool_id"),
+        (
+            with(pool.settings(), json!({ "app_client_id": "nosuchclient0123456789abcd" })),
+            "nosuchclient0123456789abcd".to_owned(),
+            "cognito.app_client_id",
+        ),
+        (
+            with(pool.settings(), json!({ "app_client_secret": "a-secret-the-client-lacks" })),
+            pool.client_id.clone(),
+            "cognito.app_client_secret",
+        ),
     ];
-    for settings in cases {
-        assert!(stops_in_a_fairing(settings.clone()).await, "{settings}");
+    for (settings, marker, key) in cases {
+        let (stopped, said) = stops_in_a_fairing_saying(settings.clone(), &marker).await;
+        assert!(stopped, "{settings}");
+        assert!(said.contains(key), "{settings}: the error names {key}: {said:?}");
     }
+    // A client with a secret, the secret forgotten: misconfiguration, never "invalid
+    // credentials" at every sign-in (login::a_forgotten_client_secret_is_misconfiguration_...).
     let with_secret = Pool::new(true).await;
-    assert!(stops_in_a_fairing(with(with_secret.settings(), json!({ "app_client_secret": null }))).await);
+    let forgotten = with(with_secret.settings(), json!({ "app_client_secret": null }));
+    let (stopped, said) = stops_in_a_fairing_saying(forgotten, &with_secret.client_id).await;
+    assert!(stopped);
+    assert!(said.contains("has a client secret") && said.contains("cognito.app_client_secret"), "{said:?}");
     // The same pools, rightly set, launch.
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     for settings in [pool.settings(), with_secret.settings()] {
         let launched = common::rocket(StoreKind::Sqlite, &url, settings.clone()).ignite().await;
         assert!(launched.is_ok(), "{settings}");
     }
+}
+
+/// An attribute the site decides access by (`authorization_attributes`) that the app client lets
+/// users write (its WriteAttributes): launch warns, naming it and the setting to change, since any
+/// user could set it for themselves through UpdateUserAttributes. A client that may not write it
+/// launches without the warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_warns_of_an_authorization_attribute_users_may_write() {
+    capture_logs();
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let settings = with(pool.settings(), json!({ "authorization_attributes": ["custom:api_key"] }));
+    let warned = || {
+        let logged = captured().lock().unwrap().clone();
+        logged
+            .lines()
+            .filter(|l| l.starts_with("WARN") && l.contains(&pool.client_id) && l.contains("custom:api_key"))
+            .count()
+    };
+    common::rocket(StoreKind::Sqlite, &url, settings.clone()).ignite().await.expect("a warning, not a refusal");
+    assert_eq!(warned(), 1, "the tests' clients write custom:api_key");
+    let logged = captured().lock().unwrap().clone();
+    let line = logged.lines().find(|l| l.contains(&pool.client_id) && l.contains("authorization_attributes")).unwrap();
+    assert!(line.contains("WriteAttributes") && line.contains("UpdateUserAttributes"), "{line}");
+
+    // Its WriteAttributes without the key: no warning.
+    pool.update_client(|u| u.set_write_attributes(Some(vec!["email".into(), "given_name".into()]))).await;
+    common::rocket(StoreKind::Sqlite, &url, settings).ignite().await.expect("launches");
+    assert_eq!(warned(), 1, "no second warning");
 }

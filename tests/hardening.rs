@@ -291,9 +291,12 @@ async fn a_database_that_hangs_holds_up_no_route_that_needs_none(kind: StoreKind
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     for attempt in 0..6 {
         let request = client.get("/claims").header(bearer()).dispatch();
-        let response = tokio::time::timeout(std::time::Duration::from_secs(3), request)
+        // The read is given a quarter of a second (`WAIT_AT_MOST`); a request that waited for the
+        // database's own timeout (seconds) would miss this bound, which leaves a loaded two-core
+        // machine four times the promise.
+        let response = tokio::time::timeout(std::time::Duration::from_millis(1000), request)
             .await
-            .unwrap_or_else(|_| panic!("attempt {attempt}: no answer while the database hangs"));
+            .unwrap_or_else(|_| panic!("attempt {attempt}: held up more than the quarter second promised"));
         assert_eq!(response.status(), Status::Ok, "attempt {attempt}");
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
@@ -526,4 +529,266 @@ async fn key_endpoint_back_after_an_outage_verifies_again() {
     // A forged kid, with the keys fresh, is refused outright.
     let forged = raw(json!({ "alg": "RS256", "kid": "forged" }), &access_claims(), b"sig");
     assert_eq!(client.get("/me").header(bearer(&forged)).dispatch().await.status(), Status::Unauthorized);
+}
+
+/// Each probe of the cookie test below: the guard that reads one of the crate's cookies.
+#[get("/purpose/step")]
+fn purpose_step(pending: rocket_warrant::PendingChallenge) -> String {
+    pending.username().to_owned()
+}
+
+#[get("/purpose/fresh")]
+fn purpose_fresh(user: rocket_warrant::Fresh<300>) -> String {
+    user.username().to_owned()
+}
+
+#[get("/purpose/device")]
+fn purpose_device(sign_in: rocket_warrant::SignIn<'_>) -> String {
+    sign_in.this_device("alice").unwrap_or("none").to_owned()
+}
+
+#[get("/purpose/token")]
+fn purpose_token(csrf: rocket_warrant::CsrfToken) -> String {
+    csrf.value().to_owned()
+}
+
+#[post("/purpose/form", data = "<_form>")]
+fn purpose_form(_form: rocket_warrant::CsrfForm) -> &'static str {
+    "accepted"
+}
+
+/// As next-auth CVE-2023-48309 (a cookie of one purpose accepted as another): each of the
+/// crate's sealed cookies (the session's access, refresh and id, the pending step, the proof, the
+/// CSRF secret, the remembered device, managed login's state) is sealed for its name, so that its
+/// value under any other of the names opens as nothing: each probe, which passes with the
+/// genuine cookie, refuses every other cookie's value in its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sealed_cookie_of_one_purpose_never_opens_as_another() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.add_user("alice", PASSWORD, &[("email", "alice@example.com")]).await;
+    pool.add_user_with_temporary_password("newbie", "Temp-Passw0rd!").await;
+    pool.remember_devices(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let hosted = json!({ "domain": common::emulator_url().trim_end_matches('/'), "redirect_uri": "http://localhost/auth/callback" });
+    let clock = Arc::new(common::PinnedClock::default());
+    let site = |mode: &str| {
+        let settings = with(with(pool.settings(), hosted.clone()), json!({ "session_store": mode, "leeway_secs": 0 }));
+        // The common login: its error response (a step asked for) keeps the step's cookie.
+        let routes = routes![
+            common::routes::login,
+            common::routes::me,
+            purpose_step,
+            purpose_fresh,
+            purpose_device,
+            purpose_token,
+            purpose_form
+        ];
+        common::rocket_with_clock(StoreKind::Sqlite, &url, settings, Some(clock.clone()))
+            .mount("/", routes)
+            .mount("/auth", rocket_warrant::hosted::routes())
+    };
+    let (cookies, database) =
+        (Client::untracked(site("cookies")).await.unwrap(), Client::untracked(site("database")).await.unwrap());
+    // Every cookie of the crate's, genuine.
+    let mut genuine = set_by(&cookies, "alice", PASSWORD).await;
+    genuine.extend(set_by(&database, "alice", PASSWORD).await);
+    genuine.extend(set_by(&cookies, "newbie", "Temp-Passw0rd!").await);
+    genuine.extend(kept(cookies.get("/auth/login").dispatch().await));
+    let by = |name: &str| genuine.iter().find(|c| c.name() == name).cloned().unwrap_or_else(|| panic!("{name}"));
+    let names = [
+        "cognito_access",
+        "cognito_refresh",
+        "cognito_session",
+        "cognito_challenge",
+        "cognito_proof",
+        "cognito_csrf",
+        "cognito_device",
+        "cognito_oauth",
+    ];
+    let session = [by("cognito_access"), by("cognito_refresh")];
+    let token = cookies.get("/purpose/token").cookie(by("cognito_csrf")).dispatch().await.into_string().await.unwrap();
+    let access = TestPool::new().open_cookie(&session[0]).expect("the access token");
+    let state = cookies.rocket().state::<Cognito>().unwrap();
+    let expires = state.verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let device = by("cognito_device");
+    let probes = Probes { clock, expires, device, cookies: &cookies, database: &database, session, token };
+    for name in names {
+        assert!(probes.accept(name, by(name)).await, "{name}: the genuine cookie passes its probe");
+        for other in names.iter().filter(|other| **other != name) {
+            let forged = Cookie::new(name, by(other).value().to_owned());
+            assert!(!probes.accept(name, forged).await, "{other}'s value opened as {name}");
+        }
+    }
+}
+
+/// The cookies a response sets.
+fn kept(response: rocket::local::asynchronous::LocalResponse<'_>) -> Vec<Cookie<'static>> {
+    response.cookies().iter().filter(|c| !c.value().is_empty()).map(|c| c.clone().into_owned()).collect()
+}
+
+/// The cookies a sign-in of `who` sets.
+async fn set_by(client: &Client, who: &str, password: &str) -> Vec<Cookie<'static>> {
+    let body = format!("username={who}&password={}", password.replace('!', "%21"));
+    kept(client.post("/login").header(ContentType::Form).body(body).dispatch().await)
+}
+
+/// The sites and what the probes send beside the cookie under test.
+struct Probes<'a> {
+    clock: Arc<common::PinnedClock>,
+    /// When the session's access token expires (a refresh a second later gets a later one).
+    expires: i64,
+    /// The browser's remembered device.
+    device: Cookie<'static>,
+    cookies: &'a Client,
+    database: &'a Client,
+    session: [Cookie<'static>; 2],
+    token: String,
+}
+
+impl Probes<'_> {
+    /// Whether the guard that reads the cookie `name` accepts `cookie` sent under that name.
+    async fn accept(&self, name: &str, cookie: Cookie<'static>) -> bool {
+        let (cookies, database) = (self.cookies, self.database);
+        match name {
+            // An access cookie serves by itself; a refresh cookie, once the access token has
+            // expired (the clock two hours on), gets new tokens.
+            "cognito_access" => cookies.get("/me").cookie(cookie).dispatch().await.status() == Status::Ok,
+            "cognito_refresh" => {
+                self.clock.set(self.expires);
+                // The pool remembers devices: a refresh names the browser's.
+                let request = cookies.get("/me").cookie(self.session[0].clone()).cookie(self.device.clone());
+                let response = request.cookie(cookie).dispatch().await;
+                self.clock.set(0);
+                response.status() == Status::Ok
+            }
+            "cognito_session" => database.get("/me").cookie(cookie).dispatch().await.status() == Status::Ok,
+            "cognito_challenge" => cookies.get("/purpose/step").cookie(cookie).dispatch().await.status() == Status::Ok,
+            "cognito_proof" => {
+                let request = cookies.get("/purpose/fresh").cookies(self.session.to_vec()).cookie(cookie);
+                request.dispatch().await.status() == Status::Ok
+            }
+            "cognito_device" => {
+                let response = cookies.get("/purpose/device").cookie(cookie).dispatch().await;
+                response.into_string().await.unwrap() != "none"
+            }
+            "cognito_csrf" => {
+                let form = cookies.post("/purpose/form").cookie(cookie).header(ContentType::Form);
+                form.body(format!("csrf_token={}", self.token)).dispatch().await.status() == Status::Ok
+            }
+            _ => {
+                // Managed login's sign-in under way: a callback of another state is told the
+                // state is wrong, not that no sign-in is under way.
+                let response = cookies.get("/auth/callback?code=c&state=s").cookie(cookie).dispatch().await;
+                response.into_string().await.unwrap().contains("(state)")
+            }
+        }
+    }
+}
+
+#[get("/logout")]
+async fn logout_route(cognito: &Cognito, jar: &rocket::http::CookieJar<'_>) -> &'static str {
+    cognito.sign_out(jar).await;
+    "signed out"
+}
+
+/// As Keycloak CVE-2026-9802 and #49213 (a revocation lost, or a session ended, by a database
+/// error): a refresh while the database is down answers 503 and ends nothing; a sign-out while it
+/// is down is refused at once on its instance and recorded for the others once it answers again,
+/// so that the revoked token never comes back, on the other instances nor on one started later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_during_a_refresh_or_a_revocation_ends_nothing_and_lets_nothing_back() {
+    need_emulator!();
+    let Some(url) = common::database_url(StoreKind::Postgres).await else {
+        common::record_store_run("postgres-not-run", module_path!());
+        return;
+    };
+    let pool = Pool::new(false).await;
+    pool.add_user("alice", PASSWORD, &[]).await;
+    let proxy = common::CuttableProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+    let db = url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
+    let clock = Arc::new(common::PinnedClock::default());
+    let instance = |mode: &'static str, clock: Option<Arc<common::PinnedClock>>| {
+        let settings = with(
+            pool.settings(),
+            json!({ "session_store": mode, "revocation_sync_secs": 0.2, "leeway_secs": 0, "refuse_revoked_tokens": true }),
+        );
+        let db = db.clone();
+        async move {
+            let clock = clock.map(|c| c as Arc<dyn rocket_warrant::testing::Clock>);
+            let rocket = common::rocket_with_clock(StoreKind::Postgres, &db, settings, clock)
+                .mount("/", routes![me, login, claims, logout_route]);
+            Client::tracked(rocket).await.unwrap()
+        }
+    };
+
+    // A refresh while the database is down (a server-side session writes its row): 503, the
+    // session kept; the database back, the same session refreshes.
+    let server = instance("database", Some(clock.clone())).await;
+    sign_in_alice(&server).await;
+    let cognito = server.rocket().state::<Cognito>().unwrap();
+    let rows = cognito.user_sessions("alice").await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let token = cognito.login("alice", PASSWORD).await.unwrap().tokens.access_token;
+    let exp = cognito.verify(&token, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    clock.set(exp + 1);
+    proxy.cut();
+    assert_eq!(server.get("/me").dispatch().await.status(), Status::ServiceUnavailable, "an outage, not an end");
+    assert!(server.cookies().get("cognito_session").is_some(), "the session cookie is kept");
+    proxy.restore();
+    // (The pool's connections of before the cut are found broken and replaced: a few tries.)
+    let mut status = Status::ServiceUnavailable;
+    for _ in 0..10 {
+        status = server.get("/me").dispatch().await.status();
+        if status != Status::ServiceUnavailable {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    assert_eq!(status, Status::Ok, "the same session, refreshed");
+    assert_eq!(cognito.user_sessions("alice").await.unwrap().len(), 1, "still one session");
+    clock.set(0);
+
+    // A sign-out while the database is down (a cookie session: its tokens are in the browser).
+    let (a, b) = (instance("cookies", None).await, instance("cookies", None).await);
+    sign_in_alice(&a).await;
+    let signed_out = common::cookie_token(&a.cookies(), "cognito_access").expect("the access cookie");
+    assert_eq!(claims_of(&b, &signed_out).await, Status::Ok);
+    proxy.cut();
+    assert_eq!(a.get("/logout").dispatch().await.status(), Status::Ok);
+    assert_eq!(claims_of(&a, &signed_out).await, Status::Unauthorized, "refused here at once");
+    // The database back: recorded by the instance's next read, and read by the others.
+    proxy.restore();
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        claims_of(&a, &token).await; // a request that finds the list due
+        if claims_of(&b, &signed_out).await == Status::Unauthorized {
+            break;
+        }
+    }
+    assert_eq!(claims_of(&b, &signed_out).await, Status::Unauthorized, "refused by the other instance");
+    let restarted = instance("cookies", None).await;
+    assert_eq!(claims_of(&restarted, &signed_out).await, Status::Unauthorized, "and by one started afterwards");
+    assert_eq!(claims_of(&restarted, &token).await, Status::Ok, "only that sign-in's");
+
+    // A server-side session signed out while the database is down: ended here at once, and its
+    // row deleted once the database is back, so that a copy of its cookie opens nothing anywhere.
+    let copy = server.cookies().get("cognito_session").unwrap().clone().into_owned();
+    let elsewhere = instance("database", None).await;
+    assert_eq!(elsewhere.get("/me").cookie(copy.clone()).dispatch().await.status(), Status::Ok);
+    proxy.cut();
+    assert_eq!(server.get("/logout").dispatch().await.status(), Status::Ok);
+    assert_eq!(server.get("/me").cookie(copy.clone()).dispatch().await.status(), Status::Unauthorized, "here");
+    proxy.restore();
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    assert_eq!(elsewhere.get("/me").cookie(copy.clone()).dispatch().await.status(), Status::Unauthorized, "elsewhere");
+    assert!(cognito.user_sessions("alice").await.unwrap().is_empty(), "its row is gone");
+    common::record_store_run("postgres", module_path!());
+}
+
+/// The status of the claims route for a Bearer `token`.
+async fn claims_of(client: &Client, token: &str) -> Status {
+    client.get("/claims").header(Header::new("Authorization", format!("Bearer {token}"))).dispatch().await.status()
 }

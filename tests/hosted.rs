@@ -9,7 +9,7 @@ mod common;
 
 use common::routes::me;
 use common::{claims_of, with, Pool, StoreKind};
-use rocket::http::Status;
+use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::routes;
 use serde_json::json;
@@ -126,6 +126,12 @@ fn local(callback: &str) -> String {
     callback.strip_prefix("http://localhost").unwrap().to_owned()
 }
 
+/// The status and body of a GET of `path`.
+async fn refused(site: &Client, path: String) -> (Status, String) {
+    let response = site.get(path).dispatch().await;
+    (response.status(), response.into_string().await.unwrap_or_default())
+}
+
 async fn status_of(site: &Client, path: &str) -> Status {
     site.get(path.to_owned()).dispatch().await.status()
 }
@@ -155,19 +161,28 @@ async fn the_hosted_round_trip_ends_in_a_session_and_at_next() {
     }
 }
 
+/// Each check of the callback, alone: the code and verifier of each case below would pass PKCE,
+/// so that only the check under test refuses it. An external `next` ends at the site's root
+/// after the whole round trip; a browser that started nothing, a changed or missing `state`,
+/// and a second try of a sign-in are refused, and nothing is signed in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_without_its_sign_in_or_with_another_state_signs_no_one_in() {
     need_emulator!();
     let hosted = hosted(false).await;
-    let site = hosted.site().await;
-    let callback = through_hosted_page(&site, "/auth/login", &[("username", "alice"), ("password", PASSWORD)]).await;
-    let code = callback.split("code=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let alice = [("username", "alice"), ("password", PASSWORD)];
+    let code_of = |callback: &str| callback.split("code=").nth(1).unwrap().split('&').next().unwrap().to_owned();
 
-    // The options reach the authorize request.
+    // The options reach the authorize request; `next` stays in the sealed cookie.
+    let site = hosted.site().await;
     let started = site.get("/auth/login?idp=example.com&lang=fr&next=https://evil.example/").dispatch().await;
     let authorize = started.headers().get_one("Location").unwrap().to_owned();
     assert!(authorize.contains("&idp_identifier=example.com") && authorize.contains("&lang=fr"), "{authorize}");
     assert!(!authorize.contains("evil"), "next stays on the site, and in the cookie");
+    // An external `next`, through the whole round trip: the site's root, never the other site.
+    let site = hosted.site().await;
+    let callback = through_hosted_page(&site, "/auth/login?next=https://evil.example/", &alice).await;
+    let signed_in = site.get(local(&callback)).dispatch().await;
+    assert_eq!((signed_in.status(), signed_in.headers().get_one("Location")), (Status::SeeOther, Some("/")));
 
     // The sign-in's cookie goes back on the redirect from Cognito's domain whatever the site's
     // SameSite policy: Lax, never Strict.
@@ -176,16 +191,29 @@ async fn a_callback_without_its_sign_in_or_with_another_state_signs_no_one_in() 
     let set = started.headers().get("Set-Cookie").find(|c| c.starts_with("cognito_oauth=")).unwrap().to_owned();
     assert!(set.contains("SameSite=Lax"), "{set}");
 
-    // Another browser, which started nothing.
+    // A browser that started nothing, sent another's callback.
+    let site = hosted.site().await;
+    let callback = through_hosted_page(&site, "/auth/login", &alice).await;
     let stranger = hosted.site().await;
-    assert_eq!(status_of(&stranger, &local(&callback)).await, Status::BadRequest);
+    let (status, body) = refused(&stranger, local(&callback)).await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(body.contains("no sign-in is under way"), "{body}");
     assert_eq!(status_of(&stranger, "/me").await, Status::Unauthorized);
-    // This browser, the state changed or missing: refused, and its sign-in is over.
-    assert_eq!(status_of(&site, &format!("/auth/callback?code={code}&state=forged")).await, Status::BadRequest);
-    assert_eq!(status_of(&site, &local(&callback)).await, Status::BadRequest, "one try per sign-in");
-    let started = site.get("/auth/login").dispatch().await;
-    assert!(started.headers().get_one("Location").is_some());
-    assert_eq!(status_of(&site, &format!("/auth/callback?code={code}")).await, Status::BadRequest, "no state");
+    // This browser's own code and verifier, the state changed: refused for the state alone.
+    let (status, body) = refused(&site, format!("/auth/callback?code={}&state=forged", code_of(&callback))).await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(body.contains("(state)"), "{body}");
+    // And the sign-in is over: the very callback Cognito sent, right in every other way.
+    let (status, body) = refused(&site, local(&callback)).await;
+    assert_eq!(status, Status::BadRequest, "one try per sign-in");
+    assert!(body.contains("no sign-in is under way"), "{body}");
+    assert_eq!(status_of(&site, "/me").await, Status::Unauthorized);
+    // A missing state, the code and verifier matching.
+    let site = hosted.site().await;
+    let callback = through_hosted_page(&site, "/auth/login", &alice).await;
+    let (status, body) = refused(&site, format!("/auth/callback?code={}", code_of(&callback))).await;
+    assert_eq!(status, Status::BadRequest, "no state");
+    assert!(body.contains("(state)"), "{body}");
     assert_eq!(status_of(&site, "/me").await, Status::Unauthorized);
 }
 
@@ -319,7 +347,15 @@ async fn hosted_logout_revokes_the_refresh_token_and_ends_at_the_logout_uri() {
     let site = signed_in(&hosted).await;
     let refresh = common::cookie_token(&site.cookies(), "cognito_refresh").unwrap();
 
-    let out = site.post("/auth/logout").dispatch().await;
+    // A form of another site cannot sign the user out (the browser names where it came from).
+    let cross = [Header::new("Origin", "https://evil.example"), Header::new("Sec-Fetch-Site", "cross-site")];
+    for header in cross {
+        let forged = site.post("/auth/logout").header(header.clone()).dispatch().await;
+        assert_eq!(forged.status(), Status::Forbidden, "{header}");
+    }
+    assert_eq!(status_of(&site, "/me").await, Status::Ok, "still signed in");
+
+    let out = site.post("/auth/logout").header(Header::new("Sec-Fetch-Site", "same-origin")).dispatch().await;
     assert_eq!(out.status(), Status::SeeOther);
     let hosted_logout = out.headers().get_one("Location").unwrap().to_owned();
     assert!(hosted_logout.contains("/logout?client_id="), "{hosted_logout}");
@@ -370,4 +406,84 @@ async fn emulator_answers_user_info_refreshes_and_revokes() {
     assert_eq!((status, answer.contains("invalid_grant")), (400, true), "{answer}");
     let (status, _) = common::emulator_http("GET", "/oauth2/userInfo", &[("Authorization", &bearer)], "").await;
     assert_eq!(status, 401, "the access tokens issued with it die too");
+}
+
+/// A refused callback (a link of another site's, of no sign-in of this browser's) is no answer
+/// to anything: a password sign-in's pending step (here a new password) stays, and is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_callback_leaves_a_pending_sign_in_step_alone() {
+    need_emulator!();
+    let hosted = hosted(false).await;
+    hosted.pool.add_user_with_temporary_password("newbie", "Temp-Passw0rd!").await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let settings = with(
+        hosted.pool.settings(),
+        json!({
+            "app_client_id": hosted.client_id,
+            "domain": common::emulator_url().trim_end_matches('/'),
+            "redirect_uri": CALLBACK,
+        }),
+    );
+    let rocket = common::rocket(StoreKind::Sqlite, &url, settings)
+        .mount("/auth", rocket_warrant::hosted::routes())
+        .mount("/", routes![me, common::routes::login, new_password]);
+    let site = Client::tracked(rocket).await.expect("ignites");
+    let login = site.post("/login").header(rocket::http::ContentType::Form);
+    let response = login.body("username=newbie&password=Temp-Passw0rd!").dispatch().await;
+    assert_eq!(response.status(), Status::Unauthorized, "a new password is asked for");
+    assert!(site.cookies().get("cognito_challenge").is_some());
+
+    let refused = site.get("/auth/callback?code=from-elsewhere&state=forged").dispatch().await;
+    assert_eq!(refused.status(), Status::BadRequest);
+    assert!(site.cookies().get("cognito_challenge").is_some(), "the pending step is kept");
+    let answered = site.post("/new-password").body("Chosen-Passw0rd!9").dispatch().await;
+    assert_eq!(answered.status(), Status::Ok, "and answered");
+    assert_eq!(status_of(&site, "/me").await, Status::Ok);
+}
+
+#[rocket::post("/new-password", data = "<password>")]
+async fn new_password(
+    cognito: &rocket_warrant::Cognito,
+    jar: &rocket::http::CookieJar<'_>,
+    pending: rocket_warrant::PendingChallenge,
+    password: &str,
+) -> Result<&'static str, rocket_warrant::Error> {
+    cognito.keep(jar, cognito.answer(&pending, rocket_warrant::Answer::NewPassword(password)).await).await?;
+    Ok("signed in")
+}
+
+/// As Auth.js GHSA-x445-f3h2-j279 and fastapi-users CVE-2025-68481 (a state or a code accepted
+/// where it was not issued): the state and the code of a sign-in through one app client fail at
+/// a site of another app client of the same pool, and at a site of another pool. The state is
+/// the browser's own sign-in's (sealed for this site), the code is exchanged for this site's
+/// client only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_and_code_of_another_app_client_or_pool_fail_here() {
+    need_emulator!();
+    let first = hosted(false).await;
+    let site = first.site().await;
+    let callback = through_hosted_page(&site, "/auth/login", &[("username", "alice"), ("password", PASSWORD)]).await;
+    let param = |name: &str| callback.split(&format!("{name}=")).nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let (code, state) = (param("code"), param("state"));
+
+    let (sibling_client, _) = first.pool.hosted_client(CALLBACK, LOGOUT, false).await;
+    let sibling_site = first.site_with(json!({ "app_client_id": sibling_client })).await;
+    let other_pool = hosted(false).await;
+    let other_site = other_pool.site().await;
+    for (name, other) in [("another app client", &sibling_site), ("another pool", &other_site)] {
+        // Its own sign-in under way, given this one's code: refused at the token endpoint.
+        let started = other.get("/auth/login").dispatch().await;
+        let own_state = started.headers().get_one("Location").unwrap().split("state=").nth(1).unwrap();
+        let own_state = own_state.split('&').next().unwrap().to_owned();
+        let (status, body) = refused(other, format!("/auth/callback?code={code}&state={own_state}")).await;
+        assert_eq!(status, Status::BadRequest, "{name}: {body}");
+        assert!(body.contains("invalid_grant"), "{name}: {body}");
+        // This one's state: no sign-in of that state under way there.
+        other.get("/auth/login").dispatch().await;
+        let (status, body) = refused(other, format!("/auth/callback?code={code}&state={state}")).await;
+        assert_eq!(status, Status::BadRequest, "{name}");
+        assert!(body.contains("(state)"), "{name}: {body}");
+        assert_eq!(status_of(other, "/me").await, Status::Unauthorized, "{name}: no one signed in");
+    }
+    assert_eq!(status_of(&site, "/me").await, Status::Unauthorized, "nor here");
 }

@@ -139,9 +139,12 @@ store_tests! {
                 "{flow}: {err:?}"
             );
         }
-        // An app client that does not exist: launch reads it (DescribeUserPoolClient) and stops.
+        // An app client that does not exist: launch reads it (DescribeUserPoolClient) and stops,
+        // in the Cognito fairing (its message, naming cognito.app_client_id, is asserted in
+        // tests/fairing.rs).
         let settings = with(pool.settings(), json!({ "app_client_id": "no-such-client" }));
-        assert!(common::launch_stops(kind, &url, settings).await);
+        let err = common::rocket(kind, &url, settings).ignite().await.expect_err("launch stops");
+        assert!(common::cognito_fairing_failed(&err), "{:?}", err.kind());
     };
 
     // Beyond django-warrant, which stopped at the challenge: an administrator-created user
@@ -543,10 +546,13 @@ async fn input_limits_count_characters_as_cognito_does() {
 async fn a_forgotten_client_secret_is_misconfiguration_not_invalid_credentials() {
     need_emulator!();
     let pool = pool_with_testuser(true).await;
+    // Launch stops, in every flow, naming cognito.app_client_secret (what it says is asserted in
+    // tests/fairing.rs, whose binary captures the log).
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     for flow in ["user_srp", "user_password", "admin_user_password"] {
         let settings = with(pool.settings(), json!({ "auth_flow": flow, "app_client_secret": null }));
-        assert!(common::launch_stops(StoreKind::Sqlite, &url, settings).await, "{flow}: launch stops");
+        let err = common::rocket(StoreKind::Sqlite, &url, settings).ignite().await.expect_err("launch stops");
+        assert!(common::cognito_fairing_failed(&err), "{flow}: the Cognito fairing stopped it: {:?}", err.kind());
     }
     let missing = initiate(
         &pool,
@@ -1094,44 +1100,6 @@ async fn an_authenticators_secret_is_the_users_own() {
     assert_eq!(refused.as_service_error().and_then(ProvideErrorMetadata::code), Some("CodeMismatchException"));
     let bens_code = common::Authenticator::new(&ben_secret).code().await;
     verify(bens_code).await.expect("the user's own code enrols them");
-}
-
-/// The emulator's own SMS outbox (not a Cognito rule: it stands in for the user's phone) keeps
-/// the newest 256 texts, a phone's inbox, not a log that grows as long as a demo runs.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn emulator_sms_outbox_keeps_the_newest_texts_only() {
-    need_emulator!();
-    let pool = Pool::new(false).await;
-    pool.add_user("chatty", PASSWORD, &[("phone_number", "+15555550199")]).await;
-    pool.enable_sms_mfa("chatty").await;
-    let sign_in = || {
-        pool.admin
-            .initiate_auth()
-            .client_id(&pool.client_id)
-            .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", "chatty")
-            .auth_parameters("PASSWORD", PASSWORD)
-            .send()
-    };
-    for _ in 0..30 {
-        let batch = futures::future::join_all((0..10).map(|_| sign_in())).await;
-        assert!(batch.iter().all(|r| r.as_ref().is_ok_and(|out| out.challenge_name().is_some())), "{batch:?}");
-    }
-    let texts = pool.texts("chatty").await;
-    assert_eq!(texts.len(), 256, "300 texts sent, the newest 256 kept");
-    // The newest is the last sign-in's: it answers its challenge.
-    let last = sign_in().await.unwrap();
-    let code = pool.texts("chatty").await.pop().unwrap();
-    pool.admin
-        .respond_to_auth_challenge()
-        .client_id(&pool.client_id)
-        .challenge_name(aws_sdk_cognitoidentityprovider::types::ChallengeNameType::SmsMfa)
-        .set_session(last.session().map(str::to_owned))
-        .challenge_responses("USERNAME", "chatty")
-        .challenge_responses("SMS_MFA_CODE", code)
-        .send()
-        .await
-        .expect("the newest text answers the newest challenge");
 }
 
 /// Conformance: with MFA required (MfaConfiguration ON) a password flow asks a user without a

@@ -17,10 +17,17 @@ const PASSWORD: &str = "Corr3ct-Horse!";
 
 rocket_warrant::scope!(OrdersRead = "orders/read");
 rocket_warrant::scope!(OrdersWrite = "orders/write");
+// A prefix of `orders/read`: no token of `orders/read` carries it.
+rocket_warrant::scope!(OrdersRe = "orders/re");
+
+#[get("/orders/prefix")]
+fn prefix(caller: Scope<OrdersRe>) -> String {
+    caller.client_id().to_owned()
+}
 
 #[get("/orders")]
 fn orders(caller: Scope<OrdersRead>) -> String {
-    format!("{} machine={}", caller.client_id(), caller.is_machine())
+    format!("{} machine={} user={:?}", caller.client_id(), caller.is_machine(), caller.username())
 }
 
 #[get("/orders/new")]
@@ -38,10 +45,25 @@ fn me(user: CognitoUser) -> String {
     user.username().to_owned()
 }
 
+/// A route that hands a scoped token to the account calls, as a careless application might.
+#[rocket::post("/orders/<what>")]
+async fn account_call(
+    cognito: &rocket_warrant::Cognito,
+    jar: &rocket::http::CookieJar<'_>,
+    caller: Scope<OrdersRead>,
+    what: &str,
+) -> Result<&'static str, rocket_warrant::Error> {
+    match what {
+        "delete" => cognito.delete_account(jar, caller.access_token()).await?,
+        _ => drop(cognito.sign_out_everywhere(jar, caller.access_token()).await?),
+    }
+    Ok("done")
+}
+
 async fn site(pool: &Pool, extra: Value) -> Client {
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let rocket = common::rocket(StoreKind::Sqlite, &url, with(pool.settings(), extra))
-        .mount("/", routes![orders, new_order, whoami, me]);
+        .mount("/", routes![orders, new_order, prefix, whoami, me, account_call]);
     Client::tracked(rocket).await.expect("ignites")
 }
 
@@ -93,9 +115,12 @@ async fn a_machine_token_passes_the_scope_guard_of_a_site_that_lists_its_client(
     let token = answer["access_token"].as_str().unwrap().to_owned();
 
     let listing = site(&pool, json!({ "app_client_ids": [id] })).await;
-    assert_eq!(get(&listing, "/orders", &token).await, (Status::Ok, format!("{id} machine=true")));
+    assert_eq!(get(&listing, "/orders", &token).await, (Status::Ok, format!("{id} machine=true user=None")));
     assert_eq!(get(&listing, "/orders/new", &token).await.0, Status::Forbidden, "no orders/write in this token");
-    assert_eq!(get(&listing, "/whoami", &token).await, (Status::Ok, format!("{id} via {id}")));
+    assert_eq!(get(&listing, "/orders/prefix", &token).await.0, Status::Forbidden, "scopes are compared whole");
+    // Its `sub` is its client id, which is public and may be someone's username: it names no
+    // user, and is none.
+    assert_eq!(get(&listing, "/whoami", &token).await.0, Status::Forbidden, "a machine has no username");
     assert_eq!(get(&listing, "/me", &token).await.0, Status::Forbidden, "a machine has no user");
     let (_, both) = pool.client_credentials(&id, &secret, None).await;
     let both = both["access_token"].as_str().unwrap();
@@ -103,6 +128,21 @@ async fn a_machine_token_passes_the_scope_guard_of_a_site_that_lists_its_client(
 
     let other = site(&pool, json!({})).await;
     assert_eq!(get(&other, "/orders", &token).await.0, Status::Unauthorized, "an unlisted client");
+
+    // A machine's token deletes no account and signs no one out, whoever is named like its
+    // client: it names no user.
+    pool.add_user(&id, PASSWORD, &[("email", "namesake@example.com")]).await;
+    for what in ["delete", "everywhere"] {
+        let response = listing
+            .post(format!("/orders/{what}"))
+            .header(Header::new("Authorization", format!("Bearer {token}")))
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Forbidden, "{what}");
+        assert!(response.into_string().await.unwrap().contains("names no user"), "{what}");
+    }
+    let namesake = pool.admin.admin_get_user().user_pool_id(&pool.pool_id).username(&id).send().await;
+    assert!(namesake.is_ok(), "the user named like the client is still there");
 }
 
 /// Bearer tokens of the app clients `app_client_ids` lists are accepted beside the site's own,

@@ -13,7 +13,8 @@ use rocket::local::asynchronous::Client;
 use rocket::{get, routes, Build, Rocket};
 use rocket_warrant::testing::{ManualClock, TestPool, TestUser};
 use rocket_warrant::{
-    ApiKey, Cognito, CognitoClaims, CognitoFairing, CognitoUser, Member, MemoryStore, PendingChallenge, UserStore,
+    AnyPoolClaims, ApiKey, Cognito, CognitoClaims, CognitoFairing, CognitoUser, CsrfToken, Fresh, Member, MemoryStore,
+    PendingChallenge, UserStore,
 };
 
 rocket_warrant::group!(Admins = "admin");
@@ -46,6 +47,21 @@ fn step(pending: PendingChallenge) -> String {
 #[get("/cognito")]
 fn cognito(cognito: &Cognito) -> String {
     cognito.config().user_pool_id.clone()
+}
+
+#[get("/fresh")]
+fn fresh(user: Fresh<300>) -> String {
+    format!("{} {:?}", user.username(), user.proof().factors)
+}
+
+#[get("/any")]
+fn any(claims: AnyPoolClaims) -> String {
+    claims.pool_id().to_owned()
+}
+
+#[get("/csrf")]
+fn csrf(token: CsrfToken) -> String {
+    token.value().to_owned()
 }
 
 fn bearer(token: String) -> Header<'static> {
@@ -119,6 +135,9 @@ async fn every_guard_stops_a_launch_without_the_fairing() {
         ("Member", routes![admin]),
         ("ApiKey", routes![key]),
         ("PendingChallenge", routes![step]),
+        ("Fresh", routes![fresh]),
+        ("AnyPoolClaims", routes![any]),
+        ("CsrfToken", routes![csrf]),
     ];
     for (guard, routes) in routes {
         let err = rocket::custom(pool.figment()).mount("/", routes).ignite().await.expect_err(guard);
@@ -478,4 +497,78 @@ async fn the_test_pool_answers_getuser_and_refuses_passwords_clearly() {
     let err = cognito.login("eve", "any").await.unwrap_err();
     assert!(matches!(err, rocket_warrant::Error::Unavailable(_)), "{err:?}");
     assert!(format!("{:?}", err).contains("TestUser::session_on"), "{err:?}");
+}
+
+/// A `Fresh<300>` route takes a session whose user proved who they are in the last five
+/// minutes: a sign-in just now passes, the same cookies 301 s later do not (a browser is sent to
+/// re-authenticate, an API client gets RFC 9470's step-up challenge), and a proof of another
+/// user, put beside the session's cookies, vouches for nobody. A Bearer token's proof is its
+/// `auth_time`.
+#[tokio::test]
+async fn a_fresh_route_takes_a_recent_proof_of_the_sessions_own_user_only() {
+    use rocket::http::Accept;
+    use rocket_warrant::testing::Clock;
+
+    let pool = TestPool::new();
+    let clock = Arc::new(ManualClock::default());
+    clock.advance(0); // pinned to now: the test pool mints its tokens on the system clock
+    let rocket = rocket::custom(pool.figment())
+        .attach(Cognito::without_store().with_clock(clock.clone()))
+        .mount("/", routes![fresh])
+        .register("/", rocket::catchers![rocket_warrant::redirect_to_login]);
+    let client = client(rocket).await;
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    let (ada, bob) = (pool.user("ada").expires_in(7200), pool.user("bob").expires_in(7200));
+    let ada_cookies = ada.session_on(cognito).await.unwrap();
+    let get = |cookies: Vec<rocket::http::Cookie<'static>>, html: bool| {
+        let mut request = client.get("/fresh");
+        if html {
+            request = request.header(Accept::HTML);
+        }
+        for cookie in cookies {
+            request = request.cookie(cookie);
+        }
+        async move {
+            let response = request.dispatch().await;
+            let status = response.status();
+            let location = response.headers().get_one("Location").map(str::to_owned);
+            let challenge = response.headers().get_one("WWW-Authenticate").map(str::to_owned);
+            (status, location.or(challenge), response.into_string().await.unwrap_or_default())
+        }
+    };
+    let (status, _, body) = get(ada_cookies.clone(), false).await;
+    assert_eq!((status, body.as_str()), (Status::Ok, "ada {Password}"), "signed in just now");
+
+    clock.advance(301);
+    let (status, location, _) = get(ada_cookies.clone(), true).await;
+    assert_eq!((status, location.as_deref()), (Status::SeeOther, Some("/accounts/reauthenticate/?next=%2Ffresh")));
+    let (status, challenge, _) = get(ada_cookies.clone(), false).await;
+    assert_eq!(status, Status::Unauthorized);
+    let challenge = challenge.unwrap_or_default();
+    assert!(
+        challenge.contains(r#"error="insufficient_user_authentication""#) && challenge.contains(r#"max_age="300""#),
+        "{challenge}"
+    );
+
+    // Bob signs in now: his proof is fresh, and is no proof of Ada's.
+    let bob_cookies = bob.session_on(cognito).await.unwrap();
+    let bobs_proof = bob_cookies.iter().find(|c| c.name().ends_with("_proof")).cloned().expect("a proof cookie");
+    let mut mixed: Vec<_> = ada_cookies.iter().filter(|c| !c.name().ends_with("_proof")).cloned().collect();
+    mixed.push(bobs_proof);
+    assert_eq!(get(mixed, false).await.0, Status::Unauthorized, "another user's proof vouches for nobody");
+    assert_eq!(get(bob_cookies, false).await.0, Status::Ok);
+
+    // A Bearer token: its sign-in's `auth_time`.
+    let with_auth_time = |at: i64| {
+        let mut claims = ada.access_claims();
+        claims["auth_time"] = rocket::serde::json::json!(at);
+        rocket_warrant::testing::sign(&claims)
+    };
+    let bearer_get = |token: String| {
+        let request = client.get("/fresh").header(bearer(token));
+        async move { request.dispatch().await.status() }
+    };
+    assert_eq!(bearer_get(with_auth_time(clock.now() - 60)).await, Status::Ok);
+    assert_eq!(bearer_get(with_auth_time(clock.now() - 301)).await, Status::Unauthorized);
+    assert_eq!(bearer_get(with_auth_time(clock.now() + 3600)).await, Status::Unauthorized, "from the future");
 }

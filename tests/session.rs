@@ -126,8 +126,10 @@ store_tests! {
         let mut cookies = set_cookies(&response);
         cookies.sort();
         // The ID token is kept only with `id_token_cookie`: authentication needs the other two.
-        assert_eq!(cookies.len(), 2, "{cookies:?}");
-        for (cookie, name) in cookies.iter().zip(["cognito_access=", "cognito_refresh="]) {
+        // Beside them, the sign-in's proof and a new CSRF secret.
+        assert_eq!(cookies.len(), 4, "{cookies:?}");
+        let names = ["cognito_access=", "cognito_csrf=", "cognito_proof=", "cognito_refresh="];
+        for (cookie, name) in cookies.iter().zip(names) {
             assert!(cookie.starts_with(name), "{cookie}");
             let name_value = cookie.split(';').next().unwrap();
             assert!(name_value.len() <= 4096, "{} bytes", name_value.len());
@@ -297,7 +299,9 @@ async fn after_global_sign_out_the_refresh_fails_the_request_is_401_and_cookies_
     let response = site.client.get("/me").header(Accept::JSON).dispatch().await;
     assert_eq!(response.status(), Status::Unauthorized);
     let cleared = set_cookies(&response);
-    assert_eq!(cleared.len(), 2, "{cleared:?}");
+    // The session's two cookies, and the proof of its sign-in.
+    let names: Vec<&str> = cleared.iter().map(|c| c.split('=').next().unwrap()).collect();
+    assert_eq!(names, ["cognito_access", "cognito_refresh", "cognito_proof"], "{cleared:?}");
     assert!(cleared.iter().all(|c| c.contains("Max-Age=0")), "{cleared:?}");
     drop(response);
     assert!(site.client.cookies().get("cognito_refresh").is_none());
@@ -383,9 +387,7 @@ async fn logout_clears_the_cookies_and_cognito_refuses_the_refresh_token() {
 
     let response = site.client.get("/logout").dispatch().await;
     assert_eq!(response.status(), Status::Ok);
-    let cleared = set_cookies(&response);
-    assert_eq!(cleared.len(), 2, "{cleared:?}");
-    assert!(cleared.iter().all(|c| c.contains("Max-Age=0")), "removals: {cleared:?}");
+    assert_signed_out(&set_cookies(&response));
     drop(response);
     assert!(site.client.cookies().get("cognito_access").is_none());
     assert_eq!(site.me().await.0, Status::Unauthorized);
@@ -408,9 +410,18 @@ async fn logout_with_cognito_unreachable_still_clears_the_cookies() {
     }
     let response = request.dispatch().await;
     assert_eq!(response.status(), Status::Ok);
-    let cleared = set_cookies(&response);
-    assert_eq!(cleared.len(), 2, "{cleared:?}");
-    assert!(cleared.iter().all(|c| c.contains("Max-Age=0")), "removals: {cleared:?}");
+    assert_signed_out(&set_cookies(&response));
+}
+
+/// A sign-out's cookies: the session's two and its sign-in's proof removed, and a new CSRF
+/// secret (the signed-out pages' tokens are worth nothing to the next user).
+fn assert_signed_out(set: &[&str]) {
+    let name = |c: &&str| c.split('=').next().unwrap().to_owned();
+    let mut removed: Vec<String> = set.iter().filter(|c| c.contains("Max-Age=0")).map(name).collect();
+    removed.sort();
+    assert_eq!(removed, ["cognito_access", "cognito_proof", "cognito_refresh"], "{set:?}");
+    let renewed: Vec<String> = set.iter().filter(|c| !c.contains("Max-Age=0")).map(name).collect();
+    assert_eq!(renewed, ["cognito_csrf"], "{set:?}");
 }
 
 /// Sealed cookies of a fresh login on a site sharing the test secret key.
@@ -438,7 +449,8 @@ async fn by_default_the_cookies_are_secure_and_named_host_only() {
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "cookie_secure": null }))).await;
     let response = site.login("alice", PASSWORD).await;
     let cookies = set_cookies(&response);
-    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    // The session's two, the sign-in's proof and a new CSRF secret.
+    assert_eq!(cookies.len(), 4, "{cookies:?}");
     for cookie in &cookies {
         assert!(cookie.starts_with("__Host-cognito_"), "{cookie}");
         let attributes: Vec<&str> = cookie.split("; ").skip(1).collect();
@@ -450,7 +462,9 @@ async fn by_default_the_cookies_are_secure_and_named_host_only() {
     assert_eq!(site.me().await.0, Status::Ok, "the guard reads them by those names");
     let response = site.client.get("/logout").dispatch().await;
     let cleared = set_cookies(&response);
-    assert!(cleared.iter().all(|c| c.starts_with("__Host-cognito_") && c.contains("Max-Age=0")), "{cleared:?}");
+    assert!(cleared.iter().all(|c| c.starts_with("__Host-cognito_")), "{cleared:?}");
+    let removed = cleared.iter().filter(|c| c.contains("Max-Age=0")).count();
+    assert_eq!(removed, 3, "the session's two and the proof; a new CSRF secret: {cleared:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -462,11 +476,14 @@ async fn cookie_attributes_follow_the_settings() {
     .await;
     let response = site.login("alice", PASSWORD).await;
     let cookies = set_cookies(&response);
-    assert_eq!(cookies.len(), 2);
+    assert_eq!(cookies.len(), 4, "the session's two, the proof, the CSRF secret: {cookies:?}");
     for cookie in cookies {
         assert!(cookie.starts_with("auth_"), "{cookie}");
         assert!(!cookie.contains("Secure"), "cookie_secure = false: {cookie}");
-        assert!(cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=3600"), "{cookie}");
+        // The CSRF secret is Lax whatever the setting: a page reached by a link from another
+        // site must not replace it.
+        let same_site = if cookie.starts_with("auth_csrf=") { "SameSite=Lax" } else { "SameSite=Strict" };
+        assert!(cookie.contains(same_site) && cookie.contains("Max-Age=3600"), "{cookie}");
     }
 }
 
@@ -628,7 +645,43 @@ async fn a_refused_refresh_is_shared_by_concurrent_requests_and_each_is_told_the
     });
     let outcomes = futures::future::join_all(requests).await;
     assert!(outcomes.iter().all(|(s, _)| *s == Status::Unauthorized), "{outcomes:?}");
-    assert!(outcomes.iter().all(|(_, cleared)| *cleared == 2), "each response ends the session: {outcomes:?}");
+    // The session's two cookies and the proof of its sign-in.
+    assert!(outcomes.iter().all(|(_, cleared)| *cleared == 3), "each response ends the session: {outcomes:?}");
     assert_eq!(site.cognito().counters().refresh_calls, 1, "50 requests, one refused refresh");
     assert_eq!(site.cognito().counters().refreshes, 0);
+}
+
+/// As better-auth GHSA-xg6x-h9c9-2m83 (a session made before the second factor): a sign-in
+/// halfway through a step Cognito asked for (a new password, a texted code) is no session, in
+/// either mode: only the step's own cookie is set, no guard passes, no server-side session and
+/// no local row are stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_halfway_through_a_step_is_no_session() {
+    need_emulator!();
+    for mode in ["cookies", "database"] {
+        let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "session_store": mode }))).await;
+        site.pool.add_user_with_temporary_password("newbie", "Temp-Passw0rd!").await;
+        site.pool.add_user("texted", PASSWORD, &[("phone_number", "+15555550123")]).await;
+        site.pool.enable_sms_mfa("texted").await;
+        for (username, password) in [("newbie", "Temp-Passw0rd!"), ("texted", PASSWORD)] {
+            let response = site.login(username, password).await;
+            assert_eq!(response.status(), Status::Unauthorized, "{mode}: {username}: a step is asked for");
+            let set: Vec<String> =
+                set_cookies(&response).iter().map(|c| c.split('=').next().unwrap().to_owned()).collect();
+            assert_eq!(set, ["cognito_challenge"], "{mode}: {username}: the step's cookie alone");
+            drop(response);
+            for path in ["/me", "/claims"] {
+                let status = site.client.get(path).header(Accept::JSON).dispatch().await.status();
+                assert_eq!(status, Status::Unauthorized, "{mode}: {username}: {path}");
+            }
+            assert_eq!(site.client.get("/maybe").dispatch().await.into_string().await.unwrap(), "anonymous");
+            if mode == "database" {
+                assert!(
+                    site.cognito().user_sessions(username).await.unwrap().is_empty(),
+                    "{username}: no session stored"
+                );
+            }
+            assert_eq!(site.cognito().store().unwrap().find(username).await.unwrap(), None, "{username}: no row");
+        }
+    }
 }

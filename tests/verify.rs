@@ -9,7 +9,7 @@ mod tokens;
 use std::sync::Arc;
 
 use rocket_warrant::testing::{self, ManualClock};
-use rocket_warrant::{TokenUse, VerifyError};
+use rocket_warrant::{Error, TokenUse, VerifyError};
 use serde_json::{json, Value};
 use tokens::*;
 
@@ -168,4 +168,81 @@ async fn cached_keys_keep_working_when_the_key_endpoint_fails() {
     assert!(unavailable(refusal(&cognito, &unknown, TokenUse::Access).await), "garbage");
     assert_eq!(refusal(&cognito, &token, TokenUse::Access).await, None, "the cached key still works");
     assert_eq!(cognito.counters().key_fetches, 3);
+}
+
+/// As PyJWT CVE-2024-53861 (an issuer matched by `in`, so that a part passed) and Spring
+/// CVE-2026-22748 (a key fetched from a URL the token named) broke other verifiers: the issuer is
+/// compared whole on every verifier the settings can build (the original issuer's, the updated
+/// one's, and the one that picks another pool's verifier by `iss`), and a token's `jku`, `x5u`
+/// or embedded `jwk` is never followed nor used.
+#[tokio::test]
+async fn the_issuer_is_compared_whole_everywhere_and_no_key_is_taken_from_a_token() {
+    let updated_issuer = ISSUER.replace("https://cognito-idp.", "https://issuer-cognito-idp.");
+    let near = |issuer: &str| {
+        vec![
+            format!("{issuer}x"),
+            issuer[..issuer.len() - 1].to_owned(),
+            format!("x{issuer}"),
+            issuer.replace("https://", "http://"),
+            issuer.to_uppercase(),
+            format!("{issuer}/"),
+            format!("{issuer}/.well-known/jwks.json"),
+            format!("{issuer}\u{0}"),
+            format!("{issuer} {issuer}"),
+        ]
+    };
+    let other = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Tenant";
+    let sites = [
+        (json!({}), ISSUER.to_owned()),
+        (json!({ "issuer": "updated" }), updated_issuer.clone()),
+        (
+            json!({ "other_pools": [{ "user_pool_id": "eu-west-1_Tenant", "app_client_ids": ["tenant-client"] }] }),
+            ISSUER.to_owned(),
+        ),
+    ];
+    for (settings, issuer) in sites {
+        let (_rocket, cognito) = offline_with(settings.clone(), None).await;
+        let own = sign(&set(access_claims(), "iss", json!(issuer)));
+        assert_eq!(refusal(&cognito, &own, TokenUse::Access).await, None, "{settings}: its own issuer");
+        let mut variants = near(&issuer);
+        variants.extend(near(other));
+        if issuer != ISSUER {
+            variants.push(ISSUER.to_owned());
+        }
+        for iss in variants {
+            let token = sign(&set(access_claims(), "iss", json!(iss)));
+            let refused = cognito.verify_any_pool(&token).await.expect_err(&iss);
+            assert!(
+                matches!(refused, Error::Token(VerifyError::Issuer | VerifyError::UnknownKid)),
+                "{settings}: {iss:?}: {refused:?}"
+            );
+        }
+    }
+
+    // A token that names where its key is: nothing is fetched from there, and its key is not used.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    let (_rocket, cognito) = offline().await;
+    let attacker = r#"{"kty":"RSA","kid":"attacker","n":"AQAB","e":"AQAB"}"#;
+    for (name, value) in
+        [("jku", json!(url)), ("x5u", json!(url)), ("jwk", serde_json::from_str::<Value>(attacker).unwrap())]
+    {
+        for kid in ["attacker", "test-key"] {
+            let header = json!({ "alg": "RS256", "typ": "JWT", "kid": kid, name: value });
+            let token = signed_with_header(&header, &access_claims(), &other_key());
+            let refused = refusal(&cognito, &token, TokenUse::Access).await;
+            let expected = if kid == "attacker" { VerifyError::UnknownKid } else { VerifyError::Signature };
+            assert_eq!(refused, Some(expected), "{name} with kid {kid}");
+        }
+    }
+    let accepted = tokio::time::timeout(std::time::Duration::from_millis(300), listener.accept()).await;
+    assert!(accepted.is_err(), "no request went to the URL a token named");
+}
+
+/// `claims` signed by `key` under a header of the test's own making (a `jku`, say).
+fn signed_with_header(header: &Value, claims: &Value, key: &jsonwebtoken::EncodingKey) -> String {
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    let message = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+    let signature = jsonwebtoken::crypto::sign(message.as_bytes(), key, jsonwebtoken::Algorithm::RS256).unwrap();
+    format!("{message}.{signature}")
 }

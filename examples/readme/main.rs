@@ -1,11 +1,11 @@
-use rocket::form::Form;
 use rocket::http::{CookieJar, Status};
 use rocket::response::content::RawHtml;
 use rocket::response::Redirect;
 use rocket::{catchers, get, launch, post, routes, FromForm};
 use rocket_db_pools::Database;
 use rocket_warrant::{
-    safe_next, Answer, ApiKey, Challenge, Cognito, CognitoClaims, CognitoUser, Error, Member, PendingChallenge,
+    safe_next, Answer, ApiKey, Challenge, Cognito, CognitoClaims, CognitoUser, CsrfForm, CsrfToken, Error, Fresh,
+    Member, PendingChallenge, SameOrigin, SignIn,
 };
 
 #[derive(Database)]
@@ -25,24 +25,25 @@ struct Step {
     answer: String,
 }
 
-/// The login page (`login_url`); the form posts back to it, `?next=` and all.
-#[get("/accounts/login")]
-fn login_page() -> RawHtml<&'static str> {
-    RawHtml(
-        r#"<form method="post"><input name="username"> <input name="password" type="password"> <button>Sign in</button></form>"#,
-    )
+/// A form that posts back to its page (`?next=` and all) with the CSRF token `CsrfForm` checks.
+fn form(csrf: &CsrfToken, fields: &str) -> RawHtml<String> {
+    let token = csrf.value();
+    RawHtml(format!(
+        r#"<form method="post"><input type="hidden" name="csrf_token" value="{token}">{fields}<button>Go</button></form>"#
+    ))
 }
 
-/// Signs in: the tokens go in sealed cookies (or the database), the browser back to `next` if it
-/// is a page of this site, and a user with a temporary password or MFA to the step page.
+/// The login page (`login_url`).
+#[get("/accounts/login")]
+fn login_page(csrf: CsrfToken) -> RawHtml<String> {
+    form(&csrf, r#"<input name="username"> <input name="password" type="password">"#)
+}
+
+/// Signs in: the tokens in sealed cookies (or the database), the browser back to `next` if it is
+/// a page of this site, a user with a temporary password or MFA to the step page.
 #[post("/accounts/login?<next>", data = "<form>")]
-async fn login(
-    cognito: &Cognito,
-    jar: &CookieJar<'_>,
-    form: Form<Credentials>,
-    next: Option<&str>,
-) -> Result<Redirect, Error> {
-    match cognito.keep(jar, cognito.login(&form.username, &form.password).await).await {
+async fn login(sign_in: SignIn<'_>, form: CsrfForm<Credentials>, next: Option<&str>) -> Result<Redirect, Error> {
+    match sign_in.keep(sign_in.login(&form.username, &form.password).await).await {
         Ok(_) => Ok(Redirect::to(next.and_then(safe_next).unwrap_or("/").to_owned())),
         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/accounts/login/step")),
         Err(e) => Err(e), // InvalidCredentials is a 401, an outage a 503
@@ -51,35 +52,50 @@ async fn login(
 
 /// The step Cognito asked for, which `keep` kept (for three minutes).
 #[get("/accounts/login/step")]
-fn step_page(pending: PendingChallenge) -> RawHtml<String> {
+fn step_page(pending: PendingChallenge, csrf: CsrfToken) -> RawHtml<String> {
     let ask = match pending.challenge() {
         Challenge::NewPasswordRequired => "a new password",
         _ => "the code",
     };
-    RawHtml(format!(r#"<form method="post">Enter {ask}: <input name="answer"> <button>Go on</button></form>"#))
+    form(&csrf, &format!(r#"Enter {ask}: <input name="answer">"#))
 }
 
 #[post("/accounts/login/step", data = "<form>")]
-async fn step(
-    cognito: &Cognito,
-    jar: &CookieJar<'_>,
-    pending: PendingChallenge,
-    form: Form<Step>,
-) -> Result<Redirect, Error> {
+async fn step(sign_in: SignIn<'_>, pending: PendingChallenge, form: CsrfForm<Step>) -> Result<Redirect, Error> {
     let answer = match pending.challenge() {
         Challenge::NewPasswordRequired => Answer::NewPassword(&form.answer),
         _ => Answer::Code(&form.answer), // SMS_MFA, SOFTWARE_TOKEN_MFA
     };
-    match cognito.keep(jar, cognito.answer(&pending, answer).await).await {
+    match sign_in.keep(sign_in.answer(&pending, answer).await).await {
         Ok(_) => Ok(Redirect::to("/")),
         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/accounts/login/step")), // a new password, then a code
         Err(e) => Err(e), // WrongCode and PasswordRejected (422) may be tried again
     }
 }
 
-/// Signs out: the cookies cleared, the tokens revoked at Cognito.
+/// The password again (`reauthenticate_url`) for `Fresh` routes: the same session, a new proof.
+#[get("/accounts/reauthenticate")]
+fn reauthenticate_page(_user: CognitoClaims, csrf: CsrfToken) -> RawHtml<String> {
+    form(&csrf, r#"Your password, please: <input name="answer" type="password">"#)
+}
+
+#[post("/accounts/reauthenticate?<next>", data = "<form>")]
+async fn reauthenticate(
+    sign_in: SignIn<'_>,
+    user: CognitoClaims,
+    form: CsrfForm<Step>,
+    next: Option<&str>,
+) -> Result<Redirect, Error> {
+    match sign_in.keep(sign_in.reauthenticate(&user, &form.answer).await).await {
+        Ok(_) => Ok(Redirect::to(next.and_then(safe_next).unwrap_or("/").to_owned())),
+        Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/accounts/login/step")), // the second factor too
+        Err(e) => Err(e),
+    }
+}
+
+/// Signs out (from this site only: `SameOrigin`): the cookies cleared, the tokens revoked.
 #[post("/accounts/logout")]
-async fn logout(cognito: &Cognito, jar: &CookieJar<'_>) -> Redirect {
+async fn logout(_same: SameOrigin, cognito: &Cognito, jar: &CookieJar<'_>) -> Redirect {
     cognito.sign_out(jar).await;
     Redirect::to("/")
 }
@@ -102,7 +118,7 @@ fn admin(admin: Member<Admins>) -> String {
     format!("{} administers", admin.username())
 }
 
-/// API Gateway checked the key in front of the site; tie it to the user's own.
+/// API Gateway checked the key; tie it to the user's own.
 #[get("/api/key")]
 fn api(user: CognitoUser, key: ApiKey) -> Result<&'static str, Status> {
     match user.user().field("api_key") {
@@ -111,12 +127,26 @@ fn api(user: CognitoUser, key: ApiKey) -> Result<&'static str, Status> {
     }
 }
 
+/// A sign-in of the last five minutes, or the password again first (a copied cookie, say).
+#[post("/account/delete", data = "<_form>")]
+async fn delete(
+    cognito: &Cognito,
+    jar: &CookieJar<'_>,
+    user: Fresh<300>,
+    _form: CsrfForm,
+) -> Result<&'static str, Error> {
+    cognito.delete_account(jar, user.access_token()).await?;
+    Ok("deleted")
+}
+
 #[launch]
 fn rocket() -> _ {
+    let pages = routes![login_page, login, step_page, step, reauthenticate_page, reauthenticate, logout];
     rocket::build()
         .attach(Users::init()) // first: the user store
         .attach(Cognito::fairing::<Users>())
-        .mount("/", routes![login_page, login, step_page, step, logout, home, whoami, admin, api])
+        .mount("/", pages)
+        .mount("/", routes![home, whoami, admin, api, delete])
         .register("/", catchers![rocket_warrant::redirect_to_login])
 }
 

@@ -75,6 +75,10 @@ pub(crate) struct ClientFacts {
     /// then it reads the standard ones only (CreateUserPoolClient reference); `None` where
     /// nothing is known (the offline Cognito reads them all).
     pub(crate) read_attributes: Option<Vec<String>>,
+    /// The attributes the app client may write (`WriteAttributes`), for a user through
+    /// UpdateUserAttributes and SignUp; empty when it sets none, and then it writes the standard
+    /// ones (CreateUserPoolClient reference); `None` where nothing is known.
+    pub(crate) write_attributes: Option<Vec<String>>,
     /// The issuer the pool's tokens carry (DescribeUserPool's `IssuerConfiguration`, which
     /// needs `cognito-idp:DescribeUserPool`).
     pub(crate) issuer: Option<crate::config::Issuer>,
@@ -124,9 +128,26 @@ impl ClientFacts {
         names.filter(|name| !readable(name)).collect()
     }
 
+    /// The attributes of `authorization_attributes` that the app client may write: any user
+    /// can then set them for themselves through Cognito's public API.
+    pub(crate) fn writable_authorization<'a>(&self, config: &'a Config) -> Vec<&'a str> {
+        let Some(write) = &self.write_attributes else { return Vec::new() };
+        let writable = |name: &str| match write.is_empty() {
+            // Without WriteAttributes: the standard attributes, not the `custom:` (or `dev:`) ones.
+            true => !name.contains(':'),
+            false => write.iter().any(|a| a == name),
+        };
+        config.authorization_attributes.iter().map(String::as_str).filter(|name| writable(name)).collect()
+    }
+
     /// Says in the log what the settings mean for this site.
     pub(crate) fn log(&self, config: &Config) {
         let client_id = &config.app_client_id;
+        for name in self.writable_authorization(config) {
+            log::warn!(
+                "rocket_warrant: cognito.authorization_attributes lists {name:?}, which app client {client_id} lets                  users write: any signed-in user can set it for themselves through Cognito's UpdateUserAttributes                  with their own access token, whatever this site's forms allow; remove it from the app client's                  WriteAttributes (UpdateUserPoolClient, or the console's attribute write permissions) and set it as                  an administrator (AdminUpdateUserAttributes)"
+            );
+        }
         for name in self.unreadable(config) {
             log::warn!(
                 "rocket_warrant: cognito.attr_mapping maps {name:?}, which app client {client_id} may not read: \
@@ -590,11 +611,13 @@ impl CognitoClient {
     /// (DEVICE_SRP_AUTH, then DEVICE_PASSWORD_VERIFIER) is made here, never shown to the
     /// application.
     async fn signed_in(&self, reply: Reply, username: &str, ctx: &Ctx) -> Result<Issued, Error> {
-        let reply = match (&reply.challenge, ctx.device_for(username)) {
-            (Some(ChallengeNameType::DeviceSrpAuth), Some(device)) => self.prove_device(reply, device, ctx).await?,
-            _ => reply,
+        let (reply, device_proved) = match (&reply.challenge, ctx.device_for(username)) {
+            (Some(ChallengeNameType::DeviceSrpAuth), Some(device)) => {
+                (self.prove_device(reply, device, ctx).await?, true)
+            }
+            _ => (reply, false),
         };
-        issued(reply, username)
+        issued(reply, username).map(|issued| Issued { device_proved, ..issued })
     }
 
     /// Proves this browser's device to Cognito: SRP with the device's secret, the device group
@@ -793,6 +816,7 @@ impl CognitoClient {
             refresh_token_validity,
             has_secret: Some(client.client_secret.is_some()),
             read_attributes: Some(client.read_attributes.unwrap_or_default()),
+            write_attributes: Some(client.write_attributes.unwrap_or_default()),
         })
     }
 
@@ -947,6 +971,9 @@ pub(crate) struct Issued {
     pub(crate) tokens: Tokens,
     pub(crate) new_device: Option<(String, String)>,
     pub(crate) device_dropped: bool,
+    /// The browser's remembered device was proved (in place of a second factor, where the pool
+    /// lets it).
+    pub(crate) device_proved: bool,
 }
 
 /// How an answer's errors read: as a sign-in's (a refusal is wrong credentials), a
@@ -1017,9 +1044,12 @@ fn issued(reply: Reply, username: &str) -> Result<Issued, Error> {
     let new_device =
         result.new_device_metadata.as_ref().and_then(|d| Some((d.device_key.clone()?, d.device_group_key.clone()?)));
     match (result.id_token, result.access_token, result.refresh_token) {
-        (Some(id_token), Some(access_token), Some(refresh_token)) => {
-            Ok(Issued { tokens: Tokens { id_token, access_token, refresh_token }, new_device, device_dropped: false })
-        }
+        (Some(id_token), Some(access_token), Some(refresh_token)) => Ok(Issued {
+            tokens: Tokens { id_token, access_token, refresh_token },
+            new_device,
+            device_dropped: false,
+            device_proved: false,
+        }),
         _ => Err(Error::Cognito(ServiceError::new("Cognito's answer lacks a token"))),
     }
 }
@@ -1202,6 +1232,28 @@ mod tests {
         );
         assert!(facts(Some(&["email", "email_verified", "custom:api_key"])).unreadable(&config).is_empty());
         assert!(facts(None).unreadable(&config).is_empty(), "unknown: nothing said");
+    }
+
+    #[test]
+    fn authorization_attributes_the_app_client_may_write_are_named() {
+        let toml = r#"
+            [cognito]
+            user_pool_id = "eu-west-1_Abc"
+            app_client_id = "client"
+            authorization_attributes = ["custom:api_key", "custom:tenant", "zoneinfo"]
+        "#;
+        use rocket::figment::providers::{Format, Toml};
+        let figment = rocket::figment::Figment::from(Toml::string(toml));
+        let config = Config::from_figment(&figment).unwrap();
+        let facts = |write: Option<&[&str]>| ClientFacts {
+            write_attributes: write.map(|w| w.iter().map(|a| (*a).to_owned()).collect()),
+            ..ClientFacts::default()
+        };
+        // Without WriteAttributes the standard attributes are writable; with them, those listed.
+        assert_eq!(facts(Some(&[])).writable_authorization(&config), ["zoneinfo"]);
+        assert_eq!(facts(Some(&["email", "custom:api_key"])).writable_authorization(&config), ["custom:api_key"]);
+        assert!(facts(Some(&["email", "given_name"])).writable_authorization(&config).is_empty());
+        assert!(facts(None).writable_authorization(&config).is_empty(), "unknown: nothing said");
     }
 
     #[test]

@@ -164,6 +164,7 @@ impl OfflineCognito {
             refresh_token_validity: Some(Duration::from_secs(30 * 24 * 3600)),
             has_secret: None,
             read_attributes: None,
+            write_attributes: None,
             issuer: None,
         }
     }

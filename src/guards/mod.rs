@@ -4,14 +4,19 @@
 //! (a sign-in step kept for its page), and [`SignIn`] (the sign-in calls with the request's context
 //! and the browser's remembered device).
 
+mod any_pool;
 mod api_key;
+mod fresh;
 mod group;
 mod pending;
 mod scope;
 mod sign_in;
 mod user;
 
+pub use any_pool::AnyPoolClaims;
 pub use api_key::{ApiKey, ApiKeyError};
+pub use fresh::Fresh;
+pub(crate) use fresh::StaleProof;
 pub use group::{Group, Member};
 pub use scope::{OAuthScope, Scope};
 pub use sign_in::SignIn;

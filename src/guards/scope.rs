@@ -1,15 +1,15 @@
 //! `Scope<S>`: an access token that carries the OAuth scope `S`.
 
 use std::marker::PhantomData;
-use std::ops::Deref;
+use std::sync::Arc;
 
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
-use super::user::home;
-use super::user::CognitoClaims;
-use crate::cognito::missing_fairing;
+use super::user::{fail, home_user_accessors, token_accessors, CognitoClaims};
+use crate::cognito::{missing_fairing, Cognito};
 use crate::error::AuthError;
+use crate::session::Credentials;
 
 /// An OAuth scope a route can require; declare one with [`scope!`](crate::scope).
 pub trait OAuthScope: Send + Sync + 'static {
@@ -36,18 +36,19 @@ macro_rules! scope {
     };
 }
 
-/// A request whose verified access token carries the OAuth scope `S` (its `scope` claim): a
-/// user's, or a machine client's from the client-credentials grant (no user: see
-/// [`CognitoClaims::is_machine`]). It derefs to the token's [`CognitoClaims`], which say which
-/// app client it came from.
+/// A request whose verified access token, of this site's own pool, carries the OAuth scope `S`
+/// (its `scope` claim, compared whole): a user's, or a machine client's from the
+/// client-credentials grant, which names no user ([`username`](Scope::username) is `None`).
 ///
 /// # Outcomes
 ///
 /// - **Success**: the token carries `S`.
 /// - **Error** 403 ([`AuthError::MissingScope`]): a valid token without `S`, or a token of
-///   another user pool (`other_pools`): resource-server scopes are chosen per pool.
-/// - Otherwise those of [`CognitoClaims`]: 401 without valid credentials (a token of an app
-///   client neither `app_client_id` nor in `app_client_ids` included), 503 in an outage.
+///   another user pool (`other_pools`): resource-server scopes are chosen per pool, and another
+///   pool's `orders/read` is not this site's.
+/// - **Error** 401 without valid credentials (a token of an app client neither
+///   `app_client_id` nor in `app_client_ids` included), 503 in an outage, as for
+///   [`CognitoClaims`].
 ///
 /// A machine client gets its token from the pool's token endpoint, then calls the route:
 ///
@@ -65,33 +66,48 @@ macro_rules! scope {
 ///
 /// #[get("/orders")]
 /// fn orders(caller: Scope<OrdersRead>) -> String {
-///     format!("orders, for the client {}", caller.client_id())
+///     match caller.username() {
+///         Some(user) => format!("orders, for {user}"),
+///         None => format!("orders, for the machine client {}", caller.client_id()),
+///     }
 /// }
 /// ```
 pub struct Scope<S: OAuthScope> {
-    claims: CognitoClaims,
+    credentials: Arc<Credentials>,
     _scope: PhantomData<S>,
 }
 
 impl<S: OAuthScope> std::fmt::Debug for Scope<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scope").field("scope", &S::NAME).field("claims", &self.claims).finish()
+        f.debug_struct("Scope")
+            .field("scope", &S::NAME)
+            .field("username", &self.username())
+            .field("client_id", &self.client_id())
+            .finish_non_exhaustive()
     }
 }
 
 impl<S: OAuthScope> Scope<S> {
-    /// The token's claims.
-    pub fn into_claims(self) -> CognitoClaims {
-        self.claims
+    /// The Cognito username of the token's user; `None` for a machine client's token, which
+    /// names no user (its [`sub`](Scope::sub) and [`client_id`](Scope::client_id) are the
+    /// client's id, which is public and may even be registered as someone's username).
+    pub fn username(&self) -> Option<&str> {
+        self.credentials.claims.cognito_username()
     }
-}
 
-impl<S: OAuthScope> Deref for Scope<S> {
-    type Target = CognitoClaims;
-
-    fn deref(&self) -> &CognitoClaims {
-        &self.claims
+    /// Whether the token is a machine client's (the client-credentials grant): no user, only the
+    /// client and its scopes.
+    pub fn is_machine(&self) -> bool {
+        self.username().is_none()
     }
+
+    /// The user's claims, as [`CognitoClaims`] holds them; `None` for a machine client.
+    pub fn user(&self) -> Option<CognitoClaims> {
+        (!self.is_machine()).then(|| CognitoClaims(self.credentials.clone()))
+    }
+
+    token_accessors!(credentials);
+    home_user_accessors!(credentials);
 }
 
 #[rocket::async_trait]
@@ -99,17 +115,21 @@ impl<'r, S: OAuthScope> FromRequest<'r> for Scope<S> {
     type Error = AuthError;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        match CognitoClaims::from_request(req).await {
-            Outcome::Success(claims) if claims.has_scope(S::NAME) && home(req, &claims) => {
-                Outcome::Success(Scope { claims, _scope: PhantomData })
-            }
-            Outcome::Success(_) => {
-                let e = AuthError::MissingScope(S::NAME);
-                Outcome::Error((e.status(), e))
-            }
-            Outcome::Error(e) => Outcome::Error(e),
-            Outcome::Forward(s) => Outcome::Forward(s),
+        let Some(cognito) = req.rocket().state::<Cognito>() else {
+            return fail(&AuthError::Missing);
+        };
+        let shared = cognito.shared();
+        let credentials = match &cognito.sessions().authenticate(shared, req).await.result {
+            Ok(credentials) => credentials.clone(),
+            Err(e) => return fail(e),
+        };
+        let carries = |claims: &crate::Claims| {
+            claims.scope.as_deref().unwrap_or_default().split_ascii_whitespace().any(|s| s == S::NAME)
+        };
+        if shared.is_home(&credentials.claims) && carries(&credentials.claims) {
+            return Outcome::Success(Scope { credentials, _scope: PhantomData });
         }
+        fail(&AuthError::MissingScope(S::NAME))
     }
 }
 

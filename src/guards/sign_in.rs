@@ -14,6 +14,7 @@ use crate::cognito::{missing_fairing, Cognito};
 use crate::device::{self, Device};
 use crate::error::Error;
 use crate::signin::{self, Answer, Ctx, Login, PendingChallenge, Step};
+use crate::CognitoClaims;
 
 /// [`Cognito`] in a request: the same sign-in and account calls, each sending Cognito's threat
 /// protection what it scores a sign-in by (the user's address, taken from the connection or from
@@ -65,7 +66,8 @@ impl<'r> FromRequest<'r> for SignIn<'r> {
         };
         let shared = cognito.shared();
         let device = device::kept(&shared.cookies, req.cookies());
-        let ctx = Ctx::of(req, shared.config.trusted_ip_header.as_deref(), device);
+        let config = &shared.config;
+        let ctx = Ctx::of(req, config.trusted_ip_header.as_deref(), &config.trusted_proxies, device);
         Outcome::Success(SignIn { cognito, jar: req.cookies(), ctx })
     }
 }
@@ -205,6 +207,79 @@ impl<'r> SignIn<'r> {
         self.cognito.shared().client.confirm_forgot_password(username, code, new_password, &self.ctx).await
     }
 
+    /// Starts a sign-in with a code and no password (`auth_flow = "user_auth"`): `factor` is
+    /// `EMAIL_OTP` (a mailed code) or `SMS_OTP` (a texted one). Every username gets a code
+    /// step, to keep and to answer with [`answer`](SignIn::answer) as a second factor's: a real
+    /// one, or, for a username that cannot get a code (unknown, or without a verified address),
+    /// a stand-in that no code answers ([`Error::WrongCode`]). The step names no address, so
+    /// that the page tells nothing of which accounts exist.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, FromForm, response::Redirect};
+    /// use rocket_warrant::{CsrfForm, Error, SignIn};
+    ///
+    /// #[derive(FromForm)]
+    /// struct Who { username: String }
+    ///
+    /// #[post("/login/code", data = "<form>")]
+    /// async fn code(sign_in: SignIn<'_>, form: CsrfForm<Who>) -> Result<Redirect, Error> {
+    ///     // Kept for the code page, known user or not.
+    ///     sign_in.keep(sign_in.start_code_sign_in(&form.username, "EMAIL_OTP").await).await?;
+    ///     Ok(Redirect::to("/login/code/enter"))
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Misconfigured`] unless `auth_flow = "user_auth"` (or when the pool does not
+    /// offer the factor), [`Error::Unavailable`], [`Error::Throttled`].
+    pub async fn start_code_sign_in(&self, username: &str, factor: &str) -> Result<PendingChallenge, Error> {
+        signin::start_with_code(self.cognito.shared(), username, factor, &self.ctx).await
+    }
+
+    /// Re-authenticates the signed-in `user` with their password, through the site's
+    /// `auth_flow`, for the [`Fresh`](crate::Fresh) routes: Cognito checks the password (and
+    /// asks for the second factor as at a sign-in: [`Error::ChallengeRequired`], whose
+    /// [`answer`](SignIn::answer) goes on with it). Hand the result to [`keep`](SignIn::keep):
+    /// the session's proof of identity is renewed, the session and its tokens stay (the new
+    /// tokens are revoked at once).
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm, response::Redirect};
+    /// use rocket_warrant::{CognitoClaims, CsrfForm, Error, SignIn};
+    ///
+    /// #[derive(FromForm)]
+    /// struct Password { password: String }
+    ///
+    /// #[post("/reauthenticate?<next>", data = "<form>")]
+    /// async fn reauthenticate(sign_in: SignIn<'_>, user: CognitoClaims, form: CsrfForm<Password>, next: &str) -> Result<Redirect, Error> {
+    ///     match sign_in.keep(sign_in.reauthenticate(&user, &form.password).await).await {
+    ///         Ok(_) => Ok(Redirect::to(rocket_warrant::safe_next(next).unwrap_or("/").to_owned())),
+    ///         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/login/step")),
+    ///         Err(e) => Err(e),
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Those of [`login`](SignIn::login): [`Error::InvalidCredentials`] for a wrong password.
+    pub async fn reauthenticate(&self, user: &CognitoClaims, password: &str) -> Result<Login, Error> {
+        signin::reauthenticate(self.cognito.shared(), user.claims(), password, &self.ctx).await
+    }
+
+    /// Starts re-authenticating the signed-in `user` without a password (`auth_flow =
+    /// "user_auth"`): as [`start_sign_in`](SignIn::start_sign_in), the user's choice of factor
+    /// then a mailed or texted code, each step kept and answered as a sign-in's; kept at the
+    /// end, it renews the session's proof as [`reauthenticate`](SignIn::reauthenticate) does.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`start_sign_in`](SignIn::start_sign_in).
+    pub async fn start_reauthentication(&self, user: &CognitoClaims) -> Result<Login, Error> {
+        signin::start_reauthentication(self.cognito.shared(), user.claims(), &self.ctx).await
+    }
+
     /// The key of the device this browser remembers for the user of `username`, if any.
     pub fn this_device(&self, username: &str) -> Option<&str> {
         self.ctx.device_for(username).map(|d| d.key.as_str())
@@ -233,7 +308,7 @@ impl<'r> SignIn<'r> {
     /// As [`Cognito::remember_device`].
     pub async fn remember_device(&self, access_token: &str, remembered: bool) -> Result<bool, Error> {
         let claims = self.cognito.verify(access_token, crate::TokenUse::Access).await?;
-        let username = claims.cognito_username().unwrap_or(&claims.sub);
+        let username = claims.cognito_username().ok_or(Error::MachineClient)?;
         let Some(key) = self.ctx.device.as_ref().filter(|d| d.username == username).map(|d| d.key.clone()) else {
             return Ok(false);
         };

@@ -10,7 +10,6 @@ use crate::cognito::{missing_fairing, missing_store, Cognito};
 use crate::error::AuthError;
 use crate::session::Credentials;
 use crate::store::User;
-use crate::tokens::Claims;
 
 /// A request's verified access-token claims, without the local user row: for routes that need
 /// only who the user is, with no database round trip. It works with every fairing, store-free
@@ -22,10 +21,15 @@ use crate::tokens::Claims;
 ///
 /// # Outcomes
 ///
-/// - **Success**: the token verified (issuer, app client, `token_use`, expiry, signature).
+/// - **Success**: the token verified (issuer, app client, `token_use`, expiry, signature) and
+///   names a user of this site's own pool (`user_pool_id`).
 /// - **Error** 401 ([`AuthError::Missing`], [`AuthError::Invalid`], [`AuthError::SessionEnded`]):
 ///   no credentials, or refused ones; refused cookies are cleared. `Option<CognitoClaims>`
 ///   gives `None` instead.
+/// - **Error** 403 ([`AuthError::MachineClient`]): a machine client's token (the
+///   client-credentials grant), which names no user: take [`Scope`](crate::Scope) for those;
+///   ([`AuthError::OtherPool`]) a token of one of `other_pools`, whose users, groups and scopes
+///   are not this site's: take [`AnyPoolClaims`](crate::AnyPoolClaims) to serve them.
 /// - **Error** 503 ([`AuthError::Unavailable`]): Cognito or the signing keys could not be
 ///   reached; the cookies are kept.
 ///
@@ -102,26 +106,17 @@ impl fmt::Debug for CognitoUser {
     }
 }
 
-/// Accessors both guards offer, from the verified claims and tokens.
-macro_rules! credential_accessors {
+/// Accessors every guard built on a verified access token offers.
+macro_rules! token_accessors {
     ($($credentials:tt)+) => {
-        /// The user's immutable Cognito id.
+        /// The immutable Cognito id of the token's subject: the user's `sub` (a machine
+        /// client's is its client id).
         pub fn sub(&self) -> &str {
             &self.$($credentials)+.claims.sub
         }
 
-        /// The Cognito groups (`cognito:groups`).
-        pub fn groups(&self) -> &[String] {
-            &self.$($credentials)+.claims.groups
-        }
-
-        /// Whether the user is in the Cognito group `group`.
-        pub fn in_group(&self, group: &str) -> bool {
-            self.groups().iter().any(|g| g == group)
-        }
-
         /// The verified claims of the access token.
-        pub fn claims(&self) -> &Claims {
+        pub fn claims(&self) -> &$crate::Claims {
             &self.$($credentials)+.claims
         }
 
@@ -135,13 +130,8 @@ macro_rules! credential_accessors {
             self.$($credentials)+.bearer
         }
 
-        /// The user pool the token came from: `user_pool_id`, or one of `other_pools`.
-        pub fn pool_id(&self) -> &str {
-            let iss = &self.$($credentials)+.claims.iss;
-            iss.rsplit('/').next().unwrap_or(iss)
-        }
-
-        /// The app client the token was issued to: `app_client_id`, or one of `app_client_ids`.
+        /// The app client the token was issued to: `app_client_id`, or one of `app_client_ids`
+        /// (another pool's, for [`AnyPoolClaims`](crate::AnyPoolClaims)).
         pub fn client_id(&self) -> &str {
             self.$($credentials)+.claims.client_id.as_deref().unwrap_or_default()
         }
@@ -151,28 +141,42 @@ macro_rules! credential_accessors {
         pub fn scopes(&self) -> impl Iterator<Item = &str> {
             self.$($credentials)+.claims.scope.as_deref().unwrap_or_default().split_ascii_whitespace()
         }
+    };
+}
+pub(crate) use token_accessors;
 
-        /// Whether the token carries the OAuth scope `scope`.
+/// Accessors of the guards that hold a user of this site's own pool: groups and scopes are the
+/// home pool's, so they can be asked by name alone.
+macro_rules! home_user_accessors {
+    ($($credentials:tt)+) => {
+        /// The Cognito groups (`cognito:groups`) of the home pool.
+        pub fn groups(&self) -> &[String] {
+            &self.$($credentials)+.claims.groups
+        }
+
+        /// Whether the user is in the home pool's Cognito group `group`.
+        pub fn in_group(&self, group: &str) -> bool {
+            self.groups().iter().any(|g| g == group)
+        }
+
+        /// Whether the token carries the OAuth scope `scope` (compared whole).
         pub fn has_scope(&self, scope: &str) -> bool {
             self.scopes().any(|s| s == scope)
         }
     };
 }
+pub(crate) use home_user_accessors;
 
 impl CognitoClaims {
-    /// The Cognito username, from the access token; a machine client's token (the
-    /// client-credentials grant) names none, and this is its `sub`, the client's id.
+    /// The Cognito username, from the access token. Always a user of this site's own pool:
+    /// a machine client's token and another pool's never make a `CognitoClaims`.
     pub fn username(&self) -> &str {
-        self.0.claims.cognito_username().unwrap_or(&self.0.claims.sub)
+        // The guard refuses a token without one; an empty name cannot match any user's.
+        self.0.claims.cognito_username().unwrap_or_default()
     }
 
-    /// Whether the token is a machine client's (the client-credentials grant): no user, only the
-    /// client and its scopes. [`CognitoUser`] refuses such a token (403).
-    pub fn is_machine(&self) -> bool {
-        self.0.claims.cognito_username().is_none()
-    }
-
-    credential_accessors!(0);
+    token_accessors!(0);
+    home_user_accessors!(0);
 }
 
 impl CognitoUser {
@@ -205,17 +209,16 @@ impl CognitoUser {
         self.id_token.as_deref()
     }
 
-    credential_accessors!(credentials);
+    /// The verified claims alone, as [`CognitoClaims`] holds them.
+    pub fn to_claims(&self) -> CognitoClaims {
+        CognitoClaims(self.credentials.clone())
+    }
+
+    token_accessors!(credentials);
+    home_user_accessors!(credentials);
 }
 
-/// Whether a token is the home pool's: group names and resource-server scopes are chosen per
-/// pool, so another pool's (`other_pools`) never pass [`Member`](crate::Member) or
-/// [`Scope`](crate::Scope).
-pub(crate) fn home(req: &Request<'_>, claims: &CognitoClaims) -> bool {
-    req.rocket().state::<Cognito>().is_some_and(|cognito| cognito.shared().is_home(claims.claims()))
-}
-
-fn fail<T>(e: &AuthError) -> Outcome<T, AuthError> {
+pub(crate) fn fail<T>(e: &AuthError) -> Outcome<T, AuthError> {
     if let AuthError::Unavailable(cause) = e {
         // A 503 is the site's trouble, not the visitor's: the operator (or a test) learns why.
         log::error!("rocket_warrant: answering 503: {cause}");
@@ -231,9 +234,9 @@ impl<'r> FromRequest<'r> for CognitoClaims {
         let Some(cognito) = req.rocket().state::<Cognito>() else {
             return fail(&AuthError::Missing);
         };
-        match &cognito.sessions().authenticate(cognito.shared(), req).await.result {
-            Ok(credentials) => Outcome::Success(CognitoClaims(credentials.clone())),
-            Err(e) => fail(e),
+        match cognito.sessions().home_user(cognito.shared(), req).await {
+            Ok(credentials) => Outcome::Success(CognitoClaims(credentials)),
+            Err(e) => fail(&e),
         }
     }
 }

@@ -44,6 +44,9 @@ struct Inner {
     cursor: AtomicI64,
     // Woken when a read ends.
     ended: tokio::sync::Notify,
+    // This instance's revocations the store did not take (the database was down): written
+    // before each read until it does, so that the other instances learn of them once it is back.
+    unwritten: parking_lot::Mutex<Vec<Revocation>>,
 }
 
 impl RevocationSync {
@@ -60,6 +63,7 @@ impl RevocationSync {
                 answered: AtomicBool::new(true),
                 cursor: AtomicI64::new(i64::MIN),
                 ended: tokio::sync::Notify::new(),
+                unwritten: parking_lot::Mutex::new(Vec::new()),
             }),
         }
     }
@@ -116,7 +120,11 @@ impl RevocationSync {
         inner.revoked.add([&revocation]);
         if let Some(store) = &inner.store {
             if let Err(e) = store.revoke(&revocation).await {
-                log::warn!("rocket_warrant: recording a revocation failed ({e}); only this instance refuses the token");
+                log::warn!(
+                    "rocket_warrant: recording a revocation failed ({e}); this instance refuses the token, and \
+                     records it for the others once the database answers"
+                );
+                inner.unwritten.lock().push(revocation);
             }
         }
     }
@@ -150,6 +158,18 @@ impl Inner {
 
     async fn read(&self, now: i64) {
         let Some(store) = self.store.as_deref() else { return };
+        // First what the store did not take: kept until it does, or until it has lapsed.
+        let unwritten = std::mem::take(&mut *self.unwritten.lock());
+        let mut left = Vec::new();
+        for revocation in unwritten.into_iter().filter(|r| r.expires_at > now) {
+            match tokio::time::timeout(READ_TIMEOUT, store.revoke(&revocation)).await {
+                Ok(Ok(_)) => log::info!("rocket_warrant: a revocation the database missed is recorded now"),
+                _ => left.push(revocation),
+            }
+        }
+        if !left.is_empty() {
+            self.unwritten.lock().extend(left);
+        }
         let since = self.cursor.load(Ordering::Acquire);
         let read = tokio::time::timeout(READ_TIMEOUT, store.revocations(since, now)).await;
         let answered = match read {

@@ -36,6 +36,8 @@ pub(crate) struct TokenCookies {
     challenge: String,
     device: String,
     oauth: String,
+    csrf: String,
+    proof: String,
     id_token_cookie: bool,
     secure: bool,
     same_site: SameSite,
@@ -127,6 +129,8 @@ impl TokenCookies {
             challenge: format!("{prefix}_challenge"),
             device: format!("{prefix}_device"),
             oauth: format!("{prefix}_oauth"),
+            csrf: format!("{prefix}_csrf"),
+            proof: format!("{prefix}_proof"),
             id_token_cookie: config.id_token_cookie,
             secure,
             same_site: match config.cookie_same_site {
@@ -145,9 +149,9 @@ impl TokenCookies {
         self.id_token_cookie
     }
 
-    /// The names of the session's cookies, in either mode.
-    pub(crate) fn names(&self) -> [&str; 4] {
-        [&self.id, &self.access, &self.refresh, &self.session]
+    /// The names of the session's cookies, in either mode (its proof of identity included).
+    pub(crate) fn names(&self) -> [&str; 5] {
+        [&self.id, &self.access, &self.refresh, &self.session, &self.proof]
     }
 
     /// Sets the cookies of a cookie session that signed in at `started`, as of `now`, after
@@ -287,9 +291,30 @@ impl TokenCookies {
     /// since the browser must send it on the redirect back from Cognito's domain (a top-level
     /// GET; `Strict` would withhold it and no callback could finish).
     pub(crate) fn seal_oauth_cookie(&self, plaintext: &[u8], max_age: Duration) -> Cookie<'static> {
-        let mut cookie = self.seal_cookie(&self.oauth, plaintext, max_age);
+        self.seal_lax_cookie(&self.oauth, plaintext, max_age)
+    }
+
+    /// A cookie of the crate's named `name`, `plaintext` sealed for it, `SameSite=Lax` whatever
+    /// the site's policy.
+    pub(crate) fn seal_lax_cookie(&self, name: &str, plaintext: &[u8], max_age: Duration) -> Cookie<'static> {
+        let mut cookie = self.seal_cookie(name, plaintext, max_age);
         cookie.set_same_site(SameSite::Lax);
         cookie
+    }
+
+    /// The name of the cookie that keeps the browser's CSRF secret.
+    pub(crate) fn csrf_name(&self) -> &str {
+        &self.csrf
+    }
+
+    /// The name of the cookie that keeps when and how the session's user last proved who they are.
+    pub(crate) fn proof_name(&self) -> &str {
+        &self.proof
+    }
+
+    /// How long a session lasts after its sign-in (`cookie_max_age_secs`).
+    pub(crate) fn max_age(&self) -> Duration {
+        self.max_age
     }
 
     /// The name of the cookie that keeps a managed-login sign-in under way.

@@ -17,6 +17,7 @@ mod cookie;
 mod cookies;
 mod credentials;
 mod opened;
+mod proof;
 mod refresh;
 mod seal;
 mod server;
@@ -33,6 +34,9 @@ pub(crate) use self::cookies::{pack_value, unpack_value};
 pub(crate) use self::cookies::{TokenCookies, CHALLENGE_MAX_AGE};
 pub(crate) use self::credentials::Credentials;
 use self::credentials::{remember_row, remembered_row};
+#[cfg(feature = "testing")]
+pub(crate) use self::proof::cookie as proof_cookie;
+pub(crate) use self::proof::{keep as keep_proof, kept as kept_proof};
 pub(crate) use self::refresh::{RefreshFlights, Refreshed};
 pub(crate) use self::seal::{site_key, Sealer};
 pub(crate) use self::server::{handle, ServerSessions};
@@ -113,19 +117,25 @@ impl Sessions {
         .await
     }
 
-    /// The request authenticated, with its local user and the session's ID token: the one call
-    /// of the guards that want the user.
-    pub(crate) async fn user(&self, shared: &Shared, req: &Request<'_>) -> Result<Authenticated, AuthError> {
-        let auth = self.authenticate(shared, req).await;
-        let credentials = auth.result.clone()?;
-        // A machine client's token (the client-credentials grant) names no user to keep a row of;
-        // another pool's user is not this site's user of the same name.
+    /// The request's credentials when they name a user of the home pool: a machine client's
+    /// token (the client-credentials grant) names no user, and another pool's user is not this
+    /// site's user of the same name, nor are its groups this site's.
+    pub(crate) async fn home_user(&self, shared: &Shared, req: &Request<'_>) -> Result<Arc<Credentials>, AuthError> {
+        let credentials = self.authenticate(shared, req).await.result.clone()?;
         if credentials.claims.cognito_username().is_none() {
             return Err(AuthError::MachineClient);
         }
         if !shared.is_home(&credentials.claims) {
             return Err(AuthError::OtherPool);
         }
+        Ok(credentials)
+    }
+
+    /// The request authenticated, with its local user and the session's ID token: the one call
+    /// of the guards that want the user.
+    pub(crate) async fn user(&self, shared: &Shared, req: &Request<'_>) -> Result<Authenticated, AuthError> {
+        let credentials = self.home_user(shared, req).await?;
+        let auth = self.authenticate(shared, req).await;
         let user = self.local_user(shared, auth, &credentials).await.clone()?;
         let id_token = self.id_token(shared, req, auth, &credentials).await;
         Ok(Authenticated { credentials, user, id_token })
@@ -231,39 +241,32 @@ impl Sessions {
     /// of its sign-in refused here, and its refresh token revoked at Cognito (RevokeToken: the
     /// refresh token and the access tokens issued from it die there, whether or not the access
     /// token has expired). When Cognito cannot revoke it, the session ends here all the same, its
-    /// refresh token is refused here as long as it can live, and Cognito is asked again.
-    pub(crate) async fn sign_out(&self, shared: &Shared, jar: &CookieJar<'_>) {
+    /// refresh token is refused here as long as it can live, and Cognito is asked again. With
+    /// `forget_device`, this browser's remembered device is forgotten too, here and at Cognito
+    /// (ForgetDevice, while the session's access token still works).
+    pub(crate) async fn sign_out(&self, shared: &Shared, jar: &CookieJar<'_>, forget_device: bool) {
         let ended = match self {
             Sessions::Cookies(mode) => mode.end(shared, jar).await,
             Sessions::Server(mode) => mode.end(shared, jar).await,
         };
         shared.cookies.clear(jar);
-        let (now, leeway) = (shared.now(), shared.leeway());
-        // Refused here at once, before Cognito is asked.
-        if let Some(access) = &ended.access_token {
-            shared.revocations.sign_in(access, now, leeway, None).await;
+        // A new CSRF secret: the signed-out pages' tokens are worth nothing to the next user.
+        crate::csrf::rotate(&shared.cookies, jar);
+        if forget_device {
+            forget_browser(shared, jar, ended.access_token.as_deref()).await;
         }
-        let Some((refresh, started)) = ended.refresh else {
-            return;
-        };
-        match shared.client.revoke(&refresh).await {
-            // Already dead at Cognito (signed out elsewhere, or expired): nothing was left.
-            Ok(()) | Err(Error::SessionExpired) => {}
-            Err(e) => {
-                let ends = shared.refresh_token_ends(started);
-                log::warn!(
-                    "rocket_warrant: revoking the refresh token at Cognito failed ({e}); the session is ended here, \
-                     and this site refuses its refresh token and its sign-in's tokens until it lapses"
-                );
-                if let Some(access) = &ended.access_token {
-                    shared.revocations.sign_in(access, now, leeway, Some(ends)).await;
-                }
-                shared.revocations.token(&refresh, now, ends).await;
-                if !matches!(e, Error::Misconfigured(_)) {
-                    revoke_later(shared.client.clone(), refresh);
-                }
-            }
+        revoke_ended(shared, ended).await;
+    }
+
+    /// Ends every server-side session of `username` but the one of `jar`'s browser, each as a
+    /// sign-out does (its row deleted, its refresh token revoked, its tokens refused): how many.
+    pub(crate) async fn end_others(&self, shared: &Shared, jar: &CookieJar<'_>, username: &str) -> Result<u64, Error> {
+        let ended = self.server()?.end_others(shared, jar, username).await?;
+        let count = ended.len() as u64;
+        for ended in ended {
+            revoke_ended(shared, ended).await;
         }
+        Ok(count)
     }
 
     /// Signs the user of `access_token` out everywhere: this browser's session ended, every
@@ -278,6 +281,11 @@ impl Sessions {
     ) -> Result<u64, Error> {
         let claims = shared.verify(access_token, TokenUse::Access).await?;
         let username = claims.cognito_username().ok_or(Error::MachineClient)?.to_owned();
+        // The browser that asked forgets its remembered device: whoever took the account over
+        // may have had it remembered.
+        if crate::device::kept(&shared.cookies, jar).is_some_and(|d| d.username == username) {
+            forget_browser(shared, jar, Some(access_token)).await;
+        }
         let ended = self.end_all(shared, jar, &username).await;
         let signed_out = shared.client.global_sign_out(access_token).await;
         // Recorded once Cognito ended every refresh token (a refresh until then is covered),
@@ -326,6 +334,50 @@ impl Sessions {
     #[cfg(feature = "testing")]
     pub(crate) fn remembered_sessions(&self) -> usize {
         self.server().map_or(0, ServerSessions::remembered_count)
+    }
+}
+
+/// What follows a session's end: every token of its sign-in refused here at once, and its refresh
+/// token revoked at Cognito (asked again later if Cognito cannot be reached).
+async fn revoke_ended(shared: &Shared, ended: credentials::Ended) {
+    let (now, leeway) = (shared.now(), shared.leeway());
+    // Refused here at once, before Cognito is asked.
+    if let Some(access) = &ended.access_token {
+        shared.revocations.sign_in(access, now, leeway, None).await;
+    }
+    let Some((refresh, started)) = ended.refresh else {
+        return;
+    };
+    match shared.client.revoke(&refresh).await {
+        // Already dead at Cognito (signed out elsewhere, or expired): nothing was left.
+        Ok(()) | Err(Error::SessionExpired) => {}
+        Err(e) => {
+            let ends = shared.refresh_token_ends(started);
+            log::warn!(
+                "rocket_warrant: revoking the refresh token at Cognito failed ({e}); the session is ended here, \
+                 and this site refuses its refresh token and its sign-in's tokens until it lapses"
+            );
+            if let Some(access) = &ended.access_token {
+                shared.revocations.sign_in(access, now, leeway, Some(ends)).await;
+            }
+            shared.revocations.token(&refresh, now, ends).await;
+            if !matches!(e, Error::Misconfigured(_)) {
+                revoke_later(shared.client.clone(), refresh);
+            }
+        }
+    }
+}
+
+/// Forgets this browser's remembered device: its cookie, and at Cognito (ForgetDevice) while
+/// `access_token` works; a failure there is logged (the device can be forgotten on the devices
+/// page, and without its cookie this browser never proves it again).
+async fn forget_browser(shared: &Shared, jar: &CookieJar<'_>, access_token: Option<&str>) {
+    let Some(device) = crate::device::kept(&shared.cookies, jar) else { return };
+    crate::device::forget(&shared.cookies, jar);
+    if let Some(access_token) = access_token {
+        if let Err(e) = shared.client.forget_device(access_token, &device.key).await {
+            log::info!("rocket_warrant: Cognito did not forget this browser's device at sign-out ({e})");
+        }
     }
 }
 

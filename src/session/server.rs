@@ -64,6 +64,8 @@ pub(crate) struct ServerSessions {
     // key, and opens no better than before).
     cookies: BoundedCache<Box<str>, Key>,
     last_purge: AtomicI64,
+    // Sessions ended while the database did not answer, their rows not deleted yet.
+    ending: Arc<parking_lot::Mutex<std::collections::HashSet<String>>>,
 }
 
 /// A session's key: the SHA-256 of the browser's id; its hex is the store's `id`.
@@ -71,6 +73,10 @@ pub(crate) type Key = [u8; 32];
 
 /// Ended sessions are purged after a sign-in at most this often (seconds).
 const PURGE_EVERY: i64 = 3600;
+
+/// How many times, a second apart, the row of a session ended while the database was down is
+/// deleted again: a quarter of an hour.
+const ENDING_TRIES: u32 = 900;
 
 impl std::fmt::Debug for ServerSessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -131,6 +137,7 @@ impl ServerSessions {
             remembered: BoundedCache::new(capacity, Some(ttl)),
             cookies: BoundedCache::new(capacity, None),
             last_purge: AtomicI64::new(0),
+            ending: Arc::default(),
         }
     }
 
@@ -197,6 +204,10 @@ impl ServerSessions {
     /// The row of `id` and its tokens, from the store; `None` when it ended. A row whose tokens
     /// do not open (sealed with another key, or altered) is no session.
     pub(crate) async fn read(&self, id: &str, now: i64) -> Result<Option<(SessionRecord, Tokens)>, Error> {
+        // Ended while the database was down, its row not deleted yet: no need to ask.
+        if self.ending.lock().contains(id) {
+            return Ok(None);
+        }
         let Some(record) = self.store.find(id).await? else {
             self.forget(id);
             return Ok(None);
@@ -436,22 +447,77 @@ impl ServerSessions {
         Ok(vec![shared.cookies.session_cookie(&secret)])
     }
 
+    /// Ends every session of `username` but the one whose id `jar` carries (their rows
+    /// deleted), and says what each held.
+    pub(crate) async fn end_others(
+        &self,
+        shared: &Shared,
+        jar: &CookieJar<'_>,
+        username: &str,
+    ) -> Result<Vec<Ended>, Error> {
+        let this = shared.cookies.session(jar).map(|secret| handle(&secret));
+        let mut ended = Vec::new();
+        for record in self.store.list(username).await? {
+            if this.as_deref() == Some(record.id.as_str()) {
+                continue;
+            }
+            let tokens = self.open(&record);
+            self.end_id(&record.id).await?;
+            if let Some(t) = tokens {
+                ended.push(Ended {
+                    access_token: Some(t.access_token),
+                    refresh: Some((t.refresh_token, record.created_at)),
+                });
+            }
+        }
+        Ok(ended)
+    }
+
     /// Ends the session whose id the cookie carries (its row deleted), and says what it held.
+    /// When the database does not answer, the session is ended here at once (its id refused,
+    /// its access token as this instance remembers it revoked) and its row deleted once the
+    /// database answers again, so that it does not come back.
     pub(crate) async fn end(&self, shared: &Shared, jar: &CookieJar<'_>) -> Ended {
         let Some(secret) = shared.cookies.session(jar) else {
             return Ended::default();
         };
         let id = handle(&secret);
+        let remembered = self.remembered(&key_of(&secret), Instant::now());
         let read = self.read(&id, shared.now()).await;
         if let Err(e) = self.end_id(&id).await {
-            log::warn!("rocket_warrant: deleting the session failed ({e}); its cookie is cleared");
+            log::warn!(
+                "rocket_warrant: deleting the session failed ({e}); it is ended here, and its row is deleted once \
+                 the database answers"
+            );
+            self.end_later(id);
         }
-        match read.ok().flatten() {
-            Some((record, t)) => {
+        match read {
+            Ok(Some((record, t))) => {
                 Ended { access_token: Some(t.access_token), refresh: Some((t.refresh_token, record.created_at)) }
             }
-            None => Ended::default(),
+            Ok(None) => Ended::default(),
+            // What this instance remembers of it: its access token (the refresh token is the row's).
+            Err(_) => Ended { access_token: remembered.map(|live| live.access_token.to_string()), refresh: None },
         }
+    }
+
+    /// Deletes the row of a session that ended while the database did not answer: tried every
+    /// second for a quarter of an hour; meanwhile this instance refuses the session.
+    fn end_later(&self, id: String) {
+        self.ending.lock().insert(id.clone());
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let (store, ending) = (self.store.clone(), self.ending.clone());
+        runtime.spawn(async move {
+            for _ in 0..ENDING_TRIES {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if store.remove(&id).await.is_ok() {
+                    log::info!("rocket_warrant: the row of a session ended while the database was down is deleted");
+                    ending.lock().remove(&id);
+                    return;
+                }
+            }
+            log::warn!("rocket_warrant: the row of a session ended while the database was down could not be deleted");
+        });
     }
 }
 

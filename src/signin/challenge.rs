@@ -2,6 +2,7 @@
 //! it, and the authenticator secret of an MFA enrolment. Plain data: nothing here calls Cognito.
 
 use crate::next::percent_encode;
+use crate::proof::Factors;
 use std::fmt;
 
 /// A challenge Cognito answered instead of tokens.
@@ -83,7 +84,7 @@ pub struct PendingChallenge {
     #[serde(with = "challenge_name")]
     challenge: Challenge,
     username: String,
-    session: String,
+    session: Box<str>,
     /// `MFA_SETUP` only: an authenticator was associated with the session (`setup_totp`), so
     /// its first code may answer. Before that, a code answers nothing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -91,15 +92,77 @@ pub struct PendingChallenge {
     /// Where Cognito sent the code (`CODE_DELIVERY_DESTINATION`, masked), for `SMS_MFA` and
     /// `EMAIL_OTP`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    destination: Option<String>,
+    destination: Option<Box<str>>,
     /// The factors to choose from (`MFAS_CAN_CHOOSE`), for `SELECT_MFA_TYPE`.
     #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
     options: Box<[String]>,
+    /// What the sign-in proved before this step (the password, say).
+    #[serde(default, skip_serializing_if = "Factors::is_empty")]
+    proved: Factors,
+    /// The `sub` of the signed-in user this sign-in re-authenticates; none for a sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reauthenticates: Option<Box<str>>,
+    /// A stand-in that no code answers (see [`PendingChallenge::decoy`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    decoy: bool,
 }
 
 impl PendingChallenge {
     pub(crate) fn new(challenge: Challenge, username: String, session: String) -> PendingChallenge {
-        PendingChallenge { challenge, username, session, enrolling: false, destination: None, options: Box::default() }
+        PendingChallenge {
+            challenge,
+            username,
+            session: session.into_boxed_str(),
+            enrolling: false,
+            destination: None,
+            options: Box::default(),
+            proved: Factors::default(),
+            reauthenticates: None,
+            decoy: false,
+        }
+    }
+
+    /// A stand-in for the code step of a sign-in that cannot get one (an unknown user, or one
+    /// without a verified address): kept and answered as a real one, it never signs anyone in,
+    /// so that a page does not tell which accounts exist.
+    pub(crate) fn decoy(challenge: Challenge, username: &str) -> PendingChallenge {
+        let mut bytes = [0u8; 48];
+        // Without randomness the stand-in's session is zeros: it opens nothing either way.
+        let _ = getrandom::fill(&mut bytes);
+        let session = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes);
+        let mut pending = PendingChallenge::new(challenge, username.to_owned(), session);
+        pending.decoy = true;
+        pending
+    }
+
+    /// Whether this is a stand-in ([`PendingChallenge::decoy`]).
+    pub(crate) fn is_decoy(&self) -> bool {
+        self.decoy
+    }
+
+    /// What the sign-in proved before this step.
+    pub(crate) fn proved(&self) -> Factors {
+        self.proved
+    }
+
+    /// With `proved` proved before this step, and the re-authentication it belongs to.
+    pub(crate) fn after(mut self, proved: Factors, reauthenticates: Option<String>) -> PendingChallenge {
+        self.proved = proved;
+        self.reauthenticates = reauthenticates.map(String::into_boxed_str);
+        self
+    }
+
+    /// The `sub` of the signed-in user this step re-authenticates, if it belongs to a
+    /// re-authentication ([`SignIn::reauthenticate`](crate::SignIn::reauthenticate)) rather
+    /// than a sign-in: its tokens then renew that session's proof and start no session.
+    pub(crate) fn reauthenticates(&self) -> Option<&str> {
+        self.reauthenticates.as_deref()
+    }
+
+    /// Whether this step belongs to a re-authentication of a signed-in user rather than a
+    /// sign-in: answered, it renews the session's proof of identity and starts no session.
+    pub fn is_reauthentication(&self) -> bool {
+        self.reauthenticates.is_some()
     }
 
     /// The same challenge, with the factors it offers.
@@ -131,7 +194,7 @@ impl PendingChallenge {
 
     /// The same challenge, saying where Cognito sent its code.
     pub(crate) fn sent_to(mut self, destination: Option<String>) -> PendingChallenge {
-        self.destination = destination;
+        self.destination = destination.map(String::into_boxed_str);
         self
     }
 
@@ -185,6 +248,8 @@ impl fmt::Debug for PendingChallenge {
             .field("enrolling", &self.enrolling)
             .field("destination", &self.destination)
             .field("options", &self.options)
+            .field("proved", &self.proved)
+            .field("reauthentication", &self.reauthenticates.is_some())
             .finish()
     }
 }

@@ -17,7 +17,8 @@ pub(crate) use self::kept::kept;
 use crate::client::Issued;
 use crate::device::{self, KeptDevice, NewDevice};
 use crate::error::Error;
-use crate::session::Sessions;
+use crate::proof::{Factor, Factors, Proof};
+use crate::session::{self, Sessions};
 use crate::state::Shared;
 use crate::store::{Profile, User};
 use crate::tokens::{Claims, Tokens};
@@ -63,6 +64,10 @@ pub struct Login {
     pub(crate) device_dropped: bool,
     /// Where a managed-login sign-in goes next (a local path only).
     pub(crate) next: Option<String>,
+    /// What the sign-in proved: the password, a second factor, a remembered device...
+    pub(crate) proved: Factors,
+    /// The `sub` of the signed-in user this sign-in re-authenticates, for a re-authentication.
+    pub(crate) reauthenticates: Option<String>,
 }
 
 impl Login {
@@ -76,6 +81,18 @@ impl Login {
     /// devices), which [`Cognito::keep`](crate::Cognito::keep) keeps in this browser.
     pub fn new_device(&self) -> Option<&str> {
         self.device.as_ref().map(|d| d.device.key.as_str())
+    }
+
+    /// How the user proved who they are in this sign-in.
+    pub fn factors(&self) -> Factors {
+        self.proved
+    }
+
+    /// Whether this was a re-authentication of the signed-in user
+    /// ([`SignIn::reauthenticate`](crate::SignIn::reauthenticate)): kept, it renews the
+    /// session's proof and starts no session.
+    pub fn is_reauthentication(&self) -> bool {
+        self.reauthenticates.is_some()
     }
 
     /// Whether the pool remembers the new device only when the user says so (its
@@ -97,8 +114,67 @@ pub(crate) async fn login(shared: &Shared, username: &str, password: &str, ctx: 
     {
         return Err(Error::InvalidCredentials);
     }
-    let issued = shared.client.authenticate(username, password, ctx).await?;
-    finish(shared, issued, Some(username), ctx).await
+    let proved = Factors::default().with(Factor::Password);
+    let issued = shared.client.authenticate(username, password, ctx).await.map_err(|e| after(e, proved, None))?;
+    finish(shared, issued, Some(username), ctx, proved).await
+}
+
+/// Re-authenticates the signed-in user `claims` with their password; see
+/// [`SignIn::reauthenticate`](crate::SignIn::reauthenticate).
+pub(crate) async fn reauthenticate(
+    shared: &Shared,
+    claims: &Claims,
+    password: &str,
+    ctx: &Ctx,
+) -> Result<Login, Error> {
+    let username = claims.cognito_username().ok_or(Error::MachineClient)?;
+    let sub = Some(claims.sub.clone());
+    let reauth = |e| match e {
+        Error::ChallengeRequired(pending) => {
+            let proved = pending.proved();
+            Error::ChallengeRequired(pending.after(proved, sub.clone()))
+        }
+        e => e,
+    };
+    let mut login = login(shared, username, password, ctx).await.map_err(reauth)?;
+    login.reauthenticates = Some(claims.sub.clone());
+    Ok(login)
+}
+
+/// Starts re-authenticating the signed-in user `claims` without a password (`user_auth`); see
+/// [`SignIn::start_reauthentication`](crate::SignIn::start_reauthentication).
+pub(crate) async fn start_reauthentication(shared: &Shared, claims: &Claims, ctx: &Ctx) -> Result<Login, Error> {
+    let username = claims.cognito_username().ok_or(Error::MachineClient)?;
+    let mut login = start(shared, username, ctx).await.map_err(|e| match e {
+        Error::ChallengeRequired(pending) => {
+            let proved = pending.proved();
+            Error::ChallengeRequired(pending.after(proved, Some(claims.sub.clone())))
+        }
+        e => e,
+    })?;
+    login.reauthenticates = Some(claims.sub.clone());
+    Ok(login)
+}
+
+/// What a sign-in has proved once `answer` answers `challenge`, `proved` proved before.
+fn proved_by(proved: Factors, challenge: &Challenge, answer: &Answer<'_>) -> Factors {
+    match (challenge, answer) {
+        // A new password stands for the temporary one that was proved first.
+        (_, Answer::NewPassword(_) | Answer::Password(_)) => proved.with(Factor::Password),
+        (_, Answer::Choose(_)) => proved,
+        // After the password a code is a second factor; without one, it is the first.
+        (Challenge::EmailOtp, Answer::Code(_)) if !proved.contains(Factor::Password) => proved.with(Factor::EmailCode),
+        (Challenge::SmsOtp, Answer::Code(_)) if !proved.contains(Factor::Password) => proved.with(Factor::SmsCode),
+        (_, Answer::Code(_)) => proved.with(Factor::SecondFactor),
+    }
+}
+
+/// A sign-in's next step remembers what was proved before it, and whose re-authentication it is.
+fn after(e: Error, proved: Factors, reauthenticates: Option<String>) -> Error {
+    match e {
+        Error::ChallengeRequired(pending) => Error::ChallengeRequired(pending.after(proved, reauthenticates)),
+        e => e,
+    }
 }
 
 /// Starts a sign-in without a password; see [`Cognito::start_sign_in`](crate::Cognito::start_sign_in).
@@ -108,7 +184,32 @@ pub(crate) async fn start(shared: &Shared, username: &str, ctx: &Ctx) -> Result<
         return Err(Error::InvalidCredentials);
     }
     let issued = shared.client.start_user_auth(username, ctx).await?;
-    finish(shared, issued, Some(username), ctx).await
+    finish(shared, issued, Some(username), ctx, Factors::default()).await
+}
+
+/// Starts a sign-in with a code as the first factor (`factor`: `EMAIL_OTP` or `SMS_OTP`), through
+/// the `user_auth` flow; see [`SignIn::start_code_sign_in`](crate::SignIn::start_code_sign_in).
+/// Every username gets a code step: a real one, or for a user who cannot get a code (unknown,
+/// no verified address) a stand-in that no code answers. The step names no address.
+pub(crate) async fn start_with_code(
+    shared: &Shared,
+    username: &str,
+    factor: &str,
+    ctx: &Ctx,
+) -> Result<PendingChallenge, Error> {
+    let stand_in = || PendingChallenge::decoy(Challenge::from_name(factor), username.trim());
+    // The service's own trouble and the site's settings are told; nothing about the user is.
+    let told = |e: &Error| matches!(e, Error::Unavailable(_) | Error::Throttled | Error::Misconfigured(_));
+    let choice = match start(shared, username, ctx).await {
+        Err(Error::ChallengeRequired(choice)) if *choice.challenge() == Challenge::SelectChallenge => choice,
+        Err(e) if told(&e) => return Err(e),
+        _ => return Ok(stand_in()),
+    };
+    match answer(shared, &choice, Answer::Choose(factor), ctx).await {
+        Err(Error::ChallengeRequired(code)) if code.challenge().name() == factor => Ok(code.sent_to(None)),
+        Err(e) if told(&e) => Err(e),
+        _ => Ok(stand_in()),
+    }
 }
 
 /// Answers a pending challenge; see [`Cognito::answer`](crate::Cognito::answer).
@@ -128,8 +229,19 @@ pub(crate) async fn answer(
         }
         other => other,
     };
-    let issued = shared.client.answer(pending, answer, ctx).await?;
-    finish(shared, issued, None, ctx).await
+    if pending.is_decoy() {
+        // As much work as a real answer (Cognito refuses the stand-in's session), and the
+        // answer a wrong code gets.
+        let _ = shared.client.answer(pending, answer, ctx).await;
+        return Err(Error::WrongCode);
+    }
+    let proved = proved_by(pending.proved(), pending.challenge(), &answer);
+    let reauthenticates = pending.reauthenticates().map(str::to_owned);
+    let issued =
+        (shared.client.answer(pending, answer, ctx).await).map_err(|e| after(e, proved, reauthenticates.clone()))?;
+    let mut login = finish(shared, issued, None, ctx, proved).await?;
+    login.reauthenticates = reauthenticates;
+    Ok(login)
 }
 
 /// Starts an authenticator enrolment; see [`Cognito::setup_totp`](crate::Cognito::setup_totp).
@@ -139,8 +251,15 @@ pub(crate) async fn setup_totp(shared: &Shared, pending: &PendingChallenge) -> R
 
 /// The last step of every sign-in: the tokens verified, the attributes read, the local user
 /// saved, and a new device confirmed. `typed` is the name the user signed in with, when known.
-pub(crate) async fn finish(shared: &Shared, issued: Issued, typed: Option<&str>, ctx: &Ctx) -> Result<Login, Error> {
-    let Issued { tokens, new_device, device_dropped } = issued;
+pub(crate) async fn finish(
+    shared: &Shared,
+    issued: Issued,
+    typed: Option<&str>,
+    ctx: &Ctx,
+    proved: Factors,
+) -> Result<Login, Error> {
+    let Issued { tokens, new_device, device_dropped, device_proved } = issued;
+    let proved = if device_proved { proved.with(Factor::RememberedDevice) } else { proved };
     let (id_claims, access_claims) = shared.verify_pair(&tokens).await?;
     let (profile, user) =
         shared.users.sync(&shared.client, &tokens.access_token, shared.users.creates_unknown()).await?;
@@ -169,7 +288,18 @@ pub(crate) async fn finish(shared: &Shared, issued: Issued, typed: Option<&str>,
         }
         None => None,
     };
-    Ok(Login { profile, user, tokens, id_claims, access_claims, device, device_dropped, next: None })
+    Ok(Login {
+        profile,
+        user,
+        tokens,
+        id_claims,
+        access_claims,
+        device,
+        device_dropped,
+        next: None,
+        proved,
+        reauthenticates: None,
+    })
 }
 
 /// A string claim of the ID token outside the named ones.
@@ -187,7 +317,16 @@ pub(crate) async fn keep<T: Step>(
     match &result {
         Ok(step) => {
             if let Some(login) = step.login() {
-                sessions.keep(shared, jar, &login.profile.username, &login.tokens).await?;
+                let proof = Proof::new(shared.now(), login.proved);
+                match &login.reauthenticates {
+                    Some(sub) => reauthenticated(shared, jar, login, sub, proof).await?,
+                    None => {
+                        sessions.keep(shared, jar, &login.profile.username, &login.tokens).await?;
+                        session::keep_proof(&shared.cookies, jar, &login.access_claims.sub, proof);
+                        // A new session, a new CSRF secret: a token planted before is worth nothing.
+                        crate::csrf::rotate(&shared.cookies, jar);
+                    }
+                }
                 kept::forget(&shared.cookies, jar);
                 match &login.device {
                     Some(new) => device::keep(&shared.cookies, jar, &new.device),
@@ -200,21 +339,49 @@ pub(crate) async fn keep<T: Step>(
             }
         }
         Err(Error::ChallengeRequired(pending)) => kept::keep(&shared.cookies, jar, pending, shared.now()),
+        // The same challenge may be answered again; and a refused managed-login callback is no
+        // answer to it at all.
         Err(
             Error::WrongCode
             | Error::PasswordRejected(_)
             | Error::WrongAnswer { .. }
             | Error::Throttled
-            | Error::Unavailable(_),
+            | Error::Unavailable(_)
+            | Error::HostedLogin(_),
         ) => {}
         Err(_) => kept::forget(&shared.cookies, jar),
     }
     result
 }
 
+/// A re-authentication's end: the signed-in user proved who they are again. The session's
+/// proof is renewed; its tokens stay, and the new ones are revoked at once (no second session
+/// is left behind at Cognito).
+async fn reauthenticated(
+    shared: &Shared,
+    jar: &CookieJar<'_>,
+    login: &Login,
+    sub: &str,
+    proof: Proof,
+) -> Result<(), Error> {
+    let refresh = &login.tokens.refresh_token;
+    let revoked = shared.client.revoke(refresh).await;
+    if let Err(e) = &revoked {
+        log::warn!("rocket_warrant: the tokens of a re-authentication could not be revoked at Cognito ({e})");
+        shared.revocations.token(refresh, shared.now(), shared.refresh_token_ends(shared.now())).await;
+    }
+    // Cognito signed in the user of that name; a proof of another user vouches for nobody here.
+    if login.access_claims.sub != sub {
+        return Err(Error::InvalidCredentials);
+    }
+    session::keep_proof(&shared.cookies, jar, sub, proof);
+    Ok(())
+}
+
 /// What [`Cognito::keep`](crate::Cognito::keep) keeps: a [`Login`] (its tokens, in the session
-/// cookies), or a [`TotpSetup`] (its moved-on challenge). Sealed: the crate's two sign-in
-/// results only.
+/// cookies), a [`TotpSetup`] (its moved-on challenge), or a [`PendingChallenge`] (a code sign-in's
+/// step, [`SignIn::start_code_sign_in`](crate::SignIn::start_code_sign_in)). Sealed: the crate's
+/// sign-in results only.
 ///
 /// ```
 /// use rocket_warrant::{Login, Step, TotpSetup};
@@ -222,14 +389,22 @@ pub(crate) async fn keep<T: Step>(
 /// fn keepable<T: Step>() {}
 /// keepable::<Login>();
 /// keepable::<TotpSetup>();
+/// keepable::<rocket_warrant::PendingChallenge>();
 /// ```
 pub trait Step: sealed::Sealed {}
 
 impl Step for Login {}
 impl Step for TotpSetup {}
+impl Step for PendingChallenge {}
 
 mod sealed {
     use super::{Login, PendingChallenge, TotpSetup};
+
+    impl Sealed for PendingChallenge {
+        fn challenge(&self) -> Option<&PendingChallenge> {
+            Some(self)
+        }
+    }
 
     pub trait Sealed {
         fn login(&self) -> Option<&Login> {

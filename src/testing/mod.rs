@@ -171,7 +171,8 @@ impl TestPool {
 
     /// The cookie-session cookies a browser signed in as `user` sends, sealed with the
     /// `secret_key` of [`TestPool::figment`]: hand them to Rocket's local client with `cookie`.
-    /// They follow the default cookie settings.
+    /// They follow the default cookie settings, and say the user signed in with a password
+    /// just now (for [`Fresh`](crate::Fresh) routes).
     ///
     /// # Panics
     ///
@@ -181,7 +182,10 @@ impl TestPool {
         let config = Config::from_figment(&figment).expect("the test pool's own settings are valid");
         let cookies = TokenCookies::new(&config, Sealer::from_figment(&figment));
         let now = unix_now();
-        cookies.sealed(&user.tokens(), &user.username, now, now).expect("test tokens fit their cookies")
+        let mut sealed =
+            cookies.sealed(&user.tokens(), &user.username, now, now).expect("test tokens fit their cookies");
+        sealed.push(signed_in_now(&cookies, &user.sub, now));
+        sealed
     }
 
     /// A cookie named `name` holding `token` sealed as the crate seals its token cookies
@@ -399,7 +403,7 @@ impl TestUser {
 /// let client = Client::tracked(rocket::custom(pool.figment()).attach(Cognito::without_store()).mount("/", routes![me])).await.unwrap();
 /// let cognito = client.rocket().state::<Cognito>().unwrap();
 /// let cookies = start_session(cognito, "ada", &pool.user("ada").tokens()).await.unwrap();
-/// assert_eq!(cookies.len(), 2, "cookie sessions: the access and refresh cookies");
+/// assert_eq!(cookies.len(), 3, "cookie sessions: the access and refresh cookies, the sign-in's proof");
 /// let mut request = client.get("/me");
 /// for cookie in cookies {
 ///     request = request.cookie(cookie);
@@ -417,7 +421,18 @@ pub async fn start_session(
     username: &str,
     tokens: &Tokens,
 ) -> Result<Vec<Cookie<'static>>, crate::Error> {
-    cognito.sessions().start(cognito.shared(), None, username, tokens).await
+    let shared = cognito.shared();
+    let mut cookies = cognito.sessions().start(shared, None, username, tokens).await?;
+    if let Some(claims) = crate::tokens::unverified_claims(&tokens.access_token) {
+        cookies.push(signed_in_now(&shared.cookies, &claims.sub, shared.now()));
+    }
+    Ok(cookies)
+}
+
+/// The proof cookie of a password sign-in of `sub` at `now`.
+fn signed_in_now(cookies: &TokenCookies, sub: &str, now: i64) -> Cookie<'static> {
+    let proof = crate::Proof::new(now, crate::Factors::default().with(crate::Factor::Password));
+    crate::session::proof_cookie(cookies, sub, proof)
 }
 
 /// The handle ([`SessionInfo::id`](crate::SessionInfo::id)) of the server-side session that a

@@ -307,6 +307,10 @@ fn parts_len(token: &str) -> usize {
 /// cookie or row after verifying them (a logout reads the sign-in to revoke, expired or not).
 pub(crate) fn unverified_claims(token: &str) -> Option<Claims> {
     use base64::Engine;
+    // Nothing over the size a verification would take is decoded, verified or not.
+    if token.len() > MAX_TOKEN_BYTES {
+        return None;
+    }
     let payload = token.split('.').nth(1)?;
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
     serde_json::from_slice(&json).ok()
@@ -328,13 +332,23 @@ mod tests {
         Verifier::new("https://issuer.example/pool", "client-1", jwks)
     }
 
+    /// The leeway and the clock a verifier is given are the ones its checks use: an `exp` just
+    /// inside and just outside the leeway, by the given clock, at the default, a set leeway and
+    /// one over the cap of an hour.
     #[test]
-    fn time_and_leeway_are_the_ones_it_was_given() {
-        assert_eq!(verifier().leeway(), 30, "the default");
-        let verifier = verifier().with_leeway(7).with_clock(Arc::new(Frozen(1_234)));
-        assert_eq!((verifier.leeway(), verifier.now()), (7, 1_234));
-        let capped = Verifier::new("i", "c", Jwks::from_json(include_str!("../testing/offline-jwks.json")).unwrap());
-        assert_eq!(capped.with_leeway(100_000).leeway(), 3600, "at most an hour");
+    fn time_and_leeway_are_the_ones_its_checks_use() {
+        let expiry = |verifier: &Verifier, exp: i64| {
+            verifier.recheck(&claims(serde_json::json!({ "exp": exp })), TokenUse::Access, verifier.instant())
+        };
+        let default = verifier().with_clock(Arc::new(Frozen(10_000)));
+        assert_eq!(expiry(&default, 10_000 - 29), Ok(()), "within the default 30 s");
+        assert_eq!(expiry(&default, 10_000 - 30), Err(VerifyError::Expired));
+        let seven = verifier().with_leeway(7).with_clock(Arc::new(Frozen(1_234)));
+        assert_eq!(expiry(&seven, 1_234 - 6), Ok(()));
+        assert_eq!(expiry(&seven, 1_234 - 7), Err(VerifyError::Expired), "7 s, by the clock it was given");
+        let capped = verifier().with_leeway(100_000).with_clock(Arc::new(Frozen(100_000)));
+        assert_eq!(expiry(&capped, 100_000 - 3599), Ok(()));
+        assert_eq!(expiry(&capped, 100_000 - 3600), Err(VerifyError::Expired), "at most an hour");
     }
 
     #[tokio::test]
@@ -396,6 +410,8 @@ mod tests {
             ("s-9", Some("bob"), Some(5))
         );
         assert!(unverified_claims("no-dots").is_none());
+        let padding = "a".repeat(MAX_TOKEN_BYTES);
+        assert!(unverified_claims(&format!("header.{payload}.{padding}")).is_none(), "over the size limit");
         assert!(unverified_claims("h.!!!.s").is_none(), "not base64url");
         assert!(
             unverified_claims(&format!("h.{}.s", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b"[1]")))

@@ -135,11 +135,13 @@ pub async fn ignite(kind: StoreKind, db_url: &str, settings: Value) -> (Rocket<I
 pub async fn launch_stops(kind: StoreKind, db_url: &str, settings: Value) -> bool {
     match rocket(kind, db_url, settings).ignite().await {
         Ok(_) => false,
-        Err(e) => {
-            let _ = e.kind();
-            true
-        }
+        Err(e) => cognito_fairing_failed(&e),
     }
+}
+
+/// Whether launch stopped in this crate's fairing (not in another, nor for another reason).
+pub fn cognito_fairing_failed(err: &rocket::Error) -> bool {
+    matches!(err.kind(), rocket::error::ErrorKind::FailedFairings(failed) if failed.iter().any(|f| f.name == "Cognito authentication"))
 }
 
 /// The session store of an ignited Rocket's database (the pool of `kind`), as the crate uses it.

@@ -1,14 +1,12 @@
 //! The account pages: login, logout, profile, profile update, subscriptions, user info.
 
-use rocket::form::Form;
-use rocket::http::{CookieJar, Status};
+use rocket::http::{CookieJar, RawStr, Status};
 use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, Error, SessionMode, SignIn, UserAttributes};
+use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, SessionMode, SignIn, UserAttributes};
 
-use super::csrf::CsrfToken;
 use super::gateway::Gateway;
 use super::profile_form::{ProfileForm, FIELDS, GENDERS};
 use super::{error_page, Layout, SiteConfig};
@@ -22,7 +20,6 @@ pub const PROFILE: &str = "/accounts/profile/";
 
 #[derive(FromForm)]
 pub struct LoginForm {
-    csrf_token: String,
     username: String,
     password: String,
     next: Option<String>,
@@ -45,26 +42,27 @@ fn login_form(csrf: CsrfToken, next: Option<&str>) -> (Status, Template) {
     login_page(&csrf, next, "", None, Status::Ok)
 }
 
+/// Where a sign-in goes: `next` (a path on this site only, never an open redirect), or first
+/// the devices page when the pool remembers this browser only if the user says so, `next`
+/// carried along.
+pub fn signed_in(login: &rocket_warrant::Login, next: Option<&str>) -> Redirect {
+    let next = next.and_then(rocket_warrant::safe_next);
+    if login.asks_to_remember_device() {
+        let then = next.map(|n| format!("&next={}", RawStr::new(n).percent_encode())).unwrap_or_default();
+        return Redirect::to(format!("/accounts/devices?ask=true{then}"));
+    }
+    Redirect::to(next.unwrap_or(PROFILE).to_owned())
+}
+
 #[post("/login", data = "<form>")]
 async fn login(
     sign_in: SignIn<'_>,
-    jar: &CookieJar<'_>,
     csrf: CsrfToken,
-    form: Form<LoginForm>,
+    form: CsrfForm<LoginForm>,
 ) -> Result<Redirect, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     let next = form.next.as_deref();
     match sign_in.keep(sign_in.login(&form.username, &form.password).await).await {
-        // Only a path on this site: never an open redirect.
-        // The pool remembers this browser only if the user says so: ask them.
-        Ok(login) if login.asks_to_remember_device() => {
-            csrf.renew(jar);
-            Ok(Redirect::to("/accounts/devices?ask=true"))
-        }
-        Ok(_) => {
-            csrf.renew(jar);
-            Ok(Redirect::to(next.and_then(rocket_warrant::safe_next).unwrap_or(PROFILE).to_owned()))
-        }
+        Ok(login) => Ok(signed_in(&login, next)),
         // Unknown user and wrong password read the same, as everywhere in the crate.
         Err(Error::InvalidCredentials | Error::NotProvisioned) => Err(login_page(
             &csrf,
@@ -120,19 +118,17 @@ fn logout_form(csrf: CsrfToken, user: Option<CognitoUser>, config: &State<SiteCo
 
 #[derive(FromForm)]
 struct LogoutForm {
-    csrf_token: String,
+    /// "Forget this browser": its remembered device too (a shared computer).
+    forget_browser: bool,
 }
 
 #[post("/logout", data = "<form>")]
-async fn logout(
-    cognito: &Cognito,
-    jar: &CookieJar<'_>,
-    csrf: CsrfToken,
-    form: Form<LogoutForm>,
-) -> Result<Template, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
-    cognito.sign_out(jar).await;
-    Ok(Template::render("logged_out", context! { layout: Layout::default() }))
+async fn logout(cognito: &Cognito, jar: &CookieJar<'_>, form: CsrfForm<LogoutForm>) -> Template {
+    match form.forget_browser {
+        true => cognito.sign_out_forgetting_device(jar).await,
+        false => cognito.sign_out(jar).await,
+    }
+    Template::render("logged_out", context! { layout: Layout::default() })
 }
 
 /// GetUser with the user's access token; a failure is a page, not a 500 with a trace.
@@ -209,9 +205,8 @@ async fn update(
     user: CognitoUser,
     config: &State<SiteConfig>,
     csrf: CsrfToken,
-    form: Form<ProfileForm>,
+    form: CsrfForm<ProfileForm>,
 ) -> Result<Flash<Redirect>, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     let errors = form.errors();
     if !errors.is_empty() {
         return Err(update_page(&user, config, &csrf, &form, errors, Status::UnprocessableEntity));

@@ -2,15 +2,13 @@
 //! a user's API Gateway subscriptions and signed-in sessions (server-side sessions: each can be
 //! ended).
 
-use rocket::form::Form;
 use rocket::http::Status;
 use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, uri, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, Error, SessionInfo};
+use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, SessionInfo};
 
-use super::csrf::CsrfToken;
 use super::gateway::Gateway;
 use super::{error_page, Layout, SiteConfig};
 
@@ -88,7 +86,6 @@ async fn users(cognito: &Cognito, admin: Admin, config: &State<SiteConfig>) -> R
 
 #[derive(FromForm)]
 struct SubscribeForm {
-    csrf_token: String,
     plan: String,
 }
 
@@ -170,22 +167,15 @@ impl From<&SessionInfo> for SessionRow {
     }
 }
 
-#[derive(FromForm)]
-struct CsrfForm {
-    csrf_token: String,
-}
-
 /// Ends one of a user's sessions: that browser is signed out at its next request.
-#[post("/cognito-users/<username>/sessions/<id>/end", data = "<form>")]
+#[post("/cognito-users/<username>/sessions/<id>/end", data = "<_form>")]
 async fn end_session(
     cognito: &Cognito,
     _admin: Admin,
-    csrf: CsrfToken,
     username: &str,
     id: &str,
-    form: Form<CsrfForm>,
+    _form: CsrfForm,
 ) -> Result<Flash<Redirect>, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     let back = Redirect::to(uri!("/accounts/admin", user(username)));
     // Only a session of this user: the id comes from the page, the username from the path.
     let owned = cognito.user_sessions(username).await.map_err(|e| unavailable("The sessions", e))?;
@@ -203,11 +193,9 @@ async fn subscribe(
     cognito: &Cognito,
     gateway: &Gateway,
     _admin: Admin,
-    csrf: CsrfToken,
     username: &str,
-    form: Form<SubscribeForm>,
+    form: CsrfForm<SubscribeForm>,
 ) -> Result<Flash<Redirect>, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     let back = Redirect::to(uri!("/accounts/admin", user(username)));
     let Some(key_id) = api_key_id(cognito, username).await? else {
         return Ok(Flash::error(back, "This user has no API key."));

@@ -4,14 +4,13 @@
 //! that requires MFA: the user adds the site to an authenticator app, then types its first code).
 //! django-warrant stopped at the challenge; the original site could not sign such a user in.
 
-use rocket::form::Form;
-use rocket::http::{CookieJar, RawStr, Status};
+use rocket::http::{RawStr, Status};
+use rocket::request::FlashMessage;
 use rocket::response::Redirect;
 use rocket::{get, post, routes, FromForm, Route};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{safe_next, Answer, Challenge, Error, Login, PendingChallenge, SignIn};
+use rocket_warrant::{safe_next, Answer, Challenge, CsrfForm, CsrfToken, Error, Login, PendingChallenge, SignIn};
 
-use super::csrf::CsrfToken;
 use super::{error_page, Layout};
 
 pub fn routes() -> Vec<Route> {
@@ -98,7 +97,18 @@ fn mfa_page(
     error: Option<&str>,
     status: Status,
 ) -> (Status, Template) {
-    let layout = Layout::default();
+    mfa_page_in(Layout::default(), csrf, pending, next, error, status)
+}
+
+/// The code page in `layout` (with its flash message, say).
+fn mfa_page_in(
+    layout: Layout,
+    csrf: &CsrfToken,
+    pending: &PendingChallenge,
+    next: Option<&str>,
+    error: Option<&str>,
+    status: Status,
+) -> (Status, Template) {
     let sms = matches!(pending.challenge(), Challenge::SmsMfa | Challenge::SmsOtp);
     let email = *pending.challenge() == Challenge::EmailOtp;
     let next = next.and_then(safe_next);
@@ -113,21 +123,13 @@ fn mfa_page(
 #[allow(clippy::result_large_err)] // the handlers return this page by value anyway
 fn after(
     csrf: &CsrfToken,
-    jar: &CookieJar<'_>,
     next: Option<&str>,
     result: Result<Login, Error>,
     refused: impl FnOnce(Error) -> (Status, Template),
 ) -> Result<Redirect, (Status, Template)> {
     match result {
-        Ok(login) => {
-            // Signed in: a new CSRF token, so that one planted before is worth nothing.
-            csrf.renew(jar);
-            // The pool remembers this browser only if the user says so: ask them.
-            if login.asks_to_remember_device() {
-                return Ok(Redirect::to("/accounts/devices?ask=true"));
-            }
-            Ok(Redirect::to(next.and_then(safe_next).unwrap_or(super::accounts::PROFILE).to_owned()))
-        }
+        // Signed in (the crate gave the browser a new CSRF secret), or re-authenticated.
+        Ok(login) => Ok(super::accounts::signed_in(&login, next)),
         // A new password, then a code: one more page.
         Err(Error::ChallengeRequired(pending)) => {
             step(pending, next).map_err(|pending| failed(Error::ChallengeRequired(pending)))
@@ -175,7 +177,6 @@ fn new_password_form(pending: Option<PendingChallenge>, csrf: CsrfToken, next: O
 
 #[derive(FromForm)]
 pub struct NewPasswordForm {
-    csrf_token: String,
     new_password1: String,
     new_password2: String,
     next: Option<String>,
@@ -184,12 +185,10 @@ pub struct NewPasswordForm {
 #[post("/login/new-password", data = "<form>")]
 async fn new_password(
     sign_in: SignIn<'_>,
-    jar: &CookieJar<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
-    form: Form<NewPasswordForm>,
+    form: CsrfForm<NewPasswordForm>,
 ) -> Result<Redirect, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     let next = form.next.as_deref();
     let Some(pending) = kept_for(pending, NEW_PASSWORD) else {
         return Err(start_again(&csrf));
@@ -199,7 +198,7 @@ async fn new_password(
         return Err(new_password_page(&csrf, &pending, next, &mismatch, Status::UnprocessableEntity));
     }
     let result = sign_in.keep(sign_in.answer(&pending, Answer::NewPassword(&form.new_password1)).await).await;
-    after(&csrf, jar, next, result, |e| match e {
+    after(&csrf, next, result, |e| match e {
         // Cognito's message names the policy rule the password breaks.
         Error::PasswordRejected(why) => {
             new_password_page(&csrf, &pending, next, &[("new_password1", why)], Status::UnprocessableEntity)
@@ -209,16 +208,23 @@ async fn new_password(
 }
 
 #[get("/login/mfa?<next>")]
-fn mfa_form(pending: Option<PendingChallenge>, csrf: CsrfToken, next: Option<&str>) -> (Status, Template) {
+fn mfa_form(
+    pending: Option<PendingChallenge>,
+    csrf: CsrfToken,
+    next: Option<&str>,
+    flash: Option<FlashMessage<'_>>,
+) -> (Status, Template) {
     match kept_for(pending, MFA) {
-        Some(pending) => mfa_page(&csrf, &pending, next, None, Status::Ok),
+        Some(pending) => {
+            let layout = Layout::anonymous(flash);
+            mfa_page_in(layout, &csrf, &pending, next, None, Status::Ok)
+        }
         None => start_again(&csrf),
     }
 }
 
 #[derive(FromForm)]
 pub struct CodeForm {
-    csrf_token: String,
     code: String,
     next: Option<String>,
 }
@@ -226,18 +232,16 @@ pub struct CodeForm {
 #[post("/login/mfa", data = "<form>")]
 async fn mfa(
     sign_in: SignIn<'_>,
-    jar: &CookieJar<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
-    form: Form<CodeForm>,
+    form: CsrfForm<CodeForm>,
 ) -> Result<Redirect, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     let next = form.next.as_deref();
     let Some(pending) = kept_for(pending, MFA) else {
         return Err(start_again(&csrf));
     };
     let result = sign_in.keep(sign_in.answer(&pending, Answer::Code(&form.code)).await).await;
-    after(&csrf, jar, next, result, |e| match e {
+    after(&csrf, next, result, |e| match e {
         // Cognito allows a few tries within the challenge's three minutes.
         Error::WrongCode => {
             mfa_page(&csrf, &pending, next, Some("That code is wrong or has expired."), Status::UnprocessableEntity)
@@ -274,7 +278,6 @@ fn choose_form(pending: Option<PendingChallenge>, csrf: CsrfToken, next: Option<
 
 #[derive(FromForm)]
 pub struct ChooseForm {
-    csrf_token: String,
     factor: String,
     next: Option<String>,
 }
@@ -282,19 +285,17 @@ pub struct ChooseForm {
 #[post("/login/choose", data = "<form>")]
 async fn choose(
     sign_in: SignIn<'_>,
-    jar: &CookieJar<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
-    form: Form<ChooseForm>,
+    form: CsrfForm<ChooseForm>,
 ) -> Result<Redirect, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     let next = form.next.as_deref();
     let Some(pending) = kept_for(pending, CHOOSE) else {
         return Err(start_again(&csrf));
     };
     // The chosen factor's challenge follows, on its own page.
     let result = sign_in.keep(sign_in.answer(&pending, Answer::Choose(&form.factor)).await).await;
-    after(&csrf, jar, next, result, |e| match e {
+    after(&csrf, next, result, |e| match e {
         Error::WrongAnswer { .. } => choose_page(&csrf, &pending, next),
         e => failed(e),
     })
@@ -328,7 +329,6 @@ fn mfa_setup_form(pending: Option<PendingChallenge>, csrf: CsrfToken, next: Opti
 
 #[derive(FromForm)]
 struct KeyForm {
-    csrf_token: String,
     next: Option<String>,
 }
 
@@ -339,11 +339,8 @@ async fn mfa_setup_key(
     sign_in: SignIn<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
-    form: Form<KeyForm>,
+    form: CsrfForm<KeyForm>,
 ) -> (Status, Template) {
-    if let Err(page) = csrf.check(&form.csrf_token) {
-        return page;
-    }
     let next = form.next.as_deref();
     let Some(pending) = kept_for(pending, MFA_SETUP) else {
         return start_again(&csrf);
@@ -361,18 +358,16 @@ async fn mfa_setup_key(
 #[post("/login/mfa-setup", data = "<form>")]
 async fn mfa_setup(
     sign_in: SignIn<'_>,
-    jar: &CookieJar<'_>,
     pending: Option<PendingChallenge>,
     csrf: CsrfToken,
-    form: Form<CodeForm>,
+    form: CsrfForm<CodeForm>,
 ) -> Result<Redirect, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     let next = form.next.as_deref();
     let Some(pending) = kept_for(pending, MFA_SETUP) else {
         return Err(start_again(&csrf));
     };
     let result = sign_in.keep(sign_in.answer(&pending, Answer::Code(&form.code)).await).await;
-    after(&csrf, jar, next, result, |e| match e {
+    after(&csrf, next, result, |e| match e {
         Error::WrongCode => {
             let error = "That code is wrong or has expired; type the code your app shows now.";
             mfa_setup_page(&csrf, &pending, next, None, Some(error), Status::UnprocessableEntity)

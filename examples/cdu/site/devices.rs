@@ -2,15 +2,13 @@
 //! each with a button to forget it; and, when the pool remembers a device only once the user
 //! says so, a button to remember this one. Cognito's remembered devices skip the second factor.
 
-use rocket::form::Form;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::serde::Serialize;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{CognitoUser, SignIn};
+use rocket_warrant::{safe_next, CognitoUser, CsrfForm, CsrfToken, Fresh, SignIn};
 
-use super::csrf::CsrfToken;
 use super::{error_page, Layout, SiteConfig};
 
 pub fn routes() -> Vec<Route> {
@@ -40,14 +38,16 @@ fn unavailable(e: rocket_warrant::Error) -> (Status, Template) {
     error_page(Status::ServiceUnavailable, "Unavailable", "Your devices could not be read; please try again shortly.")
 }
 
-#[get("/devices?<ask>")]
+#[get("/devices?<ask>&<next>")]
 async fn devices(
     sign_in: SignIn<'_>,
     user: CognitoUser,
     csrf: CsrfToken,
     config: &State<SiteConfig>,
     ask: Option<bool>,
+    next: Option<&str>,
 ) -> Result<Template, (Status, Template)> {
+    let next = next.and_then(safe_next);
     let listed = sign_in.devices(user.access_token()).await.map_err(unavailable)?;
     let this_remembered = listed.iter().any(|d| d.this_browser && d.remembered);
     let rows: Vec<Row> = listed
@@ -64,41 +64,40 @@ async fn devices(
     let layout = Layout::new(Some(&user), config, None);
     Ok(Template::render(
         "devices",
-        context! { layout, csrf_token: csrf.value(), devices: rows, can_remember, ask: ask.unwrap_or(false) },
+        context! { layout, csrf_token: csrf.value(), devices: rows, can_remember, ask: ask.unwrap_or(false), next },
     ))
 }
 
 #[derive(FromForm)]
-struct CsrfForm {
-    csrf_token: String,
+struct RememberForm {
+    /// Where the sign-in that asked was going.
+    next: Option<String>,
 }
 
+/// Remembers this browser; from the question a sign-in asks, on to where it was going.
+/// Remembering or forgetting a device changes when the second factor is asked: the user
+/// proved who they are in the last five minutes.
 #[post("/devices/remember", data = "<form>")]
 async fn remember(
     sign_in: SignIn<'_>,
-    user: CognitoUser,
-    csrf: CsrfToken,
-    form: Form<CsrfForm>,
+    user: Fresh<300>,
+    form: CsrfForm<RememberForm>,
 ) -> Result<Redirect, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     sign_in.remember_device(user.access_token(), true).await.map_err(unavailable)?;
-    Ok(Redirect::to("/accounts/devices"))
+    Ok(Redirect::to(form.next.as_deref().and_then(safe_next).unwrap_or("/accounts/devices").to_owned()))
 }
 
 #[derive(FromForm)]
 struct ForgetForm {
-    csrf_token: String,
     key: String,
 }
 
 #[post("/devices/forget", data = "<form>")]
 async fn forget(
     sign_in: SignIn<'_>,
-    user: CognitoUser,
-    csrf: CsrfToken,
-    form: Form<ForgetForm>,
+    user: Fresh<300>,
+    form: CsrfForm<ForgetForm>,
 ) -> Result<Redirect, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     sign_in.forget_device(user.access_token(), &form.key).await.map_err(unavailable)?;
     Ok(Redirect::to("/accounts/devices"))
 }

@@ -24,7 +24,6 @@ pub mod accounts;
 pub mod admin;
 pub mod bench;
 pub mod challenge;
-pub mod csrf;
 pub mod devices;
 pub mod gateway;
 pub mod profile_form;
@@ -79,9 +78,6 @@ pub struct SiteConfig {
     /// Mounts the routes `./scripts/bench` drives under `/bench` (off by default).
     #[serde(default)]
     pub bench_routes: bool,
-    /// Whether the site's cookies are Secure: the crate's `cookie_secure` (true unless set).
-    #[serde(skip)]
-    pub secure_cookies: bool,
 }
 
 fn default_admin_group() -> String {
@@ -100,10 +96,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(AdHoc::try_on_ignite("Site settings", |rocket| async {
             // `[default.cdu]`; every key has a default.
             match rocket.figment().focus("cdu").extract::<SiteConfig>() {
-                Ok(mut config) => {
-                    config.secure_cookies = rocket.figment().extract_inner("cognito.cookie_secure").unwrap_or(true);
-                    Ok(rocket.manage(config))
-                }
+                Ok(config) => Ok(rocket.manage(config)),
                 Err(e) => {
                     rocket::error!("invalid [cdu] settings: {e}");
                     Err(rocket)
@@ -159,6 +152,14 @@ impl Layout {
             flash: flash.map(|f| Flash { kind: f.kind().to_owned(), message: f.message().to_owned() }),
         }
     }
+
+    /// The layout of a page with no one signed in, and its flash message.
+    pub fn anonymous(flash: Option<FlashMessage<'_>>) -> Layout {
+        Layout {
+            flash: flash.map(|f| Flash { kind: f.kind().to_owned(), message: f.message().to_owned() }),
+            ..Layout::default()
+        }
+    }
 }
 
 /// An error page in the site's layout.
@@ -168,8 +169,12 @@ pub fn error_page(status: Status, title: &str, message: &str) -> (Status, Templa
 }
 
 #[catch(403)]
-fn forbidden(_req: &Request<'_>) -> (Status, Template) {
-    error_page(Status::Forbidden, "Forbidden", "You do not have permission to see this page.")
+fn forbidden(req: &Request<'_>) -> (Status, Template) {
+    match rocket_warrant::CsrfError::of(req) {
+        // A form of another site, or one older than the last sign-in: say so.
+        Some(why) => error_page(Status::Forbidden, "Forbidden", &why.to_string()),
+        None => error_page(Status::Forbidden, "Forbidden", "You do not have permission to see this page."),
+    }
 }
 
 #[catch(422)]

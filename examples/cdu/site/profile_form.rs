@@ -26,8 +26,6 @@ pub const GENDERS: [(&str, &str); 2] = [("female", "Female"), ("male", "Male")];
 #[serde(crate = "rocket::serde")]
 pub struct ProfileForm {
     #[field(default = String::new())]
-    pub csrf_token: String,
-    #[field(default = String::new())]
     pub first_name: String,
     #[field(default = String::new())]
     pub last_name: String,
@@ -48,7 +46,6 @@ impl ProfileForm {
     pub fn from_attributes(attributes: &rocket_warrant::UserAttributes) -> ProfileForm {
         let get = |name: &str| attributes.get(name).unwrap_or_default().to_owned();
         ProfileForm {
-            csrf_token: String::new(),
             first_name: get("given_name"),
             last_name: get("family_name"),
             email: get("email"),

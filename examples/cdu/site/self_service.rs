@@ -4,16 +4,14 @@
 //! the CSRF token and shows its errors next to the fields; no page tells whether a username
 //! exists (the reset page answers alike for a known and an unknown user).
 
-use rocket::form::Form;
 use rocket::http::{CookieJar, Status};
 use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::serde::Serialize;
 use rocket::{get, post, routes, uri, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, Error, SignIn};
+use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, Fresh, SessionMode, SignIn};
 
-use super::csrf::CsrfToken;
 use super::{Layout, SiteConfig};
 
 pub fn routes() -> Vec<Route> {
@@ -35,7 +33,10 @@ pub fn routes() -> Vec<Route> {
         delete_form,
         delete,
         code_sign_in_form,
-        code_sign_in
+        code_sign_in,
+        reauthenticate_form,
+        reauthenticate,
+        reauthenticate_by_code
     ]
 }
 
@@ -188,7 +189,6 @@ fn signup_form(csrf: CsrfToken, config: &State<SiteConfig>, flash: Option<FlashM
 
 #[derive(FromForm)]
 struct SignUpForm {
-    csrf_token: String,
     username: String,
     email: String,
     first_name: String,
@@ -197,8 +197,12 @@ struct SignUpForm {
 }
 
 #[post("/signup", data = "<form>")]
-async fn signup(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<SignUpForm>) -> Answer {
-    csrf.check(&form.csrf_token)?;
+async fn signup(
+    sign_in: SignIn<'_>,
+    csrf: CsrfToken,
+    config: &State<SiteConfig>,
+    form: CsrfForm<SignUpForm>,
+) -> Answer {
     let attributes = [
         ("email", form.email.as_str()),
         ("first_name", form.first_name.as_str()),
@@ -251,14 +255,17 @@ pub fn unconfirmed(csrf: &CsrfToken, username: &str) -> (Status, Template) {
 
 #[derive(FromForm)]
 struct ConfirmForm {
-    csrf_token: String,
     username: String,
     code: String,
 }
 
 #[post("/confirm", data = "<form>")]
-async fn confirm(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<ConfirmForm>) -> Answer {
-    csrf.check(&form.csrf_token)?;
+async fn confirm(
+    sign_in: SignIn<'_>,
+    csrf: CsrfToken,
+    config: &State<SiteConfig>,
+    form: CsrfForm<ConfirmForm>,
+) -> Answer {
     match sign_in.confirm_sign_up(&form.username, form.code.trim()).await {
         Ok(()) => Ok(Flash::success(Redirect::to("/accounts/login/"), "Your account is confirmed: sign in.")),
         // Cognito says "confirmed already" whatever the code: answered as a wrong code, so that
@@ -272,13 +279,16 @@ async fn confirm(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig
 
 #[derive(FromForm)]
 struct UsernameForm {
-    csrf_token: String,
     username: String,
 }
 
 #[post("/confirm/resend", data = "<form>")]
-async fn resend(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<UsernameForm>) -> Answer {
-    csrf.check(&form.csrf_token)?;
+async fn resend(
+    sign_in: SignIn<'_>,
+    csrf: CsrfToken,
+    config: &State<SiteConfig>,
+    form: CsrfForm<UsernameForm>,
+) -> Answer {
     let back = || Redirect::to(uri!("/accounts", confirm_form(username = Some(form.username.as_str()))));
     match sign_in.resend_confirmation_code(&form.username).await {
         // Unknown, waiting or confirmed already: the same answer.
@@ -307,8 +317,12 @@ fn forgot_form(csrf: CsrfToken, config: &State<SiteConfig>, flash: Option<FlashM
 }
 
 #[post("/password/forgot", data = "<form>")]
-async fn forgot(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<UsernameForm>) -> Answer {
-    csrf.check(&form.csrf_token)?;
+async fn forgot(
+    sign_in: SignIn<'_>,
+    csrf: CsrfToken,
+    config: &State<SiteConfig>,
+    form: CsrfForm<UsernameForm>,
+) -> Answer {
     match sign_in.forgot_password(&form.username).await {
         // Only the service's own trouble has a page of its own.
         Err(e @ (Error::Unavailable(_) | Error::Throttled)) => {
@@ -354,15 +368,13 @@ fn reset_form(
 
 #[derive(FromForm)]
 struct ResetForm {
-    csrf_token: String,
     username: String,
     code: String,
     password: String,
 }
 
 #[post("/password/reset", data = "<form>")]
-async fn reset(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: Form<ResetForm>) -> Answer {
-    csrf.check(&form.csrf_token)?;
+async fn reset(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>, form: CsrfForm<ResetForm>) -> Answer {
     match sign_in.confirm_forgot_password(&form.username, form.code.trim(), &form.password).await {
         Ok(()) => Ok(Flash::success(Redirect::to("/accounts/login/"), "Your password is set: sign in with it.")),
         // A wrong code and an expired one read alike: an unknown user's code is only ever wrong.
@@ -376,7 +388,14 @@ async fn reset(sign_in: SignIn<'_>, csrf: CsrfToken, config: &State<SiteConfig>,
 
 // Signed in: the password, the email, the account.
 
-fn change_page() -> Page {
+/// What a password change offers for the user's other sessions: with server-side sessions it
+/// ends them and keeps this one; with cookie sessions, which this site cannot list, it signs out
+/// everywhere, this browser too.
+fn change_page(mode: SessionMode) -> Page {
+    let others = match mode {
+        SessionMode::Database => "Sign out my other sessions (other browsers and devices)",
+        SessionMode::Cookies => "Sign out everywhere, this browser too (you sign in again with the new password)",
+    };
     Page::new(
         "Change your password",
         "/accounts/password/change/",
@@ -384,34 +403,69 @@ fn change_page() -> Page {
         vec![
             field("old_password", "Current password", "password", ""),
             field("password", "New password", "password", ""),
+            field("end_sessions", others, "checkbox", "true"),
         ],
     )
 }
 
 #[get("/password/change")]
-fn change_form(csrf: CsrfToken, user: CognitoUser, config: &State<SiteConfig>) -> Template {
-    change_page().render(&csrf, layout(Some(&user), config, None))
+fn change_form(
+    cognito: &Cognito,
+    csrf: CsrfToken,
+    user: CognitoUser,
+    _fresh: Fresh<300>,
+    config: &State<SiteConfig>,
+) -> Template {
+    change_page(cognito.config().session_store).render(&csrf, layout(Some(&user), config, None))
 }
 
 #[derive(FromForm)]
 struct ChangeForm {
-    csrf_token: String,
     old_password: String,
     password: String,
+    /// End the user's other sessions (everywhere, with cookie sessions).
+    end_sessions: bool,
 }
 
+/// Changes the password, with a proof of identity of the last five minutes (and the current
+/// password, as Cognito requires), then ends the other sessions if the user asked.
 #[post("/password/change", data = "<form>")]
 async fn change(
     cognito: &Cognito,
+    jar: &CookieJar<'_>,
     csrf: CsrfToken,
     user: CognitoUser,
+    fresh: Fresh<300>,
     config: &State<SiteConfig>,
-    form: Form<ChangeForm>,
+    form: CsrfForm<ChangeForm>,
 ) -> Answer {
-    csrf.check(&form.csrf_token)?;
-    match cognito.change_password(user.access_token(), &form.old_password, &form.password).await {
-        Ok(()) => Ok(Flash::success(Redirect::to(super::accounts::PROFILE), "Your password is changed.")),
-        Err(e) => Err(refused(&csrf, layout(Some(&user), config, None), change_page().failed(&e))),
+    let mode = cognito.config().session_store;
+    if let Err(e) = cognito.change_password(user.access_token(), &form.old_password, &form.password).await {
+        return Err(refused(&csrf, layout(Some(&user), config, None), change_page(mode).failed(&e)));
+    }
+    let profile = Redirect::to(super::accounts::PROFILE);
+    if !form.end_sessions {
+        return Ok(Flash::success(profile, "Your password is changed."));
+    }
+    let ended = match mode {
+        SessionMode::Database => cognito.end_other_sessions(jar, fresh.access_token()).await,
+        SessionMode::Cookies => cognito.sign_out_everywhere(jar, user.access_token()).await,
+    };
+    match (ended, mode) {
+        (Ok(n), SessionMode::Database) => {
+            Ok(Flash::success(profile, format!("Your password is changed, and {n} other session(s) ended.")))
+        }
+        (Ok(_), SessionMode::Cookies) => Ok(Flash::success(
+            Redirect::to("/accounts/login/"),
+            "Your password is changed, and you are signed out everywhere: sign in with the new password.",
+        )),
+        (Err(e), _) => {
+            rocket::warn!("ending the other sessions: {e}");
+            Ok(Flash::error(
+                profile,
+                "Your password is changed, but the other sessions could not all be ended; try again.",
+            ))
+        }
     }
 }
 
@@ -433,6 +487,7 @@ fn code_page() -> Page {
 fn email_form(
     csrf: CsrfToken,
     user: CognitoUser,
+    _fresh: Fresh<300>,
     config: &State<SiteConfig>,
     flash: Option<FlashMessage<'_>>,
     sent: bool,
@@ -443,19 +498,20 @@ fn email_form(
 
 #[derive(FromForm)]
 struct EmailForm {
-    csrf_token: String,
     email: String,
 }
 
+/// A new email, which a password reset would then go to: with a proof of identity of the last
+/// five minutes, so that a copied session cookie alone cannot take the account over.
 #[post("/email", data = "<form>")]
 async fn email(
     cognito: &Cognito,
     csrf: CsrfToken,
     user: CognitoUser,
+    _fresh: Fresh<300>,
     config: &State<SiteConfig>,
-    form: Form<EmailForm>,
+    form: CsrfForm<EmailForm>,
 ) -> Answer {
-    csrf.check(&form.csrf_token)?;
     match cognito.update_attributes(user.access_token(), &[("email", form.email.as_str())]).await {
         Ok(sent) => match sent.first() {
             Some(sent) => Ok(Flash::success(
@@ -470,7 +526,6 @@ async fn email(
 
 #[derive(FromForm)]
 struct CodeForm {
-    csrf_token: String,
     code: String,
 }
 
@@ -479,10 +534,10 @@ async fn verify_email(
     cognito: &Cognito,
     csrf: CsrfToken,
     user: CognitoUser,
+    _fresh: Fresh<300>,
     config: &State<SiteConfig>,
-    form: Form<CodeForm>,
+    form: CsrfForm<CodeForm>,
 ) -> Answer {
-    csrf.check(&form.csrf_token)?;
     match cognito.verify_attribute(user.access_token(), "email", form.code.trim()).await {
         Ok(_) => Ok(Flash::success(Redirect::to(super::accounts::PROFILE), "Your new email is confirmed.")),
         Err(e) => Err(refused(&csrf, layout(Some(&user), config, None), code_page().failed(&e))),
@@ -500,13 +555,12 @@ fn delete_page() -> Page {
 }
 
 #[get("/delete")]
-fn delete_form(csrf: CsrfToken, user: CognitoUser, config: &State<SiteConfig>) -> Template {
+fn delete_form(csrf: CsrfToken, user: CognitoUser, _fresh: Fresh<300>, config: &State<SiteConfig>) -> Template {
     delete_page().render(&csrf, layout(Some(&user), config, None))
 }
 
 #[derive(FromForm)]
 struct DeleteForm {
-    csrf_token: String,
     confirm: String,
 }
 
@@ -516,10 +570,10 @@ async fn delete(
     jar: &CookieJar<'_>,
     csrf: CsrfToken,
     user: CognitoUser,
+    _fresh: Fresh<300>,
     config: &State<SiteConfig>,
-    form: Form<DeleteForm>,
+    form: CsrfForm<DeleteForm>,
 ) -> Result<Template, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
     let page = |p: Page| refused(&csrf, layout(Some(&user), config, None), (Status::UnprocessableEntity, p));
     if form.confirm.trim() != "DELETE" {
         return Err(page(delete_page().error("confirm", "Type DELETE, in capitals, to confirm.")));
@@ -554,48 +608,137 @@ fn code_sign_in_form(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConf
     page.render(&csrf, layout(None, config, None))
 }
 
+/// Mails a code: every username gets the same answer (the code page, naming no address), and
+/// one that cannot sign in with a code gets a stand-in step no code answers, so that the page
+/// tells nothing of which accounts exist.
 #[post("/login/code", data = "<form>")]
 async fn code_sign_in(
     sign_in: SignIn<'_>,
     csrf: CsrfToken,
     config: &State<SiteConfig>,
-    form: Form<UsernameForm>,
-) -> Result<Redirect, (Status, Template)> {
-    csrf.check(&form.csrf_token)?;
+    form: CsrfForm<UsernameForm>,
+) -> Result<Flash<Redirect>, (Status, Template)> {
     let page = |message: &str, status: Status| {
         let page = code_sign_in_page(&form.username).error("", message);
         refused(&csrf, layout(None, config, None), (status, page))
     };
-    let choice = match sign_in.start_sign_in(&form.username).await {
-        Err(Error::ChallengeRequired(choice)) => choice,
-        Err(Error::Misconfigured(_)) => {
-            return Err(page("Signing in with a code is not set up on this site.", Status::NotImplemented))
-        }
-        Err(e @ (Error::Unavailable(_) | Error::Throttled)) => {
+    match sign_in.keep(sign_in.start_code_sign_in(&form.username, "EMAIL_OTP").await).await {
+        Ok(_) => Ok(Flash::success(
+            Redirect::to(super::challenge::MFA),
+            "If that account can sign in with a code, we mailed one to its verified address.",
+        )),
+        Err(Error::Misconfigured(e)) => {
             rocket::warn!("code sign-in: {e}");
-            return Err(page(
-                "The sign-in service is unavailable; please try again shortly.",
-                Status::ServiceUnavailable,
-            ));
+            Err(page("Signing in with a code is not set up on this site.", Status::NotImplemented))
         }
-        // Cognito's stand-in for an unknown user offers the password only, as for a known user
-        // without a verified email: the two read the same here.
-        _ => {
-            return Err(page("This account cannot sign in with a code: sign in with its password.", Status::Forbidden))
-        }
-    };
-    if !choice.options().iter().any(|o| o == "EMAIL_OTP") {
-        return Err(page("This account cannot sign in with a code: sign in with its password.", Status::Forbidden));
-    }
-    let answer = rocket_warrant::Answer::Choose("EMAIL_OTP");
-    match sign_in.keep(sign_in.answer(&choice, answer).await).await {
-        // The mailed code's page, as for a second factor.
-        Err(Error::ChallengeRequired(code)) => super::challenge::step(code, None)
-            .map_err(|_| page("That failed on our side.", Status::InternalServerError)),
-        Ok(_) => Ok(Redirect::to(super::accounts::PROFILE)),
         Err(e) => {
             rocket::warn!("code sign-in: {e}");
-            Err(page("That failed on our side; please try again later.", Status::InternalServerError))
+            Err(page("The sign-in service is unavailable; please try again shortly.", Status::ServiceUnavailable))
         }
+    }
+}
+
+// Re-authentication: the pages that change what protects the account take a proof of identity
+// of the last five minutes (`Fresh<300>`); an older one lands here, `next` carried along.
+
+fn reauthenticate_page(next: Option<&str>, user_auth: bool) -> Page {
+    let next = next.and_then(rocket_warrant::safe_next).unwrap_or(super::accounts::PROFILE);
+    let mut page = Page::new(
+        "Confirm it is you",
+        "/accounts/reauthenticate/",
+        "Confirm",
+        vec![field("password", "Your password", "password", ""), field("next", "", "hidden", next)],
+    )
+    .intro("This page changes how your account is protected: type your password again first.");
+    // Fix the autocomplete: the current password, not a new one.
+    page.fields[0].autocomplete = "current-password";
+    if user_auth {
+        page.also = Some(Also {
+            action: "/accounts/reauthenticate/code".to_owned(),
+            submit: "Email me a code instead",
+            hidden: vec![Hidden { name: "next", value: next.to_owned() }],
+        });
+    }
+    page
+}
+
+fn user_auth(cognito: &Cognito) -> bool {
+    cognito.config().auth_flow == rocket_warrant::AuthFlow::UserAuth
+}
+
+#[get("/reauthenticate?<next>")]
+fn reauthenticate_form(
+    cognito: &Cognito,
+    csrf: CsrfToken,
+    user: CognitoUser,
+    config: &State<SiteConfig>,
+    flash: Option<FlashMessage<'_>>,
+    next: Option<&str>,
+) -> Template {
+    reauthenticate_page(next, user_auth(cognito)).render(&csrf, layout(Some(&user), config, flash))
+}
+
+#[derive(FromForm)]
+struct ReauthenticateForm {
+    password: String,
+    next: Option<String>,
+}
+
+/// The password again (then the second factor, on its page, if the pool asks for one): the
+/// session's proof is renewed, and the user goes on to `next`.
+#[post("/reauthenticate", data = "<form>")]
+async fn reauthenticate(
+    sign_in: SignIn<'_>,
+    csrf: CsrfToken,
+    user: CognitoUser,
+    config: &State<SiteConfig>,
+    form: CsrfForm<ReauthenticateForm>,
+) -> Result<Redirect, (Status, Template)> {
+    let next = form.next.as_deref();
+    let page = || reauthenticate_page(next, user_auth(&sign_in));
+    let result = sign_in.keep(sign_in.reauthenticate(&user.to_claims(), &form.password).await).await;
+    match result {
+        Ok(login) => Ok(super::accounts::signed_in(&login, next)),
+        Err(Error::ChallengeRequired(pending)) => super::challenge::step(pending, next)
+            .map_err(|_| refused(&csrf, layout(Some(&user), config, None), page().failed(&Error::InvalidCredentials))),
+        Err(Error::InvalidCredentials) => {
+            let failed = page().error("password", "That password is not right.");
+            Err(refused(&csrf, layout(Some(&user), config, None), (Status::Unauthorized, failed)))
+        }
+        Err(e) => Err(refused(&csrf, layout(Some(&user), config, None), page().failed(&e))),
+    }
+}
+
+#[derive(FromForm)]
+struct NextForm {
+    next: Option<String>,
+}
+
+/// A code by email in place of the password (`user_auth`): typed on the code page.
+#[post("/reauthenticate/code", data = "<form>")]
+async fn reauthenticate_by_code(
+    sign_in: SignIn<'_>,
+    csrf: CsrfToken,
+    user: CognitoUser,
+    config: &State<SiteConfig>,
+    form: CsrfForm<NextForm>,
+) -> Result<Redirect, (Status, Template)> {
+    let next = form.next.as_deref();
+    let failed = |e: Error| {
+        let page = reauthenticate_page(next, user_auth(&sign_in));
+        refused(&csrf, layout(Some(&user), config, None), page.failed(&e))
+    };
+    let choice = match sign_in.start_reauthentication(&user.to_claims()).await {
+        Err(Error::ChallengeRequired(choice)) => choice,
+        Ok(_) => return Err(failed(Error::InvalidCredentials)),
+        Err(e) => return Err(failed(e)),
+    };
+    let answer = rocket_warrant::Answer::Choose("EMAIL_OTP");
+    match sign_in.keep(sign_in.answer(&choice, answer).await).await {
+        Err(Error::ChallengeRequired(code)) => {
+            super::challenge::step(code, next).map_err(|_| failed(Error::InvalidCredentials))
+        }
+        Ok(_) => Err(failed(Error::InvalidCredentials)),
+        Err(e) => Err(failed(e)),
     }
 }

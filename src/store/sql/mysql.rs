@@ -41,7 +41,7 @@ impl StoreConnection for AsyncMysqlConnection {
         } else if let Some(rest) = url.strip_prefix("mariadb://") {
             Ok(format!("mysql://{rest}"))
         } else {
-            Err(format!("`{url}` is not a MySQL URL (mysql://user:password@host/db)"))
+            Err(format!("`{}` is not a MySQL URL (mysql://user:password@host/db)", super::pool::redacted(url)))
         }
     }
 

@@ -26,6 +26,21 @@ pub(crate) trait StoreConnection: PoolableConnection + UserQueries + SessionQuer
     fn migrate(url: &str) -> Result<(), String>;
 }
 
+/// `url` as an error may show it: a password in it (`scheme://user:password@host`) replaced by
+/// `***`, since launch errors reach the logs.
+pub(crate) fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Applies `migrations` on a fresh connection to `url`, holding the server-side lock that `lock`
 /// takes (an error when it could not) and `unlock` releases, so that instances starting
 /// together migrate once. Blocking.
@@ -197,5 +212,20 @@ fn query_error(e: diesel::result::Error) -> StoreError {
         | diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UnableToSendCommand, _)
         | diesel::result::Error::BrokenTransactionManager => StoreError::Unavailable(e.to_string()),
         other => StoreError::Query(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_password_in_a_url_is_never_shown() {
+        assert_eq!(redacted("postgres://app:s3cret@db/app"), "postgres://app:***@db/app");
+        assert_eq!(redacted("redis://:s3cret@cache:6379/0?x=1"), "redis://:***@cache:6379/0?x=1");
+        assert_eq!(redacted("mysql://app:p@ss@db"), "mysql://app:***@db", "an @ in the password");
+        assert_eq!(redacted("postgres://app@db/app"), "postgres://app@db/app", "no password");
+        assert_eq!(redacted("users.sqlite"), "users.sqlite");
+        assert_eq!(redacted("sqlite://data/u.sqlite"), "sqlite://data/u.sqlite");
     }
 }

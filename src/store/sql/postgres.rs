@@ -37,7 +37,7 @@ impl StoreConnection for AsyncPgConnection {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(url.to_owned())
         } else {
-            Err(format!("`{url}` is not a PostgreSQL URL (postgres://user@host/db)"))
+            Err(format!("`{}` is not a PostgreSQL URL (postgres://user@host/db)", super::pool::redacted(url)))
         }
     }
 

@@ -46,7 +46,7 @@ impl StoreConnection for SqliteConnection {
     fn connection_url(url: &str) -> Result<String, String> {
         let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         if path.is_empty() || path.contains("://") {
-            return Err(format!("`{url}` is not a SQLite URL (sqlite://path/to/file.sqlite)"));
+            return Err(format!("`{}` is not a SQLite URL (sqlite://path/to/file.sqlite)", super::pool::redacted(url)));
         }
         if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -1,0 +1,432 @@
+//! Protection against cross-site request forgery, for every form of the application: a secret
+//! in a sealed cookie of the browser, repeated, masked, in each form it renders ([`CsrfToken`]),
+//! and checked in constant time when the form comes back ([`CsrfForm`]); a new secret at every
+//! sign-in (and sign-out), so that a token planted before is worth nothing after. For requests
+//! that carry no token, [`SameOrigin`] refuses what a browser says came from another site.
+
+use std::ops::{Deref, DerefMut};
+
+use base64::Engine;
+use rocket::data::{self, Data, FromData};
+use rocket::form::{self, DataField, Form, FromForm, ValueField};
+use rocket::http::{CookieJar, Method, Status};
+use rocket::request::{self, FromRequest, Request};
+use rocket::{Ignite, Rocket, Sentinel};
+use subtle::ConstantTimeEq;
+
+use crate::cognito::{missing_fairing, Cognito};
+use crate::session::TokenCookies;
+
+/// The form field that carries the token.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// The header that carries the token instead, for a request a script sends (`fetch`).
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+const SECRET_BYTES: usize = 32;
+type CsrfSecret = [u8; SECRET_BYTES];
+
+/// Why a form or a request was refused as a possible forgery (403).
+///
+/// ```
+/// use rocket_warrant::CsrfError;
+/// assert!(CsrfError::Mismatch.to_string().contains("reload the page"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsrfError {
+    /// The browser sent no CSRF cookie: it blocks cookies, or the form was not this site's.
+    #[error("the form was refused: this browser sent no CSRF cookie (cookies must be allowed for this site); reload the page and try again")]
+    NoCookie,
+    /// The form carried no token (its `csrf_token` field, or the `X-CSRF-Token` header).
+    #[error("the form was refused: it carries no CSRF token; reload the page and try again")]
+    Missing,
+    /// The token is not this browser's: a form of another site, or one rendered before the
+    /// last sign-in or sign-out.
+    #[error("the form was refused: its CSRF token is not this browser's (a page from before the last sign-in?); reload the page and try again")]
+    Mismatch,
+    /// The browser says the request came from another site (`Sec-Fetch-Site`, `Origin`).
+    #[error("the request was refused: it came from another site")]
+    CrossOrigin,
+}
+
+impl CsrfError {
+    /// Why the request was refused, when a CSRF check of the crate's refused it: for the
+    /// application's 403 catcher, which can then say so.
+    ///
+    /// ```
+    /// use rocket::{catch, Request};
+    /// use rocket_warrant::CsrfError;
+    ///
+    /// #[catch(403)]
+    /// fn forbidden(req: &Request<'_>) -> String {
+    ///     match CsrfError::of(req) {
+    ///         Some(why) => why.to_string(),
+    ///         None => "You may not see this page.".into(),
+    ///     }
+    /// }
+    /// ```
+    pub fn of(req: &Request<'_>) -> Option<CsrfError> {
+        *req.local_cache(Refusal::default).0.lock()
+    }
+
+    /// Records the refusal for [`CsrfError::of`]; the status to answer.
+    fn record(self, req: &Request<'_>) -> Status {
+        *req.local_cache(Refusal::default).0.lock() = Some(self);
+        Status::Forbidden
+    }
+}
+
+/// The request's CSRF refusal, for the catcher.
+#[derive(Default)]
+struct Refusal(parking_lot::Mutex<Option<CsrfError>>);
+
+/// The browser's CSRF secret, if its cookie opens.
+fn secret(cookies: &TokenCookies, jar: &CookieJar<'_>) -> Option<CsrfSecret> {
+    cookies.open_cookie(jar, cookies.csrf_name())?.try_into().ok()
+}
+
+/// A new CSRF secret for the browser (at each sign-in and sign-out): tokens of earlier pages
+/// stop being accepted.
+pub(crate) fn rotate(cookies: &TokenCookies, jar: &CookieJar<'_>) -> Option<CsrfSecret> {
+    let mut secret = [0u8; SECRET_BYTES];
+    // No randomness: no new secret, and the forms fail closed until there is one.
+    getrandom::fill(&mut secret).ok()?;
+    // `Lax`: sent with the site's own forms and with a link followed from elsewhere (so that a
+    // page reached from another site does not replace it), never with another site's POST.
+    jar.add(cookies.seal_lax_cookie(cookies.csrf_name(), &secret, cookies.max_age()));
+    Some(secret)
+}
+
+/// The secret masked with a random pad of its own (`pad || pad ^ secret`, base64url), as Django
+/// does: every page carries another value, so a compressed response does not disclose it
+/// (BREACH).
+fn mask(secret: &CsrfSecret) -> String {
+    let mut out = [0u8; 2 * SECRET_BYTES];
+    let (pad, masked) = out.split_at_mut(SECRET_BYTES);
+    if getrandom::fill(pad).is_err() {
+        pad.fill(0);
+    }
+    for ((m, p), s) in masked.iter_mut().zip(pad.iter()).zip(secret) {
+        *m = p ^ s;
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+}
+
+/// Whether `token` (as a form sent it) is the mask of `secret`, compared in constant time.
+fn matches(token: &str, secret: &CsrfSecret) -> bool {
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim()) else {
+        return false;
+    };
+    let Some((pad, masked)) = bytes.split_at_checked(SECRET_BYTES).filter(|(_, m)| m.len() == SECRET_BYTES) else {
+        return false;
+    };
+    let unmasked: Vec<u8> = pad.iter().zip(masked).map(|(p, m)| p ^ m).collect();
+    bool::from(unmasked.ct_eq(secret))
+}
+
+/// The CSRF token of the request's browser, for the forms a page renders: put
+/// [`value`](CsrfToken::value) in each form's `csrf_token` field (or, from a script, the
+/// `X-CSRF-Token` header), and take the form back with [`CsrfForm`].
+///
+/// The secret lives in a sealed cookie of its own (`<cookie_prefix>_csrf`, `SameSite=Lax`,
+/// `__Host-` unless `cookie_secure = false`); a browser without one gets one with this page.
+/// Every sign-in and sign-out gives the browser a new one: take a `CsrfToken` in the page that
+/// renders a form, not in the handler that signs in.
+///
+/// ```no_run
+/// # use rocket::get;
+/// use rocket::response::content::RawHtml;
+/// use rocket_warrant::CsrfToken;
+///
+/// #[get("/login")]
+/// fn login_page(csrf: CsrfToken) -> RawHtml<String> {
+///     RawHtml(format!(
+///         r#"<form method="post"><input type="hidden" name="csrf_token" value="{}">
+///            <input name="username"> <input name="password" type="password"> <button>Sign in</button></form>"#,
+///         csrf.value()
+///     ))
+/// }
+/// ```
+#[derive(Clone)]
+pub struct CsrfToken(String);
+
+impl CsrfToken {
+    /// The token to repeat in the form (a new mask of the browser's secret for each page).
+    pub fn value(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for CsrfToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CsrfToken(***)")
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CsrfToken {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        let Some(cognito) = req.rocket().state::<Cognito>() else {
+            // Unreachable when the Sentinel ran; a clear status rather than a panic otherwise.
+            return request::Outcome::Forward(Status::InternalServerError);
+        };
+        let cookies = &cognito.shared().cookies;
+        // One secret per request, whatever guards ask: a new browser's is made once.
+        let secret = req.local_cache(|| secret(cookies, req.cookies()).or_else(|| rotate(cookies, req.cookies())));
+        match secret {
+            Some(secret) => request::Outcome::Success(CsrfToken(mask(secret))),
+            None => request::Outcome::Forward(Status::InternalServerError),
+        }
+    }
+}
+
+impl Sentinel for CsrfToken {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        missing_fairing(rocket)
+    }
+}
+
+/// A form of type `T` that came back with the browser's CSRF token: the data guard of every
+/// handler a form posts to. `T` declares its own fields only; the `csrf_token` field (or the
+/// `X-CSRF-Token` header) is read and checked here, in constant time, before `T` is looked at.
+///
+/// # Outcomes
+///
+/// - **Success**: the token is the browser's, and `T` parsed.
+/// - **Error** 403 ([`CsrfFormError::Refused`]): no CSRF cookie, no token, or another
+///   browser's (or an earlier session's); nothing of the form was acted on.
+///   [`CsrfError::of`] tells the application's 403 catcher why.
+/// - **Error** ([`CsrfFormError::Invalid`]): the token matched but the form did not parse
+///   (422, as [`Form`] answers).
+///
+/// ```no_run
+/// # use rocket::{post, FromForm, response::Redirect};
+/// use rocket_warrant::{CsrfForm, Error, SignIn};
+///
+/// #[derive(FromForm)]
+/// struct Credentials { username: String, password: String }
+///
+/// #[post("/login", data = "<form>")]
+/// async fn login(sign_in: SignIn<'_>, form: CsrfForm<Credentials>) -> Result<Redirect, Error> {
+///     sign_in.keep(sign_in.login(&form.username, &form.password).await).await?;
+///     Ok(Redirect::to("/"))
+/// }
+/// ```
+///
+/// A button with no field of its own takes `CsrfForm` alone (`CsrfForm<NoFields>`).
+#[derive(Debug)]
+pub struct CsrfForm<T = NoFields>(T);
+
+/// The fields of a form that has none but its CSRF token (a button): `CsrfForm` alone.
+///
+/// ```no_run
+/// # use rocket::{post, http::CookieJar};
+/// use rocket_warrant::{Cognito, CsrfForm};
+///
+/// #[post("/logout", data = "<_form>")]
+/// async fn logout(cognito: &Cognito, jar: &CookieJar<'_>, _form: CsrfForm) -> &'static str {
+///     cognito.sign_out(jar).await;
+///     "Logged out"
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoFields;
+
+#[rocket::async_trait]
+impl<'r> FromForm<'r> for NoFields {
+    type Context = ();
+
+    fn init(_opts: form::Options) {}
+
+    fn push_value(_ctxt: &mut (), _field: ValueField<'r>) {}
+
+    async fn push_data(_ctxt: &mut (), _field: DataField<'r, '_>) {}
+
+    fn finalize(_ctxt: ()) -> form::Result<'r, Self> {
+        Ok(NoFields)
+    }
+}
+
+impl<T> CsrfForm<T> {
+    /// The form's own fields.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for CsrfForm<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for CsrfForm<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// Why a [`CsrfForm`] was refused.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CsrfFormError<'r> {
+    /// A possible forgery (403).
+    Refused(CsrfError),
+    /// The token matched, and the form did not parse.
+    Invalid(form::Errors<'r>),
+}
+
+/// The fields of a form with its CSRF token taken out.
+struct WithToken<'r, T> {
+    token: Option<&'r str>,
+    form: form::Result<'r, T>,
+}
+
+#[rocket::async_trait]
+impl<'r, T: FromForm<'r>> FromForm<'r> for WithToken<'r, T> {
+    type Context = (Option<&'r str>, T::Context);
+
+    fn init(opts: form::Options) -> Self::Context {
+        (None, T::init(opts))
+    }
+
+    fn push_value(ctxt: &mut Self::Context, field: ValueField<'r>) {
+        if field.name.as_name() == CSRF_FIELD {
+            ctxt.0 = Some(field.value);
+        } else {
+            T::push_value(&mut ctxt.1, field);
+        }
+    }
+
+    async fn push_data(ctxt: &mut Self::Context, field: DataField<'r, '_>) {
+        T::push_data(&mut ctxt.1, field).await;
+    }
+
+    fn push_error(ctxt: &mut Self::Context, error: form::Error<'r>) {
+        T::push_error(&mut ctxt.1, error);
+    }
+
+    fn finalize((token, context): Self::Context) -> form::Result<'r, Self> {
+        // Always a value: the token is checked before the form's own errors are told.
+        Ok(WithToken { token, form: T::finalize(context) })
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T: FromForm<'r>> FromData<'r> for CsrfForm<T> {
+    type Error = CsrfFormError<'r>;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let Some(cognito) = req.rocket().state::<Cognito>() else {
+            return data::Outcome::Error((
+                CsrfError::NoCookie.record(req),
+                CsrfFormError::Refused(CsrfError::NoCookie),
+            ));
+        };
+        let secret = secret(&cognito.shared().cookies, req.cookies());
+        let parsed = match Form::<WithToken<'r, T>>::from_data(req, data).await {
+            data::Outcome::Success(form) => form.into_inner(),
+            data::Outcome::Error((status, errors)) => {
+                // The body could not be read as a form: nothing to act on either way.
+                return data::Outcome::Error((status, CsrfFormError::Invalid(errors)));
+            }
+            data::Outcome::Forward(f) => return data::Outcome::Forward(f),
+        };
+        let token = parsed.token.or_else(|| req.headers().get_one(CSRF_HEADER));
+        let refusal = match (secret, token) {
+            (None, _) => Some(CsrfError::NoCookie),
+            (_, None) => Some(CsrfError::Missing),
+            (Some(secret), Some(token)) => (!matches(token, &secret)).then_some(CsrfError::Mismatch),
+        };
+        if let Some(why) = refusal {
+            return data::Outcome::Error((why.record(req), CsrfFormError::Refused(why)));
+        }
+        match parsed.form {
+            Ok(form) => data::Outcome::Success(CsrfForm(form)),
+            Err(errors) => data::Outcome::Error((errors.status(), CsrfFormError::Invalid(errors))),
+        }
+    }
+}
+
+/// A request that a browser did not send from another site: for a form that carries no token
+/// (a sign-out button on a page of static HTML, say). It follows Go's
+/// `net/http.CrossOriginProtection`: safe methods (GET, HEAD, OPTIONS) pass; otherwise a
+/// `Sec-Fetch-Site` other than `same-origin` or `none` is refused, and without it an `Origin`
+/// whose host is not the request's `Host`. A request with neither header (not a browser, or
+/// one too old to send them) passes.
+///
+/// # Outcomes
+///
+/// - **Success**: the request is the site's own.
+/// - **Error** 403 ([`CsrfError::CrossOrigin`]).
+///
+/// ```no_run
+/// # use rocket::{post, http::CookieJar, response::Redirect};
+/// use rocket_warrant::{Cognito, SameOrigin};
+///
+/// #[post("/logout")]
+/// async fn logout(_same: SameOrigin, cognito: &Cognito, jar: &CookieJar<'_>) -> Redirect {
+///     cognito.sign_out(jar).await;
+///     Redirect::to("/")
+/// }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct SameOrigin(());
+
+/// Whether a request's headers say it came from another site (the rules of [`SameOrigin`]).
+pub(crate) fn cross_origin(req: &Request<'_>) -> bool {
+    if matches!(req.method(), Method::Get | Method::Head | Method::Options) {
+        return false;
+    }
+    let headers = req.headers();
+    if let Some(site) = headers.get_one("Sec-Fetch-Site") {
+        return !(site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none"));
+    }
+    let Some(origin) = headers.get_one("Origin") else {
+        return false;
+    };
+    // `null` (a sandboxed or privacy-sensitive context) is no host of this site.
+    let host = origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/'));
+    let own = headers.get_one("Host");
+    !matches!((host, own), (Some(host), Some(own)) if host.eq_ignore_ascii_case(own))
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for SameOrigin {
+    type Error = CsrfError;
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        if cross_origin(req) {
+            return request::Outcome::Error((CsrfError::CrossOrigin.record(req), CsrfError::CrossOrigin));
+        }
+        request::Outcome::Success(SameOrigin(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mask_opens_to_its_secret_only_and_differs_each_time() {
+        let secret = [7u8; SECRET_BYTES];
+        let (a, b) = (mask(&secret), mask(&secret));
+        assert_ne!(a, b, "a new pad for each page");
+        assert!(matches(&a, &secret) && matches(&b, &secret));
+        assert!(matches(&format!(" {a} "), &secret), "as a form may send it, padded");
+        let mut other = secret;
+        other[31] ^= 1;
+        assert!(!matches(&a, &other), "another browser's secret");
+        for bad in ["", "not base64!", &a[..a.len() - 2], "AAAA"] {
+            assert!(!matches(bad, &secret), "{bad:?}");
+        }
+        // The unmasked secret itself is no token.
+        let plain = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        assert!(!matches(&plain, &secret));
+    }
+}
