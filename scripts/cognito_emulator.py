@@ -1575,6 +1575,78 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
     return send_code, spend_code, token_user
 
 
+# A user pool's feature plan (CreateUserPool reference, UserPoolTier: LITE, ESSENTIALS or PLUS,
+# "Defaults to ESSENTIALS"). USER_AUTH (InitiateAuth reference: "your user pool must be in the
+# Essentials tier or higher"), a sign-in policy with other first factors than the password
+# (SignInPolicyType reference) and email MFA (EmailMfaConfigType reference) need Essentials; below
+# it Cognito answers FeatureUnavailableInTierException, a modeled error of InitiateAuth,
+# CreateUserPool, UpdateUserPool and SetUserPoolMfaConfig. moto knows no plans. The wording is the
+# emulator's (no public source); the crate reads the type (test emulator_models_the_feature_plan).
+TIERS = ("LITE", "ESSENTIALS", "PLUS")
+
+
+def pool_tier(pool):
+    return pool.extended_config.get("UserPoolTier") or "ESSENTIALS"
+
+
+def refuse_below_tier(pool, needed, feature):
+    from moto.core.exceptions import JsonRESTError
+
+    tier = pool_tier(pool)
+    if TIERS.index(tier) < TIERS.index(needed):
+        raise JsonRESTError("FeatureUnavailableInTierException",
+                            "%s needs the %s feature plan or higher; user pool %s is on %s" % (feature, needed, pool.id, tier))
+
+
+def refuse_sign_in_policy(pool_config, pool_for_tier):
+    """A pool's SignInPolicy: PASSWORD always among its first factors (CDK's
+    AllowedFirstAuthFactors: password "must be true"; developer guide, "Authentication flows":
+    the password is always an available first factor), and others only from Essentials up."""
+    from moto.cognitoidp.exceptions import InvalidParameterException
+
+    factors = ((pool_config.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors")
+    if factors is None:
+        return
+    if "PASSWORD" not in factors:
+        raise InvalidParameterException("AllowedFirstAuthFactors must include PASSWORD")
+    if any(f != "PASSWORD" for f in factors):
+        refuse_below_tier(pool_for_tier, "ESSENTIALS", "A sign-in policy with %s" % ", ".join(factors))
+
+
+def patch_pool_plans(models):
+    """The feature plan at CreateUserPool and UpdateUserPool (refuse_sign_in_policy), and what
+    DescribeUserPool answers for settings a pool was made without, as Cognito fills them in: the
+    ESSENTIALS plan and the password as the only first factor."""
+    backend = models.CognitoIdpBackend
+    original_create, original_update = backend.create_user_pool, backend.update_user_pool
+    pool_class = models.CognitoIdpUserPool
+    original_to_json = pool_class.to_json
+
+    class Planned:  # the plan a pool being made or updated will have
+        def __init__(self, config, pool_id):
+            self.extended_config, self.id = config, pool_id
+
+    def create_user_pool(self, name, extended_config):
+        refuse_sign_in_policy(extended_config or {}, Planned(extended_config or {}, name))
+        return original_create(self, name, extended_config)
+
+    def update_user_pool(self, user_pool_id, extended_config):
+        refuse_sign_in_policy(extended_config or {}, Planned(extended_config or {}, user_pool_id))
+        return original_update(self, user_pool_id, extended_config)
+
+    def to_json(self, extended=False):
+        described = original_to_json(self, extended)
+        if extended:
+            described.setdefault("UserPoolTier", "ESSENTIALS")
+            policies = dict(described.get("Policies") or {})
+            policies.setdefault("SignInPolicy", {"AllowedFirstAuthFactors": ["PASSWORD"]})
+            described["Policies"] = policies
+        return described
+
+    backend.create_user_pool, backend.update_user_pool = create_user_pool, update_user_pool
+    pool_class.to_json = to_json
+
+
 def patch_mfa_settings(models, responses):
     """Email MFA's settings, which moto drops: the pool's EmailMfaConfiguration
     (SetUserPoolMfaConfig) and a user's EmailMfaSettings (AdminSetUserMFAPreference,
@@ -1594,9 +1666,22 @@ def patch_mfa_settings(models, responses):
             user.preferred_mfa_setting = ""
 
     def set_user_pool_mfa_config(self):
-        answer = original_pool(self)
+        from moto.cognitoidp.exceptions import InvalidParameterException
+
         pool = self.backend.describe_user_pool(self._get_param("UserPoolId"))
-        pool.email_mfa_config = self._get_param("EmailMfaConfiguration")
+        email = self._get_param("EmailMfaConfiguration")
+        if email is not None:
+            # Email MFA needs the Essentials plan (EmailMfaConfigType reference) and the pool's
+            # email sent by Amazon SES (aws-amplify/amplify-js#14067, the Amplify team: "SES must
+            # be enabled as the email provider to toggle on Email MFA"; CDK's MfaSecondFactor:
+            # email "requires ... Amazon SES"). The wording is the emulator's.
+            refuse_below_tier(pool, "ESSENTIALS", "Email MFA")
+            sending = (pool.extended_config.get("EmailConfiguration") or {}).get("EmailSendingAccount")
+            if sending != "DEVELOPER":
+                raise InvalidParameterException(
+                    "Email MFA needs the user pool's email sent by Amazon SES (EmailSendingAccount DEVELOPER)")
+        answer = original_pool(self)
+        pool.email_mfa_config = email
         return answer
 
     def admin_set_user_mfa_preference(self):
@@ -1858,9 +1943,18 @@ def patch_moto():
     # (Policies.SignInPolicy.AllowedFirstAuthFactors, PASSWORD alone unless set) that the user
     # can use: PASSWORD and PASSWORD_SRP, EMAIL_OTP with a verified email, SMS_OTP with a
     # verified phone. PREFERRED_CHALLENGE starts one at once; without it SELECT_CHALLENGE lists
-    # them (AVAILABLE_CHALLENGES, a JSON list in a string) and its ANSWER starts one (with
-    # PASSWORD, or SRP_A). A passwordless factor's code signs the user in. moto has no USER_AUTH.
+    # them in the response's top-level AvailableChallenges (InitiateAuth reference: "Amazon
+    # Cognito responds with the AvailableChallenges parameter"; RespondToAuthChallenge reference,
+    # ANSWER: "one of the challenge types in the AvailableChallenges response parameter";
+    # Amplify's signInWithUserAuth reads response.AvailableChallenges), never in the challenge
+    # parameters, and its ANSWER starts one (with PASSWORD, or SRP_A). A passwordless factor's
+    # code signs the user in. moto has no USER_AUTH.
     offered_first = {}  # SELECT_CHALLENGE session -> the factors it offered
+    # An unknown user's SELECT_CHALLENGE under PreventUserExistenceErrors (developer guide,
+    # "Managing error responses": choice-based authentication answers an unknown user as a
+    # known one): session -> the name given. Answered as a user with a password alone is, the
+    # password refused where it is checked.
+    decoys = {}
 
     def first_factors(pool, user):
         policy = (pool.extended_config.get("Policies") or {}).get("SignInPolicy") or {}
@@ -1873,19 +1967,37 @@ def patch_moto():
             available.append("SMS_OTP")
         return available
 
+    def select_challenge(session, available, username):
+        return {"ChallengeName": "SELECT_CHALLENGE", "Session": session,
+                "ChallengeParameters": {"USERNAME": username}, "AvailableChallenges": list(available)}
+
+    def decoy_factor(username, factor, given):
+        """An unknown user's first factor, as a known user with a password alone gets it: the
+        password refused as a wrong one, SRP's PASSWORD_VERIFIER whose answer is refused."""
+        if factor == "PASSWORD":
+            raise NotAuthorizedError("Incorrect username or password.")
+        if factor == "PASSWORD_SRP":
+            return simulated_srp_challenge({"USERNAME": username})
+        raise InvalidParameterException("%s is not a challenge available to the user" % factor)
+
     def user_auth(self, client_id, auth_parameters):
         from moto.cognitoidp.exceptions import UserNotConfirmedException, UserNotFoundError
 
         pool, _ = find_client(self, client_id)
         if pool is None:
             raise models.ResourceNotFoundError(client_id)
-        user = pool._get_user(auth_parameters.get("USERNAME") or "")
+        refuse_below_tier(pool, "ESSENTIALS", "USER_AUTH")
+        username = auth_parameters.get("USERNAME") or ""
+        user = pool._get_user(username)
+        preferred = auth_parameters.get("PREFERRED_CHALLENGE")
         if user is None:
             if hides_users(self, client_id):
-                # As for a known user with a password only: no factor tells the two apart.
+                if preferred in ("PASSWORD", "PASSWORD_SRP"):
+                    return decoy_factor(username, preferred, auth_parameters)
                 session = str(models.random.uuid4())
-                return {"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {
-                    "AVAILABLE_CHALLENGES": json.dumps(["PASSWORD", "PASSWORD_SRP"])}}
+                with lock:
+                    decoys[session] = username
+                return select_challenge(session, ["PASSWORD", "PASSWORD_SRP"], username)
             raise UserNotFoundError("User does not exist.")
         if not user.enabled:
             raise NotAuthorizedError("User is disabled.")
@@ -1894,13 +2006,11 @@ def patch_moto():
         available = first_factors(pool, user)
         session = str(models.random.uuid4())
         self.sessions[session] = (user.username, pool)
-        preferred = auth_parameters.get("PREFERRED_CHALLENGE")
         if preferred in available:
             return start_factor(self, client_id, pool, user, session, preferred, auth_parameters)
         with lock:
             offered_first[session] = available
-        return {"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {
-            "AVAILABLE_CHALLENGES": json.dumps(available), "USERNAME": user.username}}
+        return select_challenge(session, available, user.username)
 
     def start_factor(self, client_id, pool, user, session, factor, given):
         if factor == "PASSWORD":
@@ -2280,6 +2390,15 @@ def patch_moto():
                 params = dict(params, USER_ID_FOR_SRP=username)
                 return deliver_codes(self, {"ChallengeName": challenge, "Session": moved, "ChallengeParameters": params})
             return answer_device(self, session, client_id, challenge_name, challenge_responses, finish)
+        if challenge_name == "SELECT_CHALLENGE":
+            with lock:
+                decoy = decoys.pop(session, None)
+            if decoy is not None:
+                _, client = find_client(self, client_id)
+                if client is not None and client.generate_secret:
+                    refuse_secret_hash(client, challenge_responses.get("USERNAME") or "",
+                                       challenge_responses.get("SECRET_HASH"))
+                return decoy_factor(decoy, challenge_responses.get("ANSWER") or "", challenge_responses)
         if challenge_name in ("SELECT_CHALLENGE", "SMS_OTP"):
             username, pool = live_session(self, session, client_id, challenge_responses)
             if challenge_name == "SMS_OTP":
@@ -2361,6 +2480,7 @@ def patch_moto():
         return result
 
     patch_tokens(models)
+    patch_pool_plans(models)
     patch_client_defaults(models)
     patch_client_updates(models)
     backend.initiate_auth = initiate_auth

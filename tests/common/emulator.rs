@@ -530,8 +530,20 @@ impl Pool {
             .expect("set_user_pool_mfa_config");
     }
 
-    /// Makes MFA optional in the pool, by authenticator app or by email (EmailMfaConfiguration).
+    /// Makes MFA optional in the pool, by authenticator app or by email (EmailMfaConfiguration),
+    /// its email sent by Amazon SES as email MFA needs (UpdateUserPool resets the pool's other
+    /// settings: call it first).
     pub async fn offer_email_mfa(&self) {
+        let ses = cip::types::EmailConfigurationType::builder()
+            .email_sending_account(cip::types::EmailSendingAccountType::Developer)
+            .source_arn("arn:aws:ses:eu-west-1:123456789012:identity/example.com")
+            .build();
+        (self.admin.update_user_pool())
+            .user_pool_id(&self.pool_id)
+            .email_configuration(ses)
+            .send()
+            .await
+            .expect("update_user_pool");
         let email = cip::types::EmailMfaConfigType::builder().message("Your code is {####}").subject("Code").build();
         (self.admin.set_user_pool_mfa_config())
             .user_pool_id(&self.pool_id)
