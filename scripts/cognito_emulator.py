@@ -317,6 +317,12 @@ def refuse_without_device(refresh_token, device_key):
     with DEVICE_LOCK:
         if bound not in DEVICES:
             raise ResourceNotFoundError("Device does not exist.")
+        # Only a confirmed device's key refreshes (the reference: "the confirmed device key";
+        # aws-amplify/amplify-android#2506: Cognito "mandates all new devices ... to be confirmed
+        # ... otherwise they will not let the refresh token refresh"). The emulator of before
+        # refreshed with an unconfirmed one.
+        if DEVICES[bound]["verifier"] is None:
+            raise NotAuthorizedError("Invalid Refresh Token.")
 
 
 def patch_devices(responses, token_user, srp_states, lock, refuse_secret_hash):
@@ -1276,9 +1282,37 @@ def with_outbox(app):
 # confirmation code "remains valid for 24 hours"; ForgotPassword's reference: the code "is valid
 # for one hour"; attribute verification codes as sign-up's), and how many wrong codes are
 # allowed before LimitExceededException (the guide's five failed attempts).
-# An email MFA code lives as long as its challenge session (three minutes).
-CODE_LIFETIMES = {"signup": 24 * 3600, "reset": 3600, "verify": 24 * 3600, "mfa": 180}  # by purpose, before its ":"
+# An email MFA code "is valid for the Authentication flow session duration" (developer guide,
+# "SMS and email message MFA"; "Quotas": 3 to 15 minutes, the app client's AuthSessionValidity):
+# its session's deadline bounds it (refuse_lapsed; a managed-login step's own), so the code
+# itself lives the longest a session can. The emulator of before gave it three minutes
+# whatever the session's validity.
+CODE_LIFETIMES = {"signup": 24 * 3600, "reset": 3600, "verify": 24 * 3600, "mfa": 15 * 60}  # by purpose, before its ":"
 MAX_WRONG_CODES = 5
+# Per-user hourly quotas on asking for and entering codes (developer guide, "Quotas": the code
+# security quotas; "between 5 and 20 attempts for a user to request or enter a password reset
+# code" an hour, "How to recover a user account"; ChangePassword 5 an hour, users' reports:
+# dev.classmethod.jp, amazon-cognito-identity-js#548, aws-amplify/amplify-js#13225), counted on
+# the pool's clock over the last hour and not reset by a new code; past one,
+# LimitExceededException. The reset quota is taken at its low end, so no test passes by
+# Cognito's leniency. moto has no quota at all.
+HOURLY_QUOTAS = {"ConfirmSignUp": 15, "ResendConfirmationCode": 5, "reset": 5, "ChangePassword": 5,
+                 "GetUserAttributeVerificationCode": 5}
+QUOTA_USES = {}  # (pool id, username, quota) -> the instants of the last hour's calls
+QUOTA_LOCK = threading.Lock()
+
+
+def spend_quota(pool, username, quota):
+    """Counts one call against the user's hourly quota, or refuses it once the quota is used."""
+    from moto.core.exceptions import JsonRESTError
+
+    now = pool_now(pool.id)
+    with QUOTA_LOCK:
+        uses = [t for t in QUOTA_USES.get((pool.id, username, quota), []) if now - t < 3600]
+        if len(uses) >= HOURLY_QUOTAS[quota]:
+            QUOTA_USES[(pool.id, username, quota)] = uses
+            raise JsonRESTError("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+        QUOTA_USES[(pool.id, username, quota)] = uses + [now]
 
 
 def mask_email(address):
@@ -1382,12 +1416,19 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
 
     def confirm_sign_up(self):
         username = self._get_param("Username") or ""
-        _, pool, _ = client_of(self, username)
+        _, pool, client = client_of(self, username)
         user = pool._get_user(username)
         if user is None:
+            # With PreventUserExistenceErrors, ConfirmSignUp answers only ExpiredCodeException,
+            # NotAuthorizedException or CodeMismatchException (developer guide, "Managing error
+            # responses"); which one for an unknown user is not said: a wrong code, as
+            # ConfirmForgotPassword answers it.
+            if hides_users(client):
+                raise CodeMismatchException("Invalid verification code provided, please try again.")
             raise UserNotFoundError(unknown)
         if user.status is not UserStatus.UNCONFIRMED:
             raise NotAuthorizedError("User cannot be confirmed. Current status is %s" % user.status.value)
+        spend_quota(pool, user.username, "ConfirmSignUp")
         entry = spend_code(pool, user.username, "signup", self._get_param("ConfirmationCode"))
         user.status = UserStatus.CONFIRMED
         # The code reached the address: it is verified.
@@ -1409,7 +1450,13 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         if user is None:
             return simulated_delivery(client, username)
         if user.status is not UserStatus.UNCONFIRMED:
+            # With PreventUserExistenceErrors no error tells a confirmed user apart
+            # (aws-amplify/amplify-js#14762: no error for a confirmed user); without it, "User is
+            # already confirmed." (aws-amplify/amplify-ui#219).
+            if hides_users(client):
+                return simulated_delivery(client, username)
             raise InvalidParameterException("User is already confirmed.")
+        spend_quota(pool, user.username, "ResendConfirmationCode")
         attribute = "email" if user.attribute_lookup.get("email") else "phone_number"
         return ActionResult({"CodeDeliveryDetails": send_code(pool, user, "signup", attribute)})
 
@@ -1422,15 +1469,21 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         # As Cognito's users report it: a disabled user, "User is disabled."; one who has not yet
         # replaced an administrator's temporary password, "User password cannot be reset in the
         # current state." (aws-amplify/amplify-flutter#3048, aws-amplify/amplify-js#1340).
+        attribute = next((a for a in ("email", "phone_number") if verified(user, a)), None)
+        # With PreventUserExistenceErrors, "When a user isn't found, is deactivated, or doesn't
+        # have a verified delivery mechanism ... returns CodeDeliveryDetails with a simulated
+        # delivery medium" (developer guide, "Managing error responses", ForgotPassword).
+        if hides_users(client) and (not user.enabled or attribute is None):
+            return simulated_delivery(client, username)
         if not user.enabled:
             raise NotAuthorizedError("User is disabled.")
         if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
             raise NotAuthorizedError("User password cannot be reset in the current state.")
-        attribute = next((a for a in ("email", "phone_number") if verified(user, a)), None)
         if attribute is None:
             raise InvalidParameterException(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number"
             )
+        spend_quota(pool, user.username, "reset")
         return ActionResult({"CodeDeliveryDetails": send_code(pool, user, "reset", attribute)})
 
     def confirm_forgot_password(self):
@@ -1444,6 +1497,7 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         # The policy first, so that a refused password does not spend the code.
         password = self._get_param("Password") or ""
         backend._validate_password(pool.id, password)
+        spend_quota(pool, user.username, "reset")
         spend_code(pool, user.username, "reset", self._get_param("ConfirmationCode"))
         user.password = password
         if user.status is UserStatus.RESET_REQUIRED:
@@ -1527,6 +1581,7 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
 
     def get_user_attribute_verification_code(self):
         pool, user = token_user(self)
+        spend_quota(pool, user.username, "GetUserAttributeVerificationCode")
         name = self._get_param("AttributeName") or ""
         with lock:
             value = pending.get((pool.id, user.username, name))
@@ -1558,6 +1613,8 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
             if access_token in pool.access_tokens:
                 refuse_expired(access_token, pool)
                 user = pool.users.get(pool.access_tokens[access_token][1])
+                if user is not None:
+                    spend_quota(pool, user.username, "ChangePassword")
                 if user is not None and user.password != previous_password:
                     raise NotAuthorizedError("Incorrect username or password.")
                 return original_change(self, access_token, previous_password, proposed_password)
@@ -2179,7 +2236,10 @@ def patch_moto():
 
     def require_mfa(self, client_id, auth_flow, result):
         """The second factor Cognito asks for once a password is proved (in a password flow, or
-        at PASSWORD_VERIFIER), in place of moto's tokens or challenge where they differ."""
+        at PASSWORD_VERIFIER), in place of moto's tokens or challenge where they differ. Every
+        flow decides it alike (mfa_due): moto's SRP answers MFA_SETUP to a user with SMS MFA
+        whenever the pool requires MFA and no authenticator was verified, which a real client
+        cannot get past (tried with pycognito's SRP; test sms_mfa_follows_srp_as_every_flow)."""
         flow = str(getattr(auth_flow, "value", auth_flow))
         if flow not in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "PASSWORD_VERIFIER",
                         "NEW_PASSWORD_REQUIRED"):
@@ -2191,7 +2251,7 @@ def patch_moto():
         if tokens and pool is not None:
             found = pool.refresh_tokens.get(tokens.get("RefreshToken"))
             username = found[1] if found else None
-        elif result.get("ChallengeName") in ("SMS_MFA", "SOFTWARE_TOKEN_MFA") and pool is not None:
+        elif result.get("ChallengeName") in ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "MFA_SETUP") and pool is not None:
             username = self.sessions.get(result.get("Session"), (None, None))[0]
         else:
             return result
@@ -2373,9 +2433,14 @@ def patch_moto():
                 return result
         if challenge_name in ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"):
             def finish(pool, username, session, remembered):
-                # A remembered device skips the second factor; another is asked for it, under a
-                # session that keeps the device for the tokens.
-                challenge, params = (None, None) if remembered else mfa_due(pool, pool.users[username])
+                # A remembered device skips the second factor only in a pool whose
+                # ChallengeRequiredOnNewDevice is true (DeviceConfigurationType reference: "When
+                # true, a remembered device can sign in with device authentication instead of SMS
+                # and TOTP factors"); otherwise, and for a device not remembered, the factor is
+                # asked for under a session that keeps the device for the tokens. The emulator
+                # of before skipped it for any remembered device.
+                replaces = bool((device_config(pool) or {}).get("ChallengeRequiredOnNewDevice"))
+                challenge, params = (None, None) if remembered and replaces else mfa_due(pool, pool.users[username])
                 if challenge is None:
                     self.sessions.pop(session, None)
                     return self._log_user_in(pool, pool.clients[client_id], username)

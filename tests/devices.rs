@@ -323,8 +323,43 @@ async fn emulator_refuses_a_device_the_user_does_not_have_and_a_refresh_without_
     let without = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh);
     let refused = without.send().await.unwrap_err();
     assert_eq!(refused.as_service_error().and_then(|e| e.meta().code()), Some("NotAuthorizedException"));
+    // The key of a device not yet confirmed refreshes nothing (review C6; the emulator of before
+    // refreshed with it, so this test refreshed before confirming); confirmed, it does.
+    let unconfirmed = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh);
+    let refused = unconfirmed.device_key(&device).send().await.unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(|e| e.meta().code()), Some("NotAuthorizedException"));
+    let verifier = aws_sdk_cognitoidentityprovider::types::DeviceSecretVerifierConfigType::builder()
+        .password_verifier("AQIDBA==")
+        .salt("BQYHCA==")
+        .build();
+    (pool.admin.confirm_device())
+        .access_token(first.access_token().unwrap())
+        .device_key(&device)
+        .device_secret_verifier_config(verifier)
+        .send()
+        .await
+        .expect("confirm_device");
     let with_key = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh);
-    with_key.device_key(&device).send().await.expect("with the device key");
+    with_key.device_key(&device).send().await.expect("with the confirmed device's key");
+}
+
+/// Conformance (review C4): a remembered device stands in for the second factor only in a pool
+/// whose ChallengeRequiredOnNewDevice is true (DeviceConfigurationType reference); without it
+/// the device is proved and the texted code asked for all the same. The emulator of before
+/// skipped the code for any remembered device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remembered_device_replaces_the_code_only_where_the_pool_says_so() {
+    need_emulator!();
+    let pool = pool_with_texted_user(false, false).await;
+    pool.remember_devices_as(false, false).await;
+    let site = Site::new(&pool, json!({})).await;
+    assert_eq!(site.login_as("dev", None).await, "SmsMfa");
+    site.post("/code", &pool.texts("dev").await.pop().unwrap()).await;
+    assert_eq!(site.devices().await[0]["remembered"], true);
+    site.post("/logout", "").await;
+    assert_eq!(site.login_as("dev", None).await, "SmsMfa", "remembered, and the code still asked");
+    assert_eq!(site.post("/code", &pool.texts("dev").await.pop().unwrap()).await, "signed in");
+    assert_eq!(site.devices().await.len(), 1, "the device was proved, not replaced");
 }
 
 /// Threat protection's context reaches Cognito with each call: the user's address (from the

@@ -1564,6 +1564,36 @@ async fn emulator_lists_first_factors_in_available_challenges_and_hides_unknown_
     }
 }
 
+/// SMS MFA in a pool that requires MFA, after SRP as after a password (issue 42, item 5): a user
+/// with a verified phone and SMS MFA enabled and preferred is asked for the texted code in every
+/// flow, SRP (the crate's default) included, and signs in with it. The emulator of before
+/// answered SRP's PASSWORD_VERIFIER with MFA_SETUP (`MFAS_CAN_SETUP: ["SMS_MFA"]`), as moto
+/// does, which no client can get past; Cognito asks every flow for the user's factor
+/// (developer guide, "Adding MFA to a user pool").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_mfa_follows_srp_as_every_flow() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.require_sms_mfa().await;
+    let phone = [("phone_number", "+15555550142"), ("phone_number_verified", "true")];
+    pool.add_user("texted", PASSWORD, &phone).await;
+    pool.enable_sms_mfa("texted").await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for flow in ["user_srp", "user_password", "admin_user_password"] {
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let pending = match cognito.login("texted", PASSWORD).await {
+            Err(Error::ChallengeRequired(pending)) => pending,
+            other => panic!("{flow}: {other:?}"),
+        };
+        assert_eq!(pending.challenge(), &Challenge::SmsMfa, "{flow}");
+        assert_eq!(pending.destination(), Some("+*******0142"), "{flow}");
+        let code = pool.texts("texted").await.pop().expect("a text");
+        let login = cognito.answer(&pending, Answer::Code(&code)).await.unwrap_or_else(|e| panic!("{flow}: {e:?}"));
+        assert_eq!(login.user.unwrap().username, "texted", "{flow}");
+    }
+}
+
 /// Conformance (review B4, B7, B11): a pool's feature plan. A new pool is on Essentials and its
 /// only first factor is the password (CreateUserPool reference, UserPoolTier "Defaults to
 /// ESSENTIALS"); the password is always among the first factors (CDK's AllowedFirstAuthFactors:
@@ -1652,3 +1682,34 @@ async fn user_auth_on_a_pool_below_essentials_is_misconfiguration_naming_the_pla
     assert!(common::launch_stops(StoreKind::Sqlite, &url, settings).await, "launch stops on Lite");
 }
 
+/// Conformance (review B3): an email MFA code lives as long as its sign-in's session, the app
+/// client's AuthSessionValidity (developer guide: the code "is valid for the Authentication flow
+/// session duration", 3 to 15 minutes): with ten minutes, a code entered after five signs in.
+/// The emulator of before let it lapse after three minutes whatever the setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_code_lives_as_long_as_its_session() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.offer_email_mfa().await;
+    pool.update_client(|u| u.auth_session_validity(10)).await;
+    pool.add_user("patient", PASSWORD, &[("email", "patient@example.com"), ("email_verified", "true")]).await;
+    pool.set_factors("patient", false, true).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    let pending = match cognito.login("patient", PASSWORD).await {
+        Err(Error::ChallengeRequired(pending)) => pending,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(pending.challenge(), &Challenge::EmailOtp);
+    pool.advance_clock(5 * 60).await;
+    let code = pool.newest_code("patient", "mfa").await;
+    cognito.answer(&pending, Answer::Code(&code)).await.expect("within the session's ten minutes");
+    let late = match cognito.login("patient", PASSWORD).await {
+        Err(Error::ChallengeRequired(pending)) => pending,
+        other => panic!("{other:?}"),
+    };
+    pool.advance_clock(10 * 60 + 1).await;
+    let code = pool.newest_code("patient", "mfa").await;
+    let lapsed = cognito.answer(&late, Answer::Code(&code)).await.unwrap_err();
+    assert!(matches!(lapsed, Error::SessionExpired), "past the session: {lapsed:?}");
+}
