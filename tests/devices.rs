@@ -365,11 +365,15 @@ async fn a_remembered_device_replaces_the_code_only_where_the_pool_says_so() {
 /// Threat protection's context reaches Cognito with each call: the user's address (from the
 /// trusted proxy header when the settings name one, its last entry; never from a header the
 /// settings do not trust) and the client metadata; the admin flow's ContextData has the server's
-/// name, the path and the headers, the cookies left out.
+/// name, the path and the headers, the cookies left out. The app client propagates the address
+/// (EnablePropagateAdditionalUserContextData): without it Cognito does not take it from the
+/// public calls, as `context_data_ip_needs_the_client_setting` shows (the emulator of before
+/// took it from any client, so this test set nothing).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_context_and_client_metadata_reach_cognito_with_each_sign_in() {
     need_emulator!();
     let pool = Pool::new(true).await;
+    pool.update_client(|u| u.enable_propagate_additional_user_context_data(true)).await;
     pool.add_user("ctx", PASSWORD, &[("email", "ctx@example.com")]).await;
     let forwarded = || Some(Header::new("X-Forwarded-For", "198.51.100.7, 203.0.113.9"));
 
@@ -450,4 +454,37 @@ async fn emulator_lists_devices_a_page_at_a_time() {
     let keys: std::collections::HashSet<_> =
         first.devices().iter().chain(second.devices()).filter_map(|d| d.device_key()).collect();
     assert_eq!(keys.len(), 3, "three browsers, three devices");
+}
+
+/// Conformance (review D1): Cognito takes the user's address from the public calls'
+/// UserContextData only for an app client with EnablePropagateAdditionalUserContextData, which
+/// only a client with a secret may have (CreateUserPoolClient reference); the admin calls'
+/// ContextData is not affected. The emulator of before took the address from any client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn context_data_ip_needs_the_client_setting() {
+    need_emulator!();
+    let pool = Pool::new(true).await;
+    pool.add_user("ctx", PASSWORD, &[("email", "ctx@example.com")]).await;
+    let site = Site::new(&pool, json!({ "trusted_ip_header": "X-Forwarded-For" })).await;
+    site.login_as("ctx", Some(Header::new("X-Forwarded-For", "203.0.113.9"))).await;
+    let seen = pool.contexts(&site.marker).await;
+    assert!(!seen.is_empty());
+    for context in &seen {
+        assert_eq!(context["IpAddressIgnored"], true, "{context}");
+        assert!(context["UserContextData"].get("IpAddress").is_none(), "{context}");
+    }
+    let admin = Site::new(&pool, json!({ "auth_flow": "admin_user_password" })).await;
+    admin.login_as("ctx", None).await;
+    let seen = pool.contexts(&admin.marker).await;
+    assert_eq!(seen[0]["ContextData"]["IpAddress"], "192.0.2.10", "the admin flow's is kept");
+    // Only a client with a secret may propagate the address.
+    let public = Pool::new(false).await;
+    let refused = (public.admin.update_user_pool_client())
+        .user_pool_id(&public.pool_id)
+        .client_id(&public.client_id)
+        .enable_propagate_additional_user_context_data(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(|e| e.meta().code()), Some("InvalidParameterException"));
 }
