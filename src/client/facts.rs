@@ -261,6 +261,24 @@ impl ClientFacts {
         if let Some(why) = self.dropped_address(config) {
             log::warn!("rocket_warrant: {why}");
         }
+        if let Some(why) = self.unprotected_address(config) {
+            log::warn!("rocket_warrant: {why}");
+        }
+    }
+
+    /// Why the address `trusted_ip_header` finds serves nothing, when the pool's plan says so:
+    /// threat protection, which reads it, is a feature of the Plus plan (developer guide,
+    /// "Threat protection"; UserPoolAddOnsType reference: "your user pool must be on the Plus
+    /// tier").
+    pub(crate) fn unprotected_address(&self, config: &Config) -> Option<String> {
+        let header = config.trusted_ip_header.as_ref()?;
+        let tier = self.tier.filter(|tier| *tier < Tier::Plus)?;
+        Some(format!(
+            "cognito.trusted_ip_header = \"{header}\" gives Cognito the user's address for threat protection, a \
+             feature of the Plus plan, and user pool {} is on {} (its UserPoolTier): the address goes unused",
+            config.user_pool_id,
+            tier.name()
+        ))
     }
 
     /// Why the user's address this site sends goes unused, when it does: the public flows send
@@ -387,6 +405,12 @@ mod tests {
         assert_eq!(dropping.dropped_address(&config("")), None, "nothing asks for the address");
         let why = dropping.dropped_address(&config("trusted_ip_header = \"X-Forwarded-For\"")).unwrap();
         assert!(why.contains("EnablePropagateAdditionalUserContextData") && why.contains("client secret"), "{why}");
+        let essentials = ClientFacts { tier: Some(Tier::Essentials), ..Default::default() };
+        let why = essentials.unprotected_address(&config("trusted_ip_header = \"X-Real-IP\"")).unwrap();
+        assert!(why.contains("Plus plan") && why.contains("on Essentials"), "{why}");
+        assert_eq!(essentials.unprotected_address(&config("")), None);
+        let plus = ClientFacts { tier: Some(Tier::Plus), ..Default::default() };
+        assert_eq!(plus.unprotected_address(&config("trusted_ip_header = \"X-Real-IP\"")), None);
         let protected = ClientFacts { threat_protection: Some(true), ..dropping.clone() };
         assert!(protected.dropped_address(&config("")).is_some());
         assert_eq!(protected.dropped_address(&config("auth_flow = \"admin_user_password\"")), None, "ContextData");

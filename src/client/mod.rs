@@ -1207,6 +1207,17 @@ mod tests {
     }
 
     #[test]
+    fn the_refresh_reads_no_wording() {
+        // No public source gives GetTokensFromRefreshToken's words for a wrong ClientSecret:
+        // read by type, its "secret hash" words (InitiateAuth's) are not taken to name a setting.
+        let message = "Unable to verify secret hash for client 1example23456789";
+        let by_type = sdk_error_by_type(refused("NotAuthorizedException", message), |_, _| None);
+        assert!(matches!(&by_type, Error::Cognito(s) if s.setting().is_none()), "{by_type:?}");
+        let worded = sdk_error(refused("NotAuthorizedException", message), |_, _| None);
+        assert!(matches!(&worded, Error::Misconfigured(s) if s.setting() == Some("app_client_secret")));
+    }
+
+    #[test]
     fn a_misconfiguration_says_which_setting_to_check() {
         let err =
             misconfigured("InvalidParameterException", "USER_SRP_AUTH is not enabled for the client.", "auth_flow");
