@@ -317,6 +317,12 @@ def refuse_without_device(refresh_token, device_key):
     with DEVICE_LOCK:
         if bound not in DEVICES:
             raise ResourceNotFoundError("Device does not exist.")
+        # Only a confirmed device's key refreshes (the reference: "the confirmed device key";
+        # aws-amplify/amplify-android#2506: Cognito "mandates all new devices ... to be confirmed
+        # ... otherwise they will not let the refresh token refresh"). The emulator of before
+        # refreshed with an unconfirmed one.
+        if DEVICES[bound]["verifier"] is None:
+            raise NotAuthorizedError("Invalid Refresh Token.")
 
 
 def patch_devices(responses, token_user, srp_states, lock, refuse_secret_hash):
@@ -438,6 +444,15 @@ def patch_devices(responses, token_user, srp_states, lock, refuse_secret_hash):
     return device_gate, answer_device
 
 
+# The scopes a managed-login sign-in was granted, by its refresh token (and so by every refresh
+# of it): the access tokens' `scope` claim is the granted scopes (developer guide, authorization
+# endpoint; aws/aws-cli#6661: API sign-ins carry aws.cognito.signin.user.admin alone). moto
+# puts aws.cognito.signin.user.admin in every access token. GRANTING holds the scopes of the
+# code being exchanged while its tokens are made.
+REFRESH_SCOPES = {}
+GRANTING = threading.local()
+
+
 def patch_tokens(models):
     """Tokens of Cognito's size and claim set, as the user-pool token reference lists them
     ("Understanding user pool JSON web tokens": the ID token's and access token's payloads):
@@ -479,6 +494,8 @@ def patch_tokens(models):
             if username_is_email:
                 payload["email"] = username
         payload.update(extra_data or {})
+        if token_use == "access" and getattr(local, "scope", None) is not None:
+            payload["scope"] = local.scope
         # "When you turn on token revocation settings, the origin_jti and jti claims are added to
         # the access and ID tokens" (AWS knowledge center, "Revoke refresh tokens"): without
         # EnableTokenRevocation a token carries neither.
@@ -489,13 +506,18 @@ def patch_tokens(models):
 
     def create_tokens_from_refresh_token(self, refresh_token):
         local.event_id = str(models.random.uuid4())
+        local.scope = REFRESH_SCOPES.get(refresh_token)
         try:
             return original_refresh(self, refresh_token)
         finally:
             local.event_id = None
+            local.scope = None
 
     def create_refresh_token(self, client_id, username):
         token = real_refresh_token()
+        granted = getattr(GRANTING, "scope", None)
+        if granted is not None:
+            REFRESH_SCOPES[token] = granted
         origin_jti = str(models.random.uuid4())
         events[origin_jti] = str(models.random.uuid4())
         self.refresh_tokens[token] = (client_id, username, origin_jti)
@@ -608,8 +630,25 @@ def patch_client_updates(models):
                 "Refresh token rotation cannot be enabled while ALLOW_REFRESH_TOKEN_AUTH is allowed"
             )
 
+    def refuse_impossible_client(config, has_secret):
+        # CreateUserPoolClient reference, AllowedOAuthFlows: client_credentials "must be the only
+        # allowed OAuth flow", for a client "authorized by a combination of the client ID and
+        # client secret". No public source gives Cognito's wording: the emulator's own, which
+        # the crate never reads (it creates no clients). moto accepts any combination.
+        flows = config.get("AllowedOAuthFlows") or []
+        if "client_credentials" in flows and len(flows) > 1:
+            raise InvalidParameterException("client_credentials must be the only allowed OAuth flow of the app client")
+        if "client_credentials" in flows and not has_secret:
+            raise InvalidParameterException("client_credentials needs an app client with a client secret")
+        # CreateUserPoolClient reference: "You can only activate
+        # EnablePropagateAdditionalUserContextData in an app client that has a client secret."
+        if config.get("EnablePropagateAdditionalUserContextData") and not has_secret:
+            raise InvalidParameterException(
+                "EnablePropagateAdditionalUserContextData needs an app client with a client secret")
+
     def create_user_pool_client(self, user_pool_id, generate_secret, extended_config):
         refuse_rotation_with_refresh_flow(extended_config or {})
+        refuse_impossible_client(extended_config or {}, bool(generate_secret))
         return original_create(self, user_pool_id, generate_secret, extended_config)
 
     def update_user_pool_client(self, user_pool_id, client_id, extended_config):
@@ -617,6 +656,7 @@ def patch_client_updates(models):
         if client is None:
             raise models.ResourceNotFoundError(client_id)
         refuse_rotation_with_refresh_flow(extended_config)
+        refuse_impossible_client(extended_config, bool(client.generate_secret))
         name = extended_config.get("ClientName") or client.extended_config.get("ClientName")
         # moto's defaults for a new client, then the update, as Cognito resets the rest.
         fresh = models.CognitoIdpUserPoolClient(user_pool_id, client.generate_secret, None).extended_config
@@ -706,10 +746,17 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
         refresh_token = self._get_param("RefreshToken") or ""
         client_id = self._get_param("ClientId") or ""
         pool, client = pool_and_client(self, client_id, self._get_param("ClientSecret"))
+        result = refreshed(pool, client, refresh_token, self._get_param("DeviceKey"))
+        return json.dumps({"AuthenticationResult": result})
+
+    def refreshed(pool, client, refresh_token, device_key):
+        """New tokens for one of the client's live refresh tokens, rotated as the client says;
+        GetTokensFromRefreshToken's and the token endpoint's refresh_token grant's alike."""
+        client_id = client.id
         found = pool.refresh_tokens.get(refresh_token)
         if not found or found[0] != client_id:
             raise NotAuthorizedError("Invalid Refresh Token")
-        refuse_without_device(refresh_token, self._get_param("DeviceKey"))
+        refuse_without_device(refresh_token, device_key)
         enabled, grace = rotation_of(client)
         # The check and the rotation under one lock: with a grace period of 0, of two calls at
         # the same moment with one token exactly one rotates it (the reference: "a successful
@@ -726,13 +773,18 @@ def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
         source = refresh_token
         if enabled:
             source, _ = pool.create_refresh_token(client_id, found[1])
+            if refresh_token in REFRESH_SCOPES:
+                REFRESH_SCOPES[source] = REFRESH_SCOPES[refresh_token]
         access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(source)
         result = {"AccessToken": access_token, "IdToken": id_token, "ExpiresIn": expires_in, "TokenType": "Bearer"}
         if enabled:
             result["RefreshToken"] = source
             if refresh_token in DEVICE_BOUND:
                 DEVICE_BOUND[source] = DEVICE_BOUND[refresh_token]
-        return json.dumps({"AuthenticationResult": result})
+        return result
+
+    REFRESH_HOOKS["refresh"] = refreshed
+    REFRESH_HOOKS["refused"] = (NotAuthorizedError, RefreshTokenReuseException, models.ResourceNotFoundError)
 
     def revoke_token(self):
         token = self._get_param("Token") or ""
@@ -878,22 +930,86 @@ CONTEXT_KEYS = ("UserContextData", "ContextData", "ClientMetadata")
 
 
 def record_context(environ):
-    """Notes the context a Cognito call carries, and puts its body back for moto."""
+    """Notes the context a Cognito call carries, as Cognito takes it, and puts its body back
+    for moto. The user's address in UserContextData (the public calls) is taken only from an app
+    client with EnablePropagateAdditionalUserContextData (CreateUserPoolClient reference: "When
+    EnablePropagateAdditionalUserContextData is false, you can't send your user's source IP
+    address to Amazon Cognito threat protection with unauthenticated API operations"; the admin
+    calls' ContextData is not affected): else it is dropped, and the entry says so
+    (`IpAddressIgnored`). Whether Cognito drops it silently or refuses the call is undocumented;
+    the emulator drops it. Test context_data_ip_needs_the_client_setting."""
     target = environ.get("HTTP_X_AMZ_TARGET") or ""
     if environ.get("REQUEST_METHOD") != "POST" or not target:
         return
+    given = peek_json(environ)
+    if any(k in given for k in CONTEXT_KEYS):
+        entry = {k: given[k] for k in CONTEXT_KEYS if k in given}
+        user_context = entry.get("UserContextData")
+        if isinstance(user_context, dict) and "IpAddress" in user_context:
+            client = find_pool_client(str(given.get("ClientId") or ""))[2]
+            if client is not None and not client.extended_config.get("EnablePropagateAdditionalUserContextData"):
+                entry["UserContextData"] = {k: v for k, v in user_context.items() if k != "IpAddress"}
+                entry["IpAddressIgnored"] = True
+        entry["Action"] = target.rsplit(".", 1)[-1]
+        with SMS_OUTBOX_LOCK:
+            CONTEXTS.append(entry)
+
+
+# The calls a user authorizes with their access token, whose reference each says: "It must
+# include the scope aws.cognito.signin.user.admin" (GetUser, ChangePassword,
+# UpdateUserAttributes, VerifyUserAttribute, GetUserAttributeVerificationCode, DeleteUser, the
+# device calls, GlobalSignOut, ...; the developer guide's authorization endpoint: "The access
+# token can be only used against Amazon Cognito user pools if aws.cognito.signin.user.admin
+# scope is requested"). Without it: NotAuthorizedException "Access Token does not have required
+# scopes" (the words users report: aws-amplify/amplify-js#1906, qiita.com/free-honda/items/
+# 47e8424699f460b737e0). moto checks no scope, and every token it mints has this one; the
+# emulator's managed-login tokens carry the scopes granted (test
+# emulator_calls_with_an_access_token_need_the_admin_scope).
+ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+ADMIN_SCOPE_CALLS = {
+    "AssociateSoftwareToken", "ChangePassword", "CompleteWebAuthnRegistration", "ConfirmDevice", "DeleteUser",
+    "DeleteUserAttributes", "DeleteWebAuthnCredential", "ForgetDevice", "GetDevice", "GetUser",
+    "GetUserAttributeVerificationCode", "GetUserAuthFactors", "GlobalSignOut", "ListDevices",
+    "ListWebAuthnCredentials", "SetUserMFAPreference", "SetUserSettings", "StartWebAuthnRegistration",
+    "UpdateDeviceStatus", "UpdateUserAttributes", "VerifyUserAttribute",
+}
+
+
+def peek_json(environ):
+    """The JSON body of an API call, its bytes put back for moto; {} when it has none."""
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(body)
     try:
         given = json.loads(body or b"{}")
     except ValueError:
-        return
-    if isinstance(given, dict) and any(k in given for k in CONTEXT_KEYS):
-        entry = {k: given[k] for k in CONTEXT_KEYS if k in given}
-        entry["Action"] = target.rsplit(".", 1)[-1]
-        with SMS_OUTBOX_LOCK:
-            CONTEXTS.append(entry)
+        return {}
+    return given if isinstance(given, dict) else {}
+
+
+def api_error(start_response, error_type, message):
+    body = json.dumps({"__type": error_type, "message": message}).encode()
+    start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.1"),
+                                       ("x-amzn-ErrorType", error_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def refuse_unscoped_token(environ, start_response):
+    """A call of ADMIN_SCOPE_CALLS with an access token (a JWT) without the admin scope: its
+    refusal; None otherwise (tokens that are not JWTs are moto's to refuse)."""
+    action = (environ.get("HTTP_X_AMZ_TARGET") or "").rsplit(".", 1)[-1]
+    if environ.get("REQUEST_METHOD") != "POST" or action not in ADMIN_SCOPE_CALLS:
+        return None
+    token = peek_json(environ).get("AccessToken")
+    if not token:
+        return None
+    try:
+        scopes = str(claims_of(token).get("scope") or "").split()
+    except (ValueError, IndexError, TypeError):
+        return None
+    if ADMIN_SCOPE in scopes:
+        return None
+    return api_error(start_response, "NotAuthorizedException", "Access Token does not have required scopes")
 
 
 # Managed login's token endpoint, POST /oauth2/token (developer guide, "The token endpoint";
@@ -906,9 +1022,9 @@ def record_context(environ):
 # HTTP 400 with {"error": ...}: invalid_request, invalid_client (unknown client, wrong secret),
 # unauthorized_client (the grant not allowed), invalid_scope, unsupported_grant_type. moto has
 # no managed login at all.
-def oauth_error(start_response, error):
+def oauth_error(start_response, error, status="400 Bad Request"):
     body = json.dumps({"error": error}).encode()
-    start_response("400 Bad Request", [("Content-Type", "application/json;charset=UTF-8"),
+    start_response(status, [("Content-Type", "application/json;charset=UTF-8"),
                                        ("Content-Length", str(len(body)))])
     return [body]
 
@@ -1015,6 +1131,22 @@ def read_form(environ):
     return {k: v[0] for k, v in form.items()}
 
 
+# The OIDC scopes that come only with openid, and the attributes the app client must be able to
+# read for each (CDK's OAuthScope, after the developer guide: email "Grants access to the 'email'
+# and 'email_verified' claims", phone to 'phone_number' and 'phone_number_verified'; profile to
+# "all user attributes that are readable by the client").
+OPENID_ONLY = ("email", "phone", "profile")
+SCOPE_ATTRIBUTES = {"email": ("email", "email_verified"), "phone": ("phone_number", "phone_number_verified")}
+
+
+def granted_scopes(client, given):
+    """The scopes of an authorize request: those asked for, or without any all the client's
+    (developer guide, authorization endpoint: "If you don't request any scopes, the
+    authorization server uses all scopes that are associated with the client")."""
+    asked = (given.get("scope") or "").split()
+    return " ".join(asked or (client.extended_config.get("AllowedOAuthScopes") or []))
+
+
 AUTHORIZE_FIELDS = ("client_id", "redirect_uri", "state", "scope", "nonce", "code_challenge",
                     "code_challenge_method", "identity_provider", "response_type")
 
@@ -1032,7 +1164,12 @@ def check_authorize(given):
     if given.get("response_type") != "code" or "code" not in (config.get("AllowedOAuthFlows") or []) \
             or not config.get("AllowedOAuthFlowsUserPoolClient"):
         return refuse("unauthorized_client")
-    if any(s not in (config.get("AllowedOAuthScopes") or []) for s in (given.get("scope") or "").split()):
+    asked = (given.get("scope") or "").split()
+    if any(s not in (config.get("AllowedOAuthScopes") or []) for s in asked):
+        return refuse("invalid_scope")
+    # "The phone, email, and profile scopes can only be requested if openid is also requested"
+    # (developer guide, authorization endpoint, scope).
+    if any(s in OPENID_ONLY for s in asked) and "openid" not in asked:
         return refuse("invalid_scope")
     if given.get("code_challenge") and given.get("code_challenge_method") != "S256":
         return refuse("invalid_request")
@@ -1042,21 +1179,24 @@ def check_authorize(given):
     return pool, client, None
 
 
-def sign_in_form(given, action, fields, error=None):
+def sign_in_form(given, action, fields, error=None, step=None, shown_before=""):
     hidden = "".join("<input type='hidden' name='%s' value='%s'>" % (k, html.escape(given[k], quote=True))
                      for k in AUTHORIZE_FIELDS if given.get(k))
+    if step:
+        hidden += "<input type='hidden' name='step' value='%s'>" % html.escape(step, quote=True)
     inputs = "".join("<label>%s <input name='%s' type='%s'></label>" % (label, name, kind) for name, label, kind in fields)
-    shown = "<p id='error'>%s</p>" % html.escape(error) if error else ""
+    shown = shown_before + ("<p id='error'>%s</p>" % html.escape(error) if error else "")
     return "%s<form method='post' action='%s' id='signin'>%s%s<button type='submit'>Sign in</button></form>" % (
         shown, action, hidden, inputs)
 
 
 def issue_code(start_response, pool, given, username):
     code = str(uuid.uuid4())
+    client = pool.clients.get(given["client_id"])
     with SMS_OUTBOX_LOCK:
         AUTH_CODES[code] = {"pool": pool.id, "client_id": given["client_id"], "redirect_uri": given["redirect_uri"],
                             "username": username, "nonce": given.get("nonce"), "until": pool_now(pool.id) + 300,
-                            "challenge": given.get("code_challenge")}
+                            "challenge": given.get("code_challenge"), "scope": granted_scopes(client, given)}
     return redirect(start_response, with_query(given["redirect_uri"], code=code, state=given.get("state")))
 
 
@@ -1075,18 +1215,137 @@ def oauth_authorize(environ, start_response):
 
 
 def hosted_sign_in(environ, start_response):
-    """POST /login: the sign-in form's answer."""
+    """POST /login: the sign-in form's answer, or the answer of a step after it (`step`)."""
     given = read_form(environ)
     pool, client, refusal = check_authorize(given)
     if refusal:
         return refusal(start_response)
+    if given.get("step"):
+        return hosted_step(start_response, pool, client, given)
     user = pool._get_user(given.get("username") or "")
     password = given.get("password") or ""
+    status = str(getattr(user.status, "value", user.status)) if user is not None else ""
     if user is None or not user.enabled or not hmac.compare_digest(user.password or "", password) \
-            or str(getattr(user.status, "value", user.status)) != "CONFIRMED":
+            or status not in ("CONFIRMED", "FORCE_CHANGE_PASSWORD"):
         fields = [("username", "Username", "text"), ("password", "Password", "password")]
         return html_page(start_response, "200 OK", sign_in_form(given, "/login", fields,
                                                                 "Incorrect username or password."))
+    return hosted_next(start_response, pool, client, given, user)
+
+
+# Managed login asks, after the password, for what the user still owes, as the API flows do
+# (developer guide, "Adding MFA to a user pool": "Managed login prompts users to set up MFA when
+# you set MFA to be required"; "After a user with MFA signs in ... in the managed login pages,
+# they're automatically prompted for the MFA code"; a temporary password is replaced first):
+# a new password, then the factor mfa_due names (an authenticator code, a texted or mailed
+# code, the choice among several, or an authenticator's enrolment), each a page of its own
+# whose answer comes back to /login with the step's token. Only then is a code issued. The
+# emulator of before issued a code after the password alone (test
+# managed_login_asks_for_a_new_password_and_the_second_factor_before_the_code). HOSTED_HOOKS
+# is filled by patch_moto, where the factors are kept.
+HOSTED_HOOKS = {}
+HOSTED_STEPS = {}  # step token -> {"pool", "client_id", "username", "challenge", "code", "secret", "until", ...}
+STEP_FIELDS = {
+    "NEW_PASSWORD_REQUIRED": [("new_password", "New password", "password")],
+    "SOFTWARE_TOKEN_MFA": [("code", "Authenticator code", "text")],
+    "SMS_MFA": [("code", "Texted code", "text")],
+    "EMAIL_OTP": [("code", "Mailed code", "text")],
+    "MFA_SETUP": [("code", "The authenticator's first code", "text")],
+    "SELECT_MFA_TYPE": [("factor", "Factor", "text")],
+}
+
+
+def hosted_next(start_response, pool, client, given, user, after_new_password=False):
+    """What the user owes after the password (or the new one): a step's page, or the code."""
+    if not after_new_password and str(getattr(user.status, "value", user.status)) == "FORCE_CHANGE_PASSWORD":
+        return hosted_page(start_response, pool, client, given, user, "NEW_PASSWORD_REQUIRED", {})
+    challenge, params = HOSTED_HOOKS["mfa_due"](pool, user)
+    if challenge is None:
+        return issue_code(start_response, pool, given, user.username)
+    return hosted_page(start_response, pool, client, given, user, challenge, params or {})
+
+
+def hosted_page(start_response, pool, client, given, user, challenge, params, error=None, token=None):
+    """The page of a step (a new one, or again after a wrong answer with `token`)."""
+    if token is None:
+        minutes = float(client.extended_config.get("AuthSessionValidity") or 3)
+        token = secrets.token_urlsafe(24)
+        step = {"pool": pool.id, "client_id": client.id, "username": user.username, "challenge": challenge,
+                "until": pool_now(pool.id) + minutes * 60, "offered": json.loads(params.get("MFAS_CAN_CHOOSE") or "[]")}
+        if challenge == "SMS_MFA":
+            step["code"] = HOSTED_HOOKS["text"](pool, user)
+        if challenge == "EMAIL_OTP":
+            HOSTED_HOOKS["mail"](pool, user, "mfa:hosted:" + token, "email")
+        if challenge == "MFA_SETUP":
+            step["secret"] = base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+        with SMS_OUTBOX_LOCK:
+            HOSTED_STEPS[token] = step
+    with SMS_OUTBOX_LOCK:
+        step = HOSTED_STEPS.get(token) or {}
+    shown = "<p id='step'>%s</p>" % challenge
+    if step.get("secret"):
+        shown += "<p id='secret'>%s</p>" % step["secret"]
+    if step.get("offered"):
+        shown += "<p id='factors'>%s</p>" % html.escape(" ".join(step["offered"]))
+    page = sign_in_form(given, "/login", STEP_FIELDS[challenge], error, step=token, shown_before=shown)
+    return html_page(start_response, "200 OK", page)
+
+
+def hosted_step(start_response, pool, client, given):
+    from cryptography.hazmat.primitives.twofactor import InvalidToken
+
+    token = given.get("step") or ""
+    with SMS_OUTBOX_LOCK:
+        step = HOSTED_STEPS.get(token)
+    user = pool.users.get(step["username"]) if step else None
+    if step is None or step["client_id"] != client.id or user is None or pool_now(pool.id) > step["until"]:
+        with SMS_OUTBOX_LOCK:
+            HOSTED_STEPS.pop(token, None)
+        fields = [("username", "Username", "text"), ("password", "Password", "password")]
+        return html_page(start_response, "200 OK", sign_in_form(given, "/login", fields,
+                                                                "Your session has expired; sign in again."))
+    challenge = step["challenge"]
+    again = lambda error: hosted_page(start_response, pool, client, given, user, challenge, {}, error, token)
+    done = lambda: HOSTED_STEPS.pop(token, None)
+    code = given.get("code") or ""
+    if challenge == "NEW_PASSWORD_REQUIRED":
+        password = given.get("new_password") or ""
+        try:
+            HOSTED_HOOKS["validate_password"](pool, password)
+        except Exception as refused:  # the pool's policy, in moto's words
+            return again(getattr(refused, "message", None) or "The password does not meet the policy.")
+        user.password = password
+        user.status = HOSTED_HOOKS["confirmed"]
+        done()
+        return hosted_next(start_response, pool, client, given, user, after_new_password=True)
+    if challenge == "SELECT_MFA_TYPE":
+        factor = given.get("factor") or ""
+        if factor not in step["offered"]:
+            return again("Choose one of the factors offered.")
+        done()
+        return hosted_page(start_response, pool, client, given, user, factor, {})
+    if challenge in ("SMS_MFA",):
+        right = hmac.compare_digest(step.get("code") or "", code)
+    elif challenge == "EMAIL_OTP":
+        try:
+            HOSTED_HOOKS["spend_mail"](pool, user.username, "mfa:hosted:" + token, code)
+            right = True
+        except Exception:  # wrong, spent or too many: a wrong code on this page
+            right = False
+    elif challenge == "SOFTWARE_TOKEN_MFA":
+        right = HOSTED_HOOKS["totp"](pool.id, user.username, code)
+    else:  # MFA_SETUP: the new authenticator's first code, then it is the user's factor
+        from moto.cognitoidp.utils import cognito_totp, verify_totp
+        try:
+            verify_totp(cognito_totp(step["secret"]), code.encode("utf-8"))
+            right = True
+        except InvalidToken:
+            right = False
+        if right:
+            HOSTED_HOOKS["enrol"](pool, user, step["secret"], code)
+    if not right:
+        return again("Invalid code received for user")
+    done()
     return issue_code(start_response, pool, given, user.username)
 
 
@@ -1125,14 +1384,31 @@ def oauth_code_grant(start_response, form, pool, client, backend):
         proof = base64.urlsafe_b64encode(hashlib.sha256((form.get("code_verifier") or "").encode()).digest())
         if not hmac.compare_digest(proof.rstrip(b"=").decode(), issued["challenge"]):
             return oauth_error(start_response, "invalid_grant")
+    # "unauthorized_client: Client is not allowed for code grant flow" (developer guide, token
+    # endpoint): the client's grants are read again here, not only at /oauth2/authorize.
+    config = client.extended_config
+    if "code" not in (config.get("AllowedOAuthFlows") or []) or not config.get("AllowedOAuthFlowsUserPoolClient"):
+        return oauth_error(start_response, "unauthorized_client")
+    # "invalid_grant: App client doesn't have read access to all attributes in the requested
+    # scope. For example, your app requests the email scope and your app client can read the
+    # email attribute, but not email_verified" (developer guide, token endpoint).
+    scopes = issued["scope"].split()
+    if any(not readable(client, a) for scope in scopes for a in SCOPE_ATTRIBUTES.get(scope, ())):
+        return oauth_error(start_response, "invalid_grant")
     ID_TOKEN_EXTRA.claims = {"nonce": issued["nonce"]} if issued["nonce"] else {}
+    GRANTING.scope = issued["scope"]
     try:
         tokens = backend._log_user_in(pool, client, issued["username"])["AuthenticationResult"]
     finally:
         ID_TOKEN_EXTRA.claims = {}
-    body = json.dumps({"id_token": tokens["IdToken"], "access_token": tokens["AccessToken"],
-                       "refresh_token": tokens["RefreshToken"], "expires_in": tokens["ExpiresIn"],
-                       "token_type": "Bearer"}).encode()
+        GRANTING.scope = None
+    answer = {"access_token": tokens["AccessToken"], "refresh_token": tokens["RefreshToken"],
+              "expires_in": tokens["ExpiresIn"], "token_type": "Bearer"}
+    # "An ID token is only returned if openid scope is requested" (developer guide,
+    # authorization endpoint).
+    if "openid" in scopes:
+        answer["id_token"] = tokens["IdToken"]
+    body = json.dumps(answer).encode()
     start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", str(len(body)))])
     return [body]
 
@@ -1153,31 +1429,56 @@ REFRESH_HOOKS = {}
 
 
 def oauth_refresh_grant(start_response, form, pool, client):
-    """grant_type=refresh_token: new ID and access tokens for one of this client's live refresh
-    tokens (not revoked, not past the client's RefreshTokenValidity); else invalid_grant.
-    Refresh-token rotation is not applied here (GetTokensFromRefreshToken applies it)."""
+    """grant_type=refresh_token (developer guide, token endpoint): new ID and access tokens for
+    one of this client's live refresh tokens, and with the client's refresh-token rotation a new
+    refresh token, the old one refused after its grace period (RefreshTokenRotationType
+    reference; tricksumo.com/amazon-cognito-refresh-token-rotation: "A new refresh token is
+    returned on every /oauth2/token call"), as GetTokensFromRefreshToken does (one rule for
+    both). A revoked, lapsed, rotated-out or disabled user's token is invalid_grant (the
+    emulator of before answered a disabled user with a 500); a client not allowed to refresh
+    (neither ALLOW_REFRESH_TOKEN_AUTH nor rotation) unauthorized_client ("Client is not allowed
+    ... for refreshing tokens"). The ID token only for a sign-in granted openid."""
+    config = client.extended_config
+    flows = config.get("ExplicitAuthFlows") or DEFAULT_FLOWS
+    if "ALLOW_REFRESH_TOKEN_AUTH" not in flows and not rotation_of(client)[0]:
+        return oauth_error(start_response, "unauthorized_client")
     token = form.get("refresh_token") or ""
-    found = pool.refresh_tokens.get(token)
+    if not token:
+        return oauth_error(start_response, "invalid_request")
     issued = REFRESH_ISSUED.get(token)
-    if not found or found[0] != client.id or (issued is not None and pool_now(pool.id) > issued + refresh_lifetime(client)):
+    if issued is not None and pool_now(pool.id) > issued + refresh_lifetime(client):
         return oauth_error(start_response, "invalid_grant")
-    access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(token)
-    body = json.dumps({"id_token": id_token, "access_token": access_token, "expires_in": expires_in,
-                       "token_type": "Bearer"}).encode()
+    try:
+        tokens = REFRESH_HOOKS["refresh"](pool, client, token, None)
+    except REFRESH_HOOKS["refused"]:
+        return oauth_error(start_response, "invalid_grant")
+    answer = {"access_token": tokens["AccessToken"], "expires_in": tokens["ExpiresIn"], "token_type": "Bearer"}
+    if "openid" in (REFRESH_SCOPES.get(token) or "openid").split():
+        answer["id_token"] = tokens["IdToken"]
+    if tokens.get("RefreshToken"):
+        answer["refresh_token"] = tokens["RefreshToken"]
+    body = json.dumps(answer).encode()
     start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"), ("Content-Length", str(len(body)))])
     return [body]
 
 
 def oauth_revoke(environ, start_response):
-    """POST /oauth2/revoke: the refresh token, and the access tokens issued with it, stop working
-    (as RevokeToken); HTTP 200 with an empty body, also for a token already dead; invalid_client
-    for a wrong client or secret, unsupported_token_type for another client's token."""
+    """POST /oauth2/revoke (developer guide, "The revoke endpoint", its error table): the refresh
+    token, and the access tokens issued with it, stop working (as RevokeToken); HTTP 200 with an
+    empty body, also for a token already revoked or unknown; 400 invalid_request without a token
+    or when the client's token revocation is off; 400 unsupported_token_type for a token that is
+    not a refresh token (an access or ID token); 401 invalid_client for a wrong client or
+    secret. Another client's refresh token is unsupported_token_type, as RevokeToken has it."""
     form = {k: v[0] for k, v in urllib.parse.parse_qs(read_body(environ)).items()}
     client_id, secret = oauth_client(environ, {k: [v] for k, v in form.items()})
     _, pool, client = find_pool_client(client_id or "")
     if client is None or (client.generate_secret and not hmac.compare_digest(client.secret, secret or "")):
-        return oauth_error(start_response, "invalid_client")
+        return oauth_error(start_response, "invalid_client", "401 Unauthorized")
     token = form.get("token") or ""
+    if not token or not revocation_enabled(client):
+        return oauth_error(start_response, "invalid_request")
+    if token in pool.access_tokens or token in pool.id_tokens:
+        return oauth_error(start_response, "unsupported_token_type")
     found = pool.refresh_tokens.get(token)
     if found is not None:
         if found[0] != client.id:
@@ -1189,10 +1490,19 @@ def oauth_revoke(environ, start_response):
 
 
 def oauth_user_info(environ, start_response):
-    """GET /oauth2/userInfo with `Authorization: Bearer <access token>`: the user's attributes
-    the token's client may read, and `username`; otherwise 401 with the error in a
-    WWW-Authenticate header, as the userInfo endpoint's page shows it (no body)."""
-    token = (environ.get("HTTP_AUTHORIZATION") or "").removeprefix("Bearer ").strip()
+    """GET /oauth2/userInfo with `Authorization: Bearer <access token>` (developer guide, "The
+    userInfo endpoint"): for an access token of the token endpoint with the openid scope ("The
+    openid scope must be one of the access token claims"; API sign-ins' tokens are not
+    accepted), the attributes its scopes cover among those the client may read (openid: sub;
+    email: email, email_verified; phone: phone_number, phone_number_verified; profile: every
+    readable one) and `username`. A missing header is 400 invalid_request, any other token 401
+    invalid_token, each in a WWW-Authenticate header as the page shows them (no body)."""
+    header = environ.get("HTTP_AUTHORIZATION") or ""
+    if not header.startswith("Bearer ") or not header[7:].strip():
+        challenge = 'error="invalid_request", error_description="Bad OAuth2 request at UserInfo Endpoint"'
+        start_response("400 Bad Request", [("WWW-Authenticate", challenge), ("Content-Length", "0")])
+        return [b""]
+    token = header[7:].strip()
     from moto.cognitoidp.models import cognitoidp_backends
 
     for account in cognitoidp_backends.values():
@@ -1200,13 +1510,20 @@ def oauth_user_info(environ, start_response):
             if region == "global":
                 continue
             for pool in backend.user_pools.values():
-                if token and token in pool.access_tokens:
+                if token in pool.access_tokens:
                     client_id, username = pool.access_tokens[token]
                     user = pool.users.get(username)
-                    if user is None or not user.enabled:
+                    try:
+                        scopes = str(claims_of(token).get("scope") or "").split()
+                    except (ValueError, IndexError):
+                        scopes = []
+                    if user is None or not user.enabled or "openid" not in scopes:
                         break
                     client = pool.clients.get(client_id)
-                    info = {a["Name"]: a["Value"] for a in user.attributes if readable(client, a["Name"])}
+                    covered = lambda name: "profile" in scopes or any(
+                        name in SCOPE_ATTRIBUTES.get(scope, ()) for scope in scopes)
+                    info = {a["Name"]: a["Value"] for a in user.attributes
+                            if readable(client, a["Name"]) and covered(a["Name"])}
                     info.update(sub=user.id, username=user.username)
                     body = json.dumps(info).encode()
                     start_response("200 OK", [("Content-Type", "application/json;charset=UTF-8"),
@@ -1267,6 +1584,9 @@ def with_outbox(app):
             return oauth_user_info(environ, start_response)
         if path and path.endswith("/.well-known/jwks.json") and method == "GET" and path.count("/") == 3:
             return answer(start_response, pool_jwks(path.split("/")[1]))
+        refused = refuse_unscoped_token(environ, start_response)
+        if refused is not None:
+            return refused
         record_context(environ)
         return app(environ, start_response)
     return serve
@@ -1276,9 +1596,37 @@ def with_outbox(app):
 # confirmation code "remains valid for 24 hours"; ForgotPassword's reference: the code "is valid
 # for one hour"; attribute verification codes as sign-up's), and how many wrong codes are
 # allowed before LimitExceededException (the guide's five failed attempts).
-# An email MFA code lives as long as its challenge session (three minutes).
-CODE_LIFETIMES = {"signup": 24 * 3600, "reset": 3600, "verify": 24 * 3600, "mfa": 180}  # by purpose, before its ":"
+# An email MFA code "is valid for the Authentication flow session duration" (developer guide,
+# "SMS and email message MFA"; "Quotas": 3 to 15 minutes, the app client's AuthSessionValidity):
+# its session's deadline bounds it (refuse_lapsed; a managed-login step's own), so the code
+# itself lives the longest a session can. The emulator of before gave it three minutes
+# whatever the session's validity.
+CODE_LIFETIMES = {"signup": 24 * 3600, "reset": 3600, "verify": 24 * 3600, "mfa": 15 * 60}  # by purpose, before its ":"
 MAX_WRONG_CODES = 5
+# Per-user hourly quotas on asking for and entering codes (developer guide, "Quotas": the code
+# security quotas; "between 5 and 20 attempts for a user to request or enter a password reset
+# code" an hour, "How to recover a user account"; ChangePassword 5 an hour, users' reports:
+# dev.classmethod.jp, amazon-cognito-identity-js#548, aws-amplify/amplify-js#13225), counted on
+# the pool's clock over the last hour and not reset by a new code; past one,
+# LimitExceededException. The reset quota is taken at its low end, so no test passes by
+# Cognito's leniency. moto has no quota at all.
+HOURLY_QUOTAS = {"ConfirmSignUp": 15, "ResendConfirmationCode": 5, "reset": 5, "ChangePassword": 5,
+                 "GetUserAttributeVerificationCode": 5}
+QUOTA_USES = {}  # (pool id, username, quota) -> the instants of the last hour's calls
+QUOTA_LOCK = threading.Lock()
+
+
+def spend_quota(pool, username, quota):
+    """Counts one call against the user's hourly quota, or refuses it once the quota is used."""
+    from moto.core.exceptions import JsonRESTError
+
+    now = pool_now(pool.id)
+    with QUOTA_LOCK:
+        uses = [t for t in QUOTA_USES.get((pool.id, username, quota), []) if now - t < 3600]
+        if len(uses) >= HOURLY_QUOTAS[quota]:
+            QUOTA_USES[(pool.id, username, quota)] = uses
+            raise JsonRESTError("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+        QUOTA_USES[(pool.id, username, quota)] = uses + [now]
 
 
 def mask_email(address):
@@ -1382,12 +1730,19 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
 
     def confirm_sign_up(self):
         username = self._get_param("Username") or ""
-        _, pool, _ = client_of(self, username)
+        _, pool, client = client_of(self, username)
         user = pool._get_user(username)
         if user is None:
+            # With PreventUserExistenceErrors, ConfirmSignUp answers only ExpiredCodeException,
+            # NotAuthorizedException or CodeMismatchException (developer guide, "Managing error
+            # responses"); which one for an unknown user is not said: a wrong code, as
+            # ConfirmForgotPassword answers it.
+            if hides_users(client):
+                raise CodeMismatchException("Invalid verification code provided, please try again.")
             raise UserNotFoundError(unknown)
         if user.status is not UserStatus.UNCONFIRMED:
             raise NotAuthorizedError("User cannot be confirmed. Current status is %s" % user.status.value)
+        spend_quota(pool, user.username, "ConfirmSignUp")
         entry = spend_code(pool, user.username, "signup", self._get_param("ConfirmationCode"))
         user.status = UserStatus.CONFIRMED
         # The code reached the address: it is verified.
@@ -1409,7 +1764,13 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         if user is None:
             return simulated_delivery(client, username)
         if user.status is not UserStatus.UNCONFIRMED:
+            # With PreventUserExistenceErrors no error tells a confirmed user apart
+            # (aws-amplify/amplify-js#14762: no error for a confirmed user); without it, "User is
+            # already confirmed." (aws-amplify/amplify-ui#219).
+            if hides_users(client):
+                return simulated_delivery(client, username)
             raise InvalidParameterException("User is already confirmed.")
+        spend_quota(pool, user.username, "ResendConfirmationCode")
         attribute = "email" if user.attribute_lookup.get("email") else "phone_number"
         return ActionResult({"CodeDeliveryDetails": send_code(pool, user, "signup", attribute)})
 
@@ -1422,15 +1783,21 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         # As Cognito's users report it: a disabled user, "User is disabled."; one who has not yet
         # replaced an administrator's temporary password, "User password cannot be reset in the
         # current state." (aws-amplify/amplify-flutter#3048, aws-amplify/amplify-js#1340).
+        attribute = next((a for a in ("email", "phone_number") if verified(user, a)), None)
+        # With PreventUserExistenceErrors, "When a user isn't found, is deactivated, or doesn't
+        # have a verified delivery mechanism ... returns CodeDeliveryDetails with a simulated
+        # delivery medium" (developer guide, "Managing error responses", ForgotPassword).
+        if hides_users(client) and (not user.enabled or attribute is None):
+            return simulated_delivery(client, username)
         if not user.enabled:
             raise NotAuthorizedError("User is disabled.")
         if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
             raise NotAuthorizedError("User password cannot be reset in the current state.")
-        attribute = next((a for a in ("email", "phone_number") if verified(user, a)), None)
         if attribute is None:
             raise InvalidParameterException(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number"
             )
+        spend_quota(pool, user.username, "reset")
         return ActionResult({"CodeDeliveryDetails": send_code(pool, user, "reset", attribute)})
 
     def confirm_forgot_password(self):
@@ -1444,6 +1811,7 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
         # The policy first, so that a refused password does not spend the code.
         password = self._get_param("Password") or ""
         backend._validate_password(pool.id, password)
+        spend_quota(pool, user.username, "reset")
         spend_code(pool, user.username, "reset", self._get_param("ConfirmationCode"))
         user.password = password
         if user.status is UserStatus.RESET_REQUIRED:
@@ -1527,6 +1895,7 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
 
     def get_user_attribute_verification_code(self):
         pool, user = token_user(self)
+        spend_quota(pool, user.username, "GetUserAttributeVerificationCode")
         name = self._get_param("AttributeName") or ""
         with lock:
             value = pending.get((pool.id, user.username, name))
@@ -1558,6 +1927,8 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
             if access_token in pool.access_tokens:
                 refuse_expired(access_token, pool)
                 user = pool.users.get(pool.access_tokens[access_token][1])
+                if user is not None:
+                    spend_quota(pool, user.username, "ChangePassword")
                 if user is not None and user.password != previous_password:
                     raise NotAuthorizedError("Incorrect username or password.")
                 return original_change(self, access_token, previous_password, proposed_password)
@@ -1573,6 +1944,78 @@ def patch_self_service(models, responses, find_client, refuse_secret_hash, hides
                           ("verify_user_attribute", verify_user_attribute)]:
         setattr(responses.CognitoIdpResponse, name, handler)
     return send_code, spend_code, token_user
+
+
+# A user pool's feature plan (CreateUserPool reference, UserPoolTier: LITE, ESSENTIALS or PLUS,
+# "Defaults to ESSENTIALS"). USER_AUTH (InitiateAuth reference: "your user pool must be in the
+# Essentials tier or higher"), a sign-in policy with other first factors than the password
+# (SignInPolicyType reference) and email MFA (EmailMfaConfigType reference) need Essentials; below
+# it Cognito answers FeatureUnavailableInTierException, a modeled error of InitiateAuth,
+# CreateUserPool, UpdateUserPool and SetUserPoolMfaConfig. moto knows no plans. The wording is the
+# emulator's (no public source); the crate reads the type (test emulator_models_the_feature_plan).
+TIERS = ("LITE", "ESSENTIALS", "PLUS")
+
+
+def pool_tier(pool):
+    return pool.extended_config.get("UserPoolTier") or "ESSENTIALS"
+
+
+def refuse_below_tier(pool, needed, feature):
+    from moto.core.exceptions import JsonRESTError
+
+    tier = pool_tier(pool)
+    if TIERS.index(tier) < TIERS.index(needed):
+        raise JsonRESTError("FeatureUnavailableInTierException",
+                            "%s needs the %s feature plan or higher; user pool %s is on %s" % (feature, needed, pool.id, tier))
+
+
+def refuse_sign_in_policy(pool_config, pool_for_tier):
+    """A pool's SignInPolicy: PASSWORD always among its first factors (CDK's
+    AllowedFirstAuthFactors: password "must be true"; developer guide, "Authentication flows":
+    the password is always an available first factor), and others only from Essentials up."""
+    from moto.cognitoidp.exceptions import InvalidParameterException
+
+    factors = ((pool_config.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors")
+    if factors is None:
+        return
+    if "PASSWORD" not in factors:
+        raise InvalidParameterException("AllowedFirstAuthFactors must include PASSWORD")
+    if any(f != "PASSWORD" for f in factors):
+        refuse_below_tier(pool_for_tier, "ESSENTIALS", "A sign-in policy with %s" % ", ".join(factors))
+
+
+def patch_pool_plans(models):
+    """The feature plan at CreateUserPool and UpdateUserPool (refuse_sign_in_policy), and what
+    DescribeUserPool answers for settings a pool was made without, as Cognito fills them in: the
+    ESSENTIALS plan and the password as the only first factor."""
+    backend = models.CognitoIdpBackend
+    original_create, original_update = backend.create_user_pool, backend.update_user_pool
+    pool_class = models.CognitoIdpUserPool
+    original_to_json = pool_class.to_json
+
+    class Planned:  # the plan a pool being made or updated will have
+        def __init__(self, config, pool_id):
+            self.extended_config, self.id = config, pool_id
+
+    def create_user_pool(self, name, extended_config):
+        refuse_sign_in_policy(extended_config or {}, Planned(extended_config or {}, name))
+        return original_create(self, name, extended_config)
+
+    def update_user_pool(self, user_pool_id, extended_config):
+        refuse_sign_in_policy(extended_config or {}, Planned(extended_config or {}, user_pool_id))
+        return original_update(self, user_pool_id, extended_config)
+
+    def to_json(self, extended=False):
+        described = original_to_json(self, extended)
+        if extended:
+            described.setdefault("UserPoolTier", "ESSENTIALS")
+            policies = dict(described.get("Policies") or {})
+            policies.setdefault("SignInPolicy", {"AllowedFirstAuthFactors": ["PASSWORD"]})
+            described["Policies"] = policies
+        return described
+
+    backend.create_user_pool, backend.update_user_pool = create_user_pool, update_user_pool
+    pool_class.to_json = to_json
 
 
 def patch_mfa_settings(models, responses):
@@ -1594,9 +2037,22 @@ def patch_mfa_settings(models, responses):
             user.preferred_mfa_setting = ""
 
     def set_user_pool_mfa_config(self):
-        answer = original_pool(self)
+        from moto.cognitoidp.exceptions import InvalidParameterException
+
         pool = self.backend.describe_user_pool(self._get_param("UserPoolId"))
-        pool.email_mfa_config = self._get_param("EmailMfaConfiguration")
+        email = self._get_param("EmailMfaConfiguration")
+        if email is not None:
+            # Email MFA needs the Essentials plan (EmailMfaConfigType reference) and the pool's
+            # email sent by Amazon SES (aws-amplify/amplify-js#14067, the Amplify team: "SES must
+            # be enabled as the email provider to toggle on Email MFA"; CDK's MfaSecondFactor:
+            # email "requires ... Amazon SES"). The wording is the emulator's.
+            refuse_below_tier(pool, "ESSENTIALS", "Email MFA")
+            sending = (pool.extended_config.get("EmailConfiguration") or {}).get("EmailSendingAccount")
+            if sending != "DEVELOPER":
+                raise InvalidParameterException(
+                    "Email MFA needs the user pool's email sent by Amazon SES (EmailSendingAccount DEVELOPER)")
+        answer = original_pool(self)
+        pool.email_mfa_config = email
         return answer
 
     def admin_set_user_mfa_preference(self):
@@ -1858,9 +2314,18 @@ def patch_moto():
     # (Policies.SignInPolicy.AllowedFirstAuthFactors, PASSWORD alone unless set) that the user
     # can use: PASSWORD and PASSWORD_SRP, EMAIL_OTP with a verified email, SMS_OTP with a
     # verified phone. PREFERRED_CHALLENGE starts one at once; without it SELECT_CHALLENGE lists
-    # them (AVAILABLE_CHALLENGES, a JSON list in a string) and its ANSWER starts one (with
-    # PASSWORD, or SRP_A). A passwordless factor's code signs the user in. moto has no USER_AUTH.
+    # them in the response's top-level AvailableChallenges (InitiateAuth reference: "Amazon
+    # Cognito responds with the AvailableChallenges parameter"; RespondToAuthChallenge reference,
+    # ANSWER: "one of the challenge types in the AvailableChallenges response parameter";
+    # Amplify's signInWithUserAuth reads response.AvailableChallenges), never in the challenge
+    # parameters, and its ANSWER starts one (with PASSWORD, or SRP_A). A passwordless factor's
+    # code signs the user in. moto has no USER_AUTH.
     offered_first = {}  # SELECT_CHALLENGE session -> the factors it offered
+    # An unknown user's SELECT_CHALLENGE under PreventUserExistenceErrors (developer guide,
+    # "Managing error responses": choice-based authentication answers an unknown user as a
+    # known one): session -> the name given. Answered as a user with a password alone is, the
+    # password refused where it is checked.
+    decoys = {}
 
     def first_factors(pool, user):
         policy = (pool.extended_config.get("Policies") or {}).get("SignInPolicy") or {}
@@ -1873,19 +2338,37 @@ def patch_moto():
             available.append("SMS_OTP")
         return available
 
+    def select_challenge(session, available, username):
+        return {"ChallengeName": "SELECT_CHALLENGE", "Session": session,
+                "ChallengeParameters": {"USERNAME": username}, "AvailableChallenges": list(available)}
+
+    def decoy_factor(username, factor, given):
+        """An unknown user's first factor, as a known user with a password alone gets it: the
+        password refused as a wrong one, SRP's PASSWORD_VERIFIER whose answer is refused."""
+        if factor == "PASSWORD":
+            raise NotAuthorizedError("Incorrect username or password.")
+        if factor == "PASSWORD_SRP":
+            return simulated_srp_challenge({"USERNAME": username})
+        raise InvalidParameterException("%s is not a challenge available to the user" % factor)
+
     def user_auth(self, client_id, auth_parameters):
         from moto.cognitoidp.exceptions import UserNotConfirmedException, UserNotFoundError
 
         pool, _ = find_client(self, client_id)
         if pool is None:
             raise models.ResourceNotFoundError(client_id)
-        user = pool._get_user(auth_parameters.get("USERNAME") or "")
+        refuse_below_tier(pool, "ESSENTIALS", "USER_AUTH")
+        username = auth_parameters.get("USERNAME") or ""
+        user = pool._get_user(username)
+        preferred = auth_parameters.get("PREFERRED_CHALLENGE")
         if user is None:
             if hides_users(self, client_id):
-                # As for a known user with a password only: no factor tells the two apart.
+                if preferred in ("PASSWORD", "PASSWORD_SRP"):
+                    return decoy_factor(username, preferred, auth_parameters)
                 session = str(models.random.uuid4())
-                return {"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {
-                    "AVAILABLE_CHALLENGES": json.dumps(["PASSWORD", "PASSWORD_SRP"])}}
+                with lock:
+                    decoys[session] = username
+                return select_challenge(session, ["PASSWORD", "PASSWORD_SRP"], username)
             raise UserNotFoundError("User does not exist.")
         if not user.enabled:
             raise NotAuthorizedError("User is disabled.")
@@ -1894,13 +2377,11 @@ def patch_moto():
         available = first_factors(pool, user)
         session = str(models.random.uuid4())
         self.sessions[session] = (user.username, pool)
-        preferred = auth_parameters.get("PREFERRED_CHALLENGE")
         if preferred in available:
             return start_factor(self, client_id, pool, user, session, preferred, auth_parameters)
         with lock:
             offered_first[session] = available
-        return {"ChallengeName": "SELECT_CHALLENGE", "Session": session, "ChallengeParameters": {
-            "AVAILABLE_CHALLENGES": json.dumps(available), "USERNAME": user.username}}
+        return select_challenge(session, available, user.username)
 
     def start_factor(self, client_id, pool, user, session, factor, given):
         if factor == "PASSWORD":
@@ -2069,7 +2550,10 @@ def patch_moto():
 
     def require_mfa(self, client_id, auth_flow, result):
         """The second factor Cognito asks for once a password is proved (in a password flow, or
-        at PASSWORD_VERIFIER), in place of moto's tokens or challenge where they differ."""
+        at PASSWORD_VERIFIER), in place of moto's tokens or challenge where they differ. Every
+        flow decides it alike (mfa_due): moto's SRP answers MFA_SETUP to a user with SMS MFA
+        whenever the pool requires MFA and no authenticator was verified, which a real client
+        cannot get past (tried with pycognito's SRP; test sms_mfa_follows_srp_as_every_flow)."""
         flow = str(getattr(auth_flow, "value", auth_flow))
         if flow not in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "PASSWORD_VERIFIER",
                         "NEW_PASSWORD_REQUIRED"):
@@ -2081,7 +2565,7 @@ def patch_moto():
         if tokens and pool is not None:
             found = pool.refresh_tokens.get(tokens.get("RefreshToken"))
             username = found[1] if found else None
-        elif result.get("ChallengeName") in ("SMS_MFA", "SOFTWARE_TOKEN_MFA") and pool is not None:
+        elif result.get("ChallengeName") in ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "MFA_SETUP") and pool is not None:
             username = self.sessions.get(result.get("Session"), (None, None))[0]
         else:
             return result
@@ -2263,9 +2747,14 @@ def patch_moto():
                 return result
         if challenge_name in ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"):
             def finish(pool, username, session, remembered):
-                # A remembered device skips the second factor; another is asked for it, under a
-                # session that keeps the device for the tokens.
-                challenge, params = (None, None) if remembered else mfa_due(pool, pool.users[username])
+                # A remembered device skips the second factor only in a pool whose
+                # ChallengeRequiredOnNewDevice is true (DeviceConfigurationType reference: "When
+                # true, a remembered device can sign in with device authentication instead of SMS
+                # and TOTP factors"); otherwise, and for a device not remembered, the factor is
+                # asked for under a session that keeps the device for the tokens. The emulator
+                # of before skipped it for any remembered device.
+                replaces = bool((device_config(pool) or {}).get("ChallengeRequiredOnNewDevice"))
+                challenge, params = (None, None) if remembered and replaces else mfa_due(pool, pool.users[username])
                 if challenge is None:
                     self.sessions.pop(session, None)
                     return self._log_user_in(pool, pool.clients[client_id], username)
@@ -2280,6 +2769,15 @@ def patch_moto():
                 params = dict(params, USER_ID_FOR_SRP=username)
                 return deliver_codes(self, {"ChallengeName": challenge, "Session": moved, "ChallengeParameters": params})
             return answer_device(self, session, client_id, challenge_name, challenge_responses, finish)
+        if challenge_name == "SELECT_CHALLENGE":
+            with lock:
+                decoy = decoys.pop(session, None)
+            if decoy is not None:
+                _, client = find_client(self, client_id)
+                if client is not None and client.generate_secret:
+                    refuse_secret_hash(client, challenge_responses.get("USERNAME") or "",
+                                       challenge_responses.get("SECRET_HASH"))
+                return decoy_factor(decoy, challenge_responses.get("ANSWER") or "", challenge_responses)
         if challenge_name in ("SELECT_CHALLENGE", "SMS_OTP"):
             username, pool = live_session(self, session, client_id, challenge_responses)
             if challenge_name == "SMS_OTP":
@@ -2361,6 +2859,7 @@ def patch_moto():
         return result
 
     patch_tokens(models)
+    patch_pool_plans(models)
     patch_client_defaults(models)
     patch_client_updates(models)
     backend.initiate_auth = initiate_auth
@@ -2388,6 +2887,40 @@ def patch_moto():
     backend.admin_respond_to_auth_challenge = admin_respond_to_auth_challenge
     backend.verify_software_token = verify_software_token
     backend.associate_software_token = associate_software_token
+
+    # What managed login's pages need of the factors kept here (hosted_next, hosted_step).
+    def hosted_text(pool, user):
+        phone = user.attribute_lookup.get("phone_number") or ""
+        code = "%06d" % secrets.randbelow(1_000_000)
+        keep_text({"pool": pool.id, "username": user.username, "phone": phone, "code": code})
+        return code
+
+    def hosted_totp(pool_id, username, code):
+        with lock:
+            secret = user_secrets.get((pool_id, username))
+        if secret is None:
+            return False
+        try:
+            refuse_spent_code(pool_id, username, code)
+            verify_totp(cognito_totp(secret), (code or "").encode("utf-8"))
+        except (InvalidToken, CodeMismatchException):
+            return False
+        spend_code(pool_id, username, code)
+        return True
+
+    def hosted_enrol(pool, user, secret, code):
+        with lock:
+            user_secrets[(pool.id, user.username)] = secret
+        spend_code(pool.id, user.username, code)
+        user.token_verified = True
+        user.software_token_mfa_enabled = True
+        user.preferred_mfa_setting = "SOFTWARE_TOKEN_MFA"
+
+    HOSTED_HOOKS.update(
+        mfa_due=mfa_due, text=hosted_text, mail=mail_code, spend_mail=spend_mailed_code, totp=hosted_totp,
+        enrol=hosted_enrol, confirmed=UserStatus.CONFIRMED,
+        validate_password=lambda pool, password: pool.backend._validate_password(pool.id, password),
+    )
 
 
 def main():

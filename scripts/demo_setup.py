@@ -110,6 +110,13 @@ def main():
         # The benchmarks' pool remembers none, so that a login costs what it always did.
         **({"DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True}}
            if os.environ.get("DEMO_DEVICES") == "1" else {}),
+        # A code by email may be the first factor, so that the demo also runs with
+        # auth_flow = "user_auth" (launch refuses that flow where the pool allows no such factor).
+        Policies={
+            "PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True,
+                               "RequireNumbers": True, "RequireSymbols": True, "TemporaryPasswordValidityDays": 7},
+            "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]},
+        },
         Schema=[
             {"Name": "api_key", "AttributeDataType": "String", "Mutable": True},
             {"Name": "api_key_id", "AttributeDataType": "String", "Mutable": True},
@@ -138,7 +145,7 @@ def main():
         ClientName="cdu",
         ExplicitAuthFlows=[
             "ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-            "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH",
         ],
         # Without ReadAttributes an app client reads no custom attribute (CreateUserPoolClient
         # reference): the demo maps custom:api_key and custom:api_key_id.

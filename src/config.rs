@@ -7,6 +7,11 @@ use std::time::Duration;
 use rocket::figment::Figment;
 use serde::Deserialize;
 
+/// The scope an access token needs for GetUser, which every sign-in calls, and every other call
+/// a user makes with it (each of those calls' reference: "It must include the scope
+/// aws.cognito.signin.user.admin").
+pub(crate) const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
 /// The figment key the settings live under: `[default.cognito]` in `Rocket.toml`, or
 /// `ROCKET_COGNITO={...}` in the environment.
 pub(crate) const CONFIG_KEY: &str = "cognito";
@@ -316,8 +321,10 @@ pub struct Config {
     /// Managed login: where its logout sends the user, one of the app client's sign-out URLs.
     #[serde(default)]
     pub logout_uri: Option<String>,
-    /// Managed login: the OAuth scopes asked for. `aws.cognito.signin.user.admin` lets the
-    /// crate read the user's attributes (GetUser) as a password sign-in does.
+    /// Managed login: the OAuth scopes asked for; `openid` (for the ID token) and
+    /// `aws.cognito.signin.user.admin` (for GetUser, which reads the user's attributes) are
+    /// required, and the app client must allow each and read the attributes of `email` and
+    /// `phone` (launch checks).
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
     /// Server-side sessions: how long an instance trusts its memory of a session before it
@@ -609,6 +616,18 @@ impl Config {
         if self.scopes.is_empty() || self.scopes.iter().any(|s| s.is_empty() || s.contains(char::is_whitespace)) {
             return Err(invalid("scopes", "a list of OAuth scopes, none empty or with spaces"));
         }
+        // A sign-in verifies the ID token, which Cognito's token endpoint returns only for openid
+        // (developer guide, authorization endpoint: "An ID token is only returned if openid
+        // scope is requested"), and reads the user with GetUser, which needs the admin scope.
+        let needs = [
+            ("openid", "Cognito returns the ID token a sign-in needs only for it"),
+            (ADMIN_SCOPE, "Cognito refuses GetUser, which every sign-in calls, without it"),
+        ];
+        for (scope, why) in needs {
+            if !self.scopes.iter().any(|s| s == scope) {
+                return Err(invalid("scopes", format!("must include `{scope}`: {why}")));
+            }
+        }
         Ok(())
     }
 
@@ -867,6 +886,8 @@ mod tests {
                 &format!("{BASE}domain = \"http://auth.example.com\"\nredirect_uri = \"https://s.example/cb\"\n"),
                 "domain",
             ),
+            (&format!("{BASE}scopes = [\"openid\", \"email\"]\n"), "must include `aws.cognito.signin.user.admin`"),
+            (&format!("{BASE}scopes = [\"email\", \"aws.cognito.signin.user.admin\"]\n"), "must include `openid`"),
         ];
         for (toml, key) in cases {
             let err = parse(toml).expect_err(toml).to_string();

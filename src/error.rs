@@ -76,8 +76,11 @@ pub enum Error {
     /// The code has expired, or was used already: ask for a new one.
     #[error("the code has expired; ask for a new one")]
     CodeExpired,
-    /// Too many wrong codes or passwords: Cognito refuses this user's attempts for a while.
-    #[error("too many attempts; try again later")]
+    /// Too many codes asked for or entered, or wrong passwords: Cognito refuses this user's
+    /// attempts for a while. Its quotas count the last hour (developer guide, "Quotas": per user
+    /// and hour, not reset by a new code), so an hour later the user may try again; as a
+    /// responder it says so in `Retry-After`.
+    #[error("too many attempts; try again in an hour")]
     TooManyAttempts,
     /// Cognito refused the input (an attribute's format, say); the message says why and may be
     /// shown to the user.
@@ -192,6 +195,10 @@ impl Error {
     }
 }
 
+/// How long Cognito's per-user quotas on codes count back (an hour): [`Error::TooManyAttempts`]'s
+/// `Retry-After`.
+const TRY_AGAIN_SECS: u64 = 3600;
+
 /// Answers with [`Error::status`] and a plain-text message. Server-side failures are logged in
 /// full and answered with a generic message, so no internal detail reaches the client.
 impl<'r> rocket::response::Responder<'r, 'static> for Error {
@@ -206,7 +213,11 @@ impl<'r> rocket::response::Responder<'r, 'static> for Error {
         } else {
             self.to_string()
         };
-        (status, message).respond_to(req)
+        let mut response = (status, message).respond_to(req)?;
+        if matches!(self, Error::TooManyAttempts) {
+            response.set_raw_header("Retry-After", TRY_AGAIN_SECS.to_string());
+        }
+        Ok(response)
     }
 }
 
@@ -461,6 +472,20 @@ mod tests {
         assert_eq!(source.to_string(), "the call to Cognito timed out");
         assert_eq!(source.source().expect("the io error").to_string(), "timed out");
         assert_eq!(err.status(), Status::ServiceUnavailable);
+    }
+
+    #[test]
+    fn too_many_attempts_says_when_to_try_again() {
+        #[rocket::get("/")]
+        fn refused() -> Result<&'static str, Error> {
+            Err(Error::TooManyAttempts)
+        }
+        let rocket = rocket::custom(rocket::Config::debug_default()).mount("/", rocket::routes![refused]);
+        let client = rocket::local::blocking::Client::untracked(rocket).unwrap();
+        let response = client.get("/").dispatch();
+        assert_eq!(response.status(), Status::TooManyRequests);
+        assert_eq!(response.headers().get_one("Retry-After"), Some("3600"));
+        assert_eq!(response.into_string().as_deref(), Some("too many attempts; try again in an hour"));
     }
 
     #[test]

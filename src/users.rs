@@ -84,6 +84,17 @@ impl Users {
             refuse_another_sub(&user, &claims.sub)?;
             return Ok(user);
         }
+        // Cognito refuses GetUser for a token without the admin scope (a managed-login token of
+        // another app client, say): no row can be made from it.
+        let scopes = claims.scope.as_deref().unwrap_or_default();
+        if !scopes.split(' ').any(|s| s == crate::config::ADMIN_SCOPE) {
+            log::info!(
+                "rocket_warrant: {username:?} has no local row, and the access token lacks the scope {} that \
+                 Cognito's GetUser needs to make one: 403 (its sign-in must ask for that scope)",
+                crate::config::ADMIN_SCOPE
+            );
+            return Err(Error::NotProvisioned);
+        }
         if !self.create_unknown {
             log::info!(
                 "rocket_warrant: {username:?} has no local row and create_unknown_users is off: 403 (provision the \

@@ -393,3 +393,101 @@ async fn emulator_forgets_a_deleted_users_codes() {
     let verify = pool.admin.verify_user_attribute().access_token(&token).attribute_name("email").code(&old_code);
     assert_eq!(code_of(&verify.send().await.unwrap_err()), Some("ExpiredCodeException"));
 }
+
+/// Conformance (review A8): per-user hourly quotas on asking for and entering codes (developer
+/// guide, "Quotas", the code security quotas; "between 5 and 20 attempts for a user to request
+/// or enter a password reset code"; ChangePassword 5 an hour), not reset by a new code: past
+/// one, LimitExceededException, which the crate reads as TooManyAttempts (429, "try again in an
+/// hour"); an hour later the user may try again. The emulator of before counted only wrong
+/// entries of one code, and a new code started the count again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_limits_code_requests_and_entries_per_user_and_hour() {
+    need_emulator!();
+    let pool = pool(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    let too_many = |result: Result<(), Error>, what: &str| match result {
+        Err(err @ Error::TooManyAttempts) => {
+            assert_eq!(err.status(), Status::TooManyRequests);
+            assert!(err.to_string().contains("in an hour"), "{err}");
+        }
+        other => panic!("{what}: {other:?}"),
+    };
+
+    // Asking for a sign-up's code again: five an hour.
+    cognito.sign_up("asker", PASSWORD, &[("email", "asker@example.com")]).await.unwrap();
+    for _ in 0..5 {
+        cognito.resend_confirmation_code("asker").await.expect("within the quota");
+    }
+    too_many(cognito.resend_confirmation_code("asker").await.map(|_| ()), "the sixth resend");
+
+    // Changing the password: five tries an hour; asking for an attribute's code: five an hour.
+    pool.add_user("changer", PASSWORD, &[("email", "changer@example.com"), ("email_verified", "true")]).await;
+    let token = cognito.login("changer", PASSWORD).await.unwrap().tokens.access_token;
+    for _ in 0..5 {
+        let err = cognito.change_password(&token, "Wr0ng-Passw0rd!", NEW_PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidCredentials), "{err:?}");
+    }
+    too_many(cognito.change_password(&token, PASSWORD, NEW_PASSWORD).await, "the sixth change");
+    for _ in 0..5 {
+        cognito.send_verification_code(&token, "email").await.expect("within the quota");
+    }
+    too_many(cognito.send_verification_code(&token, "email").await.map(|_| ()), "the sixth verification code");
+
+    // A password reset, asked for and entered: five an hour together, a new code resetting nothing.
+    pool.add_user("resetter", PASSWORD, &[("email", "resetter@example.com"), ("email_verified", "true")]).await;
+    for _ in 0..3 {
+        cognito.forgot_password("resetter").await.unwrap().expect("a code went");
+    }
+    let code = pool.newest_code("resetter", "reset").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..2 {
+        let err = cognito.confirm_forgot_password("resetter", wrong, NEW_PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::WrongCode), "{err:?}");
+    }
+    too_many(cognito.confirm_forgot_password("resetter", &code, NEW_PASSWORD).await, "the right code, past the quota");
+    too_many(cognito.forgot_password("resetter").await.map(|_| ()), "a new code");
+    // An hour later (the pool's clock; tokens issued before it count as expired there).
+    pool.advance_clock(3601).await;
+    cognito.forgot_password("resetter").await.unwrap().expect("an hour later");
+    let code = pool.newest_code("resetter", "reset").await;
+    cognito.confirm_forgot_password("resetter", &code, NEW_PASSWORD).await.expect("reset");
+}
+
+/// Conformance (review A11, A13, A15): with PreventUserExistenceErrors nothing in self-service
+/// tells a user apart (developer guide, "Managing error responses"): ConfirmSignUp of an unknown
+/// user answers one of its three listed errors (a wrong code here); ResendConfirmationCode of a
+/// confirmed user answers no error (aws-amplify/amplify-js#14762); ForgotPassword of a disabled
+/// user, or one without a verified email or phone, answers a simulated delivery. The crate reads
+/// each as for any user. The emulator of before told them apart (UserNotFoundException, "User is
+/// already confirmed.", "User is disabled.", "no registered/verified email").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_tells_no_user_apart_in_self_service_when_told_to() {
+    use aws_sdk_cognitoidentityprovider::types::PreventUserExistenceErrorTypes;
+    need_emulator!();
+    let pool = pool(false).await;
+    pool.update_client(|u| u.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)).await;
+    pool.add_user("confirmed", PASSWORD, &[("email", "confirmed@example.com"), ("email_verified", "true")]).await;
+    pool.add_user("unverified", PASSWORD, &[("email", "unverified@example.com")]).await;
+    pool.add_user("disabled", PASSWORD, &[("email", "disabled@example.com"), ("email_verified", "true")]).await;
+    pool.admin.admin_disable_user().user_pool_id(&pool.pool_id).username("disabled").send().await.unwrap();
+
+    let unknown =
+        pool.admin.confirm_sign_up().client_id(&pool.client_id).username("nobody").confirmation_code("123456");
+    assert_eq!(code_of(&unknown.send().await.unwrap_err()), Some("CodeMismatchException"));
+    let resend = pool.admin.resend_confirmation_code().client_id(&pool.client_id).username("confirmed");
+    assert!(resend.send().await.unwrap().code_delivery_details().is_some(), "no error for a confirmed user");
+    for name in ["unverified", "disabled"] {
+        let forgot = pool.admin.forgot_password().client_id(&pool.client_id).username(name).send().await;
+        assert!(forgot.unwrap().code_delivery_details().is_some(), "{name}: a simulated delivery");
+        assert!(pool.mail(name, "reset").await.is_empty(), "{name}: no code went");
+    }
+
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    assert!(matches!(cognito.confirm_sign_up("nobody", "123456").await, Err(Error::WrongCode)));
+    assert!(cognito.resend_confirmation_code("confirmed").await.unwrap().is_some(), "as for any user");
+    for name in ["unverified", "disabled", "nobody"] {
+        assert!(cognito.forgot_password(name).await.unwrap().is_some(), "{name}: as for any user");
+    }
+}

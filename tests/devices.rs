@@ -323,18 +323,57 @@ async fn emulator_refuses_a_device_the_user_does_not_have_and_a_refresh_without_
     let without = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh);
     let refused = without.send().await.unwrap_err();
     assert_eq!(refused.as_service_error().and_then(|e| e.meta().code()), Some("NotAuthorizedException"));
+    // The key of a device not yet confirmed refreshes nothing (review C6; the emulator of before
+    // refreshed with it, so this test refreshed before confirming); confirmed, it does.
+    let unconfirmed = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh);
+    let refused = unconfirmed.device_key(&device).send().await.unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(|e| e.meta().code()), Some("NotAuthorizedException"));
+    let verifier = aws_sdk_cognitoidentityprovider::types::DeviceSecretVerifierConfigType::builder()
+        .password_verifier("AQIDBA==")
+        .salt("BQYHCA==")
+        .build();
+    (pool.admin.confirm_device())
+        .access_token(first.access_token().unwrap())
+        .device_key(&device)
+        .device_secret_verifier_config(verifier)
+        .send()
+        .await
+        .expect("confirm_device");
     let with_key = pool.admin.get_tokens_from_refresh_token().client_id(&pool.client_id).refresh_token(refresh);
-    with_key.device_key(&device).send().await.expect("with the device key");
+    with_key.device_key(&device).send().await.expect("with the confirmed device's key");
+}
+
+/// Conformance (review C4): a remembered device stands in for the second factor only in a pool
+/// whose ChallengeRequiredOnNewDevice is true (DeviceConfigurationType reference); without it
+/// the device is proved and the texted code asked for all the same. The emulator of before
+/// skipped the code for any remembered device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remembered_device_replaces_the_code_only_where_the_pool_says_so() {
+    need_emulator!();
+    let pool = pool_with_texted_user(false, false).await;
+    pool.remember_devices_as(false, false).await;
+    let site = Site::new(&pool, json!({})).await;
+    assert_eq!(site.login_as("dev", None).await, "SmsMfa");
+    site.post("/code", &pool.texts("dev").await.pop().unwrap()).await;
+    assert_eq!(site.devices().await[0]["remembered"], true);
+    site.post("/logout", "").await;
+    assert_eq!(site.login_as("dev", None).await, "SmsMfa", "remembered, and the code still asked");
+    assert_eq!(site.post("/code", &pool.texts("dev").await.pop().unwrap()).await, "signed in");
+    assert_eq!(site.devices().await.len(), 1, "the device was proved, not replaced");
 }
 
 /// Threat protection's context reaches Cognito with each call: the user's address (from the
 /// trusted proxy header when the settings name one, its last entry; never from a header the
 /// settings do not trust) and the client metadata; the admin flow's ContextData has the server's
-/// name, the path and the headers, the cookies left out.
+/// name, the path and the headers, the cookies left out. The app client propagates the address
+/// (EnablePropagateAdditionalUserContextData): without it Cognito does not take it from the
+/// public calls, as `context_data_ip_needs_the_client_setting` shows (the emulator of before
+/// took it from any client, so this test set nothing).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_context_and_client_metadata_reach_cognito_with_each_sign_in() {
     need_emulator!();
     let pool = Pool::new(true).await;
+    pool.update_client(|u| u.enable_propagate_additional_user_context_data(true)).await;
     pool.add_user("ctx", PASSWORD, &[("email", "ctx@example.com")]).await;
     let forwarded = || Some(Header::new("X-Forwarded-For", "198.51.100.7, 203.0.113.9"));
 
@@ -429,4 +468,37 @@ async fn emulator_lists_devices_a_page_at_a_time() {
     let keys: std::collections::HashSet<_> =
         first.devices().iter().chain(second.devices()).filter_map(|d| d.device_key()).collect();
     assert_eq!(keys.len(), 3, "three browsers, three devices");
+}
+
+/// Conformance (review D1): Cognito takes the user's address from the public calls'
+/// UserContextData only for an app client with EnablePropagateAdditionalUserContextData, which
+/// only a client with a secret may have (CreateUserPoolClient reference); the admin calls'
+/// ContextData is not affected. The emulator of before took the address from any client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn context_data_ip_needs_the_client_setting() {
+    need_emulator!();
+    let pool = Pool::new(true).await;
+    pool.add_user("ctx", PASSWORD, &[("email", "ctx@example.com")]).await;
+    let site = Site::new(&pool, json!({ "trusted_ip_header": "X-Forwarded-For" })).await;
+    site.login_as("ctx", Some(Header::new("X-Forwarded-For", "203.0.113.9"))).await;
+    let seen = pool.contexts(&site.marker).await;
+    assert!(!seen.is_empty());
+    for context in &seen {
+        assert_eq!(context["IpAddressIgnored"], true, "{context}");
+        assert!(context["UserContextData"].get("IpAddress").is_none(), "{context}");
+    }
+    let admin = Site::new(&pool, json!({ "auth_flow": "admin_user_password" })).await;
+    admin.login_as("ctx", None).await;
+    let seen = pool.contexts(&admin.marker).await;
+    assert_eq!(seen[0]["ContextData"]["IpAddress"], "192.0.2.10", "the admin flow's is kept");
+    // Only a client with a secret may propagate the address.
+    let public = Pool::new(false).await;
+    let refused = (public.admin.update_user_pool_client())
+        .user_pool_id(&public.pool_id)
+        .client_id(&public.client_id)
+        .enable_propagate_additional_user_context_data(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.as_service_error().and_then(|e| e.meta().code()), Some("InvalidParameterException"));
 }

@@ -570,7 +570,14 @@ async fn a_sealed_cookie_of_one_purpose_never_opens_as_another() {
     pool.add_user_with_temporary_password("newbie", "Temp-Passw0rd!").await;
     pool.remember_devices(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
-    let hosted = json!({ "domain": common::emulator_url().trim_end_matches('/'), "redirect_uri": "http://localhost/auth/callback" });
+    // Managed login's client (its code grant and scopes; SRP and refresh, its default flows).
+    let callback = "http://localhost/auth/callback";
+    let (client, _) = pool.hosted_client(callback, "http://localhost/bye", false).await;
+    let hosted = json!({
+        "app_client_id": client,
+        "domain": common::emulator_url().trim_end_matches('/'),
+        "redirect_uri": callback,
+    });
     let clock = Arc::new(common::PinnedClock::default());
     let site = |mode: &str| {
         let settings = with(with(pool.settings(), hosted.clone()), json!({ "session_store": mode, "leeway_secs": 0 }));

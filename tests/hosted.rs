@@ -36,8 +36,8 @@ impl Hosted {
         self.site_with(json!({})).await
     }
 
-    async fn site_with(&self, extra: serde_json::Value) -> Client {
-        let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    /// The site's settings for this client, with `extra`.
+    fn settings(&self, extra: serde_json::Value) -> serde_json::Value {
         let settings = with(
             self.pool.settings(),
             json!({
@@ -48,7 +48,12 @@ impl Hosted {
                 "logout_uri": LOGOUT,
             }),
         );
-        let settings = with(settings, extra);
+        with(settings, extra)
+    }
+
+    async fn site_with(&self, extra: serde_json::Value) -> Client {
+        let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+        let settings = self.settings(extra);
         let rocket = common::rocket(StoreKind::Sqlite, &url, settings)
             .mount("/auth", rocket_warrant::hosted::routes())
             .mount("/", routes![me]);
@@ -95,6 +100,29 @@ async fn through_hosted_page(site: &Client, start: &str, extra: &[(&str, &str)])
     let (action, mut fields) = form_of(&page);
     fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     location_of(&action, &form_body(&fields)).await.expect("the hosted page redirects")
+}
+
+/// A form POSTed to the emulator's hosted pages: where it redirects, or else the page it shows.
+async fn answer_of(path: &str, body: &str) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = common::emulator_url();
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!(
+        "POST {path} HTTP/1.0\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, page) = response.split_once("\r\n\r\n").unwrap();
+    head.lines().find_map(|l| l.strip_prefix("Location: ")).map(str::to_owned).ok_or_else(|| page.to_owned())
+}
+
+/// The text of the element `id` of a hosted page.
+fn element(page: &str, id: &str) -> Option<String> {
+    let rest = page.split(&format!("id='{id}'>")).nth(1)?;
+    Some(rest.split('<').next()?.to_owned())
 }
 
 /// The Location of a form POSTed to the emulator's hosted pages.
@@ -486,4 +514,402 @@ async fn a_state_and_code_of_another_app_client_or_pool_fail_here() {
         assert_eq!(status_of(other, "/me").await, Status::Unauthorized, "{name}: no one signed in");
     }
     assert_eq!(status_of(&site, "/me").await, Status::Unauthorized, "nor here");
+}
+
+/// An authorization code for `scope` (the hosted page signed in as alice, no PKCE), exchanged at
+/// the token endpoint: the status and the answer.
+async fn code_for(hosted: &Hosted, client_id: &str, scope: &str) -> Result<(u16, serde_json::Value), String> {
+    let authorize = format!(
+        "/oauth2/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope={}&state=s",
+        CALLBACK.replace(':', "%3A").replace('/', "%2F"),
+        scope.replace(' ', "+")
+    );
+    let (status, page) = common::emulator_http("GET", &authorize, &[], "").await;
+    if status == 302 {
+        return Err(page);
+    }
+    let (action, mut fields) = form_of(&page);
+    fields.extend([("username".into(), "alice".into()), ("password".into(), PASSWORD.into())]);
+    let callback = location_of(&action, &form_body(&fields)).await.unwrap();
+    let Some(code) = callback.split("code=").nth(1) else { return Err(callback) };
+    let body = format!(
+        "grant_type=authorization_code&client_id={client_id}&code={}&redirect_uri={}",
+        code.split('&').next().unwrap(),
+        CALLBACK.replace(':', "%3A").replace('/', "%2F")
+    );
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let (status, body) = common::emulator_http("POST", "/oauth2/token", &form, &body).await;
+    let _ = hosted;
+    Ok((status, serde_json::from_str(&body).unwrap()))
+}
+
+/// Where the authorize request for `scope` sends the browser, when it refuses at once.
+async fn authorize_refusal(client_id: &str, scope: &str) -> Option<String> {
+    let authorize = format!(
+        "/oauth2/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope={}&state=s",
+        CALLBACK.replace(':', "%3A").replace('/', "%2F"),
+        scope.replace(' ', "+")
+    );
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = common::emulator_url();
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    stream.write_all(format!("GET {authorize} HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response.lines().find_map(|l| l.strip_prefix("Location: ")).map(str::to_owned)
+}
+
+/// Conformance (review E4, E9, E10, E11, E17, E18): the token endpoint grants the scopes asked
+/// for, and the access token's `scope` claim says which; an ID token only with `openid`
+/// (developer guide, authorization endpoint: "An ID token is only returned if openid scope is
+/// requested"); `email`, `phone` and `profile` only with `openid`; `invalid_grant` when the
+/// client cannot read every attribute of a requested OIDC scope (token endpoint: "your app
+/// requests the email scope and your app client can read the email attribute, but not
+/// email_verified"); userInfo only for a token-endpoint access token with `openid`, the
+/// attributes its scopes cover, 400 without a token. The emulator of before gave every token
+/// `aws.cognito.signin.user.admin` alone and an ID token always, and checked none of this.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_grants_the_scopes_asked_for_and_an_id_token_only_with_openid() {
+    need_emulator!();
+    let hosted = hosted(false).await;
+    let id = hosted.client_id.clone();
+    let (status, answer) = code_for(&hosted, &id, "openid email").await.unwrap();
+    assert_eq!(status, 200, "{answer}");
+    let access = answer["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(claims_of(&access)["scope"], "openid email");
+    assert!(answer["id_token"].is_string(), "{answer}");
+    let bearer = format!("Bearer {access}");
+    let (status, info) = common::emulator_http("GET", "/oauth2/userInfo", &[("Authorization", &bearer)], "").await;
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(
+        (status, info["email"].as_str(), info["username"].as_str()),
+        (200, Some("alice@example.com"), Some("alice"))
+    );
+
+    let (status, answer) = code_for(&hosted, &id, "aws.cognito.signin.user.admin").await.unwrap();
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.get("id_token").is_none(), "no openid, no ID token: {answer}");
+    let access = answer["access_token"].as_str().unwrap();
+    assert_eq!(claims_of(access)["scope"], "aws.cognito.signin.user.admin");
+    let bearer = format!("Bearer {access}");
+    let (status, _) = common::emulator_http("GET", "/oauth2/userInfo", &[("Authorization", &bearer)], "").await;
+    assert_eq!(status, 401, "userInfo needs openid");
+    let (status, _) = common::emulator_http("GET", "/oauth2/userInfo", &[], "").await;
+    assert_eq!(status, 400, "no token at all: invalid_request");
+
+    let refused = authorize_refusal(&id, "email").await.expect("a redirect with the error");
+    assert!(refused.contains("error=invalid_scope"), "email without openid: {refused}");
+
+    // A client that reads email but not email_verified, asked for the email scope.
+    let narrow = (hosted.pool.admin.create_user_pool_client())
+        .user_pool_id(&hosted.pool.pool_id)
+        .client_name("narrow")
+        .allowed_o_auth_flows(aws_sdk_cognitoidentityprovider::types::OAuthFlowType::Code)
+        .allowed_o_auth_flows_user_pool_client(true)
+        .callback_urls(CALLBACK)
+        .supported_identity_providers("COGNITO")
+        .allowed_o_auth_scopes("openid")
+        .allowed_o_auth_scopes("email")
+        .read_attributes("email")
+        .send()
+        .await
+        .unwrap();
+    let narrow = narrow.user_pool_client.unwrap().client_id.unwrap();
+    let (status, answer) = code_for(&hosted, &narrow, "openid email").await.unwrap();
+    assert_eq!((status, answer["error"].as_str()), (400, Some("invalid_grant")), "{answer}");
+    let (status, answer) = code_for(&hosted, &narrow, "openid").await.unwrap();
+    assert_eq!(status, 200, "openid alone needs no attribute: {answer}");
+
+    // An API sign-in's access token: not for userInfo.
+    let api = (hosted.pool.admin.admin_initiate_auth())
+        .user_pool_id(&hosted.pool.pool_id)
+        .client_id(&hosted.pool.client_id)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {}", api.authentication_result.unwrap().access_token.unwrap());
+    let (status, _) = common::emulator_http("GET", "/oauth2/userInfo", &[("Authorization", &bearer)], "").await;
+    assert_eq!(status, 401, "an API sign-in's token has no openid");
+}
+
+/// Conformance (review A21): every call a user makes with their access token needs the scope
+/// `aws.cognito.signin.user.admin` (each reference: "It must include the scope
+/// aws.cognito.signin.user.admin"), else NotAuthorizedException "Access Token does not have
+/// required scopes" (aws-amplify/amplify-js#1906). The emulator of before checked no scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_calls_with_an_access_token_need_the_admin_scope() {
+    need_emulator!();
+    let hosted = hosted(false).await;
+    let id = hosted.client_id.clone();
+    let (_, answer) = code_for(&hosted, &id, "openid email").await.unwrap();
+    let unscoped = answer["access_token"].as_str().unwrap().to_owned();
+    let admin = &hosted.pool.admin;
+    let refusals = [
+        admin
+            .get_user()
+            .access_token(&unscoped)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error().meta().clone()),
+        (admin
+            .change_password()
+            .access_token(&unscoped)
+            .previous_password(PASSWORD)
+            .proposed_password("N3w-Passw0rd!"))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.into_service_error().meta().clone()),
+        admin
+            .list_devices()
+            .access_token(&unscoped)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error().meta().clone()),
+        admin
+            .global_sign_out()
+            .access_token(&unscoped)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error().meta().clone()),
+    ];
+    for refused in refusals {
+        let refused = refused.unwrap_err();
+        assert_eq!(refused.code(), Some("NotAuthorizedException"));
+        assert_eq!(refused.message(), Some("Access Token does not have required scopes"));
+    }
+    let (_, answer) = code_for(&hosted, &id, "openid aws.cognito.signin.user.admin").await.unwrap();
+    let scoped = answer["access_token"].as_str().unwrap();
+    admin.get_user().access_token(scoped).send().await.expect("the admin scope lets GetUser through");
+}
+
+/// Launch refuses scopes a managed-login sign-in cannot work with (issue 42, items 2 to 4),
+/// naming `cognito.scopes`: without `aws.cognito.signin.user.admin` (Cognito refuses the GetUser
+/// every sign-in calls) or `openid` (no ID token); a scope the app client does not allow; an
+/// OIDC scope whose attributes the client cannot read (`invalid_grant` at every sign-in). Before,
+/// each launched, and every sign-in then failed on a real pool (the emulator was kind to all).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_refuses_scopes_a_managed_login_cannot_work_with() {
+    need_emulator!();
+    let hosted = hosted(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for scopes in [
+        json!(["openid", "email", "profile"]),
+        json!(["email", "aws.cognito.signin.user.admin"]),
+        json!(["openid", "phone", "aws.cognito.signin.user.admin"]),
+    ] {
+        let settings = hosted.settings(json!({ "scopes": scopes }));
+        assert!(common::launch_stops(StoreKind::Sqlite, &url, settings).await, "{scopes}");
+    }
+    // The client cannot read email_verified, and the default scopes ask for email.
+    let (narrow, _) = hosted.pool.hosted_client(CALLBACK, LOGOUT, false).await;
+    let reads = (hosted.pool.admin.update_user_pool_client())
+        .user_pool_id(&hosted.pool.pool_id)
+        .client_id(&narrow)
+        .allowed_o_auth_flows(aws_sdk_cognitoidentityprovider::types::OAuthFlowType::Code)
+        .allowed_o_auth_flows_user_pool_client(true)
+        .callback_urls(CALLBACK)
+        .supported_identity_providers("COGNITO")
+        .allowed_o_auth_scopes("openid")
+        .allowed_o_auth_scopes("email")
+        .allowed_o_auth_scopes("profile")
+        .allowed_o_auth_scopes("aws.cognito.signin.user.admin")
+        .read_attributes("email");
+    reads.send().await.unwrap();
+    let settings = hosted.settings(json!({ "app_client_id": narrow }));
+    assert!(common::launch_stops(StoreKind::Sqlite, &url, settings).await, "email_verified unreadable");
+    // The defaults, on the tests' client: launches (and signs in: the other tests).
+    let launched = common::rocket(StoreKind::Sqlite, &url, hosted.settings(json!({}))).ignite().await;
+    assert!(launched.is_ok());
+}
+
+/// Managed login asks, after the password, for what the user owes (review E21; developer guide,
+/// "Adding MFA to a user pool": managed login "prompts users to set up MFA when you set MFA to
+/// be required", and users with MFA are "automatically prompted for the MFA code"): the texted
+/// code, an authenticator's enrolment, a new password for a temporary one; only then the code
+/// the site exchanges. A wrong code is asked again. The emulator of before issued the code after
+/// the password alone. Through the crate's routes, ending in the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managed_login_asks_for_a_new_password_and_the_second_factor_before_the_code() {
+    need_emulator!();
+    let hosted = hosted(false).await;
+    let pool = &hosted.pool;
+    pool.require_sms_mfa().await;
+    pool.add_user("texted", PASSWORD, &[("phone_number", "+15555550188"), ("phone_number_verified", "true")]).await;
+    pool.enable_sms_mfa("texted").await;
+    pool.add_user("enrolling", PASSWORD, &[]).await;
+    pool.add_user_with_temporary_password("newcomer", "Temp-Passw0rd!").await;
+
+    // The texted code, a wrong one first.
+    let site = hosted.site().await;
+    let start = site.get("/auth/login").dispatch().await;
+    let authorize = start.headers().get_one("Location").unwrap().to_owned();
+    let (_, page) = common::emulator_http("GET", &on_emulator(&authorize), &[], "").await;
+    let (action, mut fields) = form_of(&page);
+    fields.extend([("username".into(), "texted".into()), ("password".into(), PASSWORD.into())]);
+    let page = answer_of(&action, &form_body(&fields)).await.expect_err("a page asking for the code");
+    assert_eq!(element(&page, "step").as_deref(), Some("SMS_MFA"), "{page}");
+    let code = pool.texts("texted").await.pop().expect("a text");
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let (action, mut fields) = form_of(&page);
+    fields.push(("code".into(), wrong));
+    let page = answer_of(&action, &form_body(&fields)).await.expect_err("asked again");
+    assert!(element(&page, "error").is_some(), "{page}");
+    let (action, mut fields) = form_of(&page);
+    fields.push(("code".into(), code));
+    let callback = answer_of(&action, &form_body(&fields)).await.expect("the code");
+    assert_eq!(site.get(local(&callback)).dispatch().await.status(), Status::SeeOther);
+    assert_eq!(site.get("/me").dispatch().await.into_string().await.as_deref(), Some("texted"));
+
+    // A temporary password, replaced, then an authenticator enrolled.
+    for (name, password) in [("newcomer", "Temp-Passw0rd!"), ("enrolling", PASSWORD)] {
+        let site = hosted.site().await;
+        let start = site.get("/auth/login").dispatch().await;
+        let authorize = start.headers().get_one("Location").unwrap().to_owned();
+        let (_, page) = common::emulator_http("GET", &on_emulator(&authorize), &[], "").await;
+        let (action, mut fields) = form_of(&page);
+        fields.extend([("username".into(), name.into()), ("password".into(), password.into())]);
+        let mut page = answer_of(&action, &form_body(&fields)).await.expect_err("a step");
+        if name == "newcomer" {
+            assert_eq!(element(&page, "step").as_deref(), Some("NEW_PASSWORD_REQUIRED"), "{page}");
+            let (action, mut fields) = form_of(&page);
+            fields.push(("new_password".into(), "Chosen-Passw0rd!".into()));
+            page = answer_of(&action, &form_body(&fields)).await.expect_err("the enrolment next");
+        }
+        assert_eq!(element(&page, "step").as_deref(), Some("MFA_SETUP"), "{name}: {page}");
+        let app = common::Authenticator::new(&element(&page, "secret").expect("the secret to enrol"));
+        let (action, mut fields) = form_of(&page);
+        fields.push(("code".into(), app.code().await));
+        let callback = answer_of(&action, &form_body(&fields)).await.expect("the code");
+        assert_eq!(site.get(local(&callback)).dispatch().await.status(), Status::SeeOther, "{name}");
+        assert_eq!(site.get("/me").dispatch().await.into_string().await.as_deref(), Some(name));
+    }
+}
+
+/// Conformance (review E13, E14, E15, E19): the token endpoint's refresh_token grant rotates as
+/// the app client says (RefreshTokenRotationType reference: a new refresh token each time, the
+/// old one refused after its grace period) and answers a disabled user `invalid_grant` (the
+/// emulator of before: a 500); a client allowed neither REFRESH_TOKEN_AUTH nor rotation is
+/// `unauthorized_client` ("not allowed ... for refreshing tokens"); the revoke endpoint answers
+/// its error table (400 invalid_request without a token or with revocation off, 400
+/// unsupported_token_type for an access token, 401 invalid_client, 200 for an unknown token);
+/// client_credentials is a client's only OAuth flow, and needs a secret (CreateUserPoolClient
+/// reference). The emulator of before checked none of these.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_refresh_grant_and_revoke_endpoint_follow_the_guide() {
+    use aws_sdk_cognitoidentityprovider::types::{ExplicitAuthFlowsType, OAuthFlowType, RefreshTokenRotationType};
+    need_emulator!();
+    let hosted = hosted(false).await;
+    let admin = &hosted.pool.admin;
+    let oauth_client = |name: &str| {
+        (admin.create_user_pool_client())
+            .user_pool_id(&hosted.pool.pool_id)
+            .client_name(name)
+            .allowed_o_auth_flows(OAuthFlowType::Code)
+            .allowed_o_auth_flows_user_pool_client(true)
+            .callback_urls(CALLBACK)
+            .supported_identity_providers("COGNITO")
+            .allowed_o_auth_scopes("openid")
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+    };
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let refresh_grant = |client: &str, token: &str| {
+        let body = format!("grant_type=refresh_token&client_id={client}&refresh_token={token}");
+        async move {
+            let (status, body) = common::emulator_http("POST", "/oauth2/token", &form, &body).await;
+            (status, serde_json::from_str::<serde_json::Value>(&body).unwrap())
+        }
+    };
+
+    let rotation = RefreshTokenRotationType::builder()
+        .feature(aws_sdk_cognitoidentityprovider::types::FeatureType::Enabled)
+        .retry_grace_period_seconds(0)
+        .build()
+        .unwrap();
+    let rotating = oauth_client("rotating").refresh_token_rotation(rotation).send().await.unwrap();
+    let rotating = rotating.user_pool_client.unwrap().client_id.unwrap();
+    let (_, answer) = code_for(&hosted, &rotating, "openid").await.unwrap();
+    let first = answer["refresh_token"].as_str().unwrap().to_owned();
+    let (status, answer) = refresh_grant(&rotating, &first).await;
+    assert_eq!(status, 200, "{answer}");
+    let second = answer["refresh_token"].as_str().expect("a new refresh token").to_owned();
+    assert_ne!(second, first);
+    assert_eq!(refresh_grant(&rotating, &first).await.1["error"], "invalid_grant", "rotated out");
+    assert_eq!(refresh_grant(&rotating, &second).await.0, 200);
+
+    let no_refresh = oauth_client("no-refresh").send().await.unwrap().user_pool_client.unwrap().client_id.unwrap();
+    let (_, answer) = code_for(&hosted, &no_refresh, "openid").await.unwrap();
+    let token = answer["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(refresh_grant(&no_refresh, &token).await.1["error"], "unauthorized_client");
+
+    // The revoke endpoint's error table.
+    let id = hosted.client_id.clone();
+    let (_, answer) = code_for(&hosted, &id, "openid").await.unwrap();
+    let (access, refresh) = (answer["access_token"].as_str().unwrap(), answer["refresh_token"].as_str().unwrap());
+    let revoke = |body: String| async move { common::emulator_http("POST", "/oauth2/revoke", &form, &body).await };
+    assert_eq!(revoke(format!("client_id={id}")).await.0, 400, "no token");
+    let (status, body) = revoke(format!("client_id={id}&token={access}")).await;
+    assert_eq!((status, body.contains("unsupported_token_type")), (400, true), "{body}");
+    assert_eq!(revoke(format!("client_id={id}&token=not-a-token")).await.0, 200, "an unknown token");
+    let (with_secret, _) = hosted.pool.hosted_client(CALLBACK, LOGOUT, true).await;
+    let (status, body) = revoke(format!("client_id={with_secret}&token={refresh}")).await;
+    assert_eq!((status, body.contains("invalid_client")), (401, true), "no secret: {body}");
+    let unrevocable = oauth_client("unrevocable").enable_token_revocation(false).send().await.unwrap();
+    let unrevocable = unrevocable.user_pool_client.unwrap().client_id.unwrap();
+    let (status, body) = revoke(format!("client_id={unrevocable}&token={refresh}")).await;
+    assert_eq!((status, body.contains("invalid_request")), (400, true), "revocation off: {body}");
+
+    // A disabled user's refresh: invalid_grant, not a 500.
+    admin.admin_disable_user().user_pool_id(&hosted.pool.pool_id).username("alice").send().await.unwrap();
+    let (status, answer) = refresh_grant(&id, refresh).await;
+    assert_eq!((status, answer["error"].as_str()), (400, Some("invalid_grant")), "{answer}");
+
+    // client_credentials alone, and with a secret.
+    let code_and_machine = (admin.create_user_pool_client())
+        .user_pool_id(&hosted.pool.pool_id)
+        .client_name("both")
+        .generate_secret(true)
+        .allowed_o_auth_flows(OAuthFlowType::ClientCredentials)
+        .allowed_o_auth_flows(OAuthFlowType::Code)
+        .allowed_o_auth_flows_user_pool_client(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_and_machine.as_service_error().and_then(|e| e.meta().code()), Some("InvalidParameterException"));
+    let secretless = (admin.create_user_pool_client())
+        .user_pool_id(&hosted.pool.pool_id)
+        .client_name("secretless")
+        .allowed_o_auth_flows(OAuthFlowType::ClientCredentials)
+        .allowed_o_auth_flows_user_pool_client(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(secretless.as_service_error().and_then(|e| e.meta().code()), Some("InvalidParameterException"));
+}
+
+/// A Bearer token without the admin scope, of a user the site has no row of: Cognito would
+/// refuse the GetUser that makes the row (review A21), so the crate answers 403 at once, saying
+/// why in the log. Before, the emulator answered GetUser for any token and the row was made; on
+/// a real pool the guard would have failed on Cognito's refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bearer_token_without_the_admin_scope_makes_no_local_user() {
+    need_emulator!();
+    let hosted = hosted(false).await;
+    let id = hosted.client_id.clone();
+    let site = hosted.site().await;
+    let (_, answer) = code_for(&hosted, &id, "openid email").await.unwrap();
+    let unscoped = format!("Bearer {}", answer["access_token"].as_str().unwrap());
+    let response = site.get("/me").header(rocket::http::Header::new("Authorization", unscoped)).dispatch().await;
+    assert_eq!(response.status(), Status::Forbidden);
+    let (_, answer) = code_for(&hosted, &id, "openid aws.cognito.signin.user.admin").await.unwrap();
+    let scoped = format!("Bearer {}", answer["access_token"].as_str().unwrap());
+    let response = site.get("/me").header(rocket::http::Header::new("Authorization", scoped)).dispatch().await;
+    assert_eq!((response.status(), response.into_string().await.as_deref()), (Status::Ok, Some("alice")));
 }

@@ -343,11 +343,11 @@ store_tests! {
             let (_rocket, cognito) = ignite(kind, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
             cognito.login("testuser", PASSWORD).await.unwrap_or_else(|e| panic!("{flow}: {e}"));
         }
-        // A wrong secret is the application's mistake, and says so.
+        // A wrong secret is the application's mistake: launch compares it with the app client's
+        // (DescribeUserPoolClient's ClientSecret) and stops, so that no sign-in or refresh
+        // depends on Cognito's words for it (issue 42, item 13: the refresh's have no source).
         let settings = with(pool.settings(), json!({ "app_client_secret": "not-the-secret" }));
-        let (_rocket, cognito) = ignite(kind, &url, settings).await;
-        let err = cognito.login("testuser", PASSWORD).await.unwrap_err();
-        assert!(matches!(err, Error::Misconfigured(_)), "{err:?}");
+        assert!(common::launch_stops(kind, &url, settings).await, "a wrong secret stops launch");
     };
 
     user_cache_serves_rows_from_memory_within_its_ttl => |kind: StoreKind, url: String| async move {
@@ -796,9 +796,10 @@ async fn a_texted_code_completes_the_login() {
 }
 
 /// The app client's allowed flows (its ExplicitAuthFlows): a client created without any allows
-/// SRP and refresh only, as Cognito's reference says, and Cognito refuses the password flows
-/// with InvalidParameterException. The crate reports that as misconfiguration naming the flow,
-/// not as a wrong password.
+/// SRP and refresh only, as Cognito's reference says, and Cognito refuses the other flows with
+/// InvalidParameterException. Launch reads the client's flows and stops for `auth_flow` the
+/// client does not allow (issue 42, item 12); where the client changed after launch, the crate
+/// reports the refusal as misconfiguration naming the flow, not as a wrong password.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flow_the_app_client_does_not_allow_is_misconfiguration() {
     need_emulator!();
@@ -818,14 +819,11 @@ async fn a_flow_the_app_client_does_not_allow_is_misconfiguration() {
     let pool = Pool { admin, pool_id, client_id, client_secret: None };
     pool.add_user("flows", PASSWORD, &[("email", "flows@example.com")]).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
-    for flow in ["user_password", "admin_user_password"] {
-        let (_rocket, cognito) =
-            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
-        let err = cognito.login("flows", PASSWORD).await.unwrap_err();
-        // Read by its type, then Cognito's wording: the setting to check is named.
-        let Error::Misconfigured(service) = &err else { panic!("{flow}: {err:?}") };
-        assert_eq!((service.code(), service.setting()), (Some("InvalidParameterException"), Some("auth_flow")));
-        assert!(err.to_string().contains("cognito.auth_flow"), "{err}");
+    // Launch reads the client's flows (DescribeUserPoolClient) and stops: before, each of these
+    // launched and answered every sign-in with an error (the demo on "user_auth": a 500).
+    for flow in ["user_password", "admin_user_password", "user_auth"] {
+        let settings = with(pool.settings(), json!({ "auth_flow": flow }));
+        assert!(common::launch_stops(StoreKind::Sqlite, &url, settings).await, "{flow}: launch stops");
     }
     // SRP, the default flow, on a client that allows the password flow only.
     let password_only = (pool.admin.create_user_pool_client())
@@ -838,10 +836,34 @@ async fn a_flow_the_app_client_does_not_allow_is_misconfiguration() {
         .unwrap();
     let password_only = password_only.user_pool_client.unwrap().client_id.unwrap();
     let settings = with(pool.settings(), json!({ "app_client_id": password_only }));
-    let (_rocket, srp) = ignite(StoreKind::Sqlite, &url, settings).await;
-    let err = srp.login("flows", PASSWORD).await.unwrap_err();
-    let Error::Misconfigured(service) = &err else { panic!("SRP refused: {err:?}") };
-    assert_eq!(service.setting(), Some("auth_flow"), "{err}");
+    assert!(common::launch_stops(StoreKind::Sqlite, &url, settings).await, "SRP on a password-only client");
+    // A client whose flows change after launch: each refusal read by its type (then Cognito's
+    // words, where its users report them), the setting to check named.
+    let changing = Pool::new(false).await;
+    changing.add_user("flows", PASSWORD, &[]).await;
+    let mailed = cip_types::SignInPolicyType::builder()
+        .allowed_first_auth_factors(cip_types::AuthFactorType::Password)
+        .allowed_first_auth_factors(cip_types::AuthFactorType::EmailOtp)
+        .build();
+    let policies = cip_types::UserPoolPolicyType::builder().sign_in_policy(mailed).build();
+    changing.admin.update_user_pool().user_pool_id(&changing.pool_id).policies(policies).send().await.unwrap();
+    for flow in ["user_password", "admin_user_password", "user_auth"] {
+        changing.update_client(|u| u.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)).await;
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(changing.settings(), json!({ "auth_flow": flow }))).await;
+        let srp_only = (changing.admin.update_user_pool_client())
+            .user_pool_id(&changing.pool_id)
+            .client_id(&changing.client_id)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth);
+        srp_only.send().await.unwrap();
+        let err = match flow {
+            "user_auth" => cognito.start_sign_in("flows").await.unwrap_err(),
+            _ => cognito.login("flows", PASSWORD).await.unwrap_err(),
+        };
+        let Error::Misconfigured(service) = &err else { panic!("{flow}: {err:?}") };
+        assert_eq!((service.code(), service.setting()), (Some("InvalidParameterException"), Some("auth_flow")));
+        assert!(err.to_string().contains("cognito.auth_flow"), "{err}");
+    }
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
     let login = cognito.login("flows", PASSWORD).await.expect("SRP is a default flow");
     // Refresh is a default flow too: the emulator answers REFRESH_TOKEN_AUTH for this client.
@@ -1359,8 +1381,8 @@ async fn an_email_code_and_a_choice_of_factor_complete_the_login() {
 
 /// USER_AUTH, choice-based sign-in: a password proved by SRP, and without one a choice among
 /// the first factors the pool allows: a mailed code, a texted code, or the password. With and
-/// without a client secret. Conformance as well: SELECT_CHALLENGE lists AVAILABLE_CHALLENGES and
-/// each answer starts its factor, as the InitiateAuth and RespondToAuthChallenge references have
+/// without a client secret. Conformance as well: SELECT_CHALLENGE lists the factors in the
+/// answer's AvailableChallenges and each answer starts its factor, as the InitiateAuth and RespondToAuthChallenge references have
 /// them; moto has no USER_AUTH.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_auth_signs_in_with_each_first_factor() {
@@ -1444,4 +1466,218 @@ async fn user_auth_signs_in_with_each_first_factor() {
     let err = cognito.answer(&passkey, Answer::Code("123456")).await.unwrap_err();
     assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
     assert_eq!(err.to_string(), "passkeys (WEB_AUTHN) are not supported yet");
+}
+
+/// A USER_AUTH choice through the admin client: InitiateAuth without a preferred factor.
+async fn choose_first_factor(pool: &Pool, username: &str) -> InitiateAuthOutput {
+    initiate(pool, &pool.client_id, AuthFlowType::UserAuth, &[("USERNAME", username)])
+        .await
+        .unwrap_or_else(|e| panic!("{username}: {:?}", e.as_service_error()))
+}
+
+/// Conformance (review B8, B14): SELECT_CHALLENGE lists the first factors in the answer's
+/// top-level `AvailableChallenges` (InitiateAuth reference: "Amazon Cognito responds with the
+/// AvailableChallenges parameter"; Amplify's signInWithUserAuth reads
+/// `response.AvailableChallenges`), and no challenge parameter of another name. With
+/// PreventUserExistenceErrors an unknown user's choice looks like a known user's with a password
+/// alone (developer guide, "Managing error responses"): the same parameters and factors, and
+/// the password refused in the same words. The emulator of before listed an invented
+/// `AVAILABLE_CHALLENGES` parameter, and told an unknown user apart (no USERNAME, an
+/// unregistered session: "Invalid session").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_lists_first_factors_in_available_challenges_and_hides_unknown_users_alike() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.update_client(|u| {
+        u.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)
+            .prevent_user_existence_errors(cip_types::PreventUserExistenceErrorTypes::Enabled)
+    })
+    .await;
+    pool.add_user("known", PASSWORD, &[]).await;
+
+    let known = choose_first_factor(&pool, "known").await;
+    assert_eq!(known.challenge_name(), Some(&ChallengeNameType::SelectChallenge));
+    assert_eq!(known.available_challenges(), [ChallengeNameType::Password, ChallengeNameType::PasswordSrp]);
+    let params = known.challenge_parameters().cloned().unwrap_or_default();
+    assert_eq!(params.keys().collect::<Vec<_>>(), ["USERNAME"], "{params:?}");
+
+    let unknown = choose_first_factor(&pool, "nobody").await;
+    assert_eq!(unknown.challenge_name(), known.challenge_name());
+    assert_eq!(unknown.available_challenges(), known.available_challenges());
+    let unknown_params = unknown.challenge_parameters().cloned().unwrap_or_default();
+    assert_eq!(unknown_params.keys().collect::<Vec<_>>(), ["USERNAME"], "{unknown_params:?}");
+
+    // The password chosen: refused in the same words for both.
+    for (name, answer) in [("known", &known), ("nobody", &unknown)] {
+        let refused = (pool.admin.respond_to_auth_challenge())
+            .client_id(&pool.client_id)
+            .challenge_name(ChallengeNameType::SelectChallenge)
+            .session(answer.session().unwrap())
+            .challenge_responses("USERNAME", name)
+            .challenge_responses("ANSWER", "PASSWORD")
+            .challenge_responses("PASSWORD", "Wr0ng-Passw0rd!")
+            .send()
+            .await
+            .unwrap_err();
+        let refused = refused.as_service_error().unwrap();
+        assert_eq!(refused.code(), Some("NotAuthorizedException"), "{name}");
+        assert_eq!(refused.message(), Some("Incorrect username or password."), "{name}");
+    }
+    // SRP chosen at once: a PASSWORD_VERIFIER for both.
+    for name in ["known", "nobody"] {
+        let srp = rocket_warrant::testing::SrpSteps::new(&pool.pool_id).unwrap();
+        let parameters = [("USERNAME", name), ("PREFERRED_CHALLENGE", "PASSWORD_SRP"), ("SRP_A", &srp.srp_a())];
+        let verifier = initiate(&pool, &pool.client_id, AuthFlowType::UserAuth, &parameters).await.unwrap();
+        assert_eq!(verifier.challenge_name(), Some(&ChallengeNameType::PasswordVerifier), "{name}");
+    }
+}
+
+/// SMS MFA in a pool that requires MFA, after SRP as after a password (issue 42, item 5): a user
+/// with a verified phone and SMS MFA enabled and preferred is asked for the texted code in every
+/// flow, SRP (the crate's default) included, and signs in with it. The emulator of before
+/// answered SRP's PASSWORD_VERIFIER with MFA_SETUP (`MFAS_CAN_SETUP: ["SMS_MFA"]`), as moto
+/// does, which no client can get past; Cognito asks every flow for the user's factor
+/// (developer guide, "Adding MFA to a user pool").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_mfa_follows_srp_as_every_flow() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.require_sms_mfa().await;
+    let phone = [("phone_number", "+15555550142"), ("phone_number_verified", "true")];
+    pool.add_user("texted", PASSWORD, &phone).await;
+    pool.enable_sms_mfa("texted").await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    for flow in ["user_srp", "user_password", "admin_user_password"] {
+        let (_rocket, cognito) =
+            ignite(StoreKind::Sqlite, &url, with(pool.settings(), json!({ "auth_flow": flow }))).await;
+        let pending = match cognito.login("texted", PASSWORD).await {
+            Err(Error::ChallengeRequired(pending)) => pending,
+            other => panic!("{flow}: {other:?}"),
+        };
+        assert_eq!(pending.challenge(), &Challenge::SmsMfa, "{flow}");
+        assert_eq!(pending.destination(), Some("+*******0142"), "{flow}");
+        let code = pool.texts("texted").await.pop().expect("a text");
+        let login = cognito.answer(&pending, Answer::Code(&code)).await.unwrap_or_else(|e| panic!("{flow}: {e:?}"));
+        assert_eq!(login.user.unwrap().username, "texted", "{flow}");
+    }
+}
+
+/// Conformance (review B4, B7, B11): a pool's feature plan. A new pool is on Essentials and its
+/// only first factor is the password (CreateUserPool reference, UserPoolTier "Defaults to
+/// ESSENTIALS"); the password is always among the first factors (CDK's AllowedFirstAuthFactors:
+/// "must be true"). On Lite, USER_AUTH, other first factors and email MFA are refused with
+/// FeatureUnavailableInTierException (InitiateAuth, SignInPolicyType and EmailMfaConfigType
+/// references), and email MFA needs the pool's email sent by Amazon SES
+/// (aws-amplify/amplify-js#14067). The emulator of before had no plans and kept any setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_models_the_feature_plan() {
+    need_emulator!();
+    let code = |e: &dyn ProvideErrorMetadata| e.code().map(str::to_owned);
+    let pool = Pool::new(false).await;
+    let described = pool.admin.describe_user_pool().user_pool_id(&pool.pool_id).send().await.unwrap();
+    let described = described.user_pool.unwrap();
+    assert_eq!(described.user_pool_tier, Some(cip_types::UserPoolTierType::Essentials));
+    let factors = described.policies.and_then(|p| p.sign_in_policy).and_then(|p| p.allowed_first_auth_factors);
+    assert_eq!(factors, Some(vec![cip_types::AuthFactorType::Password]));
+
+    let policy = |factors: &[cip_types::AuthFactorType]| {
+        let mut policy = cip_types::SignInPolicyType::builder();
+        for factor in factors {
+            policy = policy.allowed_first_auth_factors(factor.clone());
+        }
+        cip_types::UserPoolPolicyType::builder().sign_in_policy(policy.build()).build()
+    };
+    let update = || pool.admin.update_user_pool().user_pool_id(&pool.pool_id);
+    let no_password = update().policies(policy(&[cip_types::AuthFactorType::EmailOtp])).send().await.unwrap_err();
+    assert_eq!(code(no_password.as_service_error().unwrap()).as_deref(), Some("InvalidParameterException"));
+    // Email MFA without SES.
+    let email = cip_types::EmailMfaConfigType::builder().message("{####}").build();
+    let mfa = || {
+        let token = cip_types::SoftwareTokenMfaConfigType::builder().enabled(true).build();
+        (pool.admin.set_user_pool_mfa_config())
+            .user_pool_id(&pool.pool_id)
+            .mfa_configuration(cip_types::UserPoolMfaType::Optional)
+            .software_token_mfa_configuration(token)
+            .email_mfa_configuration(email.clone())
+    };
+    let no_ses = mfa().send().await.unwrap_err();
+    assert_eq!(code(no_ses.as_service_error().unwrap()).as_deref(), Some("InvalidParameterException"));
+
+    // On Lite.
+    update().user_pool_tier(cip_types::UserPoolTierType::Lite).send().await.unwrap();
+    let mailed = policy(&[cip_types::AuthFactorType::Password, cip_types::AuthFactorType::EmailOtp]);
+    let refused = update().user_pool_tier(cip_types::UserPoolTierType::Lite).policies(mailed).send().await;
+    let refused = refused.unwrap_err();
+    assert_eq!(code(refused.as_service_error().unwrap()).as_deref(), Some("FeatureUnavailableInTierException"));
+    let refused = mfa().send().await.unwrap_err();
+    assert_eq!(code(refused.as_service_error().unwrap()).as_deref(), Some("FeatureUnavailableInTierException"));
+    pool.update_client(|u| u.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)).await;
+    pool.add_user("lite", PASSWORD, &[]).await;
+    let refused = initiate(&pool, &pool.client_id, AuthFlowType::UserAuth, &[("USERNAME", "lite")]).await;
+    let refused = refused.unwrap_err();
+    assert_eq!(code(refused.as_service_error().unwrap()).as_deref(), Some("FeatureUnavailableInTierException"));
+}
+
+/// `auth_flow = "user_auth"` needs the Essentials plan (review B7; issue 42, item 6): launch
+/// reads the pool's plan (DescribeUserPool's UserPoolTier) and stops on Lite; a pool moved to
+/// Lite after launch gets FeatureUnavailableInTierException at the sign-in, which the crate reads
+/// by its type as misconfiguration naming the setting and the plan (before: a generic Cognito
+/// error, a 502).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_auth_on_a_pool_below_essentials_is_misconfiguration_naming_the_plan() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.update_client(|u| u.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)).await;
+    pool.add_user("planned", PASSWORD, &[("email", "planned@example.com"), ("email_verified", "true")]).await;
+    let mailed = cip_types::SignInPolicyType::builder()
+        .allowed_first_auth_factors(cip_types::AuthFactorType::Password)
+        .allowed_first_auth_factors(cip_types::AuthFactorType::EmailOtp)
+        .build();
+    let policies = cip_types::UserPoolPolicyType::builder().sign_in_policy(mailed).build();
+    pool.admin.update_user_pool().user_pool_id(&pool.pool_id).policies(policies).send().await.unwrap();
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let settings = with(pool.settings(), json!({ "auth_flow": "user_auth" }));
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, settings.clone()).await;
+
+    let lite =
+        pool.admin.update_user_pool().user_pool_id(&pool.pool_id).user_pool_tier(cip_types::UserPoolTierType::Lite);
+    lite.send().await.unwrap();
+    let err = cognito.start_sign_in("planned").await.unwrap_err();
+    let Error::Misconfigured(service) = &err else { panic!("{err:?}") };
+    assert_eq!(service.code(), Some("FeatureUnavailableInTierException"));
+    assert_eq!(service.setting(), Some("auth_flow"));
+    assert!(err.to_string().contains("Essentials"), "{err}");
+    assert!(common::launch_stops(StoreKind::Sqlite, &url, settings).await, "launch stops on Lite");
+}
+
+/// Conformance (review B3): an email MFA code lives as long as its sign-in's session, the app
+/// client's AuthSessionValidity (developer guide: the code "is valid for the Authentication flow
+/// session duration", 3 to 15 minutes): with ten minutes, a code entered after five signs in.
+/// The emulator of before let it lapse after three minutes whatever the setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_code_lives_as_long_as_its_session() {
+    need_emulator!();
+    let pool = Pool::new(false).await;
+    pool.offer_email_mfa().await;
+    pool.update_client(|u| u.auth_session_validity(10)).await;
+    pool.add_user("patient", PASSWORD, &[("email", "patient@example.com"), ("email_verified", "true")]).await;
+    pool.set_factors("patient", false, true).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
+    let pending = match cognito.login("patient", PASSWORD).await {
+        Err(Error::ChallengeRequired(pending)) => pending,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(pending.challenge(), &Challenge::EmailOtp);
+    pool.advance_clock(5 * 60).await;
+    let code = pool.newest_code("patient", "mfa").await;
+    cognito.answer(&pending, Answer::Code(&code)).await.expect("within the session's ten minutes");
+    let late = match cognito.login("patient", PASSWORD).await {
+        Err(Error::ChallengeRequired(pending)) => pending,
+        other => panic!("{other:?}"),
+    };
+    pool.advance_clock(10 * 60 + 1).await;
+    let code = pool.newest_code("patient", "mfa").await;
+    let lapsed = cognito.answer(&late, Answer::Code(&code)).await.unwrap_err();
+    assert!(matches!(lapsed, Error::SessionExpired), "past the session: {lapsed:?}");
 }

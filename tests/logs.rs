@@ -297,3 +297,26 @@ impl MergeLogLevel for rocket::Rocket<rocket::Build> {
         self.configure(figment)
     }
 }
+
+/// Launch says when the app client drops the address the site sends (review D1): with
+/// `trusted_ip_header` set, a client without EnablePropagateAdditionalUserContextData takes no
+/// address from the public calls, and the log names the setting; with it, nothing is said.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_says_when_the_app_client_drops_the_users_address() {
+    need_emulator!();
+    capture_logs();
+    let pool = Pool::new(true).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let settings = with(pool.settings(), json!({ "trusted_ip_header": "X-Forwarded-For" }));
+    let warning = format!("app client {} does not take the user's address", pool.client_id);
+    let _dropping = common::ignite(StoreKind::Sqlite, &url, settings.clone()).await;
+    let logged = captured().lock().unwrap().clone();
+    let line = logged.lines().find(|l| l.contains(&warning)).unwrap_or_else(|| panic!("no warning in:\n{logged}"));
+    assert!(line.contains("EnablePropagateAdditionalUserContextData") && line.contains("trusted_ip_header"), "{line}");
+    let propagating = Pool::new(true).await;
+    propagating.update_client(|u| u.enable_propagate_additional_user_context_data(true)).await;
+    let settings = with(propagating.settings(), json!({ "trusted_ip_header": "X-Forwarded-For" }));
+    let _taking = common::ignite(StoreKind::Sqlite, &url, settings).await;
+    let quiet = format!("app client {} does not take the user's address", propagating.client_id);
+    assert!(!captured().lock().unwrap().contains(&quiet));
+}

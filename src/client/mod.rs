@@ -4,6 +4,7 @@
 
 mod account;
 mod devices;
+mod facts;
 mod modexp;
 #[cfg(feature = "testing")]
 pub(crate) mod offline;
@@ -25,6 +26,7 @@ use cip::types::{AuthFlowType, ChallengeNameType};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+pub(crate) use self::facts::{ClientFacts, Tier};
 pub(crate) use self::srp::device_secret;
 use self::srp::SrpClient;
 use crate::config::{AuthFlow, Config, Secret};
@@ -57,122 +59,6 @@ impl UserAttributes {
     /// The value of one attribute.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-}
-
-/// What launch reads of the app client (DescribeUserPoolClient); `None` where it says nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct ClientFacts {
-    /// `PreventUserExistenceErrors` is `ENABLED`.
-    pub(crate) prevents_user_existence_errors: Option<bool>,
-    /// `EnableTokenRevocation`: without it tokens carry no `origin_jti` and RevokeToken is refused.
-    pub(crate) token_revocation: Option<bool>,
-    /// How long a refresh token lives after its sign-in (`RefreshTokenValidity`).
-    pub(crate) refresh_token_validity: Option<Duration>,
-    /// Whether the app client has a client secret.
-    pub(crate) has_secret: Option<bool>,
-    /// The attributes the app client may read (`ReadAttributes`); empty when it sets none, and
-    /// then it reads the standard ones only (CreateUserPoolClient reference); `None` where
-    /// nothing is known (the offline Cognito reads them all).
-    pub(crate) read_attributes: Option<Vec<String>>,
-    /// The attributes the app client may write (`WriteAttributes`), for a user through
-    /// UpdateUserAttributes and SignUp; empty when it sets none, and then it writes the standard
-    /// ones (CreateUserPoolClient reference); `None` where nothing is known.
-    pub(crate) write_attributes: Option<Vec<String>>,
-    /// The issuer the pool's tokens carry (DescribeUserPool's `IssuerConfiguration`, which
-    /// needs `cognito-idp:DescribeUserPool`).
-    pub(crate) issuer: Option<crate::config::Issuer>,
-}
-
-impl ClientFacts {
-    /// Why the settings cannot work with this app client, when launch can tell: a secret set
-    /// for a client without one (Cognito refuses every sign-in with InvalidParameterException),
-    /// or none set for a client that has one.
-    pub(crate) fn refusal(&self, config: &Config) -> Option<String> {
-        let client = &config.app_client_id;
-        match (self.has_secret, config.app_client_secret.is_some()) {
-            (Some(false), true) => Some(format!(
-                "app client {client} has no client secret, but cognito.app_client_secret is set: Cognito would \
-                 refuse every sign-in; remove the setting (or use an app client with a secret)"
-            )),
-            (Some(true), false) => Some(format!(
-                "app client {client} has a client secret, and cognito.app_client_secret is not set: Cognito would \
-                 refuse every sign-in; set it to the app client's secret"
-            )),
-            _ => self.issuer.filter(|issuer| *issuer != config.issuer).map(|issuer| {
-                let pool = &config.user_pool_id;
-                format!(
-                    "user pool {pool} issues its tokens as {} (its IssuerConfiguration), and cognito.issuer says {}: \
-                     every token would be refused; set cognito.issuer = \"{}\"",
-                    issuer.url(config.region(), pool),
-                    config.issuer(),
-                    match issuer {
-                        crate::config::Issuer::Original => "original",
-                        crate::config::Issuer::Updated => "updated",
-                    }
-                )
-            }),
-        }
-    }
-
-    /// The attributes `attr_mapping` names (and `email_verified`, which the row keeps) that the
-    /// app client may not read: GetUser leaves them out, so their columns would stay empty.
-    pub(crate) fn unreadable<'a>(&self, config: &'a Config) -> Vec<&'a str> {
-        let Some(read) = &self.read_attributes else { return Vec::new() };
-        let readable = |name: &str| match read.is_empty() {
-            // Without ReadAttributes: the standard attributes, not the `custom:` (or `dev:`) ones.
-            true => !name.contains(':'),
-            false => name == "sub" || read.iter().any(|a| a == name),
-        };
-        let names = config.attr_mapping.keys().map(String::as_str).chain(["email_verified"]);
-        names.filter(|name| !readable(name)).collect()
-    }
-
-    /// The attributes of `authorization_attributes` that the app client may write: any user
-    /// can then set them for themselves through Cognito's public API.
-    pub(crate) fn writable_authorization<'a>(&self, config: &'a Config) -> Vec<&'a str> {
-        let Some(write) = &self.write_attributes else { return Vec::new() };
-        let writable = |name: &str| match write.is_empty() {
-            // Without WriteAttributes: the standard attributes, not the `custom:` (or `dev:`) ones.
-            true => !name.contains(':'),
-            false => write.iter().any(|a| a == name),
-        };
-        config.authorization_attributes.iter().map(String::as_str).filter(|name| writable(name)).collect()
-    }
-
-    /// Says in the log what the settings mean for this site.
-    pub(crate) fn log(&self, config: &Config) {
-        let client_id = &config.app_client_id;
-        for name in self.writable_authorization(config) {
-            log::warn!(
-                "rocket_warrant: cognito.authorization_attributes lists {name:?}, which app client {client_id} lets                  users write: any signed-in user can set it for themselves through Cognito's UpdateUserAttributes                  with their own access token, whatever this site's forms allow; remove it from the app client's                  WriteAttributes (UpdateUserPoolClient, or the console's attribute write permissions) and set it as                  an administrator (AdminUpdateUserAttributes)"
-            );
-        }
-        for name in self.unreadable(config) {
-            log::warn!(
-                "rocket_warrant: cognito.attr_mapping maps {name:?}, which app client {client_id} may not read: \
-                 Cognito leaves it out of GetUser and the ID token, so its column stays empty; add it to the app \
-                 client's ReadAttributes (UpdateUserPoolClient, or the console's attribute read permissions)"
-            );
-        }
-        match self.prevents_user_existence_errors {
-            Some(true) => log::info!(
-                "rocket_warrant: PreventUserExistenceErrors is ENABLED: unknown users and wrong passwords look alike"
-            ),
-            _ => log::warn!(
-                "rocket_warrant: PreventUserExistenceErrors is not ENABLED on app client {client_id}: Cognito answers \
-                 an unknown username in one round trip and a wrong password in two, so response times tell which \
-                 usernames exist; set it to ENABLED (UpdateUserPoolClient, or the console's app client settings)"
-            ),
-        }
-        if self.token_revocation == Some(false) {
-            log::warn!(
-                "rocket_warrant: token revocation (EnableTokenRevocation) is off on app client {client_id}: Cognito \
-                 refuses RevokeToken and its tokens carry no origin_jti, so a logout revokes nothing at Cognito; this \
-                 site refuses the session's refresh token and its current access token until they expire, but not the \
-                 other tokens of that sign-in; turn it on (UpdateUserPoolClient, EnableTokenRevocation)"
-            );
-        }
     }
 }
 
@@ -315,7 +201,7 @@ impl CognitoClient {
                 .send()
                 .await
                 .map(Reply::from)
-                .map_err(login_error)?,
+                .map_err(initiate_error)?,
             AuthFlow::AdminUserPassword => (self.client.admin_initiate_auth())
                 .user_pool_id(&self.pool_id)
                 .client_id(&self.client_id)
@@ -326,7 +212,7 @@ impl CognitoClient {
                 .send()
                 .await
                 .map(Reply::from)
-                .map_err(login_error)?,
+                .map_err(initiate_error)?,
         };
         self.signed_in(reply, username, ctx).await
     }
@@ -351,7 +237,7 @@ impl CognitoClient {
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
-        let reply = req.send().await.map(Reply::from).map_err(login_error)?;
+        let reply = req.send().await.map(Reply::from).map_err(initiate_error)?;
         self.signed_in(reply, username, ctx).await
     }
 
@@ -407,7 +293,7 @@ impl CognitoClient {
         if let Some(device) = device {
             req = req.auth_parameters("DEVICE_KEY", &device.key);
         }
-        let reply = match req.send().await.map_err(login_error) {
+        let reply = match req.send().await.map_err(initiate_error) {
             Ok(out) => Reply::from(out),
             // An unknown user is refused here, a wrong password only after the proof.
             Err(Error::InvalidCredentials) => return self.refuse_after_decoy_proof(srp, username, password).await,
@@ -678,8 +564,10 @@ impl CognitoClient {
         }
         self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let with_secret = self.client_secret.is_some();
+        // By type alone: no public source gives Cognito's words for a wrong ClientSecret here
+        // (launch compares the secret with the app client's, so a wrong one does not get here).
         let out = req.send().await.map_err(|e| {
-            sdk_error(e, |code, message| match code {
+            sdk_error_by_type(e, |code, message| match code {
                 // Rotated out past its grace period: by another refresh of the session, which
                 // may live on (GetTokensFromRefreshToken reference, Errors).
                 "RefreshTokenReuseException" => Some(Error::RefreshTokenReused),
@@ -803,21 +691,60 @@ impl CognitoClient {
         };
         let refresh_token_validity = (client.refresh_token_validity > 0)
             .then(|| Duration::from_secs(u64::try_from(client.refresh_token_validity).unwrap_or(0) * seconds));
-        // Without the permission, or from a Cognito that does not say: the setting stands.
-        let pool = self.client.describe_user_pool().user_pool_id(&self.pool_id).send().await.ok();
-        let issuer = pool.and_then(|out| out.user_pool?.issuer_configuration?.r#type).map(|kind| match kind {
-            cip::types::IssuerType::Updated => crate::config::Issuer::Updated,
-            _ => crate::config::Issuer::Original,
-        });
-        Ok(ClientFacts {
-            issuer,
+        let strings = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        // CreateUserPoolClient reference, ExplicitAuthFlows: "If you don't specify a value for
+        // ExplicitAuthFlows, your app client supports ALLOW_REFRESH_TOKEN_AUTH,
+        // ALLOW_USER_SRP_AUTH, and ALLOW_CUSTOM_AUTH."
+        let auth_flows = match client.explicit_auth_flows.as_deref() {
+            Some(flows) if !flows.is_empty() => flows.iter().map(|f| f.as_str().to_owned()).collect(),
+            _ => strings(&["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]),
+        };
+        let oauth_flows = match client.allowed_o_auth_flows_user_pool_client {
+            Some(true) => {
+                client.allowed_o_auth_flows.unwrap_or_default().iter().map(|f| f.as_str().to_owned()).collect()
+            }
+            _ => Vec::new(),
+        };
+        let secret_matches = match (&client.client_secret, &self.client_secret) {
+            (Some(theirs), Some(ours)) => {
+                Some(bool::from(subtle::ConstantTimeEq::ct_eq(theirs.as_bytes(), ours.expose().as_bytes())))
+            }
+            _ => None,
+        };
+        let mut facts = ClientFacts {
             prevents_user_existence_errors: client.prevent_user_existence_errors.map(|p| p == Prevent::Enabled),
             token_revocation: client.enable_token_revocation,
             refresh_token_validity,
             has_secret: Some(client.client_secret.is_some()),
+            secret_matches,
             read_attributes: Some(client.read_attributes.unwrap_or_default()),
             write_attributes: Some(client.write_attributes.unwrap_or_default()),
-        })
+            auth_flows: Some(auth_flows),
+            oauth_flows: Some(oauth_flows),
+            oauth_scopes: Some(client.allowed_o_auth_scopes.unwrap_or_default()),
+            propagates_ip: Some(client.enable_propagate_additional_user_context_data.unwrap_or(false)),
+            ..ClientFacts::default()
+        };
+        // Without the permission, or from a Cognito that does not say: the settings stand.
+        let pool = self.client.describe_user_pool().user_pool_id(&self.pool_id).send().await.ok();
+        if let Some(pool) = pool.and_then(|out| out.user_pool) {
+            facts.issuer = pool.issuer_configuration.and_then(|c| c.r#type).map(|kind| match kind {
+                cip::types::IssuerType::Updated => crate::config::Issuer::Updated,
+                _ => crate::config::Issuer::Original,
+            });
+            facts.tier = pool.user_pool_tier.and_then(|tier| match tier {
+                cip::types::UserPoolTierType::Lite => Some(Tier::Lite),
+                cip::types::UserPoolTierType::Essentials => Some(Tier::Essentials),
+                cip::types::UserPoolTierType::Plus => Some(Tier::Plus),
+                _ => None,
+            });
+            facts.first_factors = (pool.policies.and_then(|p| p.sign_in_policy))
+                .and_then(|p| p.allowed_first_auth_factors)
+                .map(|factors| factors.iter().map(|f| f.as_str().to_owned()).collect());
+            facts.threat_protection = (pool.user_pool_add_ons)
+                .map(|add_ons| add_ons.advanced_security_mode != cip::types::AdvancedSecurityModeType::Off);
+        }
+        Ok(facts)
     }
 
     /// Why no AWS credentials can be had, when none can. The SDK reports a failed credential
@@ -932,6 +859,9 @@ struct Reply {
     challenge: Option<ChallengeNameType>,
     session: Option<String>,
     parameters: HashMap<String, String>,
+    /// USER_AUTH's first factors: the answer's top-level `AvailableChallenges` (InitiateAuth
+    /// reference), not a challenge parameter.
+    available: Vec<String>,
     result: Option<cip::types::AuthenticationResultType>,
 }
 
@@ -950,6 +880,12 @@ macro_rules! reply_from {
                     challenge: out.challenge_name,
                     session: out.session,
                     parameters: out.challenge_parameters.unwrap_or_default(),
+                    available: out
+                        .available_challenges
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|c| c.as_str().to_owned())
+                        .collect(),
                     result: out.authentication_result,
                 }
             }
@@ -1028,14 +964,13 @@ fn issued(reply: Reply, username: &str) -> Result<Issued, Error> {
                 reply.session.clone().unwrap_or_default(),
             )
             .sent_to(param("CODE_DELIVERY_DESTINATION").cloned())
-            // MFAS_CAN_CHOOSE is a JSON list in a string, as Cognito's challenge parameters are.
-            // (MFAS_CAN_CHOOSE for SELECT_MFA_TYPE, AVAILABLE_CHALLENGES for SELECT_CHALLENGE.)
-            .offering(
-                param("MFAS_CAN_CHOOSE")
-                    .or_else(|| param("AVAILABLE_CHALLENGES"))
-                    .and_then(|list| serde_json::from_str(list).ok())
-                    .unwrap_or_default(),
-            ),
+            // SELECT_MFA_TYPE's factors are MFAS_CAN_CHOOSE, a JSON list in a string, as
+            // Cognito's challenge parameters are (RespondToAuthChallenge reference);
+            // SELECT_CHALLENGE's are the answer's own AvailableChallenges list.
+            .offering(match param("MFAS_CAN_CHOOSE") {
+                Some(list) => serde_json::from_str(list).unwrap_or_default(),
+                None => reply.available.clone(),
+            }),
         ));
     }
     let result = reply
@@ -1051,6 +986,25 @@ fn issued(reply: Reply, username: &str) -> Result<Issued, Error> {
             device_proved: false,
         }),
         _ => Err(Error::Cognito(ServiceError::new("Cognito's answer lacks a token"))),
+    }
+}
+
+/// Maps an error of InitiateAuth or AdminInitiateAuth: as [`login_error`], and a refusal of the
+/// parameters, which the crate makes well-formed, as the flow's settings, by its type: Cognito's
+/// words for a flow the app client does not allow are reported for some flows only (USER_AUTH's
+/// have no public source), and launch has checked the client's flows already where it could.
+fn initiate_error<E>(err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match login_error(err) {
+        Error::Cognito(service) if service.code() == Some("InvalidParameterException") => {
+            Error::Misconfigured(service.about("auth_flow"))
+        }
+        Error::Misconfigured(service) if service.code() == Some("FeatureUnavailableInTierException") => {
+            Error::Misconfigured(service.about("auth_flow"))
+        }
+        other => other,
     }
 }
 
@@ -1098,6 +1052,11 @@ fn misconfiguration(code: &str, message: &str) -> Option<&'static str> {
         // (aws-samples/aws-serverless-workshops#277), "USER_PASSWORD_AUTH flow not enabled for this
         // client", and for AdminInitiateAuth "Auth flow not enabled for this client".
         "InvalidParameterException" if message.contains("not enabled for") => Some("auth_flow"),
+        // An access token without the scope aws.cognito.signin.user.admin, as a managed-login
+        // sign-in's is when `scopes` leaves it out: "Access Token does not have required scopes"
+        // (aws-amplify/amplify-js#1906), where NotAuthorized otherwise means a token Cognito no
+        // longer takes.
+        "NotAuthorizedException" if message.contains("does not have required scopes") => Some("scopes"),
         _ => None,
     }
 }
@@ -1107,6 +1066,22 @@ fn misconfigured(code: &str, message: &str, setting: &'static str) -> Error {
 }
 
 fn sdk_error<E>(err: SdkError<E, HttpResponse>, specific: impl Fn(&str, &str) -> Option<Error>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    classify(err, true, specific)
+}
+
+/// [`sdk_error`] without reading Cognito's words: for a call whose wordings no public source
+/// gives.
+fn sdk_error_by_type<E>(err: SdkError<E, HttpResponse>, specific: impl Fn(&str, &str) -> Option<Error>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    classify(err, false, specific)
+}
+
+fn classify<E>(err: SdkError<E, HttpResponse>, wordings: bool, specific: impl Fn(&str, &str) -> Option<Error>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -1127,13 +1102,13 @@ where
         }
         _ => return Error::Unavailable(ServiceError::new("the call to Cognito failed").caused_by(err)),
     };
-    if let Some(setting) = misconfiguration(&code, &message) {
+    if let Some(setting) = misconfiguration(&code, &message).filter(|_| wordings) {
         return misconfigured(&code, &message, setting);
     }
     // An attribute the app client may not write, "A client attempted to write unauthorized
     // attribute" (aws/aws-sdk-js#1319): the application's settings at Cognito, where this type
     // otherwise means a token Cognito no longer takes.
-    if code == "NotAuthorizedException" && message.to_ascii_lowercase().contains("unauthorized attribute") {
+    if wordings && code == "NotAuthorizedException" && message.to_ascii_lowercase().contains("unauthorized attribute") {
         let why = format!("{message} (the app client's WriteAttributes at Cognito do not include it)");
         return Error::Misconfigured(ServiceError::coded(&code, &why));
     }
@@ -1152,6 +1127,15 @@ where
         | "TooManyFailedAttemptsException"
         | "ThrottlingException" => Error::Throttled,
         "InternalErrorException" | "InternalFailure" | "ServiceUnavailable" => Error::Unavailable(service()),
+        // A feature of a higher plan than the pool's (USER_AUTH, sign-in policies and email MFA
+        // need Essentials: the InitiateAuth, SignInPolicyType and EmailMfaConfigType references).
+        "FeatureUnavailableInTierException" => {
+            let why = format!(
+                "{message} (a feature of a higher feature plan than the user pool's: USER_AUTH, passwordless sign-in \
+                 and email MFA need Essentials or Plus; see the pool's UserPoolTier)"
+            );
+            Error::Misconfigured(ServiceError::coded(&code, &why))
+        }
         "ResourceNotFoundException"
         | "InvalidUserPoolConfigurationException"
         | "UnrecognizedClientException"
@@ -1196,6 +1180,7 @@ mod tests {
             ("InvalidParameterException", "USER_SRP_AUTH is not enabled for the client.", Some("auth_flow")),
             ("InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client", Some("auth_flow")),
             ("InvalidParameterException", "Auth flow not enabled for this client", Some("auth_flow")),
+            ("NotAuthorizedException", "Access Token does not have required scopes", Some("scopes")),
             // The same words under another type, and the types' other meanings, are not.
             ("NotAuthorizedException", "Incorrect username or password.", None),
             ("NotAuthorizedException", "Refresh Token has been revoked", None),
@@ -1207,53 +1192,38 @@ mod tests {
         }
     }
 
-    #[test]
-    fn mapped_attributes_the_app_client_may_not_read_are_named() {
-        let toml = r#"
-            [cognito]
-            user_pool_id = "eu-west-1_Abc"
-            app_client_id = "client"
-            attr_mapping = { email = "email", "custom:api_key" = "api_key" }
-        "#;
-        use rocket::figment::providers::{Format, Toml};
-        let figment = rocket::figment::Figment::from(Toml::string(toml));
-        let config = Config::from_figment(&figment).unwrap();
-        let facts = |read: Option<&[&str]>| ClientFacts {
-            read_attributes: read.map(|r| r.iter().map(|a| (*a).to_owned()).collect()),
-            ..ClientFacts::default()
-        };
-        // Without ReadAttributes only the standard attributes; with them, those listed.
-        assert_eq!(facts(Some(&[])).unreadable(&config), ["custom:api_key"]);
-        assert_eq!(facts(Some(&["custom:api_key"])).unreadable(&config), ["email", "email_verified"]);
-        assert_eq!(
-            facts(Some(&["email", "custom:api_key"])).unreadable(&config),
-            ["email_verified"],
-            "the row keeps it"
-        );
-        assert!(facts(Some(&["email", "email_verified", "custom:api_key"])).unreadable(&config).is_empty());
-        assert!(facts(None).unreadable(&config).is_empty(), "unknown: nothing said");
+    fn refused(code: &str, message: &str) -> SdkError<cip::operation::initiate_auth::InitiateAuthError, HttpResponse> {
+        let meta = aws_smithy_types::error::ErrorMetadata::builder().code(code).message(message).build();
+        let err = cip::operation::initiate_auth::InitiateAuthError::generic(meta);
+        let status = 400u16.try_into().expect("a status");
+        SdkError::service_error(err, HttpResponse::new(status, aws_smithy_types::body::SdkBody::empty()))
     }
 
     #[test]
-    fn authorization_attributes_the_app_client_may_write_are_named() {
-        let toml = r#"
-            [cognito]
-            user_pool_id = "eu-west-1_Abc"
-            app_client_id = "client"
-            authorization_attributes = ["custom:api_key", "custom:tenant", "zoneinfo"]
-        "#;
-        use rocket::figment::providers::{Format, Toml};
-        let figment = rocket::figment::Figment::from(Toml::string(toml));
-        let config = Config::from_figment(&figment).unwrap();
-        let facts = |write: Option<&[&str]>| ClientFacts {
-            write_attributes: write.map(|w| w.iter().map(|a| (*a).to_owned()).collect()),
-            ..ClientFacts::default()
-        };
-        // Without WriteAttributes the standard attributes are writable; with them, those listed.
-        assert_eq!(facts(Some(&[])).writable_authorization(&config), ["zoneinfo"]);
-        assert_eq!(facts(Some(&["email", "custom:api_key"])).writable_authorization(&config), ["custom:api_key"]);
-        assert!(facts(Some(&["email", "given_name"])).writable_authorization(&config).is_empty());
-        assert!(facts(None).writable_authorization(&config).is_empty(), "unknown: nothing said");
+    fn initiate_auth_reads_a_refused_flow_or_plan_by_type_whatever_the_words() {
+        // No public source gives Cognito's words for USER_AUTH on a client without it.
+        for (code, message) in [
+            ("InvalidParameterException", "some wording nobody reported"),
+            ("FeatureUnavailableInTierException", "Feature unavailable in the current tier"),
+        ] {
+            let err = initiate_error(refused(code, message));
+            let Error::Misconfigured(service) = &err else { panic!("{code}: {err:?}") };
+            assert_eq!(service.setting(), Some("auth_flow"), "{code}");
+        }
+        let plan = login_error(refused("FeatureUnavailableInTierException", "x")).to_string();
+        assert!(plan.contains("Essentials"), "{plan}");
+        assert!(matches!(initiate_error(refused("NotAuthorizedException", "x")), Error::InvalidCredentials));
+    }
+
+    #[test]
+    fn the_refresh_reads_no_wording() {
+        // No public source gives GetTokensFromRefreshToken's words for a wrong ClientSecret:
+        // read by type, its "secret hash" words (InitiateAuth's) are not taken to name a setting.
+        let message = "Unable to verify secret hash for client 1example23456789";
+        let by_type = sdk_error_by_type(refused("NotAuthorizedException", message), |_, _| None);
+        assert!(matches!(&by_type, Error::Cognito(s) if s.setting().is_none()), "{by_type:?}");
+        let worded = sdk_error(refused("NotAuthorizedException", message), |_, _| None);
+        assert!(matches!(&worded, Error::Misconfigured(s) if s.setting() == Some("app_client_secret")));
     }
 
     #[test]

@@ -162,10 +162,7 @@ impl OfflineCognito {
             prevents_user_existence_errors: Some(true),
             token_revocation: Some(true),
             refresh_token_validity: Some(Duration::from_secs(30 * 24 * 3600)),
-            has_secret: None,
-            read_attributes: None,
-            write_attributes: None,
-            issuer: None,
+            ..ClientFacts::default()
         }
     }
 }

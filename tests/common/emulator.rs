@@ -374,8 +374,14 @@ impl Pool {
     /// Makes the pool remember devices (its DeviceConfiguration): each device at once, or only
     /// when the user says so (`on_prompt`).
     pub async fn remember_devices(&self, on_prompt: bool) {
+        self.remember_devices_as(on_prompt, true).await;
+    }
+
+    /// [`Pool::remember_devices`], a remembered device standing in for the second factor only
+    /// with `replaces_mfa` (ChallengeRequiredOnNewDevice).
+    pub async fn remember_devices_as(&self, on_prompt: bool, replaces_mfa: bool) {
         let config = cip::types::DeviceConfigurationType::builder()
-            .challenge_required_on_new_device(true)
+            .challenge_required_on_new_device(replaces_mfa)
             .device_only_remembered_on_user_prompt(on_prompt)
             .build();
         let update = self.admin.update_user_pool().user_pool_id(&self.pool_id).device_configuration(config);
@@ -530,8 +536,36 @@ impl Pool {
             .expect("set_user_pool_mfa_config");
     }
 
-    /// Makes MFA optional in the pool, by authenticator app or by email (EmailMfaConfiguration).
+    /// Makes MFA required in the pool, by text message (and by authenticator app).
+    pub async fn require_sms_mfa(&self) {
+        let sms = cip::types::SmsConfigurationType::builder()
+            .sns_caller_arn("arn:aws:iam::123456789012:role/cognito-sms")
+            .build();
+        self.admin
+            .set_user_pool_mfa_config()
+            .user_pool_id(&self.pool_id)
+            .sms_mfa_configuration(cip::types::SmsMfaConfigType::builder().sms_configuration(sms).build())
+            .software_token_mfa_configuration(cip::types::SoftwareTokenMfaConfigType::builder().enabled(true).build())
+            .mfa_configuration(cip::types::UserPoolMfaType::On)
+            .send()
+            .await
+            .expect("set_user_pool_mfa_config");
+    }
+
+    /// Makes MFA optional in the pool, by authenticator app or by email (EmailMfaConfiguration),
+    /// its email sent by Amazon SES as email MFA needs (UpdateUserPool resets the pool's other
+    /// settings: call it first).
     pub async fn offer_email_mfa(&self) {
+        let ses = cip::types::EmailConfigurationType::builder()
+            .email_sending_account(cip::types::EmailSendingAccountType::Developer)
+            .source_arn("arn:aws:ses:eu-west-1:123456789012:identity/example.com")
+            .build();
+        (self.admin.update_user_pool())
+            .user_pool_id(&self.pool_id)
+            .email_configuration(ses)
+            .send()
+            .await
+            .expect("update_user_pool");
         let email = cip::types::EmailMfaConfigType::builder().message("Your code is {####}").subject("Code").build();
         (self.admin.set_user_pool_mfa_config())
             .user_pool_id(&self.pool_id)

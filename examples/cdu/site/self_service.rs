@@ -135,7 +135,7 @@ impl Page {
             Error::CodeExpired => self.error("code", "That code has expired; ask for a new one."),
             Error::InvalidCredentials => self.error("old_password", "Your current password is not right."),
             Error::InvalidInput(why) => self.error("", why.clone()),
-            Error::TooManyAttempts => self.error("", "Too many attempts; please wait a while and try again."),
+            Error::TooManyAttempts => self.error("", "Too many attempts; please try again in an hour."),
             Error::Unavailable(_) | Error::Throttled => {
                 rocket::warn!("self-service: {e}");
                 self.error("", "The account service is unavailable; please try again shortly.")
