@@ -491,3 +491,65 @@ async fn emulator_tells_no_user_apart_in_self_service_when_told_to() {
         assert!(cognito.forgot_password(name).await.unwrap().is_some(), "{name}: as for any user");
     }
 }
+
+/// The account deleted at Cognito, and the sessions' store failing to end them: the local row
+/// goes all the same (it must not outlive its account), the user's tokens are refused, and the
+/// failure is told (503).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_accounts_row_goes_even_when_its_sessions_cannot_be_ended() {
+    need_emulator!();
+    use rocket_warrant::{MemoryStore, Revocation, SessionRecord, SessionStore, StoreError};
+    struct Stuck(MemoryStore);
+    #[rocket::async_trait]
+    impl SessionStore for Stuck {
+        async fn insert(&self, session: &SessionRecord) -> Result<(), StoreError> {
+            self.0.insert(session).await
+        }
+        async fn find(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+            self.0.find(id).await
+        }
+        async fn update(&self, session: &SessionRecord) -> Result<bool, StoreError> {
+            self.0.update(session).await
+        }
+        async fn remove(&self, id: &str) -> Result<bool, StoreError> {
+            self.0.remove(id).await
+        }
+        async fn list(&self, username: &str) -> Result<Vec<SessionRecord>, StoreError> {
+            self.0.list(username).await
+        }
+        async fn remove_user(&self, _username: &str) -> Result<u64, StoreError> {
+            Err(StoreError::Query("the sessions' table is locked".into()))
+        }
+        async fn purge(&self, now: i64) -> Result<u64, StoreError> {
+            self.0.purge(now).await
+        }
+        async fn revoke(&self, revocation: &Revocation) -> Result<bool, StoreError> {
+            self.0.revoke(revocation).await
+        }
+        async fn revocations(&self, since: i64, now: i64) -> Result<Vec<Revocation>, StoreError> {
+            self.0.revocations(since, now).await
+        }
+    }
+    let pool = pool(false).await;
+    pool.add_user("leaving", PASSWORD, &[("email", "leaving@example.com")]).await;
+    let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(("secret_key", common::secret_key()))
+        .merge(("cognito", with(pool.settings(), json!({ "session_store": "database" }))));
+    let sessions = std::sync::Arc::new(Stuck(MemoryStore::new()));
+    let rocket = rocket::custom(figment)
+        .attach(Cognito::custom(MemoryStore::new()).sessions_in(sessions))
+        .mount("/", rocket::routes![common::routes::login, access, delete]);
+    let client = Client::tracked(rocket).await.unwrap();
+    let body = format!("username=leaving&password={PASSWORD}");
+    assert_eq!(client.post("/login").header(ContentType::Form).body(body).dispatch().await.status(), Status::Ok);
+    let token = client.get("/access").dispatch().await.into_string().await.unwrap();
+    let cognito = client.rocket().state::<Cognito>().unwrap();
+    assert!(cognito.store().unwrap().find("leaving").await.unwrap().is_some());
+
+    assert_eq!(client.post("/delete").dispatch().await.status(), Status::ServiceUnavailable, "the failure is told");
+    assert!(cognito.store().unwrap().find("leaving").await.unwrap().is_none(), "the row went with the account");
+    assert!(matches!(cognito.login("leaving", PASSWORD).await, Err(Error::InvalidCredentials)), "gone at Cognito");
+    let bearer = Header::new("Authorization", format!("Bearer {token}"));
+    assert_eq!(client.get("/access").header(bearer).dispatch().await.status(), Status::Unauthorized, "refused");
+}

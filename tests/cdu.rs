@@ -925,16 +925,23 @@ async fn a_browser_is_remembered_on_the_devices_page_and_then_skips_the_code() {
     demo.pool.enable_sms_mfa("roaming").await;
     demo.pool.remember_devices(true).await;
     let browser = Browser::new(&demo).await;
-    browser.login("roaming", DEMO_PASSWORD, None).await;
-    let form = browser.get("/accounts/login/mfa/").await;
+    // A sign-in on its way to a page: the question first, then the page.
+    let next = "/accounts/user_info/";
+    let step = browser.login("roaming", DEMO_PASSWORD, Some(next)).await;
+    let form = browser.get(step.location.as_deref().unwrap()).await;
     let code = demo.pool.texts("roaming").await.pop().expect("a text was sent");
-    let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &form.csrf()), ("code", &code)]).await;
-    assert_eq!(page.location.as_deref(), Some("/accounts/devices?ask=true"), "the pool asks the user first");
-    let devices = browser.get("/accounts/devices?ask=true").await;
+    let fields = [("csrf_token", form.csrf()), ("code", code), ("next", next.to_owned())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = browser.post("/accounts/login/mfa/", &fields).await;
+    let ask = "/accounts/devices?ask=true&next=%2Faccounts%2Fuser_info%2F";
+    assert_eq!(page.location.as_deref(), Some(ask), "the pool asks the user first, next carried along");
+    let devices = browser.get(ask).await;
     assert!(devices.has("Remember this browser, so that it need not ask"), "{}", devices.body);
     assert!(devices.has("(this browser)") && devices.has("<td>no</td>"), "{}", devices.body);
-    let remembered = browser.post("/accounts/devices/remember", &[("csrf_token", &devices.csrf())]).await;
-    assert_eq!(remembered.location.as_deref(), Some("/accounts/devices"));
+    assert!(devices.has(r#"id="not_now""#) && devices.has("&#x2f;accounts&#x2f;user_info&#x2f;"), "{}", devices.body);
+    let remembered =
+        browser.post("/accounts/devices/remember", &[("csrf_token", &devices.csrf()), ("next", next)]).await;
+    assert_eq!(remembered.location.as_deref(), Some(next), "on to where the sign-in was going");
     let devices = browser.get("/accounts/devices").await;
     assert!(devices.has("<td>yes</td>") && !devices.has("id=\"remember_form\""), "{}", devices.body);
 
@@ -952,6 +959,24 @@ async fn a_browser_is_remembered_on_the_devices_page_and_then_skips_the_code() {
     browser.post("/accounts/logout/", &[("csrf_token", &logout.csrf())]).await;
     let page = browser.login("roaming", DEMO_PASSWORD, None).await;
     assert_eq!(page.location.as_deref(), Some("/accounts/login/mfa/"), "forgotten: the code again");
+
+    // "Forget this browser" at logout: its device forgotten here and at Cognito.
+    let form = browser.get("/accounts/login/mfa/").await;
+    let code = demo.pool.texts("roaming").await.pop().unwrap();
+    browser.post("/accounts/login/mfa/", &[("csrf_token", &form.csrf()), ("code", &code)]).await;
+    let devices = browser.get("/accounts/devices").await;
+    browser.post("/accounts/devices/remember", &[("csrf_token", &devices.csrf())]).await;
+    assert!(browser.client.cookies().get("cognito_device").is_some());
+    let logout = browser.get("/accounts/logout/").await;
+    browser.post("/accounts/logout/", &[("csrf_token", &logout.csrf()), ("forget_browser", "true")]).await;
+    assert!(browser.client.cookies().get("cognito_device").is_none(), "this browser forgets it");
+    let page = browser.login("roaming", DEMO_PASSWORD, None).await;
+    assert_eq!(page.location.as_deref(), Some("/accounts/login/mfa/"), "the code again");
+    let form = browser.get("/accounts/login/mfa/").await;
+    let code = demo.pool.texts("roaming").await.pop().unwrap();
+    browser.post("/accounts/login/mfa/", &[("csrf_token", &form.csrf()), ("code", &code)]).await;
+    let listed = browser.get("/accounts/devices").await;
+    assert_eq!(listed.body.matches("name=\"key\"").count(), 1, "Cognito forgot it too: {}", listed.body);
 }
 
 /// Signing in with a mailed code and no password, on a site of the `user_auth` flow: the code
@@ -998,12 +1023,15 @@ async fn a_user_signs_in_with_a_mailed_code_and_no_password() {
 
     // Only the mailed code signs in; the stand-ins' pages take any code as a wrong one.
     let code = demo.pool.newest_code("mailer", "mfa").await;
+    let csrf_before = answers[0].2.client.cookies().get("cognito_csrf").unwrap().value().to_owned();
     for (i, (_, _, browser)) in answers.iter().enumerate() {
         let form = browser.get("/accounts/login/mfa/").await;
         let page = browser.post("/accounts/login/mfa/", &[("csrf_token", &form.csrf()), ("code", &code)]).await;
         match i {
             0 => {
                 assert_eq!(page.location.as_deref(), Some("/accounts/profile/"));
+                let renewed = browser.client.cookies().get("cognito_csrf").unwrap().value().to_owned();
+                assert!(renewed != csrf_before, "a new CSRF secret at the code sign-in");
                 assert_eq!(browser.get("/accounts/profile/").await.status, Status::Ok, "signed in without a password");
             }
             _ => {

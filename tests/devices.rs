@@ -112,6 +112,16 @@ async fn logout(sign_in: SignIn<'_>) -> &'static str {
     "signed out"
 }
 
+#[post("/everywhere")]
+async fn everywhere(
+    cognito: &rocket_warrant::Cognito,
+    jar: &rocket::http::CookieJar<'_>,
+    user: CognitoUser,
+) -> Result<&'static str, Error> {
+    cognito.sign_out_everywhere(jar, user.access_token()).await?;
+    Ok("signed out everywhere")
+}
+
 struct Site {
     client: Client,
     clock: std::sync::Arc<common::PinnedClock>,
@@ -125,7 +135,10 @@ impl Site {
         let settings = with(with(pool.settings(), json!({ "leeway_secs": 0 })), extra);
         let rocket = common::rocket_with_clock(StoreKind::Sqlite, &url, settings, Some(clock.clone())).mount(
             "/",
-            routes![login, code, me, access, devices, remember, forget, logout, signup, confirm, resend, forgot, reset],
+            routes![
+                login, code, me, access, devices, remember, forget, logout, everywhere, signup, confirm, resend,
+                forgot, reset
+            ],
         );
         Site { client: Client::tracked(rocket).await.expect("ignites"), clock, marker: common::unique() }
     }
@@ -240,6 +253,25 @@ async fn a_remembered_device_skips_the_code_refreshes_with_its_key_and_once_forg
         site.post("/logout", "").await;
         assert_eq!(site.login_as("dev", None).await, "SmsMfa", "{flow}: forgotten, the code is asked again");
     }
+}
+
+/// Signing out everywhere, the browser that asked forgets its device (whoever took the account
+/// over may have had it remembered): its cookie goes, Cognito forgets it, and its next sign-in
+/// asks for the code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_everywhere_forgets_this_browsers_device() {
+    need_emulator!();
+    let pool = pool_with_texted_user(false, false).await;
+    let site = Site::new(&pool, json!({})).await;
+    assert_eq!(site.login_as("dev", None).await, "SmsMfa");
+    site.post("/code", &pool.texts("dev").await.pop().unwrap()).await;
+    assert!(site.client.cookies().get("cognito_device").is_some());
+    assert_eq!(site.devices().await.len(), 1);
+    assert_eq!(site.post("/everywhere", "").await, "signed out everywhere");
+    assert!(site.client.cookies().get("cognito_device").is_none(), "this browser forgets its device");
+    assert_eq!(site.login_as("dev", None).await, "SmsMfa", "the code is asked again");
+    site.post("/code", &pool.texts("dev").await.pop().unwrap()).await;
+    assert_eq!(site.devices().await.len(), 1, "Cognito forgot the old one: only the new device is listed");
 }
 
 /// A device forgotten from another browser: this browser still names it, Cognito answers

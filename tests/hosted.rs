@@ -175,6 +175,9 @@ async fn the_hosted_round_trip_ends_in_a_session_and_at_next() {
         assert!(callback.starts_with(CALLBACK) && callback.contains("code="), "{callback}");
         let response = site.get(local(&callback)).dispatch().await;
         assert_eq!((response.status(), response.headers().get_one("Location")), (Status::SeeOther, Some("/me")));
+        // A new CSRF secret with the session, as at every sign-in: a token planted before is dead.
+        let set: Vec<&str> = response.headers().get("Set-Cookie").collect();
+        assert!(set.iter().any(|c| c.starts_with("cognito_csrf=") && !c.contains("Max-Age=0")), "{set:?}");
         let me = site.get("/me").dispatch().await;
         assert_eq!((me.status(), me.into_string().await.as_deref()), (Status::Ok, Some("alice")), "{with_secret}");
         assert!(site.cookies().get("cognito_refresh").is_some(), "the session a password sign-in gets");

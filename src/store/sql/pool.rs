@@ -219,6 +219,29 @@ fn query_error(e: diesel::result::Error) -> StoreError {
 mod tests {
     use super::redacted;
 
+    /// A URL the store does not speak is refused with a message that names it, its password
+    /// hidden (launch logs the message).
+    #[test]
+    fn the_stores_refusals_of_a_url_hide_its_password() {
+        use super::StoreConnection;
+        let url = "redis://app:hunter2@cache.internal:6379/0";
+        #[cfg(feature = "sqlite")]
+        {
+            let err = <diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection> as StoreConnection>::connection_url(url).unwrap_err();
+            assert!(err.contains("redis://app:***@cache.internal") && !err.contains("hunter2"), "{err}");
+        }
+        #[cfg(feature = "postgres")]
+        {
+            let err = <diesel_async::AsyncPgConnection as StoreConnection>::connection_url(url).unwrap_err();
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+        #[cfg(feature = "mysql")]
+        {
+            let err = <diesel_async::AsyncMysqlConnection as StoreConnection>::connection_url(url).unwrap_err();
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+    }
+
     #[test]
     fn a_password_in_a_url_is_never_shown() {
         assert_eq!(redacted("postgres://app:s3cret@db/app"), "postgres://app:***@db/app");
