@@ -269,6 +269,8 @@ async fn signing_out_everywhere_forgets_this_browsers_device() {
     assert_eq!(site.devices().await.len(), 1);
     assert_eq!(site.post("/everywhere", "").await, "signed out everywhere");
     assert!(site.client.cookies().get("cognito_device").is_none(), "this browser forgets its device");
+    // A token issued in the very second of the sign-out counts as before it (`iat` has seconds).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(site.login_as("dev", None).await, "SmsMfa", "the code is asked again");
     site.post("/code", &pool.texts("dev").await.pop().unwrap()).await;
     assert_eq!(site.devices().await.len(), 1, "Cognito forgot the old one: only the new device is listed");
