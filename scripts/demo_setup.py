@@ -204,10 +204,20 @@ def main():
         "aws_access_key_id": "demo",
         "aws_secret_access_key": "demo",
     }
+    own = dict(settings)  # managed login's settings name the example's pages: not for another site
     if site:
         settings.update(domain=endpoint.rstrip("/"), redirect_uri=site + "/accounts/hosted/callback",
                         logout_uri=site + "/accounts/login/")
     print("{" + ",".join('%s="%s"' % (k, v) for k, v in settings.items()) + "}")
+    # What an application of one's own needs to sign in against this pool, as Rocket.toml reads it.
+    target = os.environ.get("DEMO_SETTINGS_FILE")
+    if target:
+        with open(target, "w") as out:
+            out.write("# The demo's user pool in the emulator; any AWS credentials do for the emulator.\n")
+            out.write("# Paste into your Rocket.toml (the debug profile, plain http: cookie_secure = false).\n")
+            out.write("[default.cognito]\n")
+            out.write("".join('%s = "%s"\n' % (k, v) for k, v in own.items()))
+            out.write("cookie_secure = false\n")
 
 
 if __name__ == "__main__":
