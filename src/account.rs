@@ -8,57 +8,14 @@
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use rocket::http::CookieJar;
 
+use crate::client::{CodeDelivery, SignedUp, UserAttributes};
+use crate::cognito::Cognito;
+use crate::context::Ctx;
 use crate::error::Error;
 use crate::session::Sessions;
-use crate::signin::Ctx;
 use crate::state::Shared;
 use crate::store::User;
 use crate::tokens::TokenUse;
-
-/// Where Cognito sent a code: `medium` `EMAIL` or `SMS`, the `destination` masked as Cognito
-/// shows it (`a***@e***`), and the `attribute` it went to (`email`, `phone_number`).
-///
-/// ```
-/// use rocket_warrant::CodeDelivery;
-///
-/// let sent = CodeDelivery { medium: "EMAIL".into(), destination: "a***@e***".into(), attribute: "email".into() };
-/// assert_eq!(sent.to_string(), "a***@e*** (EMAIL)");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CodeDelivery {
-    /// `EMAIL` or `SMS`.
-    pub medium: String,
-    /// The address or number, masked.
-    pub destination: String,
-    /// The attribute the code went to.
-    pub attribute: String,
-}
-
-impl std::fmt::Display for CodeDelivery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.destination, self.medium)
-    }
-}
-
-/// What a sign-up gave: whether the user is confirmed already (a pre-sign-up trigger may
-/// confirm them), their `sub`, and where the confirmation code went (none when the pool
-/// verifies no attribute: an administrator confirms the user then).
-///
-/// ```
-/// use rocket_warrant::SignedUp;
-///
-/// let signed_up = SignedUp { confirmed: false, sub: "6d1c...".into(), delivery: None };
-/// assert!(!signed_up.confirmed);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SignedUp {
-    /// The user may sign in already.
-    pub confirmed: bool,
-    /// The new user's `sub`.
-    pub sub: String,
-    /// Where the confirmation code went.
-    pub delivery: Option<CodeDelivery>,
-}
 
 /// An attribute under Cognito's name: a local field of `attr_mapping` (`first_name`,
 /// `api_key`) becomes its Cognito attribute (`given_name`, `custom:api_key`); a name the mapping
@@ -134,8 +91,8 @@ pub(crate) async fn delete_account(
     }
     shared.client.delete_user(access_token).await?;
     // The browser's device went with the account.
-    if crate::device::kept(&shared.cookies, jar).is_some_and(|d| d.username == username) {
-        crate::device::forget(&shared.cookies, jar);
+    if crate::cookies::device::kept(&shared.cookies, jar).is_some_and(|d| d.username == username) {
+        crate::cookies::device::forget(&shared.cookies, jar);
     }
     // The account is gone at Cognito: everything here goes too, whatever fails on the way, and
     // the first failure is told.
@@ -145,4 +102,268 @@ pub(crate) async fn delete_account(
     let deleted = shared.users.delete(&username).await;
     ended?;
     deleted
+}
+
+impl Cognito {
+    /// Signs a new user up (SignUp), with `attributes` by their local names in `attr_mapping`
+    /// (`first_name`, `api_key`) or by Cognito's (`phone_number`, `custom:team`). The user is
+    /// unconfirmed until they give the code Cognito sent ([`Cognito::confirm_sign_up`]).
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm};
+    /// use rocket_warrant::{Cognito, Error};
+    ///
+    /// #[derive(FromForm)]
+    /// struct SignUpForm { username: String, password: String, email: String }
+    ///
+    /// #[post("/signup", data = "<form>")]
+    /// async fn signup(cognito: &Cognito, form: Form<SignUpForm>) -> Result<String, Error> {
+    ///     let attributes = [("email", form.email.as_str())];
+    ///     let signed_up = cognito.sign_up(&form.username, &form.password, &attributes).await?;
+    ///     Ok(match signed_up.delivery {
+    ///         Some(sent) => format!("We sent a code to {}", sent.destination),
+    ///         None => "An administrator will confirm your account".to_owned(),
+    ///     })
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UsernameExists`], [`Error::PasswordRejected`] (the pool's policy, in Cognito's
+    /// words), [`Error::InvalidInput`] (an attribute Cognito refuses),
+    /// [`Error::Misconfigured`] for an attribute the app client may not write (its
+    /// `WriteAttributes`, which leave out every `custom:` one unless listed), and Cognito's
+    /// errors as for [`Cognito::login`].
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        password: &str,
+        attributes: &[(&str, &str)],
+    ) -> Result<SignedUp, Error> {
+        sign_up(self.shared(), (username, password), attributes, &Ctx::default()).await
+    }
+
+    /// Confirms a sign-up with the code Cognito sent (ConfirmSignUp); the user can sign in then.
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn confirm(cognito: &Cognito) -> Result<(), Error> {
+    /// match cognito.confirm_sign_up("ada", "123456").await {
+    ///     Ok(()) | Err(Error::AlreadyConfirmed) => println!("confirmed: sign in"),
+    ///     Err(Error::WrongCode) => println!("that code is not right"),
+    ///     Err(Error::CodeExpired) => println!("ask for a new code"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongCode`] (for an unknown username too), [`Error::CodeExpired`],
+    /// [`Error::TooManyAttempts`], [`Error::AlreadyConfirmed`].
+    pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<(), Error> {
+        self.shared().client.confirm_sign_up(username, code, &Ctx::default()).await
+    }
+
+    /// Sends the confirmation code again (ResendConfirmationCode): where it went, or `None` for
+    /// a username Cognito does not know (a page should answer the same either way).
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn resend(cognito: &Cognito) -> Result<(), Error> {
+    /// cognito.resend_confirmation_code("ada").await?;
+    /// println!("If that account waits for confirmation, a new code is on its way");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AlreadyConfirmed`], [`Error::TooManyAttempts`], and Cognito's errors.
+    pub async fn resend_confirmation_code(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
+        self.shared().client.resend_confirmation_code(username, &Ctx::default()).await
+    }
+
+    /// Starts a reset of a forgotten password (ForgotPassword): Cognito sends a code to the
+    /// user's verified email or phone. Where it went, or `None` for a username Cognito does not
+    /// know, or one whose password cannot be reset now (disabled, or not yet signed in with an
+    /// administrator's temporary password): a page must answer the same either way, so as not
+    /// to tell which usernames exist.
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn forgot(cognito: &Cognito) -> Result<&'static str, Error> {
+    /// cognito.forgot_password("ada").await?;
+    /// Ok("If that account exists, we sent it a code")
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooManyAttempts`], [`Error::InvalidInput`] (the user has no verified email or
+    /// phone), and Cognito's errors.
+    pub async fn forgot_password(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
+        self.shared().client.forgot_password(username, &Ctx::default()).await
+    }
+
+    /// Sets a new password with the code [`Cognito::forgot_password`] sent
+    /// (ConfirmForgotPassword); the old password is dead then.
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn reset(cognito: &Cognito) -> Result<(), Error> {
+    /// cognito.confirm_forgot_password("ada", "123456", "Corr3ct-Horse-Battery").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongCode`] (for an unknown username too), [`Error::CodeExpired`],
+    /// [`Error::TooManyAttempts`], [`Error::PasswordRejected`].
+    pub async fn confirm_forgot_password(&self, username: &str, code: &str, new_password: &str) -> Result<(), Error> {
+        self.shared().client.confirm_forgot_password(username, code, new_password, &Ctx::default()).await
+    }
+
+    /// Changes a signed-in user's password (ChangePassword with their access token: take it
+    /// from the request's [`CognitoUser`](crate::CognitoUser)).
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form, FromForm};
+    /// use rocket_warrant::{Cognito, CognitoUser, Error};
+    ///
+    /// #[derive(FromForm)]
+    /// struct Change { old: String, new: String }
+    ///
+    /// #[post("/password", data = "<form>")]
+    /// async fn password(cognito: &Cognito, user: CognitoUser, form: Form<Change>) -> Result<&'static str, Error> {
+    ///     cognito.change_password(user.access_token(), &form.old, &form.new).await?;
+    ///     Ok("Password changed")
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidCredentials`] for a wrong current password, [`Error::PasswordRejected`],
+    /// [`Error::TooManyAttempts`], [`Error::SessionExpired`] for a token Cognito no longer takes.
+    pub async fn change_password(&self, access_token: &str, old: &str, new: &str) -> Result<(), Error> {
+        self.shared().client.change_password(access_token, old, new).await
+    }
+
+    /// Changes the signed-in user's attributes (UpdateUserAttributes), by their local names in
+    /// `attr_mapping` or by Cognito's, and brings the local row in step. Where the pool verifies
+    /// an attribute (an email), Cognito sends a code to the new value: the returned deliveries
+    /// say where. A pool that keeps the old value until the new one is verified (its
+    /// `AttributesRequireVerificationBeforeUpdate`) changes it at [`Cognito::verify_attribute`].
+    ///
+    /// ```no_run
+    /// # use rocket::{post, form::Form};
+    /// use rocket_warrant::{Cognito, CognitoUser, Error};
+    ///
+    /// #[post("/email", data = "<email>")]
+    /// async fn email(cognito: &Cognito, user: CognitoUser, email: Form<String>) -> Result<String, Error> {
+    ///     let sent = cognito.update_attributes(user.access_token(), &[("email", email.as_str())]).await?;
+    ///     Ok(sent.iter().map(|d| format!("A code went to {d}\n")).collect())
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a value Cognito refuses, [`Error::UsernameExists`] for an
+    /// email another user signs in with, [`Error::SessionExpired`], and Cognito's errors.
+    pub async fn update_attributes(
+        &self,
+        access_token: &str,
+        attributes: &[(&str, &str)],
+    ) -> Result<Vec<CodeDelivery>, Error> {
+        update_attributes(self.shared(), access_token, attributes).await
+    }
+
+    /// Sends a code to verify `attribute` (GetUserAttributeVerificationCode): again after
+    /// [`Cognito::update_attributes`], or for an address not yet verified.
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn again(cognito: &Cognito, access_token: &str) -> Result<(), Error> {
+    /// let sent = cognito.send_verification_code(access_token, "email").await?;
+    /// println!("a new code went to {sent}");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooManyAttempts`], [`Error::InvalidInput`] (no such attribute to verify), and
+    /// Cognito's errors.
+    pub async fn send_verification_code(&self, access_token: &str, attribute: &str) -> Result<CodeDelivery, Error> {
+        let name = cognito_name(self.shared(), attribute);
+        self.shared().client.verification_code(access_token, name).await
+    }
+
+    /// Verifies `attribute` with its code (VerifyUserAttribute); a new email waiting for it
+    /// takes effect now. Returns the local row, brought in step (`None` without a store).
+    ///
+    /// ```no_run
+    /// # use rocket_warrant::{Cognito, Error};
+    /// # async fn verify(cognito: &Cognito, access_token: &str) -> Result<(), Error> {
+    /// let user = cognito.verify_attribute(access_token, "email", "123456").await?;
+    /// assert!(user.is_some_and(|u| u.email_verified));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongCode`], [`Error::CodeExpired`], [`Error::TooManyAttempts`], and Cognito's
+    /// errors.
+    pub async fn verify_attribute(
+        &self,
+        access_token: &str,
+        attribute: &str,
+        code: &str,
+    ) -> Result<Option<User>, Error> {
+        verify_attribute(self.shared(), access_token, attribute, code).await
+    }
+
+    /// Deletes the signed-in user's account (DeleteUser with their access token): at Cognito
+    /// first, then every session of theirs here (this browser's cookies are cleared), every
+    /// token they were issued is refused on every instance, and their local row is deleted.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, http::CookieJar};
+    /// use rocket_warrant::{Cognito, CognitoUser, Error};
+    ///
+    /// #[post("/account/delete")]
+    /// async fn delete(cognito: &Cognito, jar: &CookieJar<'_>, user: CognitoUser) -> Result<&'static str, Error> {
+    ///     cognito.delete_account(jar, user.access_token()).await?;
+    ///     Ok("Your account is deleted")
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] for an access token that does not verify, Cognito's errors (then nothing
+    /// was deleted), [`Error::Store`] when the row or the sessions cannot be deleted.
+    pub async fn delete_account(&self, jar: &CookieJar<'_>, access_token: &str) -> Result<(), Error> {
+        delete_account(self.shared(), self.sessions(), jar, access_token).await
+    }
+
+    /// The user's attributes, read live from Cognito with their access token (GetUser).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SessionExpired`] when Cognito refuses the access token, else its errors as for
+    /// [`Cognito::login`].
+    pub async fn user_attributes(&self, access_token: &str) -> Result<UserAttributes, Error> {
+        self.shared().client.get_user(access_token).await
+    }
+
+    /// Brings the local user in step with Cognito now (GetUser, `attr_mapping`, the row
+    /// written), as a login does: after the application changed attributes at Cognito, say.
+    /// `None` when the site keeps no users.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::user_attributes`]; [`Error::NotProvisioned`] when the user has no row and
+    /// `create_unknown_users` is off; [`Error::Store`] when the store fails.
+    pub async fn sync_user(&self, access_token: &str) -> Result<Option<User>, Error> {
+        let shared = self.shared();
+        Ok(shared.users.sync(&shared.client, access_token, shared.users.creates_unknown()).await?.1)
+    }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rocket::http::Status;
 
-use crate::signin::{Challenge, PendingChallenge};
+use crate::challenge::{Challenge, PendingChallenge};
 use crate::store::StoreError;
 use crate::tokens::VerifyError;
 

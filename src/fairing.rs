@@ -10,8 +10,9 @@ use rocket_db_pools::Database;
 use crate::client::CognitoClient;
 use crate::cognito::{self, Cognito};
 use crate::config::{Config, SessionMode};
+use crate::cookies::Sealer;
 use crate::error::Error;
-use crate::session::{Sealer, Sessions};
+use crate::session::Sessions;
 use crate::store::{CachedStore, SessionStore, UserStore};
 use crate::tokens::Clock;
 
@@ -195,7 +196,7 @@ impl CognitoFairing {
 /// Rocket decides it) only a key of its own, with how to make one; in it, a missing or
 /// published key is replaced by a random key of the process, said in the log.
 fn seal_key_check(figment: &rocket::figment::Figment, config: &Config) -> Result<(), String> {
-    let Err(why) = crate::session::site_key(figment) else {
+    let Err(why) = crate::cookies::site_key(figment) else {
         return Ok(());
     };
     let generate = "generate one with `openssl rand -base64 32` and set it as `secret_key` in Rocket.toml \
@@ -216,6 +217,19 @@ fn seal_key_check(figment: &rocket::figment::Figment, config: &Config) -> Result
          survive a restart{stored}; {generate}"
     );
     Ok(())
+}
+
+/// A warning for cookies without `Secure` outside the debug profile: `cookie_secure = false` is
+/// for a local site on plain http, and a setting in `[default]` reaches a release build too.
+fn plain_cookies_warning(figment: &rocket::figment::Figment, config: &Config) -> Option<String> {
+    let profile = figment.profile();
+    (config.cookie_secure == Some(false) && profile != rocket::Config::DEBUG_PROFILE).then(|| {
+        format!(
+            "rocket_warrant: cognito.cookie_secure = false in the `{profile}` profile: the session cookies go \
+             over plain http too, where anyone on the way can take them; set it under [debug.cognito] \
+             only, for a local site"
+        )
+    })
 }
 
 #[rocket::async_trait]
@@ -249,6 +263,9 @@ impl Fairing for CognitoFairing {
         if let Err(why) = seal_key_check(rocket.figment(), &config) {
             log::error!("rocket_warrant: {why}");
             return Err(rocket);
+        }
+        if let Some(warning) = plain_cookies_warning(rocket.figment(), &config) {
+            log::warn!("{warning}");
         }
         let sealer = Sealer::from_figment(rocket.figment());
         let build = cognito::Build { config, sealer, users: store, row_ttl, sessions, clock: self.clock.clone() };

@@ -17,10 +17,11 @@ use sha2::{Digest, Sha256};
 
 use crate::client::Issued;
 use crate::cognito::Cognito;
+use crate::context::Ctx;
 use crate::error::{Error, HostedLoginError, ServiceError};
 use crate::next::percent_encode;
 use crate::proof::{Factor, Factors};
-use crate::signin::{self, Ctx, Login};
+use crate::signin::{self, Login};
 use crate::state::Shared;
 use crate::tokens::TokenUse;
 
@@ -247,7 +248,7 @@ impl Cognito {
     /// Starts a sign-in at Cognito's hosted pages (managed login): the URL of `/oauth2/authorize`
     /// to redirect the browser to, with a PKCE challenge, `state` and `nonce` kept in a sealed
     /// cookie of ten minutes. [`Options`] say where the sign-in leads ([`Login::next`]), and
-    /// which identity provider to go straight to (`Google`). The routes of [`routes`] do all of it.
+    /// which identity provider to go straight to (`Google`). The routes of [`routes()`] do all of it.
     ///
     /// ```no_run
     /// # use rocket::{get, http::CookieJar, response::Redirect};

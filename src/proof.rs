@@ -1,5 +1,5 @@
 //! When and how a user proved who they are: the factors of a sign-in, and the proof a session
-//! keeps of its last one (plain data; the session keeps it in a cookie, `session/proof.rs`).
+//! keeps of its last one (plain data; the session keeps it in a cookie, `cookies/proof.rs`).
 
 use std::fmt;
 

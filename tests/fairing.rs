@@ -212,3 +212,25 @@ async fn launch_warns_of_an_authorization_attribute_users_may_write() {
     common::rocket(StoreKind::Sqlite, &url, settings).ignite().await.expect("launches");
     assert_eq!(warned(), 1, "no second warning");
 }
+
+/// `cookie_secure = false` in `[default]` reaches a release build: launch says so there, and
+/// not in the debug profile, where a local site on plain http is what it is for.
+#[tokio::test]
+async fn cookies_without_secure_are_warned_of_outside_the_debug_profile() {
+    capture_logs();
+    let pool = rocket_warrant::testing::TestPool::new();
+    let warned = |profile: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let settings = with(pool.settings(), json!({ "cookie_secure": false }));
+            let figment = pool.figment().merge(("cognito", settings)).select(profile);
+            let rocket = rocket::custom(figment).attach(Cognito::without_store()).ignite().await.expect("ignites");
+            drop(rocket);
+            let logged = captured().lock().unwrap().clone();
+            let said = format!("cookie_secure = false in the `{profile}` profile");
+            logged.lines().any(|l| l.starts_with("WARN") && l.contains(&said))
+        }
+    };
+    assert!(warned("release").await);
+    assert!(!warned("debug").await);
+}

@@ -100,7 +100,7 @@ async fn emulator_tokens_verify_against_its_key_endpoint() {
     )
     .await;
     let refused = refusal(&other, result.access_token().unwrap(), TokenUse::Access).await;
-    assert_eq!(refused, Some(VerifyError::Audience));
+    assert_eq!(refused, Some(VerifyError::Audience { client: Some(pool.client_id.clone()) }));
 }
 
 /// A key endpoint that answers `faults` in turn, and the offline pool's settings pointed at it

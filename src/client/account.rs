@@ -7,10 +7,55 @@ use aws_sdk_cognitoidentityprovider as cip;
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 
-use super::{sdk_error, CognitoClient};
-use crate::account::{CodeDelivery, SignedUp};
+/// Where Cognito sent a code: `medium` `EMAIL` or `SMS`, the `destination` masked as Cognito
+/// shows it (`a***@e***`), and the `attribute` it went to (`email`, `phone_number`).
+///
+/// ```
+/// use rocket_warrant::CodeDelivery;
+///
+/// let sent = CodeDelivery { medium: "EMAIL".into(), destination: "a***@e***".into(), attribute: "email".into() };
+/// assert_eq!(sent.to_string(), "a***@e*** (EMAIL)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CodeDelivery {
+    /// `EMAIL` or `SMS`.
+    pub medium: String,
+    /// The address or number, masked.
+    pub destination: String,
+    /// The attribute the code went to.
+    pub attribute: String,
+}
+
+impl std::fmt::Display for CodeDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.destination, self.medium)
+    }
+}
+
+/// What a sign-up gave: whether the user is confirmed already (a pre-sign-up trigger may
+/// confirm them), their `sub`, and where the confirmation code went (none when the pool
+/// verifies no attribute: an administrator confirms the user then).
+///
+/// ```
+/// use rocket_warrant::SignedUp;
+///
+/// let signed_up = SignedUp { confirmed: false, sub: "6d1c...".into(), delivery: None };
+/// assert!(!signed_up.confirmed);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignedUp {
+    /// The user may sign in already.
+    pub confirmed: bool,
+    /// The new user's `sub`.
+    pub sub: String,
+    /// Where the confirmation code went.
+    pub delivery: Option<CodeDelivery>,
+}
+
+use super::connection::CognitoClient;
+use super::errors::sdk_error;
+use crate::context::Ctx;
 use crate::error::{Error, ServiceError};
-use crate::signin::Ctx;
 
 /// Maps an error of a self-service call: the code and password errors a user can fix, typed;
 /// `unknown_user` is what an unknown username means for this call.

@@ -3,9 +3,37 @@
 
 use aws_sdk_cognitoidentityprovider::types::{DeviceRememberedStatusType, DeviceSecretVerifierConfigType};
 
+/// A device Cognito tracks for the user ([`Cognito::devices`](crate::Cognito::devices)).
+///
+/// ```
+/// use rocket_warrant::Device;
+///
+/// fn describe(device: &Device) -> String {
+///     let name = device.name.as_deref().unwrap_or("a browser");
+///     format!("{name}{}", if device.remembered { " (remembered)" } else { "" })
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Device {
+    /// Cognito's `DeviceKey`, which [`Cognito::forget_device`](crate::Cognito::forget_device) takes.
+    pub key: String,
+    /// The name the device was confirmed with (the browser's `User-Agent`, cut short).
+    pub name: Option<String>,
+    /// Remembered: its sign-ins skip the second factor where the pool allows it.
+    pub remembered: bool,
+    /// When Cognito first saw it, Unix seconds.
+    pub created: Option<i64>,
+    /// When it last signed in, Unix seconds.
+    pub last_signed_in: Option<i64>,
+    /// The device of the browser that made this request.
+    pub this_browser: bool,
+}
+
 use super::account::token_call_error;
-use super::{blocking, device_secret, srp_error, CognitoClient};
-use crate::device::Device;
+use super::connection::{blocking, CognitoClient};
+use super::errors::srp_error;
+use super::srp::device_secret;
 use crate::error::Error;
 
 /// ListDevices pages of at most this many (its reference's maximum, 60).

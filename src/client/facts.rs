@@ -1,10 +1,17 @@
 //! What launch reads of the app client and its user pool (DescribeUserPoolClient,
 //! DescribeUserPool), and what that means for the settings: a refusal naming the setting that
 //! cannot work with them, or a warning in the log.
+//!
+//! (Over 500 lines for its unit tests, one per check of a setting against the pool; the code is
+//! under 450.)
 
 use std::time::Duration;
 
+use aws_sdk_cognitoidentityprovider as cip;
+
+use super::errors::sdk_error;
 use crate::config::{AuthFlow, Config, Issuer};
+use crate::error::Error;
 
 /// The OIDC scopes whose attributes the app client must be able to read, else the token
 /// endpoint answers `invalid_grant` (developer guide, token endpoint: "App client doesn't have
@@ -329,6 +336,93 @@ impl ClientFacts {
                 None => String::new(),
             }
         ))
+    }
+}
+
+impl super::connection::CognitoClient {
+    /// What the app client and its pool are, read at launch to check the settings against.
+    /// What the app client's settings mean for this site (DescribeUserPoolClient, which needs
+    /// AWS credentials allowed to call it).
+    pub(crate) async fn describe(&self) -> Result<ClientFacts, Error> {
+        use cip::types::{PreventUserExistenceErrorTypes as Prevent, TimeUnitsType as Unit};
+        #[cfg(feature = "testing")]
+        if let Some(offline) = &self.offline {
+            return Ok(offline.describe());
+        }
+        let out = (self.client.describe_user_pool_client())
+            .user_pool_id(&self.pool_id)
+            .client_id(&self.client_id)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, |_, _| None))?;
+        let Some(client) = out.user_pool_client else {
+            return Ok(ClientFacts::default());
+        };
+        // RefreshTokenValidity counts the unit TokenValidityUnits gives (days when it gives none:
+        // CreateUserPoolClient reference).
+        let unit = client.token_validity_units.as_ref().and_then(|u| u.refresh_token.clone());
+        let seconds = match unit {
+            Some(Unit::Seconds) => 1,
+            Some(Unit::Minutes) => 60,
+            Some(Unit::Hours) => 3600,
+            _ => 24 * 3600,
+        };
+        let refresh_token_validity = (client.refresh_token_validity > 0)
+            .then(|| Duration::from_secs(u64::try_from(client.refresh_token_validity).unwrap_or(0) * seconds));
+        let strings = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        // CreateUserPoolClient reference, ExplicitAuthFlows: "If you don't specify a value for
+        // ExplicitAuthFlows, your app client supports ALLOW_REFRESH_TOKEN_AUTH,
+        // ALLOW_USER_SRP_AUTH, and ALLOW_CUSTOM_AUTH."
+        let auth_flows = match client.explicit_auth_flows.as_deref() {
+            Some(flows) if !flows.is_empty() => flows.iter().map(|f| f.as_str().to_owned()).collect(),
+            _ => strings(&["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]),
+        };
+        let oauth_flows = match client.allowed_o_auth_flows_user_pool_client {
+            Some(true) => {
+                client.allowed_o_auth_flows.unwrap_or_default().iter().map(|f| f.as_str().to_owned()).collect()
+            }
+            _ => Vec::new(),
+        };
+        let secret_matches = match (&client.client_secret, &self.client_secret) {
+            (Some(theirs), Some(ours)) => {
+                Some(bool::from(subtle::ConstantTimeEq::ct_eq(theirs.as_bytes(), ours.expose().as_bytes())))
+            }
+            _ => None,
+        };
+        let mut facts = ClientFacts {
+            prevents_user_existence_errors: client.prevent_user_existence_errors.map(|p| p == Prevent::Enabled),
+            token_revocation: client.enable_token_revocation,
+            refresh_token_validity,
+            has_secret: Some(client.client_secret.is_some()),
+            secret_matches,
+            read_attributes: Some(client.read_attributes.unwrap_or_default()),
+            write_attributes: Some(client.write_attributes.unwrap_or_default()),
+            auth_flows: Some(auth_flows),
+            oauth_flows: Some(oauth_flows),
+            oauth_scopes: Some(client.allowed_o_auth_scopes.unwrap_or_default()),
+            propagates_ip: Some(client.enable_propagate_additional_user_context_data.unwrap_or(false)),
+            ..ClientFacts::default()
+        };
+        // Without the permission, or from a Cognito that does not say: the settings stand.
+        let pool = self.client.describe_user_pool().user_pool_id(&self.pool_id).send().await.ok();
+        if let Some(pool) = pool.and_then(|out| out.user_pool) {
+            facts.issuer = pool.issuer_configuration.and_then(|c| c.r#type).map(|kind| match kind {
+                cip::types::IssuerType::Updated => crate::config::Issuer::Updated,
+                _ => crate::config::Issuer::Original,
+            });
+            facts.tier = pool.user_pool_tier.and_then(|tier| match tier {
+                cip::types::UserPoolTierType::Lite => Some(Tier::Lite),
+                cip::types::UserPoolTierType::Essentials => Some(Tier::Essentials),
+                cip::types::UserPoolTierType::Plus => Some(Tier::Plus),
+                _ => None,
+            });
+            facts.first_factors = (pool.policies.and_then(|p| p.sign_in_policy))
+                .and_then(|p| p.allowed_first_auth_factors)
+                .map(|factors| factors.iter().map(|f| f.as_str().to_owned()).collect());
+            facts.threat_protection = (pool.user_pool_add_ons)
+                .map(|add_ons| add_ons.advanced_security_mode != cip::types::AdvancedSecurityModeType::Off);
+        }
+        Ok(facts)
     }
 }
 

@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::{ClientFacts, UserAttributes};
+use super::facts::ClientFacts;
+use super::session::UserAttributes;
 use crate::error::{Error, ServiceError};
 use crate::tokens::Tokens;
 

@@ -8,9 +8,9 @@ use rocket::{Ignite, Rocket, Sentinel};
 
 use super::user::{fail, CognitoClaims};
 use crate::cognito::{missing_fairing, Cognito};
+use crate::cookies::kept_proof;
 use crate::error::AuthError;
 use crate::proof::{Factors, Proof};
-use crate::session::kept_proof;
 
 /// A signed-in user of this site's pool whose last proof of identity (their sign-in, or a
 /// re-authentication) is at most `MAX_AGE_SECS` old: the guard of the pages that change what

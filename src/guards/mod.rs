@@ -6,6 +6,7 @@
 
 mod any_pool;
 mod api_key;
+mod csrf;
 mod fresh;
 mod group;
 mod pending;
@@ -15,6 +16,7 @@ mod user;
 
 pub use any_pool::AnyPoolClaims;
 pub use api_key::{ApiKey, ApiKeyError};
+pub use csrf::{CsrfError, CsrfForm, CsrfFormError, CsrfToken, NoFields, SameOrigin, CSRF_FIELD, CSRF_HEADER};
 pub use fresh::Fresh;
 pub(crate) use fresh::StaleProof;
 pub use group::{Group, Member};

@@ -3,9 +3,10 @@
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
+use crate::challenge::PendingChallenge;
 use crate::cognito::{missing_fairing, Cognito};
 use crate::error::AuthError;
-use crate::signin::{kept, PendingChallenge};
+use crate::signin::kept;
 
 /// Reads the crate's challenge cookie; its outcomes are described on [`PendingChallenge`].
 #[rocket::async_trait]

@@ -9,11 +9,14 @@ use rocket::http::{CookieJar, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
-use crate::account::{CodeDelivery, SignedUp};
+use crate::challenge::{Answer, PendingChallenge};
+use crate::client::Device;
+use crate::client::{CodeDelivery, SignedUp};
 use crate::cognito::{missing_fairing, Cognito};
-use crate::device::{self, Device};
+use crate::context::Ctx;
+use crate::cookies::device;
 use crate::error::Error;
-use crate::signin::{self, Answer, Ctx, Login, PendingChallenge, Step};
+use crate::signin::{self, Login, Step};
 use crate::CognitoClaims;
 
 /// [`Cognito`] in a request: the same sign-in and account calls, each sending Cognito's threat

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::RwLock;
 
-use super::key::{Revocation, RevocationKey};
+use crate::store::{Revocation, RevocationKey};
 use crate::tokens::{Claims, TokenDigest};
 
 #[derive(Default)]

@@ -11,17 +11,16 @@
 //!
 //! [`SessionStore::revoke`]: crate::SessionStore::revoke
 
-mod key;
 mod list;
 mod sync;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use self::key::{Revocation, RevocationKey};
 use self::list::{hex, Revoked};
 use self::sync::RevocationSync;
 use crate::store::SessionStore;
+use crate::store::{Revocation, RevocationKey};
 use crate::tokens::{digest, unverified_claims, Claims, Now, TokenDigest, VerifyError};
 
 /// Cognito's longest access and ID token validity: a day.

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::key::Revocation;
 use super::list::Revoked;
+use crate::store::Revocation;
 use crate::store::SessionStore;
 use crate::tokens::Now;
 

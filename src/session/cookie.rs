@@ -73,7 +73,7 @@ impl CookieSessions {
             return Err(AuthError::SessionEnded);
         }
         // Boxed, as every cold path here: the common request's future stays small.
-        let device = crate::device::kept(cookies, jar).filter(|d| d.username == refresh.username);
+        let device = crate::cookies::device::kept(cookies, jar).filter(|d| d.username == refresh.username);
         let device_key = device.as_ref().map(|d| d.key.as_str());
         let refreshed = Box::pin(shared.refresh(&refresh.token, &refresh.username, device_key)).await?;
         cookies.set(jar, &refreshed.tokens, &refresh.username, refresh.started, now.unix)?;

@@ -12,14 +12,9 @@
 //! 3. Refused cookies (forged, or a session that ended) are cleared; an outage keeps them.
 //! 4. For guards that want the local user: the store's row, created on first sight.
 
-mod codec;
 mod cookie;
-mod cookies;
 mod credentials;
 mod opened;
-mod proof;
-mod refresh;
-mod seal;
 mod server;
 
 use std::borrow::Cow;
@@ -29,17 +24,11 @@ use rocket::http::{Cookie, CookieJar};
 use rocket::Request;
 
 pub(crate) use self::cookie::CookieSessions;
-#[cfg(feature = "testing")]
-pub(crate) use self::cookies::{pack_value, unpack_value};
-pub(crate) use self::cookies::{TokenCookies, CHALLENGE_MAX_AGE};
 pub(crate) use self::credentials::Credentials;
 use self::credentials::{remember_row, remembered_row};
 #[cfg(feature = "testing")]
-pub(crate) use self::proof::cookie as proof_cookie;
-pub(crate) use self::proof::{keep as keep_proof, kept as kept_proof};
-pub(crate) use self::refresh::{RefreshFlights, Refreshed};
-pub(crate) use self::seal::{site_key, Sealer};
-pub(crate) use self::server::{handle, ServerSessions};
+pub(crate) use self::server::handle;
+pub(crate) use self::server::ServerSessions;
 use crate::error::{AuthError, Error};
 use crate::state::Shared;
 use crate::store::{SessionInfo, User};
@@ -251,7 +240,7 @@ impl Sessions {
         };
         shared.cookies.clear(jar);
         // A new CSRF secret: the signed-out pages' tokens are worth nothing to the next user.
-        crate::csrf::rotate(&shared.cookies, jar);
+        crate::cookies::csrf::rotate(&shared.cookies, jar);
         if forget_device {
             forget_browser(shared, jar, ended.access_token.as_deref()).await;
         }
@@ -283,7 +272,7 @@ impl Sessions {
         let username = claims.cognito_username().ok_or(Error::MachineClient)?.to_owned();
         // The browser that asked forgets its remembered device: whoever took the account over
         // may have had it remembered.
-        if crate::device::kept(&shared.cookies, jar).is_some_and(|d| d.username == username) {
+        if crate::cookies::device::kept(&shared.cookies, jar).is_some_and(|d| d.username == username) {
             forget_browser(shared, jar, Some(access_token)).await;
         }
         let ended = self.end_all(shared, jar, &username).await;
@@ -372,8 +361,8 @@ async fn revoke_ended(shared: &Shared, ended: credentials::Ended) {
 /// `access_token` works; a failure there is logged (the device can be forgotten on the devices
 /// page, and without its cookie this browser never proves it again).
 async fn forget_browser(shared: &Shared, jar: &CookieJar<'_>, access_token: Option<&str>) {
-    let Some(device) = crate::device::kept(&shared.cookies, jar) else { return };
-    crate::device::forget(&shared.cookies, jar);
+    let Some(device) = crate::cookies::device::kept(&shared.cookies, jar) else { return };
+    crate::cookies::device::forget(&shared.cookies, jar);
     if let Some(access_token) = access_token {
         if let Err(e) = shared.client.forget_device(access_token, &device.key).await {
             log::info!("rocket_warrant: Cognito did not forget this browser's device at sign-out ({e})");

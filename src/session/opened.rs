@@ -68,7 +68,7 @@ mod tests {
     #[test]
     fn sealed_values_spread_over_the_whole_table() {
         use std::hash::BuildHasher;
-        let sealer = crate::session::Sealer::from_material(b"spread test key material");
+        let sealer = crate::cookies::Sealer::from_material(b"spread test key material");
         let state = crate::cache::Hashed::default();
         let buckets: std::collections::HashSet<u64> = (0..10_000u32)
             .map(|i| state.hash_one(sealer.seal("cognito_access", &i.to_be_bytes()).as_str()) & 0xfff)

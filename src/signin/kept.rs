@@ -3,8 +3,8 @@
 
 use rocket::http::CookieJar;
 
-use super::challenge::PendingChallenge;
-use crate::session::{TokenCookies, CHALLENGE_MAX_AGE};
+use crate::challenge::PendingChallenge;
+use crate::cookies::{TokenCookies, CHALLENGE_MAX_AGE};
 
 /// Keeps a pending challenge for the page that answers it, with the time (`now`) it was kept:
 /// the cookie is refused after Cognito's three minutes even if a browser (or a copy) keeps it

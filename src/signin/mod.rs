@@ -3,22 +3,23 @@
 //! that keeps a pending one, then the tokens verified and the local user saved, and the result
 //! kept by the session. [`Cognito`](crate::Cognito)'s sign-in methods are these.
 
-mod challenge;
-mod context;
+mod cognito;
 mod kept;
 
 use std::sync::Arc;
 
 use rocket::http::CookieJar;
 
-pub use self::challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
-pub(crate) use self::context::Ctx;
 pub(crate) use self::kept::kept;
+pub(crate) use crate::challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
 use crate::client::Issued;
-use crate::device::{self, KeptDevice, NewDevice};
+pub(crate) use crate::context::Ctx;
+use crate::context::KeptDevice;
+use crate::cookies;
+use crate::cookies::device::{self, NewDevice};
 use crate::error::Error;
 use crate::proof::{Factor, Factors, Proof};
-use crate::session::{self, Sessions};
+use crate::session::Sessions;
 use crate::state::Shared;
 use crate::store::{Profile, User};
 use crate::tokens::{Claims, Tokens};
@@ -322,9 +323,9 @@ pub(crate) async fn keep<T: Step>(
                     Some(sub) => reauthenticated(shared, jar, login, sub, proof).await?,
                     None => {
                         sessions.keep(shared, jar, &login.profile.username, &login.tokens).await?;
-                        session::keep_proof(&shared.cookies, jar, &login.access_claims.sub, proof);
+                        cookies::keep_proof(&shared.cookies, jar, &login.access_claims.sub, proof);
                         // A new session, a new CSRF secret: a token planted before is worth nothing.
-                        crate::csrf::rotate(&shared.cookies, jar);
+                        cookies::csrf::rotate(&shared.cookies, jar);
                     }
                 }
                 kept::forget(&shared.cookies, jar);
@@ -374,7 +375,7 @@ async fn reauthenticated(
     if login.access_claims.sub != sub {
         return Err(Error::InvalidCredentials);
     }
-    session::keep_proof(&shared.cookies, jar, sub, proof);
+    cookies::keep_proof(&shared.cookies, jar, sub, proof);
     Ok(())
 }
 

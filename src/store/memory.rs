@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use super::{Profile, SessionRecord, SessionStore, StoreError, User, UserStore};
-use crate::revocation::{Revocation, RevocationKey};
+use super::{Revocation, RevocationKey};
 use crate::tokens::unix_now;
 
 /// Local users (and server-side sessions) kept in the process's memory: nothing to install or

@@ -6,12 +6,14 @@ use serde::Serialize;
 
 mod cached;
 mod memory;
+mod revocation;
 mod sessions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod sql;
 
 pub use cached::CachedStore;
 pub use memory::MemoryStore;
+pub use revocation::{Revocation, RevocationKey};
 pub use sessions::{SessionInfo, SessionRecord, SessionStore};
 #[cfg(feature = "mysql")]
 pub use sql::MysqlPool;
@@ -23,9 +25,6 @@ pub use sql::SqlitePool;
 /// The local fields that are columns of the users table; any other mapped name goes to
 /// [`User::attributes`].
 pub(crate) const COLUMNS: [&str; 3] = ["email", "first_name", "last_name"];
-
-/// Local names a mapping may not target: they are the row's own bookkeeping.
-pub(crate) const RESERVED: [&str; 6] = ["id", "username", "sub", "attributes", "created_at", "updated_at"];
 
 /// A local user row, keyed by the Cognito username (which never changes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
+use super::Revocation;
 use super::StoreError;
-use crate::revocation::Revocation;
 
 /// A server-side session as its store keeps it.
 ///

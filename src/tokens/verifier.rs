@@ -48,9 +48,18 @@ pub enum VerifyError {
     /// `iss` is not this pool.
     #[error("the token was issued by another user pool")]
     Issuer,
-    /// `aud` (ID) or `client_id` (access) is not this app client.
-    #[error("the token was issued to another app client")]
-    Audience,
+    /// `aud` (ID) or `client_id` (access) is not this app client (nor, for an access token, one
+    /// of `app_client_ids`).
+    #[error(
+        "the token was issued to app client {}, not to this site's: access tokens are taken from \
+         cognito.app_client_id and the clients listed in cognito.app_client_ids, ID tokens from \
+         cognito.app_client_id alone",
+        client.as_deref().unwrap_or("(none named)")
+    )]
+    Audience {
+        /// The app client the token names, if any.
+        client: Option<String>,
+    },
     /// An ID token where an access token was expected, or the reverse.
     #[error("expected an {expected:?} token")]
     TokenUse {
@@ -274,7 +283,7 @@ impl Verifier {
             c == self.client_id || (expected == TokenUse::Access && self.other_clients.iter().any(|o| o == c))
         };
         if !client.is_some_and(listed) {
-            return Err(VerifyError::Audience);
+            return Err(VerifyError::Audience { client: client.map(str::to_owned) });
         }
         let now = at.unix;
         let exp = claims.exp.ok_or(VerifyError::MissingExpiry)?;
@@ -380,7 +389,10 @@ mod tests {
             Err(VerifyError::TokenUse { expected: TokenUse::Id })
         );
         assert_eq!(recheck(serde_json::json!({"iss": "https://issuer.example/other"})), Err(VerifyError::Issuer));
-        assert_eq!(recheck(serde_json::json!({"client_id": "client-2"})), Err(VerifyError::Audience));
+        assert_eq!(
+            recheck(serde_json::json!({"client_id": "client-2"})),
+            Err(VerifyError::Audience { client: Some("client-2".into()) })
+        );
         // Expired once exp + leeway is reached, not a second later.
         assert_eq!(recheck(serde_json::json!({"exp": 1_491})), Ok(()));
         assert_eq!(recheck(serde_json::json!({"exp": 1_490})), Err(VerifyError::Expired));

@@ -170,15 +170,20 @@ pub fn hostile_tokens() -> Vec<HostileCase> {
             "id token for another client",
             sign(&set(id_claims(), "aud", json!("other-client"))),
             TokenUse::Id,
-            VerifyError::Audience,
+            VerifyError::Audience { client: Some("other-client".into()) },
         ),
         (
             "access token for another client",
             sign(&set(a(), "client_id", json!("other-client"))),
             TokenUse::Access,
-            VerifyError::Audience,
+            VerifyError::Audience { client: Some("other-client".into()) },
         ),
-        ("access token without client_id", sign(&without(a(), "client_id")), TokenUse::Access, VerifyError::Audience),
+        (
+            "access token without client_id",
+            sign(&without(a(), "client_id")),
+            TokenUse::Access,
+            VerifyError::Audience { client: None },
+        ),
         (
             "id token used as access token",
             sign(&id_claims()),

@@ -128,20 +128,16 @@ pub(crate) struct RevocationRow {
     pub(crate) expires_at: i64,
 }
 
-impl TryFrom<RevocationRow> for crate::revocation::Revocation {
+impl TryFrom<RevocationRow> for crate::store::Revocation {
     type Error = String;
 
     fn try_from(r: RevocationRow) -> Result<Self, Self::Error> {
-        Ok(crate::revocation::Revocation {
-            key: r.token_key.parse()?,
-            revoked_at: r.revoked_at,
-            expires_at: r.expires_at,
-        })
+        Ok(crate::store::Revocation { key: r.token_key.parse()?, revoked_at: r.revoked_at, expires_at: r.expires_at })
     }
 }
 
-impl From<&crate::revocation::Revocation> for RevocationRow {
-    fn from(r: &crate::revocation::Revocation) -> Self {
+impl From<&crate::store::Revocation> for RevocationRow {
+    fn from(r: &crate::store::Revocation) -> Self {
         RevocationRow { token_key: r.key.to_string(), revoked_at: r.revoked_at, expires_at: r.expires_at }
     }
 }

@@ -9,7 +9,7 @@ use rocket::figment::Figment;
 
 use super::models::{RevocationRow, SessionRow, UserChanges};
 use super::queries::{SessionQueries, UserQueries};
-use crate::revocation::Revocation;
+use crate::store::Revocation;
 use crate::store::{Profile, SessionRecord, StoreError, User};
 use crate::tokens::unix_now;
 

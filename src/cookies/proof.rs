@@ -4,7 +4,7 @@
 
 use rocket::http::{Cookie, CookieJar};
 
-use super::cookies::TokenCookies;
+use super::TokenCookies;
 use crate::proof::{Factors, Proof};
 
 /// The first byte of the proof cookie's plaintext.

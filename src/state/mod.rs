@@ -8,9 +8,13 @@ use std::sync::Arc;
 
 use crate::client::{ClientFacts, CognitoClient};
 use crate::config::Config;
+use crate::cookies::TokenCookies;
 use crate::error::Error;
 use crate::revocation::Revocations;
-use crate::session::{RefreshFlights, Refreshed, TokenCookies};
+
+mod refresh;
+
+pub(crate) use self::refresh::{RefreshFlights, Refreshed};
 use crate::tokens::{digest, Claims, Now, TokenUse, Tokens, Verifier, VerifyError};
 use crate::users::Users;
 

@@ -12,8 +12,6 @@ use ipnet::IpNet;
 use aws_sdk_cognitoidentityprovider::types::{ContextDataType, HttpHeader, UserContextDataType};
 use rocket::Request;
 
-use crate::device::KeptDevice;
-
 /// The headers sent to Cognito's threat protection: those that describe the browser and the
 /// way to the site, never a credential (cookies, authorization, the site's API key header, a
 /// CSRF token, an AWS session token all stay here).
@@ -71,7 +69,7 @@ impl Ctx {
             encoded_data: None,
             metadata: HashMap::new(),
             device,
-            device_name: crate::device::name_of(req.headers().get_one("User-Agent")),
+            device_name: name_of(req.headers().get_one("User-Agent")),
         }
     }
 
@@ -157,6 +155,41 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
         .ok()
         .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
         .or_else(|| hop.strip_prefix('[')?.split(']').next()?.parse().ok())
+}
+
+/// This browser's device, as the cookie keeps it: whose it is, its keys, and its secret.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct KeptDevice {
+    /// The user's canonical Cognito username, and the other names they may sign in with (the
+    /// name typed, their email, phone number and preferred username).
+    pub(crate) username: String,
+    pub(crate) aliases: Vec<String>,
+    /// `DeviceKey` and `DeviceGroupKey`, as Cognito gave them.
+    pub(crate) key: String,
+    pub(crate) group_key: String,
+    /// The device's random password: the verifier Cognito holds is of it.
+    pub(crate) password: String,
+}
+
+impl std::fmt::Debug for KeptDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptDevice").field("username", &self.username).field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl KeptDevice {
+    /// Whether the device is the one of the user who signs in as `name` (canonical, or an alias).
+    pub(crate) fn serves(&self, name: &str) -> bool {
+        let name = name.trim();
+        name == self.username || self.aliases.iter().any(|a| name.eq_ignore_ascii_case(a))
+    }
+}
+
+/// The device name ConfirmDevice is given: the browser's `User-Agent`, cut to fit Cognito's
+/// 1,024 characters.
+pub(crate) fn name_of(user_agent: Option<&str>) -> Option<String> {
+    let agent = user_agent?.trim();
+    (!agent.is_empty()).then(|| agent.chars().take(1024).collect())
 }
 
 #[cfg(test)]

@@ -10,8 +10,19 @@ use std::fmt;
 use rocket::http::{Cookie, CookieJar, SameSite};
 use rocket::time::{Duration, OffsetDateTime};
 
-use super::codec::{pack_str, pack_token, unpack_str, unpack_token};
-use super::seal::{sealed_len, Sealer};
+mod codec;
+pub(crate) mod csrf;
+pub(crate) mod device;
+mod proof;
+mod seal;
+
+use self::codec::{pack_str, unpack_str};
+pub(crate) use self::codec::{pack_token, unpack_token};
+#[cfg(feature = "testing")]
+pub(crate) use self::proof::cookie as proof_cookie;
+pub(crate) use self::proof::{keep as keep_proof, kept as kept_proof};
+use self::seal::sealed_len;
+pub(crate) use self::seal::{site_key, Sealer};
 use crate::config::{self, Config};
 use crate::error::Error;
 use crate::tokens::Tokens;
