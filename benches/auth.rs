@@ -12,8 +12,10 @@ use rocket::http::{Header as HttpHeader, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{get, routes};
 use rocket_db_pools::Database;
+use rocket_warrant::stores::{Profile, SqlitePool};
 use rocket_warrant::testing::{self, TestPool};
-use rocket_warrant::{Cognito, CognitoClaims, CognitoUser, Profile, SqlitePool, TokenUse};
+use rocket_warrant::tokens::TokenUse;
+use rocket_warrant::{Cognito, CognitoClaims, CognitoUser};
 use serde_json::json;
 use sha2::Digest;
 

@@ -10,7 +10,8 @@ use std::io::Write;
 
 use rocket::figment::Figment;
 use rocket_warrant::testing::{refresh_token, sign, start_session};
-use rocket_warrant::{Cognito, Tokens};
+use rocket_warrant::tokens::Tokens;
+use rocket_warrant::Cognito;
 
 #[rocket::main]
 async fn main() {

@@ -7,8 +7,9 @@
 use rocket::local::asynchronous::Client;
 use rocket::{get, routes};
 use rocket_db_pools::Database;
+use rocket_warrant::stores::SqlitePool;
 use rocket_warrant::testing::{start_session, TestPool};
-use rocket_warrant::{Cognito, CognitoClaims, SqlitePool};
+use rocket_warrant::{Cognito, CognitoClaims};
 
 #[derive(Database)]
 #[database("users")]

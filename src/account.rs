@@ -1,5 +1,7 @@
-//! Account self-service: sign-up and its confirmation, a forgotten password reset with a code,
-//! a changed password, and deleting one's own account (the local row and the sessions too).
+//! Letting users manage their account: sign-up and its confirmation ([`Cognito::sign_up`]), a
+//! forgotten password reset with a code, a changed password, their attributes
+//! ([`Cognito::user_attributes`]), their remembered devices ([`Cognito::devices`]), and deleting
+//! their own account (the local row and the sessions too).
 //! Each call sends the SecretHash of an app client with a secret; the errors a user can fix are
 //! typed ([`Error::UsernameExists`], [`Error::WrongCode`], [`Error::CodeExpired`],
 //! [`Error::TooManyAttempts`], [`Error::PasswordRejected`], ...), and the calls that take a
@@ -8,7 +10,7 @@
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use rocket::http::CookieJar;
 
-use crate::client::{CodeDelivery, SignedUp, UserAttributes};
+pub use crate::client::{CodeDelivery, Device, SignedUp, UserAttributes};
 use crate::cognito::Cognito;
 use crate::context::Ctx;
 use crate::error::Error;

@@ -8,7 +8,7 @@ use std::fmt;
 /// A challenge Cognito answered instead of tokens.
 ///
 /// ```
-/// use rocket_warrant::Challenge;
+/// use rocket_warrant::sign_in::Challenge;
 ///
 /// assert_eq!(Challenge::NewPasswordRequired.name(), "NEW_PASSWORD_REQUIRED");
 /// assert_eq!(Challenge::Other("CUSTOM_CHALLENGE".into()).name(), "CUSTOM_CHALLENGE");
@@ -70,7 +70,8 @@ impl Challenge {
 /// no challenge is kept or its cookie has expired; `Option<PendingChallenge>` gives `None`.
 ///
 /// ```
-/// use rocket_warrant::{Challenge, PendingChallenge};
+/// use rocket_warrant::PendingChallenge;
+/// use rocket_warrant::sign_in::Challenge;
 ///
 /// let pending: PendingChallenge = serde_json::from_str(
 ///     r#"{"challenge":"NEW_PASSWORD_REQUIRED","username":"newbie","session":"AYABeD..."}"#,
@@ -341,7 +342,7 @@ impl fmt::Debug for TotpSetup {
 /// `Debug` hides the value.
 ///
 /// ```
-/// use rocket_warrant::Answer;
+/// use rocket_warrant::sign_in::Answer;
 ///
 /// let answer = Answer::Code("123456");
 /// assert_eq!(format!("{answer:?}"), "Code(***)");

@@ -50,7 +50,7 @@ impl Cognito {
     }
 
     /// [`Cognito::refresh`] for a refresh token issued to a device, in a pool that remembers
-    /// devices: Cognito refuses it without the device's key ([`Login::new_device`](crate::Login::new_device)).
+    /// devices: Cognito refuses it without the device's key ([`Login::new_device`](crate::signin::Login::new_device)).
     ///
     /// # Errors
     ///

@@ -225,7 +225,8 @@ impl<'r> rocket::response::Responder<'r, 'static> for Error {
 /// was refused.
 ///
 /// ```
-/// use rocket_warrant::{Error, HostedLoginError};
+/// use rocket_warrant::Error;
+/// use rocket_warrant::hosted::HostedLoginError;
 ///
 /// let refused = Error::HostedLogin(HostedLoginError::Refused { error: "access_denied".into(), description: None });
 /// assert_eq!(refused.status().code, 403);

@@ -66,14 +66,15 @@ impl std::fmt::Debug for CognitoFairing {
 
 impl Cognito {
     /// The fairing, keeping local users in the rocket_db_pools database `D` (a
-    /// [`SqlitePool`](crate::SqlitePool), [`PgPool`](crate::PgPool) or
-    /// [`MysqlPool`](crate::MysqlPool)), behind an in-memory cache (`user_cache_ttl_secs`);
+    /// [`SqlitePool`](crate::store::SqlitePool), [`PgPool`](crate::store::PgPool) or
+    /// [`MysqlPool`](crate::store::MysqlPool)), behind an in-memory cache (`user_cache_ttl_secs`);
     /// with `session_store = "database"`, the sessions too. Attach `D::init()` first.
     ///
     /// ```no_run
     /// # #[macro_use] extern crate rocket;
     /// use rocket_db_pools::Database;
-    /// use rocket_warrant::{Cognito, SqlitePool};
+    /// use rocket_warrant::Cognito;
+    /// use rocket_warrant::stores::SqlitePool;
     ///
     /// #[derive(Database)]
     /// #[database("users")]
@@ -117,12 +118,13 @@ impl Cognito {
     }
 
     /// The fairing, keeping local users in `store`: the application's own
-    /// [`UserStore`], a [`MemoryStore`](crate::MemoryStore), or any store behind a
-    /// [`CachedStore`](crate::CachedStore). The store is used as given (no cache is added).
+    /// [`UserStore`], a [`MemoryStore`](crate::store::MemoryStore), or any store behind a
+    /// [`CachedStore`](crate::store::CachedStore). The store is used as given (no cache is added).
     ///
     /// ```no_run
     /// # #[macro_use] extern crate rocket;
-    /// use rocket_warrant::{Cognito, MemoryStore};
+    /// use rocket_warrant::Cognito;
+    /// use rocket_warrant::stores::MemoryStore;
     ///
     /// #[launch]
     /// fn rocket() -> _ {
@@ -134,7 +136,7 @@ impl Cognito {
     }
 
     /// The fairing, keeping no local users: a login gives the mapped profile
-    /// ([`Login::profile`](crate::Login::profile)), and only the guards that need no row work
+    /// ([`Login::profile`](crate::signin::Login::profile)), and only the guards that need no row work
     /// ([`CognitoClaims`](crate::CognitoClaims), [`Member`](crate::Member)). A route that takes
     /// [`CognitoUser`](crate::CognitoUser) stops launch with a message saying so.
     ///
@@ -168,7 +170,8 @@ impl CognitoFairing {
     /// ```no_run
     /// # #[macro_use] extern crate rocket;
     /// use std::sync::Arc;
-    /// use rocket_warrant::{Cognito, MemoryStore};
+    /// use rocket_warrant::Cognito;
+    /// use rocket_warrant::stores::MemoryStore;
     ///
     /// #[launch]
     /// fn rocket() -> _ {

@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 use crate::client::Issued;
 use crate::cognito::Cognito;
 use crate::context::Ctx;
-use crate::error::{Error, HostedLoginError, ServiceError};
+pub use crate::error::HostedLoginError;
+use crate::error::{Error, ServiceError};
 use crate::next::percent_encode;
 use crate::proof::{Factor, Factors};
 use crate::signin::{self, Login};
@@ -92,7 +93,7 @@ pub(crate) fn start(shared: &Shared, jar: &CookieJar<'_>, options: Options<'_>) 
         nonce: random(32)?,
         // 64 characters of [A-Za-z0-9-_]: within RFC 7636's 43 to 128.
         verifier: random(48)?,
-        next: next.and_then(crate::safe_next).map(str::to_owned),
+        next: next.and_then(crate::next::safe_next).map(str::to_owned),
         at: shared.now(),
     };
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(&pending.verifier));
@@ -188,7 +189,7 @@ struct TokenAnswer {
 }
 
 /// The code exchanged at `/oauth2/token` (HTTP Basic with the client secret when there is one).
-async fn exchange(shared: &Shared, code: &str, verifier: &str) -> Result<crate::Tokens, Error> {
+async fn exchange(shared: &Shared, code: &str, verifier: &str) -> Result<crate::tokens::Tokens, Error> {
     let config = &shared.config;
     let domain = config.domain_url().ok_or_else(|| not_configured("domain"))?;
     let redirect_uri = config.redirect_uri.as_deref().ok_or_else(|| not_configured("redirect_uri"))?;
@@ -219,7 +220,7 @@ async fn exchange(shared: &Shared, code: &str, verifier: &str) -> Result<crate::
             access_token: Some(access_token),
             refresh_token: Some(refresh_token),
             ..
-        } if status.is_success() => Ok(crate::Tokens { id_token, access_token, refresh_token }),
+        } if status.is_success() => Ok(crate::tokens::Tokens { id_token, access_token, refresh_token }),
         // The application's settings: the client or its secret.
         TokenAnswer { error: Some(error), .. } if error == "invalid_client" || error == "unauthorized_client" => {
             Err(Error::Misconfigured(ServiceError::coded(&error, "the token endpoint refused the app client")))
@@ -283,7 +284,7 @@ impl Cognito {
     ///
     /// # Errors
     ///
-    /// [`Error::HostedLogin`] for a round trip refused ([`HostedLoginError`](crate::HostedLoginError):
+    /// [`Error::HostedLogin`] for a round trip refused ([`HostedLoginError`]:
     /// no sign-in under way, a wrong `state` or `nonce`, an `error=` answer, a code refused);
     /// nothing is signed in. Otherwise as [`Cognito::login`].
     pub async fn hosted_callback(&self, jar: &CookieJar<'_>, answer: &CallbackQuery) -> Result<Login, Error> {

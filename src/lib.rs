@@ -25,7 +25,8 @@
 //! use rocket::http::CookieJar;
 //! use rocket::response::{content::RawHtml, Redirect};
 //! use rocket_db_pools::Database;
-//! use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, SignIn, SqlitePool};
+//! use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, SignIn};
+//! use rocket_warrant::stores::SqlitePool;
 //!
 //! #[derive(Database)]
 //! #[database("users")]
@@ -68,37 +69,46 @@
 //! }
 //! ```
 //!
-//! Every setting is described on [`Config`]; a missing or malformed one stops launch with a
-//! message naming it. So does what Cognito tells at launch (DescribeUserPoolClient): a pool or
-//! app client that does not exist, or a client secret set for an app client without one, or
-//! missing for one that has one. A site without AWS credentials launches and says what works
+//! Every setting is described on [`Config`](config::Config); a missing or malformed one stops
+//! launch with a message naming it. So does what Cognito tells at launch (DescribeUserPoolClient):
+//! a pool or app client that does not exist, or a client secret set for an app client without one,
+//! or missing for one that has one. A site without AWS credentials launches and says what works
 //! without them: every flow but `admin_user_password`.
 //!
-//! ## The pieces
+//! ## By task
 //!
-//! - [`Cognito`]: the managed state: [`login`](Cognito::login), [`answer`](Cognito::answer),
-//!   [`keep`](Cognito::keep), [`sign_out`](Cognito::sign_out), and the rest.
-//! - Guards: [`CognitoUser`] (verified claims and the local row), [`CognitoClaims`] (the claims
-//!   alone, no database), [`Member`] (a user in a Cognito group, declared with [`group!`]),
-//!   [`Fresh`] (a user who proved who they are in the last minutes: the pages that change how
-//!   the account is protected), [`ApiKey`] (the API key header), [`PendingChallenge`] (a sign-in
-//!   step kept for its page), [`SignIn`] (the sign-in and sign-up calls with the request's
-//!   context and device), [`Scope`] (an access token with an OAuth scope, declared with
-//!   [`scope!`]: machine clients of the client-credentials grant too, their app clients listed in
-//!   `app_client_ids`). Each is the home pool's (`user_pool_id`); a route that serves the users
-//!   of `other_pools` takes [`AnyPoolClaims`], which names each user with their pool.
-//! - Forms: [`CsrfToken`] for the page, [`CsrfForm`] for the handler (a form without the
-//!   browser's token is refused with 403), [`SameOrigin`] for a request that carries none.
-//! - Stores: [`SqlitePool`], [`PgPool`], [`MysqlPool`] (Diesel, with rocket_db_pools; the
-//!   migrations ship with the crate), [`MemoryStore`], [`CachedStore`], or your own
-//!   [`UserStore`]; or none at all ([`Cognito::without_store`]).
-//! - Sessions ([`SessionMode`]): sealed cookies by default (about 2.6 KB at Cognito's token
-//!   sizes), or `session_store = "database"`: the tokens in the users' database (any
-//!   [`SessionStore`]), the browser holding a random id, shared by every instance;
-//!   [`sign_out_everywhere`](Cognito::sign_out_everywhere), [`user_sessions`](Cognito::user_sessions)
-//!   and [`end_session`](Cognito::end_session) end them.
-//! - [`redirect_to_login`], a 401 catcher, and [`safe_next`], which keeps `next` on the site.
-//! - [`testing`] (feature `testing`): signed tokens and settings for an application's own tests.
+//! The root holds what route signatures, catchers and `attach` name; each task's other items
+//! live in the module of its name.
+//!
+//! - **Sign users in** ([`sign_in`]): [`Cognito::login`], [`answer`](Cognito::answer) and
+//!   [`keep`](Cognito::keep), or the [`SignIn`] guard, which adds the request's address and the
+//!   browser's remembered device; a step Cognito puts in between comes back as a
+//!   [`PendingChallenge`]; [`Cognito::sign_out`] ends it.
+//! - **Guard routes** ([`guards`]): [`CognitoUser`] (verified claims and the local row),
+//!   [`CognitoClaims`] (the claims alone, no database), [`Member`] (a user in a Cognito group,
+//!   declared with [`group!`]), [`Fresh`] (a user who proved who they are in the last minutes:
+//!   the pages that change how the account is protected), [`ApiKey`] (the API key header);
+//!   [`CsrfToken`] for a form's page, [`CsrfForm`] for its handler (403 without the browser's
+//!   token), [`SameOrigin`] for a request that carries none; [`redirect_to_login`], the 401
+//!   catcher. Each is the home pool's (`user_pool_id`); a route that serves the users of
+//!   `other_pools` takes [`AnyPoolClaims`], which names each user with their pool.
+//! - **Keep sessions** ([`sessions`]): sealed cookies by default (about 2.6 KB at Cognito's
+//!   token sizes), or `session_store = "database"`: the tokens in the users' database (any
+//!   [`SessionStore`](sessions::SessionStore)), the browser holding a random id, shared by every
+//!   instance; [`sign_out_everywhere`](Cognito::sign_out_everywhere),
+//!   [`user_sessions`](Cognito::user_sessions) and [`end_session`](Cognito::end_session).
+//! - **Keep local users** ([`stores`]): Diesel with rocket_db_pools (SQLite, PostgreSQL, MySQL;
+//!   the migrations ship with the crate), in memory, cached, your own, or none at all
+//!   ([`Cognito::without_store`]).
+//! - **Let users manage their account** ([`account`]): sign-up, confirmation, a forgotten
+//!   password, attributes, devices, deleting the account.
+//! - **Managed login** ([`hosted`]): Cognito's hosted pages and its identity providers.
+//! - **Machine clients** ([`machine`]): [`Scope`], an access token with an OAuth scope, declared
+//!   with [`scope!`], the client-credentials grant's clients listed in `app_client_ids`.
+//! - **Settings and tokens** ([`config`], [`tokens`]): what `[default.cognito]` holds, and a
+//!   verified token's claims.
+//! - **Test an application** ([`testing`], feature `testing`): signed tokens, sessions and an
+//!   in-process Cognito for an application's own tests.
 //!
 //! ## When Cognito asks for another step
 //!
@@ -109,7 +119,8 @@
 //!
 //! ```no_run
 //! # use rocket::{post, form::Form, FromForm, http::CookieJar, response::Redirect};
-//! use rocket_warrant::{Answer, Challenge, Cognito, Error, PendingChallenge};
+//! use rocket_warrant::{Cognito, Error, PendingChallenge};
+//! use rocket_warrant::sign_in::{Answer, Challenge};
 //!
 //! #[derive(FromForm)]
 //! struct Step { answer: String }
@@ -143,7 +154,7 @@
 //! # use rocket::launch;
 //! use rocket_db_pools::Database;
 //! use rocket_warrant::{hosted, Cognito};
-//! # #[derive(Database)] #[database("users")] struct Db(rocket_warrant::SqlitePool);
+//! # #[derive(Database)] #[database("users")] struct Db(rocket_warrant::stores::SqlitePool);
 //!
 //! #[launch]
 //! fn rocket() -> _ {
@@ -196,7 +207,7 @@
 //! #[post("/accounts/reauthenticate?<next>", data = "<form>")]
 //! async fn reauthenticate(sign_in: SignIn<'_>, user: CognitoClaims, form: CsrfForm<Password>, next: &str) -> Result<Redirect, Error> {
 //!     sign_in.keep(sign_in.reauthenticate(&user, &form.password).await).await?;
-//!     Ok(Redirect::to(rocket_warrant::safe_next(next).unwrap_or("/").to_owned()))
+//!     Ok(Redirect::to(rocket_warrant::sign_in::safe_next(next).unwrap_or("/").to_owned()))
 //! }
 //! ```
 //!
@@ -289,9 +300,9 @@
 //!
 //! | feature | default | what |
 //! | --- | --- | --- |
-//! | `sqlite` | yes | [`SqlitePool`]: the embedded store (SQLite built from source, nothing to install) |
-//! | `postgres` | | [`PgPool`] (no libpq, no OpenSSL) |
-//! | `mysql` | | [`MysqlPool`], for MySQL and MariaDB (no libmysqlclient) |
+//! | `sqlite` | yes | [`SqlitePool`](stores::SqlitePool): the embedded store (SQLite built from source, nothing to install) |
+//! | `postgres` | | [`PgPool`](stores::PgPool) (no libpq, no OpenSSL) |
+//! | `mysql` | | [`MysqlPool`](stores::MysqlPool), for MySQL and MariaDB (no libmysqlclient) |
 //! | `testing` | | [`testing`]: offline tokens and settings for an application's tests |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -303,20 +314,16 @@
 )]
 #![deny(missing_docs, missing_debug_implementations)]
 
-mod account;
 mod cache;
 mod catcher;
 mod challenge;
 mod client;
 mod cognito;
-mod config;
 mod context;
 mod cookies;
 mod device;
 mod error;
 mod fairing;
-mod guards;
-pub mod hosted;
 mod next;
 mod proof;
 mod revocation;
@@ -324,45 +331,116 @@ mod session;
 mod signin;
 mod state;
 mod store;
-mod tokens;
 mod users;
+
+pub mod account;
+pub mod config;
+pub mod guards;
+pub mod hosted;
+pub mod tokens;
 
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
+// What a route signature, a catcher or an attach names: the rest lives in its task's module.
 pub use catcher::{redirect_to_login, Unauthorized};
-pub use client::UserAttributes;
-pub use client::{CodeDelivery, Device, SignedUp};
+pub use challenge::PendingChallenge;
 pub use cognito::Cognito;
-pub use config::{AuthFlow, Config, ConfigError, Issuer, OtherPool, SameSite, Secret, SessionMode};
-pub use error::{AuthError, Error, HostedLoginError, ServiceError};
+pub use error::{AuthError, Error, ServiceError};
 pub use fairing::CognitoFairing;
 pub use guards::{
-    AnyPoolClaims, ApiKey, ApiKeyError, CognitoClaims, CognitoUser, CsrfError, CsrfForm, CsrfFormError, CsrfToken,
-    Fresh, Group, Member, NoFields, OAuthScope, SameOrigin, Scope, SignIn, CSRF_FIELD, CSRF_HEADER,
+    AnyPoolClaims, ApiKey, CognitoClaims, CognitoUser, CsrfForm, CsrfToken, Fresh, Member, SameOrigin, Scope, SignIn,
 };
-pub use next::safe_next;
-pub use proof::{Factor, Factors, Proof};
 // `Step` is the bound of `Cognito::keep`, sealed: no application names it.
-pub use challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
-pub use signin::Login;
 #[doc(hidden)]
 pub use signin::Step;
-#[cfg(feature = "mysql")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
-pub use store::MysqlPool;
-#[cfg(feature = "postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use store::PgPool;
-#[cfg(feature = "sqlite")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-pub use store::SqlitePool;
-pub use store::{
-    CachedStore, MemoryStore, Profile, Revocation, RevocationKey, SessionInfo, SessionRecord, SessionStore, StoreError,
-    User, UserStore,
-};
-pub use tokens::{Claims, TokenUse, Tokens, VerifyError};
+
+pub mod sign_in {
+    //! Signing users in: [`Cognito::login`](crate::Cognito::login) (or
+    //! [`SignIn::login`](crate::SignIn::login), with the request's context and device) gives a
+    //! [`Login`] or a [`Challenge`] to answer with an [`Answer`] on the page that takes the
+    //! [`PendingChallenge`]; [`Cognito::keep`](crate::Cognito::keep) keeps either. A [`Proof`]
+    //! records how the user proved who they are, for [`Fresh`](crate::Fresh) routes;
+    //! [`safe_next`] keeps `next` on the site.
+    //!
+    //! ```
+    //! use rocket_warrant::sign_in::{safe_next, Answer};
+    //!
+    //! assert_eq!(safe_next("/orders?page=2"), Some("/orders?page=2"));
+    //! assert_eq!(safe_next("//evil.example/"), None);
+    //! let answer = Answer::Code("123456");
+    //! # let _ = answer;
+    //! ```
+
+    pub use crate::challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
+    pub use crate::next::safe_next;
+    pub use crate::proof::{Factor, Factors, Proof};
+    pub use crate::signin::Login;
+    pub use crate::tokens::Tokens;
+}
+
+pub mod sessions {
+    //! Keeping sessions: sealed cookies (the default) or server-side rows ([`SessionMode`]), in any
+    //! [`SessionStore`]; [`Cognito::user_sessions`](crate::Cognito::user_sessions) lists a user's
+    //! ([`SessionInfo`]), and sign-outs become [`Revocation`]s every instance reads.
+    //!
+    //! ```
+    //! use rocket_warrant::sessions::SessionMode;
+    //!
+    //! assert_eq!(SessionMode::default(), SessionMode::Cookies);
+    //! ```
+
+    pub use crate::config::SessionMode;
+    pub use crate::store::{Revocation, RevocationKey, SessionInfo, SessionRecord, SessionStore};
+}
+
+pub mod stores {
+    //! Where the local users live: a Diesel database through rocket_db_pools ([`SqlitePool`],
+    //! [`PgPool`], [`MysqlPool`]; the migrations run at ignite), [`MemoryStore`], a [`CachedStore`]
+    //! in front of any, or your own [`UserStore`]. Each keeps a [`User`] row made from a
+    //! [`Profile`].
+    //!
+    //! ```
+    //! use rocket_warrant::stores::{MemoryStore, UserStore};
+    //!
+    //! # rocket::async_test(async {
+    //! let store = MemoryStore::new();
+    //! assert!(store.find("ada").await.unwrap().is_none());
+    //! # });
+    //! ```
+
+    #[cfg(feature = "mysql")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+    pub use crate::store::MysqlPool;
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    pub use crate::store::PgPool;
+    #[cfg(feature = "sqlite")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+    pub use crate::store::SqlitePool;
+    pub use crate::store::{CachedStore, MemoryStore, Profile, StoreError, User, UserStore};
+}
+
+pub mod machine {
+    //! Machine clients: a service that signs in with the client-credentials grant sends its access
+    //! token as `Authorization: Bearer`; [`Scope`] admits it when the token carries the scope that
+    //! [`scope!`](crate::scope) declares, its app client listed in `app_client_ids`. A machine's
+    //! token names no user.
+    //!
+    //! ```
+    //! use rocket_warrant::machine::Scope;
+    //!
+    //! rocket_warrant::scope!(ReadOrders = "orders/read");
+    //!
+    //! #[rocket::get("/orders")]
+    //! fn orders(caller: Scope<ReadOrders>) -> String {
+    //!     format!("orders for {}", caller.client_id())
+    //! }
+    //! ```
+
+    pub use crate::guards::{OAuthScope, Scope};
+}
 
 // The README's application compiles as a doctest too. Its tests (the `rs` block, which rustdoc
 // leaves alone: they call the application's `super::rocket()`) run in tests/readme.rs.

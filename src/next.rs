@@ -17,7 +17,7 @@ pub(crate) fn percent_encode(s: &str) -> String {
 /// decoded, so `/%20x` is `/ x`, which is no URI).
 ///
 /// ```
-/// use rocket_warrant::safe_next;
+/// use rocket_warrant::sign_in::safe_next;
 ///
 /// assert_eq!(safe_next("/accounts/profile/?tab=1"), Some("/accounts/profile/?tab=1"));
 /// assert_eq!(safe_next("https://evil.example/"), None);

@@ -6,7 +6,7 @@ use std::fmt;
 /// A way a user proves who they are.
 ///
 /// ```
-/// use rocket_warrant::Factor;
+/// use rocket_warrant::sign_in::Factor;
 /// assert_eq!(Factor::SecondFactor.name(), "second factor");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,7 +61,7 @@ impl Factor {
 /// The factors a sign-in proved.
 ///
 /// ```
-/// use rocket_warrant::{Factor, Factors};
+/// use rocket_warrant::sign_in::{Factor, Factors};
 ///
 /// let factors = Factors::default().with(Factor::Password).with(Factor::SecondFactor);
 /// assert!(factors.contains(Factor::SecondFactor) && !factors.contains(Factor::Passkey));
@@ -104,7 +104,7 @@ impl fmt::Debug for Factors {
 /// re-authentication ([`SignIn::reauthenticate`](crate::SignIn::reauthenticate)).
 ///
 /// ```
-/// use rocket_warrant::{Factor, Factors, Proof};
+/// use rocket_warrant::sign_in::{Factor, Factors, Proof};
 ///
 /// let proof = Proof::new(1_700_000_000, Factors::default().with(Factor::Password));
 /// assert_eq!(proof.age(1_700_000_060), 60);

@@ -208,17 +208,20 @@ async fn emulator_codes_lapse_and_wrong_ones_are_limited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_whose_row_cannot_be_deleted_is_not_deleted() {
     need_emulator!();
-    struct Keeper(rocket_warrant::MemoryStore);
+    struct Keeper(rocket_warrant::stores::MemoryStore);
     #[rocket::async_trait]
-    impl rocket_warrant::UserStore for Keeper {
+    impl rocket_warrant::stores::UserStore for Keeper {
         async fn save(
             &self,
-            profile: &rocket_warrant::Profile,
+            profile: &rocket_warrant::stores::Profile,
             create: bool,
-        ) -> Result<Option<rocket_warrant::User>, rocket_warrant::StoreError> {
+        ) -> Result<Option<rocket_warrant::stores::User>, rocket_warrant::stores::StoreError> {
             self.0.save(profile, create).await
         }
-        async fn find(&self, username: &str) -> Result<Option<rocket_warrant::User>, rocket_warrant::StoreError> {
+        async fn find(
+            &self,
+            username: &str,
+        ) -> Result<Option<rocket_warrant::stores::User>, rocket_warrant::stores::StoreError> {
             self.0.find(username).await
         }
     }
@@ -229,7 +232,7 @@ async fn an_account_whose_row_cannot_be_deleted_is_not_deleted() {
         .merge(("secret_key", common::secret_key()))
         .merge(("cognito", pool.settings()));
     let rocket = rocket::custom(figment)
-        .attach(Cognito::custom(Keeper(rocket_warrant::MemoryStore::new())))
+        .attach(Cognito::custom(Keeper(rocket_warrant::stores::MemoryStore::new())))
         .mount("/", rocket::routes![common::routes::login, access, delete]);
     let client = Client::tracked(rocket).await.unwrap();
     let body = format!("username=kept&password={PASSWORD}");
@@ -498,7 +501,8 @@ async fn emulator_tells_no_user_apart_in_self_service_when_told_to() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_accounts_row_goes_even_when_its_sessions_cannot_be_ended() {
     need_emulator!();
-    use rocket_warrant::{MemoryStore, Revocation, SessionRecord, SessionStore, StoreError};
+    use rocket_warrant::sessions::{Revocation, SessionRecord, SessionStore};
+    use rocket_warrant::stores::{MemoryStore, StoreError};
     struct Stuck(MemoryStore);
     #[rocket::async_trait]
     impl SessionStore for Stuck {

@@ -13,7 +13,9 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::serde::json::{json, Json, Value};
 use rocket::{get, post, routes, FromForm};
-use rocket_warrant::{Answer, CognitoUser, Error, PendingChallenge, SignIn, TokenUse};
+use rocket_warrant::sign_in::Answer;
+use rocket_warrant::tokens::TokenUse;
+use rocket_warrant::{CognitoUser, Error, PendingChallenge, SignIn};
 
 const PASSWORD: &str = "Corr3ct-Horse-Battery!";
 

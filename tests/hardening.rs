@@ -200,7 +200,7 @@ async fn refresh_with_cognito_unreachable_is_unavailable_and_keeps_the_session()
         .rocket()
         .state::<Cognito>()
         .unwrap()
-        .verify(&access, rocket_warrant::TokenUse::Access)
+        .verify(&access, rocket_warrant::tokens::TokenUse::Access)
         .await
         .unwrap()
         .exp
@@ -348,7 +348,7 @@ async fn two_hundred_requests_with_one_expired_token_make_one_refresh() {
     let cookies: Vec<Cookie<'static>> = response.cookies().iter().map(|c| c.clone().into_owned()).collect();
     let cognito = client.rocket().state::<Cognito>().unwrap();
     let access = common::cookie_token(&client.cookies(), "cognito_access").unwrap();
-    let exp = cognito.verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    let exp = cognito.verify(&access, rocket_warrant::tokens::TokenUse::Access).await.unwrap().exp.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     clock.set(exp);
     let before = cognito.counters().refreshes;
@@ -468,7 +468,7 @@ async fn two_signing_keys_verify_from_one_fetch_and_are_withdrawn_one_at_a_time(
     let access = tokens::sign_with(&access_claims(), "access-key", &tokens::pool_key());
     let id = tokens::sign_with(&id_claims(), "id-key", &tokens::pool_key());
     assert_eq!(client.get("/me").header(bearer(&access)).dispatch().await.status(), Status::Forbidden, "verified");
-    cognito.verify(&id, rocket_warrant::TokenUse::Id).await.expect("the ID token under its own key");
+    cognito.verify(&id, rocket_warrant::tokens::TokenUse::Id).await.expect("the ID token under its own key");
     assert_eq!(fetches.load(Ordering::SeqCst), 1, "one fetch at ignite served both keys");
     assert_eq!(cognito.counters().cached_kids, ["access-key", "id-key"]);
 
@@ -482,7 +482,7 @@ async fn two_signing_keys_verify_from_one_fetch_and_are_withdrawn_one_at_a_time(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(refused, "the withdrawn access key's token is refused within the interval");
-    cognito.verify(&id, rocket_warrant::TokenUse::Id).await.expect("the ID tokens' key was not withdrawn");
+    cognito.verify(&id, rocket_warrant::tokens::TokenUse::Id).await.expect("the ID tokens' key was not withdrawn");
     let renewed = tokens::sign_with(&access_claims(), "access-key-2", &tokens::pool_key());
     assert_eq!(client.get("/me").header(bearer(&renewed)).dispatch().await.status(), Status::Forbidden);
     assert_eq!(cognito.counters().cached_kids, ["access-key-2", "id-key"]);
@@ -617,7 +617,7 @@ async fn a_sealed_cookie_of_one_purpose_never_opens_as_another() {
     let token = cookies.get("/purpose/token").cookie(by("cognito_csrf")).dispatch().await.into_string().await.unwrap();
     let access = TestPool::new().open_cookie(&session[0]).expect("the access token");
     let state = cookies.rocket().state::<Cognito>().unwrap();
-    let expires = state.verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    let expires = state.verify(&access, rocket_warrant::tokens::TokenUse::Access).await.unwrap().exp.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let device = by("cognito_device");
     let probes = Probes { clock, expires, device, cookies: &cookies, database: &database, session, token };
@@ -738,7 +738,7 @@ async fn a_database_outage_during_a_refresh_or_a_revocation_ends_nothing_and_let
     let rows = cognito.user_sessions("alice").await.unwrap();
     assert_eq!(rows.len(), 1);
     let token = cognito.login("alice", PASSWORD).await.unwrap().tokens.access_token;
-    let exp = cognito.verify(&token, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    let exp = cognito.verify(&token, rocket_warrant::tokens::TokenUse::Access).await.unwrap().exp.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     clock.set(exp + 1);
     proxy.cut();

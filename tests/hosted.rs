@@ -479,7 +479,7 @@ async fn new_password(
     pending: rocket_warrant::PendingChallenge,
     password: &str,
 ) -> Result<&'static str, rocket_warrant::Error> {
-    cognito.keep(jar, cognito.answer(&pending, rocket_warrant::Answer::NewPassword(password)).await).await?;
+    cognito.keep(jar, cognito.answer(&pending, rocket_warrant::sign_in::Answer::NewPassword(password)).await).await?;
     Ok("signed in")
 }
 

@@ -14,7 +14,8 @@ use rocket::http::{ContentType, Cookie, CookieJar, Status};
 use rocket::local::asynchronous::Client;
 use rocket::serde::json::{json, Value};
 use rocket::{get, routes};
-use rocket_warrant::{Cognito, CognitoUser, Error, TokenUse};
+use rocket_warrant::tokens::TokenUse;
+use rocket_warrant::{Cognito, CognitoUser, Error};
 
 const PASSWORD: &str = "Corr3ct-Horse!";
 
@@ -440,7 +441,7 @@ async fn logout_after_a_rotation_refuses_the_tokens_from_before_and_after_it() {
     // The one after it has not expired: refused for the logout alone.
     assert_eq!(with(&after).await.status(), Status::Unauthorized);
     let claims = site.cognito().verify_any_pool(&after).await.unwrap_err();
-    assert!(matches!(claims, Error::Token(rocket_warrant::VerifyError::Revoked)), "{claims:?}");
+    assert!(matches!(claims, Error::Token(rocket_warrant::tokens::VerifyError::Revoked)), "{claims:?}");
     let refused = pool.admin.get_user().access_token(&after).send().await;
     assert_eq!(code(&refused.unwrap_err()), "NotAuthorizedException", "revoked at Cognito");
 }
@@ -551,7 +552,7 @@ store_tests! {
         let pool = pool_with_alice(false).await;
         let (rocket, _) = common::ignite(kind, &url, pool.settings()).await;
         let store = common::session_store(kind, &rocket);
-        let revocation = |revoked_at, expires_at| rocket_warrant::Revocation { key: rocket_warrant::RevocationKey::User("s-1".into()), revoked_at, expires_at };
+        let revocation = |revoked_at, expires_at| rocket_warrant::sessions::Revocation { key: rocket_warrant::sessions::RevocationKey::User("s-1".into()), revoked_at, expires_at };
         assert!(store.revoke(&revocation(1_000, 5_000)).await.unwrap());
         assert!(store.revoke(&revocation(2_000, 6_000)).await.unwrap());
         // An older one arriving late moves nothing back.

@@ -8,7 +8,8 @@ use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutpu
 use aws_sdk_cognitoidentityprovider::types as cip_types;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType};
 use common::{dw_attributes, ignite, with, Pool, StoreKind};
-use rocket_warrant::{Answer, Challenge, Error};
+use rocket_warrant::sign_in::{Answer, Challenge};
+use rocket_warrant::Error;
 use serde_json::json;
 
 const PASSWORD: &str = "Corr3ct-Horse!";
@@ -54,7 +55,7 @@ store_tests! {
             .await
             .unwrap();
         let access = tokens.authentication_result.unwrap().access_token.unwrap();
-        let claims = cognito.verify(&access, rocket_warrant::TokenUse::Access).await.unwrap();
+        let claims = cognito.verify(&access, rocket_warrant::tokens::TokenUse::Access).await.unwrap();
         assert_ne!(claims.sub, old.sub, "a new sub");
         let rocket = common::rocket(kind, &url, pool.settings()).mount("/", rocket::routes![whoami]);
         let client = rocket::local::asynchronous::Client::untracked(rocket).await.unwrap();
@@ -311,7 +312,7 @@ store_tests! {
         // testuser has a local row, provisioned ahead by an administrator who knew the username
         // only (no sub yet), with a stale email.
         let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
-        let mut profile = rocket_warrant::Profile { username: "testuser".into(), sub: String::new(), ..Default::default() };
+        let mut profile = rocket_warrant::stores::Profile { username: "testuser".into(), sub: String::new(), ..Default::default() };
         profile.fields.insert("email".into(), "None".into());
         let existing = cognito.store().unwrap().save(&profile, true).await.unwrap().unwrap();
 
@@ -351,7 +352,7 @@ store_tests! {
     };
 
     user_cache_serves_rows_from_memory_within_its_ttl => |kind: StoreKind, url: String| async move {
-        use rocket_warrant::{CachedStore, Profile, UserStore};
+        use rocket_warrant::stores::{CachedStore, Profile, UserStore};
         use std::sync::Arc;
         let pool = Pool::new(false).await;
         let (_rocket, cognito) = ignite(kind, &url, pool.settings()).await;
@@ -372,7 +373,7 @@ store_tests! {
     // Each pool migrates when it is created: four instances starting on one empty database at
     // once must all come up (the migration lock), and find one table.
     instances_starting_together_all_migrate => |kind: StoreKind, url: String| async move {
-        use rocket_warrant::UserStore;
+        use rocket_warrant::stores::UserStore;
         let starts: Vec<_> = (0..4)
             .map(|_| {
                 let url = url.clone();
@@ -383,7 +384,7 @@ store_tests! {
         for start in starts {
             stores.push(start.await.expect("every instance migrates and starts"));
         }
-        let profile = rocket_warrant::Profile { username: "first".into(), sub: "s".into(), ..Default::default() };
+        let profile = rocket_warrant::stores::Profile { username: "first".into(), sub: "s".into(), ..Default::default() };
         stores[0].save(&profile, true).await.unwrap();
         for store in &stores {
             assert_eq!(store.find("first").await.unwrap().map(|u| u.username), Some("first".into()));
@@ -418,7 +419,7 @@ async fn srp_refuses_a_wrong_password_and_accepts_the_right_one() {
     let pool = pool_with_testuser(false).await;
     let url = common::database_url(StoreKind::Sqlite).await.unwrap();
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url, pool.settings()).await;
-    assert_eq!(cognito.config().auth_flow, rocket_warrant::AuthFlow::UserSrp);
+    assert_eq!(cognito.config().auth_flow, rocket_warrant::config::AuthFlow::UserSrp);
     let near_miss = format!("{}x", PASSWORD);
     assert!(matches!(cognito.login("testuser", &near_miss).await, Err(Error::InvalidCredentials)));
     assert!(cognito.login("testuser", PASSWORD).await.is_ok());
@@ -458,14 +459,14 @@ async fn empty_or_oversized_input_is_invalid_credentials_without_a_call() {
 }
 
 /// The store of `url` itself, without the fairing's cache.
-async fn raw_store(kind: StoreKind, url: &str) -> std::sync::Arc<dyn rocket_warrant::UserStore> {
+async fn raw_store(kind: StoreKind, url: &str) -> std::sync::Arc<dyn rocket_warrant::stores::UserStore> {
     use rocket_db_pools::Pool as _;
     let figment =
         rocket::figment::Figment::from(("url", url)).merge(("max_connections", 2)).merge(("connect_timeout", 5));
     match kind {
-        StoreKind::Sqlite => std::sync::Arc::new(rocket_warrant::SqlitePool::init(&figment).await.unwrap()),
-        StoreKind::Postgres => std::sync::Arc::new(rocket_warrant::PgPool::init(&figment).await.unwrap()),
-        StoreKind::Mysql => std::sync::Arc::new(rocket_warrant::MysqlPool::init(&figment).await.unwrap()),
+        StoreKind::Sqlite => std::sync::Arc::new(rocket_warrant::stores::SqlitePool::init(&figment).await.unwrap()),
+        StoreKind::Postgres => std::sync::Arc::new(rocket_warrant::stores::PgPool::init(&figment).await.unwrap()),
+        StoreKind::Mysql => std::sync::Arc::new(rocket_warrant::stores::MysqlPool::init(&figment).await.unwrap()),
     }
 }
 
@@ -487,7 +488,8 @@ async fn unknown_user_and_wrong_password_cost_the_same_srp_work() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_free_and_memory_store_logins() {
     need_emulator!();
-    use rocket_warrant::{Cognito, MemoryStore};
+    use rocket_warrant::stores::MemoryStore;
+    use rocket_warrant::Cognito;
     let pool = pool_with_testuser(false).await;
     let launch = |fairing: rocket_warrant::CognitoFairing| {
         let figment = rocket::figment::Figment::from(rocket::Config::debug_default())

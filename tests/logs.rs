@@ -16,7 +16,8 @@ use common::{with, Pool, StoreKind};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{get, post, routes};
-use rocket_warrant::{Answer, ApiKey, Cognito};
+use rocket_warrant::sign_in::Answer;
+use rocket_warrant::{ApiKey, Cognito};
 use serde_json::json;
 
 static CAPTURED: OnceLock<Arc<Mutex<String>>> = OnceLock::new();
@@ -116,8 +117,9 @@ async fn a_guard_that_answers_503_says_why_in_the_log() {
     let cognito_url = common::fault_server(vec![common::Fault::AwsError(500, "InternalErrorException")]).await;
     let pool = rocket_warrant::testing::TestPool::new();
     let figment = pool.figment().merge(("cognito.endpoint_url", cognito_url)).merge(("cognito.max_attempts", 1));
-    let rocket =
-        rocket::custom(figment).attach(Cognito::custom(rocket_warrant::MemoryStore::new())).mount("/", routes![me]);
+    let rocket = rocket::custom(figment)
+        .attach(Cognito::custom(rocket_warrant::stores::MemoryStore::new()))
+        .mount("/", routes![me]);
     let client = Client::tracked(rocket).await.unwrap();
     let dora = pool.user("dora-503");
     let bearer = Header::new("Authorization", format!("Bearer {}", dora.access_token()));
@@ -182,7 +184,7 @@ async fn a_whole_session_logs_no_secret_at_the_most_verbose_level() {
 
         // The access token expires: a refresh, whose new tokens are secrets too.
         let cognito = client.rocket().state::<Cognito>().unwrap();
-        let exp = cognito.verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+        let exp = cognito.verify(&access, rocket_warrant::tokens::TokenUse::Access).await.unwrap().exp.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         clock.set(exp);
         assert_eq!(client.get("/me").dispatch().await.status(), Status::Ok, "{flow}: refreshed");

@@ -185,11 +185,12 @@ async fn bearer_tokens_of_two_listed_app_clients_are_accepted_and_told_apart() {
     assert_eq!(get(&site, "/whoami", &from_unlisted).await.0, Status::Unauthorized);
     // Why, in words a newcomer can act on: which client, and which setting lists clients.
     let cognito = site.rocket().state::<rocket_warrant::Cognito>().unwrap();
-    let refused = cognito.verify(&from_unlisted, rocket_warrant::TokenUse::Access).await.unwrap_err().to_string();
+    let refused =
+        cognito.verify(&from_unlisted, rocket_warrant::tokens::TokenUse::Access).await.unwrap_err().to_string();
     assert!(refused.contains(&unlisted) && refused.contains("cognito.app_client_ids"), "{refused}");
     // An ID token is the site's own client's only: the mobile client's is not one of its sign-ins.
     let mobile_id = tokens(mobile.clone()).await.id_token.unwrap();
-    let refused = cognito.verify(&mobile_id, rocket_warrant::TokenUse::Id).await.unwrap_err();
-    let audience = rocket_warrant::VerifyError::Audience { client: Some(mobile.clone()) };
+    let refused = cognito.verify(&mobile_id, rocket_warrant::tokens::TokenUse::Id).await.unwrap_err();
+    let audience = rocket_warrant::tokens::VerifyError::Audience { client: Some(mobile.clone()) };
     assert!(matches!(&refused, rocket_warrant::Error::Token(e) if *e == audience), "{refused:?}");
 }

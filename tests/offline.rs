@@ -11,10 +11,11 @@ use rocket::error::ErrorKind;
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{get, routes, Build, Rocket};
+use rocket_warrant::stores::{MemoryStore, UserStore};
 use rocket_warrant::testing::{ManualClock, TestPool, TestUser};
+use rocket_warrant::CognitoFairing;
 use rocket_warrant::{
-    AnyPoolClaims, ApiKey, Cognito, CognitoClaims, CognitoFairing, CognitoUser, CsrfToken, Fresh, Member, MemoryStore,
-    PendingChallenge, UserStore,
+    AnyPoolClaims, ApiKey, Cognito, CognitoClaims, CognitoUser, CsrfToken, Fresh, Member, PendingChallenge,
 };
 
 rocket_warrant::group!(Admins = "admin");

@@ -11,7 +11,8 @@ use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::serde::json::{json, Value};
 use rocket::{get, routes};
-use rocket_warrant::{AnyPoolClaims, CognitoClaims, TokenUse, VerifyError};
+use rocket_warrant::tokens::{TokenUse, VerifyError};
+use rocket_warrant::{AnyPoolClaims, CognitoClaims};
 
 const PASSWORD: &str = "Corr3ct-Horse!";
 

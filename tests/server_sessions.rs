@@ -107,7 +107,7 @@ async fn access_token(client: &Client, cookie: &Cookie<'static>) -> String {
 }
 
 async fn expiry(client: &Client, access: &str) -> i64 {
-    cognito(client).verify(access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap()
+    cognito(client).verify(access, rocket_warrant::tokens::TokenUse::Access).await.unwrap().exp.unwrap()
 }
 
 store_tests! {

@@ -248,7 +248,7 @@ async fn expired_access_token_is_refreshed_and_new_cookies_are_sent() {
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
     let old_access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
-    let exp = site.cognito().verify(&old_access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    let exp = site.cognito().verify(&old_access, rocket_warrant::tokens::TokenUse::Access).await.unwrap().exp.unwrap();
     // The emulator's tokens live 3600 s: move the verifier's clock to the old token's expiry.
     // A second later, the refreshed token expires a second later than the old one.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -275,7 +275,7 @@ async fn a_post_refreshes_an_expired_access_token_as_a_get_does() {
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
     let old_access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
-    let exp = site.cognito().verify(&old_access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    let exp = site.cognito().verify(&old_access, rocket_warrant::tokens::TokenUse::Access).await.unwrap().exp.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     site.clock.set(exp);
     let response = site.client.post("/me").dispatch().await;
@@ -292,7 +292,7 @@ async fn after_global_sign_out_the_refresh_fails_the_request_is_401_and_cookies_
     let site = site(StoreKind::Sqlite, |p| with(p.settings(), json!({ "leeway_secs": 0 }))).await;
     site.login("alice", PASSWORD).await;
     let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
-    let exp = site.cognito().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    let exp = site.cognito().verify(&access, rocket_warrant::tokens::TokenUse::Access).await.unwrap().exp.unwrap();
     site.cognito().sdk().global_sign_out().access_token(&access).send().await.unwrap();
     site.clock.set(exp);
 
@@ -497,7 +497,7 @@ async fn concurrent_requests_with_an_expired_token_share_one_refresh() {
         .map(|name| site.client.cookies().get(name).unwrap().clone().into_owned())
         .collect();
     let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
-    let exp = site.cognito().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    let exp = site.cognito().verify(&access, rocket_warrant::tokens::TokenUse::Access).await.unwrap().exp.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     site.clock.set(exp);
 
@@ -629,7 +629,7 @@ async fn a_refused_refresh_is_shared_by_concurrent_requests_and_each_is_told_the
     let refresh = common::cookie_token(&site.client.cookies(), "cognito_refresh").unwrap();
     site.pool.admin.revoke_token().client_id(&site.pool.client_id).token(refresh).send().await.unwrap();
     let access = common::cookie_token(&site.client.cookies(), "cognito_access").unwrap();
-    let exp = site.cognito().verify(&access, rocket_warrant::TokenUse::Access).await.unwrap().exp.unwrap();
+    let exp = site.cognito().verify(&access, rocket_warrant::tokens::TokenUse::Access).await.unwrap().exp.unwrap();
     site.clock.set(exp);
 
     let requests = (0..50).map(|_| {

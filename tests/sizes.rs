@@ -11,7 +11,8 @@ use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{get, routes};
 use rocket_warrant::testing::COGNITO_TOKEN_SIZES;
-use rocket_warrant::{CognitoUser, Tokens};
+use rocket_warrant::tokens::Tokens;
+use rocket_warrant::CognitoUser;
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "Corr3ct-Horse!";

@@ -9,7 +9,8 @@ mod tokens;
 use std::sync::Arc;
 
 use rocket_warrant::testing::{self, ManualClock};
-use rocket_warrant::{Error, TokenUse, VerifyError};
+use rocket_warrant::tokens::{TokenUse, VerifyError};
+use rocket_warrant::Error;
 use serde_json::{json, Value};
 use tokens::*;
 

@@ -3,14 +3,15 @@ use rocket::response::content::RawHtml;
 use rocket::response::Redirect;
 use rocket::{catchers, get, launch, post, routes, FromForm};
 use rocket_db_pools::Database;
+use rocket_warrant::sign_in::{safe_next, Answer, Challenge};
 use rocket_warrant::{
-    safe_next, Answer, ApiKey, Challenge, Cognito, CognitoClaims, CognitoUser, CsrfForm, CsrfToken, Error, Fresh,
-    Member, PendingChallenge, SameOrigin, SignIn,
+    ApiKey, Cognito, CognitoClaims, CognitoUser, CsrfForm, CsrfToken, Error, Fresh, Member, PendingChallenge,
+    SameOrigin, SignIn,
 };
 
 #[derive(Database)]
 #[database("users")]
-struct Users(rocket_warrant::SqlitePool);
+struct Users(rocket_warrant::stores::SqlitePool);
 
 rocket_warrant::group!(Admins = "admin");
 

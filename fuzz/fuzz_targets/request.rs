@@ -10,7 +10,8 @@ use rocket::http::{Cookie, Header, Status};
 use rocket::local::blocking::Client;
 use rocket::{get, routes};
 use rocket_db_pools::Database;
-use rocket_warrant::{testing, ApiKey, Cognito, CognitoUser, SqlitePool};
+use rocket_warrant::{testing, ApiKey, Cognito, CognitoUser};
+use rocket_warrant::stores::SqlitePool;
 
 #[derive(Database)]
 #[database("users")]

@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use rocket_warrant::testing::TestPool;
-use rocket_warrant::{Cognito, TokenUse};
+use rocket_warrant::Cognito;
+use rocket_warrant::tokens::TokenUse;
 
 static RUNTIME: LazyLock<tokio::runtime::Runtime> =
     LazyLock::new(|| tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap());

@@ -11,7 +11,7 @@ use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 /// shows it (`a***@e***`), and the `attribute` it went to (`email`, `phone_number`).
 ///
 /// ```
-/// use rocket_warrant::CodeDelivery;
+/// use rocket_warrant::account::CodeDelivery;
 ///
 /// let sent = CodeDelivery { medium: "EMAIL".into(), destination: "a***@e***".into(), attribute: "email".into() };
 /// assert_eq!(sent.to_string(), "a***@e*** (EMAIL)");
@@ -37,7 +37,7 @@ impl std::fmt::Display for CodeDelivery {
 /// verifies no attribute: an administrator confirms the user then).
 ///
 /// ```
-/// use rocket_warrant::SignedUp;
+/// use rocket_warrant::account::SignedUp;
 ///
 /// let signed_up = SignedUp { confirmed: false, sub: "6d1c...".into(), delivery: None };
 /// assert!(!signed_up.confirmed);

@@ -6,7 +6,7 @@ use aws_sdk_cognitoidentityprovider::types::{DeviceRememberedStatusType, DeviceS
 /// A device Cognito tracks for the user ([`Cognito::devices`](crate::Cognito::devices)).
 ///
 /// ```
-/// use rocket_warrant::Device;
+/// use rocket_warrant::account::Device;
 ///
 /// fn describe(device: &Device) -> String {
 ///     let name = device.name.as_deref().unwrap_or("a browser");

@@ -8,7 +8,7 @@ use crate::tokens::Tokens;
 /// A user's attributes as GetUser returns them ([`Cognito::user_attributes`](crate::Cognito::user_attributes)).
 ///
 /// ```
-/// use rocket_warrant::UserAttributes;
+/// use rocket_warrant::account::UserAttributes;
 ///
 /// let attrs = UserAttributes {
 ///     username: "alice".into(),

@@ -1,4 +1,6 @@
-//! The `[cognito]` settings: parsed with figment, defaulted, and validated before launch.
+//! Settings: the `[cognito]` table of `Rocket.toml` ([`Config`], read with figment, defaulted,
+//! and validated before launch; a bad one is a [`ConfigError`] naming its key) and the values
+//! its keys take.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -37,7 +39,7 @@ pub use self::values::{AuthFlow, Issuer, OtherPool, SameSite, Secret, SessionMod
 ///
 /// ```
 /// use rocket::figment::{Figment, providers::{Format, Toml}};
-/// use rocket_warrant::Config;
+/// use rocket_warrant::config::Config;
 ///
 /// let figment = Figment::from(Toml::string(r#"
 ///     [cognito]
@@ -337,7 +339,7 @@ impl Config {
     /// ```
     /// # use rocket::figment::{Figment, providers::{Format, Toml}};
     /// # let figment = Figment::from(Toml::string("[cognito]\nuser_pool_id = \"eu-west-1_Abc\"\napp_client_id = \"c\""));
-    /// let config = rocket_warrant::Config::from_figment(&figment).unwrap();
+    /// let config = rocket_warrant::config::Config::from_figment(&figment).unwrap();
     /// assert_eq!(config.region(), "eu-west-1");
     /// ```
     pub fn region(&self) -> &str {
@@ -352,7 +354,7 @@ impl Config {
     /// ```
     /// # use rocket::figment::{Figment, providers::{Format, Toml}};
     /// # let figment = Figment::from(Toml::string("[cognito]\nuser_pool_id = \"eu-west-1_Abc\"\napp_client_id = \"c\""));
-    /// let config = rocket_warrant::Config::from_figment(&figment).unwrap();
+    /// let config = rocket_warrant::config::Config::from_figment(&figment).unwrap();
     /// assert_eq!(config.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc");
     /// ```
     pub fn issuer(&self) -> String {

@@ -9,7 +9,7 @@ use super::{Config, ADMIN_SCOPE, CONFIG_KEY, RESERVED};
 ///
 /// ```
 /// use rocket::figment::{Figment, providers::{Format, Toml}};
-/// use rocket_warrant::Config;
+/// use rocket_warrant::config::Config;
 ///
 /// let figment = Figment::from(Toml::string("[cognito]\nuser_pool_id = \"nounderscore\"\napp_client_id = \"c\""));
 /// let err = Config::from_figment(&figment).unwrap_err();

@@ -8,7 +8,7 @@ use serde::Deserialize;
 /// A string that never shows itself in `Debug` output or logs (client secrets, AWS keys).
 ///
 /// ```
-/// use rocket_warrant::Secret;
+/// use rocket_warrant::config::Secret;
 ///
 /// let secret = Secret::from("hunter2");
 /// assert_eq!(format!("{secret:?}"), "Secret(***)");
@@ -40,7 +40,7 @@ impl fmt::Debug for Secret {
 /// Which Cognito flow a login uses.
 ///
 /// ```
-/// use rocket_warrant::AuthFlow;
+/// use rocket_warrant::config::AuthFlow;
 /// assert_eq!(AuthFlow::default(), AuthFlow::UserSrp);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -65,7 +65,7 @@ pub enum AuthFlow {
 /// verifier accepts the one, never both.
 ///
 /// ```
-/// use rocket_warrant::Issuer;
+/// use rocket_warrant::config::Issuer;
 /// assert_eq!(Issuer::default(), Issuer::Original);
 /// assert_eq!(Issuer::Updated.url("eu-west-1", "eu-west-1_Abc"), "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc");
 /// ```
@@ -114,7 +114,7 @@ impl OtherPool {
 /// Cookie `SameSite` policy, as written in the settings.
 ///
 /// ```
-/// use rocket_warrant::SameSite;
+/// use rocket_warrant::config::SameSite;
 /// assert_eq!(SameSite::default(), SameSite::Lax);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -132,7 +132,7 @@ pub enum SameSite {
 /// Where a signed-in browser's tokens are kept (`session_store`).
 ///
 /// ```
-/// use rocket_warrant::SessionMode;
+/// use rocket_warrant::config::SessionMode;
 /// assert_eq!(SessionMode::default(), SessionMode::Cookies);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

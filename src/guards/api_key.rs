@@ -56,7 +56,7 @@ impl fmt::Debug for ApiKey {
 /// Why a request has no [`ApiKey`].
 ///
 /// ```
-/// assert_eq!(rocket_warrant::ApiKeyError::Missing.to_string(), "no API key header");
+/// assert_eq!(rocket_warrant::guards::ApiKeyError::Missing.to_string(), "no API key header");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiKeyError {

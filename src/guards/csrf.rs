@@ -23,7 +23,7 @@ pub const CSRF_HEADER: &str = "X-CSRF-Token";
 /// Why a form or a request was refused as a possible forgery (403).
 ///
 /// ```
-/// use rocket_warrant::CsrfError;
+/// use rocket_warrant::guards::CsrfError;
 /// assert!(CsrfError::Mismatch.to_string().contains("reload the page"));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -50,7 +50,7 @@ impl CsrfError {
     ///
     /// ```
     /// use rocket::{catch, Request};
-    /// use rocket_warrant::CsrfError;
+    /// use rocket_warrant::guards::CsrfError;
     ///
     /// #[catch(403)]
     /// fn forbidden(req: &Request<'_>) -> String {

@@ -20,7 +20,7 @@ pub trait Group: Send + Sync + 'static {
 ///
 /// ```
 /// rocket_warrant::group!(pub Admins = "admin");
-/// use rocket_warrant::Group;
+/// use rocket_warrant::guards::Group;
 /// assert_eq!(Admins::NAME, "admin");
 /// ```
 #[macro_export]
@@ -28,7 +28,7 @@ macro_rules! group {
     ($vis:vis $name:ident = $group:literal) => {
         #[doc = concat!("The Cognito group `", $group, "`.")]
         $vis struct $name;
-        impl $crate::Group for $name {
+        impl $crate::guards::Group for $name {
             const NAME: &'static str = $group;
         }
     };

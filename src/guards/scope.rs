@@ -22,7 +22,7 @@ pub trait OAuthScope: Send + Sync + 'static {
 ///
 /// ```
 /// rocket_warrant::scope!(pub OrdersRead = "orders/read");
-/// use rocket_warrant::OAuthScope;
+/// use rocket_warrant::guards::OAuthScope;
 /// assert_eq!(OrdersRead::NAME, "orders/read");
 /// ```
 #[macro_export]
@@ -30,7 +30,7 @@ macro_rules! scope {
     ($vis:vis $name:ident = $scope:literal) => {
         #[doc = concat!("The OAuth scope `", $scope, "`.")]
         $vis struct $name;
-        impl $crate::OAuthScope for $name {
+        impl $crate::guards::OAuthScope for $name {
             const NAME: &'static str = $scope;
         }
     };
@@ -123,7 +123,7 @@ impl<'r, S: OAuthScope> FromRequest<'r> for Scope<S> {
             Ok(credentials) => credentials.clone(),
             Err(e) => return fail(e),
         };
-        let carries = |claims: &crate::Claims| {
+        let carries = |claims: &crate::tokens::Claims| {
             claims.scope.as_deref().unwrap_or_default().split_ascii_whitespace().any(|s| s == S::NAME)
         };
         if shared.is_home(&credentials.claims) && carries(&credentials.claims) {

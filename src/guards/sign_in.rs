@@ -257,7 +257,7 @@ impl<'r> SignIn<'r> {
     /// #[post("/reauthenticate?<next>", data = "<form>")]
     /// async fn reauthenticate(sign_in: SignIn<'_>, user: CognitoClaims, form: CsrfForm<Password>, next: &str) -> Result<Redirect, Error> {
     ///     match sign_in.keep(sign_in.reauthenticate(&user, &form.password).await).await {
-    ///         Ok(_) => Ok(Redirect::to(rocket_warrant::safe_next(next).unwrap_or("/").to_owned())),
+    ///         Ok(_) => Ok(Redirect::to(rocket_warrant::sign_in::safe_next(next).unwrap_or("/").to_owned())),
     ///         Err(Error::ChallengeRequired(_)) => Ok(Redirect::to("/login/step")),
     ///         Err(e) => Err(e),
     ///     }
@@ -310,7 +310,7 @@ impl<'r> SignIn<'r> {
     ///
     /// As [`Cognito::remember_device`].
     pub async fn remember_device(&self, access_token: &str, remembered: bool) -> Result<bool, Error> {
-        let claims = self.cognito.verify(access_token, crate::TokenUse::Access).await?;
+        let claims = self.cognito.verify(access_token, crate::tokens::TokenUse::Access).await?;
         let username = claims.cognito_username().ok_or(Error::MachineClient)?;
         let Some(key) = self.ctx.device.as_ref().filter(|d| d.username == username).map(|d| d.key.clone()) else {
             return Ok(false);

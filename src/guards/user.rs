@@ -116,7 +116,7 @@ macro_rules! token_accessors {
         }
 
         /// The verified claims of the access token.
-        pub fn claims(&self) -> &$crate::Claims {
+        pub fn claims(&self) -> &$crate::tokens::Claims {
             &self.$($credentials)+.claims
         }
 

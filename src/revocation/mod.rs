@@ -9,7 +9,7 @@
 //! - Each instance records its revocations in the session store ([`SessionStore::revoke`]) and
 //!   reads the others' every `revocation_sync_secs`, in the background ([`sync`]).
 //!
-//! [`SessionStore::revoke`]: crate::SessionStore::revoke
+//! [`SessionStore::revoke`]: crate::store::SessionStore::revoke
 
 mod list;
 mod sync;

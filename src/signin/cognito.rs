@@ -28,12 +28,13 @@ impl Cognito {
     }
 
     /// Starts a sign-in without a password (the `user_auth` flow): Cognito answers with the
-    /// ways the user may sign in ([`Challenge::SelectChallenge`](crate::Challenge::SelectChallenge),
+    /// ways the user may sign in ([`Challenge::SelectChallenge`](crate::challenge::Challenge::SelectChallenge),
     /// its [`options`](PendingChallenge::options)); [`Cognito::answer`] with
     /// [`Answer::Choose`]`("EMAIL_OTP")` has a code mailed, and the code signs the user in.
     ///
     /// ```no_run
-    /// # use rocket_warrant::{Answer, Challenge, Cognito, Error};
+    /// # use rocket_warrant::{Cognito, Error};
+    /// use rocket_warrant::sign_in::{Answer, Challenge};
     /// # async fn passwordless(cognito: &Cognito) -> Result<(), Error> {
     /// let Err(Error::ChallengeRequired(choice)) = cognito.start_sign_in("ada").await else { return Ok(()) };
     /// if choice.options().iter().any(|o| o == "EMAIL_OTP") {
@@ -57,14 +58,15 @@ impl Cognito {
 
     /// Answers a login's pending challenge (the [`PendingChallenge`] guard reads it back from
     /// the cookie [`Cognito::keep`] wrote): a new password for
-    /// [`NewPasswordRequired`](crate::Challenge::NewPasswordRequired), a code for
-    /// [`SmsMfa`](crate::Challenge::SmsMfa), [`SoftwareTokenMfa`](crate::Challenge::SoftwareTokenMfa)
-    /// and (after [`Cognito::setup_totp`]) [`MfaSetup`](crate::Challenge::MfaSetup). Then the
+    /// [`NewPasswordRequired`](crate::challenge::Challenge::NewPasswordRequired), a code for
+    /// [`SmsMfa`](crate::challenge::Challenge::SmsMfa), [`SoftwareTokenMfa`](crate::challenge::Challenge::SoftwareTokenMfa)
+    /// and (after [`Cognito::setup_totp`]) [`MfaSetup`](crate::challenge::Challenge::MfaSetup). Then the
     /// tokens are verified and the local user saved, as [`Cognito::login`] does.
     ///
     /// ```no_run
     /// # use rocket::{post, form::Form, FromForm, http::CookieJar, response::Redirect};
-    /// use rocket_warrant::{Answer, Cognito, Error, PendingChallenge};
+    /// use rocket_warrant::{Cognito, Error, PendingChallenge};
+    /// use rocket_warrant::sign_in::Answer;
     ///
     /// #[derive(FromForm)]
     /// struct Code { code: String }
@@ -90,7 +92,7 @@ impl Cognito {
     }
 
     /// Starts enrolling an authenticator app for a login that stopped at
-    /// [`MfaSetup`](crate::Challenge::MfaSetup) (the pool requires MFA and the user has none
+    /// [`MfaSetup`](crate::challenge::Challenge::MfaSetup) (the pool requires MFA and the user has none
     /// yet). Show [`TotpSetup::secret`] or [`TotpSetup::otpauth_uri`] to the user, hand the
     /// result to [`Cognito::keep`] (Cognito moved the challenge on), and finish with
     /// [`Cognito::answer`] and the app's first code.

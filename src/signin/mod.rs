@@ -73,7 +73,7 @@ pub struct Login {
 
 impl Login {
     /// Where a sign-in through the hosted pages goes next: the local `next` its start was
-    /// given, kept through the round trip ([`safe_next`](crate::safe_next) applied).
+    /// given, kept through the round trip ([`safe_next`](crate::next::safe_next) applied).
     pub fn next(&self) -> Option<&str> {
         self.next.as_deref()
     }
@@ -385,7 +385,8 @@ async fn reauthenticated(
 /// sign-in results only.
 ///
 /// ```
-/// use rocket_warrant::{Login, Step, TotpSetup};
+/// use rocket_warrant::Step;
+/// use rocket_warrant::sign_in::{Login, TotpSetup};
 ///
 /// fn keepable<T: Step>() {}
 /// keepable::<Login>();

@@ -18,7 +18,8 @@ use crate::cache::BoundedCache;
 ///
 /// ```
 /// use std::time::Duration;
-/// use rocket_warrant::{CachedStore, Cognito, MemoryStore};
+/// use rocket_warrant::Cognito;
+/// use rocket_warrant::stores::{CachedStore, MemoryStore};
 ///
 /// let store = CachedStore::new(MemoryStore::new(), Duration::from_secs(30), 10_000);
 /// let fairing = Cognito::custom(store);
@@ -98,7 +99,7 @@ impl<S: UserStore> UserStore for CachedStore<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::MemoryStore;
+    use crate::store::MemoryStore;
 
     fn profile(name: &str, email: &str) -> Profile {
         let mut p = Profile { username: name.into(), sub: format!("sub-{name}"), ..Default::default() };

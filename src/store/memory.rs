@@ -15,7 +15,8 @@ use crate::tokens::unix_now;
 /// keeps no user data of its own. Ids count from 1, as a database's would.
 ///
 /// ```
-/// use rocket_warrant::{Cognito, MemoryStore, Profile, UserStore};
+/// use rocket_warrant::Cognito;
+/// use rocket_warrant::stores::{MemoryStore, Profile, UserStore};
 ///
 /// # rocket::async_test(async {
 /// let store = MemoryStore::new();

@@ -56,7 +56,7 @@ impl User {
     /// A mapped field by its local name, whether a column or kept in [`User::attributes`].
     ///
     /// ```
-    /// # use rocket_warrant::User;
+    /// # use rocket_warrant::stores::User;
     /// let user = User {
     ///     id: 1, username: "alice".into(), sub: "s".into(), email: Some("a@example.com".into()),
     ///     email_verified: true, first_name: None, last_name: None,
@@ -83,7 +83,7 @@ impl User {
 /// [`UserStore`] saves it as a [`User`].
 ///
 /// ```
-/// use rocket_warrant::Profile;
+/// use rocket_warrant::stores::Profile;
 ///
 /// let mut profile = Profile { username: "alice".into(), sub: "0b5e".into(), ..Default::default() };
 /// profile.fields.insert("email".into(), "alice@example.com".into());
@@ -139,7 +139,7 @@ impl Profile {
 /// Why the store failed.
 ///
 /// ```
-/// use rocket_warrant::StoreError;
+/// use rocket_warrant::stores::StoreError;
 /// let e = StoreError::Unavailable("connection refused".into());
 /// assert_eq!(e.to_string(), "the user database is unavailable: connection refused");
 /// ```
@@ -166,7 +166,7 @@ pub enum StoreError {
 /// [`Cognito::custom`](crate::Cognito::custom).
 ///
 /// ```
-/// use rocket_warrant::{Profile, StoreError, User, UserStore};
+/// use rocket_warrant::stores::{Profile, StoreError, User, UserStore};
 ///
 /// /// Users in an application's own service.
 /// struct Directory;

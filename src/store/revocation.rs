@@ -9,7 +9,7 @@ use std::str::FromStr;
 /// `sub:<sub>` or `token:<sha256 hex>`.
 ///
 /// ```
-/// use rocket_warrant::RevocationKey;
+/// use rocket_warrant::sessions::RevocationKey;
 ///
 /// let key = RevocationKey::SignIn("5e3c".into());
 /// assert_eq!(key.to_string(), "origin_jti:5e3c");
@@ -70,7 +70,7 @@ impl FromStr for RevocationKey {
 /// moves both instants forward, never back.
 ///
 /// ```
-/// use rocket_warrant::{Revocation, RevocationKey};
+/// use rocket_warrant::sessions::{Revocation, RevocationKey};
 ///
 /// let r = Revocation { key: RevocationKey::SignIn("5e3c".into()), revoked_at: 1_700_000_000, expires_at: 1_700_003_600 };
 /// assert_eq!(r.key.to_string(), "origin_jti:5e3c");

@@ -13,7 +13,7 @@ use super::StoreError;
 /// `secret_key`. `Debug` shows neither.
 ///
 /// ```
-/// use rocket_warrant::SessionRecord;
+/// use rocket_warrant::sessions::SessionRecord;
 ///
 /// let record = SessionRecord {
 ///     id: "9f86d081884c7d65".into(), username: "alice".into(), tokens: "sealed".into(),
@@ -56,7 +56,7 @@ impl fmt::Debug for SessionRecord {
 /// ([`Cognito::user_sessions`](crate::Cognito::user_sessions)): no token, sealed or not.
 ///
 /// ```
-/// use rocket_warrant::SessionInfo;
+/// use rocket_warrant::sessions::SessionInfo;
 ///
 /// let info = SessionInfo { id: "9f86d081884c7d65".into(), username: "alice".into(), created_at: 0, refreshed_at: 0, expires_at: 60 };
 /// assert_eq!(info.username, "alice");
@@ -90,14 +90,15 @@ impl From<&SessionRecord> for SessionInfo {
 
 /// Where server-side sessions are kept (`session_store = "database"`).
 ///
-/// [`SqlitePool`](crate::SqlitePool), [`PgPool`](crate::PgPool) and
-/// [`MysqlPool`](crate::MysqlPool) keep them in the `cognito_sessions` table beside the users
-/// (the crate's migrations create it), and [`MemoryStore`](crate::MemoryStore) in memory.
+/// [`SqlitePool`](crate::store::SqlitePool), [`PgPool`](crate::store::PgPool) and
+/// [`MysqlPool`](crate::store::MysqlPool) keep them in the `cognito_sessions` table beside the users
+/// (the crate's migrations create it), and [`MemoryStore`](crate::store::MemoryStore) in memory.
 /// [`Cognito::fairing`](crate::Cognito::fairing) uses the database's; implement this to keep
 /// sessions elsewhere, and hand it to [`CognitoFairing::sessions_in`](crate::CognitoFairing::sessions_in).
 ///
 /// ```
-/// use rocket_warrant::{SessionRecord, SessionStore, StoreError};
+/// use rocket_warrant::sessions::{SessionRecord, SessionStore};
+/// use rocket_warrant::stores::StoreError;
 ///
 /// /// Sessions in an application's own key-value service.
 /// struct Kv;

@@ -12,7 +12,8 @@
 //! use rocket::http::{Header, Status};
 //! use rocket::local::asynchronous::Client;
 //! use rocket_warrant::testing::TestPool;
-//! use rocket_warrant::{Cognito, CognitoUser, MemoryStore, UserStore};
+//! use rocket_warrant::{Cognito, CognitoUser};
+//! use rocket_warrant::stores::{MemoryStore, UserStore};
 //!
 //! #[get("/me")]
 //! fn me(user: CognitoUser) -> String {

@@ -280,7 +280,8 @@ impl TestUser {
     /// # #[macro_use] extern crate rocket;
     /// use rocket::local::asynchronous::Client;
     /// use rocket_warrant::testing::TestPool;
-    /// use rocket_warrant::{Cognito, CognitoClaims, MemoryStore};
+    /// use rocket_warrant::{Cognito, CognitoClaims};
+    /// use rocket_warrant::stores::MemoryStore;
     ///
     /// #[get("/me")]
     /// fn me(claims: CognitoClaims) -> String { claims.username().to_owned() }

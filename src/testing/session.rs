@@ -52,11 +52,11 @@ pub async fn start_session(
 
 /// The proof cookie of a password sign-in of `sub` at `now`.
 pub(super) fn signed_in_now(cookies: &TokenCookies, sub: &str, now: i64) -> Cookie<'static> {
-    let proof = crate::Proof::new(now, crate::Factors::default().with(crate::Factor::Password));
+    let proof = crate::proof::Proof::new(now, crate::proof::Factors::default().with(crate::proof::Factor::Password));
     crate::cookies::proof_cookie(cookies, sub, proof)
 }
 
-/// The handle ([`SessionInfo::id`](crate::SessionInfo::id)) of the server-side session that a
+/// The handle ([`SessionInfo::id`](crate::store::SessionInfo::id)) of the server-side session that a
 /// session cookie carries, opened with the `secret_key` of `figment` (a site's
 /// `rocket.figment()`); `None` for any other cookie.
 ///

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// The three tokens of a signed-in user. `Debug` shows none of them.
 ///
 /// ```
-/// use rocket_warrant::Tokens;
+/// use rocket_warrant::tokens::Tokens;
 ///
 /// let tokens = Tokens { id_token: "eyJ.id".into(), access_token: "eyJ.access".into(), refresh_token: "r".into() };
 /// assert_eq!(format!("{tokens:?}"), "Tokens(***)");
@@ -32,7 +32,7 @@ impl fmt::Debug for Tokens {
 /// Which of Cognito's two JWTs a token must be.
 ///
 /// ```
-/// use rocket_warrant::TokenUse;
+/// use rocket_warrant::tokens::TokenUse;
 /// assert_eq!(TokenUse::Access.as_str(), "access");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +59,7 @@ impl TokenUse {
 /// Claims of both token kinds are here; those a kind does not carry are `None` or empty.
 ///
 /// ```
-/// use rocket_warrant::Claims;
+/// use rocket_warrant::tokens::Claims;
 ///
 /// let claims: Claims = serde_json::from_str(r#"{
 ///     "sub": "0b5e", "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc",

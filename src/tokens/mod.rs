@@ -1,4 +1,6 @@
-//! Tokens: the data types, the signing keys, the verified-token cache and the verifier.
+//! Tokens: what Cognito issues ([`Tokens`]), a verified token's [`Claims`] and [`TokenUse`], why
+//! one is refused ([`VerifyError`]), and the [`Clock`] that tells when; inside, the signing keys,
+//! the verified-token cache and the verifier.
 
 mod cache;
 mod claims;

@@ -17,7 +17,7 @@ const MAX_KID_BYTES: usize = 256;
 /// Why a token was refused ([`Error::Token`](crate::Error::Token), [`AuthError::Invalid`](crate::AuthError::Invalid)).
 ///
 /// ```
-/// use rocket_warrant::VerifyError;
+/// use rocket_warrant::tokens::VerifyError;
 ///
 /// assert_eq!(VerifyError::Expired.to_string(), "the token has expired");
 /// ```

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use rocket::figment::Figment;
 use rocket::{Build, Ignite, Rocket};
 use rocket_db_pools::Database;
+use rocket_warrant::stores::{MysqlPool, PgPool, SqlitePool};
 use rocket_warrant::testing::Clock;
-use rocket_warrant::{Cognito, MysqlPool, PgPool, SqlitePool};
+use rocket_warrant::Cognito;
 use serde_json::{json, Value};
 
 use super::{emulator, skip, unique};
@@ -145,7 +146,7 @@ pub fn cognito_fairing_failed(err: &rocket::Error) -> bool {
 }
 
 /// The session store of an ignited Rocket's database (the pool of `kind`), as the crate uses it.
-pub fn session_store(kind: StoreKind, rocket: &Rocket<Ignite>) -> Arc<dyn rocket_warrant::SessionStore> {
+pub fn session_store(kind: StoreKind, rocket: &Rocket<Ignite>) -> Arc<dyn rocket_warrant::sessions::SessionStore> {
     match kind {
         StoreKind::Sqlite => Arc::new((**rocket.state::<SqliteUsers>().expect("the database")).clone()),
         StoreKind::Postgres => Arc::new((**rocket.state::<PgUsers>().expect("the database")).clone()),

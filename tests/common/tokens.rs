@@ -8,7 +8,8 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rocket::{Ignite, Rocket};
 use rocket_warrant::testing::{self, Clock, TestPool};
-use rocket_warrant::{Cognito, Error, TokenUse, VerifyError};
+use rocket_warrant::tokens::{TokenUse, VerifyError};
+use rocket_warrant::{Cognito, Error};
 use serde_json::{json, Value};
 
 pub const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool";

@@ -5,7 +5,9 @@ use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, SessionMode, SignIn, UserAttributes};
+use rocket_warrant::account::UserAttributes;
+use rocket_warrant::config::SessionMode;
+use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, SignIn};
 
 use super::gateway::Gateway;
 use super::profile_form::{ProfileForm, FIELDS, GENDERS};
@@ -33,7 +35,7 @@ fn login_page(
     status: Status,
 ) -> (Status, Template) {
     let layout = Layout::default();
-    let next = next.and_then(rocket_warrant::safe_next);
+    let next = next.and_then(rocket_warrant::sign_in::safe_next);
     (status, Template::render("login", context! { layout, csrf_token: csrf.value(), next, username, error }))
 }
 
@@ -45,8 +47,8 @@ fn login_form(csrf: CsrfToken, next: Option<&str>) -> (Status, Template) {
 /// Where a sign-in goes: `next` (a path on this site only, never an open redirect), or first
 /// the devices page when the pool remembers this browser only if the user says so, `next`
 /// carried along.
-pub fn signed_in(login: &rocket_warrant::Login, next: Option<&str>) -> Redirect {
-    let next = next.and_then(rocket_warrant::safe_next);
+pub fn signed_in(login: &rocket_warrant::sign_in::Login, next: Option<&str>) -> Redirect {
+    let next = next.and_then(rocket_warrant::sign_in::safe_next);
     if login.asks_to_remember_device() {
         let then = next.map(|n| format!("&next={}", RawStr::new(n).percent_encode())).unwrap_or_default();
         return Redirect::to(format!("/accounts/devices?ask=true{then}"));

@@ -7,7 +7,8 @@ use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, routes, uri, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, SessionInfo};
+use rocket_warrant::sessions::SessionInfo;
+use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error};
 
 use super::gateway::Gateway;
 use super::{error_page, Layout, SiteConfig};

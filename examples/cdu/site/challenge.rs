@@ -9,7 +9,8 @@ use rocket::request::FlashMessage;
 use rocket::response::Redirect;
 use rocket::{get, post, routes, FromForm, Route};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{safe_next, Answer, Challenge, CsrfForm, CsrfToken, Error, Login, PendingChallenge, SignIn};
+use rocket_warrant::sign_in::{safe_next, Answer, Challenge, Login};
+use rocket_warrant::{CsrfForm, CsrfToken, Error, PendingChallenge, SignIn};
 
 use super::{error_page, Layout};
 

@@ -7,7 +7,8 @@ use rocket::response::Redirect;
 use rocket::serde::Serialize;
 use rocket::{get, post, routes, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{safe_next, CognitoUser, CsrfForm, CsrfToken, Fresh, SignIn};
+use rocket_warrant::sign_in::safe_next;
+use rocket_warrant::{CognitoUser, CsrfForm, CsrfToken, Fresh, SignIn};
 
 use super::{error_page, Layout, SiteConfig};
 

@@ -38,7 +38,8 @@ use rocket::serde::Serialize;
 use rocket::{catch, catchers, get, routes, Build, Request, Rocket};
 use rocket_db_pools::Database;
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, MysqlPool, PgPool, SqlitePool};
+use rocket_warrant::stores::{MysqlPool, PgPool, SqlitePool};
+use rocket_warrant::{Cognito, CognitoUser};
 
 /// The local users in a SQLite file (the default)...
 #[derive(Database)]
@@ -170,7 +171,7 @@ pub fn error_page(status: Status, title: &str, message: &str) -> (Status, Templa
 
 #[catch(403)]
 fn forbidden(req: &Request<'_>) -> (Status, Template) {
-    match rocket_warrant::CsrfError::of(req) {
+    match rocket_warrant::guards::CsrfError::of(req) {
         // A form of another site, or one older than the last sign-in: say so.
         Some(why) => error_page(Status::Forbidden, "Forbidden", &why.to_string()),
         None => error_page(Status::Forbidden, "Forbidden", "You do not have permission to see this page."),

@@ -43,7 +43,7 @@ pub struct ProfileForm {
 
 impl ProfileForm {
     /// The form pre-filled from Cognito attributes.
-    pub fn from_attributes(attributes: &rocket_warrant::UserAttributes) -> ProfileForm {
+    pub fn from_attributes(attributes: &rocket_warrant::account::UserAttributes) -> ProfileForm {
         let get = |name: &str| attributes.get(name).unwrap_or_default().to_owned();
         ProfileForm {
             first_name: get("given_name"),

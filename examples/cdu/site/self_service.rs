@@ -10,7 +10,8 @@ use rocket::response::{Flash, Redirect};
 use rocket::serde::Serialize;
 use rocket::{get, post, routes, uri, FromForm, Route, State};
 use rocket_dyn_templates::{context, Template};
-use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, Fresh, SessionMode, SignIn};
+use rocket_warrant::config::SessionMode;
+use rocket_warrant::{Cognito, CognitoUser, CsrfForm, CsrfToken, Error, Fresh, SignIn};
 
 use super::{Layout, SiteConfig};
 
@@ -602,7 +603,7 @@ fn code_sign_in_form(cognito: &Cognito, csrf: CsrfToken, config: &State<SiteConf
     let page = code_sign_in_page("");
     // Only the `user_auth` flow signs in without a password: the page says so up front.
     let page = match cognito.config().auth_flow {
-        rocket_warrant::AuthFlow::UserAuth => page,
+        rocket_warrant::config::AuthFlow::UserAuth => page,
         _ => page.error("", "Signing in with a code is not set up on this site (it needs auth_flow = \"user_auth\")."),
     };
     page.render(&csrf, layout(None, config, None))
@@ -642,7 +643,7 @@ async fn code_sign_in(
 // of the last five minutes (`Fresh<300>`); an older one lands here, `next` carried along.
 
 fn reauthenticate_page(next: Option<&str>, user_auth: bool) -> Page {
-    let next = next.and_then(rocket_warrant::safe_next).unwrap_or(super::accounts::PROFILE);
+    let next = next.and_then(rocket_warrant::sign_in::safe_next).unwrap_or(super::accounts::PROFILE);
     let mut page = Page::new(
         "Confirm it is you",
         "/accounts/reauthenticate/",
@@ -663,7 +664,7 @@ fn reauthenticate_page(next: Option<&str>, user_auth: bool) -> Page {
 }
 
 fn user_auth(cognito: &Cognito) -> bool {
-    cognito.config().auth_flow == rocket_warrant::AuthFlow::UserAuth
+    cognito.config().auth_flow == rocket_warrant::config::AuthFlow::UserAuth
 }
 
 #[get("/reauthenticate?<next>")]
@@ -733,7 +734,7 @@ async fn reauthenticate_by_code(
         Ok(_) => return Err(failed(Error::InvalidCredentials)),
         Err(e) => return Err(failed(e)),
     };
-    let answer = rocket_warrant::Answer::Choose("EMAIL_OTP");
+    let answer = rocket_warrant::sign_in::Answer::Choose("EMAIL_OTP");
     match sign_in.keep(sign_in.answer(&choice, answer).await).await {
         Err(Error::ChallengeRequired(code)) => {
             super::challenge::step(code, next).map_err(|_| failed(Error::InvalidCredentials))

@@ -24,8 +24,8 @@ pub use postgres::PgPool;
 pub use sqlite::SqlitePool;
 
 /// A public pool type over `DieselPool<$conn>`: a rocket_db_pools `Pool` (connections are
-/// `$conn`s, for the application's own queries), a [`UserStore`](crate::UserStore) and a
-/// [`SessionStore`](crate::SessionStore).
+/// `$conn`s, for the application's own queries), a [`UserStore`](crate::store::UserStore) and a
+/// [`SessionStore`](crate::store::SessionStore).
 macro_rules! store_pool {
     ($(#[$doc:meta])* $name:ident($conn:ty)) => {
         $(#[$doc])*
@@ -41,7 +41,7 @@ macro_rules! store_pool {
         #[rocket::async_trait]
         impl rocket_db_pools::Pool for $name {
             type Connection = diesel_async::pooled_connection::deadpool::Object<$conn>;
-            type Error = rocket_db_pools::Error<$crate::StoreError, diesel_async::pooled_connection::deadpool::PoolError>;
+            type Error = rocket_db_pools::Error<$crate::store::StoreError, diesel_async::pooled_connection::deadpool::PoolError>;
 
             async fn init(figment: &rocket::figment::Figment) -> Result<Self, Self::Error> {
                 $crate::store::sql::pool::DieselPool::init(figment).await.map($name)
@@ -57,20 +57,20 @@ macro_rules! store_pool {
         }
 
         #[rocket::async_trait]
-        impl $crate::UserStore for $name {
+        impl $crate::store::UserStore for $name {
             async fn save(
                 &self,
-                profile: &$crate::Profile,
+                profile: &$crate::store::Profile,
                 create: bool,
-            ) -> Result<Option<$crate::User>, $crate::StoreError> {
+            ) -> Result<Option<$crate::store::User>, $crate::store::StoreError> {
                 self.0.save(profile, create).await
             }
 
-            async fn find(&self, username: &str) -> Result<Option<$crate::User>, $crate::StoreError> {
+            async fn find(&self, username: &str) -> Result<Option<$crate::store::User>, $crate::store::StoreError> {
                 self.0.find(username).await
             }
 
-            async fn delete(&self, username: &str) -> Result<bool, $crate::StoreError> {
+            async fn delete(&self, username: &str) -> Result<bool, $crate::store::StoreError> {
                 self.0.delete(username).await
             }
 
@@ -80,32 +80,32 @@ macro_rules! store_pool {
         }
 
         #[rocket::async_trait]
-        impl $crate::SessionStore for $name {
-            async fn insert(&self, session: &$crate::SessionRecord) -> Result<(), $crate::StoreError> {
+        impl $crate::store::SessionStore for $name {
+            async fn insert(&self, session: &$crate::store::SessionRecord) -> Result<(), $crate::store::StoreError> {
                 self.0.insert_session(session).await
             }
-            async fn find(&self, id: &str) -> Result<Option<$crate::SessionRecord>, $crate::StoreError> {
+            async fn find(&self, id: &str) -> Result<Option<$crate::store::SessionRecord>, $crate::store::StoreError> {
                 self.0.find_session(id).await
             }
-            async fn update(&self, session: &$crate::SessionRecord) -> Result<bool, $crate::StoreError> {
+            async fn update(&self, session: &$crate::store::SessionRecord) -> Result<bool, $crate::store::StoreError> {
                 self.0.update_session(session).await
             }
-            async fn remove(&self, id: &str) -> Result<bool, $crate::StoreError> {
+            async fn remove(&self, id: &str) -> Result<bool, $crate::store::StoreError> {
                 self.0.remove_session(id).await
             }
-            async fn list(&self, username: &str) -> Result<Vec<$crate::SessionRecord>, $crate::StoreError> {
+            async fn list(&self, username: &str) -> Result<Vec<$crate::store::SessionRecord>, $crate::store::StoreError> {
                 self.0.list_sessions(username).await
             }
-            async fn remove_user(&self, username: &str) -> Result<u64, $crate::StoreError> {
+            async fn remove_user(&self, username: &str) -> Result<u64, $crate::store::StoreError> {
                 self.0.remove_user_sessions(username).await
             }
-            async fn purge(&self, now: i64) -> Result<u64, $crate::StoreError> {
+            async fn purge(&self, now: i64) -> Result<u64, $crate::store::StoreError> {
                 self.0.purge_sessions(now).await
             }
-            async fn revoke(&self, revocation: &$crate::Revocation) -> Result<bool, $crate::StoreError> {
+            async fn revoke(&self, revocation: &$crate::store::Revocation) -> Result<bool, $crate::store::StoreError> {
                 self.0.insert_revocation(revocation).await.map(|()| true)
             }
-            async fn revocations(&self, since: i64, now: i64) -> Result<Vec<$crate::Revocation>, $crate::StoreError> {
+            async fn revocations(&self, since: i64, now: i64) -> Result<Vec<$crate::store::Revocation>, $crate::store::StoreError> {
                 self.0.revocations_since(since, now).await
             }
         }

@@ -27,7 +27,7 @@ store_pool! {
     ///
     /// #[derive(Database)]
     /// #[database("users")]
-    /// struct Users(rocket_warrant::MysqlPool);
+    /// struct Users(rocket_warrant::stores::MysqlPool);
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
     MysqlPool(AsyncMysqlConnection)

@@ -25,7 +25,7 @@ store_pool! {
     ///
     /// #[derive(Database)]
     /// #[database("users")]
-    /// struct Users(rocket_warrant::PgPool);
+    /// struct Users(rocket_warrant::stores::PgPool);
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     PgPool(AsyncPgConnection)

@@ -19,7 +19,7 @@ pub(crate) trait UserQueries {
 }
 
 /// The server-side sessions' queries on one connection type (see
-/// [`SessionStore`](crate::SessionStore) for what each does).
+/// [`SessionStore`](crate::store::SessionStore) for what each does).
 #[rocket::async_trait]
 pub(crate) trait SessionQueries {
     async fn insert_session(&mut self, row: &super::models::SessionRow) -> diesel::QueryResult<()>;

@@ -26,7 +26,8 @@ store_pool! {
     /// ```no_run
     /// # #[macro_use] extern crate rocket;
     /// use rocket_db_pools::Database;
-    /// use rocket_warrant::{Cognito, SqlitePool};
+    /// use rocket_warrant::Cognito;
+    /// use rocket_warrant::stores::SqlitePool;
     ///
     /// #[derive(Database)]
     /// #[database("users")]
