@@ -28,7 +28,7 @@ start_emulator() {
     mkdir -p "$RUN_DIR"
     local port_file="$RUN_DIR/emulator.$$.url"
     rm -f "$port_file"
-    "$VENV/bin/python" "$ROOT/scripts/cognito_emulator.py" --port 0 --port-file "$port_file" \
+    PYTHONPATH="$ROOT/scripts" "$VENV/bin/python" -m cognito_emulator --port 0 --port-file "$port_file" \
         >"$RUN_DIR/emulator.$$.log" 2>&1 &
     EMULATOR_PID=$!
     for _ in $(seq 1 150); do

@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
 """Cognito's wire keys that no real source knows (run by ./scripts/test).
 
-Every UPPER_SNAKE string the crate (src/, unit tests left out) or the emulator
-(scripts/cognito_emulator.py) uses as a key or value of Cognito's protocol must appear in one of two
-references written by others: the AWS SDK's own model of the Cognito user-pools API (botocore's
-cognito-idp service-2.json, from the project's .venv) or the identifiers of a real Cognito client
-(scripts/wire/amplify-auth-identifiers.txt, from aws-amplify/amplify-js packages/auth/src). A key
-found in neither was most likely invented, and the crate would look for it in vain on a real user
+Every UPPER_SNAKE string the crate (src/, unit tests left out) or the emulator (every .py file of
+the package scripts/cognito_emulator/, reported as file:line) uses as a key or value of Cognito's
+protocol must appear in one of two references written by others: the AWS SDK's own model of the
+Cognito user-pools API (botocore's cognito-idp service-2.json, from the project's .venv) or the
+identifiers of a real Cognito client (scripts/wire/amplify-auth-identifiers.txt, from
+aws-amplify/amplify-js packages/auth/src). A key found in neither was most likely invented, and the crate would look for it in vain on a real user
 pool. Prints each such key with where it is used; exit 1 when there is one.
 
 A key that a public report shows but neither reference holds is listed, one per line with its
 source after a '#', in scripts/wire/sourced.txt (e.g. `SOME_KEY  # aws-amplify/amplify-js#1234`).
 
 A copy of the project's shared tool `../shared/tools/wire-check` (same logic, same reference
-list), kept in the repository so that CI, which has no ../shared, runs it too.
+list), kept in the repository so that CI, which has no ../shared, runs it too. Unlike the shared
+tool, which looks for the one file scripts/cognito_emulator.py, it scans the emulator's package.
 
 Usage, from anywhere: python3 scripts/wire_check.py
 """
@@ -53,14 +54,16 @@ for p in sorted(glob.glob(os.path.join(root, "src", "**", "*.rs"), recursive=Tru
         for k in literal.findall(line):
             if not ours(k):
                 found.setdefault(k, []).append(f"{os.path.relpath(p, root)}:{n}")
-emu = os.path.join(root, "scripts", "cognito_emulator.py")
-if os.path.exists(emu):
-    for n, line in enumerate(open(emu), 1):
+emulator = sorted(glob.glob(os.path.join(root, "scripts", "cognito_emulator", "*.py")))
+if not emulator:
+    sys.exit("wire-check: no scripts/cognito_emulator/*.py: the emulator's files moved; update this scan")
+for p in emulator:
+    for n, line in enumerate(open(p), 1):
         if line.lstrip().startswith("#"):
             continue
         for k in literal.findall(line):
             if not ours(k):
-                found.setdefault(k, []).append(f"scripts/cognito_emulator.py:{n}")
+                found.setdefault(k, []).append(f"{os.path.relpath(p, root)}:{n}")
 unknown = {k: v for k, v in found.items() if k not in known}
 for k, where in sorted(unknown.items()):
     print(f"{k}: in no reference; used at {', '.join(where[:4])}{' ...' if len(where) > 4 else ''}")

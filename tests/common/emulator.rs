@@ -24,8 +24,9 @@ pub fn emulator() -> Option<String> {
     url
 }
 
-/// Starts `scripts/cognito_emulator.py` with the virtualenv's Python, on a free port; it exits
-/// when this process does.
+/// Starts the emulator, the package `scripts/cognito_emulator/` (`python -m cognito_emulator` with
+/// `scripts` on `PYTHONPATH`), with the virtualenv's Python, on a free port; it exits when this
+/// process does.
 fn start_emulator() -> Option<String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let python = root.join(".venv/bin/python");
@@ -39,7 +40,8 @@ fn start_emulator() -> Option<String> {
     let port_file = std::env::temp_dir().join(format!("rocket-warrant-emulator-{}.url", std::process::id()));
     let _ = std::fs::remove_file(&port_file);
     std::process::Command::new(python)
-        .arg(root.join("scripts/cognito_emulator.py"))
+        .env("PYTHONPATH", root.join("scripts"))
+        .args(["-m", "cognito_emulator"])
         .args(["--port", "0", "--parent-pid", &std::process::id().to_string(), "--port-file"])
         .arg(&port_file)
         .stdout(std::process::Stdio::null())

@@ -1,0 +1,167 @@
+"""The refresh tokens' lifecycle: GetTokensFromRefreshToken, rotation, RevokeToken, lapsing."""
+
+import hmac
+import json
+import threading
+import time
+
+from .clients import rotation_of
+from .clock import pool_now
+from .devices import refuse_without_device
+from .keys import claims_of, refresh_lifetime
+from .state import DEVICE_BOUND, REFRESH_HOOKS, REFRESH_ISSUED, REFRESH_SCOPES
+from .tokens import revocation_enabled
+
+# rule refresh-rotation: GetTokensFromRefreshToken, rotation and its grace period.
+def patch_refresh_lifecycle(models, responses, find_client, refuse_secret_hash):
+    """GetTokensFromRefreshToken and RevokeToken, which moto lacks, as the API reference has them.
+
+    GetTokensFromRefreshToken (API reference): new ID and access tokens for a refresh token;
+    with rotation ENABLED on the app client also a new refresh token, the submitted one staying
+    valid for RetryGracePeriodSeconds (0 to 60) and refused after with
+    RefreshTokenReuseException. The client's secret comes as ClientSecret (not SECRET_HASH).
+
+    RevokeToken (API reference): revokes a refresh token "and all of the access tokens generated
+    by, and at the same time as" it; afterwards both are refused. UnsupportedTokenTypeException
+    for anything that is not one of the pool's refresh tokens of this client."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.responses import EmptyResult
+
+    class RefreshTokenReuseException(JsonRESTError):
+        def __init__(self, message):
+            super().__init__(error_type="RefreshTokenReuseException", message=message)
+
+    class UnsupportedTokenTypeException(JsonRESTError):
+        def __init__(self, message):
+            super().__init__(error_type="UnsupportedTokenTypeException", message=message)
+
+    # A rotated-out refresh token: the instant its grace period ends.
+    rotated_out = {}
+    lock = threading.Lock()
+
+    class UnsupportedOperationException(JsonRESTError):
+        def __init__(self, message):
+            super().__init__(error_type="UnsupportedOperationException", message=message)
+
+    class UnauthorizedException(JsonRESTError):
+        def __init__(self, message):
+            super().__init__(error_type="UnauthorizedException", message=message)
+
+    def pool_and_client(handler, client_id, secret, refused=NotAuthorizedError):
+        agnostic = handler._get_region_agnostic_backend()
+        backend = agnostic._find_backend_for_clientid(client_id)
+        pool, client = find_client(backend, client_id)
+        if client is None:
+            raise models.ResourceNotFoundError(client_id)
+        if client.generate_secret and not secret_matches(client, secret):
+            raise refused("Unable to verify secret hash for client " + client_id)
+        return pool, client
+
+    def secret_matches(client, secret):
+        return bool(secret) and hmac.compare_digest(str(client.secret), str(secret))
+
+    def revoke_access_tokens(pool, origin_jti):
+        for token in list(pool.access_tokens):
+            try:
+                if claims_of(token).get("origin_jti") == origin_jti:
+                    pool.access_tokens.pop(token, None)
+            except ValueError:
+                continue
+
+    REFRESH_HOOKS["revoke_access_tokens"] = revoke_access_tokens
+
+    def get_tokens_from_refresh_token(self):
+        refresh_token = self._get_param("RefreshToken") or ""
+        client_id = self._get_param("ClientId") or ""
+        pool, client = pool_and_client(self, client_id, self._get_param("ClientSecret"))
+        result = refreshed(pool, client, refresh_token, self._get_param("DeviceKey"))
+        return json.dumps({"AuthenticationResult": result})
+
+    def refreshed(pool, client, refresh_token, device_key):
+        """New tokens for one of the client's live refresh tokens, rotated as the client says;
+        GetTokensFromRefreshToken's and the token endpoint's refresh_token grant's alike."""
+        client_id = client.id
+        found = pool.refresh_tokens.get(refresh_token)
+        if not found or found[0] != client_id:
+            raise NotAuthorizedError("Invalid Refresh Token")
+        refuse_without_device(refresh_token, device_key)
+        enabled, grace = rotation_of(client)
+        # The check and the rotation under one lock: with a grace period of 0, of two calls at
+        # the same moment with one token exactly one rotates it (the reference: "a successful
+        # request immediately invalidates the submitted refresh token").
+        with lock:
+            ends = rotated_out.get(refresh_token)
+            if ends is not None and time.time() >= ends:
+                pool.refresh_tokens[refresh_token] = None
+                raise RefreshTokenReuseException("Refresh token has been invalidated by rotation")
+            if enabled:
+                rotated_out.setdefault(refresh_token, time.time() + grace)
+        # Rotated, the new tokens are "generated by, and at the same time as" the new refresh
+        # token: revoking it revokes them (and they share its origin_jti).
+        source = refresh_token
+        if enabled:
+            source, _ = pool.create_refresh_token(client_id, found[1])
+            if refresh_token in REFRESH_SCOPES:
+                REFRESH_SCOPES[source] = REFRESH_SCOPES[refresh_token]
+        access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(source)
+        result = {"AccessToken": access_token, "IdToken": id_token, "ExpiresIn": expires_in, "TokenType": "Bearer"}
+        if enabled:
+            result["RefreshToken"] = source
+            if refresh_token in DEVICE_BOUND:
+                DEVICE_BOUND[source] = DEVICE_BOUND[refresh_token]
+        return result
+
+    REFRESH_HOOKS["refresh"] = refreshed
+    REFRESH_HOOKS["refused"] = (NotAuthorizedError, RefreshTokenReuseException, models.ResourceNotFoundError)
+
+    # rule revoke-token: RevokeToken revokes a refresh token and its access tokens.
+    def revoke_token(self):
+        token = self._get_param("Token") or ""
+        client_id = self._get_param("ClientId") or ""
+        # RevokeToken's errors (API reference) have no NotAuthorizedException: a client secret
+        # that is wrong or missing is UnauthorizedException.
+        pool, client = pool_and_client(self, client_id, self._get_param("ClientSecret"), UnauthorizedException)
+        # RevokeToken reference, Errors: UnsupportedOperationException, "an operation that isn't
+        # enabled for the user pool client" (EnableTokenRevocation off).
+        if not revocation_enabled(client):
+            raise UnsupportedOperationException("Token revocation is not enabled for this app client.")
+        found = pool.refresh_tokens.get(token)
+        if token not in pool.refresh_tokens:
+            raise UnsupportedTokenTypeException("Unsupported token type")
+        if found is not None:
+            if found[0] != client_id:
+                raise UnsupportedTokenTypeException("Unsupported token type")
+            pool.refresh_tokens[token] = None
+            revoke_access_tokens(pool, found[2])
+        return EmptyResult()
+
+    responses.CognitoIdpResponse.get_tokens_from_refresh_token = get_tokens_from_refresh_token
+
+    # rule disabled-refresh: a disabled user cannot refresh.
+    # A disabled user cannot refresh, in either refresh call (AdminDisableUser reference:
+    # "Deactivates a user profile and revokes all access tokens for the user. A deactivated user
+    # can't sign in"). NotAuthorizedException, the type of every refused refresh; the wording,
+    # "User is disabled.", is a disabled user's sign-in's, and the crate reads only the type.
+    # moto refreshes them.
+    original_from_refresh = models.CognitoIdpUserPool.create_tokens_from_refresh_token
+
+    def create_tokens_from_refresh_token(pool, refresh_token):
+        found = pool.refresh_tokens.get(refresh_token)
+        user = pool.users.get(found[1]) if found and found[1] else None
+        if user is not None and not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        # rule refresh-lapse: a refresh token lapses after the client's RefreshTokenValidity.
+        # A refresh token lapses RefreshTokenValidity after it was issued (CreateUserPoolClient
+        # reference, RefreshTokenValidity: "users can't use a refresh token that's older than"
+        # it, and must sign in again). NotAuthorizedException, the type of every refused refresh
+        # (GetTokensFromRefreshToken and InitiateAuth references); the wording is the emulator's
+        # and the crate reads only the type. moto's refresh tokens never lapse.
+        issued = REFRESH_ISSUED.get(refresh_token)
+        client = pool.clients.get(found[0]) if found else None
+        if issued is not None and pool_now(pool.id) > issued + refresh_lifetime(client):
+            raise NotAuthorizedError("Refresh Token has expired")
+        return original_from_refresh(pool, refresh_token)
+
+    models.CognitoIdpUserPool.create_tokens_from_refresh_token = create_tokens_from_refresh_token
+    responses.CognitoIdpResponse.revoke_token = revoke_token
