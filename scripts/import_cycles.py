@@ -84,6 +84,9 @@ reexported = {}
 for m in re.finditer(r'^pub use (?:self::|crate::)?(\w+)::([^;]*);', code(os.path.join(root, 'lib.rs')), re.M):
     for name in re.findall(r'\b([A-Za-z_]\w*)\b', m.group(2)):
         reexported.setdefault(name, m.group(1))
+# The public page's modules written in lib.rs itself (`pub mod sign_in { pub use ... }`): they
+# re-export for applications, and code inside the crate imports from the defining module instead.
+facades = set(re.findall(r'^pub mod (\w+) \{', open(os.path.join(root, 'lib.rs')).read(), re.M))
 module_edges = {}
 for f in files:
     m = module(f)
@@ -93,6 +96,9 @@ for f in files:
     targets = set(re.findall(r'\bcrate::(\w+)', src))
     for group in re.findall(r'\buse crate::\{([^;]*)\};', src, re.S):
         targets |= set(re.findall(r'(?:^|[,{])\s*(\w+)', group))
+    for t in sorted(targets & facades):
+        finding(f'FACADE: {os.path.relpath(f, root)} imports crate::{t}, a re-export for applications: '
+                'import from the module that defines the item')
     for t in targets:
         t = reexported.get(t, t)
         if t != m and t in modules:

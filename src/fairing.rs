@@ -14,7 +14,7 @@ use crate::cookies::Sealer;
 use crate::error::Error;
 use crate::session::Sessions;
 use crate::store::{CachedStore, SessionStore, UserStore};
-use crate::tokens::Clock;
+use crate::tokens::clock::Clock;
 
 /// A database's two stores: its users (behind the cache) and its server-side sessions.
 type Stores = (Arc<dyn UserStore>, Arc<dyn SessionStore>);

@@ -92,7 +92,7 @@
 //!   token), [`SameOrigin`] for a request that carries none; [`redirect_to_login`], the 401
 //!   catcher. Each is the home pool's (`user_pool_id`); a route that serves the users of
 //!   `other_pools` takes [`AnyPoolClaims`], which names each user with their pool.
-//! - **Keep sessions** ([`sessions`]): sealed cookies by default (about 2.6 KB at Cognito's
+//! - **Keep sessions** ([`sessions`]): sealed cookies by default (about 2.8 KB at Cognito's
 //!   token sizes), or `session_store = "database"`: the tokens in the users' database (any
 //!   [`SessionStore`](sessions::SessionStore)), the browser holding a random id, shared by every
 //!   instance; [`sign_out_everywhere`](Cognito::sign_out_everywhere),
@@ -104,7 +104,8 @@
 //!   password, attributes, devices, deleting the account.
 //! - **Managed login** ([`hosted`]): Cognito's hosted pages and its identity providers.
 //! - **Machine clients** ([`machine`]): [`Scope`], an access token with an OAuth scope, declared
-//!   with [`scope!`], the client-credentials grant's clients listed in `app_client_ids`.
+//!   with [`scope!`], the client-credentials grant's clients listed in `app_client_ids`
+//!   (or `app_client_id`).
 //! - **Settings and tokens** ([`config`], [`tokens`]): what `[default.cognito]` holds, and a
 //!   verified token's claims.
 //! - **Test an application** ([`testing`], feature `testing`): signed tokens, sessions and an
@@ -358,11 +359,13 @@ pub use signin::Step;
 
 pub mod sign_in {
     //! Signing users in: [`Cognito::login`](crate::Cognito::login) (or
-    //! [`SignIn::login`](crate::SignIn::login), with the request's context and device) gives a
-    //! [`Login`] or a [`Challenge`] to answer with an [`Answer`] on the page that takes the
-    //! [`PendingChallenge`]; [`Cognito::keep`](crate::Cognito::keep) keeps either. A [`Proof`]
-    //! records how the user proved who they are, for [`Fresh`](crate::Fresh) routes;
-    //! [`safe_next`] keeps `next` on the site.
+    //! [`SignIn::login`](crate::SignIn::login), with the request's context and device) answers a
+    //! [`Login`] (its [`Tokens`] and the user), or a step Cognito puts in between:
+    //! [`Error::ChallengeRequired`](crate::Error::ChallengeRequired) with a [`PendingChallenge`],
+    //! whose [`Challenge`] the page answers with an [`Answer`];
+    //! [`Cognito::keep`](crate::Cognito::keep) keeps either. A [`Proof`] records how the user
+    //! proved who they are, for [`Fresh`](crate::Fresh) routes; [`safe_next`] keeps `next` on the
+    //! site.
     //!
     //! ```
     //! use rocket_warrant::sign_in::{safe_next, Answer};
@@ -425,8 +428,8 @@ pub mod stores {
 pub mod machine {
     //! Machine clients: a service that signs in with the client-credentials grant sends its access
     //! token as `Authorization: Bearer`; [`Scope`] admits it when the token carries the scope that
-    //! [`scope!`](crate::scope) declares, its app client listed in `app_client_ids`. A machine's
-    //! token names no user.
+    //! [`scope!`](crate::scope) declares, its app client `app_client_id` or one of
+    //! `app_client_ids`. A machine's token names no user.
     //!
     //! ```
     //! use rocket_warrant::machine::Scope;

@@ -116,12 +116,19 @@ fn uses_cognito(cognito: &Cognito) -> String {
     cognito.config().user_pool_id.clone()
 }
 
+#[rocket::post("/form", data = "<_form>")]
+fn takes_a_form(_form: rocket_warrant::CsrfForm) -> &'static str {
+    "taken"
+}
+
 #[tokio::test]
 async fn sentinel_stops_launch_without_the_fairing() {
     capture_logs();
     let figment = Figment::from(rocket::Config::debug_default()).merge(("log_level", "off"));
-    let err = rocket::custom(figment).mount("/", routes![uses_cognito]).ignite().await.expect_err("sentinel");
-    assert!(matches!(err.kind(), ErrorKind::SentinelAborts(_)), "{:?}", err.kind());
+    for routes in [routes![uses_cognito], routes![takes_a_form]] {
+        let err = rocket::custom(figment.clone()).mount("/", routes).ignite().await.expect_err("sentinel");
+        assert!(matches!(err.kind(), ErrorKind::SentinelAborts(_)), "{:?}", err.kind());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,7 +15,8 @@ use crate::revocation::Revocations;
 use crate::session::{CookieSessions, ServerSessions, Sessions};
 use crate::state::{Parts, Shared};
 use crate::store::{SessionStore, UserStore};
-use crate::tokens::{Clock, Jwks, Verifier};
+use crate::tokens::clock::Clock;
+use crate::tokens::{Jwks, Verifier};
 use crate::users::Users;
 
 /// Cognito authentication for a Rocket application: built at ignite by the fairing

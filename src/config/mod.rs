@@ -1,6 +1,6 @@
-//! Settings: the `[cognito]` table of `Rocket.toml` ([`Config`], read with figment, defaulted,
-//! and validated before launch; a bad one is a [`ConfigError`] naming its key) and the values
-//! its keys take.
+//! Settings: the `[default.cognito]` table of `Rocket.toml`, or any profile's ([`Config`], read
+//! with figment, defaulted, and validated before launch; a bad one is a [`ConfigError`] naming
+//! its key), and the values its keys take.
 
 use std::collections::BTreeMap;
 use std::fmt;

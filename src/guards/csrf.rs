@@ -267,6 +267,13 @@ impl<'r, T: FromForm<'r>> FromForm<'r> for WithToken<'r, T> {
     }
 }
 
+// Without the fairing every form would be refused at request time: stop launch instead.
+impl<T> Sentinel for CsrfForm<T> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        missing_fairing(rocket)
+    }
+}
+
 #[rocket::async_trait]
 impl<'r, T: FromForm<'r>> FromData<'r> for CsrfForm<T> {
     type Error = CsrfFormError<'r>;

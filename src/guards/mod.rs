@@ -5,7 +5,8 @@
 //! (a user of any listed pool), [`ApiKey`] (the API key header), [`PendingChallenge`] (a
 //! sign-in step kept for its page), [`SignIn`] (the sign-in calls with the request's context
 //! and the browser's remembered device), and the forms' [`CsrfToken`], [`CsrfForm`] and
-//! [`SameOrigin`]. A route that names one without the fairing attached stops launch.
+//! [`SameOrigin`]. A route that names one of them without the fairing attached stops launch
+//! (`SameOrigin` alone reads no state and needs none).
 
 mod any_pool;
 mod api_key;

@@ -2,7 +2,8 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use crate::tokens::{unix_now, Clock};
+use crate::tokens::clock::Clock;
+use crate::tokens::unix_now;
 
 /// A clock that reads the system time until a test sets it, to see tokens expire without
 /// waiting: hand it to [`CognitoFairing::with_clock`](crate::CognitoFairing::with_clock).

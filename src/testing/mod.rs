@@ -58,10 +58,10 @@ pub use self::clock::ManualClock;
 pub use self::keys::{refresh_token, sign, sign_with_kid, TokenSizes, COGNITO_TOKEN_SIZES, JWKS, KID};
 pub use self::pool::{TestPool, TestUser};
 pub use self::session::{session_handle, start_session};
-pub use crate::tokens::Clock;
+pub use crate::tokens::clock::Clock;
 // The crate's own tests, benches and fuzz targets use it; an application's need not.
 #[doc(hidden)]
-pub use crate::tokens::SystemClock;
+pub use crate::tokens::clock::SystemClock;
 
 // The crate's own tests, benches and fuzz targets use it; an application's need not.
 #[doc(hidden)]

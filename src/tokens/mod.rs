@@ -1,18 +1,16 @@
 //! Tokens: what Cognito issues ([`Tokens`]), a verified token's [`Claims`] and [`TokenUse`], why
-//! one is refused ([`VerifyError`]), and the [`Clock`] that tells when; inside, the signing keys,
-//! the verified-token cache and the verifier.
+//! one is refused ([`VerifyError`]); inside, the signing keys, the clock, the verified-token cache
+//! and the verifier.
 
 mod cache;
 mod claims;
-mod clock;
+// The testing feature re-exports the clock's types from here: an application needs them only there.
+pub(crate) mod clock;
 mod jwks;
 mod verifier;
 
 pub(crate) use cache::{digest, TokenDigest};
 pub use claims::{Claims, TokenUse, Tokens};
-pub use clock::Clock;
-#[cfg(feature = "testing")]
-pub use clock::SystemClock;
 pub(crate) use clock::{unix_now, Now};
 pub(crate) use jwks::Jwks;
 pub use verifier::VerifyError;
