@@ -82,6 +82,15 @@ pub enum Error {
     /// responder it says so in `Retry-After`.
     #[error("too many attempts; try again in an hour")]
     TooManyAttempts,
+    /// The user signed out everywhere moments ago, and the tokens of this new sign-in fall under
+    /// that sign-out's cut-off (which covers `leeway_secs` after it, for a clock of Cognito's
+    /// ahead of the site's): the sign-in may be made again in `retry_after_secs`, which the
+    /// responder sends as `Retry-After` (409).
+    #[error("signed out everywhere moments ago; sign in again in {retry_after_secs} s")]
+    SignedOutEverywhereMomentsAgo {
+        /// Seconds until a new sign-in's tokens are past the cut-off.
+        retry_after_secs: u64,
+    },
     /// Cognito refused the input (an attribute's format, say); the message says why and may be
     /// shown to the user.
     #[error("refused: {0}")]
@@ -183,7 +192,9 @@ impl Error {
             Error::PasswordRejected(_) | Error::WrongCode | Error::CodeExpired | Error::InvalidInput(_) => {
                 Status::UnprocessableEntity
             }
-            Error::UsernameExists | Error::AlreadyConfirmed => Status::Conflict,
+            Error::UsernameExists | Error::AlreadyConfirmed | Error::SignedOutEverywhereMomentsAgo { .. } => {
+                Status::Conflict
+            }
             Error::Unsupported(_) => Status::NotImplemented,
             Error::TooManyAttempts => Status::TooManyRequests,
             Error::Throttled | Error::Unavailable(_) | Error::Store(_) => Status::ServiceUnavailable,
@@ -214,8 +225,13 @@ impl<'r> rocket::response::Responder<'r, 'static> for Error {
             self.to_string()
         };
         let mut response = (status, message).respond_to(req)?;
-        if matches!(self, Error::TooManyAttempts) {
-            response.set_raw_header("Retry-After", TRY_AGAIN_SECS.to_string());
+        let retry_after = match self {
+            Error::TooManyAttempts => Some(TRY_AGAIN_SECS),
+            Error::SignedOutEverywhereMomentsAgo { retry_after_secs } => Some(retry_after_secs),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response.set_raw_header("Retry-After", secs.to_string());
         }
         Ok(response)
     }

@@ -584,6 +584,25 @@ store_tests! {
     };
 }
 
+/// A sign-in within the leeway after a sign-out everywhere gets tokens that its cut-off refuses:
+/// the user is told when to sign in again (409 with `Retry-After`), and nothing is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_right_after_signing_out_everywhere_is_told_when_to_try_again() {
+    need_emulator!();
+    let pool = pool_with_alice(false).await;
+    let url = common::database_url(StoreKind::Sqlite).await.unwrap();
+    let site = instance(StoreKind::Sqlite, &url, &pool, json!({ "leeway_secs": 30 })).await;
+    login_on(&site).await;
+    assert_eq!(site.post("/everywhere").dispatch().await.status(), Status::Ok);
+    let body = format!("username=alice&password={PASSWORD}");
+    let response = site.post("/login").header(ContentType::Form).body(body).dispatch().await;
+    assert_eq!(response.status(), Status::Conflict);
+    let wait: u64 = response.headers().get_one("Retry-After").expect("Retry-After").parse().unwrap();
+    assert!((1..=31).contains(&wait), "within the leeway after the sign-out: {wait}");
+    assert!(response.into_string().await.unwrap().contains("signed out everywhere"));
+    assert_eq!(site.get("/me").dispatch().await.status(), Status::Unauthorized, "no session was kept");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusing_revoked_tokens_can_be_turned_off() {
     need_emulator!();

@@ -73,6 +73,14 @@ impl Revoked {
         entries.users.get(&claims.sub).is_some_and(|(at, _)| claims.iat.unwrap_or(i64::MIN) <= *at)
     }
 
+    /// The instant until which every token of `sub` is refused (a sign-out everywhere), if any.
+    pub(crate) fn user_cut_off(&self, sub: &str) -> Option<i64> {
+        if !self.any.load(Ordering::Acquire) {
+            return None;
+        }
+        self.entries.read().users.get(sub).map(|(at, _)| *at)
+    }
+
     /// Whether the token of `digest` was revoked whole (a refresh token, before it is sent).
     pub(crate) fn refuses_token(&self, digest: &TokenDigest) -> bool {
         self.any.load(Ordering::Acquire) && self.entries.read().tokens.contains_key(digest)

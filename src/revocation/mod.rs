@@ -56,6 +56,14 @@ impl Revocations {
         }
     }
 
+    /// How many seconds until a token of `claims`' user issued now is no longer under a sign-out
+    /// everywhere's cut-off (which covers the leeway after it); `None` when none refuses it.
+    pub(crate) fn wait_after_sign_out(&self, claims: &Claims) -> Option<u64> {
+        let cut_off = self.list.user_cut_off(&claims.sub)?;
+        let iat = claims.iat?;
+        (iat <= cut_off).then(|| (cut_off - iat + 1).unsigned_abs())
+    }
+
     /// Whether the token of `digest` was revoked whole (a refresh token, before it is sent).
     pub(crate) fn refuses_token(&self, digest: &TokenDigest) -> bool {
         self.list.refuses_token(digest)

@@ -22,7 +22,7 @@ use crate::proof::{Factor, Factors, Proof};
 use crate::session::Sessions;
 use crate::state::Shared;
 use crate::store::{Profile, User};
-use crate::tokens::{Claims, Tokens};
+use crate::tokens::{unverified_claims, Claims, Tokens, VerifyError};
 
 /// Cognito's limits on what a user types, in characters; longer input cannot be valid, so it
 /// is refused without a call.
@@ -261,7 +261,18 @@ pub(crate) async fn finish(
 ) -> Result<Login, Error> {
     let Issued { tokens, new_device, device_dropped, device_proved } = issued;
     let proved = if device_proved { proved.with(Factor::RememberedDevice) } else { proved };
-    let (id_claims, access_claims) = shared.verify_pair(&tokens).await?;
+    let (id_claims, access_claims) = match shared.verify_pair(&tokens).await {
+        Ok(pair) => pair,
+        // Cognito issued these tokens for this sign-in, after the user's sign-out everywhere;
+        // only its cut-off, covering the leeway, refuses them: say when to sign in again.
+        Err(Error::Token(VerifyError::Revoked)) => {
+            let wait = unverified_claims(&tokens.access_token).and_then(|c| shared.revocations.wait_after_sign_out(&c));
+            return Err(wait.map_or(Error::Token(VerifyError::Revoked), |retry_after_secs| {
+                Error::SignedOutEverywhereMomentsAgo { retry_after_secs }
+            }));
+        }
+        Err(e) => return Err(e),
+    };
     let (profile, user) =
         shared.users.sync(&shared.client, &tokens.access_token, shared.users.creates_unknown()).await?;
     let device = match new_device {

@@ -83,6 +83,15 @@ async fn login(
                 Status::ServiceUnavailable,
             ))
         }
+        Err(Error::SignedOutEverywhereMomentsAgo { retry_after_secs }) => Err(login_page(
+            &csrf,
+            next,
+            &form.username,
+            Some(&format!(
+                "You signed out everywhere moments ago: please sign in again in {retry_after_secs} seconds."
+            )),
+            Status::Conflict,
+        )),
         Err(Error::UserNotConfirmed) => Err(super::self_service::unconfirmed(&csrf, &form.username)),
         // A new password or an MFA code first: its own page.
         Err(Error::ChallengeRequired(pending)) => super::challenge::step(pending, next).map_err(|pending| {

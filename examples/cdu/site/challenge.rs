@@ -150,6 +150,11 @@ fn failed(e: Error) -> (Status, Template) {
             return error_page(Status::ServiceUnavailable, "Unavailable", message);
         }
         // Signed in at Cognito, but the site keeps no account for the user (`create_unknown_users` off).
+        Error::SignedOutEverywhereMomentsAgo { retry_after_secs } => {
+            let message =
+                format!("You signed out everywhere moments ago: please sign in again in {retry_after_secs} seconds.");
+            return error_page(Status::Conflict, "Conflict", &message);
+        }
         Error::NotProvisioned => {
             let message = "This user has no account on this site.";
             return error_page(Status::Forbidden, "Forbidden", message);
