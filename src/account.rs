@@ -14,6 +14,7 @@ pub use crate::client::{CodeDelivery, Device, SignedUp, UserAttributes};
 use crate::cognito::Cognito;
 use crate::context::Ctx;
 use crate::error::Error;
+use crate::limits::Attempt;
 use crate::session::Sessions;
 use crate::state::Shared;
 use crate::store::User;
@@ -49,7 +50,70 @@ pub(crate) async fn sign_up(
     ctx: &Ctx,
 ) -> Result<SignedUp, Error> {
     let attributes = cognito_attributes(shared, attributes)?;
+    shared.limit(ctx, Attempt::username(username)).await?;
     shared.client.sign_up(username, password, attributes, ctx).await
+}
+
+/// Confirms a sign-up with its code; see [`Cognito::confirm_sign_up`](crate::Cognito::confirm_sign_up).
+pub(crate) async fn confirm_sign_up(shared: &Shared, username: &str, code: &str, ctx: &Ctx) -> Result<(), Error> {
+    shared.limit(ctx, Attempt::username(username)).await?;
+    shared.client.confirm_sign_up(username, code, ctx).await
+}
+
+/// Mails a sign-up's code again; see [`Cognito::resend_confirmation_code`](crate::Cognito::resend_confirmation_code).
+pub(crate) async fn resend_confirmation_code(
+    shared: &Shared,
+    username: &str,
+    ctx: &Ctx,
+) -> Result<Option<CodeDelivery>, Error> {
+    shared.limit(ctx, Attempt::username(username)).await?;
+    shared.client.resend_confirmation_code(username, ctx).await
+}
+
+/// Starts a password reset; see [`Cognito::forgot_password`](crate::Cognito::forgot_password).
+pub(crate) async fn forgot_password(shared: &Shared, username: &str, ctx: &Ctx) -> Result<Option<CodeDelivery>, Error> {
+    shared.limit(ctx, Attempt::username(username)).await?;
+    shared.client.forgot_password(username, ctx).await
+}
+
+/// Resets a password with its code; see [`Cognito::confirm_forgot_password`](crate::Cognito::confirm_forgot_password).
+pub(crate) async fn confirm_forgot_password(
+    shared: &Shared,
+    (username, code, new_password): (&str, &str, &str),
+    ctx: &Ctx,
+) -> Result<(), Error> {
+    shared.limit(ctx, Attempt::username(username)).await?;
+    shared.client.confirm_forgot_password(username, code, new_password, ctx).await
+}
+
+/// Counts an attempt on the account of `access_token` (and the request's address).
+async fn limit_account(shared: &Shared, access_token: &str, ctx: &Ctx) -> Result<(), Error> {
+    let account = shared.account_of(access_token).await;
+    let attempt = account.as_deref().map(Attempt::account).unwrap_or_default();
+    shared.limit(ctx, attempt).await
+}
+
+/// Changes the signed-in user's password; see [`Cognito::change_password`](crate::Cognito::change_password).
+pub(crate) async fn change_password(
+    shared: &Shared,
+    access_token: &str,
+    (old, new): (&str, &str),
+    ctx: &Ctx,
+) -> Result<(), Error> {
+    limit_account(shared, access_token, ctx).await?;
+    shared.client.change_password(access_token, old, new).await
+}
+
+/// Mails or texts an attribute's verification code; see
+/// [`Cognito::send_verification_code`](crate::Cognito::send_verification_code).
+pub(crate) async fn send_verification_code(
+    shared: &Shared,
+    access_token: &str,
+    attribute: &str,
+    ctx: &Ctx,
+) -> Result<CodeDelivery, Error> {
+    limit_account(shared, access_token, ctx).await?;
+    shared.client.verification_code(access_token, cognito_name(shared, attribute)).await
 }
 
 /// Changes the signed-in user's attributes, then brings their local row in step (an attribute
@@ -71,7 +135,9 @@ pub(crate) async fn verify_attribute(
     access_token: &str,
     attribute: &str,
     code: &str,
+    ctx: &Ctx,
 ) -> Result<Option<User>, Error> {
+    limit_account(shared, access_token, ctx).await?;
     shared.client.verify_attribute(access_token, cognito_name(shared, attribute), code).await?;
     Ok(shared.users.sync(&shared.client, access_token, shared.users.creates_unknown()).await?.1)
 }
@@ -164,7 +230,7 @@ impl Cognito {
     /// [`Error::WrongCode`] (for an unknown username too), [`Error::CodeExpired`],
     /// [`Error::TooManyAttempts`], [`Error::AlreadyConfirmed`].
     pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<(), Error> {
-        self.shared().client.confirm_sign_up(username, code, &Ctx::default()).await
+        confirm_sign_up(self.shared(), username, code, &Ctx::default()).await
     }
 
     /// Sends the confirmation code again (ResendConfirmationCode): where it went, or `None` for
@@ -182,7 +248,7 @@ impl Cognito {
     ///
     /// [`Error::AlreadyConfirmed`], [`Error::TooManyAttempts`], and Cognito's errors.
     pub async fn resend_confirmation_code(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
-        self.shared().client.resend_confirmation_code(username, &Ctx::default()).await
+        resend_confirmation_code(self.shared(), username, &Ctx::default()).await
     }
 
     /// Starts a reset of a forgotten password (ForgotPassword): Cognito sends a code to the
@@ -204,7 +270,7 @@ impl Cognito {
     /// [`Error::TooManyAttempts`], [`Error::InvalidInput`] (the user has no verified email or
     /// phone), and Cognito's errors.
     pub async fn forgot_password(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
-        self.shared().client.forgot_password(username, &Ctx::default()).await
+        forgot_password(self.shared(), username, &Ctx::default()).await
     }
 
     /// Sets a new password with the code [`Cognito::forgot_password`] sent
@@ -222,7 +288,7 @@ impl Cognito {
     /// [`Error::WrongCode`] (for an unknown username too), [`Error::CodeExpired`],
     /// [`Error::TooManyAttempts`], [`Error::PasswordRejected`].
     pub async fn confirm_forgot_password(&self, username: &str, code: &str, new_password: &str) -> Result<(), Error> {
-        self.shared().client.confirm_forgot_password(username, code, new_password, &Ctx::default()).await
+        confirm_forgot_password(self.shared(), (username, code, new_password), &Ctx::default()).await
     }
 
     /// Changes a signed-in user's password (ChangePassword with their access token: take it
@@ -247,7 +313,7 @@ impl Cognito {
     /// [`Error::InvalidCredentials`] for a wrong current password, [`Error::PasswordRejected`],
     /// [`Error::TooManyAttempts`], [`Error::SessionExpired`] for a token Cognito no longer takes.
     pub async fn change_password(&self, access_token: &str, old: &str, new: &str) -> Result<(), Error> {
-        self.shared().client.change_password(access_token, old, new).await
+        change_password(self.shared(), access_token, (old, new), &Ctx::default()).await
     }
 
     /// Changes the signed-in user's attributes (UpdateUserAttributes), by their local names in
@@ -295,8 +361,7 @@ impl Cognito {
     /// [`Error::TooManyAttempts`], [`Error::InvalidInput`] (no such attribute to verify), and
     /// Cognito's errors.
     pub async fn send_verification_code(&self, access_token: &str, attribute: &str) -> Result<CodeDelivery, Error> {
-        let name = cognito_name(self.shared(), attribute);
-        self.shared().client.verification_code(access_token, name).await
+        send_verification_code(self.shared(), access_token, attribute, &Ctx::default()).await
     }
 
     /// Verifies `attribute` with its code (VerifyUserAttribute); a new email waiting for it
@@ -320,7 +385,7 @@ impl Cognito {
         attribute: &str,
         code: &str,
     ) -> Result<Option<User>, Error> {
-        verify_attribute(self.shared(), access_token, attribute, code).await
+        verify_attribute(self.shared(), access_token, attribute, code, &Ctx::default()).await
     }
 
     /// Deletes the signed-in user's account (DeleteUser with their access token): at Cognito

@@ -82,6 +82,15 @@ pub enum Error {
     /// responder it says so in `Retry-After`.
     #[error("too many attempts; try again in an hour")]
     TooManyAttempts,
+    /// A limit of the site's in front of Cognito ([`Limits`](crate::config::Limits)): too many
+    /// attempts from this address, on this username or on this account in the window. Nothing
+    /// reached Cognito; the same answer for a known and an unknown username. The responder
+    /// sends 429 with `Retry-After: retry_after_secs`, when the window ends.
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    Limited {
+        /// Seconds until the window that refused ends.
+        retry_after_secs: u64,
+    },
     /// The user signed out everywhere moments ago, and the tokens of this new sign-in fall under
     /// that sign-out's cut-off (which covers `leeway_secs` after it, for a clock of Cognito's
     /// ahead of the site's): the sign-in may be made again in `retry_after_secs`, which the
@@ -196,7 +205,7 @@ impl Error {
                 Status::Conflict
             }
             Error::Unsupported(_) => Status::NotImplemented,
-            Error::TooManyAttempts => Status::TooManyRequests,
+            Error::TooManyAttempts | Error::Limited { .. } => Status::TooManyRequests,
             Error::Throttled | Error::Unavailable(_) | Error::Store(_) => Status::ServiceUnavailable,
             Error::Misconfigured(_) | Error::CookieTooLarge { .. } | Error::NoStore | Error::NoSessionStore => {
                 Status::InternalServerError
@@ -227,7 +236,9 @@ impl<'r> rocket::response::Responder<'r, 'static> for Error {
         let mut response = (status, message).respond_to(req)?;
         let retry_after = match self {
             Error::TooManyAttempts => Some(TRY_AGAIN_SECS),
-            Error::SignedOutEverywhereMomentsAgo { retry_after_secs } => Some(retry_after_secs),
+            Error::SignedOutEverywhereMomentsAgo { retry_after_secs } | Error::Limited { retry_after_secs } => {
+                Some(retry_after_secs)
+            }
             _ => None,
         };
         if let Some(secs) = retry_after {

@@ -13,11 +13,11 @@ use crate::config::{Config, SessionMode};
 use crate::cookies::Sealer;
 use crate::error::Error;
 use crate::session::Sessions;
-use crate::store::{CachedStore, SessionStore, UserStore};
+use crate::store::{AttemptStore, CachedStore, SessionStore, UserStore};
 use crate::tokens::clock::Clock;
 
 /// A database's two stores: its users (behind the cache) and its server-side sessions.
-type Stores = (Arc<dyn UserStore>, Arc<dyn SessionStore>);
+type Stores = (Arc<dyn UserStore>, Arc<dyn SessionStore>, Arc<dyn AttemptStore>);
 
 /// Fetches a rocket_db_pools database's stores at ignite, or says why it cannot.
 type FetchStore = fn(&Rocket<Build>, &Config) -> Result<Stores, String>;
@@ -50,6 +50,7 @@ enum StoreSource {
 pub struct CognitoFairing {
     store: StoreSource,
     sessions: Option<Arc<dyn SessionStore>>,
+    attempts: Option<Arc<dyn AttemptStore>>,
     clock: Option<Arc<dyn Clock>>,
 }
 
@@ -88,12 +89,12 @@ impl Cognito {
     pub fn fairing<D>() -> CognitoFairing
     where
         D: Database,
-        D::Pool: UserStore + SessionStore + Clone,
+        D::Pool: UserStore + SessionStore + AttemptStore + Clone,
     {
         fn fetch<D>(rocket: &Rocket<Build>, config: &Config) -> Result<Stores, String>
         where
             D: Database,
-            D::Pool: UserStore + SessionStore + Clone,
+            D::Pool: UserStore + SessionStore + AttemptStore + Clone,
         {
             // `state`, not `D::fetch`: its message assumes the fairing is missing, when more
             // often it is attached and failed (a URL of the wrong kind, an unreachable server).
@@ -103,7 +104,7 @@ impl Cognito {
                 Some(db) => {
                     let pool: D::Pool = (**db).clone();
                     let users = CachedStore::new(pool.clone(), config.user_cache_ttl, config.token_cache_capacity);
-                    Ok((Arc::new(users), Arc::new(pool)))
+                    Ok((Arc::new(users), Arc::new(pool.clone()), Arc::new(pool)))
                 }
                 None => Err(format!(
                     "the user database `{}` is not available: either its fairing failed (its error, \
@@ -114,7 +115,7 @@ impl Cognito {
                 )),
             }
         }
-        CognitoFairing { store: StoreSource::Database(fetch::<D>), sessions: None, clock: None }
+        CognitoFairing { store: StoreSource::Database(fetch::<D>), sessions: None, attempts: None, clock: None }
     }
 
     /// The fairing, keeping local users in `store`: the application's own
@@ -132,7 +133,7 @@ impl Cognito {
     /// }
     /// ```
     pub fn custom(store: impl UserStore) -> CognitoFairing {
-        CognitoFairing { store: StoreSource::Custom(Arc::new(store)), sessions: None, clock: None }
+        CognitoFairing { store: StoreSource::Custom(Arc::new(store)), sessions: None, attempts: None, clock: None }
     }
 
     /// The fairing, keeping no local users: a login gives the mapped profile
@@ -158,7 +159,7 @@ impl Cognito {
     /// }
     /// ```
     pub fn without_store() -> CognitoFairing {
-        CognitoFairing { store: StoreSource::None, sessions: None, clock: None }
+        CognitoFairing { store: StoreSource::None, sessions: None, attempts: None, clock: None }
     }
 }
 
@@ -182,6 +183,28 @@ impl CognitoFairing {
     /// ```
     pub fn sessions_in(mut self, store: impl SessionStore) -> Self {
         self.sessions = Some(Arc::new(store));
+        self
+    }
+
+    /// Counts the attempts the limits ([`Limits`](crate::config::Limits)) see in `store`
+    /// instead of where the sessions are kept (the database with `session_store = "database"`,
+    /// memory otherwise): a store every instance shares, such as Redis, for a site that keeps
+    /// its sessions in cookies and runs several instances.
+    ///
+    /// ```no_run
+    /// # #[macro_use] extern crate rocket;
+    /// use std::sync::Arc;
+    /// use rocket_warrant::Cognito;
+    /// use rocket_warrant::stores::MemoryStore;
+    ///
+    /// #[launch]
+    /// fn rocket() -> _ {
+    ///     let store = Arc::new(MemoryStore::new());
+    ///     rocket::build().attach(Cognito::custom(store.clone()).attempts_in(store))
+    /// }
+    /// ```
+    pub fn attempts_in(mut self, store: impl AttemptStore) -> Self {
+        self.attempts = Some(Arc::new(store));
         self
     }
 
@@ -251,18 +274,20 @@ impl Fairing for CognitoFairing {
         };
         // A session remembers its row as long as the store's cache would (a custom store is
         // used as given: no memory).
-        let (store, sessions, row_ttl) = match &self.store {
+        let (store, sessions, attempts, row_ttl) = match &self.store {
             StoreSource::Database(fetch) => match fetch(&rocket, &config) {
-                Ok((users, sessions)) => (Some(users), Some(sessions), config.user_cache_ttl),
+                Ok((users, sessions, attempts)) => (Some(users), Some(sessions), Some(attempts), config.user_cache_ttl),
                 Err(e) => {
                     log::error!("rocket_warrant: {e}");
                     return Err(rocket);
                 }
             },
-            StoreSource::Custom(store) => (Some(store.clone()), None, std::time::Duration::ZERO),
-            StoreSource::None => (None, None, std::time::Duration::ZERO),
+            StoreSource::Custom(store) => (Some(store.clone()), None, None, std::time::Duration::ZERO),
+            StoreSource::None => (None, None, None, std::time::Duration::ZERO),
         };
         let sessions = self.sessions.clone().or(sessions);
+        // The counts live where the sessions do: the database's only when it keeps them.
+        let attempts = self.attempts.clone().or(attempts.filter(|_| config.session_store == SessionMode::Database));
         if let Err(why) = seal_key_check(rocket.figment(), &config) {
             log::error!("rocket_warrant: {why}");
             return Err(rocket);
@@ -271,7 +296,9 @@ impl Fairing for CognitoFairing {
             log::warn!("{warning}");
         }
         let sealer = Sealer::from_figment(rocket.figment());
-        let build = cognito::Build { config, sealer, users: store, row_ttl, sessions, clock: self.clock.clone() };
+        let clock = self.clock.clone();
+        let build = cognito::Build { config, sealer, users: store, row_ttl, sessions, attempts, clock };
+        crate::metrics::describe();
         let cognito = match Cognito::build(build).await {
             Ok(cognito) => cognito,
             Err(e) => {

@@ -288,7 +288,9 @@ impl Cognito {
     /// no sign-in under way, a wrong `state` or `nonce`, an `error=` answer, a code refused);
     /// nothing is signed in. Otherwise as [`Cognito::login`].
     pub async fn hosted_callback(&self, jar: &CookieJar<'_>, answer: &CallbackQuery) -> Result<Login, Error> {
-        callback(self.shared(), jar, answer).await
+        let result = callback(self.shared(), jar, answer).await;
+        crate::metrics::sign_in("hosted", crate::signin::outcome(&result));
+        result
     }
 
     /// Signs this session out ([`Cognito::sign_out`]: the refresh token revoked) and returns the

@@ -325,6 +325,8 @@ mod cookies;
 mod device;
 mod error;
 mod fairing;
+mod limits;
+mod metrics;
 mod next;
 mod proof;
 mod revocation;
@@ -402,7 +404,8 @@ pub mod stores {
     //! Where the local users live: a Diesel database through rocket_db_pools ([`SqlitePool`],
     //! [`PgPool`], [`MysqlPool`]; the migrations run at ignite), [`MemoryStore`], a [`CachedStore`]
     //! in front of any, or your own [`UserStore`]. Each keeps a [`User`] row made from a
-    //! [`Profile`].
+    //! [`Profile`]. The same databases (or your own [`AttemptStore`]) count the attempts the
+    //! limits in front of Cognito refuse past.
     //!
     //! ```
     //! use rocket_warrant::stores::{MemoryStore, UserStore};
@@ -422,7 +425,7 @@ pub mod stores {
     #[cfg(feature = "sqlite")]
     #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
     pub use crate::store::SqlitePool;
-    pub use crate::store::{CachedStore, MemoryStore, Profile, StoreError, User, UserStore};
+    pub use crate::store::{AttemptStore, CachedStore, MemoryStore, Profile, StoreError, User, UserStore};
 }
 
 pub mod machine {

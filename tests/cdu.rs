@@ -452,6 +452,26 @@ async fn pages_escape_what_users_wrote() {
     assert!(page.has("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
 }
 
+/// `/metrics` in Prometheus' text format, for the admins only: the crate's counters with their
+/// labels, the sign-ins that just happened among them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admins_read_the_metrics_in_prometheus_format() {
+    need_emulator!();
+    let demo = cdu::demo().await;
+    let browser = Browser::new(&demo).await;
+    assert_eq!(browser.get("/metrics").await.status, Status::SeeOther, "anonymous: to the login page");
+    browser.login("demo", DEMO_PASSWORD, None).await;
+    assert_eq!(browser.get("/metrics").await.status, Status::Forbidden, "not an admin");
+    browser.login("admin", ADMIN_PASSWORD, None).await;
+    let page = browser.get("/metrics").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.has("# TYPE rocket_warrant_sign_ins_total counter"), "{}", page.body);
+    assert!(page.has(r#"rocket_warrant_sign_ins_total{method="srp",outcome="signed_in"}"#), "{}", page.body);
+    assert!(page.has(r#"rocket_warrant_cognito_calls_total{operation="InitiateAuth",outcome="ok"}"#));
+    assert!(page.has("rocket_warrant_cognito_call_seconds"));
+    assert!(!page.has("demo") && !page.has("admin\""), "no username in a label");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_group_is_read_from_the_settings() {
     need_emulator!();

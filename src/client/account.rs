@@ -6,6 +6,7 @@
 use aws_sdk_cognitoidentityprovider as cip;
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use tracing::Instrument;
 
 /// Where Cognito sent a code: `medium` `EMAIL` or `SMS`, the `destination` masked as Cognito
 /// shows it (`a***@e***`), and the `attribute` it went to (`email`, `phone_number`).
@@ -147,6 +148,7 @@ impl CognitoClient {
             .set_user_context_data(ctx.user_context())
             .set_client_metadata(ctx.metadata())
             .send()
+            .instrument(super::observe::span("SignUp"))
             .await
             .map_err(|e| account_error(e, None))?;
         Ok(SignedUp {
@@ -167,6 +169,7 @@ impl CognitoClient {
             .set_user_context_data(ctx.user_context())
             .set_client_metadata(ctx.metadata())
             .send()
+            .instrument(super::observe::span("ConfirmSignUp"))
             .await
             .map_err(|e| match account_error(e, Some(Error::WrongCode)) {
                 // By type, then by the words Cognito's users report: "User cannot be confirmed.
@@ -196,6 +199,7 @@ impl CognitoClient {
             .set_user_context_data(ctx.user_context())
             .set_client_metadata(ctx.metadata())
             .send()
+            .instrument(super::observe::span("ResendConfirmationCode"))
             .await;
         // By type, then by the words Cognito's users report for a confirmed user: "User is
         // already confirmed."
@@ -215,6 +219,7 @@ impl CognitoClient {
             .set_user_context_data(ctx.user_context())
             .set_client_metadata(ctx.metadata())
             .send()
+            .instrument(super::observe::span("ForgotPassword"))
             .await;
         match unless_unknown(out.map(|o| delivery(o.code_delivery_details())), |e| e) {
             // A user whose password cannot be reset now (disabled, "User is disabled."; waiting
@@ -244,6 +249,7 @@ impl CognitoClient {
             .set_user_context_data(ctx.user_context())
             .set_client_metadata(ctx.metadata())
             .send()
+            .instrument(super::observe::span("ConfirmForgotPassword"))
             .await
             .map_err(|e| account_error(e, Some(Error::WrongCode)))?;
         Ok(())
@@ -257,6 +263,7 @@ impl CognitoClient {
             .previous_password(old)
             .proposed_password(new)
             .send()
+            .instrument(super::observe::span("ChangePassword"))
             .await
             .map_err(|e| match account_error(e, Some(Error::SessionExpired)) {
                 // One type for two causes: a wrong previous password, "Incorrect username or
@@ -283,6 +290,7 @@ impl CognitoClient {
             .access_token(access_token)
             .set_user_attributes(Some(attributes))
             .send()
+            .instrument(super::observe::span("UpdateUserAttributes"))
             .await
             .map_err(token_call_error)?;
         Ok(out.code_delivery_details_list().iter().filter_map(|d| delivery(Some(d))).collect())
@@ -295,6 +303,7 @@ impl CognitoClient {
             .access_token(access_token)
             .attribute_name(attribute)
             .send()
+            .instrument(super::observe::span("GetUserAttributeVerificationCode"))
             .await
             .map_err(token_call_error)?;
         delivery(out.code_delivery_details())
@@ -309,6 +318,7 @@ impl CognitoClient {
             .attribute_name(attribute)
             .code(code)
             .send()
+            .instrument(super::observe::span("VerifyUserAttribute"))
             .await
             .map_err(token_call_error)?;
         Ok(())
@@ -317,7 +327,12 @@ impl CognitoClient {
     /// DeleteUser with the user's access token.
     pub(crate) async fn delete_user(&self, access_token: &str) -> Result<(), Error> {
         refuse_offline!(self);
-        (self.client.delete_user()).access_token(access_token).send().await.map_err(token_call_error)?;
+        (self.client.delete_user())
+            .access_token(access_token)
+            .send()
+            .instrument(super::observe::span("DeleteUser"))
+            .await
+            .map_err(token_call_error)?;
         Ok(())
     }
 }

@@ -29,6 +29,8 @@ pub(crate) struct CognitoClient {
     pub(super) proofs: std::sync::Arc<std::sync::atomic::AtomicU64>,
     pub(super) refreshes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     pub(super) refresh_calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Counts and times every call (metrics, and the tests' count of calls made).
+    pub(super) observe: super::observe::Observe,
     /// The test pool's Cognito, in the process, when the settings name it.
     #[cfg(feature = "testing")]
     pub(super) offline: Option<offline::OfflineCognito>,
@@ -83,8 +85,11 @@ impl CognitoClient {
     /// The client for the settings, on `sdk_config` (see [`sdk_config`]). Nothing is sent
     /// until the first call.
     pub(crate) fn new(config: &Config, sdk_config: &aws_config::SdkConfig) -> CognitoClient {
+        let observe = super::observe::Observe::default();
+        let conf = cip::config::Builder::from(sdk_config).interceptor(observe.clone()).build();
         CognitoClient {
-            client: cip::Client::new(sdk_config),
+            client: cip::Client::from_conf(conf),
+            observe,
             pool_id: config.user_pool_id.clone(),
             client_id: config.app_client_id.clone(),
             client_secret: config.app_client_secret.clone(),
@@ -110,6 +115,12 @@ impl CognitoClient {
     pub(crate) fn refreshes(&self) -> (u64, u64) {
         use std::sync::atomic::Ordering::Relaxed;
         (self.refreshes.load(Relaxed), self.refresh_calls.load(Relaxed))
+    }
+
+    /// Calls made to Cognito through the SDK (any answer, retries apart).
+    #[cfg(feature = "testing")]
+    pub(crate) fn calls(&self) -> u64 {
+        self.observe.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The SDK client, for calls this crate does not wrap.

@@ -2,6 +2,7 @@
 //! the device's secret), UpdateDeviceStatus, ListDevices and ForgetDevice.
 
 use aws_sdk_cognitoidentityprovider::types::{DeviceRememberedStatusType, DeviceSecretVerifierConfigType};
+use tracing::Instrument;
 
 /// A device Cognito tracks for the user ([`Cognito::devices`](crate::Cognito::devices)).
 ///
@@ -60,6 +61,7 @@ impl CognitoClient {
             .device_secret_verifier_config(verifier)
             .set_device_name(name)
             .send()
+            .instrument(super::observe::span("ConfirmDevice"))
             .await
             .map_err(token_call_error)?;
         Ok((secret.password, out.user_confirmation_necessary))
@@ -81,6 +83,7 @@ impl CognitoClient {
             .device_key(key)
             .device_remembered_status(status)
             .send()
+            .instrument(super::observe::span("UpdateDeviceStatus"))
             .await
             .map_err(token_call_error)?;
         Ok(())
@@ -96,6 +99,7 @@ impl CognitoClient {
                 .limit(PAGE)
                 .set_pagination_token(page)
                 .send()
+                .instrument(super::observe::span("ListDevices"))
                 .await
                 .map_err(token_call_error)?;
             for d in out.devices() {
@@ -124,6 +128,7 @@ impl CognitoClient {
             .access_token(access_token)
             .device_key(key)
             .send()
+            .instrument(super::observe::span("ForgetDevice"))
             .await
             .map_err(token_call_error)?;
         Ok(())

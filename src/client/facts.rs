@@ -6,6 +6,7 @@
 //! under 450.)
 
 use std::time::Duration;
+use tracing::Instrument;
 
 use aws_sdk_cognitoidentityprovider as cip;
 
@@ -353,6 +354,7 @@ impl super::connection::CognitoClient {
             .user_pool_id(&self.pool_id)
             .client_id(&self.client_id)
             .send()
+            .instrument(super::observe::span("DescribeUserPoolClient"))
             .await
             .map_err(|e| sdk_error(e, |_, _| None))?;
         let Some(client) = out.user_pool_client else {
@@ -404,7 +406,14 @@ impl super::connection::CognitoClient {
             ..ClientFacts::default()
         };
         // Without the permission, or from a Cognito that does not say: the settings stand.
-        let pool = self.client.describe_user_pool().user_pool_id(&self.pool_id).send().await.ok();
+        let pool = self
+            .client
+            .describe_user_pool()
+            .user_pool_id(&self.pool_id)
+            .send()
+            .instrument(super::observe::span("DescribeUserPool"))
+            .await
+            .ok();
         if let Some(pool) = pool.and_then(|out| out.user_pool) {
             facts.issuer = pool.issuer_configuration.and_then(|c| c.r#type).map(|kind| match kind {
                 cip::types::IssuerType::Updated => crate::config::Issuer::Updated,

@@ -7,6 +7,7 @@ mod devices;
 mod errors;
 mod facts;
 mod modexp;
+mod observe;
 #[cfg(feature = "testing")]
 pub(crate) mod offline;
 mod reply;

@@ -4,6 +4,7 @@ use super::connection::CognitoClient;
 use super::errors::{misconfigured, sdk_error, sdk_error_by_type, session_error};
 use crate::error::{Error, ServiceError};
 use crate::tokens::Tokens;
+use tracing::Instrument;
 
 /// A user's attributes as GetUser returns them ([`Cognito::user_attributes`](crate::Cognito::user_attributes)).
 ///
@@ -43,6 +44,22 @@ impl CognitoClient {
         cognito_username: &str,
         device_key: Option<&str>,
     ) -> Result<Tokens, Error> {
+        let span = tracing::info_span!("rocket_warrant.refresh");
+        let result = self.refresh_once(refresh_token, cognito_username, device_key).instrument(span).await;
+        crate::metrics::refresh(match &result {
+            Ok(_) => "answered",
+            Err(Error::SessionExpired | Error::RefreshTokenReused) => "refused",
+            Err(_) => "failed",
+        });
+        result
+    }
+
+    async fn refresh_once(
+        &self,
+        refresh_token: &str,
+        cognito_username: &str,
+        device_key: Option<&str>,
+    ) -> Result<Tokens, Error> {
         #[cfg(feature = "testing")]
         if let Some(offline) = &self.offline {
             self.refresh_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -64,7 +81,7 @@ impl CognitoClient {
         let with_secret = self.client_secret.is_some();
         // By type alone: no public source gives Cognito's words for a wrong ClientSecret here
         // (launch compares the secret with the app client's, so a wrong one does not get here).
-        let out = req.send().await.map_err(|e| {
+        let out = req.send().instrument(super::observe::span("GetTokensFromRefreshToken")).await.map_err(|e| {
             sdk_error_by_type(e, |code, message| match code {
                 // Rotated out past its grace period: by another refresh of the session, which
                 // may live on (GetTokensFromRefreshToken reference, Errors).
@@ -130,7 +147,7 @@ impl CognitoClient {
         if let Some(secret) = &self.client_secret {
             req = req.client_secret(secret.expose());
         }
-        req.send().await.map_err(|e| {
+        req.send().instrument(super::observe::span("RevokeToken")).await.map_err(|e| {
             sdk_error(e, |code, message| match code {
                 // Not one of this client's live refresh tokens: nothing left to revoke.
                 "UnsupportedTokenTypeException" => Some(Error::SessionExpired),
@@ -150,7 +167,14 @@ impl CognitoClient {
         if let Some(offline) = &self.offline {
             return offline.get_user(access_token);
         }
-        let out = self.client.get_user().access_token(access_token).send().await.map_err(session_error)?;
+        let out = self
+            .client
+            .get_user()
+            .access_token(access_token)
+            .send()
+            .instrument(super::observe::span("GetUser"))
+            .await
+            .map_err(session_error)?;
         Ok(UserAttributes {
             username: out.username().to_owned(),
             attributes: out
@@ -167,7 +191,13 @@ impl CognitoClient {
         if let Some(offline) = &self.offline {
             return offline.global_sign_out(access_token);
         }
-        self.client.global_sign_out().access_token(access_token).send().await.map_err(session_error)?;
+        self.client
+            .global_sign_out()
+            .access_token(access_token)
+            .send()
+            .instrument(super::observe::span("GlobalSignOut"))
+            .await
+            .map_err(session_error)?;
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! TOTP association, and a remembered device's proof.
 
 use std::collections::HashMap;
+use tracing::Instrument;
 
 use aws_sdk_cognitoidentityprovider as cip;
 use cip::types::{AuthFlowType, ChallengeNameType};
@@ -51,6 +52,7 @@ impl CognitoClient {
                 .set_user_context_data(ctx.user_context())
                 .set_client_metadata(ctx.metadata())
                 .send()
+                .instrument(super::observe::span("InitiateAuth"))
                 .await
                 .map(Reply::from)
                 .map_err(initiate_error)?,
@@ -62,6 +64,7 @@ impl CognitoClient {
                 .set_context_data(ctx.admin_context())
                 .set_client_metadata(ctx.metadata())
                 .send()
+                .instrument(super::observe::span("AdminInitiateAuth"))
                 .await
                 .map(Reply::from)
                 .map_err(initiate_error)?,
@@ -89,7 +92,12 @@ impl CognitoClient {
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
         }
-        let reply = req.send().await.map(Reply::from).map_err(initiate_error)?;
+        let reply = req
+            .send()
+            .instrument(super::observe::span("InitiateAuth"))
+            .await
+            .map(Reply::from)
+            .map_err(initiate_error)?;
         self.signed_in(reply, username, ctx).await
     }
 
@@ -145,7 +153,7 @@ impl CognitoClient {
         if let Some(device) = device {
             req = req.auth_parameters("DEVICE_KEY", &device.key);
         }
-        let reply = match req.send().await.map_err(initiate_error) {
+        let reply = match req.send().instrument(super::observe::span("InitiateAuth")).await.map_err(initiate_error) {
             Ok(out) => Reply::from(out),
             // An unknown user is refused here, a wrong password only after the proof.
             Err(Error::InvalidCredentials) => return self.refuse_after_decoy_proof(srp, username, password).await,
@@ -252,6 +260,7 @@ impl CognitoClient {
                     .session(pending.session())
                     .user_code(code)
                     .send()
+                    .instrument(super::observe::span("VerifySoftwareToken"))
                     .await
                     .map_err(challenge_error)?;
                 let session = out.session().unwrap_or(pending.session()).to_owned();
@@ -272,8 +281,14 @@ impl CognitoClient {
                 answer: "an authenticator enrolment",
             });
         }
-        let out =
-            self.client.associate_software_token().session(pending.session()).send().await.map_err(challenge_error)?;
+        let out = self
+            .client
+            .associate_software_token()
+            .session(pending.session())
+            .send()
+            .instrument(super::observe::span("AssociateSoftwareToken"))
+            .await
+            .map_err(challenge_error)?;
         let session = out.session().unwrap_or(pending.session()).to_owned();
         let next = PendingChallenge::new(Challenge::MfaSetup, pending.username().to_owned(), session).enrolling();
         Ok(TotpSetup::new(out.secret_code().unwrap_or_default().to_owned(), next))
@@ -328,6 +343,7 @@ impl CognitoClient {
                 .set_context_data(ctx.admin_context())
                 .set_client_metadata(ctx.metadata())
                 .send()
+                .instrument(super::observe::span("AdminRespondToAuthChallenge"))
                 .await
                 .map(Reply::from)
                 .map_err(|e| mapping.map(e));
@@ -340,6 +356,7 @@ impl CognitoClient {
             .set_user_context_data(ctx.user_context())
             .set_client_metadata(ctx.metadata())
             .send()
+            .instrument(super::observe::span("RespondToAuthChallenge"))
             .await
             .map(Reply::from)
             .map_err(|e| mapping.map(e))

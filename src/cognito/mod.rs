@@ -11,10 +11,11 @@ use rocket::{Ignite, Rocket, Sentinel};
 use crate::client::CognitoClient;
 use crate::config::{Config, ConfigError, SessionMode};
 use crate::cookies::{Sealer, TokenCookies};
+use crate::limits::Limits;
 use crate::revocation::Revocations;
 use crate::session::{CookieSessions, ServerSessions, Sessions};
 use crate::state::{Parts, Shared};
-use crate::store::{SessionStore, UserStore};
+use crate::store::{AttemptStore, MemoryStore, SessionStore, UserStore};
 use crate::tokens::clock::Clock;
 use crate::tokens::{Jwks, Verifier};
 use crate::users::Users;
@@ -76,6 +77,8 @@ pub(crate) struct Build {
     pub(crate) row_ttl: std::time::Duration,
     /// Where server-side sessions and revocations are kept.
     pub(crate) sessions: Option<Arc<dyn SessionStore>>,
+    /// Where the limits count attempts (memory when none).
+    pub(crate) attempts: Option<Arc<dyn AttemptStore>>,
     /// The clock the tests set (the system clock otherwise).
     pub(crate) clock: Option<Arc<dyn Clock>>,
 }
@@ -84,7 +87,7 @@ impl Cognito {
     /// Builds everything from validated-here settings: keys, verifier, client, sessions. The
     /// fairing calls it at ignite.
     pub(crate) async fn build(build: Build) -> Result<Cognito, ConfigError> {
-        let Build { config, sealer, users, row_ttl, sessions: session_store, clock } = build;
+        let Build { config, sealer, users, row_ttl, sessions: session_store, attempts, clock } = build;
         config.validate()?;
         let refuse_revoked = config.refuse_revoked_tokens.unwrap_or(session_store.is_some());
         let revocations = Revocations::new(refuse_revoked, session_store.clone(), config.revocation_sync);
@@ -145,8 +148,10 @@ impl Cognito {
         let sdk_config = crate::client::sdk_config(&config).await;
         let client = CognitoClient::new(&config, &sdk_config);
         let users = Users::new(users, config.attr_mapping.clone(), config.create_unknown_users, row_ttl);
+        let attempts = attempts.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let limits = Limits::new(config.limits.clone(), attempts, *sealer.attempt_key());
         let cookies = TokenCookies::new(&config, sealer);
-        let parts = Parts { config, sdk_config, verifier, other_pools, client, users, revocations, cookies };
+        let parts = Parts { config, sdk_config, verifier, other_pools, client, users, revocations, cookies, limits };
         let shared = Shared::new(parts);
         Ok(Cognito { inner: Arc::new(Inner { shared, sessions }) })
     }
@@ -207,6 +212,7 @@ impl Cognito {
             refreshes,
             refresh_calls,
             srp_proofs: shared.client.srp_proofs(),
+            cognito_calls: shared.client.calls(),
             key_fetches: shared.verifier.jwks().fetch_count(),
             cached_kids: shared.verifier.jwks().cached_kids(),
             cached_tokens: shared.verifier.cache().len(),
@@ -242,6 +248,9 @@ pub struct Counters {
     pub refresh_calls: u64,
     /// SRP password proofs computed (an unknown user's login computes one too).
     pub srp_proofs: u64,
+    /// Calls made to Cognito through the SDK, whatever it answered (the offline test pool's
+    /// are not counted).
+    pub cognito_calls: u64,
     /// Signing-key fetches attempted.
     pub key_fetches: u64,
     /// The `kid`s of the signing keys now cached.

@@ -24,7 +24,7 @@ mod validate;
 mod values;
 
 pub use self::validate::ConfigError;
-pub use self::values::{AuthFlow, Issuer, OtherPool, SameSite, Secret, SessionMode};
+pub use self::values::{AuthFlow, Issuer, Limit, Limits, OtherPool, SameSite, Secret, SessionMode};
 
 /// The Cognito settings of an application.
 ///
@@ -221,6 +221,12 @@ pub struct Config {
     /// The header the `ApiKey` guard reads (django-warrant's `Authorization-Id`).
     #[serde(default = "default_api_key_header")]
     pub api_key_header: String,
+    /// Limits on the attempts that reach Cognito with what a user typed (`[default.cognito.limits]`):
+    /// per client address, per username tried and per account, each a number of attempts in a
+    /// window. An attempt past one is refused with [`Error::Limited`](crate::Error::Limited)
+    /// (429, `Retry-After`) and never reaches Cognito.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 /// The defaults the verifier also starts from, written once.

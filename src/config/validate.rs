@@ -265,6 +265,17 @@ impl Config {
             }
         }
         self.validate_managed_login()?;
+        let limits = &self.limits;
+        for (key, limit) in [
+            ("limits.per_address", limits.per_address),
+            ("limits.per_username", limits.per_username),
+            ("limits.per_account", limits.per_account),
+        ] {
+            let secs = limit.window.as_secs();
+            if limit.is_on() && !(1..=86_400).contains(&secs) {
+                return Err(invalid(key, format!("window_secs = {secs}: a window is 1 second to a day (86400)")));
+            }
+        }
         if let Some(header) = &self.trusted_ip_header {
             let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
             if header.is_empty() || !header.bytes().all(token) {

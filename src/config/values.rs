@@ -148,3 +148,91 @@ pub enum SessionMode {
     /// can be listed and ended.
     Database,
 }
+
+/// The limits on attempts in front of Cognito (`limits`): each counts every attempt it sees in
+/// a window (a correct password or code counts too, so that signing in to an account of one's
+/// own never resets a count), and refuses those past its `attempts` until the window ends.
+///
+/// ```toml
+/// [default.cognito.limits]
+/// per_address = { attempts = 50, window_secs = 300 }
+/// per_username = { attempts = 10, window_secs = 900 }
+/// per_account = { attempts = 10, window_secs = 900 }
+/// ```
+///
+/// ```
+/// use rocket_warrant::config::Limits;
+///
+/// let limits = Limits::default();
+/// assert_eq!((limits.per_address.attempts, limits.per_address.window.as_secs()), (50, 300));
+/// assert_eq!((limits.per_username.attempts, limits.per_username.window.as_secs()), (10, 900));
+/// assert_eq!((limits.per_account.attempts, limits.per_account.window.as_secs()), (10, 900));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Attempts from one client address (its `/64` for IPv6, where one host holds them all),
+    /// the address taken as `trusted_ip_header` and `trusted_proxies` say: every path, whatever
+    /// the username. Generous enough for an office behind one address.
+    #[serde(default = "Limit::per_address")]
+    pub per_address: Limit,
+    /// Attempts naming one username (as typed, case and spaces aside): sign-in, sign-up and its
+    /// confirmation, a forgotten password and its reset. Guessing one user's password from many
+    /// addresses stops here.
+    #[serde(default = "Limit::per_username")]
+    pub per_username: Limit,
+    /// Attempts on one account once it is known: each answer to a sign-in's step (a code, a new
+    /// password), re-authentication, a password change, an attribute's verification code.
+    #[serde(default = "Limit::per_account")]
+    pub per_account: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            per_address: Limit::per_address(),
+            per_username: Limit::per_username(),
+            per_account: Limit::per_account(),
+        }
+    }
+}
+
+/// One limit: at most `attempts` in each window of `window_secs` (`attempts = 0` turns it off).
+///
+/// ```
+/// use std::time::Duration;
+/// use rocket_warrant::config::Limit;
+///
+/// let limit = Limit { attempts: 5, window: Duration::from_secs(60) };
+/// assert!(limit.is_on());
+/// assert!(!Limit { attempts: 0, ..limit }.is_on());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    /// Attempts allowed in one window; 0 turns the limit off.
+    pub attempts: u32,
+    /// The window (`window_secs`), 1 second to a day.
+    #[serde(rename = "window_secs", deserialize_with = "super::secs")]
+    pub window: std::time::Duration,
+}
+
+impl Limit {
+    /// Whether the limit refuses anything.
+    pub fn is_on(&self) -> bool {
+        self.attempts > 0
+    }
+
+    fn per_address() -> Limit {
+        Limit { attempts: 50, window: std::time::Duration::from_secs(300) }
+    }
+
+    fn per_username() -> Limit {
+        Limit { attempts: 10, window: std::time::Duration::from_secs(900) }
+    }
+
+    fn per_account() -> Limit {
+        Limit { attempts: 10, window: std::time::Duration::from_secs(900) }
+    }
+}

@@ -21,6 +21,8 @@ const TAG: usize = 16;
 #[derive(Clone)]
 pub(crate) struct Sealer {
     cipher: Aes256Gcm,
+    /// The key of the limits' digests (another HKDF label of the same secret).
+    attempt_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Sealer {
@@ -100,7 +102,17 @@ impl Sealer {
         hkdf::Hkdf::<sha2::Sha256>::new(Some(b"rocket_warrant"), material)
             .expand(b"session seal v1", &mut key)
             .expect("32 bytes is a valid HKDF-SHA256 length");
-        Sealer { cipher: Aes256Gcm::new(&key.into()) }
+        let mut attempt_key = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(b"rocket_warrant"), material)
+            .expand(b"attempt keys v1", &mut attempt_key)
+            .expect("32 bytes is a valid HKDF-SHA256 length");
+        Sealer { cipher: Aes256Gcm::new(&key.into()), attempt_key }
+    }
+
+    /// The key the limits digest what they count under: every instance with the same
+    /// `secret_key` counts under the same digests.
+    pub(crate) fn attempt_key(&self) -> &[u8; 32] {
+        &self.attempt_key
     }
 
     /// `plaintext` sealed for `label` (a cookie's name: a value moved to another cookie does

@@ -180,7 +180,7 @@ impl<'r> SignIn<'r> {
     ///
     /// As [`Cognito::confirm_sign_up`].
     pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<(), Error> {
-        self.cognito.shared().client.confirm_sign_up(username, code, &self.ctx).await
+        crate::account::confirm_sign_up(self.cognito.shared(), username, code, &self.ctx).await
     }
 
     /// [`Cognito::resend_confirmation_code`], with the request's context.
@@ -189,7 +189,7 @@ impl<'r> SignIn<'r> {
     ///
     /// As [`Cognito::resend_confirmation_code`].
     pub async fn resend_confirmation_code(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
-        self.cognito.shared().client.resend_confirmation_code(username, &self.ctx).await
+        crate::account::resend_confirmation_code(self.cognito.shared(), username, &self.ctx).await
     }
 
     /// [`Cognito::forgot_password`], with the request's context.
@@ -198,7 +198,7 @@ impl<'r> SignIn<'r> {
     ///
     /// As [`Cognito::forgot_password`].
     pub async fn forgot_password(&self, username: &str) -> Result<Option<CodeDelivery>, Error> {
-        self.cognito.shared().client.forgot_password(username, &self.ctx).await
+        crate::account::forgot_password(self.cognito.shared(), username, &self.ctx).await
     }
 
     /// [`Cognito::confirm_forgot_password`], with the request's context.
@@ -207,7 +207,7 @@ impl<'r> SignIn<'r> {
     ///
     /// As [`Cognito::confirm_forgot_password`].
     pub async fn confirm_forgot_password(&self, username: &str, code: &str, new_password: &str) -> Result<(), Error> {
-        self.cognito.shared().client.confirm_forgot_password(username, code, new_password, &self.ctx).await
+        crate::account::confirm_forgot_password(self.cognito.shared(), (username, code, new_password), &self.ctx).await
     }
 
     /// Starts a sign-in with a code and no password (`auth_flow = "user_auth"`): `factor` is
@@ -281,6 +281,39 @@ impl<'r> SignIn<'r> {
     /// Those of [`start_sign_in`](SignIn::start_sign_in).
     pub async fn start_reauthentication(&self, user: &CognitoClaims) -> Result<Login, Error> {
         signin::start_reauthentication(self.cognito.shared(), user.claims(), &self.ctx).await
+    }
+
+    /// [`Cognito::change_password`], counted against the limits with the request's address too.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::change_password`].
+    pub async fn change_password(&self, access_token: &str, old: &str, new: &str) -> Result<(), Error> {
+        crate::account::change_password(self.cognito.shared(), access_token, (old, new), &self.ctx).await
+    }
+
+    /// [`Cognito::send_verification_code`], counted against the limits with the request's
+    /// address too.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::send_verification_code`].
+    pub async fn send_verification_code(&self, access_token: &str, attribute: &str) -> Result<CodeDelivery, Error> {
+        crate::account::send_verification_code(self.cognito.shared(), access_token, attribute, &self.ctx).await
+    }
+
+    /// [`Cognito::verify_attribute`], counted against the limits with the request's address too.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::verify_attribute`].
+    pub async fn verify_attribute(
+        &self,
+        access_token: &str,
+        attribute: &str,
+        code: &str,
+    ) -> Result<Option<crate::store::User>, Error> {
+        crate::account::verify_attribute(self.cognito.shared(), access_token, attribute, code, &self.ctx).await
     }
 
     /// The key of the device this browser remembers for the user of `username`, if any.

@@ -226,6 +226,18 @@ pub(crate) fn fail<T>(e: &AuthError) -> Outcome<T, AuthError> {
     Outcome::Error((e.status(), e.clone()))
 }
 
+/// `outcome`, counted for `guard`: accepted, refused (4xx: no session, a token refused) or
+/// unavailable (5xx: the keys or the store out of reach).
+pub(crate) fn observed<T>(guard: &'static str, outcome: Outcome<T, AuthError>) -> Outcome<T, AuthError> {
+    let label = match &outcome {
+        Outcome::Success(_) => "accepted",
+        Outcome::Error((status, _)) if status.code >= 500 => "unavailable",
+        Outcome::Error(_) | Outcome::Forward(_) => "refused",
+    };
+    crate::metrics::guard(guard, label);
+    outcome
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for CognitoClaims {
     type Error = AuthError;
@@ -234,10 +246,11 @@ impl<'r> FromRequest<'r> for CognitoClaims {
         let Some(cognito) = req.rocket().state::<Cognito>() else {
             return fail(&AuthError::Missing);
         };
-        match cognito.sessions().home_user(cognito.shared(), req).await {
+        let outcome = match cognito.sessions().home_user(cognito.shared(), req).await {
             Ok(credentials) => Outcome::Success(CognitoClaims(credentials)),
             Err(e) => fail(&e),
-        }
+        };
+        observed("CognitoClaims", outcome)
     }
 }
 
@@ -250,12 +263,15 @@ impl<'r> FromRequest<'r> for CognitoUser {
             return fail(&AuthError::Missing);
         };
         match cognito.sessions().user(cognito.shared(), req).await {
-            Ok(authenticated) => Outcome::Success(CognitoUser {
-                credentials: authenticated.credentials,
-                id_token: authenticated.id_token,
-                user: authenticated.user,
-            }),
-            Err(e) => fail(&e),
+            Ok(authenticated) => observed(
+                "CognitoUser",
+                Outcome::Success(CognitoUser {
+                    credentials: authenticated.credentials,
+                    id_token: authenticated.id_token,
+                    user: authenticated.user,
+                }),
+            ),
+            Err(e) => observed("CognitoUser", fail(&e)),
         }
     }
 }

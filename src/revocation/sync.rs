@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::list::Revoked;
-use crate::store::Revocation;
 use crate::store::SessionStore;
+use crate::store::{Revocation, RevocationKey};
 use crate::tokens::Now;
 
 /// Revocations are read again from this far before the last read: instances whose clocks
@@ -118,6 +118,11 @@ impl RevocationSync {
             return;
         }
         inner.revoked.add([&revocation]);
+        crate::metrics::revocation(match revocation.key {
+            RevocationKey::SignIn(_) => "sign_in",
+            RevocationKey::User(_) => "everywhere",
+            RevocationKey::Token(_) => "token",
+        });
         if let Some(store) = &inner.store {
             if let Err(e) = store.revoke(&revocation).await {
                 log::warn!(

@@ -13,11 +13,13 @@ use rocket::http::CookieJar;
 pub(crate) use self::kept::kept;
 pub(crate) use crate::challenge::{Answer, Challenge, PendingChallenge, TotpSetup};
 use crate::client::Issued;
+use crate::config::AuthFlow;
 pub(crate) use crate::context::Ctx;
 use crate::context::KeptDevice;
 use crate::cookies;
 use crate::cookies::device::{self, NewDevice};
 use crate::error::Error;
+use crate::limits::Attempt;
 use crate::proof::{Factor, Factors, Proof};
 use crate::session::Sessions;
 use crate::state::Shared;
@@ -106,6 +108,18 @@ impl Login {
 
 /// Authenticates with the configured flow; see [`Cognito::login`](crate::Cognito::login).
 pub(crate) async fn login(shared: &Shared, username: &str, password: &str, ctx: &Ctx) -> Result<Login, Error> {
+    password_sign_in(shared, username, password, ctx, false).await
+}
+
+/// A sign-in with a password, counted against the limits on the username typed, or with
+/// `account` on the account (a re-authentication's).
+async fn password_sign_in(
+    shared: &Shared,
+    username: &str,
+    password: &str,
+    ctx: &Ctx,
+    account: bool,
+) -> Result<Login, Error> {
     let username = username.trim();
     let too_long = |s: &str, max| s.chars().count() > max;
     if username.is_empty()
@@ -115,9 +129,36 @@ pub(crate) async fn login(shared: &Shared, username: &str, password: &str, ctx: 
     {
         return Err(Error::InvalidCredentials);
     }
-    let proved = Factors::default().with(Factor::Password);
-    let issued = shared.client.authenticate(username, password, ctx).await.map_err(|e| after(e, proved, None))?;
-    finish(shared, issued, Some(username), ctx, proved).await
+    let result = async {
+        shared.limit(ctx, if account { Attempt::account(username) } else { Attempt::username(username) }).await?;
+        let proved = Factors::default().with(Factor::Password);
+        let issued = shared.client.authenticate(username, password, ctx).await.map_err(|e| after(e, proved, None))?;
+        finish(shared, issued, Some(username), ctx, proved).await
+    }
+    .await;
+    let method = match shared.config.auth_flow {
+        AuthFlow::UserSrp => "srp",
+        AuthFlow::UserPassword => "password",
+        AuthFlow::AdminUserPassword => "admin",
+        AuthFlow::UserAuth => "user_auth_srp",
+    };
+    crate::metrics::sign_in(method, outcome(&result));
+    result
+}
+
+/// A sign-in step's outcome, as its metric's label says it.
+pub(crate) fn outcome<T>(result: &Result<T, Error>) -> &'static str {
+    match result {
+        Ok(_) => "signed_in",
+        Err(Error::ChallengeRequired(_)) => "challenge",
+        Err(Error::InvalidCredentials) => "invalid_credentials",
+        Err(Error::WrongCode | Error::CodeExpired | Error::PasswordRejected(_) | Error::WrongAnswer { .. }) => {
+            "wrong_answer"
+        }
+        Err(Error::Limited { .. }) => "limited",
+        Err(e) if e.status().code >= 500 => "failed",
+        Err(_) => "refused",
+    }
 }
 
 /// Re-authenticates the signed-in user `claims` with their password; see
@@ -137,7 +178,7 @@ pub(crate) async fn reauthenticate(
         }
         e => e,
     };
-    let mut login = login(shared, username, password, ctx).await.map_err(reauth)?;
+    let mut login = password_sign_in(shared, username, password, ctx, true).await.map_err(reauth)?;
     login.reauthenticates = Some(claims.sub.clone());
     Ok(login)
 }
@@ -146,7 +187,7 @@ pub(crate) async fn reauthenticate(
 /// [`SignIn::start_reauthentication`](crate::SignIn::start_reauthentication).
 pub(crate) async fn start_reauthentication(shared: &Shared, claims: &Claims, ctx: &Ctx) -> Result<Login, Error> {
     let username = claims.cognito_username().ok_or(Error::MachineClient)?;
-    let mut login = start(shared, username, ctx).await.map_err(|e| match e {
+    let mut login = start_counted(shared, username, ctx, true).await.map_err(|e| match e {
         Error::ChallengeRequired(pending) => {
             let proved = pending.proved();
             Error::ChallengeRequired(pending.after(proved, Some(claims.sub.clone())))
@@ -180,12 +221,23 @@ fn after(e: Error, proved: Factors, reauthenticates: Option<String>) -> Error {
 
 /// Starts a sign-in without a password; see [`Cognito::start_sign_in`](crate::Cognito::start_sign_in).
 pub(crate) async fn start(shared: &Shared, username: &str, ctx: &Ctx) -> Result<Login, Error> {
+    start_counted(shared, username, ctx, false).await
+}
+
+/// [`start`], counted on the username typed, or with `account` on the account.
+async fn start_counted(shared: &Shared, username: &str, ctx: &Ctx, account: bool) -> Result<Login, Error> {
     let username = username.trim();
     if username.is_empty() || username.chars().count() > MAX_USERNAME {
         return Err(Error::InvalidCredentials);
     }
-    let issued = shared.client.start_user_auth(username, ctx).await?;
-    finish(shared, issued, Some(username), ctx, Factors::default()).await
+    let result = async {
+        shared.limit(ctx, if account { Attempt::account(username) } else { Attempt::username(username) }).await?;
+        let issued = shared.client.start_user_auth(username, ctx).await?;
+        finish(shared, issued, Some(username), ctx, Factors::default()).await
+    }
+    .await;
+    crate::metrics::sign_in("user_auth", outcome(&result));
+    result
 }
 
 /// Starts a sign-in with a code as the first factor (`factor`: `EMAIL_OTP` or `SMS_OTP`), through
@@ -200,7 +252,10 @@ pub(crate) async fn start_with_code(
 ) -> Result<PendingChallenge, Error> {
     let stand_in = || PendingChallenge::decoy(Challenge::from_name(factor), username.trim());
     // The service's own trouble and the site's settings are told; nothing about the user is.
-    let told = |e: &Error| matches!(e, Error::Unavailable(_) | Error::Throttled | Error::Misconfigured(_));
+    // A limit refuses known and unknown usernames alike, so it is told too.
+    let told = |e: &Error| {
+        matches!(e, Error::Unavailable(_) | Error::Throttled | Error::Misconfigured(_) | Error::Limited { .. })
+    };
     let choice = match start(shared, username, ctx).await {
         Err(Error::ChallengeRequired(choice)) if *choice.challenge() == Challenge::SelectChallenge => choice,
         Err(e) if told(&e) => return Err(e),
@@ -230,6 +285,35 @@ pub(crate) async fn answer(
         }
         other => other,
     };
+    let result = answer_counted(shared, pending, answer, ctx).await;
+    crate::metrics::challenge_answer(challenge_label(pending.challenge()), outcome(&result));
+    result
+}
+
+/// The metric label of a known challenge: its Cognito name.
+fn challenge_label(challenge: &Challenge) -> &'static str {
+    match challenge {
+        Challenge::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
+        Challenge::SmsMfa => "SMS_MFA",
+        Challenge::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
+        Challenge::EmailOtp => "EMAIL_OTP",
+        Challenge::SelectMfaType => "SELECT_MFA_TYPE",
+        Challenge::SelectChallenge => "SELECT_CHALLENGE",
+        Challenge::SmsOtp => "SMS_OTP",
+        Challenge::WebAuthn => "WEB_AUTHN",
+        Challenge::MfaSetup => "MFA_SETUP",
+        Challenge::Other(_) => "other",
+    }
+}
+
+async fn answer_counted(
+    shared: &Shared,
+    pending: &PendingChallenge,
+    answer: Answer<'_>,
+    ctx: &Ctx,
+) -> Result<Login, Error> {
+    // A stand-in's username is the one typed, a real step's the account's: counted alike.
+    shared.limit(ctx, Attempt::account(pending.username())).await?;
     if pending.is_decoy() {
         // As much work as a real answer (Cognito refuses the stand-in's session), and the
         // answer a wrong code gets.

@@ -10,6 +10,7 @@ use crate::client::{ClientFacts, CognitoClient};
 use crate::config::Config;
 use crate::cookies::TokenCookies;
 use crate::error::Error;
+use crate::limits::Limits;
 use crate::revocation::Revocations;
 
 mod refresh;
@@ -30,6 +31,7 @@ pub(crate) struct Shared {
     pub(crate) revocations: Revocations,
     pub(crate) cookies: TokenCookies,
     pub(crate) refreshes: RefreshFlights,
+    pub(crate) limits: Limits,
     /// The app client's refresh-token validity in seconds, once launch has read it (until then,
     /// and when it cannot, the session's maximum age stands for it).
     refresh_validity: AtomicI64,
@@ -51,11 +53,12 @@ pub(crate) struct Parts {
     pub(crate) users: Users,
     pub(crate) revocations: Revocations,
     pub(crate) cookies: TokenCookies,
+    pub(crate) limits: Limits,
 }
 
 impl Shared {
     pub(crate) fn new(parts: Parts) -> Shared {
-        let Parts { config, sdk_config, verifier, other_pools, client, users, revocations, cookies } = parts;
+        let Parts { config, sdk_config, verifier, other_pools, client, users, revocations, cookies, limits } = parts;
         Shared {
             config,
             sdk_config,
@@ -66,6 +69,7 @@ impl Shared {
             revocations,
             cookies,
             refreshes: RefreshFlights::default(),
+            limits,
             refresh_validity: AtomicI64::new(i64::MAX),
         }
     }
@@ -114,6 +118,23 @@ impl Shared {
             return Err(Error::Token(VerifyError::Mismatched));
         }
         Ok((id, access))
+    }
+
+    /// Counts an attempt that is about to reach Cognito with what a user typed against the
+    /// limits: [`Error::Limited`] when one is reached (and then no call may follow).
+    pub(crate) async fn limit(
+        &self,
+        ctx: &crate::context::Ctx,
+        attempt: crate::limits::Attempt<'_>,
+    ) -> Result<(), Error> {
+        self.limits.check(ctx, attempt, self.now()).await
+    }
+
+    /// The account of an access token, for its limit: `None` when the token does not verify
+    /// (Cognito then refuses it as before; only the address is counted).
+    pub(crate) async fn account_of(&self, access_token: &str) -> Option<String> {
+        let claims = self.verify(access_token, TokenUse::Access).await.ok()?;
+        claims.cognito_username().map(str::to_owned)
     }
 
     /// The verifier's time (the clock tests may replace), seconds since the epoch.

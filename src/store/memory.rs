@@ -4,7 +4,7 @@ use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::fmt;
 
-use super::{Profile, SessionRecord, SessionStore, StoreError, User, UserStore};
+use super::{AttemptStore, Profile, SessionRecord, SessionStore, StoreError, User, UserStore};
 use super::{Revocation, RevocationKey};
 use crate::tokens::unix_now;
 
@@ -33,6 +33,7 @@ pub struct MemoryStore {
     users: Mutex<Users>,
     sessions: Mutex<HashMap<String, SessionRecord>>,
     revocations: Mutex<HashMap<RevocationKey, Revocation>>,
+    attempts: Mutex<HashMap<String, super::attempts::Counted>>,
 }
 
 #[derive(Default)]
@@ -186,6 +187,13 @@ impl SessionStore for MemoryStore {
     async fn revocations(&self, since: i64, now: i64) -> Result<Vec<Revocation>, StoreError> {
         let revocations = self.revocations.lock();
         Ok(revocations.values().filter(|r| r.revoked_at >= since && r.expires_at > now).cloned().collect())
+    }
+}
+
+#[rocket::async_trait]
+impl AttemptStore for MemoryStore {
+    async fn attempt(&self, key: &str, window_start: i64, window_end: i64) -> Result<u64, StoreError> {
+        Ok(super::attempts::count(&mut self.attempts.lock(), key, window_start, window_end))
     }
 }
 

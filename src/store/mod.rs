@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+mod attempts;
 mod cached;
 mod memory;
 mod revocation;
@@ -11,6 +12,7 @@ mod sessions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod sql;
 
+pub use attempts::AttemptStore;
 pub use cached::CachedStore;
 pub use memory::MemoryStore;
 pub use revocation::{Revocation, RevocationKey};

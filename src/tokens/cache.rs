@@ -31,7 +31,9 @@ impl TokenCache {
 
     /// The claims of a token verified before.
     pub(crate) fn get(&self, key: &TokenDigest, now: Instant) -> Option<Arc<Claims>> {
-        self.0.get(key, now)
+        let claims = self.0.get(key, now);
+        crate::metrics::cache_lookup("tokens", claims.is_some());
+        claims
     }
 
     /// Remembers a verified token.

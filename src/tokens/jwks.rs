@@ -323,6 +323,7 @@ impl Inner {
             Err(e) => Err(e),
         };
         let now = Instant::now();
+        crate::metrics::key_fetch(result.is_ok(), *result.as_ref().unwrap_or(&0));
         match &result {
             Ok(_) => {
                 state.last_success = Some(now);

@@ -92,6 +92,14 @@ async fn login(
             )),
             Status::Conflict,
         )),
+        // The site's own limit in front of Cognito: the same for every username.
+        Err(Error::Limited { retry_after_secs }) => Err(login_page(
+            &csrf,
+            next,
+            &form.username,
+            Some(&format!("Too many attempts: please try again in {retry_after_secs} seconds.")),
+            Status::TooManyRequests,
+        )),
         Err(Error::UserNotConfirmed) => Err(super::self_service::unconfirmed(&csrf, &form.username)),
         // A new password or an MFA code first: its own page.
         Err(Error::ChallengeRequired(pending)) => super::challenge::step(pending, next).map_err(|pending| {

@@ -213,3 +213,24 @@ async fn subscribe(
         }
     }
 }
+
+/// The Prometheus recorder the crate's metrics go to: installed once per process (a site built
+/// again in the same process, as the tests do, shares it).
+pub fn metrics_handle() -> metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Another recorder already installed (an application's own) keeps the metrics.
+            let _ = ::metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// The crate's metrics in Prometheus' text format, for the admins (a scraper signs in as one).
+#[get("/metrics")]
+pub fn prometheus(_admin: Admin, handle: &State<metrics_exporter_prometheus::PrometheusHandle>) -> String {
+    handle.render()
+}

@@ -104,7 +104,8 @@ pub fn build(figment: Figment) -> Rocket<Build> {
                 }
             }
         }))
-        .mount("/", routes![index])
+        .manage(admin::metrics_handle())
+        .mount("/", routes![index, admin::prometheus])
         .mount("/accounts", accounts::routes())
         .mount("/accounts", challenge::routes())
         .mount("/accounts", self_service::routes())

@@ -162,6 +162,7 @@ impl ServerSessions {
             version: 1,
         };
         self.store.insert(&record).await?;
+        crate::metrics::sessions("stored", 1);
         self.remember(&record, tokens);
         self.purge_now_and_then(now);
         Ok(secret)
@@ -240,13 +241,17 @@ impl ServerSessions {
     /// Ends the session of `id` in the store and in this instance's memory.
     pub(crate) async fn end_id(&self, id: &str) -> Result<bool, Error> {
         self.forget(id);
-        Ok(self.store.remove(id).await?)
+        let ended = self.store.remove(id).await?;
+        crate::metrics::sessions("ended", u64::from(ended));
+        Ok(ended)
     }
 
     /// Ends every session of `username`.
     pub(crate) async fn end_user(&self, username: &str) -> Result<u64, Error> {
         self.remembered.retain(|_, live| live.username != username);
-        Ok(self.store.remove_user(username).await?)
+        let ended = self.store.remove_user(username).await?;
+        crate::metrics::sessions("ended", ended);
+        Ok(ended)
     }
 
     /// When `record`'s session ends: its `expires_at`, or `cookie_max_age_secs` after its

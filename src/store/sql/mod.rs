@@ -24,8 +24,8 @@ pub use postgres::PgPool;
 pub use sqlite::SqlitePool;
 
 /// A public pool type over `DieselPool<$conn>`: a rocket_db_pools `Pool` (connections are
-/// `$conn`s, for the application's own queries), a [`UserStore`](crate::store::UserStore) and a
-/// [`SessionStore`](crate::store::SessionStore).
+/// `$conn`s, for the application's own queries), a [`UserStore`](crate::store::UserStore), a
+/// [`SessionStore`](crate::store::SessionStore) and an [`AttemptStore`](crate::store::AttemptStore).
 macro_rules! store_pool {
     ($(#[$doc:meta])* $name:ident($conn:ty)) => {
         $(#[$doc])*
@@ -107,6 +107,13 @@ macro_rules! store_pool {
             }
             async fn revocations(&self, since: i64, now: i64) -> Result<Vec<$crate::store::Revocation>, $crate::store::StoreError> {
                 self.0.revocations_since(since, now).await
+            }
+        }
+
+        #[rocket::async_trait]
+        impl $crate::store::AttemptStore for $name {
+            async fn attempt(&self, key: &str, window_start: i64, window_end: i64) -> Result<u64, $crate::store::StoreError> {
+                self.0.count_attempt(key, window_start, window_end).await
             }
         }
     };

@@ -60,7 +60,17 @@ user_queries!(
     // VALUES() rather than an alias: MariaDB has no `AS new` row alias.
     "INSERT INTO cognito_revocations (token_key, revoked_at, expires_at) VALUES (?, ?, ?) \
      ON DUPLICATE KEY UPDATE revoked_at = GREATEST(revoked_at, VALUES(revoked_at)), \
-     expires_at = GREATEST(expires_at, VALUES(expires_at))"
+     expires_at = GREATEST(expires_at, VALUES(expires_at))",
+    // No RETURNING: the count goes through LAST_INSERT_ID(expr), which this connection reads
+    // back next. MySQL assigns left to right, each right-hand side seeing the assignments
+    // before it: the count and the end read the old `window_start`, so it is moved last.
+    "INSERT INTO cognito_attempts (attempt_key, window_start, window_end, attempts) \
+     VALUES (?, ?, ?, LAST_INSERT_ID(1)) \
+     ON DUPLICATE KEY UPDATE \
+     attempts = LAST_INSERT_ID(IF(window_start >= VALUES(window_start), attempts + 1, 1)), \
+     window_end = IF(window_start >= VALUES(window_start), window_end, VALUES(window_end)), \
+     window_start = GREATEST(window_start, VALUES(window_start))",
+    Some("SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS attempts")
 );
 
 /// Migrates under the named lock, waiting at most `wait_secs` for another instance's migration.

@@ -198,6 +198,11 @@ where
         self.conn().await?.insert_revocation(&RevocationRow::from(revocation)).await.map_err(query_error)
     }
 
+    pub(crate) async fn count_attempt(&self, key: &str, start: i64, end: i64) -> Result<u64, StoreError> {
+        let count = self.conn().await?.count_attempt(key, start, end).await.map_err(query_error)?;
+        Ok(count.max(0) as u64)
+    }
+
     pub(crate) async fn revocations_since(&self, since: i64, now: i64) -> Result<Vec<Revocation>, StoreError> {
         let rows = self.conn().await?.revocations_since(since, now).await.map_err(query_error)?;
         // A key of a later version's kind is skipped, not an error.

@@ -60,5 +60,16 @@ user_queries!(
     "INSERT INTO cognito_revocations (token_key, revoked_at, expires_at) VALUES ($1, $2, $3) \
      ON CONFLICT (token_key) DO UPDATE SET \
      revoked_at = GREATEST(cognito_revocations.revoked_at, excluded.revoked_at), \
-     expires_at = GREATEST(cognito_revocations.expires_at, excluded.expires_at)"
+     expires_at = GREATEST(cognito_revocations.expires_at, excluded.expires_at)",
+    // One statement: the count of the live window, or 1 in a new one (a later window already
+    // counting keeps counting); the right-hand sides read the row as it was.
+    "INSERT INTO cognito_attempts (attempt_key, window_start, window_end, attempts) VALUES ($1, $2, $3, 1) \
+     ON CONFLICT (attempt_key) DO UPDATE SET \
+     attempts = CASE WHEN cognito_attempts.window_start >= excluded.window_start \
+         THEN cognito_attempts.attempts + 1 ELSE 1 END, \
+     window_end = CASE WHEN cognito_attempts.window_start >= excluded.window_start \
+         THEN cognito_attempts.window_end ELSE excluded.window_end END, \
+     window_start = GREATEST(cognito_attempts.window_start, excluded.window_start) \
+     RETURNING attempts",
+    None
 );

@@ -35,13 +35,22 @@ pub(crate) trait SessionQueries {
         since: i64,
         now: i64,
     ) -> diesel::QueryResult<Vec<super::models::RevocationRow>>;
+    async fn count_attempt(&mut self, key: &str, start: i64, end: i64) -> diesel::QueryResult<i64>;
+}
+
+/// A count read back from the attempts' upsert.
+#[derive(diesel::QueryableByName)]
+pub(crate) struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub(crate) attempts: i64,
 }
 
 /// Implements [`UserQueries`] and [`SessionQueries`] for `$conn`; `$conflict` is the upsert's conflict target (the
 /// username column, or MySQL's `DuplicatedKeys`), `$revoke` the backend's revocation upsert (its three binds:
-/// key, revoked at, expires at), in which a later revocation of a key wins.
+/// key, revoked at, expires at), in which a later revocation of a key wins; `$attempt` the attempts' upsert (key,
+/// window start, window end), returning the count unless `$attempt_read` reads it back after.
 macro_rules! user_queries {
-    ($conn:ty, $conflict:expr, $revoke:expr) => {
+    ($conn:ty, $conflict:expr, $revoke:expr, $attempt:expr, $attempt_read:expr) => {
         #[rocket::async_trait]
         impl $crate::store::sql::queries::UserQueries for $conn {
             async fn save_user(
@@ -175,6 +184,8 @@ macro_rules! user_queries {
                 {
                     use $crate::store::sql::schema::cognito_revocations::dsl as r;
                     diesel::delete(r::cognito_revocations.filter(r::expires_at.le(now))).execute(self).await?;
+                    use $crate::store::sql::schema::cognito_attempts::dsl as a;
+                    diesel::delete(a::cognito_attempts.filter(a::window_end.le(now))).execute(self).await?;
                 }
                 Ok(purged)
             }
@@ -211,6 +222,22 @@ macro_rules! user_queries {
                     .select($crate::store::sql::models::RevocationRow::as_select())
                     .load(self)
                     .await
+            }
+
+            async fn count_attempt(&mut self, key: &str, start: i64, end: i64) -> diesel::QueryResult<i64> {
+                use diesel::sql_types::{BigInt, Text};
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::queries::Count;
+                let upsert =
+                    diesel::sql_query($attempt).bind::<Text, _>(key).bind::<BigInt, _>(start).bind::<BigInt, _>(end);
+                let read_back: Option<&str> = $attempt_read;
+                match read_back {
+                    None => upsert.get_result::<Count>(self).await.map(|c| c.attempts),
+                    Some(read) => {
+                        upsert.execute(self).await?;
+                        diesel::sql_query(read).get_result::<Count>(self).await.map(|c| c.attempts)
+                    }
+                }
             }
         }
     };

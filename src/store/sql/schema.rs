@@ -47,6 +47,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Attempts the limits counted (`limits`).
+    cognito_attempts (attempt_key) {
+        /// A keyed digest of what is limited.
+        attempt_key -> Text,
+        /// The window's start (seconds since the epoch).
+        window_start -> BigInt,
+        /// Its end, after which the row may be purged.
+        window_end -> BigInt,
+        /// Attempts counted in the window.
+        attempts -> BigInt,
+    }
+}
+
+diesel::table! {
     /// Revocations this site recorded (`refuse_revoked_tokens`).
     cognito_revocations (token_key) {
         /// `origin_jti:<origin_jti>` or `sub:<sub>`.

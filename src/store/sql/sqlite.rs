@@ -119,5 +119,13 @@ user_queries!(
     crate::store::sql::schema::cognito_users::username,
     "INSERT INTO cognito_revocations (token_key, revoked_at, expires_at) VALUES (?, ?, ?) \
      ON CONFLICT (token_key) DO UPDATE SET revoked_at = MAX(revoked_at, excluded.revoked_at), \
-     expires_at = MAX(expires_at, excluded.expires_at)"
+     expires_at = MAX(expires_at, excluded.expires_at)",
+    // As PostgreSQL's (SQLite has had RETURNING since 3.35; the bundled one is newer).
+    "INSERT INTO cognito_attempts (attempt_key, window_start, window_end, attempts) VALUES (?, ?, ?, 1) \
+     ON CONFLICT (attempt_key) DO UPDATE SET \
+     attempts = CASE WHEN window_start >= excluded.window_start THEN attempts + 1 ELSE 1 END, \
+     window_end = CASE WHEN window_start >= excluded.window_start THEN window_end ELSE excluded.window_end END, \
+     window_start = MAX(window_start, excluded.window_start) \
+     RETURNING attempts",
+    None
 );
