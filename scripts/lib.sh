@@ -5,21 +5,32 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 RUN_DIR="$ROOT/.run"
 MOTO_VERSION="5.2.5"
+# py_webauthn, which verifies the emulator's passkey ceremonies; it brings cbor2 and cryptography,
+# which the software authenticator of scripts/emulator_tests/test_passkeys.py uses.
+WEBAUTHN_VERSION="3.0.1"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# The Cognito emulator's virtualenv, pinned; rebuilt when the pin changes.
+# The Cognito emulator's virtualenv, pinned; rebuilt when moto's pin changes. Each pin has its
+# stamp file: a .venv made before a pin was added (or changed) gets that package added in place.
 ensure_venv() {
-    local stamp="$VENV/.moto-$MOTO_VERSION"
-    [ -f "$stamp" ] && return 0
-    command -v python3 >/dev/null || die "python3 is needed for the Cognito emulator (apt-get install python3 python3-venv)"
-    say "installing the Cognito emulator (moto[server]==$MOTO_VERSION) into .venv"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" \
-        || die "pip could not install moto[server]==$MOTO_VERSION"
-    touch "$stamp"
+    local stamp="$VENV/.moto-$MOTO_VERSION" webauthn="$VENV/.webauthn-$WEBAUTHN_VERSION"
+    if [ ! -f "$stamp" ]; then
+        command -v python3 >/dev/null || die "python3 is needed for the Cognito emulator (apt-get install python3 python3-venv)"
+        say "installing the Cognito emulator (moto[server]==$MOTO_VERSION, webauthn==$WEBAUTHN_VERSION) into .venv"
+        rm -rf "$VENV"
+        python3 -m venv "$VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "webauthn==$WEBAUTHN_VERSION" \
+            || die "pip could not install moto[server]==$MOTO_VERSION and webauthn==$WEBAUTHN_VERSION"
+        touch "$stamp" "$webauthn"
+    fi
+    [ -f "$webauthn" ] && return 0
+    say "adding webauthn==$WEBAUTHN_VERSION (the emulator's passkeys) to .venv"
+    rm -f "$VENV"/.webauthn-*
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "webauthn==$WEBAUTHN_VERSION" \
+        || die "pip could not install webauthn==$WEBAUTHN_VERSION into .venv"
+    touch "$webauthn"
 }
 
 # Starts the emulator on a free loopback port; sets EMULATOR_URL and EMULATOR_PID.

@@ -26,5 +26,6 @@ The modules, by area (each rule's source comment is beside it):
   flows.py       sign-in checks (secret hash, flows, unknown users)
   sessions.py    challenge sessions              mfa.py      second factors
   signin.py      InitiateAuth, SRP, USER_AUTH    challenges.py  RespondToAuthChallenge
+  passkeys.py    WebAuthn: settings, registration, the passkeys, the WEB_AUTHN factor
   server.py      patch_moto (assembles the patches) and main; __main__.py runs main
 """

@@ -15,6 +15,7 @@ from moto.cognitoidp.models import UserStatus
 from .devices import attach_device, device_config
 from .flows import PasswordResetRequiredException, find_client, refuse_secret_hash
 from .mfa import as_moto_code, deliver_codes, mfa_due, refuse_spent_code, require_mfa, spend_code
+from .passkeys import verify_assertion
 from .sessions import (
     live_session, note_admin, note_challenge, refuse_lapsed, refuse_other_answer, refuse_wrong_text,
 )
@@ -147,6 +148,12 @@ def answer_challenge(self, session, client_id, challenge_name, challenge_respons
             raise InvalidParameterException("%s is not a challenge available to the user" % chosen)
         user = pool.users[username]
         return deliver_codes(self, start_factor(self, client_id, pool, user, session, chosen, challenge_responses))
+    if challenge_name == "WEB_AUTHN":
+        # A passkey's assertion (passkeys.py, rule webauthn-sign-in): verified, then the tokens.
+        username, pool = live_session(self, session, client_id, challenge_responses)
+        verify_assertion(pool, pool.users[username], session, challenge_responses.get("CREDENTIAL"))
+        self.sessions.pop(session, None)
+        return self._log_user_in(pool, pool.clients[client_id], username)
     if challenge_name in ("EMAIL_OTP", "SELECT_MFA_TYPE"):
         # moto knows neither: answered here. The session as for SMS_MFA, then the mailed code
         # (spent once right; wrong ones counted), or the choice among the offered factors,

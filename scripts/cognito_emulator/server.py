@@ -56,6 +56,10 @@ def patch_moto():
     mail_code, spend_mailed_code, token_user = patch_self_service(
         models, responses, find_client, refuse_secret_hash, lambda client: hides_client(client)
     )
+    from .passkeys import patch_passkey_calls, patch_webauthn_config
+
+    patch_passkey_calls(responses, token_user)
+    patch_webauthn_config(responses)
     device_gate, answer_device = patch_devices(responses, token_user, srp_states, lock, refuse_secret_hash)
     SIGN_IN_HOOKS.update(
         mail_code=mail_code, spend_mailed_code=spend_mailed_code, device_gate=device_gate, answer_device=answer_device,

@@ -18,6 +18,7 @@ from .flows import (
     refuse_unknown_as_wrong_password, simulated_srp_challenge, unknown_user,
 )
 from .mfa import deliver_codes, require_mfa
+from .passkeys import has_passkey, start_assertion
 from .plans import refuse_below_tier
 from .sessions import note_admin, note_challenge
 from .srp import G, K, N, verifier
@@ -131,7 +132,7 @@ def srp_verifier(self, pool, user, srp_a, result):
 # guide, "Authentication flows: choice-based"): the first factors the pool allows
 # (Policies.SignInPolicy.AllowedFirstAuthFactors, PASSWORD alone unless set) that the user
 # can use: PASSWORD and PASSWORD_SRP, EMAIL_OTP with a verified email, SMS_OTP with a
-# verified phone. PREFERRED_CHALLENGE starts one at once; without it SELECT_CHALLENGE lists
+# verified phone, WEB_AUTHN with a passkey (passkeys.py, rule webauthn-sign-in). PREFERRED_CHALLENGE starts one at once; without it SELECT_CHALLENGE lists
 # them in the response's top-level AvailableChallenges (InitiateAuth reference: "Amazon
 # Cognito responds with the AvailableChallenges parameter"; RespondToAuthChallenge reference,
 # ANSWER: "one of the challenge types in the AvailableChallenges response parameter";
@@ -144,7 +145,9 @@ def srp_verifier(self, pool, user, srp_a, result):
 # An unknown user's SELECT_CHALLENGE under PreventUserExistenceErrors (developer guide,
 # "Managing error responses": choice-based authentication answers an unknown user as a
 # known one): session -> the name given. Answered as a user with a password alone is, the
-# password refused where it is checked. (decoys, in state.py.)
+# password refused where it is checked. (decoys, in state.py.) The reference is silent on
+# passkeys here: an unknown user is never offered WEB_AUTHN, as a known user without a passkey
+# is not, and answering it is refused alike (decoy_factor: InvalidParameterException).
 def first_factors(pool, user):
     policy = (pool.extended_config.get("Policies") or {}).get("SignInPolicy") or {}
     allowed = policy.get("AllowedFirstAuthFactors") or ["PASSWORD"]
@@ -154,6 +157,8 @@ def first_factors(pool, user):
         available.append("EMAIL_OTP")
     if "SMS_OTP" in allowed and lookup.get("phone_number") and str(lookup.get("phone_number_verified")).lower() == "true":
         available.append("SMS_OTP")
+    if "WEB_AUTHN" in allowed and has_passkey(pool, user):
+        available.append("WEB_AUTHN")
     return available
 
 
@@ -220,4 +225,6 @@ def start_factor(self, client_id, pool, user, session, factor, given):
     if factor == "PASSWORD_SRP":
         challenge = {"ChallengeName": "PASSWORD_VERIFIER", "Session": session, "ChallengeParameters": {}}
         return srp_verifier(self, pool, user, given.get("SRP_A"), challenge)
+    if factor == "WEB_AUTHN":
+        return {"ChallengeName": factor, "Session": session, "ChallengeParameters": start_assertion(pool, user, session)}
     return {"ChallengeName": factor, "Session": session, "ChallengeParameters": {"USERNAME": user.username}}

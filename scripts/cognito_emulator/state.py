@@ -67,6 +67,15 @@ QUOTA_USES = {}  # (pool id, username, quota) -> the instants of the last hour's
 QUOTA_LOCK = threading.Lock()
 
 
+# Passkeys (passkeys.py): each pool's WebAuthnConfiguration, each user's passkeys and pending
+# registration (by pool id and the user's sub), and the WEB_AUTHN challenges issued, by session.
+WEBAUTHN_CONFIG = {}  # pool id -> {"RelyingPartyId", "UserVerification", "FactorConfiguration"} as set
+PASSKEYS = {}  # (pool id, sub) -> [{"id", "public_key", "sign_count", "transports", "attachment", "name", "created", "rp_id"}]
+PASSKEY_REGISTRATIONS = {}  # (pool id, sub) -> {"challenge", "client", "rp_id", "uv", "until"}
+PASSKEY_ASSERTIONS = {}  # challenge session -> {"challenge", "rp_id", "uv", "pool", "user"}
+PASSKEY_LOCK = threading.Lock()
+
+
 # The sign-in's state (flows.py, signin.py, mfa.py, sessions.py, challenges.py; patch_moto's
 # locals before the emulator was a package), under one lock.
 srp_states = {}  # SECRET_BLOCK -> the SRP state of its PASSWORD_VERIFIER (or DEVICE_PASSWORD_VERIFIER)
