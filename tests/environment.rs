@@ -20,7 +20,7 @@ async fn settings_from_the_environment() {
         .as_object()
         .unwrap()
         .iter()
-        .filter(|(k, _)| *k != "attr_mapping")
+        .filter(|(k, _)| *k != "attr_mapping" && *k != "limits")
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     std::env::set_var("ROCKET_COGNITO", format!("{{{}}}", inline.join(",")));

@@ -507,6 +507,13 @@ impl Pool {
             "aws_secret_access_key": "testing",
             "max_attempts": 1,
             "cognito_timeout_secs": 5,
+            // The site's limits in front of Cognito out of the way of tests that go past
+            // Cognito's own quotas, or sign one user in many times; tests/limits.rs sets its own.
+            "limits": {
+                "per_address": { "attempts": 0, "window_secs": 60 },
+                "per_username": { "attempts": 0, "window_secs": 60 },
+                "per_account": { "attempts": 0, "window_secs": 60 },
+            },
             // Rocket's local client speaks plain http: cookies without Secure, named as set
             // (the default, Secure and `__Host-`, has its own tests).
             "cookie_secure": false,

@@ -79,6 +79,14 @@ pub struct SiteConfig {
     /// Mounts the routes `./scripts/bench` drives under `/bench` (off by default).
     #[serde(default)]
     pub bench_routes: bool,
+    /// Records the crate's metrics for `/metrics` (on by default; the benchmark turns it off
+    /// to measure what recording costs).
+    #[serde(default = "on")]
+    pub metrics: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 fn default_admin_group() -> String {
@@ -91,7 +99,16 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let figment = figment.join(("template_dir", templates));
     // Managed login's buttons show when the pool's hosted pages are set up (`cognito.domain`).
     let hosted = figment.extract_inner::<String>("cognito.domain").is_ok();
-    with_users(rocket::custom(figment))
+    // The recorder before the crate's fairing, which describes its metrics at ignite. Without
+    // it the crate's metrics calls do nothing, and /metrics is a 404.
+    // (Bad `[cdu]` settings stop launch at ignite, below, with their message.)
+    let site = figment.focus("cdu").extract::<SiteConfig>().ok();
+    let metrics = site.is_none_or(|c| c.metrics).then(admin::metrics_handle);
+    let rocket = match metrics {
+        Some(handle) => rocket::custom(figment).manage(handle).mount("/", routes![admin::prometheus]),
+        None => rocket::custom(figment),
+    };
+    with_users(rocket)
         .attach(gateway::Gateway::fairing())
         .attach(Template::custom(move |engines| engines.minijinja.add_global("hosted_login", hosted)))
         .attach(AdHoc::try_on_ignite("Site settings", |rocket| async {
@@ -104,8 +121,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
                 }
             }
         }))
-        .manage(admin::metrics_handle())
-        .mount("/", routes![index, admin::prometheus])
+        .mount("/", routes![index])
         .mount("/accounts", accounts::routes())
         .mount("/accounts", challenge::routes())
         .mount("/accounts", self_service::routes())
