@@ -10,7 +10,7 @@
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use rocket::http::CookieJar;
 
-pub use crate::client::{CodeDelivery, Device, SignedUp, UserAttributes};
+pub use crate::client::{CodeDelivery, Device, Passkey, SignedUp, UserAttributes};
 use crate::cognito::Cognito;
 use crate::context::Ctx;
 use crate::error::Error;

@@ -90,9 +90,11 @@ pub struct PendingChallenge {
     /// its first code may answer. Before that, a code answers nothing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     enrolling: bool,
-    /// Where Cognito sent the code (`CODE_DELIVERY_DESTINATION`, masked), for `SMS_MFA` and
-    /// `EMAIL_OTP`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the step tells its page: where Cognito sent the code (`CODE_DELIVERY_DESTINATION`,
+    /// masked) for `SMS_MFA` and `EMAIL_OTP`, or what the passkey is asked
+    /// (`CREDENTIAL_REQUEST_OPTIONS`) for `WEB_AUTHN`. One field, since a step has one or the
+    /// other (and a smaller `Error`).
+    #[serde(default, rename = "detail", alias = "destination", skip_serializing_if = "Option::is_none")]
     destination: Option<Box<str>>,
     /// The factors to choose from (`MFAS_CAN_CHOOSE`), for `SELECT_MFA_TYPE`.
     #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
@@ -193,6 +195,32 @@ impl PendingChallenge {
         self.options.iter().any(|o| o == option)
     }
 
+    /// The same challenge, with what a passkey is asked (`CREDENTIAL_REQUEST_OPTIONS`), if given.
+    pub(crate) fn asking(mut self, options: Option<String>) -> PendingChallenge {
+        if let Some(options) = options {
+            self.destination = Some(options.into_boxed_str());
+        }
+        self
+    }
+
+    /// For [`Challenge::WebAuthn`], the options the page's script hands the browser's
+    /// `navigator.credentials.get` (`PublicKeyCredentialRequestOptionsJSON`: the challenge,
+    /// the relying party, the user's passkeys); answer with [`Answer::Passkey`]. `None` for the
+    /// other challenges.
+    ///
+    /// ```
+    /// use rocket_warrant::PendingChallenge;
+    ///
+    /// let pending: PendingChallenge = serde_json::from_str(
+    ///     r#"{"challenge":"WEB_AUTHN","username":"ann","session":"AYABeD...","detail":"{\"rpId\":\"example.com\"}"}"#,
+    /// ).unwrap();
+    /// assert_eq!(pending.passkey_options(), Some(r#"{"rpId":"example.com"}"#));
+    /// assert_eq!(pending.destination(), None);
+    /// ```
+    pub fn passkey_options(&self) -> Option<&str> {
+        self.destination.as_deref().filter(|_| self.challenge == Challenge::WebAuthn)
+    }
+
     /// The same challenge, saying where Cognito sent its code.
     pub(crate) fn sent_to(mut self, destination: Option<String>) -> PendingChallenge {
         self.destination = destination.map(String::into_boxed_str);
@@ -232,7 +260,7 @@ impl PendingChallenge {
     /// assert_eq!(pending.destination(), Some("+*******1234"));
     /// ```
     pub fn destination(&self) -> Option<&str> {
-        self.destination.as_deref()
+        self.destination.as_deref().filter(|_| self.challenge != Challenge::WebAuthn)
     }
 
     pub(crate) fn session(&self) -> &str {
@@ -361,6 +389,10 @@ pub enum Answer<'a> {
     Choose(&'a str),
     /// The password, chosen as the first factor of a [`Challenge::SelectChallenge`].
     Password(&'a str),
+    /// A passkey's answer to [`Challenge::WebAuthn`]: what the browser's
+    /// `navigator.credentials.get` returned, as JSON (`AuthenticationResponseJSON`), for the
+    /// options of [`PendingChallenge::passkey_options`].
+    Passkey(&'a str),
 }
 
 impl Answer<'_> {
@@ -371,6 +403,7 @@ impl Answer<'_> {
             Answer::Code(_) => "a code",
             Answer::Choose(_) => "a choice of factor",
             Answer::Password(_) => "a password",
+            Answer::Passkey(_) => "a passkey",
         }
     }
 }
@@ -382,6 +415,7 @@ impl fmt::Debug for Answer<'_> {
             Answer::Code(_) => f.write_str("Code(***)"),
             Answer::Choose(factor) => write!(f, "Choose({factor})"),
             Answer::Password(_) => f.write_str("Password(***)"),
+            Answer::Passkey(_) => f.write_str("Passkey(***)"),
         }
     }
 }

@@ -100,11 +100,15 @@ pub enum Error {
         /// Seconds until a new sign-in's tokens are past the cut-off.
         retry_after_secs: u64,
     },
+    /// Cognito refused a passkey's ceremony (a registration that timed out, a credential of
+    /// another site or not JSON); the message says why, and the user may try again.
+    #[error("the passkey was refused: {0}")]
+    PasskeyRefused(String),
     /// Cognito refused the input (an attribute's format, say); the message says why and may be
     /// shown to the user.
     #[error("refused: {0}")]
     InvalidInput(String),
-    /// Something Cognito offers that this crate does not support yet (passkeys).
+    /// Something Cognito offers that this crate does not support yet.
     #[error("{0} are not supported yet")]
     Unsupported(&'static str),
     /// The account was confirmed already: the user can sign in. Cognito says so whatever the
@@ -198,9 +202,11 @@ impl Error {
                 Status::Forbidden
             }
             Error::HostedLogin(_) => Status::BadRequest,
-            Error::PasswordRejected(_) | Error::WrongCode | Error::CodeExpired | Error::InvalidInput(_) => {
-                Status::UnprocessableEntity
-            }
+            Error::PasswordRejected(_)
+            | Error::WrongCode
+            | Error::CodeExpired
+            | Error::InvalidInput(_)
+            | Error::PasskeyRefused(_) => Status::UnprocessableEntity,
             Error::UsernameExists | Error::AlreadyConfirmed | Error::SignedOutEverywhereMomentsAgo { .. } => {
                 Status::Conflict
             }

@@ -328,6 +328,7 @@ mod fairing;
 mod limits;
 mod metrics;
 mod next;
+mod passkeys;
 mod proof;
 mod revocation;
 mod session;

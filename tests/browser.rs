@@ -294,3 +294,115 @@ async fn a_person_signs_in_through_the_hosted_page() {
     .await;
     running.finish(result).await;
 }
+
+/// WebDriver's WebAuthn extension: a virtual authenticator of the browser's own (a platform
+/// passkey with user verification), so that `navigator.credentials` works headless.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/webauthn/authenticator", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let options = json!({
+            "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+            "hasUserVerification": true, "isUserConsenting": true, "isUserVerified": true,
+        });
+        (http::Method::POST, Some(options.to_string()))
+    }
+}
+
+/// Waits (ten seconds at most) for an element of `css` to be on the page.
+async fn appears(browser: &Client, css: &str) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
+    for _ in 0..100 {
+        if let Ok(found) = browser.find(Locator::Css(css)).await {
+            if found.is_displayed().await.unwrap_or(false) {
+                return Ok(found);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let shown = browser.find(Locator::Css("body")).await?.text().await?;
+    panic!("no {css} appeared; the page shows:\n{shown}");
+}
+
+/// A person adds a passkey on the passkeys page (Chromium's virtual authenticator stands for
+/// the phone), signs out, signs in with it and nothing else, deletes it, and is then refused.
+/// On `localhost`, the pool's relying party (WebAuthn needs a secure origin, and loopback by
+/// name is one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_adds_a_passkey_signs_in_with_it_deletes_it_and_is_then_refused() {
+    need_emulator!();
+    use aws_sdk_cognitoidentityprovider::types as cip;
+    let demo = cdu::demo().await;
+    demo.pool.update_client(|u| u.explicit_auth_flows(cip::ExplicitAuthFlowsType::AllowUserAuth)).await;
+    let factors = cip::SignInPolicyType::builder()
+        .allowed_first_auth_factors(cip::AuthFactorType::Password)
+        .allowed_first_auth_factors(cip::AuthFactorType::WebAuthn)
+        .build();
+    let policies = cip::UserPoolPolicyType::builder().sign_in_policy(factors).build();
+    demo.pool.admin.update_user_pool().user_pool_id(&demo.pool.pool_id).policies(policies).send().await.unwrap();
+    let webauthn = cip::WebAuthnConfigurationType::builder()
+        .relying_party_id("localhost")
+        .user_verification(cip::UserVerificationType::Required)
+        .build();
+    (demo.pool.admin.set_user_pool_mfa_config().user_pool_id(&demo.pool.pool_id))
+        .web_authn_configuration(webauthn)
+        .send()
+        .await
+        .unwrap();
+    let port = free_port();
+    let running = Running::start_on(&demo, port, demo.figment().merge(("cognito.auth_flow", "user_auth"))).await;
+    let browser = &running.browser;
+    let site = format!("http://localhost:{port}");
+    let result = async {
+        browser.issue_cmd(AddVirtualAuthenticator).await?;
+        browser.goto(&format!("{site}/accounts/login/")).await?;
+        fill(browser, "id_username", "demo").await?;
+        fill(browser, "id_password", cdu::DEMO_PASSWORD).await?;
+        browser.find(Locator::Css("form button[type=submit]")).await?.click().await?;
+        arrive(browser, "/accounts/profile/", "demo").await?;
+
+        browser.find(Locator::Id("passkeys_link")).await?.click().await?;
+        arrive(browser, "/accounts/passkeys", "Your passkeys").await?;
+        appears(browser, "#no_passkeys").await?;
+        browser.find(Locator::Id("add_passkey")).await?.click().await?;
+        // The page reloads with the new passkey and its Delete button.
+        appears(browser, "#passkeys form button").await?;
+        let row = browser.find(Locator::Css("#passkeys tr:nth-child(2)")).await?.text().await?;
+        assert!(row.contains("this device's"), "{row}");
+
+        let sign_out = || async {
+            browser.find(Locator::Id("logout")).await?.click().await?;
+            arrive(browser, "/accounts/logout/", "Log out").await?;
+            browser.find(Locator::Id("logout-confirm")).await?.click().await?;
+            arrive(browser, "/accounts/logout/", "Logged Out").await
+        };
+        sign_out().await?;
+
+        // The passkey alone: the username, then the button.
+        browser.goto(&format!("{site}/accounts/login/")).await?;
+        fill(browser, "id_username", "demo").await?;
+        browser.find(Locator::Id("passkey_login")).await?.click().await?;
+        arrive(browser, "/accounts/profile/", "demo").await?;
+
+        browser.goto(&format!("{site}/accounts/passkeys")).await?;
+        arrive(browser, "/accounts/passkeys", "Your passkeys").await?;
+        browser.find(Locator::Css("#passkeys form button")).await?.click().await?;
+        arrive(browser, "/accounts/passkeys", "Your passkeys").await?;
+        appears(browser, "#no_passkeys").await?;
+        sign_out().await?;
+
+        browser.goto(&format!("{site}/accounts/login/")).await?;
+        fill(browser, "id_username", "demo").await?;
+        browser.find(Locator::Id("passkey_login")).await?.click().await?;
+        let refused = appears(browser, "#passkey_error").await?.text().await?;
+        assert!(!refused.is_empty(), "the page says why");
+        assert_eq!(browser.current_url().await?.path(), "/accounts/login/", "not signed in");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    running.finish(result).await;
+}

@@ -170,13 +170,13 @@ impl ClientFacts {
             ));
         }
         let factors = self.first_factors.as_ref()?;
-        if factors.iter().any(|f| f == "EMAIL_OTP" || f == "SMS_OTP") {
+        if factors.iter().any(|f| matches!(f.as_str(), "EMAIL_OTP" | "SMS_OTP" | "WEB_AUTHN")) {
             return None;
         }
         Some(format!(
             "cognito.auth_flow = \"user_auth\" is for signing in without a password, and user pool {pool} allows no \
-             such first factor (its SignInPolicy.AllowedFirstAuthFactors: [{}]): a sign-in by code would be refused \
-             for every user; allow EMAIL_OTP or SMS_OTP (UpdateUserPool, Policies.SignInPolicy), or set \
+             such first factor (its SignInPolicy.AllowedFirstAuthFactors: [{}]): a sign-in by code or passkey would \
+             be refused for every user; allow EMAIL_OTP, SMS_OTP or WEB_AUTHN (UpdateUserPool, Policies.SignInPolicy), or set \
              cognito.auth_flow = \"user_srp\"",
             factors.join(", ")
         ))
@@ -501,6 +501,8 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(mailed.refusal(&user_auth), None);
+        let passkeys = ClientFacts { first_factors: strings(&["PASSWORD", "WEB_AUTHN"]), ..Default::default() };
+        assert_eq!(passkeys.refusal(&user_auth), None, "a passkey is a first factor without a password");
     }
 
     #[test]

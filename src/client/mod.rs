@@ -10,6 +10,7 @@ mod modexp;
 mod observe;
 #[cfg(feature = "testing")]
 pub(crate) mod offline;
+mod passkeys;
 mod reply;
 mod session;
 mod sign_in;
@@ -19,6 +20,7 @@ pub use self::account::{CodeDelivery, SignedUp};
 pub(crate) use self::connection::{sdk_config, CognitoClient};
 pub use self::devices::Device;
 pub(crate) use self::facts::ClientFacts;
+pub use self::passkeys::Passkey;
 pub(crate) use self::reply::Issued;
 pub use self::session::UserAttributes;
 #[cfg(feature = "testing")]

@@ -116,6 +116,7 @@ pub(super) fn issued(reply: Reply, username: &str) -> Result<Issued, Error> {
                 reply.session.clone().unwrap_or_default(),
             )
             .sent_to(param("CODE_DELIVERY_DESTINATION").cloned())
+            .asking(param("CREDENTIAL_REQUEST_OPTIONS").cloned())
             // SELECT_MFA_TYPE's factors are MFAS_CAN_CHOOSE, a JSON list in a string, as
             // Cognito's challenge parameters are (RespondToAuthChallenge reference);
             // SELECT_CHALLENGE's are the answer's own AvailableChallenges list.

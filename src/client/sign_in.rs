@@ -74,7 +74,14 @@ impl CognitoClient {
 
     /// Starts a USER_AUTH sign-in without a password: Cognito answers with the first factors the
     /// user may choose (SELECT_CHALLENGE), or a code challenge at once.
-    pub(crate) async fn start_user_auth(&self, username: &str, ctx: &Ctx) -> Result<Issued, Error> {
+    /// `preferred` names the first factor to start at once (`PREFERRED_CHALLENGE`: `WEB_AUTHN`
+    /// for a passkey); without it Cognito answers with the choice of factors.
+    pub(crate) async fn start_user_auth(
+        &self,
+        username: &str,
+        preferred: Option<&str>,
+        ctx: &Ctx,
+    ) -> Result<Issued, Error> {
         #[cfg(feature = "testing")]
         if let Some(offline) = &self.offline {
             return Err(offline.sign_in());
@@ -91,6 +98,9 @@ impl CognitoClient {
             .set_client_metadata(ctx.metadata());
         if let Some(hash) = self.secret_hash(username) {
             req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        if let Some(factor) = preferred {
+            req = req.auth_parameters("PREFERRED_CHALLENGE", factor);
         }
         let reply = req
             .send()
@@ -233,11 +243,8 @@ impl CognitoClient {
             (Challenge::SelectMfaType, Answer::Choose(factor)) if pending.offers(factor) => {
                 self.respond(pending, ChallengeNameType::SelectMfaType, &[("ANSWER", factor)], ctx).await
             }
-            // USER_AUTH's first factor: a code by email or text, or the password.
-            (Challenge::SelectChallenge, Answer::Choose("WEB_AUTHN")) if pending.offers("WEB_AUTHN") => {
-                Err(Error::Unsupported("passkeys (WEB_AUTHN)"))
-            }
-            (Challenge::SelectChallenge, Answer::Choose(factor @ ("EMAIL_OTP" | "SMS_OTP")))
+            // USER_AUTH's first factor: a code by email or text, a passkey, or the password.
+            (Challenge::SelectChallenge, Answer::Choose(factor @ ("EMAIL_OTP" | "SMS_OTP" | "WEB_AUTHN")))
                 if pending.offers(factor) =>
             {
                 self.respond(pending, ChallengeNameType::SelectChallenge, &[("ANSWER", factor)], ctx).await
@@ -250,7 +257,11 @@ impl CognitoClient {
             (Challenge::SmsOtp, Answer::Code(code)) => {
                 self.respond(pending, ChallengeNameType::SmsOtp, &[("SMS_OTP_CODE", code)], ctx).await
             }
-            (Challenge::WebAuthn, _) => Err(Error::Unsupported("passkeys (WEB_AUTHN)")),
+            // A passkey's assertion; Cognito refuses a wrong one as a wrong password.
+            (Challenge::WebAuthn, Answer::Passkey(credential)) => {
+                let name = ChallengeNameType::WebAuthn;
+                self.respond_as(pending, name, &[("CREDENTIAL", credential)], ctx, Mapping::Password).await
+            }
             // The authenticator's first code proves the enrolment (VerifySoftwareToken on the
             // challenge's session), then the challenge is answered with the moved-on session.
             (Challenge::MfaSetup, Answer::Code(code)) if pending.is_enrolling() => {

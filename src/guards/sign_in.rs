@@ -240,6 +240,38 @@ impl<'r> SignIn<'r> {
         signin::start_with_code(self.cognito.shared(), username, factor, &self.ctx).await
     }
 
+    /// Starts a sign-in with a passkey and no password (`auth_flow = "user_auth"`, a pool
+    /// that allows `WEB_AUTHN` as a first factor): Cognito answers with the passkey step,
+    /// [`Error::ChallengeRequired`], whose [`PendingChallenge::passkey_options`] the page's
+    /// script hands `navigator.credentials.get`; keep it, and [`answer`](SignIn::answer) it
+    /// with [`Answer::Passkey`] and the browser's credential.
+    ///
+    /// ```no_run
+    /// # use rocket::{post, FromForm};
+    /// use rocket_warrant::{CsrfForm, Error, SignIn};
+    ///
+    /// #[derive(FromForm)]
+    /// struct Who { username: String }
+    ///
+    /// #[post("/login/passkey", data = "<form>")]
+    /// async fn passkey(sign_in: SignIn<'_>, form: CsrfForm<Who>) -> Result<String, Error> {
+    ///     match sign_in.keep(sign_in.start_passkey_sign_in(&form.username).await).await {
+    ///         Err(Error::ChallengeRequired(step)) => Ok(step.passkey_options().unwrap_or("{}").to_owned()),
+    ///         Ok(_) => Ok("{}".into()),
+    ///         Err(e) => Err(e),
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ChallengeRequired`] (the usual answer), [`Error::Misconfigured`] unless
+    /// `auth_flow = "user_auth"`, [`Error::InvalidCredentials`] for a user with no passkey (an
+    /// unknown user alike), [`Error::Limited`].
+    pub async fn start_passkey_sign_in(&self, username: &str) -> Result<Login, Error> {
+        signin::start_passkey(self.cognito.shared(), username, &self.ctx).await
+    }
+
     /// Re-authenticates the signed-in `user` with their password, through the site's
     /// `auth_flow`, for the [`Fresh`](crate::Fresh) routes: Cognito checks the password (and
     /// asks for the second factor as at a sign-in: [`Error::ChallengeRequired`], whose

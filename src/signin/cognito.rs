@@ -56,6 +56,16 @@ impl Cognito {
         super::start(self.shared(), username, &Ctx::default()).await
     }
 
+    /// Starts a sign-in with a passkey, as [`SignIn::start_passkey_sign_in`](crate::SignIn::start_passkey_sign_in)
+    /// does without the request's context.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`SignIn::start_passkey_sign_in`](crate::SignIn::start_passkey_sign_in).
+    pub async fn start_passkey_sign_in(&self, username: &str) -> Result<Login, Error> {
+        super::start_passkey(self.shared(), username, &Ctx::default()).await
+    }
+
     /// Answers a login's pending challenge (the [`PendingChallenge`] guard reads it back from
     /// the cookie [`Cognito::keep`] wrote): a new password for
     /// [`NewPasswordRequired`](crate::challenge::Challenge::NewPasswordRequired), a code for

@@ -187,7 +187,7 @@ pub(crate) async fn reauthenticate(
 /// [`SignIn::start_reauthentication`](crate::SignIn::start_reauthentication).
 pub(crate) async fn start_reauthentication(shared: &Shared, claims: &Claims, ctx: &Ctx) -> Result<Login, Error> {
     let username = claims.cognito_username().ok_or(Error::MachineClient)?;
-    let mut login = start_counted(shared, username, ctx, true).await.map_err(|e| match e {
+    let mut login = start_counted(shared, username, None, ctx, true).await.map_err(|e| match e {
         Error::ChallengeRequired(pending) => {
             let proved = pending.proved();
             Error::ChallengeRequired(pending.after(proved, Some(claims.sub.clone())))
@@ -204,6 +204,7 @@ fn proved_by(proved: Factors, challenge: &Challenge, answer: &Answer<'_>) -> Fac
         // A new password stands for the temporary one that was proved first.
         (_, Answer::NewPassword(_) | Answer::Password(_)) => proved.with(Factor::Password),
         (_, Answer::Choose(_)) => proved,
+        (_, Answer::Passkey(_)) => proved.with(Factor::Passkey),
         // After the password a code is a second factor; without one, it is the first.
         (Challenge::EmailOtp, Answer::Code(_)) if !proved.contains(Factor::Password) => proved.with(Factor::EmailCode),
         (Challenge::SmsOtp, Answer::Code(_)) if !proved.contains(Factor::Password) => proved.with(Factor::SmsCode),
@@ -221,22 +222,41 @@ fn after(e: Error, proved: Factors, reauthenticates: Option<String>) -> Error {
 
 /// Starts a sign-in without a password; see [`Cognito::start_sign_in`](crate::Cognito::start_sign_in).
 pub(crate) async fn start(shared: &Shared, username: &str, ctx: &Ctx) -> Result<Login, Error> {
-    start_counted(shared, username, ctx, false).await
+    start_counted(shared, username, None, ctx, false).await
+}
+
+/// Starts a sign-in with a passkey; see [`SignIn::start_passkey_sign_in`](crate::SignIn::start_passkey_sign_in).
+/// A user with no passkey (or none Cognito knows) gets the choice of factors instead of the
+/// passkey step (InitiateAuth reference: PREFERRED_CHALLENGE is a preference): refused as a
+/// wrong password is, alike for an unknown user.
+pub(crate) async fn start_passkey(shared: &Shared, username: &str, ctx: &Ctx) -> Result<Login, Error> {
+    match start_counted(shared, username, Some("WEB_AUTHN"), ctx, false).await {
+        Err(Error::ChallengeRequired(step)) if *step.challenge() != Challenge::WebAuthn => {
+            Err(Error::InvalidCredentials)
+        }
+        other => other,
+    }
 }
 
 /// [`start`], counted on the username typed, or with `account` on the account.
-async fn start_counted(shared: &Shared, username: &str, ctx: &Ctx, account: bool) -> Result<Login, Error> {
+async fn start_counted(
+    shared: &Shared,
+    username: &str,
+    preferred: Option<&'static str>,
+    ctx: &Ctx,
+    account: bool,
+) -> Result<Login, Error> {
     let username = username.trim();
     if username.is_empty() || username.chars().count() > MAX_USERNAME {
         return Err(Error::InvalidCredentials);
     }
     let result = async {
         shared.limit(ctx, if account { Attempt::account(username) } else { Attempt::username(username) }).await?;
-        let issued = shared.client.start_user_auth(username, ctx).await?;
+        let issued = shared.client.start_user_auth(username, preferred, ctx).await?;
         finish(shared, issued, Some(username), ctx, Factors::default()).await
     }
     .await;
-    crate::metrics::sign_in("user_auth", outcome(&result));
+    crate::metrics::sign_in(if preferred.is_some() { "passkey" } else { "user_auth" }, outcome(&result));
     result
 }
 

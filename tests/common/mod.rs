@@ -6,6 +6,7 @@
 mod codes;
 mod emulator;
 mod faults;
+pub mod passkey;
 mod stores;
 
 // Each test binary uses some of them.

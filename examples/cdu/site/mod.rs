@@ -17,6 +17,8 @@
 //! | `/accounts/password/change/` | signed in | change the password |
 //! | `/accounts/email/` | signed in | change the email; it takes effect with the code sent to it |
 //! | `/accounts/delete/` | signed in | delete the account, its local row and sessions |
+//! | `/accounts/passkeys` | signed in | the user's passkeys: add one, delete one |
+//! | `/metrics` | the admin group | the crate's metrics, in Prometheus' format |
 //! | `/accounts/admin/cognito-users/` | the admin group | every user of the pool |
 //! | `/accounts/admin/cognito-users/<username>` | the admin group | a user's plans; subscribe to another |
 
@@ -26,6 +28,7 @@ pub mod bench;
 pub mod challenge;
 pub mod devices;
 pub mod gateway;
+pub mod passkeys;
 pub mod profile_form;
 pub mod self_service;
 
@@ -126,6 +129,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .mount("/accounts", challenge::routes())
         .mount("/accounts", self_service::routes())
         .mount("/accounts", devices::routes())
+        .mount("/accounts", passkeys::routes())
         // Sign-in through Cognito's hosted pages: redirect_uri is .../accounts/hosted/callback.
         .mount("/accounts/hosted", rocket_warrant::hosted::routes())
         .mount("/accounts/admin", admin::routes())
