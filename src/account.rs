@@ -14,6 +14,7 @@ pub use crate::client::{CodeDelivery, Device, Passkey, SignedUp, UserAttributes}
 use crate::cognito::Cognito;
 use crate::context::Ctx;
 use crate::error::Error;
+use crate::events::Event;
 use crate::limits::Attempt;
 use crate::session::Sessions;
 use crate::state::Shared;
@@ -83,14 +84,18 @@ pub(crate) async fn confirm_forgot_password(
     ctx: &Ctx,
 ) -> Result<(), Error> {
     shared.limit(ctx, Attempt::username(username)).await?;
-    shared.client.confirm_forgot_password(username, code, new_password, ctx).await
+    shared.client.confirm_forgot_password(username, code, new_password, ctx).await?;
+    shared.tell(Event::PasswordReset { username: username.trim().to_owned() }).await;
+    Ok(())
 }
 
-/// Counts an attempt on the account of `access_token` (and the request's address).
-async fn limit_account(shared: &Shared, access_token: &str, ctx: &Ctx) -> Result<(), Error> {
+/// Counts an attempt on the account of `access_token` (and the request's address): the
+/// account, when the token verifies.
+async fn limit_account(shared: &Shared, access_token: &str, ctx: &Ctx) -> Result<Option<String>, Error> {
     let account = shared.account_of(access_token).await;
     let attempt = account.as_deref().map(Attempt::account).unwrap_or_default();
-    shared.limit(ctx, attempt).await
+    shared.limit(ctx, attempt).await?;
+    Ok(account)
 }
 
 /// Changes the signed-in user's password; see [`Cognito::change_password`](crate::Cognito::change_password).
@@ -100,8 +105,12 @@ pub(crate) async fn change_password(
     (old, new): (&str, &str),
     ctx: &Ctx,
 ) -> Result<(), Error> {
-    limit_account(shared, access_token, ctx).await?;
-    shared.client.change_password(access_token, old, new).await
+    let account = limit_account(shared, access_token, ctx).await?;
+    shared.client.change_password(access_token, old, new).await?;
+    if let Some(username) = account {
+        shared.tell(Event::PasswordChanged { username }).await;
+    }
+    Ok(())
 }
 
 /// Mails or texts an attribute's verification code; see
@@ -124,7 +133,11 @@ pub(crate) async fn update_attributes(
     attributes: &[(&str, &str)],
 ) -> Result<Vec<CodeDelivery>, Error> {
     let attributes = cognito_attributes(shared, attributes)?;
+    let names = attributes.iter().map(|a| a.name().to_owned()).collect();
     let sent = shared.client.update_attributes(access_token, attributes).await?;
+    if let Some(username) = shared.account_of(access_token).await {
+        shared.tell(Event::AttributesChanged { username, attributes: names }).await;
+    }
     shared.users.sync(&shared.client, access_token, shared.users.creates_unknown()).await?;
     Ok(sent)
 }
@@ -137,8 +150,12 @@ pub(crate) async fn verify_attribute(
     code: &str,
     ctx: &Ctx,
 ) -> Result<Option<User>, Error> {
-    limit_account(shared, access_token, ctx).await?;
-    shared.client.verify_attribute(access_token, cognito_name(shared, attribute), code).await?;
+    let account = limit_account(shared, access_token, ctx).await?;
+    let name = cognito_name(shared, attribute);
+    shared.client.verify_attribute(access_token, name, code).await?;
+    if let Some(username) = account {
+        shared.tell(Event::AttributeVerified { username, attribute: name.to_owned() }).await;
+    }
     Ok(shared.users.sync(&shared.client, access_token, shared.users.creates_unknown()).await?.1)
 }
 

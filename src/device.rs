@@ -36,7 +36,16 @@ impl Cognito {
     ///
     /// As [`Cognito::devices`].
     pub async fn remember_device(&self, access_token: &str, device_key: &str, remembered: bool) -> Result<(), Error> {
-        self.shared().client.set_device_remembered(access_token, device_key, remembered).await
+        self.shared().client.set_device_remembered(access_token, device_key, remembered).await?;
+        let change = if remembered { "remembered" } else { "not_remembered" };
+        self.tell_device(access_token, change).await;
+        Ok(())
+    }
+
+    async fn tell_device(&self, access_token: &str, change: &'static str) {
+        if let Some(username) = self.shared().account_of(access_token).await {
+            self.shared().tell(crate::events::Event::DeviceChanged { username, change }).await;
+        }
     }
 
     /// Forgets one of the user's devices (ForgetDevice): its next sign-in asks for the second
@@ -46,7 +55,9 @@ impl Cognito {
     ///
     /// As [`Cognito::devices`].
     pub async fn forget_device(&self, access_token: &str, device_key: &str) -> Result<(), Error> {
-        self.shared().client.forget_device(access_token, device_key).await
+        self.shared().client.forget_device(access_token, device_key).await?;
+        self.tell_device(access_token, "forgotten").await;
+        Ok(())
     }
 
     /// [`Cognito::refresh`] for a refresh token issued to a device, in a pool that remembers

@@ -12,6 +12,7 @@ use crate::cognito::{self, Cognito};
 use crate::config::{Config, SessionMode};
 use crate::cookies::Sealer;
 use crate::error::Error;
+use crate::events::EventListener;
 use crate::session::Sessions;
 use crate::store::{AttemptStore, CachedStore, SessionStore, UserStore};
 use crate::tokens::clock::Clock;
@@ -51,6 +52,7 @@ pub struct CognitoFairing {
     store: StoreSource,
     sessions: Option<Arc<dyn SessionStore>>,
     attempts: Option<Arc<dyn AttemptStore>>,
+    events: Option<Arc<dyn EventListener>>,
     clock: Option<Arc<dyn Clock>>,
 }
 
@@ -115,7 +117,13 @@ impl Cognito {
                 )),
             }
         }
-        CognitoFairing { store: StoreSource::Database(fetch::<D>), sessions: None, attempts: None, clock: None }
+        CognitoFairing {
+            store: StoreSource::Database(fetch::<D>),
+            sessions: None,
+            attempts: None,
+            events: None,
+            clock: None,
+        }
     }
 
     /// The fairing, keeping local users in `store`: the application's own
@@ -133,7 +141,13 @@ impl Cognito {
     /// }
     /// ```
     pub fn custom(store: impl UserStore) -> CognitoFairing {
-        CognitoFairing { store: StoreSource::Custom(Arc::new(store)), sessions: None, attempts: None, clock: None }
+        CognitoFairing {
+            store: StoreSource::Custom(Arc::new(store)),
+            sessions: None,
+            attempts: None,
+            events: None,
+            clock: None,
+        }
     }
 
     /// The fairing, keeping no local users: a login gives the mapped profile
@@ -159,7 +173,7 @@ impl Cognito {
     /// }
     /// ```
     pub fn without_store() -> CognitoFairing {
-        CognitoFairing { store: StoreSource::None, sessions: None, attempts: None, clock: None }
+        CognitoFairing { store: StoreSource::None, sessions: None, attempts: None, events: None, clock: None }
     }
 }
 
@@ -205,6 +219,34 @@ impl CognitoFairing {
     /// ```
     pub fn attempts_in(mut self, store: impl AttemptStore) -> Self {
         self.attempts = Some(Arc::new(store));
+        self
+    }
+
+    /// Sends the account's [`Event`](crate::events::Event)s (sign-ins and refused ones,
+    /// sign-outs, password and attribute changes, devices, passkeys, sessions ended) to
+    /// `listener`, for a security page or an audit log. None are sent by default.
+    ///
+    /// ```no_run
+    /// # #[macro_use] extern crate rocket;
+    /// use rocket_warrant::Cognito;
+    /// use rocket_warrant::events::{Event, EventListener};
+    ///
+    /// struct Log;
+    ///
+    /// #[rocket::async_trait]
+    /// impl EventListener for Log {
+    ///     async fn event(&self, event: Event) {
+    ///         println!("{}: {event}", event.username());
+    ///     }
+    /// }
+    ///
+    /// #[launch]
+    /// fn rocket() -> _ {
+    ///     rocket::build().attach(Cognito::without_store().events_to(Log))
+    /// }
+    /// ```
+    pub fn events_to(mut self, listener: impl EventListener) -> Self {
+        self.events = Some(Arc::new(listener));
         self
     }
 
@@ -297,7 +339,8 @@ impl Fairing for CognitoFairing {
         }
         let sealer = Sealer::from_figment(rocket.figment());
         let clock = self.clock.clone();
-        let build = cognito::Build { config, sealer, users: store, row_ttl, sessions, attempts, clock };
+        let events = self.events.clone().unwrap_or_else(|| Arc::new(crate::events::Ignore));
+        let build = cognito::Build { config, sealer, users: store, row_ttl, sessions, attempts, events, clock };
         crate::metrics::describe();
         let cognito = match Cognito::build(build).await {
             Ok(cognito) => cognito,

@@ -324,6 +324,7 @@ mod context;
 mod cookies;
 mod device;
 mod error;
+pub mod events;
 mod fairing;
 mod limits;
 mod metrics;

@@ -7,6 +7,7 @@ use crate::client::Passkey;
 use crate::cognito::Cognito;
 use crate::context::Ctx;
 use crate::error::Error;
+use crate::events::Event;
 use crate::guards::Fresh;
 use crate::limits::Attempt;
 
@@ -76,7 +77,9 @@ impl Cognito {
             .map_err(|e| Error::PasskeyRefused(format!("the credential is not JSON: {e}")))?;
         let shared = self.shared();
         shared.limit(&Ctx::default(), Attempt::account(user.username())).await?;
-        shared.client.complete_passkey_registration(user.access_token(), &credential).await
+        shared.client.complete_passkey_registration(user.access_token(), &credential).await?;
+        shared.tell(Event::PasskeyAdded { username: user.username().to_owned() }).await;
+        Ok(())
     }
 
     /// Deletes the passkey `id` ([`Passkey::id`]) of `user`, who proved who they are at most
@@ -86,6 +89,8 @@ impl Cognito {
     ///
     /// Those of [`Cognito::passkeys`]; [`Error::Cognito`] for an id the user has no passkey of.
     pub async fn delete_passkey<const SECS: u64>(&self, user: &Fresh<SECS>, id: &str) -> Result<(), Error> {
-        self.shared().client.delete_passkey(user.access_token(), id).await
+        self.shared().client.delete_passkey(user.access_token(), id).await?;
+        self.shared().tell(Event::PasskeyDeleted { username: user.username().to_owned() }).await;
+        Ok(())
     }
 }

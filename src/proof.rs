@@ -88,6 +88,17 @@ impl Factors {
         self.0 == 0
     }
 
+    /// The bits a store keeps.
+    pub(crate) fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Factors from a store's bits; bits of no factor this version knows are dropped.
+    pub(crate) fn from_bits(bits: i64) -> Factors {
+        let known = ALL.iter().fold(0u8, |all, f| all | f.bit());
+        Factors(u8::try_from(bits & 0xff).unwrap_or(0) & known)
+    }
+
     /// Each factor, in the order of [`Factor`].
     pub fn iter(self) -> impl Iterator<Item = Factor> {
         ALL.into_iter().filter(move |f| self.contains(*f))

@@ -328,8 +328,43 @@ async fn appears(browser: &Client, css: &str) -> Result<fantoccini::elements::El
     panic!("no {css} appeared; the page shows:\n{shown}");
 }
 
+/// Signs `username` in on the site from a second client (no browser): its session cookie.
+async fn sign_in_elsewhere(site: &str, username: &str, password: &str) -> String {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let cookies = |response: &reqwest::Response| -> Vec<String> {
+        let set = response.headers().get_all("set-cookie").iter();
+        set.filter_map(|c| c.to_str().ok()?.split(';').next().map(str::to_owned)).collect()
+    };
+    let form = http.get(format!("{site}/accounts/login/")).send().await.unwrap();
+    let jar = cookies(&form).join("; ");
+    let body = form.text().await.unwrap();
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = body.find(marker).unwrap() + marker.len();
+    let token = body[start..].split('"').next().unwrap().to_owned();
+    let fields = [("csrf_token", token.as_str()), ("username", username), ("password", password)];
+    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", v.replace('!', "%21"))).collect();
+    let signed_in = (http.post(format!("{site}/accounts/login/")))
+        .header("Cookie", jar)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body.join("&"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303, "the second client signs in");
+    cookies(&signed_in).into_iter().find(|c| c.starts_with("cognito_session=")).expect("a session cookie")
+}
+
+/// Whether the session cookie `session` still opens the profile.
+async fn still_signed_in(site: &str, session: &str) -> bool {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = http.get(format!("{site}/accounts/profile/")).header("Cookie", session).send().await.unwrap();
+    response.status().as_u16() == 200
+}
+
 /// A person adds a passkey on the passkeys page (Chromium's virtual authenticator stands for
-/// the phone), signs out, signs in with it and nothing else, deletes it, and is then refused.
+/// the phone), signs out, signs in with it and nothing else, sees on the security page how and
+/// where they are signed in and what happened, signs another session out from there, deletes
+/// the passkey, and is then refused.
 /// On `localhost`, the pool's relying party (WebAuthn needs a secure origin, and loopback by
 /// name is one).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -387,6 +422,23 @@ async fn a_person_adds_a_passkey_signs_in_with_it_deletes_it_and_is_then_refused
         fill(browser, "id_username", "demo").await?;
         browser.find(Locator::Id("passkey_login")).await?.click().await?;
         arrive(browser, "/accounts/profile/", "demo").await?;
+
+        // The security page: this session (by passkey) and another (a second browser's, signed
+        // in meanwhile), which the person signs out from here; the account's recent activity.
+        let elsewhere = sign_in_elsewhere(&site, "demo", cdu::DEMO_PASSWORD).await;
+        browser.find(Locator::Id("security_link")).await?.click().await?;
+        arrive(browser, "/accounts/security", "Security").await?;
+        let current = browser.find(Locator::Css("#sessions tr.current")).await?.text().await?;
+        assert!(current.contains("passkey") && current.contains("(this session)"), "{current}");
+        let activity = browser.find(Locator::Id("activity")).await?.text().await?;
+        assert!(activity.contains("Signed in with passkey") && activity.contains("A passkey was added"), "{activity}");
+        assert!(still_signed_in(&site, &elsewhere).await);
+        browser.find(Locator::Css("#sessions form button")).await?.click().await?;
+        arrive(browser, "/accounts/security", "Security").await?;
+        let flash = browser.find(Locator::Css(".flash.success")).await?.text().await?;
+        assert_eq!(flash, "That session was signed out.");
+        // The other browser's instance is this one: refused at once.
+        assert!(!still_signed_in(&site, &elsewhere).await, "the other session ended");
 
         browser.goto(&format!("{site}/accounts/passkeys")).await?;
         arrive(browser, "/accounts/passkeys", "Your passkeys").await?;

@@ -440,6 +440,46 @@ async fn an_admin_sees_a_users_sessions_and_ends_one() {
     assert_eq!(user.get("/accounts/profile/").await.status, Status::SeeOther, "signed out");
 }
 
+/// The user's own security page: both of their sessions (this one marked, how each signed
+/// in), the other one signed out from it, "sign out everywhere else", and the account's recent
+/// activity kept in the site's database (a refused sign-in among it, no secret in any).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_security_page_lists_ends_sessions_and_shows_the_recent_activity() {
+    need_emulator!();
+    let demo = cdu::demo().await;
+    let laptop = Browser::new(&demo).await;
+    assert_eq!(laptop.login("demo", "Wr0ng-Passw0rd!", None).await.status, Status::Unauthorized);
+    laptop.login("demo", DEMO_PASSWORD, None).await;
+    let phone = Browser::new(&demo).await;
+    phone.login("demo", DEMO_PASSWORD, None).await;
+
+    let page = laptop.get("/accounts/security").await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.body.matches("<tr class=\"current\">").count(), 1, "{}", page.body);
+    assert_eq!(page.body.matches("action=\"/accounts/security/end\"").count(), 1, "one other session to end");
+    assert!(page.has("<td>password</td>"), "how each signed in: {}", page.body);
+    assert!(page.has("Signed in with password") && page.has("A sign-in was refused (invalid credentials)"));
+    assert!(!page.has("Wr0ng") && !page.has("eyJ"), "no secret in the activity");
+
+    let id_marker = "name=\"id\" value=\"";
+    let start = page.body.find(id_marker).unwrap() + id_marker.len();
+    let id = page.body[start..].split('"').next().unwrap().to_owned();
+    let ended = laptop.post("/accounts/security/end", &[("csrf_token", &page.csrf()), ("id", &id)]).await;
+    let after = laptop.get(ended.location.as_deref().unwrap()).await;
+    assert!(after.has("That session was signed out."), "{}", after.body);
+    assert!(after.has("Ended 1 other session(s)"));
+    // The phone's instance remembered its session for at most `session_cache_ttl_secs` (2 s).
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(phone.get("/accounts/profile/").await.status, Status::SeeOther, "signed out");
+
+    phone.login("demo", DEMO_PASSWORD, None).await;
+    let page = laptop.get("/accounts/security").await;
+    let ended = laptop.post("/accounts/security/others", &[("csrf_token", &page.csrf())]).await;
+    let after = laptop.get(ended.location.as_deref().unwrap()).await;
+    assert!(after.has("Signed out everywhere else (1 session(s))."), "{}", after.body);
+    assert_eq!(laptop.get("/accounts/profile/").await.status, Status::Ok, "this session stays");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_escape_what_users_wrote() {
     need_emulator!();

@@ -79,6 +79,8 @@ pub(crate) struct Build {
     pub(crate) sessions: Option<Arc<dyn SessionStore>>,
     /// Where the limits count attempts (memory when none).
     pub(crate) attempts: Option<Arc<dyn AttemptStore>>,
+    /// Where the account's events go.
+    pub(crate) events: Arc<dyn crate::events::EventListener>,
     /// The clock the tests set (the system clock otherwise).
     pub(crate) clock: Option<Arc<dyn Clock>>,
 }
@@ -87,7 +89,7 @@ impl Cognito {
     /// Builds everything from validated-here settings: keys, verifier, client, sessions. The
     /// fairing calls it at ignite.
     pub(crate) async fn build(build: Build) -> Result<Cognito, ConfigError> {
-        let Build { config, sealer, users, row_ttl, sessions: session_store, attempts, clock } = build;
+        let Build { config, sealer, users, row_ttl, sessions: session_store, attempts, events, clock } = build;
         config.validate()?;
         let refuse_revoked = config.refuse_revoked_tokens.unwrap_or(session_store.is_some());
         let revocations = Revocations::new(refuse_revoked, session_store.clone(), config.revocation_sync);
@@ -151,7 +153,8 @@ impl Cognito {
         let attempts = attempts.unwrap_or_else(|| Arc::new(MemoryStore::new()));
         let limits = Limits::new(config.limits.clone(), attempts, *sealer.attempt_key());
         let cookies = TokenCookies::new(&config, sealer);
-        let parts = Parts { config, sdk_config, verifier, other_pools, client, users, revocations, cookies, limits };
+        let parts =
+            Parts { config, sdk_config, verifier, other_pools, client, users, revocations, cookies, limits, events };
         let shared = Shared::new(parts);
         Ok(Cognito { inner: Arc::new(Inner { shared, sessions }) })
     }

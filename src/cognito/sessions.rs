@@ -8,6 +8,7 @@ use rocket::http::CookieJar;
 
 use super::Cognito;
 use crate::error::Error;
+use crate::events::Event;
 use crate::store::SessionInfo;
 use crate::tokens::{Claims, TokenUse, Tokens};
 
@@ -80,7 +81,9 @@ impl Cognito {
     pub async fn end_other_sessions(&self, jar: &CookieJar<'_>, access_token: &str) -> Result<u64, Error> {
         let claims = self.shared().verify(access_token, TokenUse::Access).await?;
         let username = claims.cognito_username().ok_or(Error::MachineClient)?;
-        self.sessions().end_others(self.shared(), jar, username).await
+        let count = self.sessions().end_others(self.shared(), jar, username).await?;
+        self.shared().tell(Event::SessionsEnded { username: username.to_owned(), count }).await;
+        Ok(count)
     }
 
     /// Signs the user of `access_token` (a verified one: take it from the request's
@@ -128,6 +131,54 @@ impl Cognito {
     /// [`Error::NoSessionStore`] with cookie sessions, [`Error::Store`] when the store fails.
     pub async fn user_sessions(&self, username: &str) -> Result<Vec<SessionInfo>, Error> {
         self.sessions().user_sessions(username).await
+    }
+
+    /// The server-side sessions of the user of `access_token` (a verified one), oldest first,
+    /// the one of this browser marked [`SessionInfo::current`]: for the user's own security
+    /// page, with how each signed in ([`SessionInfo::factors`]), its browser and address, and
+    /// when it was last seen ([`SessionInfo::refreshed_at`]).
+    ///
+    /// ```no_run
+    /// # use rocket::{get, http::CookieJar};
+    /// use rocket_warrant::{Cognito, CognitoClaims, Error};
+    ///
+    /// #[get("/account/security")]
+    /// async fn security(cognito: &Cognito, jar: &CookieJar<'_>, user: CognitoClaims) -> Result<String, Error> {
+    ///     let sessions = cognito.my_sessions(jar, user.access_token()).await?;
+    ///     Ok(sessions.iter().map(|s| format!("{:?}{}\n", s.browser, if s.current { " (this one)" } else { "" })).collect())
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::end_other_sessions`].
+    pub async fn my_sessions(&self, jar: &CookieJar<'_>, access_token: &str) -> Result<Vec<SessionInfo>, Error> {
+        let claims = self.shared().verify(access_token, TokenUse::Access).await?;
+        let username = claims.cognito_username().ok_or(Error::MachineClient)?;
+        let current = self.sessions().server()?.current_id(self.shared(), jar);
+        let mut sessions = self.sessions().user_sessions(username).await?;
+        for session in &mut sessions {
+            session.current = current.as_deref() == Some(session.id.as_str());
+        }
+        Ok(sessions)
+    }
+
+    /// Ends the session `id` of the user of `access_token` (one of [`Cognito::my_sessions`],
+    /// not this browser's: that one signs out) as a sign-out ends it: its row deleted, its
+    /// refresh token revoked at Cognito, its tokens refused on every instance. Whether it ended
+    /// (false for an id that is not one of the user's other sessions).
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::end_other_sessions`].
+    pub async fn end_my_session(&self, jar: &CookieJar<'_>, access_token: &str, id: &str) -> Result<bool, Error> {
+        let claims = self.shared().verify(access_token, TokenUse::Access).await?;
+        let username = claims.cognito_username().ok_or(Error::MachineClient)?;
+        let count = self.sessions().end_others_of(self.shared(), jar, username, Some(id)).await?;
+        if count > 0 {
+            self.shared().tell(Event::SessionsEnded { username: username.to_owned(), count }).await;
+        }
+        Ok(count > 0)
     }
 
     /// Ends the server-side session `id` (a [`SessionInfo::id`]): its browser is refused at

@@ -34,6 +34,15 @@ use crate::state::Shared;
 use crate::store::{SessionInfo, User};
 use crate::tokens::{Now, TokenUse, Tokens};
 
+/// How and from where a sign-in came, kept with its server-side session for the user's own
+/// list of sessions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Origin {
+    pub(crate) factors: crate::proof::Factors,
+    pub(crate) browser: Option<String>,
+    pub(crate) address: Option<String>,
+}
+
 /// A request's authentication outcome, kept in its local cache so that every guard of the
 /// request shares it, and so that the response fairing knows when the cookies were cleared
 /// (Rocket drops cookie changes from error responses).
@@ -204,8 +213,9 @@ impl Sessions {
         jar: &CookieJar<'_>,
         username: &str,
         tokens: &Tokens,
+        origin: &Origin,
     ) -> Result<(), Error> {
-        for cookie in self.start(shared, Some(jar), username, tokens).await? {
+        for cookie in self.start(shared, Some(jar), username, tokens, origin).await? {
             jar.add(cookie);
         }
         Ok(())
@@ -218,11 +228,12 @@ impl Sessions {
         jar: Option<&CookieJar<'_>>,
         username: &str,
         tokens: &Tokens,
+        origin: &Origin,
     ) -> Result<Vec<Cookie<'static>>, Error> {
         let now = shared.now();
         match self {
             Sessions::Cookies(mode) => mode.start(shared, username, tokens, now),
-            Sessions::Server(mode) => mode.start(shared, jar, username, tokens, now).await,
+            Sessions::Server(mode) => mode.start(shared, jar, (username, tokens, origin), now).await,
         }
     }
 
@@ -244,13 +255,31 @@ impl Sessions {
         if forget_device {
             forget_browser(shared, jar, ended.access_token.as_deref()).await;
         }
+        // The session's own token (from its sealed cookie or row) names its user.
+        let username = (ended.access_token.as_deref())
+            .and_then(crate::tokens::unverified_claims)
+            .and_then(|claims| claims.cognito_username().map(str::to_owned));
         revoke_ended(shared, ended).await;
+        if let Some(username) = username {
+            shared.tell(crate::events::Event::SignedOut { username }).await;
+        }
     }
 
     /// Ends every server-side session of `username` but the one of `jar`'s browser, each as a
     /// sign-out does (its row deleted, its refresh token revoked, its tokens refused): how many.
     pub(crate) async fn end_others(&self, shared: &Shared, jar: &CookieJar<'_>, username: &str) -> Result<u64, Error> {
-        let ended = self.server()?.end_others(shared, jar, username).await?;
+        self.end_others_of(shared, jar, username, None).await
+    }
+
+    /// [`end_others`](Self::end_others), only the session `only` when given.
+    pub(crate) async fn end_others_of(
+        &self,
+        shared: &Shared,
+        jar: &CookieJar<'_>,
+        username: &str,
+        only: Option<&str>,
+    ) -> Result<u64, Error> {
+        let ended = self.server()?.end_others_of(shared, jar, username, only).await?;
         let count = ended.len() as u64;
         for ended in ended {
             revoke_ended(shared, ended).await;
@@ -283,6 +312,7 @@ impl Sessions {
         let leeway = shared.leeway();
         shared.revocations.user(&claims.sub, shared.now().saturating_add(leeway), leeway).await;
         signed_out?;
+        shared.tell(crate::events::Event::SignedOutEverywhere { username }).await;
         ended
     }
 

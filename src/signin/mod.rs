@@ -19,9 +19,10 @@ use crate::context::KeptDevice;
 use crate::cookies;
 use crate::cookies::device::{self, NewDevice};
 use crate::error::Error;
+use crate::events::Event;
 use crate::limits::Attempt;
 use crate::proof::{Factor, Factors, Proof};
-use crate::session::Sessions;
+use crate::session::{Origin, Sessions};
 use crate::state::Shared;
 use crate::store::{Profile, User};
 use crate::tokens::{unverified_claims, Claims, Tokens, VerifyError};
@@ -71,6 +72,9 @@ pub struct Login {
     pub(crate) proved: Factors,
     /// The `sub` of the signed-in user this sign-in re-authenticates, for a re-authentication.
     pub(crate) reauthenticates: Option<String>,
+    /// The browser and address the sign-in came from (none outside a request).
+    pub(crate) browser: Option<String>,
+    pub(crate) address: Option<String>,
 }
 
 impl Login {
@@ -143,7 +147,21 @@ async fn password_sign_in(
         AuthFlow::UserAuth => "user_auth_srp",
     };
     crate::metrics::sign_in(method, outcome(&result));
+    refused(shared, username, ctx, &result).await;
     result
+}
+
+/// Tells the listener of a sign-in step refused for what was typed (a wrong password, code or
+/// passkey, a limit); the service's own failures are no event of the account's.
+async fn refused<T>(shared: &Shared, username: &str, ctx: &Ctx, result: &Result<T, Error>) {
+    let reason = match result {
+        Err(Error::InvalidCredentials) => "invalid credentials",
+        Err(Error::WrongCode) => "wrong code",
+        Err(Error::Limited { .. }) => "too many attempts",
+        _ => return,
+    };
+    let (username, address) = (username.to_owned(), ctx.ip.clone());
+    shared.tell(Event::SignInRefused { username, reason, address }).await;
 }
 
 /// A sign-in step's outcome, as its metric's label says it.
@@ -307,6 +325,7 @@ pub(crate) async fn answer(
     };
     let result = answer_counted(shared, pending, answer, ctx).await;
     crate::metrics::challenge_answer(challenge_label(pending.challenge()), outcome(&result));
+    refused(shared, pending.username(), ctx, &result).await;
     result
 }
 
@@ -415,6 +434,8 @@ pub(crate) async fn finish(
         next: None,
         proved,
         reauthenticates: None,
+        browser: ctx.device_name.clone(),
+        address: ctx.ip.clone(),
     })
 }
 
@@ -437,7 +458,15 @@ pub(crate) async fn keep<T: Step>(
                 match &login.reauthenticates {
                     Some(sub) => reauthenticated(shared, jar, login, sub, proof).await?,
                     None => {
-                        sessions.keep(shared, jar, &login.profile.username, &login.tokens).await?;
+                        let origin = Origin {
+                            factors: login.proved,
+                            browser: login.browser.clone(),
+                            address: login.address.clone(),
+                        };
+                        sessions.keep(shared, jar, &login.profile.username, &login.tokens, &origin).await?;
+                        let Origin { factors, browser, address } = origin;
+                        let username = login.profile.username.clone();
+                        shared.tell(Event::SignedIn { username, factors, browser, address }).await;
                         cookies::keep_proof(&shared.cookies, jar, &login.access_claims.sub, proof);
                         // A new session, a new CSRF secret: a token planted before is worth nothing.
                         cookies::csrf::rotate(&shared.cookies, jar);

@@ -10,6 +10,7 @@ use crate::client::{ClientFacts, CognitoClient};
 use crate::config::Config;
 use crate::cookies::TokenCookies;
 use crate::error::Error;
+use crate::events::{Event, EventListener};
 use crate::limits::Limits;
 use crate::revocation::Revocations;
 
@@ -32,6 +33,7 @@ pub(crate) struct Shared {
     pub(crate) cookies: TokenCookies,
     pub(crate) refreshes: RefreshFlights,
     pub(crate) limits: Limits,
+    pub(crate) events: Arc<dyn EventListener>,
     /// The app client's refresh-token validity in seconds, once launch has read it (until then,
     /// and when it cannot, the session's maximum age stands for it).
     refresh_validity: AtomicI64,
@@ -54,11 +56,13 @@ pub(crate) struct Parts {
     pub(crate) revocations: Revocations,
     pub(crate) cookies: TokenCookies,
     pub(crate) limits: Limits,
+    pub(crate) events: Arc<dyn EventListener>,
 }
 
 impl Shared {
     pub(crate) fn new(parts: Parts) -> Shared {
-        let Parts { config, sdk_config, verifier, other_pools, client, users, revocations, cookies, limits } = parts;
+        let Parts { config, sdk_config, verifier, other_pools, client, users, revocations, cookies, limits, events } =
+            parts;
         Shared {
             config,
             sdk_config,
@@ -70,6 +74,7 @@ impl Shared {
             cookies,
             refreshes: RefreshFlights::default(),
             limits,
+            events,
             refresh_validity: AtomicI64::new(i64::MAX),
         }
     }
@@ -118,6 +123,11 @@ impl Shared {
             return Err(Error::Token(VerifyError::Mismatched));
         }
         Ok((id, access))
+    }
+
+    /// Tells the application's listener of `event`.
+    pub(crate) async fn tell(&self, event: Event) {
+        self.events.event(event).await;
     }
 
     /// Counts an attempt that is about to reach Cognito with what a user typed against the

@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::Revocation;
 use super::StoreError;
+use crate::proof::Factors;
 
 /// A server-side session as its store keeps it.
 ///
@@ -18,6 +19,7 @@ use super::StoreError;
 /// let record = SessionRecord {
 ///     id: "9f86d081884c7d65".into(), username: "alice".into(), tokens: "sealed".into(),
 ///     created_at: 1_700_000_000, refreshed_at: 1_700_000_000, expires_at: 1_702_592_000, version: 1,
+///     factors: Default::default(), browser: None, address: None,
 /// };
 /// assert!(!format!("{record:?}").contains("sealed"));
 /// ```
@@ -38,6 +40,13 @@ pub struct SessionRecord {
     /// Counts the writes of the row: a refresh is written only over the version it read, so
     /// two instances that refresh at once cannot overwrite each other unseen.
     pub version: i64,
+    /// How the user proved who they are at sign-in.
+    pub factors: Factors,
+    /// The browser at sign-in (its `User-Agent`, at most 1,024 characters), for the user's
+    /// list of sessions.
+    pub browser: Option<String>,
+    /// The user's address at sign-in (as `trusted_ip_header` says), for the same list.
+    pub address: Option<String>,
 }
 
 impl fmt::Debug for SessionRecord {
@@ -48,6 +57,7 @@ impl fmt::Debug for SessionRecord {
             .field("refreshed_at", &self.refreshed_at)
             .field("expires_at", &self.expires_at)
             .field("version", &self.version)
+            .field("factors", &self.factors)
             .finish_non_exhaustive()
     }
 }
@@ -58,10 +68,13 @@ impl fmt::Debug for SessionRecord {
 /// ```
 /// use rocket_warrant::sessions::SessionInfo;
 ///
-/// let info = SessionInfo { id: "9f86d081884c7d65".into(), username: "alice".into(), created_at: 0, refreshed_at: 0, expires_at: 60 };
+/// let info = SessionInfo {
+///     id: "9f86d081884c7d65".into(), username: "alice".into(), created_at: 0, refreshed_at: 0, expires_at: 60,
+///     factors: Default::default(), browser: None, address: None, current: false,
+/// };
 /// assert_eq!(info.username, "alice");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionInfo {
     /// The session's handle, for [`Cognito::end_session`](crate::Cognito::end_session) (no
     /// cookie can be made from it).
@@ -70,10 +83,19 @@ pub struct SessionInfo {
     pub username: String,
     /// Sign-in, seconds since the epoch.
     pub created_at: i64,
-    /// Last refresh of the tokens.
+    /// Last refresh of the tokens: when the session was last seen, within the access token's
+    /// life (an hour by default) of its last request.
     pub refreshed_at: i64,
     /// When the session ends.
     pub expires_at: i64,
+    /// How the user proved who they are at sign-in.
+    pub factors: Factors,
+    /// The browser at sign-in (its `User-Agent`).
+    pub browser: Option<String>,
+    /// The user's address at sign-in.
+    pub address: Option<String>,
+    /// The session of the browser that asked ([`Cognito::my_sessions`](crate::Cognito::my_sessions)).
+    pub current: bool,
 }
 
 impl From<&SessionRecord> for SessionInfo {
@@ -84,6 +106,10 @@ impl From<&SessionRecord> for SessionInfo {
             created_at: r.created_at,
             refreshed_at: r.refreshed_at,
             expires_at: r.expires_at,
+            factors: r.factors,
+            browser: r.browser.clone(),
+            address: r.address.clone(),
+            current: false,
         }
     }
 }

@@ -43,7 +43,11 @@ pub async fn start_session(
     tokens: &Tokens,
 ) -> Result<Vec<Cookie<'static>>, crate::Error> {
     let shared = cognito.shared();
-    let mut cookies = cognito.sessions().start(shared, None, username, tokens).await?;
+    let origin = crate::session::Origin {
+        factors: crate::proof::Factors::default().with(crate::proof::Factor::Password),
+        ..Default::default()
+    };
+    let mut cookies = cognito.sessions().start(shared, None, username, tokens, &origin).await?;
     if let Some(claims) = crate::tokens::unverified_claims(&tokens.access_token) {
         cookies.push(signed_in_now(&shared.cookies, &claims.sub, shared.now()));
     }

@@ -18,11 +18,13 @@
 //! | `/accounts/email/` | signed in | change the email; it takes effect with the code sent to it |
 //! | `/accounts/delete/` | signed in | delete the account, its local row and sessions |
 //! | `/accounts/passkeys` | signed in | the user's passkeys: add one, delete one |
+//! | `/accounts/security` | signed in | where the user is signed in (end one, or every other), devices, passkeys, the last 20 events |
 //! | `/metrics` | the admin group | the crate's metrics, in Prometheus' format |
 //! | `/accounts/admin/cognito-users/` | the admin group | every user of the pool |
 //! | `/accounts/admin/cognito-users/<username>` | the admin group | a user's plans; subscribe to another |
 
 pub mod accounts;
+pub mod activity;
 pub mod admin;
 pub mod bench;
 pub mod challenge;
@@ -30,6 +32,7 @@ pub mod devices;
 pub mod gateway;
 pub mod passkeys;
 pub mod profile_form;
+pub mod security;
 pub mod self_service;
 
 use rocket::fairing::AdHoc;
@@ -60,15 +63,24 @@ pub struct PgUsers(PgPool);
 pub struct MysqlUsers(MysqlPool);
 
 /// Attaches the users' database that `databases.users.url` names, and the Cognito fairing on it.
+/// The account's events go to the same database (`activity`).
 fn with_users(rocket: Rocket<Build>) -> Rocket<Build> {
     let url: String = rocket.figment().extract_inner("databases.users.url").unwrap_or_default();
+    let events = activity::Activity::default();
+    let rocket = rocket.manage(events.clone());
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        rocket.attach(PgUsers::init()).attach(Cognito::fairing::<PgUsers>())
+        (rocket.attach(PgUsers::init()))
+            .attach(events.database::<PgUsers>(activity::postgres))
+            .attach(Cognito::fairing::<PgUsers>().events_to(events))
     } else if url.starts_with("mysql://") {
-        rocket.attach(MysqlUsers::init()).attach(Cognito::fairing::<MysqlUsers>())
+        (rocket.attach(MysqlUsers::init()))
+            .attach(events.database::<MysqlUsers>(activity::mysql))
+            .attach(Cognito::fairing::<MysqlUsers>().events_to(events))
     } else {
         // SQLite, or a URL that its fairing refuses at launch with a message that names it.
-        rocket.attach(SqliteUsers::init()).attach(Cognito::fairing::<SqliteUsers>())
+        (rocket.attach(SqliteUsers::init()))
+            .attach(events.database::<SqliteUsers>(activity::sqlite))
+            .attach(Cognito::fairing::<SqliteUsers>().events_to(events))
     }
 }
 
@@ -130,6 +142,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .mount("/accounts", self_service::routes())
         .mount("/accounts", devices::routes())
         .mount("/accounts", passkeys::routes())
+        .mount("/accounts", security::routes())
         // Sign-in through Cognito's hosted pages: redirect_uri is .../accounts/hosted/callback.
         .mount("/accounts/hosted", rocket_warrant::hosted::routes())
         .mount("/accounts/admin", admin::routes())

@@ -144,8 +144,7 @@ impl ServerSessions {
     /// A new session for a sign-in, saved: its browser-side id.
     pub(crate) async fn create(
         &self,
-        username: &str,
-        tokens: &Tokens,
+        (username, tokens, origin): (&str, &Tokens, &super::Origin),
         now: i64,
         max_age: i64,
     ) -> Result<[u8; SESSION_ID_BYTES], Error> {
@@ -160,6 +159,9 @@ impl ServerSessions {
             refreshed_at: now,
             expires_at: now.saturating_add(max_age),
             version: 1,
+            factors: origin.factors,
+            browser: origin.browser.clone(),
+            address: origin.address.clone(),
         };
         self.store.insert(&record).await?;
         crate::metrics::sessions("stored", 1);

@@ -119,8 +119,7 @@ impl ServerSessions {
         &self,
         shared: &Shared,
         jar: Option<&CookieJar<'_>>,
-        username: &str,
-        tokens: &Tokens,
+        (username, tokens, origin): (&str, &Tokens, &super::super::Origin),
         now: i64,
     ) -> Result<Vec<Cookie<'static>>, Error> {
         if let Some(old) = jar.and_then(|jar| shared.cookies.session(jar)) {
@@ -129,22 +128,29 @@ impl ServerSessions {
                 log::warn!("rocket_warrant: ending the previous session failed ({e})");
             }
         }
-        let secret = self.create(username, tokens, now, shared.max_age()).await?;
+        let secret = self.create((username, tokens, origin), now, shared.max_age()).await?;
         Ok(vec![shared.cookies.session_cookie(&secret)])
     }
 
+    /// The id of the session whose cookie `jar` carries.
+    pub(crate) fn current_id(&self, shared: &Shared, jar: &CookieJar<'_>) -> Option<String> {
+        shared.cookies.session(jar).map(|secret| handle(&secret))
+    }
+
     /// Ends every session of `username` but the one whose id `jar` carries (their rows
-    /// deleted), and says what each held.
-    pub(crate) async fn end_others(
+    /// deleted), or only the session `only` when given (one of `username`'s: another user's
+    /// id ends nothing), and says what each held.
+    pub(crate) async fn end_others_of(
         &self,
         shared: &Shared,
         jar: &CookieJar<'_>,
         username: &str,
+        only: Option<&str>,
     ) -> Result<Vec<Ended>, Error> {
-        let this = shared.cookies.session(jar).map(|secret| handle(&secret));
+        let this = self.current_id(shared, jar);
         let mut ended = Vec::new();
         for record in self.store.list(username).await? {
-            if this.as_deref() == Some(record.id.as_str()) {
+            if this.as_deref() == Some(record.id.as_str()) || only.is_some_and(|id| id != record.id) {
                 continue;
             }
             let tokens = self.open(&record);

@@ -88,6 +88,9 @@ pub(crate) struct SessionRow {
     pub(crate) refreshed_at: i64,
     pub(crate) expires_at: i64,
     pub(crate) version: i64,
+    pub(crate) factors: i64,
+    pub(crate) browser: Option<String>,
+    pub(crate) address: Option<String>,
 }
 
 impl From<SessionRow> for crate::store::SessionRecord {
@@ -100,6 +103,10 @@ impl From<SessionRow> for crate::store::SessionRecord {
             refreshed_at: r.refreshed_at,
             expires_at: r.expires_at,
             version: r.version,
+            // Bits of a later version's factors are dropped, not an error.
+            factors: crate::proof::Factors::from_bits(r.factors),
+            browser: r.browser,
+            address: r.address,
         }
     }
 }
@@ -114,6 +121,9 @@ impl From<&crate::store::SessionRecord> for SessionRow {
             refreshed_at: r.refreshed_at,
             expires_at: r.expires_at,
             version: r.version,
+            factors: i64::from(r.factors.bits()),
+            browser: r.browser.clone(),
+            address: r.address.clone(),
         }
     }
 }

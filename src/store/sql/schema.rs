@@ -43,6 +43,12 @@ diesel::table! {
         expires_at -> BigInt,
         /// Writes of the row.
         version -> BigInt,
+        /// How the user signed in (the bits of `Factors`).
+        factors -> BigInt,
+        /// The browser's `User-Agent` at sign-in, cut short.
+        browser -> Nullable<Text>,
+        /// The user's address at sign-in.
+        address -> Nullable<Text>,
     }
 }
 

@@ -1,0 +1,5 @@
+-- How and from where each server-side session signed in, for the user's own list of sessions:
+-- the factors proved (the bits of `Factors`), the browser's User-Agent and the user's address.
+ALTER TABLE cognito_sessions ADD COLUMN factors BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE cognito_sessions ADD COLUMN browser TEXT;
+ALTER TABLE cognito_sessions ADD COLUMN address TEXT;
