@@ -1458,7 +1458,7 @@ async fn user_auth_signs_in_with_each_first_factor() {
         let lapsed = cognito.answer(&late, Answer::Password(PASSWORD)).await.unwrap_err();
         assert!(matches!(lapsed, Error::SessionExpired), "{lapsed:?}");
     }
-    // A passkey challenge is not supported yet, and says so.
+    // A passkey challenge takes a passkey's answer, nothing else (tests/passkeys.rs signs in).
     let passkey: rocket_warrant::PendingChallenge =
         serde_json::from_str(r#"{"challenge":"WEB_AUTHN","username":"p","session":"s"}"#).unwrap();
     assert_eq!(passkey.challenge(), &Challenge::WebAuthn);
@@ -1466,8 +1466,7 @@ async fn user_auth_signs_in_with_each_first_factor() {
     let pool = Pool::new(false).await;
     let (_rocket, cognito) = ignite(StoreKind::Sqlite, &url2, pool.settings()).await;
     let err = cognito.answer(&passkey, Answer::Code("123456")).await.unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
-    assert_eq!(err.to_string(), "passkeys (WEB_AUTHN) are not supported yet");
+    assert!(matches!(err, Error::WrongAnswer { challenge: Challenge::WebAuthn, .. }), "{err:?}");
 }
 
 /// A USER_AUTH choice through the admin client: InitiateAuth without a preferred factor.

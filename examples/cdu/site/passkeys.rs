@@ -154,13 +154,17 @@ struct Finish {
     next: Option<String>,
 }
 
-/// The browser's assertion: signed in, and where to go next.
+/// The browser's assertion: signed in, and where to go next. (The step is optional here so
+/// that a form without its CSRF token is refused as such first.)
 #[post("/login/passkey/finish", data = "<form>")]
 async fn finish(
     sign_in: SignIn<'_>,
-    step: PendingChallenge,
+    step: Option<PendingChallenge>,
     form: CsrfForm<Finish>,
 ) -> Result<String, (Status, String)> {
+    let Some(step) = step else {
+        return Err((Status::Unauthorized, "The passkey sign-in expired; please start again.".into()));
+    };
     sign_in.keep(sign_in.answer(&step, Answer::Passkey(&form.credential)).await).await.map_err(refused)?;
     Ok(form.next.as_deref().and_then(safe_next).unwrap_or("/accounts/profile/").to_owned())
 }
