@@ -359,7 +359,7 @@ impl Fairing for CognitoFairing {
         let shared = cognito.shared();
         shared.revocations.first_read(shared.instant()).await;
         // What the app client's settings mean here; launch waits on Cognito two seconds at most.
-        let describe = shared.client.describe();
+        let describe = shared.client.describe(shared.config.passkey_origin.is_some());
         let config = &shared.config;
         match tokio::time::timeout(std::time::Duration::from_secs(2), describe).await {
             Ok(Ok(facts)) => {

@@ -180,3 +180,22 @@ async fn a_user_registers_a_passkey_signs_in_with_it_alone_deletes_it_and_is_the
         assert_eq!(status, Status::Unauthorized, "an unknown user alike: {body}");
     }
 }
+
+/// Launch reads the pool's passkey relying party when `passkey_origin` is set: an origin on it
+/// launches, one off it stops launch naming both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_stops_when_the_sites_origin_is_not_on_the_pools_relying_party() {
+    let Some(_) = common::emulator() else { return common::skip("no emulator") };
+    let (pool, _client) = site(false).await;
+    let launch = |origin: &str| {
+        let settings = with(pool.settings(), json!({ "auth_flow": "user_auth", "passkey_origin": origin }));
+        let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
+            .merge(("log_level", "critical"))
+            .merge(("secret_key", common::secret_key()))
+            .merge(("cognito", settings));
+        rocket::custom(figment).attach(Cognito::custom(MemoryStore::new())).ignite()
+    };
+    assert!(launch("http://localhost:8000").await.is_ok(), "on the relying party (localhost)");
+    let refused = launch("https://shop.example.com").await.expect_err("not on it");
+    assert!(common::cognito_fairing_failed(&refused));
+}

@@ -80,6 +80,12 @@ pub(crate) struct ClientFacts {
     pub(crate) first_factors: Option<Vec<String>>,
     /// Whether the pool's threat protection is on (`UserPoolAddOns.AdvancedSecurityMode`).
     pub(crate) threat_protection: Option<bool>,
+    /// The pool's domain: its prefix's full name, or its custom domain (DescribeUserPool).
+    pub(crate) domain: Option<String>,
+    /// The pool's passkey settings (GetUserPoolMfaConfig's `WebAuthnConfiguration`), read only
+    /// when `passkey_origin` is set: its relying party and user verification, each `None`
+    /// when the pool leaves it to Cognito's default.
+    pub(crate) passkeys: Option<(Option<String>, Option<String>)>,
 }
 
 /// The `ExplicitAuthFlows` values that allow a flow (the legacy names too), and its setting's
@@ -103,6 +109,39 @@ impl ClientFacts {
             .or_else(|| self.issuer_refusal(config))
             .or_else(|| self.flow_refusal(config))
             .or_else(|| self.managed_login_refusal(config))
+            .or_else(|| self.passkey_refusal(config))
+    }
+
+    /// `passkey_origin` against the pool's relying party: the id it sets, else its domain
+    /// (WebAuthnConfigurationType reference: "If you don't set a relying party ID, Amazon
+    /// Cognito uses your user pool domain"); an origin not on it is refused by every browser
+    /// and by Cognito (WebAuthnRelyingPartyMismatchException). Passkeys need the Essentials plan.
+    fn passkey_refusal(&self, config: &Config) -> Option<String> {
+        let origin = config.passkey_origin.as_deref()?;
+        let host = crate::config::passkey_host(origin)?;
+        let pool = &config.user_pool_id;
+        if let Some(tier) = self.tier.filter(|tier| *tier < Tier::Essentials) {
+            return Some(format!(
+                "cognito.passkey_origin is set, and user pool {pool} is on {} (its UserPoolTier): passkeys need the \
+                 Essentials or Plus plan; change the pool's plan, or remove cognito.passkey_origin",
+                tier.name()
+            ));
+        }
+        let (relying_party, _) = self.passkeys.as_ref()?;
+        match relying_party.as_deref().or(self.domain.as_deref()) {
+            None => Some(format!(
+                "cognito.passkey_origin is {origin}, and user pool {pool} has no passkey relying party: no \
+                 WebAuthnConfiguration.RelyingPartyId and no domain; set the relying party to {host} \
+                 (SetUserPoolMfaConfig), or remove cognito.passkey_origin"
+            )),
+            Some(rp) if host == rp || host.ends_with(&format!(".{rp}")) => None,
+            Some(rp) => Some(format!(
+                "cognito.passkey_origin is {origin}, which is not on user pool {pool}'s passkey relying party {rp} \
+                 (its WebAuthnConfiguration.RelyingPartyId, else its domain): browsers and Cognito would refuse \
+                 every passkey; set the relying party to {host} or a domain it ends in (SetUserPoolMfaConfig), or \
+                 correct cognito.passkey_origin"
+            )),
+        }
     }
 
     /// A secret set for a client without one (Cognito refuses every sign-in with
@@ -273,6 +312,11 @@ impl ClientFacts {
                  client's ReadAttributes (UpdateUserPoolClient, or the console's attribute read permissions)"
             );
         }
+        if let (Some(origin), Some((rp, uv))) = (&config.passkey_origin, &self.passkeys) {
+            let rp = rp.as_deref().or(self.domain.as_deref()).unwrap_or("none");
+            let uv = uv.as_deref().unwrap_or("preferred");
+            log::info!("rocket_warrant: passkeys at {origin}: relying party {rp}, user verification {uv}");
+        }
         match self.prevents_user_existence_errors {
             Some(true) => log::info!(
                 "rocket_warrant: PreventUserExistenceErrors is ENABLED: unknown users and wrong passwords look alike"
@@ -344,7 +388,8 @@ impl super::connection::CognitoClient {
     /// What the app client and its pool are, read at launch to check the settings against.
     /// What the app client's settings mean for this site (DescribeUserPoolClient, which needs
     /// AWS credentials allowed to call it).
-    pub(crate) async fn describe(&self) -> Result<ClientFacts, Error> {
+    /// With `passkeys`, the pool's passkey settings too (one more call).
+    pub(crate) async fn describe(&self, passkeys: bool) -> Result<ClientFacts, Error> {
         use cip::types::{PreventUserExistenceErrorTypes as Prevent, TimeUnitsType as Unit};
         #[cfg(feature = "testing")]
         if let Some(offline) = &self.offline {
@@ -430,6 +475,24 @@ impl super::connection::CognitoClient {
                 .map(|factors| factors.iter().map(|f| f.as_str().to_owned()).collect());
             facts.threat_protection = (pool.user_pool_add_ons)
                 .map(|add_ons| add_ons.advanced_security_mode != cip::types::AdvancedSecurityModeType::Off);
+            let region = self.pool_id.split('_').next().unwrap_or_default();
+            facts.domain = (pool.custom_domain.filter(|d| !d.is_empty())).or_else(|| {
+                pool.domain.filter(|d| !d.is_empty()).map(|d| format!("{d}.auth.{region}.amazoncognito.com"))
+            });
+        }
+        if passkeys {
+            let mfa = (self.client.get_user_pool_mfa_config())
+                .user_pool_id(&self.pool_id)
+                .send()
+                .instrument(super::observe::span("GetUserPoolMfaConfig"))
+                .await
+                .ok();
+            facts.passkeys = mfa.map(|out| {
+                let webauthn = out.web_authn_configuration;
+                let rp = webauthn.as_ref().and_then(|w| w.relying_party_id.clone()).filter(|r| !r.is_empty());
+                let uv = webauthn.and_then(|w| w.user_verification).map(|uv| uv.as_str().to_owned());
+                (rp, uv)
+            });
         }
         Ok(facts)
     }
@@ -503,6 +566,29 @@ mod tests {
         assert_eq!(mailed.refusal(&user_auth), None);
         let passkeys = ClientFacts { first_factors: strings(&["PASSWORD", "WEB_AUTHN"]), ..Default::default() };
         assert_eq!(passkeys.refusal(&user_auth), None, "a passkey is a first factor without a password");
+    }
+
+    #[test]
+    fn a_passkey_origin_must_be_on_the_pools_relying_party() {
+        let site = config("passkey_origin = \"https://app.example.com\"");
+        let on = |rp: Option<&str>, domain: Option<&str>| ClientFacts {
+            tier: Some(Tier::Essentials),
+            domain: domain.map(str::to_owned),
+            passkeys: Some((rp.map(str::to_owned), None)),
+            ..Default::default()
+        };
+        assert_eq!(on(Some("example.com"), None).refusal(&site), None, "a parent domain");
+        assert_eq!(on(Some("app.example.com"), None).refusal(&site), None, "the host itself");
+        let refusal = on(Some("other.example"), None).refusal(&site).unwrap();
+        assert!(refusal.contains("https://app.example.com") && refusal.contains("other.example"), "{refusal}");
+        // No relying party set: the pool's domain stands for it, as Cognito does.
+        let hosted = on(None, Some("myapp.auth.eu-west-1.amazoncognito.com")).refusal(&site).unwrap();
+        assert!(hosted.contains("myapp.auth.eu-west-1.amazoncognito.com"), "{hosted}");
+        assert!(on(None, None).refusal(&site).unwrap().contains("no passkey relying party"));
+        let lite = ClientFacts { tier: Some(Tier::Lite), ..on(Some("example.com"), None) };
+        assert!(lite.refusal(&site).unwrap().contains("Essentials"));
+        assert_eq!(on(Some("other.example"), None).refusal(&config("")), None, "unset: nothing checked");
+        assert_eq!(ClientFacts::default().refusal(&site), None, "the settings unread: nothing checked");
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub(crate) const CONFIG_KEY: &str = "cognito";
 mod validate;
 mod values;
 
+pub(crate) use self::validate::passkey_host;
 pub use self::validate::ConfigError;
 pub use self::values::{AuthFlow, Issuer, Limit, Limits, OtherPool, SameSite, Secret, SessionMode};
 
@@ -221,6 +222,13 @@ pub struct Config {
     /// The header the `ApiKey` guard reads (django-warrant's `Authorization-Id`).
     #[serde(default = "default_api_key_header")]
     pub api_key_header: String,
+    /// The site's origin where passkeys are registered and used (`https://app.example.com`;
+    /// `http://localhost:8000` for a local site). Launch reads the pool's passkey relying party
+    /// (its `WebAuthnConfiguration`, else its domain, as Cognito does) and stops when this origin
+    /// is not on it, naming both: every passkey ceremony would be refused. Unset, nothing is
+    /// checked.
+    #[serde(default)]
+    pub passkey_origin: Option<String>,
     /// Limits on the attempts that reach Cognito with what a user typed (`[default.cognito.limits]`):
     /// per client address, per username tried and per account, each a number of attempts in a
     /// window. An attempt past one is refused with [`Error::Limited`](crate::Error::Limited)

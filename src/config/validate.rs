@@ -103,6 +103,27 @@ fn closest(key: &str, settings: &[&'static str]) -> Option<&'static str> {
 }
 
 /// Whether an http(s) URL's host is this machine (`localhost`, a loopback address).
+/// The host of a passkey origin: `https://host[:port]`, or `http://localhost[:port]` (a secure
+/// context for WebAuthn), nothing after it but a `/`.
+pub(crate) fn passkey_host(origin: &str) -> Option<&str> {
+    let (secure, rest) = match origin.split_once("://")? {
+        ("https", rest) => (true, rest),
+        ("http", rest) => (false, rest),
+        _ => return None,
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.is_empty() || authority.contains(['/', '?', '#', '@']) {
+        return None;
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.parse::<u16>().is_ok() => host,
+        Some(_) => return None,
+        None => authority,
+    };
+    let valid = host.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    (valid && (secure || host == "localhost")).then_some(host)
+}
+
 fn loopback_url(url: &str) -> bool {
     let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
@@ -265,6 +286,14 @@ impl Config {
             }
         }
         self.validate_managed_login()?;
+        if let Some(origin) = &self.passkey_origin {
+            if passkey_host(origin).is_none() {
+                return Err(invalid(
+                    "passkey_origin",
+                    format!("`{origin}` is not an origin: https://<host>[:port] (http only for localhost), no path"),
+                ));
+            }
+        }
         let limits = &self.limits;
         for (key, limit) in [
             ("limits.per_address", limits.per_address),
@@ -313,6 +342,24 @@ fn is_region(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_passkey_origin_is_a_secure_origin_and_nothing_more() {
+        assert_eq!(passkey_host("https://app.example.com"), Some("app.example.com"));
+        assert_eq!(passkey_host("https://app.example.com:8443/"), Some("app.example.com"));
+        assert_eq!(passkey_host("http://localhost:8000"), Some("localhost"));
+        for bad in [
+            "http://app.example.com",
+            "https://app.example.com/login",
+            "app.example.com",
+            "https://",
+            "https://a..b",
+            "https://x:port",
+        ] {
+            assert_eq!(passkey_host(bad), None, "{bad}");
+        }
+    }
+
     use std::time::Duration;
 
     use super::*;
