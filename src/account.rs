@@ -131,8 +131,11 @@ pub(crate) async fn update_attributes(
     shared: &Shared,
     access_token: &str,
     attributes: &[(&str, &str)],
+    ctx: &Ctx,
 ) -> Result<Vec<CodeDelivery>, Error> {
     let attributes = cognito_attributes(shared, attributes)?;
+    // A changed email or phone number is sent a code: counted as asking for one is.
+    limit_account(shared, access_token, ctx).await?;
     let names = attributes.iter().map(|a| a.name().to_owned()).collect();
     let sent = shared.client.update_attributes(access_token, attributes).await?;
     if let Some(username) = shared.account_of(access_token).await {
@@ -359,7 +362,7 @@ impl Cognito {
         access_token: &str,
         attributes: &[(&str, &str)],
     ) -> Result<Vec<CodeDelivery>, Error> {
-        update_attributes(self.shared(), access_token, attributes).await
+        update_attributes(self.shared(), access_token, attributes, &Ctx::default()).await
     }
 
     /// Sends a code to verify `attribute` (GetUserAttributeVerificationCode): again after

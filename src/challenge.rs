@@ -203,6 +203,16 @@ impl PendingChallenge {
         self
     }
 
+    /// The step as its cookie keeps it: a passkey step without its options.
+    pub(crate) fn kept_form(&self) -> std::borrow::Cow<'_, PendingChallenge> {
+        match self.challenge {
+            Challenge::WebAuthn if self.destination.is_some() => {
+                std::borrow::Cow::Owned(PendingChallenge { destination: None, ..self.clone() })
+            }
+            _ => std::borrow::Cow::Borrowed(self),
+        }
+    }
+
     /// For [`Challenge::WebAuthn`], the options the page's script hands the browser's
     /// `navigator.credentials.get` (`PublicKeyCredentialRequestOptionsJSON`: the challenge,
     /// the relying party, the user's passkeys); answer with [`Answer::Passkey`]. `None` for the
@@ -423,6 +433,17 @@ impl fmt::Debug for Answer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cookie keeps a passkey step without its options (they went to the page, and list
+    /// every passkey of the user), and a code step with where its code went.
+    #[test]
+    fn a_kept_passkey_step_leaves_its_options_out() {
+        let passkey = PendingChallenge::new(Challenge::WebAuthn, "ann".into(), "s".into()).asking(Some("{}".into()));
+        assert_eq!(passkey.passkey_options(), Some("{}"));
+        assert_eq!(passkey.kept_form().passkey_options(), None);
+        let texted = PendingChallenge::new(Challenge::SmsMfa, "ann".into(), "s".into()).sent_to(Some("+***1".into()));
+        assert_eq!(texted.kept_form().destination(), Some("+***1"));
+    }
 
     #[test]
     fn otpauth_uri_names_issuer_and_user_percent_encoded() {

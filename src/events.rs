@@ -2,7 +2,8 @@
 //! ([`CognitoFairing::events_to`](crate::CognitoFairing::events_to)): sign-ins and refused
 //! ones, sign-outs, sessions ended, password and attribute changes, devices and passkeys. An
 //! event names the user and, for a sign-in, how and from where; it never holds a token, a
-//! password or a code.
+//! password or a code given as such (a refused sign-in's username is what was typed:
+//! [`Event::SignInRefused`]).
 
 use crate::proof::Factors;
 
@@ -30,12 +31,14 @@ pub enum Event {
         /// The user's address, when it came through a request.
         address: Option<String>,
     },
-    /// A sign-in refused: a wrong password (or an unknown username: `username` is then what
-    /// was typed), a wrong code or passkey at a later step, or a limit reached.
+    /// A sign-in refused: a wrong password (or an unknown username), a wrong code or passkey at
+    /// a later step. `username` is then what was typed in the username field, which may be no
+    /// one's name or even a password typed in the wrong field: keep such events only for
+    /// users the site knows (the example does).
     SignInRefused {
         /// The username typed, or the account's at a later step.
         username: String,
-        /// Why, in a few words: `invalid credentials`, `wrong code`, `too many attempts`.
+        /// Why, in a few words: `invalid credentials`, `wrong code`.
         reason: &'static str,
         /// The user's address, when the attempt came through a request.
         address: Option<String>,

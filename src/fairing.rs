@@ -330,6 +330,12 @@ impl Fairing for CognitoFairing {
         let sessions = self.sessions.clone().or(sessions);
         // The counts live where the sessions do: the database's only when it keeps them.
         let attempts = self.attempts.clone().or(attempts.filter(|_| config.session_store == SessionMode::Database));
+        if attempts.is_none() && config.session_store == SessionMode::Database {
+            log::warn!(
+                "rocket_warrant: the sessions are kept in a store of the application's, and the limits count in this \
+                 instance's memory: instances do not share their counts; give the fairing .attempts_in(store)"
+            );
+        }
         if let Err(why) = seal_key_check(rocket.figment(), &config) {
             log::error!("rocket_warrant: {why}");
             return Err(rocket);

@@ -39,7 +39,12 @@ pub(crate) struct Limits {
     settings: Settings,
     store: Arc<dyn AttemptStore>,
     key: [u8; 32],
+    /// When this instance last purged the ended windows (seconds).
+    last_purge: std::sync::atomic::AtomicI64,
 }
+
+/// Ended windows are purged at most this often per instance (seconds).
+const PURGE_EVERY: i64 = 3600;
 
 impl std::fmt::Debug for Limits {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -47,7 +52,7 @@ impl std::fmt::Debug for Limits {
     }
 }
 
-/// Which limit: the first letter of a key in the store, and the label of its metric.
+/// Which limit: the first two letters of a key in the store, and the label of its metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Address,
@@ -68,13 +73,14 @@ impl Kind {
 impl Limits {
     /// The limits of `settings`, counted in `store` under digests keyed with `key`.
     pub(crate) fn new(settings: Settings, store: Arc<dyn AttemptStore>, key: [u8; 32]) -> Limits {
-        Limits { settings, store, key }
+        Limits { settings, store, key, last_purge: std::sync::atomic::AtomicI64::new(0) }
     }
 
     /// Counts `attempt` against each limit that applies, address first: `Ok` when every one
     /// allows it, [`Error::Limited`] from the first that does not (the later ones are not
     /// counted, so that an address already refused spends nothing of a username's allowance).
     pub(crate) async fn check(&self, ctx: &Ctx, attempt: Attempt<'_>, now: i64) -> Result<(), Error> {
+        self.purge_now_and_then(now);
         let address = ctx.ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()).map(address_subject);
         let subjects = [
             (Kind::Address, self.settings.per_address, address),
@@ -86,6 +92,23 @@ impl Limits {
             self.count(kind, limit, &subject, now).await?;
         }
         Ok(())
+    }
+
+    /// Purges the ended windows in the background, at most once per [`PURGE_EVERY`].
+    fn purge_now_and_then(&self, now: i64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let last = self.last_purge.load(Relaxed);
+        if now - last < PURGE_EVERY || self.last_purge.compare_exchange(last, now, Relaxed, Relaxed).is_err() {
+            return;
+        }
+        let store = self.store.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = store.purge_attempts(now).await {
+                    log::warn!("rocket_warrant: purging the limits' ended windows failed ({e})");
+                }
+            });
+        }
     }
 
     async fn count(&self, kind: Kind, limit: Limit, subject: &str, now: i64) -> Result<(), Error> {
@@ -105,7 +128,7 @@ impl Limits {
         Err(Error::Limited { retry_after_secs: (end - now).max(1) as u64 })
     }
 
-    /// `<kind letter>:<hex>`: an HMAC of what is limited under the site's key, so that the
+    /// `<kind>:<hex>` (`ad`, `us`, `ac`): an HMAC of what is limited under the site's key, so that the
     /// store holds no address or username (a username field often holds a mistyped password).
     fn digest(&self, kind: Kind, subject: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");

@@ -13,7 +13,7 @@ pub(crate) const SIGN_INS: &str = "rocket_warrant_sign_ins_total";
 pub(crate) const CHALLENGE_ANSWERS: &str = "rocket_warrant_challenge_answers_total";
 /// Refreshes by `outcome`: `answered`, `refused`, `failed`.
 pub(crate) const REFRESHES: &str = "rocket_warrant_refreshes_total";
-/// Revocations by `kind`: `sign_in`, `everywhere`.
+/// Revocations by `kind`: `sign_in`, `everywhere`, `token`.
 pub(crate) const REVOCATIONS: &str = "rocket_warrant_revocations_total";
 /// Signing-key fetches by `outcome`: `ok`, `failed`.
 pub(crate) const KEY_FETCHES: &str = "rocket_warrant_key_fetches_total";
@@ -25,7 +25,7 @@ pub(crate) const COGNITO_CALLS: &str = "rocket_warrant_cognito_calls_total";
 pub(crate) const COGNITO_SECONDS: &str = "rocket_warrant_cognito_call_seconds";
 /// Attempts refused by a limit, by `limit`: `address`, `username`, `account`.
 pub(crate) const LIMITS: &str = "rocket_warrant_limits_reached_total";
-/// Cache lookups by `cache` (`tokens`, `sessions`) and `outcome` (`hit`, `miss`).
+/// Cache lookups by `cache` (`tokens`) and `outcome` (`hit`, `miss`).
 pub(crate) const CACHE: &str = "rocket_warrant_cache_lookups_total";
 /// Server-side sessions written by `event`: `stored` (a sign-in), `ended`.
 pub(crate) const SESSIONS: &str = "rocket_warrant_sessions_total";

@@ -448,9 +448,11 @@ async fn the_security_page_lists_ends_sessions_and_shows_the_recent_activity() {
     need_emulator!();
     let demo = cdu::demo().await;
     let laptop = Browser::new(&demo).await;
-    assert_eq!(laptop.login("demo", "Wr0ng-Passw0rd!", None).await.status, Status::Unauthorized);
     laptop.login("demo", DEMO_PASSWORD, None).await;
     let phone = Browser::new(&demo).await;
+    // A refused sign-in of a known user is kept; one of a name no one has is not.
+    assert_eq!(phone.login("demo", "Wr0ng-Passw0rd!", None).await.status, Status::Unauthorized);
+    assert_eq!(phone.login("nobody-here", "Wr0ng-Passw0rd!", None).await.status, Status::Unauthorized);
     phone.login("demo", DEMO_PASSWORD, None).await;
 
     let page = laptop.get("/accounts/security").await;
@@ -460,6 +462,20 @@ async fn the_security_page_lists_ends_sessions_and_shows_the_recent_activity() {
     assert!(page.has("<td>password</td>"), "how each signed in: {}", page.body);
     assert!(page.has("Signed in with password") && page.has("A sign-in was refused (invalid credentials)"));
     assert!(!page.has("Wr0ng") && !page.has("eyJ"), "no secret in the activity");
+    let rows: i64 = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use rocket_db_pools::Database;
+        let db = site::SqliteUsers::fetch(laptop.client.rocket()).expect("the site's database");
+        let mut conn = rocket_db_pools::Pool::get(&**db).await.expect("a connection");
+        site::activity::site_events::table
+            .filter(site::activity::site_events::username.eq("nobody-here"))
+            .count()
+            .get_result(&mut *conn)
+            .await
+            .unwrap()
+    };
+    assert_eq!(rows, 0, "no row for a name no one has");
 
     let id_marker = "name=\"id\" value=\"";
     let start = page.body.find(id_marker).unwrap() + id_marker.len();

@@ -13,7 +13,7 @@ use rocket::local::asynchronous::Client;
 use rocket::{post, routes, FromForm};
 use rocket_warrant::sign_in::Answer;
 use rocket_warrant::stores::MemoryStore;
-use rocket_warrant::{Cognito, Error, SignIn};
+use rocket_warrant::{Cognito, Error, PendingChallenge, SignIn};
 use serde_json::json;
 
 const PASSWORD: &str = "Corr3ct-Horse!";
@@ -40,6 +40,18 @@ async fn code(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<&'static s
 async fn forgot(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
     sign_in.forgot_password(&form.username).await?;
     Ok("sent")
+}
+
+#[post("/code/start", data = "<form>")]
+async fn code_start(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
+    sign_in.keep(sign_in.start_code_sign_in(&form.username, "EMAIL_OTP").await).await?;
+    Ok("code")
+}
+
+#[post("/code/answer", data = "<code>")]
+async fn code_answer(sign_in: SignIn<'_>, step: PendingChallenge, code: String) -> Result<&'static str, Error> {
+    sign_in.keep(sign_in.answer(&step, Answer::Code(&code)).await).await?;
+    Ok("signed in")
 }
 
 /// Limits of `n` attempts a window, each of them.
@@ -132,6 +144,8 @@ async fn every_path_is_refused_past_its_limit_without_calling_cognito() {
     refused_without_a_call(&client, c.verify_attribute(&access, "email", "123456")).await;
     refused_without_a_call(&client, c.change_password(&access, PASSWORD, "N3w-Password!")).await;
     refused_without_a_call(&client, c.send_verification_code(&access, "email")).await;
+    // A changed email is sent a code: counted as asking for one.
+    refused_without_a_call(&client, c.update_attributes(&access, &[("email", "ada2@example.com")])).await;
     // The account is counted apart from the username: ada signs in still.
     assert!(c.login("ada", PASSWORD).await.is_ok());
 }
@@ -241,4 +255,49 @@ store_tests! {
         let refused = statuses.iter().filter(|s| **s == Status::TooManyRequests).count();
         assert_eq!(refused, 5, "{statuses:?}");
     };
+}
+
+/// A code sign-in spends the same allowance for a real user and for a name no one has: the
+/// step the crate chooses for a real user is not counted, only what the user types, so the
+/// limit cannot tell who exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_sign_in_is_limited_alike_for_a_real_and_an_unknown_user() {
+    let Some(_) = common::emulator() else { return common::skip("no emulator") };
+    use aws_sdk_cognitoidentityprovider::types as cip;
+    let pool = Pool::new(false).await;
+    pool.update_client(|u| u.explicit_auth_flows(cip::ExplicitAuthFlowsType::AllowUserAuth)).await;
+    let factors = cip::SignInPolicyType::builder()
+        .allowed_first_auth_factors(cip::AuthFactorType::Password)
+        .allowed_first_auth_factors(cip::AuthFactorType::EmailOtp)
+        .build();
+    let policies = cip::UserPoolPolicyType::builder().sign_in_policy(factors).build();
+    pool.admin.update_user_pool().user_pool_id(&pool.pool_id).policies(policies).send().await.unwrap();
+    pool.add_user("mailer", PASSWORD, &[("email", "mailer@example.com"), ("email_verified", "true")]).await;
+    let mut refused_at = Vec::new();
+    for username in ["mailer", "nobody-at-all"] {
+        let settings = with(limits(0, 0, 2), json!({ "auth_flow": "user_auth" }));
+        let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
+            .merge(("log_level", "off"))
+            .merge(("secret_key", common::secret_key()))
+            .merge(("cognito", with(pool.settings(), settings)));
+        let rocket = rocket::custom(figment)
+            .attach(Cognito::custom(MemoryStore::new()))
+            .mount("/", routes![code_start, code_answer]);
+        let client = Client::tracked(rocket).await.unwrap();
+        let start =
+            client.post("/code/start").header(ContentType::Form).body(format!("username={username}&password=x"));
+        assert_eq!(start.dispatch().await.status(), Status::Ok, "{username}: a code step, real or stand-in");
+        let mut n = 1;
+        loop {
+            let status = client.post("/code/answer").body("000000").dispatch().await.status();
+            if status == Status::TooManyRequests {
+                break;
+            }
+            assert_eq!(status, Status::UnprocessableEntity, "{username}: a wrong code");
+            n += 1;
+            assert!(n < 10, "{username}: never limited");
+        }
+        refused_at.push(n);
+    }
+    assert_eq!(refused_at, [3, 3], "the third answer refused for both");
 }

@@ -118,7 +118,8 @@ impl ClientFacts {
     /// and by Cognito (WebAuthnRelyingPartyMismatchException). Passkeys need the Essentials plan.
     fn passkey_refusal(&self, config: &Config) -> Option<String> {
         let origin = config.passkey_origin.as_deref()?;
-        let host = crate::config::passkey_host(origin)?;
+        // Host names compare without case.
+        let host = crate::config::passkey_host(origin)?.to_ascii_lowercase();
         let pool = &config.user_pool_id;
         if let Some(tier) = self.tier.filter(|tier| *tier < Tier::Essentials) {
             return Some(format!(
@@ -128,7 +129,7 @@ impl ClientFacts {
             ));
         }
         let (relying_party, _) = self.passkeys.as_ref()?;
-        match relying_party.as_deref().or(self.domain.as_deref()) {
+        match relying_party.as_deref().or(self.domain.as_deref()).map(str::to_ascii_lowercase) {
             None => Some(format!(
                 "cognito.passkey_origin is {origin}, and user pool {pool} has no passkey relying party: no \
                  WebAuthnConfiguration.RelyingPartyId and no domain; set the relying party to {host} \

@@ -102,7 +102,6 @@ fn closest(key: &str, settings: &[&'static str]) -> Option<&'static str> {
     settings.iter().map(|s| (distance(key, s), *s)).filter(|(d, _)| *d <= 2).min().map(|(_, s)| s)
 }
 
-/// Whether an http(s) URL's host is this machine (`localhost`, a loopback address).
 /// The host of a passkey origin: `https://host[:port]`, or `http://localhost[:port]` (a secure
 /// context for WebAuthn), nothing after it but a `/`.
 pub(crate) fn passkey_host(origin: &str) -> Option<&str> {
@@ -124,6 +123,7 @@ pub(crate) fn passkey_host(origin: &str) -> Option<&str> {
     (valid && (secure || host == "localhost")).then_some(host)
 }
 
+/// Whether an http(s) URL's host is this machine (`localhost`, a loopback address).
 fn loopback_url(url: &str) -> bool {
     let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();

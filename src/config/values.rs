@@ -179,7 +179,9 @@ pub struct Limits {
     pub per_address: Limit,
     /// Attempts naming one username (as typed, case and spaces aside): sign-in, sign-up and its
     /// confirmation, a forgotten password and its reset. Guessing one user's password from many
-    /// addresses stops here.
+    /// addresses is slowed here, each name a user may sign in with (username, email, phone)
+    /// counted apart. Whoever knows a name can use up its window and keep its owner out of
+    /// signing in with it until the window ends, as any per-name lockout allows.
     #[serde(default = "Limit::per_username")]
     pub per_username: Limit,
     /// Attempts on one account once it is known: each answer to a sign-in's step (a code, a new

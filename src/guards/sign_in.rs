@@ -334,6 +334,20 @@ impl<'r> SignIn<'r> {
         crate::account::send_verification_code(self.cognito.shared(), access_token, attribute, &self.ctx).await
     }
 
+    /// [`Cognito::update_attributes`], counted against the limits with the request's address too
+    /// (a changed email or phone number is sent a code).
+    ///
+    /// # Errors
+    ///
+    /// As [`Cognito::update_attributes`].
+    pub async fn update_attributes(
+        &self,
+        access_token: &str,
+        attributes: &[(&str, &str)],
+    ) -> Result<Vec<CodeDelivery>, Error> {
+        crate::account::update_attributes(self.cognito.shared(), access_token, attributes, &self.ctx).await
+    }
+
     /// [`Cognito::verify_attribute`], counted against the limits with the request's address too.
     ///
     /// # Errors

@@ -12,7 +12,9 @@ use crate::cookies::{TokenCookies, CHALLENGE_MAX_AGE};
 pub(crate) fn keep(cookies: &TokenCookies, jar: &CookieJar<'_>, pending: &PendingChallenge, now: i64) {
     // Strings only: serializing cannot fail; if it did, the guard would find no challenge and
     // the user would be asked to sign in again.
-    let Ok(value) = serde_json::to_vec(pending) else { return };
+    // A passkey step's options went to the page in the response; the cookie need not carry
+    // them (a user's passkeys are listed in them, and could outgrow the cookie).
+    let Ok(value) = serde_json::to_vec(&pending.kept_form()) else { return };
     let mut plaintext = now.to_be_bytes().to_vec();
     plaintext.extend_from_slice(&value);
     jar.add(cookies.seal_cookie(cookies.challenge_name(), &plaintext, CHALLENGE_MAX_AGE));

@@ -157,7 +157,8 @@ async fn refused<T>(shared: &Shared, username: &str, ctx: &Ctx, result: &Result<
     let reason = match result {
         Err(Error::InvalidCredentials) => "invalid credentials",
         Err(Error::WrongCode) => "wrong code",
-        Err(Error::Limited { .. }) => "too many attempts",
+        // A limit's refusals are counted by the limit, not told one by one: a flood of them
+        // would be a flood of events.
         _ => return,
     };
     let (username, address) = (username.to_owned(), ctx.ip.clone());
@@ -299,7 +300,9 @@ pub(crate) async fn start_with_code(
         Err(e) if told(&e) => return Err(e),
         _ => return Ok(stand_in()),
     };
-    match answer(shared, &choice, Answer::Choose(factor), ctx).await {
+    // The crate's own choice, not the user's answer: not counted, so that a real user's code
+    // step and an unknown user's stand-in spend the same allowance.
+    match answer_with(shared, &choice, Answer::Choose(factor), ctx, false).await {
         Err(Error::ChallengeRequired(code)) if code.challenge().name() == factor => Ok(code.sent_to(None)),
         Err(e) if told(&e) => Err(e),
         _ => Ok(stand_in()),
@@ -313,6 +316,17 @@ pub(crate) async fn answer(
     answer: Answer<'_>,
     ctx: &Ctx,
 ) -> Result<Login, Error> {
+    answer_with(shared, pending, answer, ctx, true).await
+}
+
+/// [`answer`], counted against the account's limit when `counted` (a user's answer).
+async fn answer_with(
+    shared: &Shared,
+    pending: &PendingChallenge,
+    answer: Answer<'_>,
+    ctx: &Ctx,
+    counted: bool,
+) -> Result<Login, Error> {
     let answer = match answer {
         Answer::NewPassword(p) if p.is_empty() || p.chars().count() > MAX_PASSWORD => {
             return Err(Error::PasswordRejected(format!("a password has 1 to {MAX_PASSWORD} characters")));
@@ -323,7 +337,7 @@ pub(crate) async fn answer(
         }
         other => other,
     };
-    let result = answer_counted(shared, pending, answer, ctx).await;
+    let result = answer_counted(shared, pending, answer, ctx, counted).await;
     crate::metrics::challenge_answer(challenge_label(pending.challenge()), outcome(&result));
     refused(shared, pending.username(), ctx, &result).await;
     result
@@ -350,9 +364,12 @@ async fn answer_counted(
     pending: &PendingChallenge,
     answer: Answer<'_>,
     ctx: &Ctx,
+    counted: bool,
 ) -> Result<Login, Error> {
     // A stand-in's username is the one typed, a real step's the account's: counted alike.
-    shared.limit(ctx, Attempt::account(pending.username())).await?;
+    if counted {
+        shared.limit(ctx, Attempt::account(pending.username())).await?;
+    }
     if pending.is_decoy() {
         // As much work as a real answer (Cognito refuses the stand-in's session), and the
         // answer a wrong code gets.

@@ -40,12 +40,27 @@ pub trait AttemptStore: Send + Sync + 'static {
     ///
     /// [`StoreError`] when the store cannot be reached or the write fails.
     async fn attempt(&self, key: &str, window_start: i64, window_end: i64) -> Result<u64, StoreError>;
+
+    /// Deletes the counts of windows that ended by `now`: how many. The limits call it at most
+    /// once an hour per instance; the default deletes nothing (a store whose keys expire by
+    /// themselves, as Redis's do, needs nothing more).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or the write fails.
+    async fn purge_attempts(&self, now: i64) -> Result<u64, StoreError> {
+        let _ = now;
+        Ok(0)
+    }
 }
 
 #[rocket::async_trait]
 impl<S: AttemptStore + ?Sized> AttemptStore for std::sync::Arc<S> {
     async fn attempt(&self, key: &str, window_start: i64, window_end: i64) -> Result<u64, StoreError> {
         (**self).attempt(key, window_start, window_end).await
+    }
+    async fn purge_attempts(&self, now: i64) -> Result<u64, StoreError> {
+        (**self).purge_attempts(now).await
     }
 }
 
@@ -57,17 +72,26 @@ pub(crate) struct Counted {
     attempts: u64,
 }
 
-/// Keys held before the ended windows are swept out.
+/// Keys held before the ended windows are first swept out.
 const SWEEP_AT: usize = 10_000;
 
+/// The in-memory counts, and how many keys they may hold before the next sweep.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    keys: HashMap<String, Counted>,
+    sweep_at: usize,
+}
+
 /// Counts an attempt in `counts`: the in-memory side of [`AttemptStore::attempt`].
-pub(crate) fn count(counts: &mut HashMap<String, Counted>, key: &str, start: i64, end: i64) -> u64 {
-    if counts.len() >= SWEEP_AT {
+pub(crate) fn count(counts: &mut Counts, key: &str, start: i64, end: i64) -> u64 {
+    if counts.keys.len() >= counts.sweep_at.max(SWEEP_AT) {
         // A window that ended holds nothing a limit reads; what is left is bounded by the
-        // attempts of one window.
-        counts.retain(|_, c| c.end > start);
+        // attempts of one window. The next sweep waits for twice as many keys, so that many
+        // live keys are not swept again at every attempt.
+        counts.keys.retain(|_, c| c.end > start);
+        counts.sweep_at = counts.keys.len() * 2;
     }
-    let counted = counts.entry(key.to_owned()).or_insert(Counted { start, end, attempts: 0 });
+    let counted = counts.keys.entry(key.to_owned()).or_insert(Counted { start, end, attempts: 0 });
     if counted.start < start {
         *counted = Counted { start, end, attempts: 0 };
     }
@@ -81,7 +105,7 @@ mod tests {
 
     #[test]
     fn a_window_counts_alone_and_a_later_one_already_counting_goes_on() {
-        let mut counts = HashMap::new();
+        let mut counts = Counts::default();
         assert_eq!(count(&mut counts, "a", 0, 60), 1);
         assert_eq!(count(&mut counts, "a", 0, 60), 2);
         assert_eq!(count(&mut counts, "b", 0, 60), 1, "keys apart");
@@ -91,11 +115,17 @@ mod tests {
 
     #[test]
     fn ended_windows_are_swept_when_many_keys_are_held() {
-        let mut counts = HashMap::new();
+        let mut counts = Counts::default();
         for n in 0..SWEEP_AT {
             count(&mut counts, &n.to_string(), 0, 60);
         }
         count(&mut counts, "late", 60, 120);
-        assert_eq!(counts.len(), 1, "only the live window's key stays");
+        assert_eq!(counts.keys.len(), 1, "only the live window's key stays");
+        // Live keys only: the next sweep waits until they double.
+        for n in 0..SWEEP_AT {
+            count(&mut counts, &format!("live{n}"), 60, 120);
+        }
+        assert_eq!(counts.sweep_at, SWEEP_AT * 2, "swept once at the threshold, then twice as many wait");
+        assert_eq!(counts.keys.len(), SWEEP_AT + 1, "every live key kept");
     }
 }

@@ -33,7 +33,7 @@ pub struct MemoryStore {
     users: Mutex<Users>,
     sessions: Mutex<HashMap<String, SessionRecord>>,
     revocations: Mutex<HashMap<RevocationKey, Revocation>>,
-    attempts: Mutex<HashMap<String, super::attempts::Counted>>,
+    attempts: Mutex<super::attempts::Counts>,
 }
 
 #[derive(Default)]

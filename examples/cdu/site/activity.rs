@@ -12,6 +12,14 @@ use rocket_warrant::events::{Event, EventListener};
 use rocket_warrant::stores::{MysqlPool, PgPool, SqlitePool};
 
 diesel::table! {
+    /// The crate's users table, as far as this page reads it: whose events are kept.
+    cognito_users (id) {
+        id -> BigInt,
+        username -> Text,
+    }
+}
+
+diesel::table! {
     /// One event of an account.
     site_events (id) {
         id -> BigInt,
@@ -115,22 +123,35 @@ impl Activity {
             .map_err(|e| e.to_string()))
     }
 
+    /// Keeps `event` if it is of a user the site knows (a refused sign-in names what was
+    /// typed, which may be no one's name, or a password typed in the wrong field), and the
+    /// user's last 20 only.
     async fn keep(&self, event: &Event) -> Result<(), String> {
         let Some(db) = self.0.get() else { return Ok(()) };
         use site_events::dsl as e;
+        let username = event.username().to_owned();
         let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
         let row = (
-            e::username.eq(event.username().chars().take(128).collect::<String>()),
+            e::username.eq(username.clone()),
             e::at.eq(at),
             e::kind.eq(event.kind()),
             e::words.eq(event.to_string().chars().take(512).collect::<String>()),
         );
-        with_conn!(db, |conn| diesel::insert_into(e::site_events)
-            .values(row)
-            .execute(&mut *conn)
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string()))
+        let known = cognito_users::table.filter(cognito_users::username.eq(username.clone())).count();
+        let older = e::site_events.filter(e::username.eq(username.clone())).order(e::id.desc()).offset(20).limit(1);
+        with_conn!(db, |conn| {
+            if known.get_result::<i64>(&mut *conn).await.map_err(|e| e.to_string())? == 0 {
+                return Ok(());
+            }
+            diesel::insert_into(e::site_events).values(row).execute(&mut *conn).await.map_err(|e| e.to_string())?;
+            let past: Option<i64> =
+                older.select(e::id).first(&mut *conn).await.optional().map_err(|e| e.to_string())?;
+            if let Some(past) = past {
+                let stale = e::site_events.filter(e::username.eq(username.clone())).filter(e::id.le(past));
+                diesel::delete(stale).execute(&mut *conn).await.map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -152,8 +173,6 @@ pub fn mysql(pool: &MysqlPool) -> DbOf {
 #[rocket::async_trait]
 impl EventListener for Activity {
     async fn event(&self, event: Event) {
-        // Events of unknown usernames (a refused sign-in of a name no one has) are kept too:
-        // the page of a user who later takes that name shows only their own from then on.
         if let Err(e) = self.keep(&event).await {
             rocket::warn!("an account event could not be kept: {e}");
         }

@@ -137,6 +137,9 @@ impl Page {
             Error::InvalidCredentials => self.error("old_password", "Your current password is not right."),
             Error::InvalidInput(why) => self.error("", why.clone()),
             Error::TooManyAttempts => self.error("", "Too many attempts; please try again in an hour."),
+            Error::Limited { retry_after_secs } => {
+                self.error("", format!("Too many attempts; please try again in {retry_after_secs} seconds."))
+            }
             Error::Unavailable(_) | Error::Throttled => {
                 rocket::warn!("self-service: {e}");
                 self.error("", "The account service is unavailable; please try again shortly.")
@@ -325,8 +328,9 @@ async fn forgot(
     form: CsrfForm<UsernameForm>,
 ) -> Answer {
     match sign_in.forgot_password(&form.username).await {
-        // Only the service's own trouble has a page of its own.
-        Err(e @ (Error::Unavailable(_) | Error::Throttled)) => {
+        // Only the service's own trouble, and the site's limit (the same for every username),
+        // have a page of their own.
+        Err(e @ (Error::Unavailable(_) | Error::Throttled | Error::Limited { .. })) => {
             Err(refused(&csrf, layout(None, config, None), forgot_page(&form.username).failed(&e)))
         }
         // The same page for a known and an unknown username, and for any state of the account
@@ -432,7 +436,7 @@ struct ChangeForm {
 /// password, as Cognito requires), then ends the other sessions if the user asked.
 #[post("/password/change", data = "<form>")]
 async fn change(
-    cognito: &Cognito,
+    sign_in: SignIn<'_>,
     jar: &CookieJar<'_>,
     csrf: CsrfToken,
     user: CognitoUser,
@@ -440,8 +444,10 @@ async fn change(
     config: &State<SiteConfig>,
     form: CsrfForm<ChangeForm>,
 ) -> Answer {
+    // `SignIn` counts the attempt with the request's address; it derefs to `Cognito`.
+    let cognito: &Cognito = &sign_in;
     let mode = cognito.config().session_store;
-    if let Err(e) = cognito.change_password(user.access_token(), &form.old_password, &form.password).await {
+    if let Err(e) = sign_in.change_password(user.access_token(), &form.old_password, &form.password).await {
         return Err(refused(&csrf, layout(Some(&user), config, None), change_page(mode).failed(&e)));
     }
     let profile = Redirect::to(super::accounts::PROFILE);
@@ -506,14 +512,14 @@ struct EmailForm {
 /// five minutes, so that a copied session cookie alone cannot take the account over.
 #[post("/email", data = "<form>")]
 async fn email(
-    cognito: &Cognito,
+    sign_in: SignIn<'_>,
     csrf: CsrfToken,
     user: CognitoUser,
     _fresh: Fresh<300>,
     config: &State<SiteConfig>,
     form: CsrfForm<EmailForm>,
 ) -> Answer {
-    match cognito.update_attributes(user.access_token(), &[("email", form.email.as_str())]).await {
+    match sign_in.update_attributes(user.access_token(), &[("email", form.email.as_str())]).await {
         Ok(sent) => match sent.first() {
             Some(sent) => Ok(Flash::success(
                 Redirect::to(uri!("/accounts", email_form(sent = true))),
@@ -532,14 +538,14 @@ struct CodeForm {
 
 #[post("/email/verify", data = "<form>")]
 async fn verify_email(
-    cognito: &Cognito,
+    sign_in: SignIn<'_>,
     csrf: CsrfToken,
     user: CognitoUser,
     _fresh: Fresh<300>,
     config: &State<SiteConfig>,
     form: CsrfForm<CodeForm>,
 ) -> Answer {
-    match cognito.verify_attribute(user.access_token(), "email", form.code.trim()).await {
+    match sign_in.verify_attribute(user.access_token(), "email", form.code.trim()).await {
         Ok(_) => Ok(Flash::success(Redirect::to(super::accounts::PROFILE), "Your new email is confirmed.")),
         Err(e) => Err(refused(&csrf, layout(Some(&user), config, None), code_page().failed(&e))),
     }

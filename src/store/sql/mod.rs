@@ -115,6 +115,9 @@ macro_rules! store_pool {
             async fn attempt(&self, key: &str, window_start: i64, window_end: i64) -> Result<u64, $crate::store::StoreError> {
                 self.0.count_attempt(key, window_start, window_end).await
             }
+            async fn purge_attempts(&self, now: i64) -> Result<u64, $crate::store::StoreError> {
+                self.0.purge_attempts(now).await
+            }
         }
     };
 }

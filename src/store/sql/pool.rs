@@ -198,6 +198,10 @@ where
         self.conn().await?.insert_revocation(&RevocationRow::from(revocation)).await.map_err(query_error)
     }
 
+    pub(crate) async fn purge_attempts(&self, now: i64) -> Result<u64, StoreError> {
+        self.conn().await?.purge_attempts(now).await.map_err(query_error)
+    }
+
     pub(crate) async fn count_attempt(&self, key: &str, start: i64, end: i64) -> Result<u64, StoreError> {
         let count = self.conn().await?.count_attempt(key, start, end).await.map_err(query_error)?;
         Ok(count.max(0) as u64)

@@ -36,6 +36,7 @@ pub(crate) trait SessionQueries {
         now: i64,
     ) -> diesel::QueryResult<Vec<super::models::RevocationRow>>;
     async fn count_attempt(&mut self, key: &str, start: i64, end: i64) -> diesel::QueryResult<i64>;
+    async fn purge_attempts(&mut self, now: i64) -> diesel::QueryResult<u64>;
 }
 
 /// A count read back from the attempts' upsert.
@@ -222,6 +223,13 @@ macro_rules! user_queries {
                     .select($crate::store::sql::models::RevocationRow::as_select())
                     .load(self)
                     .await
+            }
+
+            async fn purge_attempts(&mut self, now: i64) -> diesel::QueryResult<u64> {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                use $crate::store::sql::schema::cognito_attempts::dsl as a;
+                Ok(diesel::delete(a::cognito_attempts.filter(a::window_end.le(now))).execute(self).await? as u64)
             }
 
             async fn count_attempt(&mut self, key: &str, start: i64, end: i64) -> diesel::QueryResult<i64> {
