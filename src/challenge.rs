@@ -297,6 +297,15 @@ impl Challenge {
     /// Cognito's name of the challenge, e.g. `NEW_PASSWORD_REQUIRED`.
     pub fn name(&self) -> &str {
         match self {
+            Challenge::Other(name) => name,
+            known => known.label(),
+        }
+    }
+
+    /// The name of a challenge this crate knows, `other` for the rest: a metric's label, one
+    /// of few values.
+    pub(crate) fn label(&self) -> &'static str {
+        match self {
             Challenge::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
             Challenge::SmsMfa => "SMS_MFA",
             Challenge::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
@@ -306,7 +315,7 @@ impl Challenge {
             Challenge::SmsOtp => "SMS_OTP",
             Challenge::WebAuthn => "WEB_AUTHN",
             Challenge::MfaSetup => "MFA_SETUP",
-            Challenge::Other(name) => name,
+            Challenge::Other(_) => "other",
         }
     }
 }

@@ -10,7 +10,7 @@ use common::{with, Pool, StoreKind};
 use rocket::form::Form;
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
-use rocket::{post, routes, FromForm};
+use rocket::{post, routes};
 use rocket_warrant::sign_in::Answer;
 use rocket_warrant::stores::MemoryStore;
 use rocket_warrant::{Cognito, Error, PendingChallenge, SignIn};
@@ -18,17 +18,7 @@ use serde_json::json;
 
 const PASSWORD: &str = "Corr3ct-Horse!";
 
-#[derive(FromForm)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-#[post("/login", data = "<form>")]
-async fn login(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
-    sign_in.keep(sign_in.login(&form.username, &form.password).await).await?;
-    Ok("signed in")
-}
+use common::routes::{sign_in as login, Credentials};
 
 #[post("/code", data = "<form>")]
 async fn code(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {

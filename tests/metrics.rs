@@ -7,27 +7,16 @@ mod common;
 
 use common::{with, Pool};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
-use rocket::form::Form;
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use rocket::{get, post, routes, FromForm};
+use rocket::{get, routes};
 use rocket_warrant::stores::MemoryStore;
-use rocket_warrant::{Cognito, CognitoUser, Error, SignIn};
+use rocket_warrant::{Cognito, CognitoUser};
 use serde_json::json;
 
 const PASSWORD: &str = "Corr3ct-Horse!";
 
-#[derive(FromForm)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-#[post("/login", data = "<form>")]
-async fn login(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
-    sign_in.keep(sign_in.login(&form.username, &form.password).await).await?;
-    Ok("signed in")
-}
+use common::routes::sign_in as login;
 
 #[get("/me")]
 fn me(user: CognitoUser) -> String {

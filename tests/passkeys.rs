@@ -8,10 +8,9 @@ mod common;
 use aws_sdk_cognitoidentityprovider::types as cip;
 use common::passkey::Authenticator;
 use common::{with, Pool};
-use rocket::form::Form;
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use rocket::{get, post, routes, FromForm};
+use rocket::{get, post, routes};
 use rocket_warrant::sign_in::Answer;
 use rocket_warrant::stores::MemoryStore;
 use rocket_warrant::{Cognito, CognitoClaims, Error, Fresh, PendingChallenge, SignIn};
@@ -19,17 +18,7 @@ use serde_json::{json, Value};
 
 const PASSWORD: &str = "Corr3ct-Horse!";
 
-#[derive(FromForm)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-#[post("/login", data = "<form>")]
-async fn login(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
-    sign_in.keep(sign_in.login(&form.username, &form.password).await).await?;
-    Ok("signed in")
-}
+use common::routes::sign_in as login;
 
 #[post("/logout")]
 async fn logout(sign_in: SignIn<'_>) -> &'static str {

@@ -8,30 +8,19 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::{with, Pool};
-use rocket::form::Form;
 use rocket::http::{ContentType, CookieJar, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::serde::json::Json;
-use rocket::{get, post, routes, FromForm};
+use rocket::{get, post, routes};
 use rocket_warrant::events::{Event, EventListener};
 use rocket_warrant::sessions::SessionInfo;
 use rocket_warrant::stores::MemoryStore;
-use rocket_warrant::{Cognito, CognitoClaims, Error, SignIn};
+use rocket_warrant::{Cognito, CognitoClaims, Error};
 use serde_json::json;
 
 const PASSWORD: &str = "Corr3ct-Horse!";
 
-#[derive(FromForm)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-#[post("/login", data = "<form>")]
-async fn login(sign_in: SignIn<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
-    sign_in.keep(sign_in.login(&form.username, &form.password).await).await?;
-    Ok("signed in")
-}
+use common::routes::sign_in as login;
 
 #[get("/sessions")]
 async fn sessions(

@@ -338,25 +338,9 @@ async fn answer_with(
         other => other,
     };
     let result = answer_counted(shared, pending, answer, ctx, counted).await;
-    crate::metrics::challenge_answer(challenge_label(pending.challenge()), outcome(&result));
+    crate::metrics::challenge_answer(pending.challenge().label(), outcome(&result));
     refused(shared, pending.username(), ctx, &result).await;
     result
-}
-
-/// The metric label of a known challenge: its Cognito name.
-fn challenge_label(challenge: &Challenge) -> &'static str {
-    match challenge {
-        Challenge::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
-        Challenge::SmsMfa => "SMS_MFA",
-        Challenge::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
-        Challenge::EmailOtp => "EMAIL_OTP",
-        Challenge::SelectMfaType => "SELECT_MFA_TYPE",
-        Challenge::SelectChallenge => "SELECT_CHALLENGE",
-        Challenge::SmsOtp => "SMS_OTP",
-        Challenge::WebAuthn => "WEB_AUTHN",
-        Challenge::MfaSetup => "MFA_SETUP",
-        Challenge::Other(_) => "other",
-    }
 }
 
 async fn answer_counted(

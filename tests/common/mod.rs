@@ -94,4 +94,12 @@ pub mod routes {
         cognito.keep(jar, cognito.login(&form.username, &form.password).await).await?;
         Ok("signed in")
     }
+
+    /// [`login`] through `SignIn`: the request's address and browser go with the sign-in
+    /// (the limits count the address; a session keeps both).
+    #[post("/login", data = "<form>")]
+    pub async fn sign_in(sign_in: rocket_warrant::SignIn<'_>, form: Form<Credentials>) -> Result<&'static str, Error> {
+        sign_in.keep(sign_in.login(&form.username, &form.password).await).await?;
+        Ok("signed in")
+    }
 }
