@@ -188,3 +188,36 @@ async fn launch_stops_when_the_sites_origin_is_not_on_the_pools_relying_party() 
     let refused = launch("https://shop.example.com").await.expect_err("not on it");
     assert!(common::cognito_fairing_failed(&refused));
 }
+
+/// A passkey sign-in and a passkey registration are counted as every attempt is: past the
+/// limit, 429 and no call to Cognito.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkey_sign_ins_and_registrations_are_limited_before_cognito() {
+    let Some(_) = common::emulator() else { return common::skip("no emulator") };
+    let (pool, _unlimited) = site(false).await;
+    let limit = json!({ "attempts": 2, "window_secs": 600 });
+    let off = json!({ "attempts": 0, "window_secs": 600 });
+    let limits = json!({ "per_address": off, "per_username": limit, "per_account": limit });
+    let settings = with(pool.settings(), json!({ "auth_flow": "user_auth", "limits": limits }));
+    let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "critical"))
+        .merge(("secret_key", common::secret_key()))
+        .merge(("cognito", settings));
+    let rocket =
+        rocket::custom(figment).attach(Cognito::custom(MemoryStore::new())).mount("/", routes![login, options, start]);
+    let client = Client::tracked(rocket).await.unwrap();
+    let calls = |client: &Client| client.rocket().state::<Cognito>().unwrap().counters().cognito_calls;
+    let form = format!("username=ada&password={PASSWORD}");
+    assert_eq!(client.post("/login").header(ContentType::Form).body(form).dispatch().await.status(), Status::Ok);
+    for _ in 0..2 {
+        assert_eq!(post(&client, "/passkeys/options", "").await.0, Status::Ok);
+    }
+    let before = calls(&client);
+    assert_eq!(post(&client, "/passkeys/options", "").await.0, Status::TooManyRequests);
+    assert_eq!(calls(&client), before, "refused before Cognito");
+    // The sign-in above counted once on "ada": one passkey start more, then refused.
+    assert_eq!(post(&client, "/passkey/start", "ada").await.0, Status::Unauthorized, "no passkey yet");
+    let before = calls(&client);
+    assert_eq!(post(&client, "/passkey/start", "ada").await.0, Status::TooManyRequests);
+    assert_eq!(calls(&client), before, "refused before Cognito");
+}
