@@ -135,10 +135,10 @@ pub(crate) async fn update_attributes(
 ) -> Result<Vec<CodeDelivery>, Error> {
     let attributes = cognito_attributes(shared, attributes)?;
     // A changed email or phone number is sent a code: counted as asking for one is.
-    limit_account(shared, access_token, ctx).await?;
+    let account = limit_account(shared, access_token, ctx).await?;
     let names = attributes.iter().map(|a| a.name().to_owned()).collect();
     let sent = shared.client.update_attributes(access_token, attributes).await?;
-    if let Some(username) = shared.account_of(access_token).await {
+    if let Some(username) = account {
         shared.tell(Event::AttributesChanged { username, attributes: names }).await;
     }
     shared.users.sync(&shared.client, access_token, shared.users.creates_unknown()).await?;

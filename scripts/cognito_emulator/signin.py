@@ -203,6 +203,10 @@ def user_auth(self, client_id, auth_parameters):
     available = first_factors(pool, user)
     session = str(models.random.uuid4())
     self.sessions[session] = (user.username, pool)
+    # A PREFERRED_CHALLENGE the user cannot use (a passkey they have not registered) falls back to
+    # the choice: the InitiateAuth reference says nothing of this case. The crate reads the choice
+    # after a passkey start as "no passkey" (SignIn::start_passkey_sign_in); a refusal would reach
+    # the application by its type.
     if preferred in available:
         return start_factor(self, client_id, pool, user, session, preferred, auth_parameters)
     with lock:
